@@ -1,0 +1,171 @@
+"""People: a Contact with its emails, phones, addresses, URLs and IM/social profiles.
+
+A few values are copied onto the contact row (``sort_name``, ``primary_email``, ``primary_phone``,
+``city``, ``country``, ``organization``) so that lists can filter and sort on indexed columns at a
+million rows without joins. Only ``contacts.services`` writes them, from the child rows.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from rubrica.core.models import (
+    AddressBase,
+    EmailBase,
+    LabelledValue,
+    OwnedRecord,
+    PhoneBase,
+    UrlBase,
+)
+
+ALIVE = Q(deleted_at__isnull=True)
+
+
+class Gender(models.TextChoices):
+    UNSPECIFIED = "", _("Not specified")
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+    OTHER = "O", _("Other")
+    NONE = "N", _("None or not applicable")
+    UNKNOWN = "U", _("Unknown")
+
+
+class Contact(OwnedRecord):
+    """A person. Invariant: ``display_name`` is never empty (derived from the name parts, an email
+    or a phone when not given) and ``sort_name`` is its lower-cased family-first key."""
+
+    prefix = models.CharField(_("prefix"), max_length=50, blank=True)
+    given_name = models.CharField(_("given name"), max_length=150, blank=True)
+    additional_name = models.CharField(_("additional names"), max_length=150, blank=True)
+    family_name = models.CharField(_("family name"), max_length=150, blank=True)
+    suffix = models.CharField(_("suffix"), max_length=50, blank=True)
+    display_name = models.CharField(_("display name"), max_length=300)
+    sort_name = models.CharField(_("sort key"), max_length=300, editable=False)
+    nicknames = models.JSONField(_("nicknames"), default=list, blank=True)
+    phonetic_given_name = models.CharField(_("phonetic given name"), max_length=150, blank=True)
+    phonetic_family_name = models.CharField(_("phonetic family name"), max_length=150, blank=True)
+    gender = models.CharField(
+        _("gender"), max_length=1, choices=Gender.choices, default=Gender.UNSPECIFIED, blank=True
+    )
+    birthday = models.CharField(_("birthday"), max_length=10, blank=True)
+    anniversary = models.CharField(_("anniversary"), max_length=10, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="photos/%Y/%m/", blank=True)
+    title = models.CharField(_("job title"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=150, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    tags = models.ManyToManyField(
+        "taxonomy.Tag", verbose_name=_("tags"), related_name="contacts", blank=True
+    )
+    stage = models.ForeignKey(
+        "taxonomy.LifecycleStage",
+        verbose_name=_("lifecycle stage"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+    )
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    vcard_extra = models.JSONField(_("other vCard properties"), default=list, blank=True)
+
+    # Copies kept by the services for fast lists.
+    primary_email = models.CharField(_("email"), max_length=254, blank=True, editable=False)
+    primary_phone = models.CharField(_("phone"), max_length=32, blank=True, editable=False)
+    city = models.CharField(_("city"), max_length=150, blank=True, editable=False)
+    country = models.CharField(_("country"), max_length=100, blank=True, editable=False)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["sort_name", "id"]
+        indexes = [
+            models.Index(fields=["sort_name", "id"], condition=ALIVE, name="contact_sort_idx"),
+            models.Index(
+                fields=["-updated_at", "-id"], condition=ALIVE, name="contact_updated_idx"
+            ),
+            models.Index(
+                fields=["-created_at", "-id"], condition=ALIVE, name="contact_created_idx"
+            ),
+            models.Index(
+                fields=["stage", "sort_name", "id"], condition=ALIVE, name="contact_stage_idx"
+            ),
+            models.Index(
+                fields=["owner", "sort_name", "id"], condition=ALIVE, name="contact_owner_idx"
+            ),
+            models.Index(
+                fields=["country", "city", "sort_name", "id"],
+                condition=ALIVE,
+                name="contact_place_idx",
+            ),
+            models.Index(
+                fields=["organization", "sort_name", "id"], condition=ALIVE, name="contact_org_idx"
+            ),
+            models.Index(fields=["primary_email", "id"], condition=ALIVE, name="contact_email_idx"),
+            models.Index(fields=["family_name", "given_name"], name="contact_name_idx"),
+            models.Index(fields=["deleted_at"], condition=~ALIVE, name="contact_trash_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("contacts:detail", args=[self.pk])
+
+
+class ContactEmail(EmailBase):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+
+    class Meta(EmailBase.Meta):
+        verbose_name = _("email")
+        verbose_name_plural = _("emails")
+
+
+class ContactPhone(PhoneBase):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+
+    class Meta(PhoneBase.Meta):
+        verbose_name = _("phone")
+        verbose_name_plural = _("phones")
+
+
+class ContactAddress(AddressBase):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="addresses")
+
+    class Meta(AddressBase.Meta):
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+
+
+class ContactUrl(UrlBase):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="urls")
+
+    class Meta(UrlBase.Meta):
+        verbose_name = _("web address")
+        verbose_name_plural = _("web addresses")
+
+
+class ContactProfile(LabelledValue):
+    """An instant-messaging or social profile: ``label`` names the service (WeChat, LinkedIn...)."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="profiles")
+    value = models.CharField(_("handle or address"), max_length=300)
+
+    class Meta(LabelledValue.Meta):
+        verbose_name = _("IM or social profile")
+        verbose_name_plural = _("IM and social profiles")
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.value}"

@@ -1,0 +1,482 @@
+"""Writes on people. Every door (web, API, CLI, importers) calls these and nothing else.
+
+Each function runs in one transaction that also writes the history entry; invalid data raises
+ValidationError with field keys (``emails.1.value``, ``custom_fields.size``) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rubrica.accounts.models import Team, User
+from rubrica.contacts.models import (
+    Contact,
+    ContactAddress,
+    ContactEmail,
+    ContactPhone,
+    ContactProfile,
+    ContactUrl,
+    Gender,
+)
+from rubrica.core import normalize
+from rubrica.core.models import Action
+from rubrica.core.services import (
+    ConflictError,
+    Errors,
+    clean_choice,
+    clean_collection,
+    clean_string_list,
+    clean_text,
+    clean_visibility,
+    ensure_can,
+    ensure_can_create,
+    lock_and_check_version,
+    preferred,
+    raise_if,
+    snapshot_collection,
+    write_collection,
+)
+from rubrica.customfields.models import Entity
+from rubrica.customfields.services import clean_custom_fields
+from rubrica.history.models import HistoryAction, HistoryEntry
+from rubrica.history.services import diff, history_record
+from rubrica.taxonomy.models import LifecycleStage, Tag
+
+
+TEXT_FIELDS: dict[str, int] = {
+    "prefix": 50,
+    "given_name": 150,
+    "additional_name": 150,
+    "family_name": 150,
+    "suffix": 50,
+    "display_name": 300,
+    "phonetic_given_name": 150,
+    "phonetic_family_name": 150,
+    "title": 150,
+    "role": 150,
+    "source": 100,
+    "notes": 100_000,
+}
+COLLECTIONS: dict[str, type[Any]] = {
+    "emails": ContactEmail,
+    "phones": ContactPhone,
+    "addresses": ContactAddress,
+    "urls": ContactUrl,
+    "profiles": ContactProfile,
+}
+#: Fields only the owner or an administrator may change.
+SHARING_FIELDS = ("owner", "team", "visibility")
+ALL_FIELDS = (
+    *TEXT_FIELDS,
+    "nicknames",
+    "languages",
+    "gender",
+    "birthday",
+    "anniversary",
+    "time_zone",
+    "stage",
+    "tags",
+    "custom_fields",
+    *SHARING_FIELDS,
+    *COLLECTIONS,
+)
+
+
+def _is_cjk(text: str) -> bool:
+    return any("CJK" in unicodedata.name(ch, "") for ch in text)
+
+
+def derive_display_name(values: Mapping[str, Any]) -> str:
+    given, family = values.get("given_name", ""), values.get("family_name", "")
+    if _is_cjk(given + family):
+        name = f"{family}{given}"
+    else:
+        parts = [values.get(p, "") for p in ("prefix", "given_name", "additional_name")]
+        name = " ".join(part for part in [*parts, family, values.get("suffix", "")] if part)
+    if name:
+        return name
+    nicknames = values.get("nicknames") or []
+    if nicknames:
+        return str(nicknames[0])
+    for kind in ("emails", "phones"):
+        rows = values.get(kind) or []
+        if rows:
+            return preferred(rows)
+    return ""
+
+
+def sort_key(contact: Contact) -> str:
+    base = (
+        " ".join(p for p in (contact.family_name, contact.given_name) if p) or contact.display_name
+    )
+    return base.casefold()[:300]
+
+
+def _clean(data: Mapping[str, Any], *, current: Contact | None) -> tuple[dict[str, Any], Errors]:
+    """Validate ``data`` (a partial update when ``current`` is given)."""
+    errors: Errors = {}
+    unknown = sorted(set(data) - set(ALL_FIELDS) - {"photo"})
+    for name in unknown:
+        errors[name] = _("Unknown field.")
+    values: dict[str, Any] = clean_text(data, TEXT_FIELDS, errors, multiline=("notes",))
+    for name in ("nicknames", "languages"):
+        cleaned_list = clean_string_list(data, name, errors)
+        if cleaned_list is not None:
+            values[name] = cleaned_list
+    gender = clean_choice(data, "gender", Gender.values, errors)
+    if gender is not None:
+        values["gender"] = gender
+    for name in ("birthday", "anniversary"):
+        if name in data:
+            raw = data[name]
+            if raw in (None, ""):
+                values[name] = ""
+            else:
+                try:
+                    values[name] = normalize.partial_date(raw)
+                except ValueError as exc:
+                    errors[name] = str(exc)
+    if "time_zone" in data:
+        if data["time_zone"] in (None, ""):
+            values["time_zone"] = ""
+        else:
+            try:
+                values["time_zone"] = normalize.time_zone(data["time_zone"])
+            except ValueError as exc:
+                errors["time_zone"] = str(exc)
+    visibility = clean_visibility(data, errors)
+    if visibility is not None:
+        values["visibility"] = visibility
+    if "stage" in data:
+        values["stage"] = _lookup_stage(data["stage"], errors)
+    if "owner" in data:
+        owner = _lookup(User, data["owner"], "owner", errors, by="username")
+        if owner is not None and not owner.is_active:
+            errors["owner"] = _("This user is not active.")
+        values["owner"] = owner
+    if "team" in data:
+        values["team"] = _lookup(Team, data["team"], "team", errors, by="name")
+    if "tags" in data:
+        tags = clean_string_list(data, "tags", errors, max_length=50)
+        values["tags"] = tags or []
+    for kind in COLLECTIONS:
+        if kind in data:
+            rows = clean_collection(kind, data[kind] if data[kind] is not None else [], errors)
+            if rows is not None:
+                values[kind] = rows
+    if "custom_fields" in data or current is None:
+        try:
+            values["custom_fields"] = clean_custom_fields(
+                Entity.CONTACT,
+                data.get("custom_fields") or {},
+                current=current.custom_fields if current is not None else None,
+            )
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    return values, errors
+
+
+def _lookup(model: type[Any], value: Any, field: str, errors: Errors, *, by: str) -> Any:
+    if value in (None, ""):
+        return None
+    try:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return model.objects.get(pk=value)
+        if isinstance(value, str) and value.isdigit():
+            return model.objects.get(pk=int(value))
+        if isinstance(value, str):
+            return model.objects.get(**{f"{by}__iexact": value.strip()})
+    except model.DoesNotExist:
+        pass
+    errors[field] = _("There is no such %(what)s.") % {"what": model._meta.verbose_name}
+    return None
+
+
+def _lookup_stage(value: Any, errors: Errors) -> LifecycleStage | None:
+    stage: LifecycleStage | None = _lookup(LifecycleStage, value, "stage", errors, by="name")
+    return stage
+
+
+def snapshot(contact: Contact) -> dict[str, Any]:
+    """The contact in the services' input shape (see core.services)."""
+    data: dict[str, Any] = {name: getattr(contact, name) for name in TEXT_FIELDS}
+    data.update(
+        nicknames=list(contact.nicknames),
+        languages=list(contact.languages),
+        gender=contact.gender,
+        birthday=contact.birthday,
+        anniversary=contact.anniversary,
+        time_zone=contact.time_zone,
+        stage=contact.stage.name if contact.stage_id else None,
+        owner=contact.owner.username,
+        team=contact.team.name if contact.team_id else None,
+        visibility=contact.visibility,
+        tags=sorted(tag.name for tag in contact.tags.all()),
+        custom_fields=dict(contact.custom_fields),
+    )
+    for kind in COLLECTIONS:
+        data[kind] = snapshot_collection(kind, getattr(contact, kind).all())
+    return data
+
+
+def _apply(contact: Contact, values: Mapping[str, Any], actor: User) -> None:
+    """Write cleaned ``values`` to ``contact`` and its children, and refresh the list copies.
+
+    A display name that was derived (or empty) follows the name parts; one typed by a person
+    stays until changed or cleared."""
+    current = snapshot(contact) if contact.pk else {}
+    was_derived = not contact.display_name or contact.display_name == derive_display_name(current)
+    for name, value in values.items():
+        if name in COLLECTIONS or name == "tags":
+            continue
+        setattr(contact, name, value)
+    merged = {**current, **values}
+    if not values.get("display_name") and (was_derived or "display_name" in values):
+        contact.display_name = derive_display_name(merged)
+    if not contact.display_name:
+        raise ValidationError(
+            {"given_name": _("Give at least a name, an email or a phone number.")}
+        )
+    contact.sort_name = sort_key(contact)
+    emails = merged.get("emails") or []
+    phones = merged.get("phones") or []
+    addresses = merged.get("addresses") or []
+    contact.primary_email = preferred(emails).lower()
+    contact.primary_phone = preferred(phones, "e164")
+    first_address = next((a for a in addresses if a.get("is_preferred")), None) or (
+        addresses[0] if addresses else {}
+    )
+    contact.city = first_address.get("city", "")
+    contact.country = first_address.get("country", "")
+    contact.save()
+    for kind, model in COLLECTIONS.items():
+        if kind in values:
+            write_collection(contact, kind, model, "contact", values[kind])
+    if "tags" in values:
+        tags = [_tag(actor, name) for name in values["tags"]]
+        contact.tags.set(tags)
+
+
+def _tag(actor: User, name: str) -> Tag:
+    from rubrica.taxonomy.services import tag_get_or_create
+
+    return tag_get_or_create(actor=actor, name=name)
+
+
+@transaction.atomic
+def contact_create(*, actor: User, data: Mapping[str, Any]) -> Contact:
+    """Create a person owned by ``actor`` unless ``owner`` says otherwise."""
+    ensure_can_create(actor)
+    values, errors = _clean(data, current=None)
+    raise_if(errors)
+    values.setdefault("owner", actor)
+    if values["owner"] is None:
+        values["owner"] = actor
+    if values["owner"].pk != actor.pk and not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can create records for someone else."))
+    contact = Contact()
+    _apply(contact, values, actor)
+    contact.refresh_from_db()
+    history_record(
+        actor=actor,
+        instance=contact,
+        action=HistoryAction.CREATE,
+        changes=diff({}, _nonempty(snapshot(contact))),
+        version=contact.version,
+    )
+    return contact
+
+
+def _nonempty(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v not in ("", None, [], {})}
+
+
+@transaction.atomic
+def contact_update(
+    *,
+    actor: User,
+    contact: Contact,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
+    action: str = HistoryAction.UPDATE,
+) -> Contact:
+    """Change the fields named in ``data``; refuse when ``expected_version`` is stale."""
+    ensure_can(actor, contact, Action.CHANGE)
+    current = lock_and_check_version(Contact, contact.pk, expected_version)
+    assert isinstance(current, Contact)
+    if current.deleted_at is not None:
+        raise ValidationError({"__all__": _("Restore this record from the Trash to change it.")})
+    values, errors = _clean(data, current=current)
+    raise_if(errors)
+    before = snapshot(current)
+    sharing_changed = any(
+        name in values and values[name] != getattr(current, name) for name in SHARING_FIELDS
+    )
+    if sharing_changed and not (actor.is_administrator or current.owner_id == actor.pk):
+        raise PermissionDenied(_("Only the owner or an administrator can change sharing."))
+    if "owner" in values and values["owner"] is None:
+        values.pop("owner")
+    _apply(current, values, actor)
+    after = snapshot(current)
+    changes = diff(before, after)
+    if changes:
+        current.version = current.version + 1
+        current.save(update_fields=["version", "updated_at"])
+        history_record(
+            actor=actor, instance=current, action=action, changes=changes, version=current.version
+        )
+    current.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def contact_set_photo(
+    *, actor: User, contact: Contact, photo: Any, expected_version: int | None = None
+) -> Contact:
+    """Replace (or, with None, remove) the photo; the file is validated as an image first."""
+    ensure_can(actor, contact, Action.CHANGE)
+    current = lock_and_check_version(Contact, contact.pk, expected_version)
+    assert isinstance(current, Contact)
+    if photo is not None:
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(photo) as image:
+                image.verify()
+                if image.format not in ("JPEG", "PNG", "GIF", "WEBP"):
+                    raise ValidationError({"photo": _("Use a JPEG, PNG, GIF or WebP image.")})
+        except (UnidentifiedImageError, OSError, SyntaxError):
+            raise ValidationError({"photo": _("This file is not an image.")}) from None
+        photo.seek(0)
+    before = current.photo.name or None
+    if photo is None:
+        current.photo = ""
+    else:
+        current.photo.save(f"{current.uid.rsplit(':', 1)[-1]}.img", photo, save=False)
+    current.version += 1
+    current.save(update_fields=["photo", "version", "updated_at"])
+    history_record(
+        actor=actor,
+        instance=current,
+        action=HistoryAction.UPDATE,
+        changes={"photo": {"before": before, "after": current.photo.name or None}},
+        version=current.version,
+    )
+    return current
+
+
+@transaction.atomic
+def contact_delete(*, actor: User, contact: Contact) -> Contact:
+    """Move to the Trash (soft delete). Restorable until purged."""
+    ensure_can(actor, contact, Action.DELETE)
+    current = lock_and_check_version(Contact, contact.pk, None)
+    assert isinstance(current, Contact)
+    if current.deleted_at is not None:
+        return current
+    current.deleted_at = timezone.now()
+    current.deleted_by = actor
+    current.version += 1
+    current.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
+    history_record(
+        actor=actor,
+        instance=current,
+        action=HistoryAction.DELETE,
+        changes={"deleted_at": {"before": None, "after": current.deleted_at.isoformat()}},
+        version=current.version,
+    )
+    return current
+
+
+@transaction.atomic
+def contact_restore(*, actor: User, contact: Contact) -> Contact:
+    """Take a person out of the Trash."""
+    ensure_can(actor, contact, Action.DELETE)
+    current = lock_and_check_version(Contact, contact.pk, None)
+    assert isinstance(current, Contact)
+    if current.deleted_at is None:
+        return current
+    before = current.deleted_at.isoformat()
+    current.deleted_at = None
+    current.deleted_by = None
+    current.version += 1
+    current.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
+    history_record(
+        actor=actor,
+        instance=current,
+        action=HistoryAction.RESTORE,
+        changes={"deleted_at": {"before": before, "after": None}},
+        version=current.version,
+    )
+    return current
+
+
+def contact_revert(*, actor: User, contact: Contact, entry: HistoryEntry, field: str) -> Contact:
+    """Put back the value a field had before the change recorded in ``entry``."""
+    if entry.object_id != contact.pk or field not in entry.changes:
+        raise ValidationError({"field": _("This change does not concern that field.")})
+    if field not in ALL_FIELDS:
+        raise ValidationError({"field": _("This field cannot be restored here.")})
+    before = entry.changes[field]["before"]
+    if before is None and field in (*COLLECTIONS, "tags", "nicknames", "languages"):
+        before = []
+    if before is None and field == "custom_fields":
+        before = {}
+    data: dict[str, Any] = {field: before}
+    if field == "custom_fields":
+        current_keys = set(contact.custom_fields)
+        data = {field: {**{k: None for k in current_keys}, **(before or {})}}
+    return contact_update(actor=actor, contact=contact, data=data, action=HistoryAction.REVERT)
+
+
+BULK_ACTIONS = ("tag", "untag", "stage", "owner", "delete")
+
+
+def contacts_bulk(
+    *, actor: User, contacts: Sequence[Contact], action: str, value: Any = None
+) -> int:
+    """Apply one action to many people, each through the single-record services so that history
+    and permissions are the same as one by one. All or nothing: one refusal rolls back all."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError({"action": _("Unknown bulk action.")})
+    if action in ("tag", "untag", "owner") and not value:
+        raise ValidationError({"value": _("Choose a value for this action.")})
+    count = 0
+    with transaction.atomic():
+        for contact in contacts:
+            if action == "delete":
+                contact_delete(actor=actor, contact=contact)
+            elif action == "stage":
+                contact_update(actor=actor, contact=contact, data={"stage": value or None})
+            elif action == "owner":
+                contact_update(actor=actor, contact=contact, data={"owner": value})
+            else:
+                names = {tag.name for tag in contact.tags.all()}
+                if action == "tag":
+                    names.add(str(value))
+                else:
+                    names = {n for n in names if n.lower() != str(value).lower()}
+                contact_update(actor=actor, contact=contact, data={"tags": sorted(names)})
+            count += 1
+    return count
+
+
+def trash_purge(*, older_than: dt.timedelta) -> int:
+    """Delete for good what has been in the Trash longer than ``older_than``. System task."""
+    cutoff = timezone.now() - older_than
+    from rubrica.organizations.models import Organization
+
+    total = 0
+    for model in (Contact, Organization):
+        with transaction.atomic():
+            expired = model.trash.filter(deleted_at__lt=cutoff)
+            total += expired.count()
+            expired.delete()
+    return total

@@ -1,0 +1,195 @@
+"""Abstract mixins shared by every domain model, and the restrict() queryset.
+
+A record that people own carries an owner, an optional team and a visibility. Reads that a person
+can trigger start from ``Model.objects.restrict(user, action)``; records in the Trash
+(``deleted_at`` set) are hidden from every default read and only reachable through
+``Model.trash``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from rubrica.accounts.models import User
+
+
+class Visibility(models.TextChoices):
+    PRIVATE = "private", _("Private (owner only)")
+    TEAM = "team", _("Team")
+    EVERYONE = "everyone", _("Everyone")
+
+
+class Action:
+    VIEW = "view"
+    CHANGE = "change"
+    DELETE = "delete"
+    ALL = (VIEW, CHANGE, DELETE)
+
+
+def visibility_q(user: User, action: str) -> Q | None:
+    """The filter a user's reads pass through; None means no restriction (administrators).
+
+    view: own records, records for everyone, team records of a team the user belongs to.
+    change/delete: the same set, unless the user is read-only (then nothing).
+    """
+    if action not in Action.ALL:
+        raise ValueError(f"unknown action {action!r}")
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_administrator:
+        return None
+    if action != Action.VIEW and user.is_read_only:
+        return Q(pk__in=[])
+    team_ids = list(user.teams.values_list("pk", flat=True))
+    q = Q(owner=user) | Q(visibility=Visibility.EVERYONE)
+    if team_ids:
+        q |= Q(visibility=Visibility.TEAM, team_id__in=team_ids)
+    return q
+
+
+class RestrictQuerySet(models.QuerySet):
+    def restrict(self, user: Any, action: str = Action.VIEW) -> RestrictQuerySet:
+        q = visibility_q(user, action)
+        return self if q is None else self.filter(q)
+
+
+class AliveManager(models.Manager.from_queryset(RestrictQuerySet)):  # type: ignore[misc]
+    """Records not in the Trash."""
+
+    def get_queryset(self) -> RestrictQuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class TrashManager(models.Manager.from_queryset(RestrictQuerySet)):  # type: ignore[misc]
+    """Records in the Trash only."""
+
+    def get_queryset(self) -> RestrictQuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=False)
+
+
+def new_uid() -> str:
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
+class TimestampedModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class OwnedRecord(TimestampedModel):
+    """A record with an owner, a visibility, a Trash state, a version and custom fields.
+
+    Invariants: ``version`` grows by one on every change made through a service, and is what
+    optimistic concurrency (form hidden field, API ETag) compares; ``deleted_at`` is set only by
+    the delete service and cleared only by restore.
+    """
+
+    uid = models.CharField(_("UID"), max_length=255, unique=True, default=new_uid, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.EVERYONE
+    )
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deleted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    objects: ClassVar[AliveManager] = AliveManager()
+    trash: ClassVar[TrashManager] = TrashManager()
+    all_objects: ClassVar[models.Manager[Any]] = models.Manager.from_queryset(RestrictQuerySet)()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "all_objects"
+
+
+class LabelledValue(models.Model):
+    """One of several values of a kind (an email, a phone...) with a type label and a preferred flag."""
+
+    label = models.CharField(_("label"), max_length=50, blank=True)
+    is_preferred = models.BooleanField(_("preferred"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+
+class EmailBase(LabelledValue):
+    value = models.CharField(_("email"), max_length=254, db_index=True)
+
+    class Meta(LabelledValue.Meta):
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class PhoneBase(LabelledValue):
+    raw = models.CharField(_("phone as typed"), max_length=64)
+    e164 = models.CharField(_("phone (E.164)"), max_length=32, blank=True, db_index=True)
+    extension = models.CharField(_("extension"), max_length=16, blank=True)
+
+    class Meta(LabelledValue.Meta):
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.raw
+
+
+class AddressBase(LabelledValue):
+    po_box = models.CharField(_("PO box"), max_length=100, blank=True)
+    extended = models.CharField(_("extended address"), max_length=255, blank=True)
+    street = models.CharField(_("street"), max_length=255, blank=True)
+    city = models.CharField(_("city"), max_length=150, blank=True)
+    region = models.CharField(_("region"), max_length=150, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=32, blank=True)
+    country = models.CharField(_("country"), max_length=100, blank=True)
+
+    class Meta(LabelledValue.Meta):
+        abstract = True
+
+    def __str__(self) -> str:
+        parts = [self.street, self.city, self.region, self.postal_code, self.country]
+        return ", ".join(part for part in parts if part)
+
+
+class UrlBase(LabelledValue):
+    value = models.URLField(_("URL"), max_length=2000)
+
+    class Meta(LabelledValue.Meta):
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.value

@@ -1,0 +1,118 @@
+"""Entry standards: phones (phonenumbers, E.164), emails (email-validator, no DNS), URLs, dates.
+
+Each function returns the normalised value or raises ``ValueError`` with a translated message that
+the caller attaches to the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import phonenumbers
+from django.conf import settings
+from django.utils.translation import gettext as _
+from email_validator import EmailNotValidError, validate_email
+
+
+@dataclass(frozen=True)
+class Phone:
+    raw: str
+    e164: str
+    extension: str
+
+
+def phone(raw: str, region: str | None = None) -> Phone:
+    """Parse a phone as typed; keep the typed form and its E.164 form (plus any extension)."""
+    text = " ".join(str(raw).split())
+    if not text:
+        raise ValueError(_("Enter a phone number."))
+    if len(text) > 64:
+        raise ValueError(_("A phone number has at most 64 characters."))
+    if text.lower().startswith("tel:"):
+        text = text[4:]
+    try:
+        parsed = phonenumbers.parse(text, region or settings.RUBRICA_DEFAULT_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        raise ValueError(_("This is not a phone number.")) from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValueError(_("This phone number has the wrong number of digits."))
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return Phone(raw=" ".join(str(raw).split()), e164=e164, extension=parsed.extension or "")
+
+
+def email(raw: str) -> str:
+    """A syntactically valid address, domain lower-cased and IDNA-normalised. No DNS look-up."""
+    text = str(raw).strip()
+    if not text:
+        raise ValueError(_("Enter an email address."))
+    if len(text) > 254:
+        raise ValueError(_("An email address has at most 254 characters."))
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValueError(_("Enter a valid email address.")) from None
+    return result.normalized
+
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+def url(raw: str) -> str:
+    """An http(s) URL: scheme added when missing, scheme and host lower-cased."""
+    text = str(raw).strip()
+    if not text:
+        raise ValueError(_("Enter a web address."))
+    if len(text) > 2000:
+        raise ValueError(_("A web address has at most 2000 characters."))
+    if not _SCHEME.match(text):
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(_("Only http and https addresses are allowed."))
+    host = parts.hostname or ""
+    if not host or " " in text or ("." not in host and host != "localhost"):
+        raise ValueError(_("Enter a valid web address."))
+    netloc = parts.netloc.rsplit("@", 1)
+    netloc[-1] = netloc[-1].lower()
+    path = parts.path or ("/" if not parts.query and not parts.fragment else parts.path)
+    return urlunsplit((parts.scheme.lower(), "@".join(netloc), path, parts.query, parts.fragment))
+
+
+_PARTIAL_DATE = re.compile(r"^(?:(\d{4})|--)-?(\d{2})-?(\d{2})$")
+
+
+def partial_date(raw: str) -> str:
+    """An ISO date, or ``--MM-DD`` when the year is unknown (birthdays, anniversaries)."""
+    text = str(raw).strip()
+    match = _PARTIAL_DATE.match(text)
+    if not match:
+        raise ValueError(_("Enter a date as YYYY-MM-DD, or --MM-DD without a year."))
+    year, month, day = match.groups()
+    try:
+        dt.date(int(year) if year else 2000, int(month), int(day))
+    except ValueError:
+        raise ValueError(_("This date does not exist.")) from None
+    return f"{year}-{month}-{day}" if year else f"--{month}-{day}"
+
+
+def time_zone(raw: str) -> str:
+    text = str(raw).strip()
+    if text not in zoneinfo.available_timezones():
+        raise ValueError(_("Enter an IANA time zone such as Europe/Rome."))
+    return text
+
+
+def single_line(raw: object, *, max_length: int) -> str:
+    """Trimmed text with inner runs of white space folded; control characters refused."""
+    if not isinstance(raw, str | int | float) or isinstance(raw, bool):
+        raise ValueError(_("Enter text."))
+    text = " ".join(str(raw).split())
+    if len(text) > max_length:
+        raise ValueError(_("Enter at most %(n)d characters.") % {"n": max_length})
+    if any(ord(ch) < 32 for ch in text):
+        raise ValueError(_("Control characters are not allowed."))
+    return text

@@ -1,0 +1,253 @@
+"""Building blocks shared by the domain services: permission checks, cleaning of labelled
+collections (emails, phones, addresses, URLs, profiles), writing them, and snapshots for history.
+
+The data a service takes is the same shape everywhere (web forms, API, CLI, importers): scalar
+fields by name, collections as lists of dicts, tags as a list of names, FKs by id (stage and kind
+also by name). A snapshot of a record has that same shape, so any earlier state read from history
+can be fed back to the update service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.utils.translation import gettext as _
+
+from rubrica.core import normalize
+from rubrica.core.models import OwnedRecord, Visibility
+
+Errors = dict[str, str]
+
+ADDRESS_PARTS = {
+    "street": 255,
+    "extended": 255,
+    "po_box": 100,
+    "city": 150,
+    "region": 150,
+    "postal_code": 32,
+    "country": 100,
+}
+MAX_ITEMS = 50
+
+
+class ConflictError(Exception):
+    """The record changed since the caller read it (optimistic concurrency)."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(_("This record was changed by someone else meanwhile."))
+        self.current_version = current_version
+
+
+def ensure_can(actor: Any, instance: OwnedRecord, action: str) -> None:
+    """Raise PermissionDenied unless ``actor`` may do ``action`` on ``instance``."""
+    model = type(instance)
+    allowed = model.all_objects.restrict(actor, action).filter(pk=instance.pk).exists()
+    if not allowed:
+        raise PermissionDenied(_("You may not change this record."))
+
+
+def ensure_can_create(actor: Any) -> None:
+    if not actor.is_authenticated or not actor.is_active or actor.is_read_only:
+        raise PermissionDenied(_("Read-only users cannot create records."))
+
+
+def clean_text(
+    data: Mapping[str, Any],
+    spec: Mapping[str, int],
+    errors: Errors,
+    *,
+    multiline: Iterable[str] = (),
+) -> dict[str, str]:
+    """Clean the scalar text fields of ``spec`` (name -> max length) present in ``data``."""
+    cleaned: dict[str, str] = {}
+    long_fields = set(multiline)
+    for name, max_length in spec.items():
+        if name not in data:
+            continue
+        value = data[name]
+        if value is None:
+            cleaned[name] = ""
+            continue
+        if name in long_fields:
+            if not isinstance(value, str):
+                errors[name] = _("Enter text.")
+            elif len(value) > max_length:
+                errors[name] = _("Enter at most %(n)d characters.") % {"n": max_length}
+            else:
+                cleaned[name] = value.strip().replace("\x00", "")
+            continue
+        try:
+            cleaned[name] = normalize.single_line(value, max_length=max_length)
+        except ValueError as exc:
+            errors[name] = str(exc)
+    return cleaned
+
+
+def clean_string_list(
+    data: Mapping[str, Any], name: str, errors: Errors, *, max_length: int = 100
+) -> list[str] | None:
+    if name not in data:
+        return None
+    value = data[name]
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = [part for part in value.split(",")]
+    if not isinstance(value, list):
+        errors[name] = _("Enter a list.")
+        return None
+    out: list[str] = []
+    for index, item in enumerate(value[:MAX_ITEMS]):
+        try:
+            text = normalize.single_line(item, max_length=max_length)
+        except ValueError as exc:
+            errors[f"{name}.{index}"] = str(exc)
+            continue
+        if text and text not in out:
+            out.append(text)
+    return out
+
+
+def clean_choice(
+    data: Mapping[str, Any], name: str, choices: Iterable[str], errors: Errors
+) -> str | None:
+    if name not in data:
+        return None
+    value = data[name] if data[name] is not None else ""
+    if value not in set(choices):
+        errors[name] = _("Choose a valid option.")
+        return None
+    return str(value)
+
+
+def clean_visibility(data: Mapping[str, Any], errors: Errors) -> str | None:
+    return clean_choice(data, "visibility", Visibility.values, errors)
+
+
+def _clean_one(kind: str, item: Mapping[str, Any], prefix: str, errors: Errors) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    try:
+        row["label"] = normalize.single_line(item.get("label") or "", max_length=50)
+    except ValueError as exc:
+        errors[f"{prefix}.label"] = str(exc)
+    row["is_preferred"] = bool(item.get("is_preferred", False))
+    value = item.get("value")
+    try:
+        if kind == "emails":
+            row["value"] = normalize.email(value or "")
+        elif kind == "phones":
+            phone = normalize.phone(value or "")
+            row.update(value=phone.raw, e164=phone.e164, extension=phone.extension)
+        elif kind == "urls":
+            row["value"] = normalize.url(value or "")
+        elif kind == "profiles":
+            text = normalize.single_line(value or "", max_length=300)
+            if not text:
+                raise ValueError(_("Enter a handle or address."))
+            row["value"] = text
+        elif kind == "addresses":
+            for part, max_length in ADDRESS_PARTS.items():
+                try:
+                    row[part] = normalize.single_line(item.get(part) or "", max_length=max_length)
+                except ValueError as exc:
+                    errors[f"{prefix}.{part}"] = str(exc)
+            if not any(row.get(part) for part in ADDRESS_PARTS):
+                raise ValueError(_("Fill in at least one part of the address."))
+    except ValueError as exc:
+        errors[f"{prefix}.value" if kind != "addresses" else prefix] = str(exc)
+    return row
+
+
+def clean_collection(kind: str, items: Any, errors: Errors) -> list[dict[str, Any]] | None:
+    """Validate a list of labelled values; at most one ends up preferred (the first marked, or
+    the first of all). Exact repeats are dropped."""
+    if items is None:
+        return None
+    if not isinstance(items, list):
+        errors[kind] = _("Enter a list.")
+        return None
+    if len(items) > MAX_ITEMS:
+        errors[kind] = _("At most %(n)d entries.") % {"n": MAX_ITEMS}
+        return None
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            errors[f"{kind}.{index}"] = _("Enter an object.")
+            continue
+        row = _clean_one(kind, item, f"{kind}.{index}", errors)
+        identity = repr(sorted((k, v) for k, v in row.items() if k not in ("is_preferred",)))
+        if identity in seen:
+            continue
+        seen.add(identity)
+        rows.append(row)
+    preferred = next((i for i, row in enumerate(rows) if row.get("is_preferred")), 0)
+    for index, row in enumerate(rows):
+        row["is_preferred"] = index == preferred
+    return rows
+
+
+def _row_fields(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    fields = {"label": row.get("label", ""), "is_preferred": row.get("is_preferred", False)}
+    if kind == "phones":
+        fields.update(
+            raw=row["value"], e164=row.get("e164", ""), extension=row.get("extension", "")
+        )
+    elif kind == "addresses":
+        fields.update({part: row.get(part, "") for part in ADDRESS_PARTS})
+    else:
+        fields["value"] = row["value"]
+    return fields
+
+
+def write_collection(
+    owner: models.Model, kind: str, model: type[models.Model], fk: str, rows: list[dict[str, Any]]
+) -> None:
+    """Replace the child rows of ``owner`` with ``rows`` (already cleaned)."""
+    model._default_manager.filter(**{fk: owner}).delete()
+    model._default_manager.bulk_create(
+        [
+            model(**{fk: owner}, position=position, **_row_fields(kind, row))
+            for position, row in enumerate(rows)
+        ]
+    )
+
+
+def snapshot_collection(kind: str, children: Iterable[Any]) -> list[dict[str, Any]]:
+    """Children in the input shape, for history and for the API."""
+    out = []
+    for child in children:
+        row: dict[str, Any] = {"label": child.label, "is_preferred": child.is_preferred}
+        if kind == "phones":
+            row.update(value=child.raw, e164=child.e164, extension=child.extension)
+        elif kind == "addresses":
+            row.update({part: getattr(child, part) for part in ADDRESS_PARTS})
+        else:
+            row["value"] = child.value
+        out.append(row)
+    return out
+
+
+def preferred(rows: list[dict[str, Any]], key: str = "value") -> str:
+    for row in rows:
+        if row.get("is_preferred"):
+            return str(row.get(key, ""))
+    return str(rows[0].get(key, "")) if rows else ""
+
+
+def raise_if(errors: Errors) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def lock_and_check_version(
+    model: type[OwnedRecord], pk: int, expected_version: int | None
+) -> OwnedRecord:
+    """Re-read the row under a write lock and refuse a stale ``expected_version``."""
+    current = model.all_objects.select_for_update().get(pk=pk)
+    if expected_version is not None and current.version != expected_version:
+        raise ConflictError(current.version)
+    return current

@@ -1,0 +1,190 @@
+"""Custom field definitions and the validation of values on every write path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from rubrica.accounts.models import User
+from rubrica.core import normalize
+from rubrica.customfields.models import CustomFieldDefinition, Entity, FieldType
+
+EMPTY = (None, "", [])
+
+
+def definitions_for(entity: str) -> list[CustomFieldDefinition]:
+    return list(CustomFieldDefinition.objects.filter(entity=entity))
+
+
+def _clean_value(definition: CustomFieldDefinition, value: Any) -> Any:
+    kind = definition.field_type
+    if kind in (FieldType.TEXT, FieldType.LONG_TEXT):
+        if not isinstance(value, str | int | float):
+            raise ValueError(_("Enter text."))
+        text = str(value).strip()
+        if kind == FieldType.TEXT and ("\n" in text or len(text) > 1000):
+            raise ValueError(_("Enter one line of at most 1000 characters."))
+        if len(text) > 20000:
+            raise ValueError(_("Enter at most 20000 characters."))
+        if definition.pattern and not re.fullmatch(definition.pattern, text):
+            raise ValueError(_("This value does not have the expected format."))
+        return text
+    if kind == FieldType.NUMBER:
+        if isinstance(value, bool):
+            raise ValueError(_("Enter a whole number."))
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise ValueError(_("Enter a whole number.")) from None
+        if abs(number) > 2**53:
+            raise ValueError(_("This number is too large."))
+        return number
+    if kind == FieldType.DECIMAL:
+        if isinstance(value, bool):
+            raise ValueError(_("Enter a number."))
+        try:
+            number_d = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError(_("Enter a number.")) from None
+        if not number_d.is_finite() or abs(number_d) > Decimal(10) ** 15:
+            raise ValueError(_("Enter a finite number below 10^15."))
+        return str(number_d)
+    if kind == FieldType.DATE:
+        try:
+            return dt.date.fromisoformat(str(value).strip()).isoformat()
+        except ValueError:
+            raise ValueError(_("Enter a date as YYYY-MM-DD.")) from None
+    if kind == FieldType.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"true", "1", "yes", "on"}:
+            return True
+        if text in {"false", "0", "no", "off"}:
+            return False
+        raise ValueError(_("Enter yes or no."))
+    if kind == FieldType.CHOICE:
+        if value not in definition.choices:
+            raise ValueError(
+                _("Choose one of: %(choices)s.") % {"choices": ", ".join(definition.choices)}
+            )
+        return value
+    if kind == FieldType.MULTI_CHOICE:
+        values = value if isinstance(value, list) else [value]
+        unknown = [item for item in values if item not in definition.choices]
+        if unknown:
+            raise ValueError(
+                _("Choose among: %(choices)s.") % {"choices": ", ".join(definition.choices)}
+            )
+        return [choice for choice in definition.choices if choice in values]
+    if kind == FieldType.URL:
+        return normalize.url(str(value))
+    if kind == FieldType.EMAIL:
+        return normalize.email(str(value))
+    if kind == FieldType.PHONE:
+        return normalize.phone(str(value)).e164
+    raise ValueError(_("Unknown field type."))
+
+
+def clean_custom_fields(
+    entity: str, values: dict[str, Any] | None, *, current: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Validate ``values`` merged over ``current`` against the definitions of ``entity``.
+
+    Keys with no definition are rejected; empty values remove the key; a required field must end
+    up with a value. Raises ValidationError keyed ``custom_fields.<key>``.
+    """
+    if values is not None and not isinstance(values, dict):
+        raise ValidationError({"custom_fields": _("Custom fields must be an object.")})
+    definitions = {d.key: d for d in definitions_for(entity)}
+    merged = dict(current or {})
+    errors: dict[str, str] = {}
+    for key, value in (values or {}).items():
+        definition = definitions.get(key)
+        if definition is None:
+            errors[f"custom_fields.{key}"] = _("There is no custom field %(key)s.") % {"key": key}
+            continue
+        if value in EMPTY:
+            merged.pop(key, None)
+            continue
+        try:
+            merged[key] = _clean_value(definition, value)
+        except (ValueError, ValidationError) as exc:
+            message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+            errors[f"custom_fields.{key}"] = message
+    for key, definition in definitions.items():
+        if (
+            definition.required
+            and merged.get(key) in EMPTY
+            and f"custom_fields.{key}" not in errors
+        ):
+            errors[f"custom_fields.{key}"] = _("%(label)s is required.") % {
+                "label": definition.label
+            }
+    if errors:
+        raise ValidationError(errors)
+    return {key: merged[key] for key in merged if key in definitions}
+
+
+def definition_save(
+    *, actor: User, definition: CustomFieldDefinition | None = None, data: dict[str, Any]
+) -> CustomFieldDefinition:
+    """Create or update a definition; only administrators. The key and entity never change."""
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can define custom fields."))
+    creating = definition is None
+    target = definition or CustomFieldDefinition()
+    allowed = {
+        "label",
+        "field_type",
+        "required",
+        "choices",
+        "pattern",
+        "help_text",
+        "position",
+        "show_in_list",
+    }
+    if creating:
+        allowed |= {"entity", "key"}
+    for name, value in data.items():
+        if name in allowed:
+            setattr(target, name, value)
+    errors: dict[str, str] = {}
+    if target.entity not in Entity.values:
+        errors["entity"] = _("Choose person or organization.")
+    if target.field_type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
+        if (
+            not isinstance(target.choices, list)
+            or not target.choices
+            or not all(isinstance(c, str) and c.strip() for c in target.choices)
+        ):
+            errors["choices"] = _("List at least one choice.")
+        else:
+            target.choices = list(dict.fromkeys(c.strip() for c in target.choices))
+    else:
+        target.choices = []
+    if target.pattern:
+        try:
+            re.compile(target.pattern)
+        except re.error:
+            errors["pattern"] = _("This is not a valid regular expression.")
+    if errors:
+        raise ValidationError(errors)
+    target.full_clean()
+    with transaction.atomic():
+        target.save()
+    return target
+
+
+def definition_delete(*, actor: User, definition: CustomFieldDefinition) -> None:
+    """Delete a definition. Stored values stay in the records' JSON (nothing is lost) but are no
+    longer shown or validated."""
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can delete custom fields."))
+    definition.delete()

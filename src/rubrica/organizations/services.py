@@ -1,0 +1,418 @@
+"""Writes on organizations and affiliations (the same rules as contacts.services)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rubrica.accounts.models import Team, User
+from rubrica.contacts.models import Contact
+from rubrica.core import normalize
+from rubrica.core.models import Action
+from rubrica.core.services import (
+    Errors,
+    clean_choice,
+    clean_collection,
+    clean_string_list,
+    clean_text,
+    clean_visibility,
+    ensure_can,
+    ensure_can_create,
+    lock_and_check_version,
+    preferred,
+    raise_if,
+    snapshot_collection,
+    write_collection,
+)
+from rubrica.customfields.models import Entity
+from rubrica.customfields.services import clean_custom_fields
+from rubrica.history.models import HistoryAction, HistoryEntry
+from rubrica.history.services import diff, history_record
+from rubrica.organizations.models import (
+    Affiliation,
+    Organization,
+    OrganizationAddress,
+    OrganizationPhone,
+    OrganizationSize,
+)
+from rubrica.taxonomy.models import OrganizationKind
+
+TEXT_FIELDS = {"name": 300, "industry": 150, "notes": 100_000}
+COLLECTIONS: dict[str, type[Any]] = {"phones": OrganizationPhone, "addresses": OrganizationAddress}
+SHARING_FIELDS = ("owner", "team", "visibility")
+ALL_FIELDS = (
+    *TEXT_FIELDS,
+    "kind",
+    "size",
+    "website",
+    "email_domains",
+    "parent",
+    "tags",
+    "custom_fields",
+    *SHARING_FIELDS,
+    *COLLECTIONS,
+)
+
+
+def _lookup(model: type[Any], value: Any, field: str, errors: Errors, *, by: str) -> Any:
+    from rubrica.contacts.services import _lookup as lookup
+
+    return lookup(model, value, field, errors, by=by)
+
+
+def _clean(
+    data: Mapping[str, Any], *, current: Organization | None
+) -> tuple[dict[str, Any], Errors]:
+    errors: Errors = {}
+    for name in sorted(set(data) - set(ALL_FIELDS)):
+        errors[name] = _("Unknown field.")
+    values: dict[str, Any] = clean_text(data, TEXT_FIELDS, errors, multiline=("notes",))
+    if current is None and not values.get("name") and "name" not in errors:
+        errors["name"] = _("An organization needs a name.")
+    if "name" in values and not values["name"] and "name" not in errors:
+        errors["name"] = _("An organization needs a name.")
+    size = clean_choice(data, "size", OrganizationSize.values, errors)
+    if size is not None:
+        values["size"] = size
+    if "website" in data:
+        if data["website"] in (None, ""):
+            values["website"] = ""
+        else:
+            try:
+                values["website"] = normalize.url(data["website"])
+            except ValueError as exc:
+                errors["website"] = str(exc)
+    domains = clean_string_list(data, "email_domains", errors, max_length=253)
+    if domains is not None:
+        cleaned_domains = []
+        for index, domain in enumerate(domains):
+            domain = domain.lower().lstrip("@")
+            try:
+                normalize.email(f"x@{domain}")
+            except ValueError:
+                errors[f"email_domains.{index}"] = _("This is not a domain name.")
+            cleaned_domains.append(domain)
+        values["email_domains"] = cleaned_domains
+    visibility = clean_visibility(data, errors)
+    if visibility is not None:
+        values["visibility"] = visibility
+    if "kind" in data:
+        values["kind"] = _lookup(OrganizationKind, data["kind"], "kind", errors, by="name")
+    if "owner" in data:
+        values["owner"] = _lookup(User, data["owner"], "owner", errors, by="username")
+    if "team" in data:
+        values["team"] = _lookup(Team, data["team"], "team", errors, by="name")
+    if "parent" in data:
+        parent = _lookup(Organization, data["parent"], "parent", errors, by="name")
+        if parent is not None and current is not None:
+            node: Organization | None = parent
+            while node is not None:
+                if node.pk == current.pk:
+                    errors["parent"] = _("An organization cannot be inside itself.")
+                    break
+                node = node.parent
+        values["parent"] = parent
+    if "tags" in data:
+        values["tags"] = clean_string_list(data, "tags", errors, max_length=50) or []
+    for kind in COLLECTIONS:
+        if kind in data:
+            rows = clean_collection(kind, data[kind] if data[kind] is not None else [], errors)
+            if rows is not None:
+                values[kind] = rows
+    if "custom_fields" in data or current is None:
+        try:
+            values["custom_fields"] = clean_custom_fields(
+                Entity.ORGANIZATION,
+                data.get("custom_fields") or {},
+                current=current.custom_fields if current is not None else None,
+            )
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    return values, errors
+
+
+def snapshot(org: Organization) -> dict[str, Any]:
+    data: dict[str, Any] = {name: getattr(org, name) for name in TEXT_FIELDS}
+    data.update(
+        kind=org.kind.name if org.kind_id else None,
+        size=org.size,
+        website=org.website,
+        email_domains=list(org.email_domains),
+        parent=org.parent_id,
+        owner=org.owner.username,
+        team=org.team.name if org.team_id else None,
+        visibility=org.visibility,
+        tags=sorted(tag.name for tag in org.tags.all()),
+        custom_fields=dict(org.custom_fields),
+    )
+    for kind in COLLECTIONS:
+        data[kind] = snapshot_collection(kind, getattr(org, kind).all())
+    return data
+
+
+def _apply(org: Organization, values: Mapping[str, Any], actor: User) -> None:
+    from rubrica.contacts.services import _tag
+
+    for name, value in values.items():
+        if name not in COLLECTIONS and name != "tags":
+            setattr(org, name, value)
+    org.sort_name = org.name.casefold()[:300]
+    current = snapshot(org) if org.pk else {}
+    merged = {**current, **values}
+    phones = merged.get("phones") or []
+    addresses = merged.get("addresses") or []
+    org.primary_phone = preferred(phones, "e164")
+    first = next((a for a in addresses if a.get("is_preferred")), addresses[0] if addresses else {})
+    org.city, org.country = first.get("city", ""), first.get("country", "")
+    org.save()
+    for kind, model in COLLECTIONS.items():
+        if kind in values:
+            write_collection(org, kind, model, "organization", values[kind])
+    if "tags" in values:
+        org.tags.set([_tag(actor, name) for name in values["tags"]])
+
+
+@transaction.atomic
+def organization_create(*, actor: User, data: Mapping[str, Any]) -> Organization:
+    ensure_can_create(actor)
+    values, errors = _clean(data, current=None)
+    raise_if(errors)
+    if values.get("owner") is None:
+        values["owner"] = actor
+    if values["owner"].pk != actor.pk and not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can create records for someone else."))
+    org = Organization()
+    _apply(org, values, actor)
+    org.refresh_from_db()
+    after = {k: v for k, v in snapshot(org).items() if v not in ("", None, [], {})}
+    history_record(
+        actor=actor,
+        instance=org,
+        action=HistoryAction.CREATE,
+        changes=diff({}, after),
+        version=org.version,
+    )
+    return org
+
+
+@transaction.atomic
+def organization_update(
+    *,
+    actor: User,
+    organization: Organization,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
+    action: str = HistoryAction.UPDATE,
+) -> Organization:
+    ensure_can(actor, organization, Action.CHANGE)
+    current = lock_and_check_version(Organization, organization.pk, expected_version)
+    assert isinstance(current, Organization)
+    if current.deleted_at is not None:
+        raise ValidationError({"__all__": _("Restore this record from the Trash to change it.")})
+    values, errors = _clean(data, current=current)
+    raise_if(errors)
+    sharing_changed = any(
+        name in values and values[name] != getattr(current, name) for name in SHARING_FIELDS
+    )
+    if sharing_changed and not (actor.is_administrator or current.owner_id == actor.pk):
+        raise PermissionDenied(_("Only the owner or an administrator can change sharing."))
+    if "owner" in values and values["owner"] is None:
+        values.pop("owner")
+    before = snapshot(current)
+    _apply(current, values, actor)
+    changes = diff(before, snapshot(current))
+    if changes:
+        current.version += 1
+        current.save(update_fields=["version", "updated_at"])
+        history_record(
+            actor=actor, instance=current, action=action, changes=changes, version=current.version
+        )
+    if "name" in changes:
+        # keep people's copy of their organization fresh: nothing stored, FK only
+        pass
+    current.refresh_from_db()
+    return current
+
+
+def _set_deleted(actor: User, organization: Organization, deleted: bool) -> Organization:
+    ensure_can(actor, organization, Action.DELETE)
+    current = lock_and_check_version(Organization, organization.pk, None)
+    assert isinstance(current, Organization)
+    if (current.deleted_at is not None) == deleted:
+        return current
+    before = current.deleted_at.isoformat() if current.deleted_at else None
+    current.deleted_at = timezone.now() if deleted else None
+    current.deleted_by = actor if deleted else None
+    current.version += 1
+    current.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
+    history_record(
+        actor=actor,
+        instance=current,
+        action=HistoryAction.DELETE if deleted else HistoryAction.RESTORE,
+        changes={
+            "deleted_at": {
+                "before": before,
+                "after": current.deleted_at.isoformat() if current.deleted_at else None,
+            }
+        },
+        version=current.version,
+    )
+    return current
+
+
+@transaction.atomic
+def organization_delete(*, actor: User, organization: Organization) -> Organization:
+    return _set_deleted(actor, organization, True)
+
+
+@transaction.atomic
+def organization_restore(*, actor: User, organization: Organization) -> Organization:
+    return _set_deleted(actor, organization, False)
+
+
+def organization_revert(
+    *, actor: User, organization: Organization, entry: HistoryEntry, field: str
+) -> Organization:
+    if entry.object_id != organization.pk or field not in entry.changes or field not in ALL_FIELDS:
+        raise ValidationError({"field": _("This change does not concern that field.")})
+    before = entry.changes[field]["before"]
+    if before is None and field in (*COLLECTIONS, "tags", "email_domains"):
+        before = []
+    if field == "custom_fields":
+        before = {**{k: None for k in organization.custom_fields}, **(before or {})}
+    return organization_update(
+        actor=actor, organization=organization, data={field: before}, action=HistoryAction.REVERT
+    )
+
+
+# Affiliations -------------------------------------------------------------------------------
+
+AFFILIATION_TEXT = {"title": 150, "department": 150}
+
+
+def _clean_affiliation(data: Mapping[str, Any], errors: Errors) -> dict[str, Any]:
+    for name in sorted(set(data) - {*AFFILIATION_TEXT, "start_date", "end_date", "is_primary"}):
+        errors[name] = _("Unknown field.")
+    values: dict[str, Any] = clean_text(data, AFFILIATION_TEXT, errors)
+    import datetime as dt
+
+    for name in ("start_date", "end_date"):
+        if name in data:
+            raw = data[name]
+            if raw in (None, ""):
+                values[name] = None
+            elif isinstance(raw, dt.date):
+                values[name] = raw
+            else:
+                try:
+                    values[name] = dt.date.fromisoformat(str(raw))
+                except ValueError:
+                    errors[name] = _("Enter a date as YYYY-MM-DD.")
+    if "is_primary" in data:
+        values["is_primary"] = bool(data["is_primary"])
+    return values
+
+
+def _affiliation_snapshot(aff: Affiliation) -> dict[str, Any]:
+    return {
+        "organization": aff.organization_id,
+        "title": aff.title,
+        "department": aff.department,
+        "start_date": aff.start_date.isoformat() if aff.start_date else None,
+        "end_date": aff.end_date.isoformat() if aff.end_date else None,
+        "is_primary": aff.is_primary,
+    }
+
+
+def _save_affiliation(actor: User, aff: Affiliation, action: str, before: dict[str, Any]) -> None:
+    if aff.start_date and aff.end_date and aff.end_date < aff.start_date:
+        raise ValidationError({"end_date": _("The end comes before the start.")})
+    if aff.is_primary:
+        Affiliation.objects.filter(contact_id=aff.contact_id, is_primary=True).exclude(
+            pk=aff.pk
+        ).update(is_primary=False)
+    try:
+        with transaction.atomic():
+            aff.save()
+    except IntegrityError:
+        raise ValidationError({"__all__": _("This affiliation conflicts with another.")}) from None
+    _refresh_contact_org(aff.contact_id)
+    contact = Contact.all_objects.get(pk=aff.contact_id)
+    contact.version += 1
+    Contact.all_objects.filter(pk=contact.pk).update(version=contact.version)
+    history_record(
+        actor=actor,
+        instance=contact,
+        action=action,
+        changes={
+            f"affiliation.{aff.pk}": {"before": before or None, "after": _affiliation_snapshot(aff)}
+        },
+        version=contact.version,
+    )
+
+
+def _refresh_contact_org(contact_id: int) -> None:
+    """The contact's list copy of its organization: the primary current affiliation, else the
+    latest current one."""
+    current = (
+        Affiliation.objects.filter(contact_id=contact_id, end_date__isnull=True)
+        .order_by("-is_primary", "-start_date", "-id")
+        .values_list("organization_id", flat=True)
+        .first()
+    )
+    Contact.all_objects.filter(pk=contact_id).update(organization_id=current)
+
+
+@transaction.atomic
+def affiliation_create(
+    *, actor: User, contact: Contact, organization: Organization, data: Mapping[str, Any]
+) -> Affiliation:
+    ensure_can(actor, contact, Action.CHANGE)
+    if not Organization.objects.restrict(actor, Action.VIEW).filter(pk=organization.pk).exists():
+        raise PermissionDenied(_("You may not link to this organization."))
+    errors: Errors = {}
+    values = _clean_affiliation(data, errors)
+    raise_if(errors)
+    aff = Affiliation(contact=contact, organization=organization, **values)
+    _save_affiliation(actor, aff, HistoryAction.UPDATE, {})
+    return aff
+
+
+@transaction.atomic
+def affiliation_update(
+    *, actor: User, affiliation: Affiliation, data: Mapping[str, Any]
+) -> Affiliation:
+    ensure_can(actor, affiliation.contact, Action.CHANGE)
+    errors: Errors = {}
+    values = _clean_affiliation(data, errors)
+    raise_if(errors)
+    before = _affiliation_snapshot(affiliation)
+    for name, value in values.items():
+        setattr(affiliation, name, value)
+    _save_affiliation(actor, affiliation, HistoryAction.UPDATE, before)
+    return affiliation
+
+
+@transaction.atomic
+def affiliation_delete(*, actor: User, affiliation: Affiliation) -> None:
+    contact = affiliation.contact
+    ensure_can(actor, contact, Action.CHANGE)
+    before = _affiliation_snapshot(affiliation)
+    pk = affiliation.pk
+    affiliation.delete()
+    _refresh_contact_org(contact.pk)
+    contact.refresh_from_db()
+    contact.version += 1
+    Contact.all_objects.filter(pk=contact.pk).update(version=contact.version)
+    history_record(
+        actor=actor,
+        instance=contact,
+        action=HistoryAction.UPDATE,
+        changes={f"affiliation.{pk}": {"before": before, "after": None}},
+        version=contact.version,
+    )

@@ -1,0 +1,156 @@
+"""Django settings. Values an operator may change come from rubrica.env, never from os.environ."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from rubrica import env
+
+BASE_DIR = env.BASE_DIR
+SECRET_KEY = env.secret_key()
+DEBUG = env.DEBUG
+ALLOWED_HOSTS = env.ALLOWED_HOSTS
+CSRF_TRUSTED_ORIGINS = env.CSRF_TRUSTED_ORIGINS
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
+    "rubrica.core",
+    "rubrica.accounts",
+    "rubrica.history",
+    "rubrica.taxonomy",
+    "rubrica.customfields",
+    "rubrica.contacts",
+    "rubrica.organizations",
+    "rubrica.api",
+    "rubrica.cli",
+    "rubrica.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "rubrica.urls"
+WSGI_APPLICATION = "rubrica.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "contacts:list"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _databases() -> dict[str, Any]:
+    if env.DATABASE_URL:
+        config: dict[str, Any] = dict(dj_database_url.parse(env.DATABASE_URL, conn_max_age=60))
+    else:
+        config = {"NAME": str(env.VAR_DIR / "rubrica.sqlite3"), "ENGINE": "sqlite"}
+    if "sqlite" in config["ENGINE"]:
+        env.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        config.update(
+            ENGINE="rubrica.core.sqlite_backend",
+            CONN_MAX_AGE=0,
+            OPTIONS={
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=NORMAL;"
+                    "PRAGMA foreign_keys=ON;"
+                    "PRAGMA cache_size=-65536;"
+                    "PRAGMA mmap_size=268435456;"
+                    "PRAGMA temp_store=MEMORY;"
+                ),
+            },
+            TEST={"NAME": str(env.VAR_DIR / "test.sqlite3")},
+        )
+    return {"default": config}
+
+
+DATABASES = _databases()
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = env.LANGUAGE_CODE
+LANGUAGES = [
+    ("en", _("English")),
+    ("it", _("Italian")),
+    ("zh-hans", _("Simplified Chinese")),
+    ("fa", _("Persian")),
+]
+LOCALE_PATHS = [BASE_DIR / "src" / "rubrica" / "locale"]
+TIME_ZONE = env.TIME_ZONE
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = env.VAR_DIR / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.MEDIA_ROOT
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.MAX_UPLOAD_MB * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env.SECURE_COOKIES
+CSRF_COOKIE_SECURE = env.SECURE_COOKIES
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+RUBRICA_TRASH_RETENTION_DAYS = env.TRASH_RETENTION_DAYS
+RUBRICA_DEFAULT_PHONE_REGION = env.DEFAULT_PHONE_REGION
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"rubrica": {"level": "INFO"}},
+}
