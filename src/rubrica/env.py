@@ -77,7 +77,7 @@ if LANGUAGE_CODE not in SUPPORTED_LANGUAGES:
 DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "US").upper()
 if DEFAULT_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
     raise ImproperlyConfigured(
-        f"DEFAULT_PHONE_REGION {DEFAULT_PHONE_REGION!r} is not an ISO 3166 region phonenumbers knows"
+        f"DEFAULT_PHONE_REGION {DEFAULT_PHONE_REGION!r} is not a region phonenumbers knows"
     )
 
 

@@ -55,7 +55,7 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
-TOKEN_PREFIX = "rbk_"
+TOKEN_PREFIX = "rbk_"  # noqa: S105 (a prefix, not a secret)
 
 
 def hash_token(raw: str) -> str:

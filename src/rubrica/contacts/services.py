@@ -29,7 +29,6 @@ from rubrica.contacts.models import (
 from rubrica.core import normalize
 from rubrica.core.models import Action
 from rubrica.core.services import (
-    ConflictError,
     Errors,
     clean_choice,
     clean_collection,
@@ -49,7 +48,6 @@ from rubrica.customfields.services import clean_custom_fields
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import diff, history_record
 from rubrica.taxonomy.models import LifecycleStage, Tag
-
 
 TEXT_FIELDS: dict[str, int] = {
     "prefix": 50,

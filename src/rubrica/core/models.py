@@ -135,7 +135,7 @@ class OwnedRecord(TimestampedModel):
 
 
 class LabelledValue(models.Model):
-    """One of several values of a kind (an email, a phone...) with a type label and a preferred flag."""
+    """One of several values of a kind (an email, a phone...) with a label and a preferred flag."""
 
     label = models.CharField(_("label"), max_length=50, blank=True)
     is_preferred = models.BooleanField(_("preferred"), default=False)

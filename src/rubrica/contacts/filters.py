@@ -1,0 +1,74 @@
+"""The people filter used by the list page, the API and exports."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.db.models import Q, QuerySet
+
+from rubrica.core.filters import Params, RecordFilter, _bool, _ids
+from rubrica.customfields.models import Entity
+
+SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("sort_name", "id"),
+    "-name": ("-sort_name", "-id"),
+    "email": ("primary_email", "id"),
+    "-email": ("-primary_email", "-id"),
+    "city": ("city", "sort_name", "id"),
+    "-city": ("-city", "-sort_name", "-id"),
+    "country": ("country", "sort_name", "id"),
+    "-country": ("-country", "-sort_name", "-id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+    "updated": ("updated_at", "id"),
+    "-updated": ("-updated_at", "-id"),
+}
+
+
+@dataclass
+class ContactFilter(RecordFilter):
+    ENTITY: ClassVar[str] = Entity.CONTACT
+    SORTS: ClassVar[dict[str, tuple[str, ...]]] = SORTS
+
+    stages: list[int] = field(default_factory=list)
+    organizations: list[int] = field(default_factory=list)
+    has_email: bool | None = None
+    has_phone: bool | None = None
+
+    @classmethod
+    def parse(cls, params: Params) -> tuple[ContactFilter, dict[str, str]]:
+        errors: dict[str, str] = {}
+        values = cls.parse_common(params, errors)
+        values["stages"] = _ids(params, "stage", errors)
+        values["organizations"] = _ids(params, "organization", errors)
+        values["has_email"] = _bool(params, "has_email", errors)
+        values["has_phone"] = _bool(params, "has_phone", errors)
+        return cls(**values), errors
+
+    def apply(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        qs = self.apply_common(qs)
+        if self.stages:
+            qs = qs.filter(stage_id__in=self.stages)
+        if self.organizations:
+            qs = qs.filter(organization_id__in=self.organizations)
+        if self.has_email is not None:
+            qs = qs.exclude(primary_email="") if self.has_email else qs.filter(primary_email="")
+        if self.has_phone is not None:
+            qs = qs.exclude(primary_phone="") if self.has_phone else qs.filter(primary_phone="")
+        if self.q:
+            qs = qs.filter(quick_search_q(self.q))
+        return qs
+
+
+def quick_search_q(text: str) -> Q:
+    """The simple quick search (the search engine replaces it): name, email or phone prefix."""
+    text = text.strip()
+    folded = text.casefold()
+    q = Q(sort_name__startswith=folded) | Q(display_name__istartswith=text)
+    q |= Q(given_name__istartswith=text) | Q(primary_email__startswith=folded)
+    digits = re.sub(r"\D", "", text)
+    if len(digits) >= 3:
+        q |= Q(primary_phone__contains=digits)
+    return q

@@ -1,0 +1,38 @@
+"""Reads of people shared by the web UI, the API, the CLI and exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from rubrica.contacts.filters import ContactFilter
+from rubrica.contacts.models import Contact
+from rubrica.core.models import Action
+from rubrica.core.pagination import Page, keyset_page
+from rubrica.organizations.models import Affiliation
+
+
+def contact_list(
+    *, user: Any, flt: ContactFilter, cursor: str | None = None, size: int = 50
+) -> Page[Contact]:
+    qs = flt.apply(Contact.objects.restrict(user, Action.VIEW))
+    qs = qs.select_related("stage", "owner", "organization").prefetch_related("tags")
+    return keyset_page(qs, order=flt.order, cursor=cursor, size=size)
+
+
+def contact_detail_qs(user: Any, action: str = Action.VIEW) -> QuerySet[Contact]:
+    """People ``user`` may ``action``, with everything a detail view shows."""
+    return (
+        Contact.objects.restrict(user, action)
+        .select_related("stage", "owner", "team", "organization")
+        .prefetch_related(
+            "tags",
+            "emails",
+            "phones",
+            "addresses",
+            "urls",
+            "profiles",
+            Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization")),
+        )
+    )

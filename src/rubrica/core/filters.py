@@ -1,0 +1,178 @@
+"""Filter definitions shared by UI lists, API query parameters and exports.
+
+A filter is parsed from query parameters (``Mapping[str, str | list[str]]``) into a dataclass that
+knows how to narrow a queryset. Unknown or malformed values are reported per parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from rubrica.customfields.models import CustomFieldDefinition, FieldType
+
+Params = Mapping[str, Any]
+
+
+def _values(params: Params, name: str) -> list[str]:
+    getlist = getattr(params, "getlist", None)
+    raw = getlist(name) if getlist else params.get(name)
+    if raw is None:
+        return []
+    items = raw if isinstance(raw, list | tuple) else [raw]
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _one(params: Params, name: str) -> str:
+    values = _values(params, name)
+    return values[0] if values else ""
+
+
+def _ids(params: Params, name: str, errors: dict[str, str]) -> list[int]:
+    out = []
+    for value in _values(params, name):
+        for part in value.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit():
+                errors[name] = _("Use numeric ids.")
+                continue
+            out.append(int(part))
+    return out
+
+
+def _bool(params: Params, name: str, errors: dict[str, str]) -> bool | None:
+    value = _one(params, name).lower()
+    if not value:
+        return None
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    errors[name] = _("Use true or false.")
+    return None
+
+
+def _date(params: Params, name: str, errors: dict[str, str]) -> dt.date | None:
+    value = _one(params, name)
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        errors[name] = _("Enter a date as YYYY-MM-DD.")
+        return None
+
+
+@dataclass
+class RecordFilter:
+    """Filters common to people and organizations. ``ENTITY`` picks the custom fields."""
+
+    ENTITY: ClassVar[str] = ""
+    SORTS: ClassVar[dict[str, tuple[str, ...]]] = {}
+    DEFAULT_SORT: ClassVar[str] = "name"
+
+    q: str = ""
+    tags: list[int] = field(default_factory=list)
+    owners: list[int] = field(default_factory=list)
+    city: str = ""
+    country: str = ""
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    updated_from: dt.date | None = None
+    updated_to: dt.date | None = None
+    custom: dict[str, str] = field(default_factory=dict)
+    sort: str = ""
+
+    @classmethod
+    def parse_common(cls, params: Params, errors: dict[str, str]) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "q": _one(params, "q")[:200],
+            "tags": _ids(params, "tag", errors),
+            "owners": _ids(params, "owner", errors),
+            "city": _one(params, "city")[:150],
+            "country": _one(params, "country")[:100],
+        }
+        for name in ("created_from", "created_to", "updated_from", "updated_to"):
+            values[name] = _date(params, name, errors)
+        sort = _one(params, "sort") or cls.DEFAULT_SORT
+        if sort not in cls.SORTS:
+            errors["sort"] = _("Sort by one of: %(names)s.") % {"names": ", ".join(cls.SORTS)}
+            sort = cls.DEFAULT_SORT
+        values["sort"] = sort
+        definitions = {d.key: d for d in CustomFieldDefinition.objects.filter(entity=cls.ENTITY)}
+        custom: dict[str, str] = {}
+        for key in getattr(params, "keys", lambda: [])():
+            if key.startswith("cf_") and _one(params, key):
+                name = key[3:]
+                if name not in definitions:
+                    errors[key] = _("There is no custom field %(key)s.") % {"key": name}
+                else:
+                    custom[name] = _one(params, key)[:200]
+        values["custom"] = custom
+        return values
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        return self.SORTS[self.sort or self.DEFAULT_SORT]
+
+    def apply_common(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        if self.tags:
+            qs = (
+                qs.filter(tags__in=self.tags).distinct()
+                if len(self.tags) > 1
+                else qs.filter(tags=self.tags[0])
+            )
+        if self.owners:
+            qs = qs.filter(owner_id__in=self.owners)
+        if self.city:
+            qs = qs.filter(city__iexact=self.city)
+        if self.country:
+            qs = qs.filter(country__iexact=self.country)
+        zone = dt.UTC
+        for name, lookup in (
+            ("created_from", "created_at__gte"),
+            ("updated_from", "updated_at__gte"),
+        ):
+            day = getattr(self, name)
+            if day:
+                qs = qs.filter(**{lookup: dt.datetime.combine(day, dt.time.min, zone)})
+        for name, lookup in (("created_to", "created_at__lt"), ("updated_to", "updated_at__lt")):
+            day = getattr(self, name)
+            if day:
+                next_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, zone)
+                qs = qs.filter(**{lookup: next_day})
+        if self.custom:
+            definitions = {
+                d.key: d for d in CustomFieldDefinition.objects.filter(entity=self.ENTITY)
+            }
+            for key, value in self.custom.items():
+                qs = qs.filter(_custom_q(definitions[key], value))
+        return qs
+
+
+def _custom_q(definition: CustomFieldDefinition, value: str) -> Q:
+    path = f"custom_fields__{definition.key}"
+    kind = definition.field_type
+    if kind == FieldType.BOOLEAN:
+        return Q(**{path: value.lower() in ("1", "true", "yes", "on")})
+    if kind == FieldType.NUMBER:
+        try:
+            return Q(**{path: int(value)})
+        except ValueError:
+            return Q(pk__in=[])
+    if kind in (FieldType.CHOICE, FieldType.DATE, FieldType.DECIMAL):
+        return Q(**{path: value})
+    return Q(**{f"{path}__icontains": value})
+
+
+def raise_filter_errors(errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationError(errors)

@@ -1,0 +1,28 @@
+"""Reads of organizations shared by the web UI, the API, the CLI and exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from rubrica.core.models import Action
+from rubrica.core.pagination import Page, keyset_page
+from rubrica.organizations.filters import OrganizationFilter
+from rubrica.organizations.models import Organization
+
+
+def organization_list(
+    *, user: Any, flt: OrganizationFilter, cursor: str | None = None, size: int = 50
+) -> Page[Organization]:
+    qs = flt.apply(Organization.objects.restrict(user, Action.VIEW))
+    qs = qs.select_related("kind", "owner").prefetch_related("tags")
+    return keyset_page(qs, order=flt.order, cursor=cursor, size=size)
+
+
+def organization_detail_qs(user: Any, action: str = Action.VIEW) -> QuerySet[Organization]:
+    return (
+        Organization.objects.restrict(user, action)
+        .select_related("kind", "owner", "team", "parent")
+        .prefetch_related("tags", "phones", "addresses", "affiliations__contact")
+    )

@@ -1,0 +1,50 @@
+"""Fixtures shared by every test module: users of each role, a logged-in client, factories."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-django-0123456789")
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def admin_user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="admin", role="admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def member(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="member", role="member")
+
+
+@pytest.fixture
+def other_member(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="other", role="member")
+
+
+@pytest.fixture
+def viewer(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="viewer", role="viewer")
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
