@@ -17,7 +17,7 @@ class Role(models.TextChoices):
 
 
 class Team(models.Model):
-    """A group of users; records with visibility "team" are shared with the members of their team."""
+    """A group of users; records with visibility "team" are shared with its members."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     members = models.ManyToManyField(
