@@ -94,7 +94,6 @@ def _databases() -> dict[str, Any]:
                     "PRAGMA temp_store=MEMORY;"
                 ),
             },
-            TEST={"NAME": str(env.VAR_DIR / "test.sqlite3")},
         )
     return {"default": config}
 
