@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rubrica.accounts.models import ApiToken, Role, User, generate_token, hash_token
+from rubrica.accounts.models import ApiToken, Role, Team, User, generate_token, hash_token
+from rubrica.core import normalize
 
 
 def user_create(
@@ -99,3 +103,132 @@ def token_authenticate(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def active_administrators() -> QuerySet[User]:
+    """Users who can administer right now: active, and superuser or with the administrator role."""
+    return User.objects.filter(is_active=True).filter(Q(is_superuser=True) | Q(role=Role.ADMIN))
+
+
+USER_TEXT_FIELDS = {"first_name": 150, "last_name": 150}
+
+
+def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
+    """Change a user's name, email, role or active flag; only administrators.
+
+    Users are never deleted (records keep their owner); ``is_active=False`` is how someone leaves.
+    Invariant: at least one active administrator remains, so nobody is locked out of settings.
+    The role decides ``is_superuser``/``is_staff`` as in ``user_create``. Partial: only keys
+    present in ``data`` change.
+    """
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can change users."))
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name, max_length in USER_TEXT_FIELDS.items():
+        if name in data:
+            try:
+                values[name] = normalize.single_line(data[name] or "", max_length=max_length)
+            except ValueError as exc:
+                errors[name] = str(exc)
+    if "email" in data:
+        raw_email = str(data["email"] or "").strip()
+        try:
+            values["email"] = normalize.email(raw_email) if raw_email else ""
+        except ValueError as exc:
+            errors["email"] = str(exc)
+    if "role" in data:
+        if data["role"] not in Role.values:
+            errors["role"] = _("Choose a valid role.")
+        else:
+            values["role"] = data["role"]
+            values["is_superuser"] = values["is_staff"] = data["role"] == Role.ADMIN
+    if "is_active" in data:
+        values["is_active"] = bool(data["is_active"])
+        if not values["is_active"] and user.pk == actor.pk:
+            errors["is_active"] = _("You cannot deactivate your own account.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        # Lock the administrators so two concurrent demotions cannot both pass the check.
+        admins = list(active_administrators().select_for_update().values_list("pk", flat=True))
+        current = User.objects.select_for_update().get(pk=user.pk)
+        for name, value in values.items():
+            setattr(current, name, value)
+        still_admin = current.is_active and current.is_administrator
+        if current.pk in admins and not still_admin and len(admins) == 1:
+            field = "is_active" if not current.is_active else "role"
+            raise ValidationError(
+                {
+                    field: _(
+                        "%(user)s is the last active administrator. Make someone else an "
+                        "administrator first."
+                    )
+                    % {"user": current.username}
+                }
+            )
+        if values:
+            current.save(update_fields=[*values])
+    for name in values:
+        setattr(user, name, getattr(current, name))
+    return user
+
+
+def user_deactivate(*, actor: User, user: User) -> User:
+    """Stop a user from logging in and using API tokens; their records keep them as owner."""
+    return user_update(actor=actor, user=user, data={"is_active": False})
+
+
+def user_reset_password(*, actor: User, user: User) -> str:
+    """Give ``user`` a new generated password (returned once, to be passed on privately)."""
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can reset passwords."))
+    password = secrets.token_urlsafe(12)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return password
+
+
+def _clean_team_name(name: str | None, team: Team | None) -> str | None:
+    if name is None:
+        return None
+    try:
+        cleaned = normalize.single_line(name, max_length=100)
+    except ValueError as exc:
+        raise ValidationError({"name": str(exc)}) from None
+    if not cleaned:
+        raise ValidationError({"name": _("A team needs a name.")})
+    clash = Team.objects.filter(name__iexact=cleaned)
+    if team is not None:
+        clash = clash.exclude(pk=team.pk)
+    if clash.exists():
+        raise ValidationError({"name": _("A team with this name already exists.")})
+    return cleaned
+
+
+def team_create(*, actor: User, name: str, members: Iterable[User] = ()) -> Team:
+    """Create a team; only administrators. Records shared with "team" reach its members."""
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can manage teams."))
+    cleaned = _clean_team_name(name, None)
+    with transaction.atomic():
+        team = Team.objects.create(name=cleaned)
+        team.members.set(list(members))
+    return team
+
+
+def team_update(
+    *, actor: User, team: Team, name: str | None = None, members: Iterable[User] | None = None
+) -> Team:
+    """Rename a team and/or replace its members (``None`` leaves a part unchanged)."""
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can manage teams."))
+    cleaned = _clean_team_name(name, team)
+    with transaction.atomic():
+        if cleaned is not None and cleaned != team.name:
+            team.name = cleaned
+            team.save(update_fields=["name"])
+        if members is not None:
+            team.members.set(list(members))
+    return team

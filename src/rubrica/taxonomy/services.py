@@ -3,12 +3,25 @@ may create a tag."""
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import PROTECT, ProtectedError
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
-from rubrica.taxonomy.models import Tag, color_validator
+from rubrica.core import normalize
+from rubrica.taxonomy.models import (
+    LifecycleStage,
+    OrderedChoice,
+    OrganizationKind,
+    Tag,
+    color_validator,
+)
+
+C = TypeVar("C", bound=OrderedChoice)
+MAX_POSITION = 32767
 
 
 def tag_get_or_create(*, actor: User, name: str, color: str | None = None) -> Tag:
@@ -50,3 +63,138 @@ def tag_delete(*, actor: User, tag: Tag) -> None:
     if not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can delete tags."))
     tag.delete()
+
+
+def _choice_save(model: type[C], *, actor: User, instance: C | None, data: dict[str, Any]) -> C:
+    """Create or change one entry of an ordered list (name and/or position). Names are unique
+    regardless of case; a new entry without a position goes last."""
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can edit this list."))
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    if "name" in data or instance is None:
+        try:
+            name = normalize.single_line(data.get("name") or "", max_length=50)
+        except ValueError as exc:
+            errors["name"] = str(exc)
+        else:
+            clash = model.objects.filter(name__iexact=name)
+            if instance is not None:
+                clash = clash.exclude(pk=instance.pk)
+            if not name:
+                errors["name"] = _("Enter a name.")
+            elif clash.exists():
+                errors["name"] = _("This name is already in the list.")
+            values["name"] = name
+    if data.get("position") not in (None, ""):
+        try:
+            position = int(data["position"])
+        except (TypeError, ValueError):
+            errors["position"] = _("Enter a whole number.")
+        else:
+            if not 0 <= position <= MAX_POSITION:
+                errors["position"] = _("Enter a number between 0 and %(max)d.") % {
+                    "max": MAX_POSITION
+                }
+            values["position"] = position
+    elif instance is None:
+        last = model.objects.order_by("-position").values_list("position", flat=True).first()
+        values["position"] = 0 if last is None else min(last + 1, MAX_POSITION)
+    if errors:
+        raise ValidationError(errors)
+    target = instance if instance is not None else model()
+    for field, value in values.items():
+        setattr(target, field, value)
+    with transaction.atomic():
+        target.save()
+    return target
+
+
+def _choice_move(model: type[C], *, actor: User, instance: C, offset: int) -> C:
+    """Swap an entry with its neighbour; positions are renumbered 0..n-1 on the way."""
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can edit this list."))
+    with transaction.atomic():
+        entries = list(model.objects.select_for_update().order_by("position", "name", "pk"))
+        index = next(i for i, entry in enumerate(entries) if entry.pk == instance.pk)
+        other = index + offset
+        if 0 <= other < len(entries):
+            entries[index], entries[other] = entries[other], entries[index]
+        for position, entry in enumerate(entries):
+            if entry.position != position:
+                entry.position = position
+                entry.save(update_fields=["position"])
+    instance.position = next(entry.position for entry in entries if entry.pk == instance.pk)
+    return instance
+
+
+def _in_use(instance: OrderedChoice) -> bool:
+    """Whether any record (the Trash included) points at ``instance`` through a PROTECT key.
+
+    Checked with EXISTS first: Django's ProtectedError loads every referencing row, which is
+    unaffordable with a million people at one stage. The ProtectedError is still caught for the
+    race where a record takes the entry between the check and the delete.
+    """
+    for relation in instance._meta.related_objects:
+        if relation.on_delete is PROTECT:
+            manager = relation.related_model._base_manager
+            if manager.filter(**{relation.field.name: instance}).exists():
+                return True
+    return False
+
+
+def _choice_delete(instance: OrderedChoice, *, actor: User, in_use: str) -> None:
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can edit this list."))
+    message = in_use % {"name": instance.name}
+    if _in_use(instance):
+        raise ValidationError(message)
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except ProtectedError:
+        raise ValidationError(message) from None
+
+
+def stage_save(
+    *, actor: User, stage: LifecycleStage | None = None, data: dict[str, Any]
+) -> LifecycleStage:
+    return _choice_save(LifecycleStage, actor=actor, instance=stage, data=data)
+
+
+def stage_move(*, actor: User, stage: LifecycleStage, offset: int) -> LifecycleStage:
+    return _choice_move(LifecycleStage, actor=actor, instance=stage, offset=offset)
+
+
+def stage_delete(*, actor: User, stage: LifecycleStage) -> None:
+    """Refused while people (also in the Trash) are at this stage: move them first."""
+    _choice_delete(
+        stage,
+        actor=actor,
+        in_use=_(
+            "The stage %(name)s cannot be deleted: some people (perhaps in the Trash) are at "
+            "this stage. Move them to another stage first."
+        ),
+    )
+
+
+def kind_save(
+    *, actor: User, kind: OrganizationKind | None = None, data: dict[str, Any]
+) -> OrganizationKind:
+    return _choice_save(OrganizationKind, actor=actor, instance=kind, data=data)
+
+
+def kind_move(*, actor: User, kind: OrganizationKind, offset: int) -> OrganizationKind:
+    return _choice_move(OrganizationKind, actor=actor, instance=kind, offset=offset)
+
+
+def kind_delete(*, actor: User, kind: OrganizationKind) -> None:
+    """Refused while organizations (also in the Trash) are of this kind."""
+    _choice_delete(
+        kind,
+        actor=actor,
+        in_use=_(
+            "The kind %(name)s cannot be deleted: some organizations (perhaps in the Trash) are "
+            "of this kind. Change their kind first."
+        ),
+    )
