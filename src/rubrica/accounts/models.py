@@ -38,7 +38,7 @@ class User(AbstractUser):
 
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
         swappable = "AUTH_USER_MODEL"
         verbose_name = _("user")
         verbose_name_plural = _("users")

@@ -15,7 +15,7 @@ from rubrica.accounts.models import User
 from rubrica.core import normalize
 from rubrica.customfields.models import CustomFieldDefinition, Entity, FieldType
 
-EMPTY = (None, "", [])
+EMPTY: tuple[object, ...] = (None, "", [])
 
 
 def definitions_for(entity: str) -> list[CustomFieldDefinition]:

@@ -139,13 +139,13 @@ def _clean(
 def snapshot(org: Organization) -> dict[str, Any]:
     data: dict[str, Any] = {name: getattr(org, name) for name in TEXT_FIELDS}
     data.update(
-        kind=org.kind.name if org.kind_id else None,
+        kind=org.kind.name if org.kind else None,
         size=org.size,
         website=org.website,
         email_domains=list(org.email_domains),
         parent=org.parent_id,
         owner=org.owner.username,
-        team=org.team.name if org.team_id else None,
+        team=org.team.name if org.team else None,
         visibility=org.visibility,
         tags=sorted(tag.name for tag in org.tags.all()),
         custom_fields=dict(org.custom_fields),
