@@ -48,3 +48,12 @@ def member_client(client, member):
 def admin_client(client, admin_user):
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """The manifest storage needs collectstatic; tests resolve static files from the apps."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

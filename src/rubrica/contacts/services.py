@@ -29,7 +29,9 @@ from rubrica.contacts.models import (
 from rubrica.core import normalize
 from rubrica.core.models import Action
 from rubrica.core.services import (
+    SHARING_FIELDS,
     Errors,
+    begin_update,
     clean_choice,
     clean_collection,
     clean_string_list,
@@ -37,9 +39,11 @@ from rubrica.core.services import (
     clean_visibility,
     ensure_can,
     ensure_can_create,
+    ensure_sharing_allowed,
     lock_and_check_version,
     preferred,
     raise_if,
+    record_set_deleted,
     snapshot_collection,
     write_collection,
 )
@@ -70,8 +74,6 @@ COLLECTIONS: dict[str, type[Any]] = {
     "urls": ContactUrl,
     "profiles": ContactProfile,
 }
-#: Fields only the owner or an administrator may change.
-SHARING_FIELDS = ("owner", "team", "visibility")
 ALL_FIELDS = (
     *TEXT_FIELDS,
     "nicknames",
@@ -307,21 +309,11 @@ def contact_update(
     action: str = HistoryAction.UPDATE,
 ) -> Contact:
     """Change the fields named in ``data``; refuse when ``expected_version`` is stale."""
-    ensure_can(actor, contact, Action.CHANGE)
-    current = lock_and_check_version(Contact, contact.pk, expected_version)
-    assert isinstance(current, Contact)
-    if current.deleted_at is not None:
-        raise ValidationError({"__all__": _("Restore this record from the Trash to change it.")})
+    current: Contact = begin_update(actor, contact, expected_version)
     values, errors = _clean(data, current=current)
     raise_if(errors)
     before = snapshot(current)
-    sharing_changed = any(
-        name in values and values[name] != getattr(current, name) for name in SHARING_FIELDS
-    )
-    if sharing_changed and not (actor.is_administrator or current.owner_id == actor.pk):
-        raise PermissionDenied(_("Only the owner or an administrator can change sharing."))
-    if "owner" in values and values["owner"] is None:
-        values.pop("owner")
+    ensure_sharing_allowed(actor, current, values)
     _apply(current, values, actor)
     after = snapshot(current)
     changes = diff(before, after)
@@ -374,46 +366,15 @@ def contact_set_photo(
 @transaction.atomic
 def contact_delete(*, actor: User, contact: Contact) -> Contact:
     """Move to the Trash (soft delete). Restorable until purged."""
-    ensure_can(actor, contact, Action.DELETE)
-    current = lock_and_check_version(Contact, contact.pk, None)
-    assert isinstance(current, Contact)
-    if current.deleted_at is not None:
-        return current
-    current.deleted_at = timezone.now()
-    current.deleted_by = actor
-    current.version += 1
-    current.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
-    history_record(
-        actor=actor,
-        instance=current,
-        action=HistoryAction.DELETE,
-        changes={"deleted_at": {"before": None, "after": current.deleted_at.isoformat()}},
-        version=current.version,
-    )
-    return current
+    result: Contact = record_set_deleted(actor, contact, deleted=True)
+    return result
 
 
 @transaction.atomic
 def contact_restore(*, actor: User, contact: Contact) -> Contact:
     """Take a person out of the Trash."""
-    ensure_can(actor, contact, Action.DELETE)
-    current = lock_and_check_version(Contact, contact.pk, None)
-    assert isinstance(current, Contact)
-    if current.deleted_at is None:
-        return current
-    before = current.deleted_at.isoformat()
-    current.deleted_at = None
-    current.deleted_by = None
-    current.version += 1
-    current.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
-    history_record(
-        actor=actor,
-        instance=current,
-        action=HistoryAction.RESTORE,
-        changes={"deleted_at": {"before": before, "after": None}},
-        version=current.version,
-    )
-    return current
+    result: Contact = record_set_deleted(actor, contact, deleted=False)
+    return result
 
 
 def contact_revert(*, actor: User, contact: Contact, entry: HistoryEntry, field: str) -> Contact:

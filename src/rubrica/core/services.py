@@ -251,3 +251,58 @@ def lock_and_check_version(
     if expected_version is not None and current.version != expected_version:
         raise ConflictError(current.version)
     return current
+
+
+SHARING_FIELDS = ("owner", "team", "visibility")
+
+
+def begin_update(actor: Any, instance: OwnedRecord, expected_version: int | None) -> Any:
+    """The common start of every update service: permission, row lock, version, not in Trash."""
+    from rubrica.core.models import Action
+
+    ensure_can(actor, instance, Action.CHANGE)
+    current = lock_and_check_version(type(instance), instance.pk, expected_version)
+    if current.deleted_at is not None:
+        raise ValidationError({"__all__": _("Restore this record from the Trash to change it.")})
+    return current
+
+
+def ensure_sharing_allowed(actor: Any, current: OwnedRecord, values: dict[str, Any]) -> None:
+    """Only the owner or an administrator changes owner, team or visibility. An empty owner
+    means "keep the owner"."""
+    changed = any(
+        name in values and values[name] != getattr(current, name) for name in SHARING_FIELDS
+    )
+    if changed and not (actor.is_administrator or current.owner_id == actor.pk):
+        raise PermissionDenied(_("Only the owner or an administrator can change sharing."))
+    if "owner" in values and values["owner"] is None:
+        values.pop("owner")
+
+
+def record_set_deleted(actor: Any, instance: OwnedRecord, *, deleted: bool) -> Any:
+    """Move a record to the Trash or back, with its history entry. Idempotent. Call inside the
+    caller's transaction."""
+    from django.utils import timezone
+
+    from rubrica.core.models import Action
+    from rubrica.history.models import HistoryAction
+    from rubrica.history.services import history_record
+
+    ensure_can(actor, instance, Action.DELETE)
+    current = lock_and_check_version(type(instance), instance.pk, None)
+    if (current.deleted_at is not None) == deleted:
+        return current
+    before = current.deleted_at.isoformat() if current.deleted_at else None
+    current.deleted_at = timezone.now() if deleted else None
+    current.deleted_by = actor if deleted else None
+    current.version += 1
+    current.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
+    after = current.deleted_at.isoformat() if current.deleted_at else None
+    history_record(
+        actor=actor,
+        instance=current,
+        action=HistoryAction.DELETE if deleted else HistoryAction.RESTORE,
+        changes={"deleted_at": {"before": before, "after": after}},
+        version=current.version,
+    )
+    return current

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import Team, User
@@ -15,7 +14,9 @@ from rubrica.contacts.models import Contact
 from rubrica.core import normalize
 from rubrica.core.models import Action
 from rubrica.core.services import (
+    SHARING_FIELDS,
     Errors,
+    begin_update,
     clean_choice,
     clean_collection,
     clean_string_list,
@@ -23,9 +24,10 @@ from rubrica.core.services import (
     clean_visibility,
     ensure_can,
     ensure_can_create,
-    lock_and_check_version,
+    ensure_sharing_allowed,
     preferred,
     raise_if,
+    record_set_deleted,
     snapshot_collection,
     write_collection,
 )
@@ -44,7 +46,6 @@ from rubrica.taxonomy.models import OrganizationKind
 
 TEXT_FIELDS = {"name": 300, "industry": 150, "notes": 100_000}
 COLLECTIONS: dict[str, type[Any]] = {"phones": OrganizationPhone, "addresses": OrganizationAddress}
-SHARING_FIELDS = ("owner", "team", "visibility")
 ALL_FIELDS = (
     *TEXT_FIELDS,
     "kind",
@@ -209,20 +210,10 @@ def organization_update(
     expected_version: int | None = None,
     action: str = HistoryAction.UPDATE,
 ) -> Organization:
-    ensure_can(actor, organization, Action.CHANGE)
-    current = lock_and_check_version(Organization, organization.pk, expected_version)
-    assert isinstance(current, Organization)
-    if current.deleted_at is not None:
-        raise ValidationError({"__all__": _("Restore this record from the Trash to change it.")})
+    current: Organization = begin_update(actor, organization, expected_version)
     values, errors = _clean(data, current=current)
     raise_if(errors)
-    sharing_changed = any(
-        name in values and values[name] != getattr(current, name) for name in SHARING_FIELDS
-    )
-    if sharing_changed and not (actor.is_administrator or current.owner_id == actor.pk):
-        raise PermissionDenied(_("Only the owner or an administrator can change sharing."))
-    if "owner" in values and values["owner"] is None:
-        values.pop("owner")
+    ensure_sharing_allowed(actor, current, values)
     before = snapshot(current)
     _apply(current, values, actor)
     changes = diff(before, snapshot(current))
@@ -232,47 +223,20 @@ def organization_update(
         history_record(
             actor=actor, instance=current, action=action, changes=changes, version=current.version
         )
-    if "name" in changes:
-        # keep people's copy of their organization fresh: nothing stored, FK only
-        pass
     current.refresh_from_db()
-    return current
-
-
-def _set_deleted(actor: User, organization: Organization, deleted: bool) -> Organization:
-    ensure_can(actor, organization, Action.DELETE)
-    current = lock_and_check_version(Organization, organization.pk, None)
-    assert isinstance(current, Organization)
-    if (current.deleted_at is not None) == deleted:
-        return current
-    before = current.deleted_at.isoformat() if current.deleted_at else None
-    current.deleted_at = timezone.now() if deleted else None
-    current.deleted_by = actor if deleted else None
-    current.version += 1
-    current.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
-    history_record(
-        actor=actor,
-        instance=current,
-        action=HistoryAction.DELETE if deleted else HistoryAction.RESTORE,
-        changes={
-            "deleted_at": {
-                "before": before,
-                "after": current.deleted_at.isoformat() if current.deleted_at else None,
-            }
-        },
-        version=current.version,
-    )
     return current
 
 
 @transaction.atomic
 def organization_delete(*, actor: User, organization: Organization) -> Organization:
-    return _set_deleted(actor, organization, True)
+    result: Organization = record_set_deleted(actor, organization, deleted=True)
+    return result
 
 
 @transaction.atomic
 def organization_restore(*, actor: User, organization: Organization) -> Organization:
-    return _set_deleted(actor, organization, False)
+    result: Organization = record_set_deleted(actor, organization, deleted=False)
+    return result
 
 
 def organization_revert(
