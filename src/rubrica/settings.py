@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "ninja",
     "rubrica.core",
     "rubrica.accounts",
     "rubrica.history",
@@ -94,6 +95,9 @@ def _databases() -> dict[str, Any]:
                     "PRAGMA temp_store=MEMORY;"
                 ),
             },
+            # Named explicitly: pytest-django (xdist) only leaves the engine
+            # "django.db.backends.sqlite3" in memory, and would derive a file name here.
+            TEST={"NAME": ":memory:"},
         )
     return {"default": config}
 

@@ -1,3 +1,94 @@
-from ninja import NinjaAPI
+"""The REST API under /api/v1: one NinjaAPI with a router per resource.
 
-api = NinjaAPI(title="Rubrica", version="1", urls_namespace="api")
+Handlers only translate (input schema -> service call -> output data); permissions, validation and
+history live in the services and selectors, like for every other door. Every error is a problem
+document (rubrica.api.errors). The OpenAPI document is committed (src/rubrica/api/openapi.json,
+written by ``manage.py api_schema``) and a test fails when the code and the file differ.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Router
+from ninja.parser import Parser
+
+from rubrica.api import affiliations, contacts, customfields, errors, organizations, taxonomy
+from rubrica.api.auth import AUTH
+from rubrica.api.errors import PROBLEM_CONTENT_TYPE
+
+DESCRIPTION = """\
+Rubrica's REST API: people, organizations, affiliations, tags and custom fields.
+
+**Authentication**: an API token as `Authorization: Bearer rbk_...`, or the browser session
+(unsafe methods then need the `X-CSRFToken` header).
+
+**Errors** are RFC 9457 problem documents (`application/problem+json`); a 422 carries
+`errors: {field: message}` with paths such as `emails.0.value`.
+
+**Concurrency**: reading one record returns an `ETag`; send it back as `If-Match` when changing
+or deleting it, and a stale one answers 412 without changing anything.
+
+**Lists** are keyset-paginated: `{"items": [...], "next_cursor": ..., "prev_cursor": ...}`;
+pass a cursor back as `?cursor=` with the same filters, and `limit` (at most 200).
+"""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class JsonParser(Parser):
+    """Strict JSON: NaN and Infinity (which json.loads accepts by default) are refused."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return json.loads(request.body, parse_constant=_refuse_constant)
+
+
+class RubricaAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """ninja labels every response application/json; errors are problem documents."""
+        schema = super().get_openapi_schema(**kwargs)
+        for methods in schema.get("paths", {}).values():
+            for operation in methods.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if str(status).startswith(("4", "5")) and "application/json" in content:
+                        content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+        return schema
+
+
+api = RubricaAPI(
+    title="Rubrica",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=AUTH,
+    parser=JsonParser(),
+)
+errors.install(api)
+
+api.add_router("/contacts", contacts.router)
+api.add_router("/organizations", organizations.router)
+api.add_router("/affiliations", affiliations.router)
+api.add_router("/custom-fields", customfields.router)
+api.add_router("/", taxonomy.router)
+
+fallback = Router()
+
+
+@fallback.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+    "/{path:rest}",
+    auth=None,
+    include_in_schema=False,
+)
+def not_found(request: HttpRequest, rest: str) -> HttpResponse:
+    """Unknown URLs under /api/v1 answer a problem document too, not an HTML page."""
+    return errors.problem(404, "not-found", _("Not found"), _("There is no such resource."))
+
+
+api.add_router("", fallback)

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from rubrica.customfields.models import CustomFieldDefinition, FieldType
 
 Params = Mapping[str, Any]
+#: Larger ids cannot exist (64-bit columns) and would overflow the database driver.
+MAX_ID = 2**63 - 1
 
 
 def _values(params: Params, name: str) -> list[str]:
@@ -41,7 +43,7 @@ def _ids(params: Params, name: str, errors: dict[str, str]) -> list[int]:
             part = part.strip()
             if not part:
                 continue
-            if not part.isdigit():
+            if not part.isdigit() or not part.isascii() or int(part) > MAX_ID:
                 errors[name] = _("Use numeric ids.")
                 continue
             out.append(int(part))

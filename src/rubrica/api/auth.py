@@ -1,0 +1,52 @@
+"""Who is calling: an API token (``Authorization: Bearer rbk_...``) or the browser's session.
+
+A request that carries an ``Authorization`` header is judged by it alone, so a bad token answers
+401 even when a session cookie rides along. Session-authenticated requests with an unsafe method
+must pass Django's CSRF check (a cookie is sent by the browser on its own; a header is not, so
+token requests need no CSRF token).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+
+from rubrica.accounts.services import token_authenticate
+from rubrica.api.errors import CsrfFailed
+
+
+class TokenAuth(HttpBearer):
+    """Bearer API tokens created in the user's settings (accounts.services.token_create)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return token_authenticate(token.strip())
+
+
+class SessionCsrfAuth(APIKeyCookie):
+    """The logged-in browser session, with Django's CSRF protection on unsafe methods."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __init__(self) -> None:
+        super().__init__(csrf=True)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if "authorization" in request.headers:
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if check_csrf(request) is not None:
+            raise CsrfFailed
+        return user
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        return user if user is not None and user.is_authenticated else None
+
+
+AUTH = [TokenAuth(), SessionCsrfAuth()]

@@ -1,0 +1,61 @@
+"""Conditional requests: ``ETag`` on reads, ``If-Match`` on writes (RFC 9110 §13).
+
+A versioned record (people, organizations) has the entity tag ``"<version>"``; the version grows
+on every change made through a service. Records without a version (affiliations, tags, custom
+field definitions) get a tag derived from their JSON representation. A write whose If-Match names
+no current tag answers 412 and changes nothing: the check runs on the row locked for the write,
+inside the same transaction as the service call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.http import HttpRequest
+
+from rubrica.api.errors import PreconditionFailed
+
+
+def version_etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def content_etag(data: Any) -> str:
+    raw = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return '"' + hashlib.sha256(raw.encode()).hexdigest()[:20] + '"'
+
+
+def _parse(header: str) -> list[str] | None:
+    """The entity tags listed in an If-Match / If-None-Match value; None for ``*``."""
+    header = header.strip()
+    if header == "*":
+        return None
+    tags = []
+    for part in header.split(","):
+        part = part.strip()
+        if part.startswith("W/"):
+            part = part[2:]
+        if part:
+            tags.append(part if part.startswith('"') else f'"{part}"')
+    return tags
+
+
+def check_if_match(request: HttpRequest, current: str) -> None:
+    """Raise PreconditionFailed when the request's If-Match does not name ``current``."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return
+    tags = _parse(header)
+    if tags is not None and current not in tags:
+        raise PreconditionFailed(current)
+
+
+def not_modified(request: HttpRequest, current: str) -> bool:
+    """True when the request's If-None-Match already names ``current``."""
+    header = request.headers.get("If-None-Match")
+    if header is None:
+        return False
+    tags = _parse(header)
+    return tags is None or current in tags

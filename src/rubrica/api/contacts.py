@@ -1,0 +1,149 @@
+"""/contacts: people. Reads go through the shared selectors and filter; writes through
+contacts.services. A person the caller may not view answers 404 on every method."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from ninja import Field, Query, Router, Status
+
+from rubrica.api.common import ListParams, actor, page_data, problems
+from rubrica.api.conditional import check_if_match, not_modified, version_etag
+from rubrica.api.render import contact_data, contacts_data
+from rubrica.api.schemas import ContactIn, ContactOut, ContactPage
+from rubrica.contacts.filters import ContactFilter
+from rubrica.contacts.models import Contact
+from rubrica.contacts.selectors import contact_detail_qs, contact_list
+from rubrica.contacts.services import (
+    contact_create,
+    contact_delete,
+    contact_restore,
+    contact_update,
+)
+from rubrica.core.filters import raise_filter_errors
+from rubrica.core.models import Action
+from rubrica.core.pagination import keyset_page
+from rubrica.core.services import lock_and_check_version
+
+router = Router(tags=["people"])
+
+IDS = "ids; repeat the parameter or separate with commas."
+
+
+class ContactQuery(ListParams):
+    """The list page's filters. Custom fields filter as ``cf_<key>=value``."""
+
+    q: str | None = Field(None, description="Name, email or phone prefix.")
+    tag: list[str] | None = Field(None, description=f"Tag {IDS}")
+    stage: list[str] | None = Field(None, description=f"Lifecycle stage {IDS}")
+    owner: list[str] | None = Field(None, description=f"Owner user {IDS}")
+    organization: list[str] | None = Field(None, description=f"Organization {IDS}")
+    city: str | None = None
+    country: str | None = None
+    has_email: bool | None = None
+    has_phone: bool | None = None
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    updated_from: dt.date | None = None
+    updated_to: dt.date | None = None
+    sort: str | None = Field(
+        None, description="One of: " + ", ".join(ContactFilter.SORTS) + " (default name)."
+    )
+
+
+def _location(request: HttpRequest, contact: Contact) -> str:
+    return request.build_absolute_uri(reverse("api:get_contact", args=[contact.pk]))
+
+
+def _visible(request: HttpRequest, contact_id: int) -> Contact:
+    return get_object_or_404(Contact.objects.restrict(actor(request), Action.VIEW), pk=contact_id)
+
+
+def _locked(request: HttpRequest, contact: Contact) -> Contact:
+    """The row locked for the write, after checking If-Match against its current version."""
+    current = lock_and_check_version(Contact, contact.pk, None)
+    assert isinstance(current, Contact)
+    check_if_match(request, version_etag(current.version))
+    return current
+
+
+@router.get("", response={200: ContactPage, **problems(422)})
+def list_contacts(request: HttpRequest, params: Query[ContactQuery]) -> dict[str, Any]:
+    """People the caller may see, filtered and sorted like the list page; keyset pages."""
+    flt, errors = ContactFilter.parse(request.GET)
+    raise_filter_errors(errors)
+    user = actor(request)
+    page = contact_list(user=user, flt=flt, cursor=params.cursor, size=params.limit)
+    return page_data(page, contacts_data(request, page.items, user))
+
+
+@router.post("", response={201: ContactOut, **problems(403, 422)})
+def create_contact(request: HttpRequest, payload: ContactIn, response: HttpResponse) -> Any:
+    user = actor(request)
+    contact = contact_create(actor=user, data=payload.model_dump(exclude_unset=True))
+    response["Location"] = _location(request, contact)
+    response["ETag"] = version_etag(contact.version)
+    return Status(201, contact_data(request, contact, user))
+
+
+@router.get("/trash", response={200: ContactPage, **problems(422)})
+def list_contacts_trash(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:
+    """People in the Trash that the caller may see, most recently deleted first."""
+    user = actor(request)
+    qs = Contact.trash.restrict(user, Action.VIEW)
+    page = keyset_page(qs, order=("-deleted_at", "-id"), cursor=params.cursor, size=params.limit)
+    return page_data(page, contacts_data(request, page.items, user))
+
+
+@router.get("/{int:contact_id}", response={200: ContactOut, 304: None, **problems(404)})
+def get_contact(request: HttpRequest, contact_id: int, response: HttpResponse) -> Any:
+    """One person; ``ETag`` is its version, to send back in ``If-Match`` when changing it."""
+    user = actor(request)
+    contact = get_object_or_404(contact_detail_qs(user, Action.VIEW), pk=contact_id)
+    etag = version_etag(contact.version)
+    if not_modified(request, etag):
+        return HttpResponse(status=304, headers={"ETag": etag})
+    response["ETag"] = etag
+    return contact_data(request, contact, user)
+
+
+@router.patch("/{int:contact_id}", response={200: ContactOut, **problems(403, 404, 412, 422)})
+def update_contact(
+    request: HttpRequest, contact_id: int, payload: ContactIn, response: HttpResponse
+) -> Any:
+    """Change the fields sent (and only those). Send ``If-Match`` to refuse lost updates."""
+    user = actor(request)
+    contact = _visible(request, contact_id)
+    with transaction.atomic():
+        contact = contact_update(
+            actor=user,
+            contact=_locked(request, contact),
+            data=payload.model_dump(exclude_unset=True),
+        )
+    response["ETag"] = version_etag(contact.version)
+    return contact_data(request, contact, user)
+
+
+@router.delete("/{int:contact_id}", response={204: None, **problems(403, 404, 412)})
+def delete_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """Move the person to the Trash (restorable until purged)."""
+    contact = _visible(request, contact_id)
+    with transaction.atomic():
+        contact_delete(actor=actor(request), contact=_locked(request, contact))
+    return HttpResponse(status=204)
+
+
+@router.post("/{int:contact_id}/restore", response={200: ContactOut, **problems(403, 404, 412)})
+def restore_contact(request: HttpRequest, contact_id: int, response: HttpResponse) -> Any:
+    """Take the person out of the Trash (a person not in the Trash is returned unchanged)."""
+    user = actor(request)
+    contact = get_object_or_404(Contact.all_objects.restrict(user, Action.VIEW), pk=contact_id)
+    with transaction.atomic():
+        contact = contact_restore(actor=user, contact=_locked(request, contact))
+    response["ETag"] = version_etag(contact.version)
+    return contact_data(request, contact, user)

@@ -1,0 +1,115 @@
+"""/custom-fields: definitions of the custom fields of people and organizations.
+
+Everyone may read them (a client needs them to send valid ``custom_fields``); only administrators
+create, change or delete them (customfields.services decides). ``entity`` and ``key`` never
+change after creation: values are stored under the key.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from ninja import Field, Query, Router, Status
+
+from rubrica.api.common import ListParams, actor, page_data, problems
+from rubrica.api.conditional import check_if_match, content_etag
+from rubrica.api.schemas import (
+    CustomFieldChange,
+    CustomFieldCreate,
+    CustomFieldOut,
+    CustomFieldPage,
+)
+from rubrica.core.pagination import keyset_page
+from rubrica.customfields.models import CustomFieldDefinition
+from rubrica.customfields.services import definition_delete, definition_save
+
+router = Router(tags=["custom fields"])
+
+FIELDS = (
+    "id",
+    "entity",
+    "key",
+    "label",
+    "field_type",
+    "required",
+    "choices",
+    "pattern",
+    "help_text",
+    "position",
+    "show_in_list",
+)
+
+
+class CustomFieldQuery(ListParams):
+    entity: Literal["contact", "organization"] | None = Field(
+        None, description="Only the fields of people (contact) or of organizations."
+    )
+
+
+def _data(definition: CustomFieldDefinition) -> dict[str, Any]:
+    return {name: getattr(definition, name) for name in FIELDS}
+
+
+def _locked(request: HttpRequest, field_id: int) -> CustomFieldDefinition:
+    definition = CustomFieldDefinition.objects.select_for_update().get(pk=field_id)
+    check_if_match(request, content_etag(_data(definition)))
+    return definition
+
+
+@router.get("", response={200: CustomFieldPage, **problems(422)})
+def list_custom_fields(request: HttpRequest, params: Query[CustomFieldQuery]) -> dict[str, Any]:
+    qs = CustomFieldDefinition.objects.all()
+    if params.entity:
+        qs = qs.filter(entity=params.entity)
+    order = ("entity", "position", "id")
+    page = keyset_page(qs, order=order, cursor=params.cursor, size=params.limit)
+    return page_data(page, [_data(d) for d in page.items])
+
+
+@router.post("", response={201: CustomFieldOut, **problems(403, 422)})
+def create_custom_field(
+    request: HttpRequest, payload: CustomFieldCreate, response: HttpResponse
+) -> Any:
+    """Define a custom field (administrators only)."""
+    definition = definition_save(actor=actor(request), data=payload.model_dump(exclude_unset=True))
+    response["Location"] = request.build_absolute_uri(
+        reverse("api:get_custom_field", args=[definition.pk])
+    )
+    response["ETag"] = content_etag(_data(definition))
+    return Status(201, _data(definition))
+
+
+@router.get("/{int:field_id}", response={200: CustomFieldOut, **problems(404)})
+def get_custom_field(request: HttpRequest, field_id: int, response: HttpResponse) -> Any:
+    definition = get_object_or_404(CustomFieldDefinition, pk=field_id)
+    response["ETag"] = content_etag(_data(definition))
+    return _data(definition)
+
+
+@router.patch("/{int:field_id}", response={200: CustomFieldOut, **problems(403, 404, 412, 422)})
+def update_custom_field(
+    request: HttpRequest, field_id: int, payload: CustomFieldChange, response: HttpResponse
+) -> Any:
+    """Change a definition (administrators only); entity and key cannot change."""
+    get_object_or_404(CustomFieldDefinition, pk=field_id)
+    with transaction.atomic():
+        definition = definition_save(
+            actor=actor(request),
+            definition=_locked(request, field_id),
+            data=payload.model_dump(exclude_unset=True),
+        )
+    response["ETag"] = content_etag(_data(definition))
+    return _data(definition)
+
+
+@router.delete("/{int:field_id}", response={204: None, **problems(403, 404, 412)})
+def delete_custom_field(request: HttpRequest, field_id: int) -> HttpResponse:
+    """Delete a definition (administrators only); stored values stay in the records' JSON."""
+    get_object_or_404(CustomFieldDefinition, pk=field_id)
+    with transaction.atomic():
+        definition_delete(actor=actor(request), definition=_locked(request, field_id))
+    return HttpResponse(status=204)

@@ -1,0 +1,141 @@
+"""/organizations: the same contract as /contacts, over organizations.services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from ninja import Field, Query, Router, Status
+
+from rubrica.api.common import ListParams, actor, page_data, problems
+from rubrica.api.conditional import check_if_match, not_modified, version_etag
+from rubrica.api.render import organization_data, organizations_data
+from rubrica.api.schemas import OrganizationIn, OrganizationOut, OrganizationPage
+from rubrica.core.filters import raise_filter_errors
+from rubrica.core.models import Action
+from rubrica.core.pagination import keyset_page
+from rubrica.core.services import lock_and_check_version
+from rubrica.organizations.filters import OrganizationFilter
+from rubrica.organizations.models import Organization
+from rubrica.organizations.selectors import organization_detail_qs, organization_list
+from rubrica.organizations.services import (
+    organization_create,
+    organization_delete,
+    organization_restore,
+    organization_update,
+)
+
+router = Router(tags=["organizations"])
+
+IDS = "ids; repeat the parameter or separate with commas."
+
+
+class OrganizationQuery(ListParams):
+    """The list page's filters. Custom fields filter as ``cf_<key>=value``."""
+
+    q: str | None = Field(None, description="Name prefix or part.")
+    tag: list[str] | None = Field(None, description=f"Tag {IDS}")
+    kind: list[str] | None = Field(None, description=f"Organization kind {IDS}")
+    owner: list[str] | None = Field(None, description=f"Owner user {IDS}")
+    city: str | None = None
+    country: str | None = None
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    updated_from: dt.date | None = None
+    updated_to: dt.date | None = None
+    sort: str | None = Field(
+        None, description="One of: " + ", ".join(OrganizationFilter.SORTS) + " (default name)."
+    )
+
+
+def _visible(request: HttpRequest, organization_id: int) -> Organization:
+    qs = Organization.objects.restrict(actor(request), Action.VIEW)
+    return get_object_or_404(qs, pk=organization_id)
+
+
+def _locked(request: HttpRequest, organization: Organization) -> Organization:
+    current = lock_and_check_version(Organization, organization.pk, None)
+    assert isinstance(current, Organization)
+    check_if_match(request, version_etag(current.version))
+    return current
+
+
+@router.get("", response={200: OrganizationPage, **problems(422)})
+def list_organizations(request: HttpRequest, params: Query[OrganizationQuery]) -> dict[str, Any]:
+    flt, errors = OrganizationFilter.parse(request.GET)
+    raise_filter_errors(errors)
+    page = organization_list(user=actor(request), flt=flt, cursor=params.cursor, size=params.limit)
+    return page_data(page, organizations_data(page.items))
+
+
+@router.post("", response={201: OrganizationOut, **problems(403, 422)})
+def create_organization(
+    request: HttpRequest, payload: OrganizationIn, response: HttpResponse
+) -> Any:
+    org = organization_create(actor=actor(request), data=payload.model_dump(exclude_unset=True))
+    response["Location"] = request.build_absolute_uri(
+        reverse("api:get_organization", args=[org.pk])
+    )
+    response["ETag"] = version_etag(org.version)
+    return Status(201, organization_data(org))
+
+
+@router.get("/trash", response={200: OrganizationPage, **problems(422)})
+def list_organizations_trash(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:
+    qs = Organization.trash.restrict(actor(request), Action.VIEW)
+    page = keyset_page(qs, order=("-deleted_at", "-id"), cursor=params.cursor, size=params.limit)
+    return page_data(page, organizations_data(page.items))
+
+
+@router.get("/{int:organization_id}", response={200: OrganizationOut, 304: None, **problems(404)})
+def get_organization(request: HttpRequest, organization_id: int, response: HttpResponse) -> Any:
+    qs = organization_detail_qs(actor(request), Action.VIEW)
+    org = get_object_or_404(qs, pk=organization_id)
+    etag = version_etag(org.version)
+    if not_modified(request, etag):
+        return HttpResponse(status=304, headers={"ETag": etag})
+    response["ETag"] = etag
+    return organization_data(org)
+
+
+@router.patch(
+    "/{int:organization_id}", response={200: OrganizationOut, **problems(403, 404, 412, 422)}
+)
+def update_organization(
+    request: HttpRequest, organization_id: int, payload: OrganizationIn, response: HttpResponse
+) -> Any:
+    org = _visible(request, organization_id)
+    with transaction.atomic():
+        org = organization_update(
+            actor=actor(request),
+            organization=_locked(request, org),
+            data=payload.model_dump(exclude_unset=True),
+        )
+    response["ETag"] = version_etag(org.version)
+    return organization_data(org)
+
+
+@router.delete("/{int:organization_id}", response={204: None, **problems(403, 404, 412)})
+def delete_organization(request: HttpRequest, organization_id: int) -> HttpResponse:
+    org = _visible(request, organization_id)
+    with transaction.atomic():
+        organization_delete(actor=actor(request), organization=_locked(request, org))
+    return HttpResponse(status=204)
+
+
+@router.post(
+    "/{int:organization_id}/restore",
+    response={200: OrganizationOut, **problems(403, 404, 412)},
+)
+def restore_organization(request: HttpRequest, organization_id: int, response: HttpResponse) -> Any:
+    user = actor(request)
+    qs = Organization.all_objects.restrict(user, Action.VIEW)
+    org = get_object_or_404(qs, pk=organization_id)
+    with transaction.atomic():
+        org = organization_restore(actor=user, organization=_locked(request, org))
+    response["ETag"] = version_etag(org.version)
+    return organization_data(org)

@@ -1,0 +1,75 @@
+"""/api/v1/tags, /stages, /organization-kinds."""
+
+from __future__ import annotations
+
+import pytest
+
+from rubrica.taxonomy.models import LifecycleStage, Tag
+from rubrica.taxonomy.services import tag_get_or_create
+from tests.api.conftest import JSON
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/tags"
+
+
+def test_member_creates_and_renames_a_tag(client, as_member):
+    created = client.post(URL, {"name": "  Key   account ", "color": "#112233"}, **_json(as_member))
+    assert created.status_code == 201
+    tag = Tag.objects.get()
+    assert created.json() == {"id": tag.pk, "name": "Key account", "color": "#112233"}
+
+    again = client.post(URL, {"name": "key ACCOUNT"}, **_json(as_member))
+    assert again.status_code == 200
+    assert again.json()["id"] == tag.pk
+    assert Tag.objects.count() == 1
+
+    etag = client.get(f"{URL}/{tag.pk}", **as_member)["ETag"]
+    renamed = client.patch(
+        f"{URL}/{tag.pk}", {"name": "Key"}, HTTP_IF_MATCH=etag, **_json(as_member)
+    )
+    assert renamed.status_code == 200
+    assert renamed.json()["name"] == "Key"
+    stale = client.patch(f"{URL}/{tag.pk}", {"name": "Old"}, HTTP_IF_MATCH=etag, **_json(as_member))
+    assert stale.status_code == 412
+    assert Tag.objects.get().name == "Key"
+
+
+def test_bad_color_names_the_field(client, as_member):
+    response = client.post(URL, {"name": "x", "color": "red"}, **_json(as_member))
+    assert response.status_code == 422
+    assert set(response.json()["errors"]) == {"color"}
+    assert not Tag.objects.exists()
+
+
+def test_only_administrators_delete_tags(client, admin_user, as_member, as_admin):
+    tag = tag_get_or_create(actor=admin_user, name="temp")
+    assert client.delete(f"{URL}/{tag.pk}", **as_member).status_code == 403
+    assert Tag.objects.filter(pk=tag.pk).exists()
+    assert client.delete(f"{URL}/{tag.pk}", **as_admin).status_code == 204
+    assert not Tag.objects.filter(pk=tag.pk).exists()
+
+
+def test_viewer_cannot_rename_tags(client, admin_user, as_viewer):
+    tag = tag_get_or_create(actor=admin_user, name="stable")
+    response = client.patch(f"{URL}/{tag.pk}", {"name": "changed"}, **_json(as_viewer))
+    assert response.status_code == 403
+    assert Tag.objects.get(pk=tag.pk).name == "stable"
+
+
+def test_tag_list_filters_by_prefix(client, admin_user, as_member):
+    for name in ("alps", "beta", "alpha"):
+        tag_get_or_create(actor=admin_user, name=name)
+    body = client.get(URL, {"q": "al"}, **as_member).json()
+    assert [item["name"] for item in body["items"]] == ["alpha", "alps"]
+
+
+def test_stages_are_listed_in_order(client, as_member):
+    body = client.get("/api/v1/stages", **as_member).json()
+    expected = list(LifecycleStage.objects.values_list("name", flat=True))
+    assert [item["name"] for item in body] == expected
+    assert expected
+
+
+def _json(headers: dict[str, str]) -> dict[str, str]:
+    return {"content_type": JSON, **headers}
