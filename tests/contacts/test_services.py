@@ -284,3 +284,18 @@ def test_hostile_strings_are_stored_verbatim_not_interpreted(member):
     contact = make_contact(member, given_name=name)
 
     assert Contact.objects.get(pk=contact.pk).given_name == name
+
+
+def test_values_of_a_deleted_custom_field_survive_later_edits(admin_user, member):
+    from rubrica.customfields.services import definition_delete
+
+    definition = definition_save(
+        actor=admin_user,
+        data={"entity": "contact", "key": "nickname2", "label": "Alias", "field_type": "text"},
+    )
+    contact = make_contact(member, custom_fields={"nickname2": "Ada L."})
+    definition_delete(actor=admin_user, definition=definition)
+
+    updated = contact_update(actor=member, contact=contact, data={"title": "Countess"})
+
+    assert updated.custom_fields == {"nickname2": "Ada L."}

@@ -212,6 +212,7 @@ def team_create(*, actor: User, name: str, members: Iterable[User] = ()) -> Team
     if not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can manage teams."))
     cleaned = _clean_team_name(name, None)
+    assert cleaned is not None  # a name was given
     with transaction.atomic():
         team = Team.objects.create(name=cleaned)
         team.members.set(list(members))

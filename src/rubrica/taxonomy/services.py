@@ -78,7 +78,7 @@ def _choice_save(model: type[C], *, actor: User, instance: C | None, data: dict[
         except ValueError as exc:
             errors["name"] = str(exc)
         else:
-            clash = model.objects.filter(name__iexact=name)
+            clash = model._default_manager.filter(name__iexact=name)
             if instance is not None:
                 clash = clash.exclude(pk=instance.pk)
             if not name:
@@ -98,7 +98,9 @@ def _choice_save(model: type[C], *, actor: User, instance: C | None, data: dict[
                 }
             values["position"] = position
     elif instance is None:
-        last = model.objects.order_by("-position").values_list("position", flat=True).first()
+        last = (
+            model._default_manager.order_by("-position").values_list("position", flat=True).first()
+        )
         values["position"] = 0 if last is None else min(last + 1, MAX_POSITION)
     if errors:
         raise ValidationError(errors)
@@ -115,7 +117,9 @@ def _choice_move(model: type[C], *, actor: User, instance: C, offset: int) -> C:
     if not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can edit this list."))
     with transaction.atomic():
-        entries = list(model.objects.select_for_update().order_by("position", "name", "pk"))
+        entries = list(
+            model._default_manager.select_for_update().order_by("position", "name", "pk")
+        )
         index = next(i for i, entry in enumerate(entries) if entry.pk == instance.pk)
         other = index + offset
         if 0 <= other < len(entries):
@@ -137,8 +141,9 @@ def _in_use(instance: OrderedChoice) -> bool:
     """
     for relation in instance._meta.related_objects:
         if relation.on_delete is PROTECT:
-            manager = relation.related_model._base_manager
-            if manager.filter(**{relation.field.name: instance}).exists():
+            related = relation.related_model
+            assert not isinstance(related, str)  # resolved once the app registry is ready
+            if related._base_manager.filter(**{relation.field.name: instance}).exists():
                 return True
     return False
 

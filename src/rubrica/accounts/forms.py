@@ -1,0 +1,153 @@
+"""Forms of the settings pages. They only parse and present input; the services validate the
+rules and write, and their ValidationErrors are put back on the fields with ``add_service_errors``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from rubrica.accounts.models import Role, User
+
+
+class BootstrapMixin:
+    """Give every widget the Bootstrap 5 class it needs, so templates can render fields plainly."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            elif getattr(widget, "input_type", "") == "color":
+                css = "form-control form-control-color"
+            else:
+                css = "form-control"
+            existing = widget.attrs.get("class", "")
+            widget.attrs["class"] = f"{existing} {css}".strip()
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        """Also mark the inputs of fields with errors, which is how Bootstrap shows them."""
+        super().add_error(field, error)  # type: ignore[misc]
+        for name in self.errors:  # type: ignore[attr-defined]
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Attach a service's ValidationError to the form: known keys to their field, others (and
+    ``__all__``) to the form as a whole."""
+    if hasattr(exc, "error_dict"):
+        for key, messages in exc.message_dict.items():
+            field = key if key in form.fields else None
+            for message in messages:
+                form.add_error(field, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def error_text(exc: ValidationError) -> str:
+    """All messages of a ValidationError as one line, for a flash message."""
+    return " ".join(exc.messages)
+
+
+class UserCreateForm(BootstrapMixin, forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
+    password = forms.CharField(
+        label=_("Password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to generate a one-time password that is shown once."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        password = cleaned.get("password")
+        if password:
+            candidate = User(
+                username=cleaned.get("username", ""),
+                email=cleaned.get("email", ""),
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(password, candidate)
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        return cleaned
+
+
+class UserUpdateForm(BootstrapMixin, forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    is_active = forms.BooleanField(
+        label=_("Active"),
+        required=False,
+        help_text=_("Inactive users cannot log in or use API tokens; their records stay theirs."),
+    )
+
+    @classmethod
+    def initial_for(cls, user: User) -> dict[str, Any]:
+        return {
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "email": user.email,
+            "role": Role.ADMIN if user.is_administrator else user.role,
+            "is_active": user.is_active,
+        }
+
+
+class TeamForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        members = self.fields["members"]
+        assert isinstance(members, forms.ModelMultipleChoiceField)
+        members.queryset = User.objects.filter(is_active=True).order_by("username")
+
+
+TOKEN_LIFETIMES = [
+    ("", _("Never expires")),
+    ("30", _("30 days")),
+    ("90", _("90 days")),
+    ("365", _("1 year")),
+]
+
+
+class TokenCreateForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. “Phone sync” or “Reporting script”."),
+    )
+    lifetime = forms.ChoiceField(label=_("Expires"), choices=TOKEN_LIFETIMES, required=False)
+
+
+class StyledPasswordChangeForm(BootstrapMixin, PasswordChangeForm):
+    pass

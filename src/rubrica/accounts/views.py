@@ -1,0 +1,278 @@
+"""Settings pages: users, teams, API tokens and one's own password.
+
+The views translate between HTTP and the services in ``accounts.services``; they never save a
+model themselves. Pages that show a secret (a generated password, a new API token) render it in
+the response to the POST that created it, with caching disabled, so the secret is never stored
+anywhere on the server and cannot be shown a second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from rubrica.accounts import services
+from rubrica.accounts.forms import (
+    StyledPasswordChangeForm,
+    TeamForm,
+    TokenCreateForm,
+    UserCreateForm,
+    UserUpdateForm,
+    add_service_errors,
+    error_text,
+)
+from rubrica.accounts.models import ApiToken, Team, User
+from rubrica.core.pagination import Page, keyset_page
+
+PAGE_SIZE = 50
+
+View = Callable[..., HttpResponse]
+
+
+def administrator_required(view: View) -> View:
+    """Log in first; then anyone but an administrator gets 403 before anything is read."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_administrator:  # type: ignore[union-attr]
+            raise PermissionDenied(_("Only administrators can open this page."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def paginate(request: HttpRequest, queryset: QuerySet[Any], order: list[str]) -> Page[Any]:
+    """A keyset page from the ``cursor`` parameter; a damaged cursor falls back to page one."""
+    try:
+        return keyset_page(
+            queryset, order=order, cursor=request.GET.get("cursor") or None, size=PAGE_SIZE
+        )
+    except ValidationError as exc:
+        messages.warning(request, error_text(exc))
+        return keyset_page(queryset, order=order, cursor=None, size=PAGE_SIZE)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/index.html")
+
+
+# Users ----------------------------------------------------------------------------------------
+
+
+@administrator_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    users = User.objects.all()
+    if query:
+        users = users.filter(
+            Q(username__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(email__icontains=query)
+        )
+    page = paginate(request, users, ["username", "id"])
+    return render(request, "accounts/user_list.html", {"page": page, "query": query})
+
+
+@never_cache
+@administrator_required
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user, generated = services.user_create(
+                actor=request.user,  # type: ignore[arg-type]
+                username=data["username"],
+                email=data["email"],
+                password=data["password"] or None,
+                role=data["role"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if generated is None:
+                messages.success(request, _("User %(name)s created.") % {"name": user.username})
+                return redirect("settings:users")
+            return render(
+                request,
+                "accounts/user_password.html",
+                {"target": user, "password": generated, "created": True},
+            )
+    return render(request, "accounts/user_form.html", {"form": form, "target": None})
+
+
+@administrator_required
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(User, pk=pk)
+    if request.method == "POST":
+        form = UserUpdateForm(request.POST)
+        if form.is_valid():
+            try:
+                services.user_update(
+                    actor=request.user,  # type: ignore[arg-type]
+                    user=target,
+                    data=form.cleaned_data,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Changes to %(name)s saved.") % {"name": target})
+                return redirect("settings:users")
+    else:
+        form = UserUpdateForm(initial=UserUpdateForm.initial_for(target))
+    return render(request, "accounts/user_form.html", {"form": form, "target": target})
+
+
+@administrator_required
+def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, then deactivate. Users are never deleted so their records keep an owner."""
+    target = get_object_or_404(User, pk=pk)
+    if request.method == "POST":
+        try:
+            services.user_deactivate(actor=request.user, user=target)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("%(name)s was deactivated.") % {"name": target})
+        return redirect("settings:users")
+    return render(request, "accounts/user_deactivate.html", {"target": target})
+
+
+@never_cache
+@require_POST
+@administrator_required
+def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(User, pk=pk)
+    password = services.user_reset_password(actor=request.user, user=target)  # type: ignore[arg-type]
+    return render(
+        request,
+        "accounts/user_password.html",
+        {"target": target, "password": password, "created": False},
+    )
+
+
+# Teams ----------------------------------------------------------------------------------------
+
+
+@administrator_required
+def team_list(request: HttpRequest) -> HttpResponse:
+    teams = Team.objects.prefetch_related("members").order_by("name")
+    return render(request, "accounts/team_list.html", {"teams": teams})
+
+
+@administrator_required
+def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    team = get_object_or_404(Team, pk=pk) if pk is not None else None
+    if request.method == "POST":
+        form = TeamForm(request.POST)
+        if form.is_valid():
+            name, members = form.cleaned_data["name"], form.cleaned_data["members"]
+            actor: User = request.user  # type: ignore[assignment]
+            try:
+                if team is None:
+                    team = services.team_create(actor=actor, name=name, members=members)
+                else:
+                    services.team_update(actor=actor, team=team, name=name, members=members)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Team %(name)s saved.") % {"name": team.name})
+                return redirect("settings:teams")
+    elif team is not None:
+        form = TeamForm(initial={"name": team.name, "members": list(team.members.all())})
+    else:
+        form = TeamForm()
+    return render(request, "accounts/team_form.html", {"form": form, "team": team})
+
+
+# API tokens -----------------------------------------------------------------------------------
+
+
+def _visible_tokens(user: User, show_all: bool) -> QuerySet[ApiToken]:
+    """One's own tokens; every token for an administrator who asks for all."""
+    tokens = ApiToken.objects.select_related("user")
+    if show_all and user.is_administrator:
+        return tokens
+    return tokens.filter(user=user)
+
+
+@login_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    show_all = user.is_administrator and request.GET.get("all") == "1"
+    page = paginate(request, _visible_tokens(user, show_all), ["-created_at", "-id"])
+    return render(
+        request,
+        "accounts/token_list.html",
+        {"page": page, "show_all": show_all, "now": timezone.now()},
+    )
+
+
+@never_cache
+@login_required
+def token_create(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = TokenCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        lifetime = form.cleaned_data["lifetime"]
+        expires_at = timezone.now() + dt.timedelta(days=int(lifetime)) if lifetime else None
+        try:
+            token, secret = services.token_create(
+                actor=user, user=user, name=form.cleaned_data["name"], expires_at=expires_at
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return render(
+                request, "accounts/token_created.html", {"token": token, "secret": secret}
+            )
+    return render(request, "accounts/token_form.html", {"form": form})
+
+
+@require_POST
+@login_required
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    token = get_object_or_404(_visible_tokens(user, show_all=True), pk=pk)
+    if token.revoked_at is None:
+        services.token_revoke(actor=user, token=token)
+        messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
+    show_all = user.is_administrator and request.POST.get("all") == "1"
+    return redirect(f"{reverse_lazy('settings:tokens')}{'?all=1' if show_all else ''}")
+
+
+# Own password ---------------------------------------------------------------------------------
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change (keeps the session logged in), with our template and a message."""
+
+    form_class = StyledPasswordChangeForm
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("settings:index")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, gettext_lazy("Your password was changed."))
+        return response

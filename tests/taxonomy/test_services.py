@@ -1,0 +1,112 @@
+"""taxonomy.services: stages and kinds (save, reorder, delete refused while in use)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from rubrica.contacts.services import contact_delete
+from rubrica.taxonomy import services
+from rubrica.taxonomy.models import LifecycleStage, OrganizationKind
+from tests.factories import make_contact, make_organization
+
+
+def test_stage_save_adds_at_the_end_and_refuses_duplicate_names(admin_user):
+    last = LifecycleStage.objects.order_by("-position").first()
+
+    stage = services.stage_save(actor=admin_user, data={"name": "  Churned  "})
+
+    assert (stage.name, stage.position) == ("Churned", last.position + 1)
+    with pytest.raises(ValidationError) as info:
+        services.stage_save(actor=admin_user, data={"name": "churned"})
+    assert info.value.message_dict == {"name": ["This name is already in the list."]}
+    assert LifecycleStage.objects.filter(name__iexact="churned").count() == 1
+
+
+def test_stage_save_renames_and_checks_position(admin_user):
+    stage = LifecycleStage.objects.get(name="Lead")
+
+    with pytest.raises(ValidationError) as info:
+        services.stage_save(actor=admin_user, stage=stage, data={"name": "", "position": "x"})
+
+    assert set(info.value.message_dict) == {"name", "position"}
+    assert LifecycleStage.objects.get(pk=stage.pk).name == "Lead"
+
+    services.stage_save(actor=admin_user, stage=stage, data={"name": "Cold lead", "position": 9})
+
+    stage.refresh_from_db()
+    assert (stage.name, stage.position) == ("Cold lead", 9)
+
+
+def test_stage_save_by_member_is_refused(member):
+    with pytest.raises(PermissionDenied):
+        services.stage_save(actor=member, data={"name": "Churned"})
+
+    assert not LifecycleStage.objects.filter(name="Churned").exists()
+
+
+def test_stage_move_swaps_with_neighbour(admin_user):
+    names = list(LifecycleStage.objects.values_list("name", flat=True))
+    assert names[:2] == ["Lead", "Prospect"]
+
+    services.stage_move(
+        actor=admin_user, stage=LifecycleStage.objects.get(name="Prospect"), offset=-1
+    )
+
+    assert list(LifecycleStage.objects.values_list("name", flat=True))[:2] == ["Prospect", "Lead"]
+    positions = list(LifecycleStage.objects.values_list("position", flat=True))
+    assert positions == list(range(len(names)))
+
+
+def test_stage_delete_refused_while_a_person_is_at_that_stage(admin_user):
+    stage = LifecycleStage.objects.get(name="Customer")
+    make_contact(admin_user, stage="Customer")
+
+    with pytest.raises(ValidationError) as info:
+        services.stage_delete(actor=admin_user, stage=stage)
+
+    assert "Move them to another stage first" in info.value.messages[0]
+    assert LifecycleStage.objects.filter(pk=stage.pk).exists()
+
+
+def test_stage_delete_refused_while_a_person_in_the_trash_is_at_that_stage(admin_user):
+    stage = LifecycleStage.objects.get(name="Customer")
+    contact = make_contact(admin_user, stage="Customer")
+    contact_delete(actor=admin_user, contact=contact)
+
+    with pytest.raises(ValidationError):
+        services.stage_delete(actor=admin_user, stage=stage)
+
+    assert LifecycleStage.objects.filter(pk=stage.pk).exists()
+
+
+def test_stage_delete_removes_an_unused_stage(admin_user):
+    stage = LifecycleStage.objects.get(name="VIP")
+
+    services.stage_delete(actor=admin_user, stage=stage)
+
+    assert not LifecycleStage.objects.filter(pk=stage.pk).exists()
+
+
+def test_kind_delete_refused_while_an_organization_has_that_kind(admin_user):
+    kind = OrganizationKind.objects.get(name="Partner")
+    make_organization(admin_user, kind="Partner")
+
+    with pytest.raises(ValidationError) as info:
+        services.kind_delete(actor=admin_user, kind=kind)
+
+    assert "Change their kind first" in info.value.messages[0]
+    assert OrganizationKind.objects.filter(pk=kind.pk).exists()
+
+
+def test_stage_delete_turns_a_late_protected_error_into_a_message(admin_user, monkeypatch):
+    # A person may take the stage between the EXISTS check and the delete.
+    stage = LifecycleStage.objects.get(name="Customer")
+    make_contact(admin_user, stage="Customer")
+    monkeypatch.setattr(services, "_in_use", lambda instance: False)
+
+    with pytest.raises(ValidationError) as info:
+        services.stage_delete(actor=admin_user, stage=stage)
+
+    assert "Move them to another stage first" in info.value.messages[0]
+    assert LifecycleStage.objects.filter(pk=stage.pk).exists()
