@@ -1,2 +1,27 @@
+"""The web UI: log in/out, people, organizations, history, Trash.
 
-urlpatterns: list = []
+Namespaces: "contacts", "organizations", "history". "login", "logout", "home" and "trash" are
+global names (settings.LOGIN_URL = "login").
+"""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from rubrica.web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="web/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("people/", include("rubrica.contacts.urls")),
+    path("organizations/", include("rubrica.organizations.urls")),
+    path("history/", include("rubrica.history.urls")),
+    path("trash/", views.trash, name="trash"),
+    path("settings/", include("rubrica.accounts.urls")),
+]

@@ -1,0 +1,311 @@
+"""The history page of a person or an organization, and "Restore this value".
+
+The record is read through restrict() first (404 when the user may not see it); entries are then
+read for that record only. Restoring goes through contact_revert / organization_revert, so it is
+itself recorded and checked like any other change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from rubrica.contacts import services as contact_services
+from rubrica.contacts.models import Contact
+from rubrica.core.models import Action
+from rubrica.core.pagination import keyset_page
+from rubrica.customfields.models import CustomFieldDefinition, Entity
+from rubrica.history.models import HistoryAction, HistoryEntry
+from rubrica.history.selectors import history_for
+from rubrica.organizations import services as organization_services
+from rubrica.organizations.models import Organization
+from rubrica.web.access import AuthedRequest, can, require
+from rubrica.web.templatetags.rubrica_web import display
+
+PAGE_SIZE = 50
+#: Entries whose changes may be put back one field at a time.
+REVERTABLE_ACTIONS = {HistoryAction.UPDATE, HistoryAction.REVERT}
+#: Keys of collection rows, in the order a row is shown.
+ROW_PARTS = (
+    "street",
+    "extended",
+    "po_box",
+    "postal_code",
+    "city",
+    "region",
+    "country",
+)
+
+
+def field_label(model: type[models.Model], name: str) -> str:
+    if name.startswith("affiliation."):
+        return _("Affiliation")
+    if name == "deleted_at":
+        return _("In the Trash")
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name
+    related = field.related_model
+    if (
+        field.is_relation
+        and field.auto_created
+        and isinstance(related, type)
+        and issubclass(related, models.Model)
+    ):
+        return str(related._meta.verbose_name_plural).capitalize()
+    return str(getattr(field, "verbose_name", name)).capitalize()
+
+
+def _row_text(row: dict[str, Any]) -> str:
+    """One email/phone/address/affiliation row as a line of text."""
+    if "value" in row:
+        text = str(row.get("value") or "")
+        if row.get("extension") and f"{row['extension']}" not in text:
+            text = _("%(number)s ext. %(extension)s") % {
+                "number": text,
+                "extension": row["extension"],
+            }
+    elif any(part in row for part in ROW_PARTS):
+        text = ", ".join(str(row[part]) for part in ROW_PARTS if row.get(part))
+    else:
+        text = "; ".join(f"{key}: {display(value)}" for key, value in row.items())
+        return text
+    label = str(row.get("label") or "")
+    if label:
+        text = f"{label}: {text}"
+    if row.get("is_preferred"):
+        text = f"{text} ({_('preferred')})"
+    return text
+
+
+def _readable(model: type[models.Model], name: str, value: Any) -> Any:
+    """Stored codes shown as people read them: choice labels, local times for the Trash."""
+    if name == "deleted_at" and isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return value
+    choices = dict(getattr(field, "flatchoices", None) or [])
+    if isinstance(value, str) and value in choices:
+        return str(choices[value])
+    return value
+
+
+def render_value(value: Any, labels: dict[str, str] | None = None) -> dict[str, Any]:
+    """A history value as data for the template: empty, one text, a list, or key/value pairs.
+    The template escapes every string; nothing here is markup."""
+    if value is None or value == "" or value == [] or value == {}:
+        return {"kind": "empty"}
+    if isinstance(value, list):
+        items = [_row_text(item) if isinstance(item, dict) else display(item) for item in value]
+        return {"kind": "list", "items": items}
+    if isinstance(value, dict):
+        if any(key in value for key in ("value", "street", "organization")) and not labels:
+            return {"kind": "list", "items": [_row_text(value)]}
+        pairs = [((labels or {}).get(key, key), display(item)) for key, item in value.items()]
+        return {"kind": "pairs", "items": pairs}
+    return {"kind": "text", "text": display(value)}
+
+
+def _entries(
+    entries: Iterable[HistoryEntry],
+    model: type[models.Model],
+    revertable: set[str],
+    can_change: bool,
+    custom_labels: dict[str, str],
+    organization_names: dict[int, str],
+) -> list[dict[str, Any]]:
+    out = []
+    for entry in entries:
+        changes = []
+        for name, change in (entry.changes or {}).items():
+            before = change.get("before") if isinstance(change, dict) else None
+            after = change.get("after") if isinstance(change, dict) else change
+            labels = custom_labels if name == "custom_fields" else None
+            before, after = _readable(model, name, before), _readable(model, name, after)
+            if name.startswith("affiliation."):
+                before, after = (
+                    _affiliation_view(before, organization_names),
+                    _affiliation_view(after, organization_names),
+                )
+            changes.append(
+                {
+                    "field": name,
+                    "label": field_label(model, name),
+                    "before": render_value(before, labels),
+                    "after": render_value(after, labels),
+                    "can_restore": can_change
+                    and entry.action in REVERTABLE_ACTIONS
+                    and name in revertable,
+                }
+            )
+        out.append({"entry": entry, "changes": changes})
+    return out
+
+
+def _affiliation_view(value: Any, names: dict[int, str]) -> Any:
+    """An affiliation snapshot with the organization shown by name (when the user may see it)."""
+    if not isinstance(value, dict):
+        return value
+    shown = dict(value)
+    organization = shown.pop("organization", None)
+    named = {_("Organization"): names.get(organization, _("(hidden)"))} if organization else {}
+    labels = {
+        "title": _("Title"),
+        "department": _("Department"),
+        "start_date": _("Start"),
+        "end_date": _("End"),
+        "is_primary": _("Primary"),
+    }
+    return {**named, **{labels.get(k, k): v for k, v in shown.items() if v not in (None, "")}}
+
+
+def _history_page(
+    request: AuthedRequest,
+    record: Contact | Organization,
+    *,
+    kind: str,
+    entity: str,
+    revertable: Iterable[str],
+) -> HttpResponse:
+    cursor = request.GET.get("cursor") or None
+    try:
+        page = keyset_page(history_for(record), order=("-at", "-id"), cursor=cursor, size=PAGE_SIZE)
+    except ValidationError:
+        messages.error(request, _("This page link is not valid; showing the latest changes."))
+        page = keyset_page(history_for(record), order=("-at", "-id"), cursor=None, size=PAGE_SIZE)
+    custom_labels = {d.key: d.label for d in CustomFieldDefinition.objects.filter(entity=entity)}
+    organization_ids: set[int] = set()
+    for entry in page.items:
+        for name, change in (entry.changes or {}).items():
+            if name.startswith("affiliation.") and isinstance(change, dict):
+                for side in ("before", "after"):
+                    value = change.get(side)
+                    if isinstance(value, dict) and isinstance(value.get("organization"), int):
+                        organization_ids.add(value["organization"])
+    organization_names = dict(
+        Organization.objects.restrict(request.user, Action.VIEW)
+        .filter(pk__in=organization_ids)
+        .values_list("pk", "name")
+        if organization_ids
+        else []
+    )
+    can_change = can(request.user, record, Action.CHANGE)
+    context = {
+        "record": record,
+        "kind": kind,
+        "page": page,
+        "entries": _entries(
+            page.items,
+            type(record),
+            set(revertable),
+            can_change,
+            custom_labels,
+            organization_names,
+        ),
+        "revert_url": reverse(f"history:{kind}_revert", args=[record.pk]),
+        "record_url": record.get_absolute_url(),
+        "record_name": str(record),
+    }
+    return render(request, "history/history.html", context)
+
+
+def _revert(
+    request: AuthedRequest,
+    record: Contact | Organization,
+    kind: str,
+    revert: Callable[[HistoryEntry, str], Any],
+) -> HttpResponse:
+    require(request.user, record, Action.CHANGE)
+    entry_pk = request.POST.get("entry", "")
+    field = request.POST.get("field", "")
+    entry = get_object_or_404(history_for(record), pk=int(entry_pk) if entry_pk.isdigit() else 0)
+    try:
+        revert(entry, field)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("The earlier value of “%(field)s” was restored.")
+            % {"field": field_label(type(record), field)},
+        )
+    return redirect(reverse(f"history:{kind}", args=[record.pk]))
+
+
+@login_required
+@require_GET
+def contact_history_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(Contact.objects.restrict(request.user, Action.VIEW), pk=pk)
+    return _history_page(
+        request,
+        contact,
+        kind="contact",
+        entity=Entity.CONTACT,
+        revertable=contact_services.ALL_FIELDS,
+    )
+
+
+@login_required
+@require_POST
+def contact_revert_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(Contact.objects.restrict(request.user, Action.VIEW), pk=pk)
+    return _revert(
+        request,
+        contact,
+        "contact",
+        lambda entry, field: contact_services.contact_revert(
+            actor=request.user, contact=contact, entry=entry, field=field
+        ),
+    )
+
+
+@login_required
+@require_GET
+def organization_history_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    organization = get_object_or_404(
+        Organization.objects.restrict(request.user, Action.VIEW), pk=pk
+    )
+    return _history_page(
+        request,
+        organization,
+        kind="organization",
+        entity=Entity.ORGANIZATION,
+        revertable=organization_services.ALL_FIELDS,
+    )
+
+
+@login_required
+@require_POST
+def organization_revert_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    organization = get_object_or_404(
+        Organization.objects.restrict(request.user, Action.VIEW), pk=pk
+    )
+    return _revert(
+        request,
+        organization,
+        "organization",
+        lambda entry, field: organization_services.organization_revert(
+            actor=request.user, organization=organization, entry=entry, field=field
+        ),
+    )

@@ -1,0 +1,427 @@
+"""Form helpers shared by the people and organization pages.
+
+Forms here only translate what a browser posts into the data dict a service takes, and put the
+service's ``ValidationError.message_dict`` back next to the right input. They hold no rules of
+their own: the services decide what is valid, so the web, the API and importers agree.
+
+Repeated rows (emails, phones, addresses...) use a plain indexed naming scheme,
+``<kind>-<n>-<field>`` plus one ``<kind>-preferred`` radio, so a page works without JavaScript
+(one blank row is always offered) and a small script can add rows from a ``<template>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from rubrica.customfields.models import CustomFieldDefinition, FieldType
+
+#: Suggestions offered for the label of a row (people may type anything).
+LABEL_SUGGESTIONS: dict[str, tuple[Promise | str, ...]] = {
+    "emails": (_("work"), _("home"), _("other")),
+    "phones": (_("mobile"), _("work"), _("home"), _("fax"), _("other")),
+    "addresses": (_("work"), _("home"), _("other")),
+    "urls": (_("website"), _("blog"), _("other")),
+    "profiles": ("LinkedIn", "X", "WeChat", "Weibo", "Mastodon", "GitHub", "Telegram"),
+}
+
+
+def split_commas(text: str) -> list[str]:
+    """``"a, b,,c"`` -> ``["a", "b", "c"]``: how lists (tags, nicknames...) are typed."""
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def join_commas(values: Iterable[Any] | None) -> str:
+    return ", ".join(str(value) for value in values or [])
+
+
+# Repeated rows -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    name: str
+    label: Promise
+    input_type: str = "text"
+    width: str = "col-12 col-md"
+    attrs: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """One kind of repeated row: its service key, headings and inputs."""
+
+    kind: str
+    title: Promise
+    add_label: Promise
+    inputs: tuple[InputSpec, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(spec.name for spec in self.inputs)
+
+
+def _label_input() -> InputSpec:
+    return InputSpec("label", _("Label"), width="col-12 col-md-3")
+
+
+EMAILS = CollectionSpec(
+    "emails",
+    _("Emails"),
+    _("Add email"),
+    (_label_input(), InputSpec("value", _("Email"), "email", attrs={"autocomplete": "off"})),
+)
+PHONES = CollectionSpec(
+    "phones",
+    _("Phones"),
+    _("Add phone"),
+    (_label_input(), InputSpec("value", _("Phone"), "tel", attrs={"autocomplete": "off"})),
+)
+URLS = CollectionSpec(
+    "urls",
+    _("Web addresses"),
+    _("Add web address"),
+    (_label_input(), InputSpec("value", _("Web address"), attrs={"inputmode": "url"})),
+)
+PROFILES = CollectionSpec(
+    "profiles",
+    _("IM and social profiles"),
+    _("Add profile"),
+    (
+        InputSpec("label", _("Service"), width="col-12 col-md-3"),
+        InputSpec("value", _("Handle or address")),
+    ),
+)
+ADDRESSES = CollectionSpec(
+    "addresses",
+    _("Addresses"),
+    _("Add address"),
+    (
+        _label_input(),
+        InputSpec("street", _("Street"), width="col-12 col-md-9"),
+        InputSpec("extended", _("Extended address"), width="col-12 col-md-6"),
+        InputSpec("po_box", _("PO box"), width="col-12 col-md-6"),
+        InputSpec("postal_code", _("Postal code"), width="col-6 col-md-3"),
+        InputSpec("city", _("City"), width="col-6 col-md-5"),
+        InputSpec("region", _("Region"), width="col-12 col-md-4"),
+        InputSpec("country", _("Country"), width="col-12 col-md-6"),
+    ),
+)
+
+
+@dataclass
+class Row:
+    """One row of a collection as rendered: its inputs with values and errors."""
+
+    spec: CollectionSpec
+    index: str
+    values: dict[str, str]
+    is_preferred: bool = False
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    row_errors: list[str] = field(default_factory=list)
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.spec.kind}-{self.index}"
+
+    @property
+    def inputs(self) -> list[dict[str, Any]]:
+        out = []
+        for spec in self.spec.inputs:
+            name = f"{self.prefix}-{spec.name}"
+            out.append(
+                {
+                    "name": name,
+                    "id": f"id_{name}",
+                    "label": spec.label,
+                    "type": spec.input_type,
+                    "width": spec.width,
+                    "attrs": spec.attrs,
+                    "value": self.values.get(spec.name, ""),
+                    "errors": self.errors.get(spec.name, []),
+                    "list": f"labels-{self.spec.kind}" if spec.name == "label" else "",
+                }
+            )
+        return out
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.row_errors or any(self.errors.values()))
+
+
+class Collection:
+    """The rows of one kind, parsed from a POST or built from a snapshot."""
+
+    def __init__(self, spec: CollectionSpec, rows: list[dict[str, Any]]) -> None:
+        self.spec = spec
+        self.rows = [
+            Row(
+                spec,
+                str(index),
+                {name: _text(row.get(name)) for name in spec.names},
+                bool(row.get("is_preferred")),
+            )
+            for index, row in enumerate(rows)
+        ]
+        self.errors: list[str] = []
+
+    @classmethod
+    def from_post(cls, spec: CollectionSpec, post: Mapping[str, Any]) -> Collection:
+        """Rows from ``<kind>-<n>-<field>`` keys in index order; rows left blank are dropped."""
+        indexes: set[int] = set()
+        start = f"{spec.kind}-"
+        for key in post:
+            if not key.startswith(start):
+                continue
+            parts = key.split("-")
+            if len(parts) == 3 and parts[1].isdigit() and parts[2] in spec.names:
+                indexes.add(int(parts[1]))
+        preferred = str(post.get(f"{spec.kind}-preferred", ""))
+        rows: list[dict[str, Any]] = []
+        for index in sorted(indexes)[:100]:
+            values = {name: _text(post.get(f"{spec.kind}-{index}-{name}")) for name in spec.names}
+            if not any(value.strip() for value in values.values()):
+                continue
+            rows.append({**values, "is_preferred": preferred == str(index)})
+        return cls(spec, rows)
+
+    def data(self) -> list[dict[str, Any]]:
+        """The rows in the service input shape (position i is what ``<kind>.i`` errors name)."""
+        return [
+            {
+                **{name: row.values[name].strip() for name in self.spec.names},
+                "is_preferred": row.is_preferred,
+            }
+            for row in self.rows
+        ]
+
+    def add_error(self, index: int | None, name: str | None, messages: Sequence[str]) -> None:
+        if index is None or not 0 <= index < len(self.rows):
+            self.errors.extend(messages)
+            return
+        row = self.rows[index]
+        if name in self.spec.names:
+            row.errors.setdefault(name, []).extend(messages)
+        else:
+            row.row_errors.extend(messages)
+
+    @property
+    def display_rows(self) -> list[Row]:
+        """The rows plus one blank one, so a second phone can be added without JavaScript."""
+        blank = Row(self.spec, str(len(self.rows)), {name: "" for name in self.spec.names})
+        return [*self.rows, blank]
+
+    @property
+    def template_row(self) -> Row:
+        return Row(self.spec, "__prefix__", {name: "" for name in self.spec.names})
+
+    @property
+    def label_suggestions(self) -> tuple[Promise | str, ...]:
+        return LABEL_SUGGESTIONS.get(self.spec.kind, ())
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors or any(row.has_errors for row in self.rows))
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+# Custom fields -----------------------------------------------------------------------------
+
+_BOOLEAN_CHOICES = [("", "—"), ("true", _("Yes")), ("false", _("No"))]
+
+
+def custom_formfield(definition: CustomFieldDefinition, *, for_filter: bool = False) -> forms.Field:
+    """A form field for one definition. Never required here: the service reports a missing
+    required value with the other errors (so nothing is checked twice, differently)."""
+    kind = definition.field_type
+    common: dict[str, Any] = {
+        "label": definition.label,
+        "required": False,
+        "help_text": "" if for_filter else definition.help_text,
+    }
+    html: dict[str, Any] = {}
+    if definition.required and not for_filter and kind != FieldType.MULTI_CHOICE:
+        html["required"] = True
+    if kind == FieldType.BOOLEAN:
+        return forms.ChoiceField(
+            choices=_BOOLEAN_CHOICES, widget=forms.Select(attrs=html), **common
+        )
+    if kind == FieldType.CHOICE or (for_filter and kind == FieldType.MULTI_CHOICE):
+        choices = [("", "—"), *((choice, choice) for choice in definition.choices)]
+        return forms.ChoiceField(choices=choices, widget=forms.Select(attrs=html), **common)
+    if kind == FieldType.MULTI_CHOICE:
+        return forms.MultipleChoiceField(
+            choices=[(choice, choice) for choice in definition.choices],
+            widget=forms.CheckboxSelectMultiple,
+            **common,
+        )
+    widgets: dict[str, forms.Widget] = {
+        FieldType.LONG_TEXT: forms.Textarea(attrs={"rows": 3, **html}),
+        FieldType.NUMBER: forms.NumberInput(attrs={"step": "1", **html}),
+        FieldType.DECIMAL: forms.NumberInput(attrs={"step": "any", **html}),
+        FieldType.DATE: forms.TextInput(attrs={"type": "date", **html}),
+        FieldType.URL: forms.TextInput(attrs={"inputmode": "url", **html}),
+        FieldType.EMAIL: forms.EmailInput(attrs=html),
+        FieldType.PHONE: forms.TextInput(attrs={"type": "tel", **html}),
+    }
+    widget: forms.Widget = forms.TextInput(attrs=html)
+    if not for_filter or kind in (FieldType.DATE, FieldType.NUMBER, FieldType.DECIMAL):
+        widget = widgets.get(kind, widget)
+    return forms.CharField(widget=widget, strip=True, **common)
+
+
+def custom_initial(definition: CustomFieldDefinition, value: Any) -> Any:
+    if value is None:
+        return None
+    if definition.field_type == FieldType.BOOLEAN:
+        return "true" if value is True else "false" if value is False else str(value)
+    if definition.field_type == FieldType.MULTI_CHOICE:
+        return list(value) if isinstance(value, list) else [value]
+    return str(value)
+
+
+def custom_value(definition: CustomFieldDefinition, raw: Any) -> Any:
+    """Form input -> service value; empty means "remove" (None)."""
+    if definition.field_type == FieldType.MULTI_CHOICE:
+        return list(raw or [])
+    text = (raw or "").strip() if isinstance(raw, str) else raw
+    return text if text not in ("", None) else None
+
+
+def set_choices(form: forms.Form, name: str, choices: Sequence[tuple[Any, Any]]) -> None:
+    """Fill the choices of a ChoiceField at run time (stages, kinds, users... come from the
+    database)."""
+    form_field = form.fields[name]
+    assert isinstance(form_field, forms.ChoiceField)
+    form_field.choices = list(choices)
+
+
+# Filter panels -----------------------------------------------------------------------------
+
+YES_NO = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+DATE = forms.TextInput(attrs={"type": "date"})
+
+
+def style_filter_form(form: forms.Form) -> None:
+    for form_field in form.fields.values():
+        if isinstance(form_field.widget, forms.Select):
+            form_field.widget.attrs["class"] = "form-select form-select-sm"
+        else:
+            form_field.widget.attrs["class"] = "form-control form-control-sm"
+
+
+# The base form -----------------------------------------------------------------------------
+
+
+class ServiceForm(forms.Form):
+    """A form whose ``is_valid`` only checks the shape of the input; the service validates the
+    content and ``apply_service_errors`` shows its verdict field by field."""
+
+    #: service key -> form field, where the names differ
+    error_aliases: dict[str, str] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.collections: dict[str, Collection] = {}
+        self.definitions: list[CustomFieldDefinition] = []
+
+    # building -------------------------------------------------------------------------------
+
+    def add_collections(
+        self, specs: Sequence[CollectionSpec], initial: Mapping[str, Any] | None
+    ) -> None:
+        for spec in specs:
+            if self.is_bound:
+                self.collections[spec.kind] = Collection.from_post(spec, self.data)
+            else:
+                self.collections[spec.kind] = Collection(
+                    spec, list((initial or {}).get(spec.kind) or [])
+                )
+
+    def add_custom_fields(
+        self, definitions: Sequence[CustomFieldDefinition], current: Mapping[str, Any] | None
+    ) -> None:
+        self.definitions = list(definitions)
+        for definition in self.definitions:
+            name = f"cf_{definition.key}"
+            self.fields[name] = custom_formfield(definition)
+            if current is not None:
+                self.initial[name] = custom_initial(definition, current.get(definition.key))
+
+    def style(self) -> None:
+        """Bootstrap classes on every widget (errors add ``is-invalid`` later)."""
+        for bound in self:
+            widget = bound.field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            elif isinstance(widget, forms.HiddenInput):
+                continue
+            else:
+                css = "form-control"
+            existing = widget.attrs.get("class", "")
+            widget.attrs["class"] = f"{existing} {css}".strip()
+
+    def mark_invalid(self) -> None:
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+    # translating ----------------------------------------------------------------------------
+
+    def custom_fields_data(self) -> dict[str, Any]:
+        return {
+            d.key: custom_value(d, self.cleaned_data.get(f"cf_{d.key}")) for d in self.definitions
+        }
+
+    def collections_data(self) -> dict[str, list[dict[str, Any]]]:
+        return {kind: collection.data() for kind, collection in self.collections.items()}
+
+    # errors ---------------------------------------------------------------------------------
+
+    def apply_service_errors(self, exc: ValidationError) -> None:
+        """Put each message of ``exc`` next to the input it names; what names no input goes to
+        the top of the form, prefixed with the key so it is never silently lost."""
+        if not hasattr(exc, "error_dict"):
+            for message in exc.messages:
+                self.add_error(None, message)
+            self.mark_invalid()
+            return
+        for key, messages in exc.message_dict.items():
+            self._place(key, messages)
+        self.mark_invalid()
+
+    def _place(self, key: str, messages: list[str]) -> None:
+        head, _dot, rest = key.partition(".")
+        if head in self.collections:
+            index_text, _dot, name = rest.partition(".")
+            index = int(index_text) if index_text.isdigit() else None
+            self.collections[head].add_error(index, name or None, messages)
+            return
+        if head == "custom_fields" and f"cf_{rest}" in self.fields:
+            target: str | None = f"cf_{rest}"
+        elif key == "__all__":
+            target = None
+        else:
+            name = self.error_aliases.get(head, head)
+            target = name if name in self.fields else None
+            if target is None:
+                messages = [f"{key}: {message}" for message in messages]
+        for message in messages:
+            self.add_error(target, message)
+
+    @property
+    def collection_errors(self) -> bool:
+        return any(collection.has_errors for collection in self.collections.values())

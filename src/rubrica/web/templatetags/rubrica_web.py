@@ -1,0 +1,110 @@
+"""Small template helpers for the web UI. They return plain strings or data for the templates to
+render, never markup built from user data, so autoescaping stays in charge."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django import template
+from django.contrib.messages.storage.base import Message
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+DEFAULT_TAG_COLOR = "#6c757d"
+
+#: extra_tags of a message that offers an Undo: "undo:<url name>:<pk>"
+UNDO_TARGETS = {"contacts": "contacts:restore", "organizations": "organizations:restore"}
+
+
+def undo_tag(kind: str, pk: int) -> str:
+    """The ``extra_tags`` that make a message show an Undo button (see ``undo_url``)."""
+    return f"undo:{kind}:{pk}"
+
+
+@register.filter
+def tag_style(tag: Any) -> str:
+    """Background and a readable text colour for a tag badge (colour checked, never trusted)."""
+    color = str(getattr(tag, "color", "") or "")
+    if not _COLOR.match(color):
+        color = DEFAULT_TAG_COLOR
+    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.299 * red + 0.587 * green + 0.114 * blue
+    text = "#000" if luminance > 150 else "#fff"
+    return f"background-color: {color}; color: {text};"
+
+
+@register.simple_tag
+def undo_url(message: Message) -> str:
+    """The restore URL a "moved to Trash" message offers as Undo, or ""."""
+    parts = str(getattr(message, "extra_tags", "") or "").split(":")
+    if len(parts) != 3 or parts[0] != "undo" or parts[1] not in UNDO_TARGETS:
+        return ""
+    if not parts[2].isdigit():
+        return ""
+    try:
+        return reverse(UNDO_TARGETS[parts[1]], args=[int(parts[2])])
+    except NoReverseMatch:
+        return ""
+
+
+@register.filter
+def alert_class(message: Message) -> str:
+    level = getattr(message, "level_tag", "") or "info"
+    return {"error": "danger", "debug": "secondary"}.get(level, level)
+
+
+def display(value: Any) -> str:
+    """A stored value as short text (custom fields, history values)."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if value is True:
+        return _("Yes")
+    if value is False:
+        return _("No")
+    if isinstance(value, list):
+        return ", ".join(display(item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {display(item)}" for key, item in value.items())
+    return str(value)
+
+
+def custom_values(definitions: Iterable[Any], values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The custom fields a record has a value for, in definition order, ready to show (values
+    without a definition any more are kept in the record but not shown)."""
+    out = []
+    for definition in definitions:
+        if definition.key in values:
+            value = values[definition.key]
+            out.append(
+                {
+                    "label": definition.label,
+                    "type": definition.field_type,
+                    "text": display(value),
+                    "raw": value,
+                }
+            )
+    return out
+
+
+@register.simple_tag
+def custom_cell(record: Any, key: str) -> str:
+    values = getattr(record, "custom_fields", None) or {}
+    if key not in values:
+        return ""
+    return display(values[key])
+
+
+@register.filter
+def startswith(text: Any, prefix: str) -> bool:
+    return str(text).startswith(prefix)
+
+
+@register.filter
+def is_http_url(value: Any) -> bool:
+    """Only http(s) links become clickable (a stored ``javascript:`` would otherwise run)."""
+    return str(value or "").lower().startswith(("http://", "https://"))
