@@ -137,3 +137,18 @@ def test_deleting_an_affiliation_is_recorded(member):
     entry = history_for(person).first()
     assert entry.changes[key]["before"]["organization"] == org.pk
     assert entry.changes[key]["after"] is None
+
+
+def test_parent_by_name_must_be_visible_and_unambiguous(member, other_member):
+    make_organization(other_member, name="Hidden Holding", visibility="private")
+    make_organization(member, name="Twin")
+    make_organization(member, name="twin")
+
+    with pytest.raises(ValidationError) as hidden:
+        make_organization(member, name="Child", parent="Hidden Holding")
+    with pytest.raises(ValidationError) as ambiguous:
+        make_organization(member, name="Child", parent="TWIN")
+
+    assert list(hidden.value.message_dict) == ["parent"]
+    assert list(ambiguous.value.message_dict) == ["parent"]
+    assert not Organization.objects.filter(name="Child").exists()

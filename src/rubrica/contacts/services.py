@@ -41,6 +41,7 @@ from rubrica.core.services import (
     ensure_can_create,
     ensure_sharing_allowed,
     lock_and_check_version,
+    lookup,
     preferred,
     raise_if,
     record_set_deleted,
@@ -158,12 +159,12 @@ def _clean(data: Mapping[str, Any], *, current: Contact | None) -> tuple[dict[st
     if "stage" in data:
         values["stage"] = _lookup_stage(data["stage"], errors)
     if "owner" in data:
-        owner = _lookup(User, data["owner"], "owner", errors, by="username")
+        owner = lookup(User, data["owner"], "owner", errors, by="username")
         if owner is not None and not owner.is_active:
             errors["owner"] = _("This user is not active.")
         values["owner"] = owner
     if "team" in data:
-        values["team"] = _lookup(Team, data["team"], "team", errors, by="name")
+        values["team"] = lookup(Team, data["team"], "team", errors, by="name")
     if "tags" in data:
         tags = clean_string_list(data, "tags", errors, max_length=50)
         values["tags"] = tags or []
@@ -184,24 +185,8 @@ def _clean(data: Mapping[str, Any], *, current: Contact | None) -> tuple[dict[st
     return values, errors
 
 
-def _lookup(model: type[Any], value: Any, field: str, errors: Errors, *, by: str) -> Any:
-    if value in (None, ""):
-        return None
-    try:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return model.objects.get(pk=value)
-        if isinstance(value, str) and value.isdigit():
-            return model.objects.get(pk=int(value))
-        if isinstance(value, str):
-            return model.objects.get(**{f"{by}__iexact": value.strip()})
-    except model.DoesNotExist:
-        pass
-    errors[field] = _("There is no such %(what)s.") % {"what": model._meta.verbose_name}
-    return None
-
-
 def _lookup_stage(value: Any, errors: Errors) -> LifecycleStage | None:
-    stage: LifecycleStage | None = _lookup(LifecycleStage, value, "stage", errors, by="name")
+    stage: LifecycleStage | None = lookup(LifecycleStage, value, "stage", errors, by="name")
     return stage
 
 

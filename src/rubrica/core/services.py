@@ -306,3 +306,29 @@ def record_set_deleted(actor: Any, instance: OwnedRecord, *, deleted: bool) -> A
         version=current.version,
     )
     return current
+
+
+def lookup(source: Any, value: Any, field: str, errors: Errors, *, by: str) -> Any:
+    """Resolve a reference given as an id or a name (case-insensitive) from a model or a
+    queryset (pass a restricted queryset where the reference must be visible to the actor).
+    An unknown or ambiguous name becomes a field error, never an exception."""
+    if value in (None, ""):
+        return None
+    qs = source._default_manager.all() if isinstance(source, type) else source
+    model = qs.model
+    try:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return qs.get(pk=value)
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            return qs.get(pk=int(value))
+        if isinstance(value, str):
+            return qs.get(**{f"{by}__iexact": value.strip()})
+    except model.DoesNotExist:
+        pass
+    except model.MultipleObjectsReturned:
+        errors[field] = _("Several match %(value)s; use the id.") % {"value": value}
+        return None
+    except (ValueError, OverflowError):
+        pass
+    errors[field] = _("There is no such %(what)s.") % {"what": model._meta.verbose_name}
+    return None

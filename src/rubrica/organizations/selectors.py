@@ -24,5 +24,5 @@ def organization_detail_qs(user: Any, action: str = Action.VIEW) -> QuerySet[Org
     return (
         Organization.objects.restrict(user, action)
         .select_related("kind", "owner", "team", "parent")
-        .prefetch_related("tags", "phones", "addresses", "affiliations__contact")
+        .prefetch_related("tags", "phones", "addresses")
     )

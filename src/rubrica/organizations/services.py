@@ -25,6 +25,7 @@ from rubrica.core.services import (
     ensure_can,
     ensure_can_create,
     ensure_sharing_allowed,
+    lookup,
     preferred,
     raise_if,
     record_set_deleted,
@@ -60,14 +61,8 @@ ALL_FIELDS = (
 )
 
 
-def _lookup(model: type[Any], value: Any, field: str, errors: Errors, *, by: str) -> Any:
-    from rubrica.contacts.services import _lookup as lookup
-
-    return lookup(model, value, field, errors, by=by)
-
-
 def _clean(
-    data: Mapping[str, Any], *, current: Organization | None
+    data: Mapping[str, Any], *, current: Organization | None, actor: User
 ) -> tuple[dict[str, Any], Errors]:
     errors: Errors = {}
     for name in sorted(set(data) - set(ALL_FIELDS)):
@@ -103,13 +98,14 @@ def _clean(
     if visibility is not None:
         values["visibility"] = visibility
     if "kind" in data:
-        values["kind"] = _lookup(OrganizationKind, data["kind"], "kind", errors, by="name")
+        values["kind"] = lookup(OrganizationKind, data["kind"], "kind", errors, by="name")
     if "owner" in data:
-        values["owner"] = _lookup(User, data["owner"], "owner", errors, by="username")
+        values["owner"] = lookup(User, data["owner"], "owner", errors, by="username")
     if "team" in data:
-        values["team"] = _lookup(Team, data["team"], "team", errors, by="name")
+        values["team"] = lookup(Team, data["team"], "team", errors, by="name")
     if "parent" in data:
-        parent = _lookup(Organization, data["parent"], "parent", errors, by="name")
+        visible = Organization.objects.restrict(actor, Action.VIEW)
+        parent = lookup(visible, data["parent"], "parent", errors, by="name")
         if parent is not None and current is not None:
             node: Organization | None = parent
             while node is not None:
@@ -181,7 +177,7 @@ def _apply(org: Organization, values: Mapping[str, Any], actor: User) -> None:
 @transaction.atomic
 def organization_create(*, actor: User, data: Mapping[str, Any]) -> Organization:
     ensure_can_create(actor)
-    values, errors = _clean(data, current=None)
+    values, errors = _clean(data, current=None, actor=actor)
     raise_if(errors)
     if values.get("owner") is None:
         values["owner"] = actor
@@ -211,7 +207,7 @@ def organization_update(
     action: str = HistoryAction.UPDATE,
 ) -> Organization:
     current: Organization = begin_update(actor, organization, expected_version)
-    values, errors = _clean(data, current=current)
+    values, errors = _clean(data, current=current, actor=actor)
     raise_if(errors)
     ensure_sharing_allowed(actor, current, values)
     before = snapshot(current)
