@@ -100,3 +100,9 @@ def secret_key() -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def cli_user() -> str:
+    """RUBRICA_USER: whom `rubrica contacts ...` acts for when --as is not given. Read at each
+    call, not at import, because it belongs to one shell session rather than to the server."""
+    return os.environ.get("RUBRICA_USER", "").strip()

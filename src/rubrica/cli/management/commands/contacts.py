@@ -1,0 +1,485 @@
+"""`rubrica contacts list|show|add|edit|delete|restore`: people from the shell.
+
+Reads start from the selectors (so `--as` sees exactly what that user sees in the web UI) and
+writes go through contacts.services, like every other door.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from rubrica.cli.base import (
+    EXIT_CODES_HELP,
+    EXIT_INVALID,
+    CliError,
+    HelpFormatter,
+    RubricaCommand,
+    acting_user,
+    add_acting_user_argument,
+    get_or_not_found,
+    invalid,
+    parse_json_object,
+)
+from rubrica.contacts.models import Contact
+from rubrica.core.models import Action, Visibility
+
+#: Collections that `--set kind=a,b` fills with plain values (addresses need --data).
+SIMPLE_COLLECTIONS = ("emails", "phones", "urls", "profiles")
+#: Filters that take ids; the CLI also accepts names and looks the ids up.
+NAMED_FILTERS = ("tag", "stage", "owner")
+
+LIST_EPILOG = gettext_lazy(
+    "filters (--filter key=value, repeatable):\n"
+    "  q=TEXT  tag=NAME|ID  stage=NAME|ID  owner=USERNAME|ID  organization=ID\n"
+    "  city=TEXT  country=TEXT  has_email=true|false  has_phone=true|false\n"
+    "  created_from/created_to/updated_from/updated_to=YYYY-MM-DD  cf_KEY=VALUE\n"
+    "sort (write --sort=-name for descending): name -name email -email city -city\n"
+    "  country -country created -created updated -updated\n"
+    "\n"
+    "examples:\n"
+    "  rubrica contacts list --filter tag=VIP --filter city=Milano\n"
+    "  rubrica contacts list --json --limit 200 --cursor NEXT_CURSOR_FROM_LAST_PAGE\n"
+)
+EDIT_EPILOG = gettext_lazy(
+    "--set takes field=value and may be repeated. Fields: given_name, family_name, prefix,\n"
+    "additional_name, suffix, display_name, nicknames, title, role, gender, birthday,\n"
+    "anniversary, languages, time_zone, notes, source, stage, owner, team, visibility,\n"
+    "tags (comma-separated), emails/phones/urls/profiles (comma-separated values, replacing\n"
+    "the current ones), cf.KEY for a custom field. An empty value clears the field.\n"
+    "Use --data JSON (or @file.json, or - for stdin) for addresses and labelled values.\n"
+    "\n"
+    "example:\n"
+    "  rubrica contacts edit 42 --set title=CTO --set tags=VIP,Partner --set cf.size=12\n"
+)
+
+
+def _person_not_found(pk: int) -> str:
+    return _("no person with id %(id)s") % {"id": pk}
+
+
+class Command(RubricaCommand):
+    help = gettext_lazy("Work with people: list, show, add, edit, delete, restore.")
+
+    def add_arguments(self, parser: Any) -> None:
+        actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+        def sub(name: str, help_text: Any, epilog: Any = None) -> Any:
+            sub_parser = actions.add_parser(
+                name,
+                help=help_text,
+                description=help_text,
+                formatter_class=HelpFormatter,
+                epilog=f"{epilog}\n{EXIT_CODES_HELP}" if epilog else str(EXIT_CODES_HELP),
+            )
+            add_acting_user_argument(sub_parser)
+            return sub_parser
+
+        listing = sub("list", gettext_lazy("List people, filtered and sorted."), LIST_EPILOG)
+        listing.add_argument(
+            "--filter",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help=gettext_lazy("Narrow the list (see below); repeat for several."),
+        )
+        listing.add_argument("--sort", default="name", help=gettext_lazy("Default: name."))
+        listing.add_argument(
+            "--limit", type=int, default=50, help=gettext_lazy("People per page, 1-200.")
+        )
+        listing.add_argument(
+            "--cursor", help=gettext_lazy("Continue from a page (next_cursor of the last one).")
+        )
+        listing.add_argument("--json", action="store_true", help=gettext_lazy("Print JSON."))
+
+        show = sub("show", gettext_lazy("Show one person."))
+        show.add_argument("id", type=int)
+        show.add_argument("--json", action="store_true", help=gettext_lazy("Print JSON."))
+
+        add = sub("add", gettext_lazy("Add a person."))
+        add.add_argument("--given-name")
+        add.add_argument("--family-name")
+        add.add_argument("--display-name")
+        add.add_argument("--title")
+        add.add_argument("--notes")
+        add.add_argument(
+            "--email", action="append", default=[], help=gettext_lazy("Repeat for several.")
+        )
+        add.add_argument(
+            "--phone", action="append", default=[], help=gettext_lazy("Repeat for several.")
+        )
+        add.add_argument(
+            "--tag", action="append", default=[], help=gettext_lazy("Repeat for several.")
+        )
+        add.add_argument("--stage", help=gettext_lazy("Lifecycle stage, by name or id."))
+        add.add_argument("--owner", help=gettext_lazy("Username of the owner (admins only)."))
+        add.add_argument("--visibility", choices=Visibility.values)
+        add.add_argument(
+            "--data",
+            metavar="JSON",
+            help=gettext_lazy("All fields as a JSON object, @file.json, or - for stdin."),
+        )
+        add.add_argument("--json", action="store_true", help=gettext_lazy("Print JSON."))
+
+        edit = sub("edit", gettext_lazy("Change fields of a person."), EDIT_EPILOG)
+        edit.add_argument("id", type=int)
+        edit.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="FIELD=VALUE",
+            help=gettext_lazy("Change one field (see below); repeat for several."),
+        )
+        edit.add_argument(
+            "--data",
+            metavar="JSON",
+            help=gettext_lazy("Fields to change as a JSON object, @file.json, or - for stdin."),
+        )
+        edit.add_argument(
+            "--if-version",
+            type=int,
+            metavar="N",
+            help=gettext_lazy("Refuse (exit 4) if the person is no longer at this version."),
+        )
+        edit.add_argument("--json", action="store_true", help=gettext_lazy("Print JSON."))
+
+        delete = sub("delete", gettext_lazy("Move a person to the Trash (restorable)."))
+        delete.add_argument("id", type=int)
+
+        restore = sub("restore", gettext_lazy("Take a person out of the Trash."))
+        restore.add_argument("id", type=int)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = acting_user(options.get("as_user"))
+        handler = getattr(self, f"do_{options['action']}")
+        handler(user, options)
+
+    # list -------------------------------------------------------------------------------------
+
+    def do_list(self, user: Any, options: dict[str, Any]) -> None:
+        from rubrica.contacts.filters import ContactFilter
+        from rubrica.contacts.selectors import contact_list
+
+        params: dict[str, list[str]] = {}
+        for item in options["filter"]:
+            key, sep, value = item.partition("=")
+            key = key.strip()
+            if not sep or not key:
+                raise invalid(
+                    "filter", _("Write filters as key=value, not %(item)r.") % {"item": item}
+                )
+            params.setdefault(key, []).append(value.strip())
+        _resolve_named_filters(params)
+        params["sort"] = [options["sort"]]
+        flt, errors = ContactFilter.parse(params)
+        if errors:
+            raise CliError([f"{k}: {v}" for k, v in sorted(errors.items())], EXIT_INVALID)
+        if not 1 <= options["limit"] <= 200:
+            raise invalid("limit", _("Choose a number from 1 to 200."))
+        page = contact_list(user=user, flt=flt, cursor=options["cursor"], size=options["limit"])
+        if options["json"]:
+            self.out_json(
+                {
+                    "items": [list_row(contact) for contact in page.items],
+                    "next_cursor": page.next_cursor,
+                    "prev_cursor": page.prev_cursor,
+                }
+            )
+            return
+        self.print_table(page.items)
+        if page.next_cursor:
+            self.out(_("More: add --cursor %(cursor)s") % {"cursor": page.next_cursor})
+
+    def print_table(self, contacts: list[Contact]) -> None:
+        from rich.table import Table
+
+        console = self.console()
+        if not contacts:
+            console.print(_("No people match."))
+            return
+        table = Table(show_edge=False, pad_edge=False, header_style="bold")
+        for heading in (
+            _("ID"),
+            _("Name"),
+            _("Email"),
+            _("Phone"),
+            _("Organization"),
+            _("City"),
+            _("Stage"),
+            _("Tags"),
+        ):
+            table.add_column(heading, overflow="fold", min_width=min(len(heading), 12))
+        for contact in contacts:
+            row = list_row(contact)
+            table.add_row(
+                str(row["id"]),
+                row["display_name"],
+                row["email"],
+                row["phone"],
+                row["organization"] or "",
+                row["city"],
+                row["stage"] or "",
+                ", ".join(row["tags"]),
+            )
+        console.print(table)
+
+    # show -------------------------------------------------------------------------------------
+
+    def do_show(self, user: Any, options: dict[str, Any]) -> None:
+        from rubrica.contacts.selectors import contact_detail_qs
+
+        contact = get_or_not_found(
+            contact_detail_qs(user, Action.VIEW), options["id"], _person_not_found(options["id"])
+        )
+        self.print_contact(contact, as_json=options["json"])
+
+    def print_contact(self, contact: Contact, *, as_json: bool) -> None:
+        data = detail(contact)
+        if as_json:
+            self.out_json(data)
+            return
+        from rich.table import Table
+
+        from rubrica.customfields.models import Entity
+        from rubrica.customfields.services import definitions_for
+
+        table = Table(show_header=False, box=None, pad_edge=False)
+        table.add_column(style="bold")
+        table.add_column(overflow="fold")
+
+        def add(label: str, value: Any) -> None:
+            if value not in ("", None, [], {}):
+                table.add_row(label, str(value))
+
+        add(_("ID"), data["id"])
+        add(_("Name"), data["display_name"])
+        add(_("Title"), data["title"])
+        for aff in data["affiliations"]:
+            parts = [aff["organization_name"], aff["title"], aff["department"]]
+            add(_("Organization"), " · ".join(p for p in parts if p))
+        for kind, label in (
+            ("emails", _("Email")),
+            ("phones", _("Phone")),
+            ("urls", _("Web")),
+            ("profiles", _("Profile")),
+        ):
+            for row in data[kind]:
+                tail = f" ({row['label']})" if row["label"] else ""
+                add(label, f"{row['value']}{tail}")
+        for row in data["addresses"]:
+            parts = [row[p] for p in ("street", "city", "region", "postal_code", "country")]
+            add(_("Address"), ", ".join(p for p in parts if p))
+        add(_("Birthday"), data["birthday"])
+        add(_("Stage"), data["stage"])
+        add(_("Tags"), ", ".join(data["tags"]))
+        labels = {d.key: d.label for d in definitions_for(Entity.CONTACT)}
+        for key, value in data["custom_fields"].items():
+            add(labels.get(key, key), ", ".join(value) if isinstance(value, list) else value)
+        add(_("Owner"), data["owner"])
+        add(_("Visibility"), contact.get_visibility_display())
+        add(_("Notes"), data["notes"])
+        add(_("Version"), data["version"])
+        add(_("Updated"), timezone.localtime(contact.updated_at).strftime("%Y-%m-%d %H:%M"))
+        self.console().print(table)
+
+    # add / edit ------------------------------------------------------------------------------
+
+    def do_add(self, user: Any, options: dict[str, Any]) -> None:
+        from rubrica.contacts.selectors import contact_detail_qs
+        from rubrica.contacts.services import contact_create
+
+        data = parse_json_object(options["data"]) if options["data"] else {}
+        for name in ("given_name", "family_name", "display_name", "title", "notes", "stage"):
+            if options[name] is not None:
+                data[name] = options[name]
+        for name in ("owner", "visibility"):
+            if options[name] is not None:
+                data[name] = options[name]
+        for flag, kind in (("email", "emails"), ("phone", "phones")):
+            if options[flag]:
+                existing = data.get(kind) or []
+                if not isinstance(existing, list):
+                    raise invalid(kind, _("Enter a list."))
+                data[kind] = [*existing, *({"value": value} for value in options[flag])]
+        if options["tag"]:
+            existing_tags = data.get("tags") or []
+            if not isinstance(existing_tags, list):
+                raise invalid("tags", _("Enter a list."))
+            data["tags"] = [*existing_tags, *options["tag"]]
+        contact = contact_create(actor=user, data=data)
+        if options["json"]:
+            self.print_contact(contact_detail_qs(user).get(pk=contact.pk), as_json=True)
+            return
+        self.out(
+            _("Added %(name)s (id %(id)d).") % {"name": contact.display_name, "id": contact.pk}
+        )
+
+    def do_edit(self, user: Any, options: dict[str, Any]) -> None:
+        from rubrica.contacts.selectors import contact_detail_qs
+        from rubrica.contacts.services import contact_update
+
+        contact = get_or_not_found(
+            contact_detail_qs(user, Action.VIEW), options["id"], _person_not_found(options["id"])
+        )
+        data = parse_json_object(options["data"]) if options["data"] else {}
+        for item in options["set"]:
+            _apply_set(data, item)
+        if not data:
+            raise invalid("set", _("Give at least one --set field=value, or --data."))
+        updated = contact_update(
+            actor=user, contact=contact, data=data, expected_version=options["if_version"]
+        )
+        if options["json"]:
+            self.print_contact(contact_detail_qs(user).get(pk=updated.pk), as_json=True)
+            return
+        if updated.version == contact.version:
+            self.out(_("Nothing changed."))
+        else:
+            self.out(
+                _("Updated %(name)s (id %(id)d), now version %(version)d.")
+                % {"name": updated.display_name, "id": updated.pk, "version": updated.version}
+            )
+
+    # delete / restore -------------------------------------------------------------------------
+
+    def do_delete(self, user: Any, options: dict[str, Any]) -> None:
+        from django.conf import settings
+
+        from rubrica.contacts.services import contact_delete
+
+        pk = options["id"]
+        contact = get_or_not_found(
+            Contact.objects.restrict(user, Action.VIEW), pk, _person_not_found(pk)
+        )
+        contact_delete(actor=user, contact=contact)
+        self.out(
+            _("Moved %(name)s (id %(id)d) to the Trash.") % {"name": contact.display_name, "id": pk}
+        )
+        self.out(
+            _(
+                "Restore it with `rubrica contacts restore %(id)d` (or from the Trash in the web "
+                "interface) within %(days)d days; after that it is purged for good."
+            )
+            % {"id": pk, "days": settings.RUBRICA_TRASH_RETENTION_DAYS}
+        )
+
+    def do_restore(self, user: Any, options: dict[str, Any]) -> None:
+        from rubrica.contacts.services import contact_restore
+
+        pk = options["id"]
+        contact = get_or_not_found(
+            Contact.all_objects.restrict(user, Action.VIEW), pk, _person_not_found(pk)
+        )
+        if contact.deleted_at is None:
+            self.out(_("%(name)s is not in the Trash.") % {"name": contact.display_name})
+            return
+        contact_restore(actor=user, contact=contact)
+        self.out(_("Restored %(name)s (id %(id)d).") % {"name": contact.display_name, "id": pk})
+
+
+def _resolve_named_filters(params: dict[str, list[str]]) -> None:
+    """Let people write tag=VIP or owner=giulia where the shared filter wants ids."""
+    from rubrica.accounts.models import User
+    from rubrica.taxonomy.models import LifecycleStage, Tag
+
+    lookups: dict[str, tuple[Any, str]] = {
+        "tag": (Tag, "name"),
+        "stage": (LifecycleStage, "name"),
+        "owner": (User, "username"),
+    }
+    for key in NAMED_FILTERS:
+        model, field = lookups[key]
+        resolved = []
+        for value in params.get(key, []):
+            for part in value.split(","):
+                part = part.strip()
+                if not part or part.isdigit():
+                    resolved.append(part)
+                    continue
+                pk = (
+                    model.objects.filter(**{f"{field}__iexact": part})
+                    .values_list("pk", flat=True)
+                    .first()
+                )
+                if pk is None:
+                    raise invalid(
+                        key,
+                        _("There is no %(what)s named %(name)s.")
+                        % {"what": model._meta.verbose_name, "name": part},
+                    )
+                resolved.append(str(pk))
+        if key in params:
+            params[key] = [",".join(p for p in resolved if p)]
+
+
+def _apply_set(data: dict[str, Any], item: str) -> None:
+    """Fold one ``field=value`` into the service input ``data``."""
+    name, sep, value = item.partition("=")
+    name = name.strip().replace("-", "_")
+    if not sep or not name:
+        raise invalid("set", _("Write --set field=value, not %(item)r.") % {"item": item})
+    value = value.strip()
+    for prefix in ("cf.", "cf_", "custom_fields."):
+        if name.startswith(prefix):
+            key = name[len(prefix) :]
+            custom = data.setdefault("custom_fields", {})
+            if not isinstance(custom, dict):
+                raise invalid("custom_fields", _("Enter a JSON object."))
+            custom[key] = value or None
+            return
+    if name == "addresses":
+        raise invalid("addresses", _("Use --data for addresses."))
+    if name in SIMPLE_COLLECTIONS:
+        data[name] = [{"value": part.strip()} for part in value.split(",") if part.strip()]
+        return
+    data[name] = value
+
+
+def list_row(contact: Contact) -> dict[str, Any]:
+    """One person as a list shows them (only columns the list page has, no extra queries)."""
+    return {
+        "id": contact.pk,
+        "display_name": contact.display_name,
+        "given_name": contact.given_name,
+        "family_name": contact.family_name,
+        "email": contact.primary_email,
+        "phone": contact.primary_phone,
+        "organization": contact.organization.name if contact.organization else None,
+        "city": contact.city,
+        "country": contact.country,
+        "stage": contact.stage.name if contact.stage else None,
+        "tags": sorted(tag.name for tag in contact.tags.all()),
+        "owner": contact.owner.username,
+        "version": contact.version,
+        "updated_at": contact.updated_at.isoformat(),
+    }
+
+
+def detail(contact: Contact) -> dict[str, Any]:
+    """A person in the services' input shape plus the identifiers a script needs."""
+    from rubrica.contacts.services import snapshot
+
+    data: dict[str, Any] = {
+        "id": contact.pk,
+        "uid": contact.uid,
+        "version": contact.version,
+        "created_at": contact.created_at.isoformat(),
+        "updated_at": contact.updated_at.isoformat(),
+    }
+    data.update(snapshot(contact))
+    data["affiliations"] = [
+        {
+            "organization": aff.organization_id,
+            "organization_name": aff.organization.name,
+            "title": aff.title,
+            "department": aff.department,
+            "start_date": aff.start_date.isoformat() if aff.start_date else None,
+            "end_date": aff.end_date.isoformat() if aff.end_date else None,
+            "is_primary": aff.is_primary,
+        }
+        for aff in contact.affiliations.all()
+    ]
+    return data

@@ -1,0 +1,62 @@
+"""`rubrica setup`: everything a fresh install needs before `rubrica serve`, safe to run again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from rubrica.cli.base import RubricaCommand, first_administrator
+
+ADMIN_USERNAME = "admin"
+LOGIN_URL = "http://127.0.0.1:8000"
+
+
+def database_description() -> str:
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        return f"SQLite, {connection.settings_dict['NAME']}"
+    return f"{connection.vendor}, {connection.settings_dict.get('NAME', '')}"
+
+
+class Command(RubricaCommand):
+    help = gettext_lazy(
+        "Apply migrations, collect static files and, when there is no administrator yet, create "
+        "one named 'admin' with a generated password that is printed once. Running it again "
+        "changes nothing that is already in place."
+    )
+    requires_system_checks = "__all__"  # type: ignore[assignment]
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--skip-static",
+            action="store_true",
+            help=gettext_lazy("Do not collect static files (for tests and scripted installs)."),
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from rubrica.accounts.services import user_create
+
+        quiet = max(0, options["verbosity"] - 1)
+        call_command("migrate", interactive=False, verbosity=quiet, stdout=self.stdout)
+        self.out(_("Database is up to date (%(where)s).") % {"where": database_description()})
+        if not options["skip_static"]:
+            call_command("collectstatic", interactive=False, verbosity=quiet, stdout=self.stdout)
+            self.out(_("Static files are collected."))
+        admin = first_administrator()
+        if admin is not None:
+            self.out(
+                _("An administrator exists (%(username)s); no account was created.")
+                % {"username": admin.username}
+            )
+            return
+        user, password = user_create(actor=None, username=ADMIN_USERNAME, role="admin")
+        self.out(_("Created the administrator account."))
+        self.out(
+            _("Log in at %(url)s as %(username)s with password: %(password)s")
+            % {"url": LOGIN_URL, "username": user.username, "password": password}
+        )
+        self.out(_("This password is shown only once: keep it, or change it after logging in."))

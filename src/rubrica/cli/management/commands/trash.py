@@ -1,0 +1,77 @@
+"""`rubrica trash purge`: delete for good what has been in the Trash past the retention period.
+
+Meant for cron or a systemd timer as well as for hands; `--dry-run` only counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from rubrica.cli.base import EXIT_CODES_HELP, HelpFormatter, RubricaCommand, invalid
+
+
+class Command(RubricaCommand):
+    help = gettext_lazy("Manage the Trash: purge deletes old records for good.")
+
+    def add_arguments(self, parser: Any) -> None:
+        actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+        purge = actions.add_parser(
+            "purge",
+            help=gettext_lazy("Delete for good what has been in the Trash for N days or more."),
+            formatter_class=HelpFormatter,
+            epilog=str(EXIT_CODES_HELP),
+        )
+        purge.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help=gettext_lazy("Age in the Trash, in days. Default: TRASH_RETENTION_DAYS (%(d)s).")
+            % {"d": settings.RUBRICA_TRASH_RETENTION_DAYS},
+        )
+        purge.add_argument(
+            "--dry-run", action="store_true", help=gettext_lazy("Only count what would go.")
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from rubrica.contacts.models import Contact
+        from rubrica.contacts.services import trash_purge
+        from rubrica.organizations.models import Organization
+
+        days = options["days"]
+        if days is None:
+            days = settings.RUBRICA_TRASH_RETENTION_DAYS
+        if days < 0:
+            raise invalid("days", _("Enter zero or more days."))
+        older_than = dt.timedelta(days=days)
+        if options["dry_run"]:
+            cutoff = timezone.now() - older_than
+            count = sum(
+                model.trash.filter(deleted_at__lt=cutoff).count()
+                for model in (Contact, Organization)
+            )
+            self.out(
+                ngettext(
+                    "%(count)d record has been in the Trash for %(days)d days or more; "
+                    "nothing was purged (dry run).",
+                    "%(count)d records have been in the Trash for %(days)d days or more; "
+                    "nothing was purged (dry run).",
+                    count,
+                )
+                % {"count": count, "days": days}
+            )
+            return
+        count = trash_purge(older_than=older_than)
+        self.out(
+            ngettext(
+                "Purged %(count)d record that had been in the Trash for %(days)d days or more.",
+                "Purged %(count)d records that had been in the Trash for %(days)d days or more.",
+                count,
+            )
+            % {"count": count, "days": days}
+        )

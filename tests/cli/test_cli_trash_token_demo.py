@@ -1,0 +1,165 @@
+"""`rubrica trash purge`, `rubrica token create` and `rubrica demo`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from django.db import transaction
+from django.utils import timezone
+
+from rubrica.accounts.services import token_authenticate
+from rubrica.cli.demo import generate
+from rubrica.contacts.models import Contact
+from rubrica.contacts.services import contact_delete
+from rubrica.customfields.models import CustomFieldDefinition
+from rubrica.organizations.models import Affiliation, Organization
+from rubrica.taxonomy.models import Tag
+from tests.factories import make_contact
+
+
+def _trashed(actor, days_ago: int, **data):
+    contact = make_contact(actor, **data)
+    contact_delete(actor=actor, contact=contact)
+    # Age the Trash entry: the delete service always stamps "now".
+    Contact.all_objects.filter(pk=contact.pk).update(
+        deleted_at=timezone.now() - dt.timedelta(days=days_ago)
+    )
+    return contact
+
+
+def test_trash_purge_deletes_old_entries_and_keeps_recent_ones(admin_user, rubrica, settings):
+    settings.RUBRICA_TRASH_RETENTION_DAYS = 30
+    old = _trashed(admin_user, 40, given_name="Old")
+    recent = _trashed(admin_user, 5, given_name="Recent")
+    alive = make_contact(admin_user, given_name="Alive")
+
+    code, out, _ = rubrica("trash", "purge")
+
+    assert code == 0
+    assert out == "Purged 1 record that had been in the Trash for 30 days or more.\n"
+    assert not Contact.all_objects.filter(pk=old.pk).exists()
+    assert Contact.trash.filter(pk=recent.pk).exists()
+    assert Contact.objects.filter(pk=alive.pk).exists()
+
+
+def test_trash_purge_days_option_and_dry_run(admin_user, rubrica):
+    recent = _trashed(admin_user, 5)
+
+    code, out, _ = rubrica("trash", "purge", "--days", "3", "--dry-run")
+
+    assert code == 0
+    assert out == (
+        "1 record has been in the Trash for 3 days or more; nothing was purged (dry run).\n"
+    )
+    assert Contact.trash.filter(pk=recent.pk).exists()
+
+    code, out, _ = rubrica("trash", "purge", "--days", "3")
+
+    assert code == 0
+    assert out.startswith("Purged 1 record ")
+    assert not Contact.all_objects.filter(pk=recent.pk).exists()
+
+
+def test_trash_purge_refuses_negative_days(db, rubrica):
+    code, _, err = rubrica("trash", "purge", "--days", "-1")
+
+    assert code == 2
+    assert err == "error: days: Enter zero or more days.\n"
+
+
+def test_token_create_prints_a_secret_that_authenticates(member, rubrica):
+    code, out, _ = rubrica("token", "create", "--user", "member", "--name", "backup")
+
+    assert code == 0
+    secrets_shown = re.findall(r"^rbk_\S+$", out, re.MULTILINE)
+    assert len(secrets_shown) == 1
+    assert token_authenticate(secrets_shown[0]) == member
+    assert "cannot be shown again" in out
+    assert member.api_tokens.get().name == "backup"
+
+
+def test_token_create_for_an_unknown_user_exits_1(db, rubrica):
+    code, _, err = rubrica("token", "create", "--user", "nobody", "--name", "x")
+
+    assert code == 1
+    assert err == "error: no active user named nobody\n"
+
+
+def test_token_create_without_a_name_exits_2(member, rubrica):
+    code, _, err = rubrica("token", "create", "--user", "member", "--name", " ")
+
+    assert code == 2
+    assert err == "error: name: Give the token a name.\n"
+    assert member.api_tokens.count() == 0
+
+
+def _script(text: str, name: str) -> bool:
+    return any(unicodedata.name(ch, "").startswith(name) for ch in text)
+
+
+def test_demo_creates_chinese_persian_and_italian_people_with_links(admin_user, rubrica):
+    code, out, err = rubrica("demo", "--people", "15", "--seed", "3", "-v", "0")
+
+    assert code == 0, err
+    assert out.startswith("Created 15 people, 21 organizations, ")
+    names = list(Contact.objects.values_list("display_name", flat=True))
+    assert "王伟" in names
+    assert "李娜" in names
+    assert "محمد رضایی" in names
+    assert "زهرا احمدی" in names
+    assert "Giulia Rossi" in names
+    assert any(_script(name, "CJK UNIFIED IDEOGRAPH") for name in names)
+    assert any(_script(name, "ARABIC LETTER") for name in names)
+    wang = Contact.objects.get(display_name="王伟")
+    assert wang.primary_phone.startswith("+86")
+    assert wang.city == "北京"
+    assert (wang.phonetic_given_name, wang.phonetic_family_name) == ("Wei", "Wang")
+    rezaei = Contact.objects.get(display_name="محمد رضایی")
+    assert rezaei.primary_phone.startswith("+98")
+    assert Organization.objects.filter(name="شرکت پارس داده").exists()
+    assert Affiliation.objects.exists()
+    assert Tag.objects.get(name="VIP").color == "#dc3545"
+    assert set(CustomFieldDefinition.objects.values_list("key", flat=True)) == {
+        "preferred_channel",
+        "customer_since",
+        "account_number",
+    }
+
+
+def test_demo_runs_only_once(admin_user, rubrica):
+    rubrica("demo", "--people", "8", "-v", "0")
+
+    code, out, _ = rubrica("demo", "--people", "8")
+
+    assert code == 0
+    assert out == "Demo data is already loaded (8 people); nothing was added.\n"
+    assert Contact.objects.count() == 8
+
+
+def test_demo_is_deterministic_for_a_seed(admin_user):
+    def names(seed: int) -> list[tuple[str, str, str]]:
+        with transaction.atomic():
+            generate(actor=admin_user, people=12, seed=seed)
+            rows = list(
+                Contact.objects.order_by("pk").values_list(
+                    "display_name", "primary_email", "primary_phone"
+                )
+            )
+            transaction.set_rollback(True)
+        return rows
+
+    first, again, other = names(7), names(7), names(8)
+
+    assert first == again
+    assert first != other
+    assert len(first) == 12
+
+
+def test_demo_refuses_a_bad_count(admin_user, rubrica):
+    code, _, err = rubrica("demo", "--people", "0")
+
+    assert code == 2
+    assert err == "error: people: Choose a number from 1 to 100000.\n"
+    assert Organization.objects.count() == 0
