@@ -314,7 +314,7 @@ def lookup(source: Any, value: Any, field: str, errors: Errors, *, by: str) -> A
     An unknown or ambiguous name becomes a field error, never an exception."""
     if value in (None, ""):
         return None
-    qs = source._default_manager.all() if isinstance(source, type) else source
+    qs = source._default_manager.all() if isinstance(source, type) else source  # type: ignore[attr-defined]
     model = qs.model
     try:
         if isinstance(value, int) and not isinstance(value, bool):

@@ -97,8 +97,9 @@ def clean_custom_fields(
 ) -> dict[str, Any]:
     """Validate ``values`` merged over ``current`` against the definitions of ``entity``.
 
-    New keys with no definition are rejected; stored values of a deleted definition are kept;
-    empty values remove the key; a required field must end up with a value. Raises ValidationError keyed ``custom_fields.<key>``.
+    New keys with no definition are rejected; stored values of a deleted definition are
+    kept; empty values remove the key; a required field must end up with a value. Raises
+    ValidationError keyed ``custom_fields.<key>``.
     """
     if values is not None and not isinstance(values, dict):
         raise ValidationError({"custom_fields": _("Custom fields must be an object.")})
