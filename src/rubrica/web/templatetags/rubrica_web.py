@@ -108,3 +108,16 @@ def startswith(text: Any, prefix: str) -> bool:
 def is_http_url(value: Any) -> bool:
     """Only http(s) links become clickable (a stored ``javascript:`` would otherwise run)."""
     return str(value or "").lower().startswith(("http://", "https://"))
+
+
+@register.filter
+def phone_display(e164: Any) -> str:
+    """An E.164 number in international format for reading (+39 333 123 4567)."""
+    import phonenumbers
+
+    text = str(e164 or "")
+    try:
+        parsed = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return text
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
