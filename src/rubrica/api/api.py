@@ -45,7 +45,12 @@ class JsonParser(Parser):
     """Strict JSON: NaN and Infinity (which json.loads accepts by default) are refused."""
 
     def parse_body(self, request: HttpRequest) -> Any:
-        return json.loads(request.body, parse_constant=_refuse_constant)
+        value = json.loads(request.body, parse_constant=_refuse_constant)
+        try:  # lone surrogates ("\ud800") parse but cannot be stored
+            json.dumps(value, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            raise ValueError("the body contains text that is not valid Unicode") from None
+        return value
 
 
 class RubricaAPI(NinjaAPI):

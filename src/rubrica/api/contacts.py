@@ -95,7 +95,7 @@ def create_contact(request: HttpRequest, payload: ContactIn, response: HttpRespo
 def list_contacts_trash(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:
     """People in the Trash that the caller may see, most recently deleted first."""
     user = actor(request)
-    qs = Contact.trash.restrict(user, Action.VIEW)
+    qs = Contact.trash.restrict(user, Action.DELETE)
     page = keyset_page(qs, order=("-deleted_at", "-id"), cursor=params.cursor, size=params.limit)
     return page_data(page, contacts_data(request, page.items, user))
 

@@ -69,7 +69,7 @@ def list_organizations(request: HttpRequest, params: Query[OrganizationQuery]) -
     flt, errors = OrganizationFilter.parse(request.GET)
     raise_filter_errors(errors)
     page = organization_list(user=actor(request), flt=flt, cursor=params.cursor, size=params.limit)
-    return page_data(page, organizations_data(page.items))
+    return page_data(page, organizations_data(page.items, actor(request)))
 
 
 @router.post("", response={201: OrganizationOut, **problems(403, 422)})
@@ -81,14 +81,14 @@ def create_organization(
         reverse("api:get_organization", args=[org.pk])
     )
     response["ETag"] = version_etag(org.version)
-    return Status(201, organization_data(org))
+    return Status(201, organization_data(org, actor(request)))
 
 
 @router.get("/trash", response={200: OrganizationPage, **problems(422)})
 def list_organizations_trash(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:
-    qs = Organization.trash.restrict(actor(request), Action.VIEW)
+    qs = Organization.trash.restrict(actor(request), Action.DELETE)
     page = keyset_page(qs, order=("-deleted_at", "-id"), cursor=params.cursor, size=params.limit)
-    return page_data(page, organizations_data(page.items))
+    return page_data(page, organizations_data(page.items, actor(request)))
 
 
 @router.get("/{int:organization_id}", response={200: OrganizationOut, 304: None, **problems(404)})
@@ -99,7 +99,7 @@ def get_organization(request: HttpRequest, organization_id: int, response: HttpR
     if not_modified(request, etag):
         return HttpResponse(status=304, headers={"ETag": etag})
     response["ETag"] = etag
-    return organization_data(org)
+    return organization_data(org, actor(request))
 
 
 @router.patch(
@@ -116,7 +116,7 @@ def update_organization(
             data=payload.model_dump(exclude_unset=True),
         )
     response["ETag"] = version_etag(org.version)
-    return organization_data(org)
+    return organization_data(org, actor(request))
 
 
 @router.delete("/{int:organization_id}", response={204: None, **problems(403, 404, 412)})
@@ -138,4 +138,4 @@ def restore_organization(request: HttpRequest, organization_id: int, response: H
     with transaction.atomic():
         org = organization_restore(actor=user, organization=_locked(request, org))
     response["ETag"] = version_etag(org.version)
-    return organization_data(org)
+    return organization_data(org, actor(request))

@@ -13,11 +13,12 @@ from typing import Any
 
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest
+from django.urls import reverse
 
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import snapshot as contact_snapshot
-from rubrica.core.models import Action
 from rubrica.organizations.models import Affiliation, Organization
+from rubrica.organizations.selectors import visible_organization_ids
 from rubrica.organizations.services import snapshot as organization_snapshot
 
 CONTACT_LOOKUPS: tuple[Any, ...] = (
@@ -59,15 +60,8 @@ def contacts_data(
         *CONTACT_LOOKUPS,
         Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization")),
     )
-    org_ids = {aff.organization_id for c in contacts for aff in c.affiliations.all()}
-    visible = (
-        set(
-            Organization.objects.restrict(user, Action.VIEW)
-            .filter(pk__in=org_ids)
-            .values_list("pk", flat=True)
-        )
-        if org_ids
-        else set()
+    visible = visible_organization_ids(
+        user, (aff.organization_id for c in contacts for aff in c.affiliations.all())
     )
     out = []
     for contact in contacts:
@@ -76,7 +70,11 @@ def contacts_data(
             id=contact.pk,
             uid=contact.uid,
             version=contact.version,
-            photo=request.build_absolute_uri(contact.photo.url) if contact.photo else None,
+            photo=(
+                request.build_absolute_uri(reverse("contacts:photo", args=[contact.pk]))
+                if contact.photo
+                else None
+            ),
             created_at=contact.created_at,
             updated_at=contact.updated_at,
             deleted_at=contact.deleted_at,
@@ -94,11 +92,14 @@ def contact_data(request: HttpRequest, contact: Contact, user: Any) -> dict[str,
     return contacts_data(request, [contact], user)[0]
 
 
-def organizations_data(organizations: Sequence[Organization]) -> list[dict[str, Any]]:
+def organizations_data(organizations: Sequence[Organization], user: Any) -> list[dict[str, Any]]:
     prefetch_related_objects(list(organizations), *ORGANIZATION_LOOKUPS)
+    parents = visible_organization_ids(user, (org.parent_id for org in organizations))
     out = []
     for org in organizations:
         data = organization_snapshot(org)
+        if data["parent"] not in parents:
+            data["parent"] = None
         data.update(
             id=org.pk,
             uid=org.uid,
@@ -111,5 +112,5 @@ def organizations_data(organizations: Sequence[Organization]) -> list[dict[str, 
     return out
 
 
-def organization_data(org: Organization) -> dict[str, Any]:
-    return organizations_data([org])[0]
+def organization_data(org: Organization, user: Any) -> dict[str, Any]:
+    return organizations_data([org], user)[0]

@@ -7,6 +7,7 @@ ValidationError with field keys (``emails.1.value``, ``custom_fields.size``) and
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -312,6 +313,47 @@ def contact_update(
     return current
 
 
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTO_PIXELS = 40_000_000
+
+
+def _check_image(photo: Any) -> None:
+    """A real JPEG/PNG/GIF/WebP of sane size; never trust the name or the declared type."""
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    size = getattr(photo, "size", None)
+    if size is not None and size > MAX_PHOTO_BYTES:
+        raise ValidationError({"photo": _("A photo may be at most 5 MB.")})
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(photo) as image:
+                if image.width * image.height > MAX_PHOTO_PIXELS:
+                    raise ValidationError({"photo": _("This image has too many pixels.")})
+                image.verify()
+                if image.format not in ("JPEG", "PNG", "GIF", "WEBP"):
+                    raise ValidationError({"photo": _("Use a JPEG, PNG, GIF or WebP image.")})
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ):
+        raise ValidationError({"photo": _("This file is not an image.")}) from None
+    photo.seek(0)
+
+
+def _delete_file(name: str) -> None:
+    from django.core.files.storage import default_storage
+
+    if name:
+        default_storage.delete(name)
+
+
 @transaction.atomic
 def contact_set_photo(
     *, actor: User, contact: Contact, photo: Any, expected_version: int | None = None
@@ -321,21 +363,14 @@ def contact_set_photo(
     current = lock_and_check_version(Contact, contact.pk, expected_version)
     assert isinstance(current, Contact)
     if photo is not None:
-        from PIL import Image, UnidentifiedImageError
-
-        try:
-            with Image.open(photo) as image:
-                image.verify()
-                if image.format not in ("JPEG", "PNG", "GIF", "WEBP"):
-                    raise ValidationError({"photo": _("Use a JPEG, PNG, GIF or WebP image.")})
-        except (UnidentifiedImageError, OSError, SyntaxError):
-            raise ValidationError({"photo": _("This file is not an image.")}) from None
-        photo.seek(0)
+        _check_image(photo)
     before = current.photo.name or None
     if photo is None:
         current.photo = ""
     else:
         current.photo.save(f"{current.uid.rsplit(':', 1)[-1]}.img", photo, save=False)
+    if before and before != (current.photo.name or None):
+        transaction.on_commit(functools.partial(_delete_file, before))
     current.version += 1
     current.save(update_fields=["photo", "version", "updated_at"])
     history_record(
@@ -364,6 +399,8 @@ def contact_restore(*, actor: User, contact: Contact) -> Contact:
 
 def contact_revert(*, actor: User, contact: Contact, entry: HistoryEntry, field: str) -> Contact:
     """Put back the value a field had before the change recorded in ``entry``."""
+    if entry.action not in (HistoryAction.UPDATE, HistoryAction.REVERT):
+        raise ValidationError({"field": _("Only values from changes can be restored.")})
     if entry.object_id != contact.pk or field not in entry.changes:
         raise ValidationError({"field": _("This change does not concern that field.")})
     if field not in ALL_FIELDS:
@@ -413,14 +450,35 @@ def contacts_bulk(
 
 
 def trash_purge(*, older_than: dt.timedelta) -> int:
-    """Delete for good what has been in the Trash longer than ``older_than``. System task."""
-    cutoff = timezone.now() - older_than
+    """Delete for good what has been in the Trash longer than ``older_than``, with the records'
+    history entries and photo files: a purge removes the personal data, not only the row.
+    System task; works in batches so memory stays bounded."""
+    from django.contrib.contenttypes.models import ContentType
+
     from rubrica.organizations.models import Organization
 
+    cutoff = timezone.now() - older_than
     total = 0
     for model in (Contact, Organization):
-        with transaction.atomic():
-            expired = model.trash.filter(deleted_at__lt=cutoff)
-            total += expired.count()
-            expired.delete()
+        content_type = ContentType.objects.get_for_model(model)
+        while True:
+            with transaction.atomic():
+                batch = list(
+                    model.trash.filter(deleted_at__lt=cutoff).values_list("pk", flat=True)[:500]
+                )
+                if not batch:
+                    break
+                if model is Contact:
+                    photos = [
+                        name
+                        for name in Contact.all_objects.filter(pk__in=batch).values_list(
+                            "photo", flat=True
+                        )
+                        if name
+                    ]
+                    for name in photos:
+                        transaction.on_commit(functools.partial(_delete_file, name))
+                HistoryEntry.objects.filter(content_type=content_type, object_id__in=batch).delete()
+                model.all_objects.filter(pk__in=batch).delete()
+                total += len(batch)
     return total

@@ -27,6 +27,7 @@ from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.forms import AffiliationForm, ContactFilterForm, ContactForm
 from rubrica.contacts.models import Contact, Gender
 from rubrica.contacts.selectors import contact_detail_qs, contact_list
+from rubrica.core.ids import parse_id
 from rubrica.core.models import Action
 from rubrica.core.services import ConflictError
 from rubrica.customfields.models import CustomFieldDefinition, Entity
@@ -95,12 +96,8 @@ def _organization_params(request: AuthedRequest) -> tuple[QueryDict, dict[str, s
     for value in values:
         organization, error = resolve_organization(request.user, value)
         if organization is None:
-            # keep numeric ids for the filter (it only narrows what restrict() allows anyway)
-            if value.strip().isdigit():
-                resolved.append(value.strip())
-            else:
-                errors["organization"] = error
-                resolved.append("0")
+            errors["organization"] = error
+            resolved.append("0")
             continue
         resolved.append(str(organization.pk))
         label = organization_ref(organization)
@@ -188,7 +185,7 @@ def bulk_view(request: AuthedRequest) -> HttpResponse:
     """One action on the selected people, all or nothing, through contacts_bulk."""
     next_url = safe_next(request, reverse("contacts:list"))
     require_can_create(request.user)
-    ids = [int(v) for v in request.POST.getlist("selected") if v.isdigit()][:MAX_BULK]
+    ids = [i for i in map(parse_id, request.POST.getlist("selected")) if i][:MAX_BULK]
     action = request.POST.get("action", "")
     if not ids:
         messages.warning(request, _("Select at least one person first."))

@@ -68,6 +68,8 @@ def url(raw: str) -> str:
         raise ValueError(_("Enter a web address."))
     if len(text) > 2000:
         raise ValueError(_("A web address has at most 2000 characters."))
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise ValueError(_("Control characters are not allowed."))
     if not _SCHEME.match(text):
         text = "https://" + text
     parts = urlsplit(text)
@@ -113,6 +115,6 @@ def single_line(raw: object, *, max_length: int) -> str:
     text = " ".join(str(raw).split())
     if len(text) > max_length:
         raise ValueError(_("Enter at most %(n)d characters.") % {"n": max_length})
-    if any(ord(ch) < 32 for ch in text):
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
         raise ValueError(_("Control characters are not allowed."))
     return text

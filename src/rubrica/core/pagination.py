@@ -40,13 +40,19 @@ def _decode(cursor: str) -> tuple[list[Any], str]:
         values, direction = data["v"], data["d"]
         if not isinstance(values, list) or direction not in ("next", "prev"):
             raise ValueError
+        if any(isinstance(value, str) and "\x00" in value for value in values):
+            raise ValueError
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise ValidationError({"cursor": _("This page link is not valid.")}) from None
     return values, direction
 
 
 def _after(order: Sequence[str], values: list[Any], model: type[Model]) -> Q:
-    """Rows strictly after ``values`` in ``order`` (a lexicographic comparison as OR of ANDs)."""
+    """Rows strictly after ``values`` in ``order`` (a lexicographic comparison as OR of ANDs).
+
+    The OR alone makes SQLite scan the index from its first entry up to the cursor (90 ms at
+    row 900,000 of 1M, measured by bench/run.py); the redundant bound on the first column
+    (``>=``, or ``<=`` when descending) lets it, and PostgreSQL, seek straight to the cursor."""
     condition = Q(pk__in=[])
     for index, term in enumerate(order):
         name = term.lstrip("-")
@@ -58,7 +64,12 @@ def _after(order: Sequence[str], values: list[Any], model: type[Model]) -> Q:
             prev_field = model._meta.get_field(prev_name)
             step &= Q(**{prev_name: prev_field.to_python(values[prev_index])})  # type: ignore[union-attr]
         condition |= step
-    return condition
+    first = order[0]
+    first_name = first.lstrip("-")
+    first_field = model._meta.get_field("id" if first_name == "pk" else first_name)
+    first_value = first_field.to_python(values[0])  # type: ignore[union-attr]
+    bound = Q(**{f"{first_name}__{'lte' if first.startswith('-') else 'gte'}": first_value})
+    return bound & condition
 
 
 def _flip(order: Sequence[str]) -> list[str]:

@@ -28,6 +28,8 @@ def _clean_value(definition: CustomFieldDefinition, value: Any) -> Any:
         if not isinstance(value, str | int | float):
             raise ValueError(_("Enter text."))
         text = str(value).strip()
+        if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
+            raise ValueError(_("Control characters are not allowed."))
         if kind == FieldType.TEXT and ("\n" in text or len(text) > 1000):
             raise ValueError(_("Enter one line of at most 1000 characters."))
         if len(text) > 20000:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rubrica.contacts import services as contact_services
 from rubrica.contacts.models import Contact
+from rubrica.core.ids import parse_id
 from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
 from rubrica.customfields.models import CustomFieldDefinition, Entity
@@ -239,7 +240,7 @@ def _revert(
     require(request.user, record, Action.CHANGE)
     entry_pk = request.POST.get("entry", "")
     field = request.POST.get("field", "")
-    entry = get_object_or_404(history_for(record), pk=int(entry_pk) if entry_pk.isdigit() else 0)
+    entry = get_object_or_404(history_for(record), pk=parse_id(entry_pk) or 0)
     try:
         revert(entry, field)
     except ValidationError as exc:

@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rubrica.accounts.models import Team, User
+from rubrica.core.ids import parse_id
 from rubrica.core.models import Action, Visibility
 from rubrica.customfields.models import CustomFieldDefinition, Entity
 from rubrica.customfields.services import definitions_for
@@ -48,8 +49,8 @@ def resolve_organization(user: User, text: str) -> tuple[Organization | None, st
     visible = Organization.objects.restrict(user, Action.VIEW)
     match = ORG_REF.search(text)
     if match or text.isdigit():
-        pk = int(match.group(1) if match else text)
-        organization = visible.filter(pk=pk).first()
+        pk = parse_id(match.group(1) if match else text)
+        organization = visible.filter(pk=pk).first() if pk else None
         if organization is not None:
             return organization, ""
         return None, str(_("There is no such organization."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -26,3 +27,13 @@ def organization_detail_qs(user: Any, action: str = Action.VIEW) -> QuerySet[Org
         .select_related("kind", "owner", "team", "parent")
         .prefetch_related("tags", "phones", "addresses")
     )
+
+
+def visible_organization_ids(user: Any, ids: Iterable[int | None]) -> set[int]:
+    """Which of ``ids`` the user may view: a person's affiliations, list column or an
+    organization's parent must not name an organization the reader cannot see."""
+    wanted = {pk for pk in ids if pk}
+    if not wanted:
+        return set()
+    visible = Organization.objects.restrict(user, Action.VIEW).filter(pk__in=wanted)
+    return set(visible.values_list("pk", flat=True))

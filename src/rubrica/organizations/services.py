@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import Team, User
@@ -22,7 +24,6 @@ from rubrica.core.services import (
     clean_string_list,
     clean_text,
     clean_visibility,
-    ensure_can,
     ensure_can_create,
     ensure_sharing_allowed,
     lookup,
@@ -100,7 +101,10 @@ def _clean(
     if "kind" in data:
         values["kind"] = lookup(OrganizationKind, data["kind"], "kind", errors, by="name")
     if "owner" in data:
-        values["owner"] = lookup(User, data["owner"], "owner", errors, by="username")
+        owner = lookup(User, data["owner"], "owner", errors, by="username")
+        if owner is not None and not owner.is_active:
+            errors["owner"] = _("This user is not active.")
+        values["owner"] = owner
     if "team" in data:
         values["team"] = lookup(Team, data["team"], "team", errors, by="name")
     if "parent" in data:
@@ -238,6 +242,8 @@ def organization_restore(*, actor: User, organization: Organization) -> Organiza
 def organization_revert(
     *, actor: User, organization: Organization, entry: HistoryEntry, field: str
 ) -> Organization:
+    if entry.action not in (HistoryAction.UPDATE, HistoryAction.REVERT):
+        raise ValidationError({"field": _("Only values from changes can be restored.")})
     if entry.object_id != organization.pk or field not in entry.changes or field not in ALL_FIELDS:
         raise ValidationError({"field": _("This change does not concern that field.")})
     before = entry.changes[field]["before"]
@@ -302,9 +308,7 @@ def _save_affiliation(actor: User, aff: Affiliation, action: str, before: dict[s
     except IntegrityError:
         raise ValidationError({"__all__": _("This affiliation conflicts with another.")}) from None
     _refresh_contact_org(aff.contact_id)
-    contact = Contact.all_objects.get(pk=aff.contact_id)
-    contact.version += 1
-    Contact.all_objects.filter(pk=contact.pk).update(version=contact.version)
+    contact = _bump_contact(aff.contact_id)
     history_record(
         actor=actor,
         instance=contact,
@@ -314,6 +318,16 @@ def _save_affiliation(actor: User, aff: Affiliation, action: str, before: dict[s
         },
         version=contact.version,
     )
+
+
+def _bump_contact(contact_id: int) -> Contact:
+    """An affiliation is part of its person: the person's version and updated time move on, so
+    ETags and edit forms taken before the change are refused afterwards. The caller holds the
+    person's row lock (lock_and_check_version)."""
+    Contact.all_objects.filter(pk=contact_id).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    return Contact.all_objects.get(pk=contact_id)
 
 
 def _refresh_contact_org(contact_id: int) -> None:
@@ -332,7 +346,7 @@ def _refresh_contact_org(contact_id: int) -> None:
 def affiliation_create(
     *, actor: User, contact: Contact, organization: Organization, data: Mapping[str, Any]
 ) -> Affiliation:
-    ensure_can(actor, contact, Action.CHANGE)
+    begin_update(actor, contact, None)  # may change the person, locks its row, not in Trash
     if not Organization.objects.restrict(actor, Action.VIEW).filter(pk=organization.pk).exists():
         raise PermissionDenied(_("You may not link to this organization."))
     errors: Errors = {}
@@ -347,7 +361,7 @@ def affiliation_create(
 def affiliation_update(
     *, actor: User, affiliation: Affiliation, data: Mapping[str, Any]
 ) -> Affiliation:
-    ensure_can(actor, affiliation.contact, Action.CHANGE)
+    begin_update(actor, affiliation.contact, None)
     errors: Errors = {}
     values = _clean_affiliation(data, errors)
     raise_if(errors)
@@ -361,14 +375,12 @@ def affiliation_update(
 @transaction.atomic
 def affiliation_delete(*, actor: User, affiliation: Affiliation) -> None:
     contact = affiliation.contact
-    ensure_can(actor, contact, Action.CHANGE)
+    begin_update(actor, contact, None)
     before = _affiliation_snapshot(affiliation)
     pk = affiliation.pk
     affiliation.delete()
     _refresh_contact_org(contact.pk)
-    contact.refresh_from_db()
-    contact.version += 1
-    Contact.all_objects.filter(pk=contact.pk).update(version=contact.version)
+    contact = _bump_contact(contact.pk)
     history_record(
         actor=actor,
         instance=contact,

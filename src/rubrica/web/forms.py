@@ -11,6 +11,7 @@ Repeated rows (emails, phones, addresses...) use a plain indexed naming scheme,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from rubrica.customfields.models import CustomFieldDefinition, FieldType
+
+#: A row number in posted field names ("phones-3-value"): ASCII digits, at most 3.
+ROW_INDEX = re.compile(r"[0-9]{1,3}")
 
 #: Suggestions offered for the label of a row (people may type anything).
 LABEL_SUGGESTIONS: dict[str, tuple[Promise | str, ...]] = {
@@ -180,7 +184,7 @@ class Collection:
             if not key.startswith(start):
                 continue
             parts = key.split("-")
-            if len(parts) == 3 and parts[1].isdigit() and parts[2] in spec.names:
+            if len(parts) == 3 and ROW_INDEX.fullmatch(parts[1]) and parts[2] in spec.names:
                 indexes.add(int(parts[1]))
         preferred = str(post.get(f"{spec.kind}-preferred", ""))
         rows: list[dict[str, Any]] = []
@@ -407,7 +411,7 @@ class ServiceForm(forms.Form):
         head, _dot, rest = key.partition(".")
         if head in self.collections:
             index_text, _dot, name = rest.partition(".")
-            index = int(index_text) if index_text.isdigit() else None
+            index = int(index_text) if index_text.isascii() and index_text.isdigit() else None
             self.collections[head].add_error(index, name or None, messages)
             return
         if head == "custom_fields" and f"cf_{rest}" in self.fields:

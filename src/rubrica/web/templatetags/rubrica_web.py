@@ -12,6 +12,8 @@ from django.contrib.messages.storage.base import Message
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from rubrica.core.ids import is_id
+
 register = template.Library()
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -44,7 +46,7 @@ def undo_url(message: Message) -> str:
     parts = str(getattr(message, "extra_tags", "") or "").split(":")
     if len(parts) != 3 or parts[0] != "undo" or parts[1] not in UNDO_TARGETS:
         return ""
-    if not parts[2].isdigit():
+    if not is_id(parts[2]):
         return ""
     try:
         return reverse(UNDO_TARGETS[parts[1]], args=[int(parts[2])])

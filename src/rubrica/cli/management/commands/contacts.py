@@ -25,7 +25,9 @@ from rubrica.cli.base import (
     parse_json_object,
 )
 from rubrica.contacts.models import Contact
+from rubrica.core.ids import is_id
 from rubrica.core.models import Action, Visibility
+from rubrica.organizations.selectors import visible_organization_ids
 
 #: Collections that `--set kind=a,b` fills with plain values (addresses need --data).
 SIMPLE_COLLECTIONS = ("emails", "phones", "urls", "profiles")
@@ -180,20 +182,21 @@ class Command(RubricaCommand):
         if not 1 <= options["limit"] <= 200:
             raise invalid("limit", _("Choose a number from 1 to 200."))
         page = contact_list(user=user, flt=flt, cursor=options["cursor"], size=options["limit"])
+        visible = visible_organization_ids(user, (c.organization_id for c in page.items))
         if options["json"]:
             self.out_json(
                 {
-                    "items": [list_row(contact) for contact in page.items],
+                    "items": [list_row(contact, visible) for contact in page.items],
                     "next_cursor": page.next_cursor,
                     "prev_cursor": page.prev_cursor,
                 }
             )
             return
-        self.print_table(page.items)
+        self.print_table(page.items, visible)
         if page.next_cursor:
             self.out(_("More: add --cursor %(cursor)s") % {"cursor": page.next_cursor})
 
-    def print_table(self, contacts: list[Contact]) -> None:
+    def print_table(self, contacts: list[Contact], visible: set[int]) -> None:
         from rich.table import Table
 
         console = self.console()
@@ -213,7 +216,7 @@ class Command(RubricaCommand):
         ):
             table.add_column(heading, overflow="fold", min_width=min(len(heading), 12))
         for contact in contacts:
-            row = list_row(contact)
+            row = list_row(contact, visible)
             table.add_row(
                 str(row["id"]),
                 row["display_name"],
@@ -234,10 +237,10 @@ class Command(RubricaCommand):
         contact = get_or_not_found(
             contact_detail_qs(user, Action.VIEW), options["id"], _person_not_found(options["id"])
         )
-        self.print_contact(contact, as_json=options["json"])
+        self.print_contact(contact, user, as_json=options["json"])
 
-    def print_contact(self, contact: Contact, *, as_json: bool) -> None:
-        data = detail(contact)
+    def print_contact(self, contact: Contact, user: Any, *, as_json: bool) -> None:
+        data = detail(contact, user)
         if as_json:
             self.out_json(data)
             return
@@ -311,7 +314,7 @@ class Command(RubricaCommand):
             data["tags"] = [*existing_tags, *options["tag"]]
         contact = contact_create(actor=user, data=data)
         if options["json"]:
-            self.print_contact(contact_detail_qs(user).get(pk=contact.pk), as_json=True)
+            self.print_contact(contact_detail_qs(user).get(pk=contact.pk), user, as_json=True)
             return
         self.out(
             _("Added %(name)s (id %(id)d).") % {"name": contact.display_name, "id": contact.pk}
@@ -333,7 +336,7 @@ class Command(RubricaCommand):
             actor=user, contact=contact, data=data, expected_version=options["if_version"]
         )
         if options["json"]:
-            self.print_contact(contact_detail_qs(user).get(pk=updated.pk), as_json=True)
+            self.print_contact(contact_detail_qs(user).get(pk=updated.pk), user, as_json=True)
             return
         if updated.version == contact.version:
             self.out(_("Nothing changed."))
@@ -396,7 +399,7 @@ def _resolve_named_filters(params: dict[str, list[str]]) -> None:
         for value in params.get(key, []):
             for part in value.split(","):
                 part = part.strip()
-                if not part or part.isdigit():
+                if not part or is_id(part):
                     resolved.append(part)
                     continue
                 pk = (
@@ -438,8 +441,9 @@ def _apply_set(data: dict[str, Any], item: str) -> None:
     data[name] = value
 
 
-def list_row(contact: Contact) -> dict[str, Any]:
-    """One person as a list shows them (only columns the list page has, no extra queries)."""
+def list_row(contact: Contact, visible_orgs: set[int]) -> dict[str, Any]:
+    """One person as a list shows them (only columns the list page has, no extra queries).
+    ``visible_orgs``: the organization ids the acting user may see."""
     return {
         "id": contact.pk,
         "display_name": contact.display_name,
@@ -447,7 +451,11 @@ def list_row(contact: Contact) -> dict[str, Any]:
         "family_name": contact.family_name,
         "email": contact.primary_email,
         "phone": contact.primary_phone,
-        "organization": contact.organization.name if contact.organization else None,
+        "organization": (
+            contact.organization.name
+            if contact.organization and contact.organization_id in visible_orgs
+            else None
+        ),
         "city": contact.city,
         "country": contact.country,
         "stage": contact.stage.name if contact.stage else None,
@@ -458,7 +466,7 @@ def list_row(contact: Contact) -> dict[str, Any]:
     }
 
 
-def detail(contact: Contact) -> dict[str, Any]:
+def detail(contact: Contact, user: Any) -> dict[str, Any]:
     """A person in the services' input shape plus the identifiers a script needs."""
     from rubrica.contacts.services import snapshot
 
@@ -470,6 +478,8 @@ def detail(contact: Contact) -> dict[str, Any]:
         "updated_at": contact.updated_at.isoformat(),
     }
     data.update(snapshot(contact))
+    affiliations = list(contact.affiliations.all())
+    visible = visible_organization_ids(user, (aff.organization_id for aff in affiliations))
     data["affiliations"] = [
         {
             "organization": aff.organization_id,
@@ -480,6 +490,7 @@ def detail(contact: Contact) -> dict[str, Any]:
             "end_date": aff.end_date.isoformat() if aff.end_date else None,
             "is_primary": aff.is_primary,
         }
-        for aff in contact.affiliations.all()
+        for aff in affiliations
+        if aff.organization_id in visible
     ]
     return data
