@@ -49,7 +49,8 @@ from rubrica.web.lists import (
     save_columns,
     wants_partial,
 )
-from rubrica.web.templatetags.rubrica_web import custom_values, undo_tag
+from rubrica.web.templatetags.rubrica_web import custom_values
+from rubrica.web.trash_views import delete_record, restore_record
 
 COLUMNS = (
     Column("email", gettext_lazy("Email"), "email"),
@@ -405,42 +406,24 @@ def edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    contact = get_object_or_404(Contact.objects.restrict(request.user, Action.VIEW), pk=pk)
-    require(request.user, contact, Action.DELETE)
-    if request.method != "POST":
-        return render(
-            request,
-            "web/confirm_delete.html",
-            {
-                "object": contact,
-                "name": contact.display_name,
-                "cancel_url": contact.get_absolute_url(),
-                "action_url": reverse("contacts:delete", args=[contact.pk]),
-            },
-        )
-    services.contact_delete(actor=request.user, contact=contact)
-    messages.success(
+    return delete_record(
         request,
-        _("%(name)s was moved to the Trash.") % {"name": contact.display_name},
-        extra_tags=undo_tag("contacts", contact.pk),
+        pk,
+        model=Contact,
+        namespace="contacts",
+        delete=lambda actor, record: services.contact_delete(actor=actor, contact=record),
     )
-    return redirect("contacts:list")
 
 
 @login_required
 @require_POST
 def restore_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Take a person out of the Trash (the Undo button and the Trash page post here)."""
-    contact = Contact.trash.restrict(request.user, Action.DELETE).filter(pk=pk).first()
-    if contact is None:
-        alive = Contact.objects.restrict(request.user, Action.VIEW).filter(pk=pk).first()
-        if alive is None:
-            raise Http404
-        messages.info(request, _("%(name)s is not in the Trash.") % {"name": alive.display_name})
-        return redirect(alive)
-    services.contact_restore(actor=request.user, contact=contact)
-    messages.success(request, _("%(name)s was restored.") % {"name": contact.display_name})
-    return redirect(safe_next(request, contact.get_absolute_url()))
+    return restore_record(
+        request,
+        pk,
+        model=Contact,
+        restore=lambda actor, record: services.contact_restore(actor=actor, contact=record),
+    )
 
 
 # Affiliations --------------------------------------------------------------------------------

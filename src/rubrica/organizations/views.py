@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -45,7 +45,8 @@ from rubrica.web.lists import (
     save_columns,
     wants_partial,
 )
-from rubrica.web.templatetags.rubrica_web import custom_values, undo_tag
+from rubrica.web.templatetags.rubrica_web import custom_values
+from rubrica.web.trash_views import delete_record, restore_record
 
 COLUMNS = (
     Column("kind", gettext_lazy("Kind")),
@@ -259,40 +260,23 @@ def edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    organization = get_object_or_404(
-        Organization.objects.restrict(request.user, Action.VIEW), pk=pk
-    )
-    require(request.user, organization, Action.DELETE)
-    if request.method != "POST":
-        return render(
-            request,
-            "web/confirm_delete.html",
-            {
-                "object": organization,
-                "name": organization.name,
-                "cancel_url": organization.get_absolute_url(),
-                "action_url": reverse("organizations:delete", args=[organization.pk]),
-            },
-        )
-    services.organization_delete(actor=request.user, organization=organization)
-    messages.success(
+    return delete_record(
         request,
-        _("%(name)s was moved to the Trash.") % {"name": organization.name},
-        extra_tags=undo_tag("organizations", organization.pk),
+        pk,
+        model=Organization,
+        namespace="organizations",
+        delete=lambda actor, record: services.organization_delete(actor=actor, organization=record),
     )
-    return redirect("organizations:list")
 
 
 @login_required
 @require_POST
 def restore_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    organization = Organization.trash.restrict(request.user, Action.DELETE).filter(pk=pk).first()
-    if organization is None:
-        alive = Organization.objects.restrict(request.user, Action.VIEW).filter(pk=pk).first()
-        if alive is None:
-            raise Http404
-        messages.info(request, _("%(name)s is not in the Trash.") % {"name": alive.name})
-        return redirect(alive)
-    services.organization_restore(actor=request.user, organization=organization)
-    messages.success(request, _("%(name)s was restored.") % {"name": organization.name})
-    return redirect(safe_next(request, organization.get_absolute_url()))
+    return restore_record(
+        request,
+        pk,
+        model=Organization,
+        restore=lambda actor, record: services.organization_restore(
+            actor=actor, organization=record
+        ),
+    )
