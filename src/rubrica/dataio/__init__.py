@@ -1,0 +1,1 @@
+"""Import and export of contact data (vCard first; CSV, spreadsheets and iCalendar later)."""

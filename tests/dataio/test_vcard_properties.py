@@ -1,0 +1,274 @@
+"""Property tests: the codec is lossless, and export → parse → mapping gives the data back."""
+
+from __future__ import annotations
+
+import binascii
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rubrica.dataio.vcard import (
+    Card,
+    Param,
+    Photo,
+    Property,
+    card_to_contact,
+    contact_to_card,
+    parse,
+    serialize,
+)
+from rubrica.dataio.vcard.mapping import empty_data
+from rubrica.dataio.vcard.values import escape
+
+# Any text but line breaks (and lone surrogates, which cannot be encoded).
+ANY_TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\r\n"))
+TOKEN = st.from_regex(r"[A-Za-z0-9-]{1,8}", fullmatch=True)
+PARAM_VALUE = st.text(
+    st.characters(exclude_categories=["Cs", "Cc"], exclude_characters='"'), max_size=12
+)
+GROUP = st.sampled_from([None, "item1", "item2", "G-1", "a.b"])
+PROP_NAME = st.sampled_from(
+    ["FN", "N", "NOTE", "TEL", "EMAIL", "ADR", "NICKNAME", "x-custom", "X-ABLabel"]
+) | st.from_regex(r"X-[A-Z0-9-]{1,10}", fullmatch=True)
+PARAM = st.one_of(
+    st.builds(
+        Param,
+        st.sampled_from(["TYPE", "type", "PREF", "LABEL", "X-P", "VALUE"]),
+        st.lists(PARAM_VALUE, min_size=1, max_size=3).map(tuple),
+    ),
+    TOKEN.map(lambda t: Param(None, (t,))),
+)
+
+
+@st.composite
+def properties(draw: st.DrawFn) -> Property:
+    params = tuple(draw(st.lists(PARAM, max_size=3)))
+    if draw(st.booleans()):
+        # a value written by someone else: unescaped separators, stray backslashes...
+        value = draw(ANY_TEXT)
+    elif draw(st.booleans()):
+        # Rubrica-style escaped text with commas, semicolons, newlines, non-ASCII
+        value = escape(draw(st.text(st.characters(exclude_categories=["Cs"]))))
+    else:
+        encoded = binascii.b2a_qp(draw(ANY_TEXT).encode(), quotetabs=True, istext=False)
+        value = encoded.decode().replace("=\n", "")
+        params = (*params, Param("ENCODING", ("QUOTED-PRINTABLE",)))
+    return Property(draw(PROP_NAME), value, params, draw(GROUP))
+
+
+CARD = st.builds(Card, st.lists(properties(), max_size=8))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(CARD, min_size=1, max_size=3))
+def test_parse_serialize_parse_is_the_identity(cards: list[Card]) -> None:
+    first = parse(serialize(cards))
+    assert first.errors == []
+    assert first.cards == cards
+    again = parse(serialize(first.cards))
+    assert again.errors == []
+    assert again.cards == first.cards
+
+
+# --- export → parse → mapping -------------------------------------------------------------
+
+CLEAN = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\r"), max_size=20).map(
+    str.strip
+)
+NON_EMPTY = CLEAN.filter(bool)
+SAFE_LABEL = st.text(
+    st.characters(exclude_categories=["Cs", "Cc", "Zl", "Zp"], exclude_characters='"'),
+    max_size=12,
+).map(str.strip)
+CUSTOM_LABEL = SAFE_LABEL.map(lambda s: f"Studio {s}".strip())
+CANONICAL_LABELS = {
+    "emails": ["", "home", "work", "other", "home,work"],
+    "phones": ["", "mobile", "home", "work", "work,fax", "home,fax", "pager", "voice", "text"],
+    "addresses": ["", "home", "work", "work,postal", "other"],
+    "urls": ["", "home", "work"],
+}
+DATE = st.one_of(
+    st.just(""),
+    st.dates().filter(lambda d: d.year >= 1000 and d.year != 1604).map(lambda d: d.isoformat()),
+    st.dates().map(lambda d: d.strftime("--%m-%d")),
+)
+
+
+def labelled(kind: str, value: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]]:
+    label = st.sampled_from(CANONICAL_LABELS[kind]) | CUSTOM_LABEL
+    return st.fixed_dictionaries({"label": label, "value": value, "is_preferred": st.booleans()})
+
+
+ADDRESS = st.fixed_dictionaries(
+    {
+        "label": st.sampled_from(CANONICAL_LABELS["addresses"]) | CUSTOM_LABEL,
+        **{
+            part: CLEAN
+            for part in ("street", "extended", "po_box", "city", "region", "postal_code", "country")
+        },
+        "is_preferred": st.booleans(),
+    }
+)
+PROFILE = st.fixed_dictionaries(
+    {
+        "label": SAFE_LABEL.filter(lambda s: s.lower() != "pref"),
+        "value": st.one_of(
+            CLEAN,
+            NON_EMPTY.map(lambda s: f"xmpp:{s}"),
+            NON_EMPTY.map(lambda s: f"https://example.com/{s}"),
+        ),
+        "is_preferred": st.booleans(),
+    }
+)
+EXTRA = st.builds(
+    lambda group, name, params, value: Property(name, value, params, group).to_extra(),
+    st.sampled_from([None, "item1", "item3", "g"]),
+    st.from_regex(r"X-EXTRA-[A-Z]{1,5}", fullmatch=True),
+    st.lists(PARAM, max_size=2).map(tuple),
+    ANY_TEXT,
+)
+
+
+@st.composite
+def contact_data(draw: st.DrawFn) -> dict[str, Any]:
+    data = empty_data()
+    for name in (
+        "prefix",
+        "given_name",
+        "additional_name",
+        "family_name",
+        "suffix",
+        "display_name",
+        "phonetic_given_name",
+        "phonetic_family_name",
+        "title",
+        "role",
+    ):
+        data[name] = draw(CLEAN)
+    data["notes"] = draw(st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\r")))
+    data["nicknames"] = draw(st.lists(NON_EMPTY, max_size=3))
+    data["languages"] = draw(
+        st.lists(st.sampled_from(["en", "it", "fr-CA", "zh-Hans"]), max_size=2)
+    )
+    data["tags"] = draw(st.lists(NON_EMPTY, max_size=3, unique=True))
+    data["gender"] = draw(st.sampled_from(["", "F", "M", "O", "N", "U"]))
+    data["birthday"] = draw(DATE)
+    data["anniversary"] = draw(DATE)
+    data["time_zone"] = draw(st.sampled_from(["", "Europe/Rome", "America/New_York", "UTC"]))
+    data["uid"] = draw(CLEAN)
+    data["emails"] = draw(st.lists(labelled("emails", CLEAN), max_size=3))
+    phone = CLEAN.filter(lambda s: not s.lower().startswith("tel:"))
+    data["phones"] = draw(st.lists(labelled("phones", phone), max_size=3))
+    data["addresses"] = draw(st.lists(ADDRESS, max_size=2))
+    data["urls"] = draw(st.lists(labelled("urls", CLEAN), max_size=2))
+    data["profiles"] = draw(st.lists(PROFILE, max_size=2))
+    data["vcard_extra"] = draw(st.lists(EXTRA, max_size=3))
+    return data
+
+
+ORGANIZATION = st.none() | st.tuples(CLEAN, CLEAN).filter(lambda o: bool(o[0] or o[1]))
+PHOTO = st.none() | st.builds(
+    Photo, st.binary(min_size=1, max_size=64), st.sampled_from(["image/jpeg", "image/png"])
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    contact_data(),
+    st.sampled_from(["3.0", "4.0"]),
+    ORGANIZATION,
+    PHOTO,
+)
+def test_export_parse_map_gives_the_contact_back(
+    data: dict[str, Any],
+    version: str,
+    organization: tuple[str, str] | None,
+    photo: Photo | None,
+) -> None:
+    text = serialize(
+        [contact_to_card(data, version=version, organization=organization, photo=photo)]
+    )
+    result = parse(text)
+    assert result.errors == []
+    [card] = result.cards
+    imported = card_to_contact(card)
+    assert imported.data == data
+    assert imported.organization == organization
+    assert imported.photo == photo
+
+
+LINE = st.one_of(
+    st.sampled_from(["BEGIN:VCARD", "END:VCARD", "VERSION:2.1", "", " ", "\t", "=", ":"]),
+    st.binary(max_size=30).map(lambda b: b.decode("latin-1")),
+    st.from_regex(r'[A-Za-z.]{0,6}(;[A-Za-z"=,:]{0,6}){0,3}:?.{0,10}', fullmatch=True),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(LINE, max_size=20), st.sampled_from(["\r\n", "\n", "\r", "\r\r\n"]))
+def test_parse_never_raises_and_keeps_every_card_it_accepts(lines: list[str], eol: str) -> None:
+    data = eol.join(lines).encode("latin-1", "replace")
+    result = parse(data)
+    assert all(error.line >= 1 for error in result.errors)
+    again = parse(serialize(result.cards))
+    assert again.cards == result.cards
+    for card in result.cards:
+        card_to_contact(card)
+
+
+MAPPED_NAME = st.sampled_from(
+    [
+        "N",
+        "FN",
+        "NICKNAME",
+        "EMAIL",
+        "TEL",
+        "ADR",
+        "URL",
+        "IMPP",
+        "X-SOCIALPROFILE",
+        "BDAY",
+        "ANNIVERSARY",
+        "TZ",
+        "GENDER",
+        "X-GENDER",
+        "CATEGORIES",
+        "ORG",
+        "PHOTO",
+        "NOTE",
+        "LANG",
+        "X-ABLabel",
+        "X-PHONETIC-FIRST-NAME",
+        "UID",
+        "TITLE",
+    ]
+)
+MAPPED_PARAM = st.builds(
+    Param,
+    st.sampled_from(["TYPE", "PREF", "ENCODING", "CHARSET", "VALUE", "X-APPLE-OMIT-YEAR"]),
+    st.lists(
+        st.sampled_from(["b", "QUOTED-PRINTABLE", "base64", "utf-16", "idna", "pref", "1604"])
+        | PARAM_VALUE,
+        min_size=1,
+        max_size=2,
+    ).map(tuple),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            Property,
+            MAPPED_NAME,
+            ANY_TEXT | st.sampled_from(["--0230", "1604-02-29", "data:;base64,@@", "tel:;ext="]),
+            st.lists(MAPPED_PARAM, max_size=3).map(tuple),
+            st.sampled_from([None, "item1"]),
+        ),
+        max_size=10,
+    )
+)
+def test_mapping_never_fails_on_odd_values(props: list[Property]) -> None:
+    imported = card_to_contact(Card(props))
+    assert isinstance(imported.data["vcard_extra"], list)
