@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "rubrica.customfields",
     "rubrica.contacts",
     "rubrica.organizations",
+    "rubrica.search",
     "rubrica.api",
     "rubrica.cli",
     "rubrica.web",

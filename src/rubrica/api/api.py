@@ -16,7 +16,15 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
 from ninja.parser import Parser
 
-from rubrica.api import affiliations, contacts, customfields, errors, organizations, taxonomy
+from rubrica.api import (
+    affiliations,
+    contacts,
+    customfields,
+    errors,
+    organizations,
+    search,
+    taxonomy,
+)
 from rubrica.api.auth import AUTH
 from rubrica.api.errors import PROBLEM_CONTENT_TYPE
 
@@ -80,6 +88,7 @@ api.add_router("/contacts", contacts.router)
 api.add_router("/organizations", organizations.router)
 api.add_router("/affiliations", affiliations.router)
 api.add_router("/custom-fields", customfields.router)
+api.add_router("/", search.router)
 api.add_router("/", taxonomy.router)
 
 fallback = Router()

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rubrica import search
 from rubrica.accounts.models import Team, User
 from rubrica.contacts.models import (
     Contact,
@@ -278,6 +279,7 @@ def contact_create(*, actor: User, data: Mapping[str, Any]) -> Contact:
         changes=diff({}, _nonempty(snapshot(contact))),
         version=contact.version,
     )
+    search.index_contact(contact)
     return contact
 
 
@@ -310,6 +312,7 @@ def contact_update(
             actor=actor, instance=current, action=action, changes=changes, version=current.version
         )
     current.refresh_from_db()
+    search.index_contact(current)
     return current
 
 
@@ -387,6 +390,7 @@ def contact_set_photo(
 def contact_delete(*, actor: User, contact: Contact) -> Contact:
     """Move to the Trash (soft delete). Restorable until purged."""
     result: Contact = record_set_deleted(actor, contact, deleted=True)
+    search.remove(result)
     return result
 
 
@@ -394,6 +398,7 @@ def contact_delete(*, actor: User, contact: Contact) -> Contact:
 def contact_restore(*, actor: User, contact: Contact) -> Contact:
     """Take a person out of the Trash."""
     result: Contact = record_set_deleted(actor, contact, deleted=False)
+    search.index_contact(result)
     return result
 
 

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rubrica import search
 from rubrica.accounts.models import Team, User
 from rubrica.contacts.models import Contact
 from rubrica.core import normalize
@@ -198,6 +199,7 @@ def organization_create(*, actor: User, data: Mapping[str, Any]) -> Organization
         changes=diff({}, after),
         version=org.version,
     )
+    search.index_organization(org)
     return org
 
 
@@ -224,18 +226,21 @@ def organization_update(
             actor=actor, instance=current, action=action, changes=changes, version=current.version
         )
     current.refresh_from_db()
+    search.index_organization(current)
     return current
 
 
 @transaction.atomic
 def organization_delete(*, actor: User, organization: Organization) -> Organization:
     result: Organization = record_set_deleted(actor, organization, deleted=True)
+    search.remove(result)
     return result
 
 
 @transaction.atomic
 def organization_restore(*, actor: User, organization: Organization) -> Organization:
     result: Organization = record_set_deleted(actor, organization, deleted=False)
+    search.index_organization(result)
     return result
 
 
@@ -309,6 +314,7 @@ def _save_affiliation(actor: User, aff: Affiliation, action: str, before: dict[s
         raise ValidationError({"__all__": _("This affiliation conflicts with another.")}) from None
     _refresh_contact_org(aff.contact_id)
     contact = _bump_contact(aff.contact_id)
+    search.index_contact(contact)
     history_record(
         actor=actor,
         instance=contact,
@@ -381,6 +387,7 @@ def affiliation_delete(*, actor: User, affiliation: Affiliation) -> None:
     affiliation.delete()
     _refresh_contact_org(contact.pk)
     contact = _bump_contact(contact.pk)
+    search.index_contact(contact)
     history_record(
         actor=actor,
         instance=contact,

@@ -1,0 +1,58 @@
+"""/search: people and organizations matching a typed text, best first.
+
+Only records the caller may view are returned (rubrica.search.query starts from restrict()).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from rubrica import search
+from rubrica.api.common import actor, problems
+
+router = Router()
+
+
+class SearchParams(Schema):
+    q: str = Field(..., max_length=1000, description="Words to find, in any order.")
+    kind: Literal["contact", "organization"] | None = Field(
+        None, description="Only this kind of record; omit for both."
+    )
+    limit: int = Field(20, ge=1, le=200, description="At most this many results.")
+
+
+class HitOut(Schema):
+    kind: Literal["contact", "organization"]
+    id: int
+    display: str
+    field: str = Field(..., description="What matched: name, email, phone, org, tag or other.")
+    snippet: str = Field(..., description="The matching text (normalised) around the match.")
+    highlight: list[int] = Field(..., description="[start, end) of the match in snippet.")
+    score: int
+
+
+class SearchOut(Schema):
+    items: list[HitOut]
+
+
+@router.get("/search", response={200: SearchOut, **problems(422)}, tags=["search"])
+def search_records(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
+    kinds = (params.kind,) if params.kind else ("contact", "organization")
+    hits = search.query(actor(request), params.q, kinds=kinds, limit=params.limit)
+    return {
+        "items": [
+            {
+                "kind": hit.kind,
+                "id": hit.pk,
+                "display": hit.display,
+                "field": hit.field,
+                "snippet": hit.snippet,
+                "highlight": list(hit.highlight),
+                "score": hit.score,
+            }
+            for hit in hits
+        ]
+    }
