@@ -13,7 +13,17 @@ import pytest
 
 from rubrica.accounts.models import Role, User
 
-RUBRICA_COMMANDS = ["setup", "serve", "migrate", "createuser", "demo", "contacts", "trash", "token"]
+RUBRICA_COMMANDS = [
+    "setup",
+    "serve",
+    "migrate",
+    "createuser",
+    "demo",
+    "contacts",
+    "search",
+    "trash",
+    "token",
+]
 PASSWORD_LINE = re.compile(
     r"^Log in at http://127\.0\.0\.1:8000 as admin with password: (\S+)$", re.MULTILINE
 )
