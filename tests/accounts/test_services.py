@@ -157,3 +157,16 @@ def test_token_of_a_deactivated_user_does_not_authenticate(admin_user, member):
     services.user_deactivate(actor=admin_user, user=member)
 
     assert services.token_authenticate(secret) is None
+
+
+def test_user_create_refuses_an_invalid_email_and_creates_nothing(db):
+    from django.core.exceptions import ValidationError
+
+    from rubrica.accounts.models import User
+    from rubrica.accounts.services import user_create
+
+    with pytest.raises(ValidationError) as caught:
+        user_create(actor=None, username="newbie", email="not-an-email")
+
+    assert list(caught.value.message_dict) == ["email"]
+    assert not User.objects.filter(username="newbie").exists()

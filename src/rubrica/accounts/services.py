@@ -34,6 +34,11 @@ def user_create(
     if actor is not None and not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can create users."))
     username = username.strip()
+    if email.strip():
+        try:
+            email = normalize.email(email)
+        except ValueError as exc:
+            raise ValidationError({"email": str(exc)}) from None
     if not username:
         raise ValidationError({"username": _("A username is required.")})
     if role not in Role.values:
