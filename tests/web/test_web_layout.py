@@ -26,10 +26,10 @@ def test_persian_uses_the_rtl_stylesheet_and_direction(member_client):
     assert 'href="/static/vendor/bootstrap/css/bootstrap.rtl.min.css"' in html
 
 
-def test_quick_search_box_sends_q_to_the_people_list(member_client):
+def test_quick_search_box_sends_q_to_the_search_results(member_client):
     html = member_client.get(reverse("organizations:list")).content.decode()
 
-    assert f'action="{reverse("contacts:list")}"' in html
+    assert f'action="{reverse("search:results")}"' in html
     assert 'name="q" id="quick-search" aria-label="Search"' in html
 
 

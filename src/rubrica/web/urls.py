@@ -1,7 +1,7 @@
 """The web UI: log in/out, people, organizations, history, Trash.
 
-Namespaces: "contacts", "organizations", "history". "login", "logout", "home" and "trash" are
-global names (settings.LOGIN_URL = "login").
+Namespaces: "contacts", "organizations", "history", "search". "login", "logout", "home" and
+"trash" are global names (settings.LOGIN_URL = "login").
 """
 
 from django.contrib.auth import views as auth_views
@@ -22,6 +22,7 @@ urlpatterns = [
     path("people/", include("rubrica.contacts.urls")),
     path("organizations/", include("rubrica.organizations.urls")),
     path("history/", include("rubrica.history.urls")),
+    path("search/", include("rubrica.search.urls")),
     path("trash/", views.trash, name="trash"),
     path("settings/", include("rubrica.accounts.urls")),
 ]
