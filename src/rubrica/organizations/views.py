@@ -121,11 +121,7 @@ def list_view(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def columns_view(request: AuthedRequest) -> HttpResponse:
-    available = _available_columns(_list_definitions())
-    if request.POST.get("reset"):
-        request.session.pop(COLUMNS_SESSION_KEY, None)
-    else:
-        save_columns(request, COLUMNS_SESSION_KEY, available, request.POST.getlist("columns"))
+    save_columns(request, COLUMNS_SESSION_KEY, _available_columns(_list_definitions()))
     return redirect(safe_next(request, reverse("organizations:list")))
 
 

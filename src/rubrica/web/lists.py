@@ -43,11 +43,13 @@ def chosen_columns(
     return [column for column in available if column.key in keys]
 
 
-def save_columns(
-    request: HttpRequest, session_key: str, available: Sequence[Column], picked: Iterable[str]
-) -> None:
+def save_columns(request: HttpRequest, session_key: str, available: Sequence[Column]) -> None:
+    """Remember the posted column choice (only known columns), or forget it on "reset"."""
+    if request.POST.get("reset"):
+        request.session.pop(session_key, None)
+        return
     known = {column.key for column in available}
-    request.session[session_key] = [key for key in picked if key in known]
+    request.session[session_key] = [key for key in request.POST.getlist("columns") if key in known]
 
 
 def sort_headers(columns: Sequence[Column], current: str) -> dict[str, dict[str, Any]]:
