@@ -23,6 +23,12 @@ urlpatterns = [
     path("organizations/", include("rubrica.organizations.urls")),
     path("history/", include("rubrica.history.urls")),
     path("search/", include("rubrica.search.urls")),
+    path("jobs/", include("rubrica.jobs.urls")),
+    path("duplicates/", include("rubrica.dedup.urls")),
+    path("merges/", include("rubrica.merges.urls")),
+    path("segments/", include("rubrica.segments.urls")),
+    path("quality/", include("rubrica.quality.urls")),
+    path("io/", include("rubrica.dataio.urls")),
     path("trash/", views.trash, name="trash"),
     path("settings/", include("rubrica.accounts.urls")),
 ]
