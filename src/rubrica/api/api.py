@@ -21,6 +21,7 @@ from rubrica.api import (
     contacts,
     customfields,
     errors,
+    jobs,
     organizations,
     search,
     taxonomy,
@@ -90,6 +91,7 @@ api.add_router("/affiliations", affiliations.router)
 api.add_router("/custom-fields", customfields.router)
 api.add_router("/", search.router)
 api.add_router("/", taxonomy.router)
+api.add_router("/jobs", jobs.router)
 
 fallback = Router()
 

@@ -31,6 +31,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("demo", gettext_noop("Fill the database with realistic demo people and organizations.")),
     ("contacts", gettext_noop("list | show | add | edit | delete | restore people.")),
     ("search", gettext_noop("Find people and organizations; `search reindex` rebuilds the index.")),
+    ("jobs", gettext_noop("list | show | wait | cancel | resume background jobs.")),
     ("trash", gettext_noop("purge: delete for good what has been in the Trash too long.")),
     ("token", gettext_noop("create: make an API token for a user (shown once).")),
 ]

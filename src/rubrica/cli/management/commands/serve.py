@@ -145,7 +145,15 @@ class Command(RubricaCommand):
             settings.TASKS.get("default", {}).get("BACKEND", "")
         )
         if start_worker:
+            from rubrica.jobs.services import jobs_recover
+
             commands["tasks"] = worker_command()
+            recovered = jobs_recover()
+            if recovered:
+                self.out(
+                    _("%(n)d job(s) interrupted by the last stop can be resumed from /jobs/.")
+                    % {"n": recovered}
+                )
 
         url = f"http://{bind_address(options['host'], options['port'])}"
         self.out(
