@@ -10,6 +10,20 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-dja
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On PostgreSQL, a test database per test process (xdist already suffixes its workers):
+    two test runs at once on one server (two terminals, or CI beside a developer) would otherwise
+    drop each other's database."""
+    from django.conf import settings
+
+    for db_settings in settings.DATABASES.values():
+        if "postgresql" in db_settings["ENGINE"]:
+            test = db_settings.setdefault("TEST", {})
+            base = test.get("NAME") or f"test_{db_settings['NAME']}"
+            test["NAME"] = f"{base}_{os.getpid()}"
+
+
 @pytest.fixture
 def admin_user(db):
     from tests.factories import UserFactory
