@@ -1,0 +1,346 @@
+"""The full JSON export and its reader: everything Rubrica knows about people and
+organizations, in one versioned document.
+
+    {"format": "rubrica", "version": 1, "exported_at": "2026-11-22T18:00:00+00:00",
+     "contacts": [{snapshot..., "uid": ..., "affiliations": [...], "history": [...]?}, ...],
+     "organizations": [{snapshot..., "uid": ...}, ...]}
+
+Both directions stream. The writer writes the head, then one record at a time. The reader parses
+with ijson (an iterative JSON parser, maintained, with a C backend): a single JSON document
+rather than JSON Lines, so that the file is one valid JSON value any tool opens, while memory
+stays bounded by one record. Contacts and organizations are separate passes over the file
+(:meth:`JsonReader.records` and :meth:`JsonReader.organizations`); the importer reads
+organizations first so that affiliations can link to them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, Any
+
+import ijson
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rubrica.core import normalize
+from rubrica.dataio.records import SourceRecord
+from rubrica.dataio.tabular import checks
+
+FORMAT = "rubrica"
+VERSION = 1
+CONTACT_TEXT = (
+    "prefix",
+    "given_name",
+    "additional_name",
+    "family_name",
+    "suffix",
+    "display_name",
+    "phonetic_given_name",
+    "phonetic_family_name",
+    "title",
+    "role",
+    "source",
+    "notes",
+    "gender",
+    "time_zone",
+    "visibility",
+)
+CONTACT_OPTIONAL_TEXT = ("stage",)
+CONTACT_DATES = ("birthday", "anniversary")
+CONTACT_LISTS = ("nicknames", "languages", "tags")
+COLLECTIONS = ("emails", "phones", "addresses", "urls", "profiles")
+ADDRESS_PARTS = ("street", "extended", "po_box", "city", "region", "postal_code", "country")
+# Kept in the export, not service input: the importer decides owner and team, and the rest
+# describes the exporting site.
+NOT_DATA = frozenset(
+    {
+        "uid",
+        "id",
+        "owner",
+        "team",
+        "affiliations",
+        "history",
+        "organization",
+        "created_at",
+        "updated_at",
+        "version",
+        "deleted_at",
+        "photo",
+    }
+)
+
+
+class JsonFormatError(ValueError):
+    """The document is not a Rubrica export this version reads."""
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_default, separators=(",", ":"))
+
+
+class JsonWriter:
+    """Push-style writer of the document on a binary stream: ``write(contact)`` for each
+    contact, then ``write_organization(org)`` for each organization, then ``close()`` (which
+    leaves ``out`` open). One record per line inside the arrays: readable, diffable, and still
+    one JSON value."""
+
+    def __init__(self, out: IO[bytes], *, exported_at: dt.datetime | None = None) -> None:
+        self._out = out
+        when = exported_at or timezone.now()
+        self._emit(
+            "{"
+            f'"format":{_dumps(FORMAT)},"version":{VERSION},"exported_at":{_dumps(when)},'
+            '\n"contacts":['
+        )
+        self.contacts = 0
+        self.organizations = 0
+        self._in_organizations = False
+
+    def _emit(self, text: str) -> None:
+        self._out.write(text.encode("utf-8"))
+
+    def write(self, contact: Mapping[str, Any]) -> None:
+        if self._in_organizations:
+            raise ValueError("contacts come before organizations")
+        self._emit(("\n" if not self.contacts else ",\n") + _dumps(contact))
+        self.contacts += 1
+
+    def write_organization(self, organization: Mapping[str, Any]) -> None:
+        if not self._in_organizations:
+            self._emit('\n],\n"organizations":[')
+            self._in_organizations = True
+        self._emit(("\n" if not self.organizations else ",\n") + _dumps(organization))
+        self.organizations += 1
+
+    def close(self) -> None:
+        if not self._in_organizations:
+            self._emit('\n],\n"organizations":[')
+            self._in_organizations = True
+        self._emit("\n]}\n")
+        self._out.flush()
+
+
+def write_json(
+    out: IO[bytes],
+    contacts: Iterable[Mapping[str, Any]],
+    organizations: Iterable[Mapping[str, Any]] = (),
+    *,
+    exported_at: dt.datetime | None = None,
+) -> tuple[int, int]:
+    """Write the whole document to ``out``. Returns (contacts, organizations) written."""
+    writer = JsonWriter(out, exported_at=exported_at)
+    for contact in contacts:
+        writer.write(contact)
+    for organization in organizations:
+        writer.write_organization(organization)
+    writer.close()
+    return writer.contacts, writer.organizations
+
+
+class JsonReader:
+    """Records from a Rubrica JSON export (binary stream). :meth:`records` yields contacts,
+    :meth:`organizations` yields organization dicts; each pass needs a seekable stream or a
+    fresh one."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._passes = 0
+
+    def _events(self) -> Iterator[tuple[str, str, Any]]:
+        if self._passes:
+            if not self._stream.seekable():
+                raise JsonFormatError(_("This file can be read only once."))
+            self._stream.seek(0)
+        self._passes += 1
+        return iter(ijson.parse(self._stream, use_float=True))
+
+    def _items(self, array: str) -> Iterator[tuple[int, Any]]:
+        """(index, value) of each element of the top-level ``array``, one at a time, after
+        checking format and version."""
+        events = self._events()
+        item_prefix = f"{array}.item"
+        index = 0
+        seen_format = False
+        try:
+            for prefix, event, value in events:
+                if prefix == "format":
+                    if value != FORMAT:
+                        raise JsonFormatError(_("This is not a Rubrica export."))
+                    seen_format = True
+                elif prefix == "version":
+                    if not isinstance(value, int | float) or int(value) > VERSION:
+                        raise JsonFormatError(
+                            _("Version %(v)s of the export format is not supported.") % {"v": value}
+                        )
+                elif prefix == item_prefix:
+                    if not seen_format:
+                        raise JsonFormatError(_("This is not a Rubrica export."))
+                    if event in ("start_map", "start_array"):
+                        builder = ijson.ObjectBuilder()
+                        builder.event(event, value)
+                        depth = 1
+                        for _prefix, inner_event, inner_value in events:
+                            builder.event(inner_event, inner_value)
+                            if inner_event in ("start_map", "start_array"):
+                                depth += 1
+                            elif inner_event in ("end_map", "end_array"):
+                                depth -= 1
+                                if depth == 0:
+                                    break
+                        yield index, builder.value
+                    else:
+                        yield index, value
+                    index += 1
+        except ijson.JSONError as exc:
+            raise JsonFormatError(
+                _("The file is not valid JSON (after record %(n)d): %(e)s") % {"n": index, "e": exc}
+            ) from None
+        if not seen_format:
+            raise JsonFormatError(_("This is not a Rubrica export."))
+
+    def records(self) -> Iterator[SourceRecord]:
+        for index, item in self._items("contacts"):
+            yield contact_record(index, item)
+
+    def organizations(self) -> Iterator[tuple[int, Any]]:
+        """(index, organization dict as exported); validation is the organization services'."""
+        yield from self._items("organizations")
+
+
+def _problem(index: int, name: str, message: str) -> str:
+    return _('record %(n)d, field "%(field)s": %(problem)s') % {
+        "n": index + 1,
+        "field": name,
+        "problem": message,
+    }
+
+
+def contact_record(index: int, item: Any) -> SourceRecord:
+    """One exported contact -> a :class:`SourceRecord` (``line`` is the 1-based index in the
+    ``contacts`` array), with type and syntax problems named by record and field."""
+    raw = _dumps(item)
+    if not isinstance(item, dict):
+        return SourceRecord(
+            line=index + 1,
+            data={},
+            errors=[_("record %(n)d: not an object") % {"n": index + 1}],
+            raw=raw,
+        )
+    errors: list[str] = []
+    data: dict[str, Any] = {}
+    for name, value in item.items():
+        if name in NOT_DATA:
+            continue
+        if name in CONTACT_TEXT or name in CONTACT_OPTIONAL_TEXT:
+            if value is None and name in CONTACT_OPTIONAL_TEXT:
+                data[name] = None
+            elif not isinstance(value, str):
+                errors.append(_problem(index, name, _("Enter text.")))
+            else:
+                data[name] = value
+        elif name in CONTACT_DATES:
+            if value in (None, ""):
+                data[name] = ""
+            else:
+                try:
+                    data[name] = normalize.partial_date(str(value))
+                except ValueError as exc:
+                    errors.append(_problem(index, name, str(exc)))
+        elif name in CONTACT_LISTS:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                errors.append(_problem(index, name, _("Enter a list of texts.")))
+            else:
+                data[name] = value
+        elif name in COLLECTIONS:
+            data[name] = _collection(index, name, value, errors)
+        elif name == "custom_fields":
+            if not isinstance(value, dict):
+                errors.append(_problem(index, name, _("Enter an object.")))
+            else:
+                data[name] = value
+        elif name == "vcard_extra":
+            data[name] = value
+    affiliations: list[dict[str, Any]] = []
+    organization = None
+    raw_affiliations = item.get("affiliations") or []
+    if not isinstance(raw_affiliations, list):
+        errors.append(_problem(index, "affiliations", _("Enter a list.")))
+        raw_affiliations = []
+    for position, affiliation in enumerate(raw_affiliations):
+        if not isinstance(affiliation, dict) or not isinstance(
+            affiliation.get("organization"), str
+        ):
+            errors.append(
+                _problem(
+                    index, f"affiliations.{position}.organization", _("Enter an organization.")
+                )
+            )
+            continue
+        affiliations.append(affiliation)
+    if affiliations:
+        chosen = next((a for a in affiliations if a.get("is_primary")), affiliations[0])
+        organization = {
+            "name": chosen["organization"],
+            "title": str(chosen.get("title") or ""),
+            "department": str(chosen.get("department") or ""),
+        }
+    uid = item.get("uid")
+    return SourceRecord(
+        line=index + 1,
+        data=data,
+        organization=organization,
+        external_id=str(uid) if uid not in (None, "") else None,
+        errors=errors,
+        raw=raw,
+        affiliations=affiliations,
+    )
+
+
+def _collection(index: int, kind: str, value: Any, errors: list[str]) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        errors.append(_problem(index, kind, _("Enter a list.")))
+        return []
+    rows: list[dict[str, Any]] = []
+    for position, row in enumerate(value):
+        name = f"{kind}.{position}"
+        if not isinstance(row, dict):
+            errors.append(_problem(index, name, _("Enter an object.")))
+            continue
+        clean: dict[str, Any] = {
+            "label": str(row.get("label") or ""),
+            "is_preferred": bool(row.get("is_preferred", False)),
+        }
+        if kind == "addresses":
+            for part in ADDRESS_PARTS:
+                clean[part] = str(row.get(part) or "")
+            rows.append(clean)
+            continue
+        text = row.get("value")
+        if not isinstance(text, str) or not text:
+            errors.append(_problem(index, f"{name}.value", _("Enter a value.")))
+            continue
+        problem = None
+        if kind == "emails":
+            problem = checks.check_email(text)
+        elif kind == "phones":
+            problem = checks.check_phone(text)
+        elif kind == "urls":
+            problem = checks.check_url(text)
+        if problem:
+            errors.append(_problem(index, f"{name}.value", problem))
+        clean["value"] = text
+        rows.append(clean)
+    return rows
