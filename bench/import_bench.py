@@ -1,0 +1,334 @@
+"""Import benchmark: vCards/s and CSV rows/s end to end through the import job, and peak memory.
+
+Run it with ``.venv/bin/python bench/run.py --only import`` (or ``bench/import_bench.py``) and
+``--help``. It writes N generated people as a vCard 3.0 file and as an Outlook-style CSV file,
+then, for each file, starts a fresh process that creates an empty database (SQLite file under
+``var/bench/`` or the ``rubrica_bench_import`` PostgreSQL database when ``DATABASE_URL`` points at
+PostgreSQL), stores the upload and runs the import job (``run_import``: reader, validation by the
+contact services' own ``_clean``, batched writes of people, children, tags, affiliations, history
+entries and search documents, the per-row report) and reports the wall time of the job and the
+peak RSS of that process. The naive baseline is ``contact_create`` called once per person on a
+sample, in the same database. The figures replace the "Import" section of
+``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+REPO = Path(__file__).resolve().parent.parent
+TARGETS = {"vcard": 5_000.0, "csv": 10_000.0}
+RSS_TARGET_MB = 300.0
+GIVEN = [
+    "Ada", "Grace", "Alan", "Linus", "Marie", "Zoë", "Giulia", "Marco", "Wei", "Li", "Sara",
+    "Omar", "Reza", "Nadia", "José", "Chiara", "Hans", "Yuki", "Priya", "Tomás",
+]  # fmt: skip
+FAMILY = [
+    "Lovelace", "Hopper", "Turing", "Torvalds", "Curie", "Rossi", "Bianchi", "Zhang", "Wang",
+    "Ahmadi", "Karimi", "García", "Müller", "Tanaka", "Patel", "O'Brien", "Esposito", "Silva",
+]  # fmt: skip
+CITIES = ["Milano", "Roma", "Berlin", "Paris", "Tehran", "Beijing", "Austin", "Lisboa"]
+ORGS = [f"Company {n}" for n in range(200)]
+TAGS = ["vip", "golf", "newsletter", "partner", "lead"]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Time vCard and CSV imports end to end.")
+    parser.add_argument("--people", type=int, default=20_000, help="records per file (20,000)")
+    parser.add_argument("--formats", default="vcard,csv", help="vcard,csv (both)")
+    parser.add_argument("--baseline", type=int, default=300, help="contact_create calls (300)")
+    parser.add_argument("--var-dir", type=Path, default=REPO / "var" / "bench")
+    parser.add_argument("--pg-database", default="rubrica_bench_import")
+    parser.add_argument("--docs", type=Path, default=REPO / "docs" / "benchmarks.md")
+    parser.add_argument("--no-docs", action="store_true")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+# Data ---------------------------------------------------------------------------------------
+
+
+def person(rng: random.Random, n: int) -> dict[str, Any]:
+    given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+    local = f"{given}.{family}.{n}".lower().replace("'", "").replace(" ", "")
+    return {
+        "uid": f"urn:uuid:00000000-0000-4000-8000-{n:012d}",
+        "given": given,
+        "family": family,
+        "email": f"{local}@example.com",
+        "email2": f"{local}@work.example" if n % 3 == 0 else "",
+        "phone": f"+39 347 {n % 1000:03d} {n % 10000:04d}",
+        "city": rng.choice(CITIES),
+        "org": rng.choice(ORGS) if n % 2 == 0 else "",
+        "tags": rng.sample(TAGS, k=n % 3),
+        "note": "Met at the conference; follow up." if n % 5 == 0 else "",
+    }
+
+
+def write_vcards(path: Path, people: int) -> None:
+    rng = random.Random(1)
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        for n in range(people):
+            p = person(rng, n)
+            lines = [
+                "BEGIN:VCARD",
+                "VERSION:3.0",
+                f"UID:{p['uid']}",
+                f"N:{p['family']};{p['given']};;;",
+                f"FN:{p['given']} {p['family']}",
+                f"EMAIL;TYPE=INTERNET,HOME,pref:{p['email']}",
+                f"TEL;TYPE=CELL:{p['phone']}",
+                f"ADR;TYPE=HOME:;;Via Roma {n % 200};{p['city']};;;Italy",
+            ]
+            if p["email2"]:
+                lines.append(f"EMAIL;TYPE=INTERNET,WORK:{p['email2']}")
+            if p["org"]:
+                lines.append(f"ORG:{p['org']};Sales")
+            if p["tags"]:
+                lines.append("CATEGORIES:" + ",".join(p["tags"]))
+            if p["note"]:
+                lines.append(f"NOTE:{p['note']}")
+            lines.append("X-UNKNOWN-PROPERTY;X-PARAM=1:kept verbatim")
+            lines.append("END:VCARD")
+            out.write("\r\n".join(lines) + "\r\n")
+
+
+def write_csv(path: Path, people: int) -> None:
+    import csv
+
+    rng = random.Random(1)
+    header = [
+        "First Name", "Last Name", "E-mail Address", "E-mail 2 Address", "Mobile Phone",
+        "Home City", "Home Country/Region", "Company", "Categories", "Notes",
+    ]  # fmt: skip
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for n in range(people):
+            p = person(rng, n)
+            row = [p["given"], p["family"], p["email"], p["email2"], p["phone"], p["city"]]
+            writer.writerow([*row, "Italy", p["org"], ";".join(p["tags"]), p["note"]])
+
+
+# Child process: one import into a fresh database ---------------------------------------------
+
+
+def _pg_url(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+def _fresh_database(args: argparse.Namespace, tag: str) -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+        from psycopg import sql
+
+        target = _pg_url(url, args.pg_database)
+        parts = urlsplit(target)
+        admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, ""))
+        with psycopg.connect(admin, autocommit=True) as conn:
+            name = sql.Identifier(args.pg_database)
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+        os.environ["DATABASE_URL"] = target
+        return "postgresql"
+    db = args.var_dir / f"import-{tag}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    return "sqlite"
+
+
+def child(args: argparse.Namespace) -> None:
+    import resource
+
+    fmt, path = args.child.split(":", 1)
+    engine = _fresh_database(args, fmt)
+    os.environ["RUBRICA_VAR_DIR"] = str(args.var_dir / "import-var")
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rubrica.settings")
+    sys.path.insert(0, str(REPO / "src"))
+    # Migrations run in their own process, so that this one's peak RSS is the import's.
+    subprocess.run(
+        [sys.executable, str(REPO / "manage.py"), "migrate", "--verbosity", "0"], check=True
+    )
+    import django
+
+    django.setup()
+    from rubrica.accounts.models import User
+    from rubrica.contacts.models import Contact
+    from rubrica.dataio.importing import import_start, store_upload
+    from rubrica.jobs.services import job_run
+
+    user = User.objects.create_user(username="bench", password=None, role="member")
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    cpu_started = time.process_time()
+    with open(path, "rb") as stream:
+        upload = store_upload(actor=user, stream=stream, filename=Path(path).name)
+    job = import_start(actor=user, upload=upload, options={}, enqueue=False)
+    if os.environ.get("IMPORT_BENCH_PROFILE"):
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)
+        job = profiler.runcall(job_run, job.pk)
+        profiler.dump_stats(os.environ["IMPORT_BENCH_PROFILE"])
+    else:
+        job = job_run(job.pk)
+    seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    count = Contact.objects.count()
+    baseline = _baseline(user, args.baseline)
+    print(
+        json.dumps(
+            {
+                "engine": engine,
+                "format": fmt,
+                "status": job.status,
+                "error": job.error,
+                "counts": job.result.get("counts"),
+                "records": count,
+                "seconds": seconds,
+                "per_second": count / seconds if seconds else 0.0,
+                "cpu_seconds": cpu,
+                "per_cpu_second": count / cpu if cpu else 0.0,
+                "peak_rss_mb": rss,
+                "rss_before_mb": rss_before,
+                "baseline_per_second": baseline,
+            }
+        )
+    )
+
+
+def _baseline(user: Any, count: int) -> float:
+    """``contact_create`` once per person: what an import without the batch path would do."""
+    from rubrica.contacts.services import contact_create
+
+    rng = random.Random(2)
+    started = time.perf_counter()
+    for n in range(count):
+        p = person(rng, 10_000_000 + n)
+        contact_create(
+            actor=user,
+            data={
+                "given_name": p["given"],
+                "family_name": p["family"],
+                "emails": [{"label": "home", "value": p["email"]}],
+                "phones": [{"label": "mobile", "value": p["phone"]}],
+                "addresses": [{"label": "home", "city": p["city"], "country": "Italy"}],
+                "tags": p["tags"],
+            },
+        )
+    return count / (time.perf_counter() - started)
+
+
+# Parent -------------------------------------------------------------------------------------
+
+
+INTRO = """## Import
+
+`.venv/bin/python bench/run.py --only import --people N` (`bench/import_bench.py`): N generated
+people as one vCard 3.0 file and one Outlook-style CSV file, each imported by the import job
+(store the upload, read, validate with the contact services' own `_clean`, batched writes of
+people, emails, phones, addresses, tags, organizations and affiliations, one history entry per
+person, search documents, duplicate keys, the per-row report) into an empty database, in a fresh
+process. "records/s" is wall time; "per CPU second" divides by the CPU time of that process (the
+import runs in it, SQLite included; the PostgreSQL server's CPU is not counted), which is
+what a busy shared machine distorts least. Peak RSS
+is the process's maximum resident set. Baseline: `contact_create` once per person.
+"""
+
+
+def markdown(results: list[dict[str, Any]], people: int) -> str:
+    title = "SQLite" if results[0]["engine"] == "sqlite" else "PostgreSQL"
+    lines = [
+        f"### {title}",
+        "",
+        "| format | records | seconds | records/s | per CPU second | target | peak RSS | "
+        "baseline contact_create/s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['format']} | {r['records']:,} | {r['seconds']:.1f} | "
+            f"{r['per_second']:,.0f} | {r['per_cpu_second']:,.0f} | "
+            f"≥ {TARGETS[r['format']]:,.0f} | {r['peak_rss_mb']:.0f} MB | "
+            f"{r['baseline_per_second']:,.0f} |"
+        )
+    load = os.getloadavg()[0]
+    lines += [
+        "",
+        f"{people:,} records per file; {os.cpu_count()} CPU(s), load average {load:.1f} "
+        "when the run ended.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_docs(path: Path, engine: str, text: str) -> None:
+    """Replace this engine's block of the "Import" section (between markers)."""
+    start, end = f"<!-- import-bench:{engine} -->", f"<!-- /import-bench:{engine} -->"
+    block = f"{start}\n{text}{end}\n"
+    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    if "\n## Import\n" not in current:
+        current = current.rstrip("\n") + "\n\n" + INTRO
+    if start in current and end in current:
+        before, rest = current.split(start, 1)
+        _old, after = rest.split(end, 1)
+        current = before + block + after.lstrip("\n")
+    else:
+        current = current.rstrip("\n") + "\n\n" + block
+    path.write_text(current, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    args.var_dir.mkdir(parents=True, exist_ok=True)
+    if args.child:
+        child(args)
+        return 0
+    files = {
+        "vcard": args.var_dir / f"import-{args.people}.vcf",
+        "csv": args.var_dir / f"import-{args.people}.csv",
+    }
+    results = []
+    for fmt in [f.strip() for f in args.formats.split(",") if f.strip()]:
+        path = files[fmt]
+        if not path.exists():
+            (write_vcards if fmt == "vcard" else write_csv)(path, args.people)
+        command = [sys.executable, str(Path(__file__).resolve()), "--child", f"{fmt}:{path}"]
+        command += ["--var-dir", str(args.var_dir), "--pg-database", args.pg_database]
+        command += ["--baseline", str(args.baseline)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(done.stderr, file=sys.stderr)
+            return 1
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        results.append(result)
+        print(
+            f"{result['engine']} {fmt}: {result['records']:,} records in {result['seconds']:.1f} s"
+            f" = {result['per_second']:,.0f}/s (target {TARGETS[fmt]:,.0f}/s;"
+            f" {result['per_cpu_second']:,.0f} per CPU second), peak RSS"
+            f" {result['peak_rss_mb']:.0f} MB; contact_create one by one:"
+            f" {result['baseline_per_second']:,.0f}/s; {result['status']} {result['counts']}"
+        )
+    report = args.var_dir / f"import-{results[0]['engine']}-{args.people}.json"
+    report.write_text(json.dumps(results, indent=2))
+    if not args.no_docs and results:
+        write_docs(args.docs, results[0]["engine"], markdown(results, args.people))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,275 @@
+"""Export jobs: the people a person may see (a filter, a segment or chosen ids) written to one
+file in CSV (Rubrica's columns or Google's), XLSX, vCard 3.0/4.0 or JSON.
+
+Reads start from ``Contact.objects.restrict(owner, "view")`` when the job runs (not when it was
+asked for), so a person who lost access meanwhile is not exported. People are read in chunks of
+``CHUNK`` with their children prefetched per chunk, and written as they come: memory stays
+bounded whatever the number of people. The file is written to a temporary file in private
+storage and then saved as ``job.output``, which is only served by the job download views to
+those who may view the job. A resumed export starts the file again (it is cheap to redo and a
+half file has no checkpoint worth keeping).
+
+CSV and XLSX cells that a spreadsheet would run as a formula are neutralised by the writers of
+``dataio.tabular``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any, Protocol
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rubrica.accounts.models import User
+from rubrica.contacts.filters import ContactFilter
+from rubrica.contacts.models import Contact
+from rubrica.contacts.services import snapshot
+from rubrica.core.models import Action
+from rubrica.jobs.models import Job
+from rubrica.jobs.services import Progress, job_create
+from rubrica.organizations.models import Affiliation, Organization
+
+FORMATS = ("csv", "csv-google", "xlsx", "vcard3", "vcard4", "json")
+EXTENSIONS = {
+    "csv": "csv",
+    "csv-google": "csv",
+    "xlsx": "xlsx",
+    "vcard3": "vcf",
+    "vcard4": "vcf",
+    "json": "json",
+}
+CHUNK = 2000
+MAX_IDS = 100_000
+
+
+def export_data(contact: Contact) -> dict[str, Any]:
+    """What every writer gets for one person: the services' snapshot, plus ``uid``,
+    ``vcard_extra``, ``organization`` (name, title, department of the primary or latest
+    affiliation), ``id`` and the timestamps."""
+    data = snapshot(contact)
+    affiliations = list(contact.affiliations.all())
+    current = [a for a in affiliations if a.end_date is None] or affiliations
+    primary = next((a for a in current if a.is_primary), current[0] if current else None)
+    data.update(
+        id=contact.pk,
+        uid=contact.uid,
+        vcard_extra=list(contact.vcard_extra or []),
+        organization=(
+            {
+                "name": primary.organization.name,
+                "title": primary.title,
+                "department": primary.department,
+            }
+            if primary is not None
+            else None
+        ),
+        created_at=contact.created_at.isoformat(),
+        updated_at=contact.updated_at.isoformat(),
+        version=contact.version,
+    )
+    return data
+
+
+def clean_selection(selection: Any) -> dict[str, Any]:
+    """One of ``{"filters": {...}}``, ``{"segment": id}``, ``{"ids": [...]}``."""
+    if not isinstance(selection, dict) or len(selection) != 1:
+        raise ValidationError({"selection": _("Give exactly one of: filters, segment, ids.")})
+    ((key, value),) = selection.items()
+    if key == "filters":
+        if not isinstance(value, dict):
+            raise ValidationError({"selection.filters": _("Filters must be an object.")})
+        _flt, errors = ContactFilter.parse(value)
+        if errors:
+            raise ValidationError({f"selection.filters.{k}": v for k, v in errors.items()})
+        return {"filters": value}
+    if key == "segment":
+        try:
+            return {"segment": int(value)}
+        except (TypeError, ValueError):
+            raise ValidationError({"selection.segment": _("Give a segment id.")}) from None
+    if key == "ids":
+        if not isinstance(value, list) or len(value) > MAX_IDS:
+            raise ValidationError(
+                {"selection.ids": _("Give a list of at most %(n)d ids.") % {"n": MAX_IDS}}
+            )
+        try:
+            return {"ids": sorted({int(v) for v in value})}
+        except (TypeError, ValueError):
+            raise ValidationError({"selection.ids": _("Ids are whole numbers.")}) from None
+    raise ValidationError({"selection": _("Give exactly one of: filters, segment, ids.")})
+
+
+def selected_contacts(user: User, selection: dict[str, Any]) -> QuerySet[Contact]:
+    """The people of ``selection`` that ``user`` may view, in list order."""
+    visible = Contact.objects.restrict(user, Action.VIEW)
+    if "filters" in selection:
+        flt, errors = ContactFilter.parse(selection["filters"])
+        if errors:
+            raise ValidationError({f"selection.filters.{k}": v for k, v in errors.items()})
+        qs = flt.apply(visible)
+        if flt.organizations:
+            qs = qs.filter(organization__in=Organization.objects.restrict(user, Action.VIEW))
+        return qs.order_by(*flt.order)
+    if "segment" in selection:
+        from rubrica.segments.models import Segment
+        from rubrica.segments.selectors import segment_contacts
+
+        segment = Segment.objects.restrict(user, Action.VIEW).filter(pk=selection["segment"])
+        found = segment.first()
+        if found is None:
+            raise ValidationError({"selection.segment": _("There is no such segment.")})
+        return segment_contacts(user, found).order_by("sort_name", "id")
+    return visible.filter(pk__in=selection.get("ids", [])).order_by("sort_name", "id")
+
+
+def export_start(
+    *, actor: User, format: str, selection: dict[str, Any], enqueue: bool = True
+) -> Job:
+    """Create an export job (kind ``export``)."""
+    if format not in FORMATS:
+        raise ValidationError(
+            {"format": _("Choose one of: %(choices)s.") % {"choices": ", ".join(FORMATS)}}
+        )
+    cleaned = clean_selection(selection)
+    title = _("Export of people (%(format)s)") % {"format": format}
+    return job_create(
+        actor=actor,
+        kind="export",
+        title=title,
+        params={"format": format, "selection": cleaned},
+        enqueue=enqueue,
+    )
+
+
+class Writer(Protocol):
+    def write(self, data: dict[str, Any]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class VCardWriter:
+    """One vCard per person, in one file, with photos inline."""
+
+    def __init__(self, stream: IO[bytes], version: str) -> None:
+        self.stream = stream
+        self.version = version
+
+    def write(self, data: dict[str, Any]) -> None:
+        from rubrica.dataio.vcard import contact_to_card, serialize_card
+
+        org = data.get("organization")
+        organization = (org["name"], org.get("department") or "") if org else None
+        card = contact_to_card(
+            data, version=self.version, organization=organization, photo=data.get("_photo")
+        )
+        self.stream.write(serialize_card(card).encode("utf-8"))
+
+    def close(self) -> None:
+        self.stream.flush()
+
+
+def contact_vcard(contact: Contact, version: str = "4.0") -> str:
+    """One person as a vCard (the person page's "Download vCard")."""
+    from rubrica.dataio.vcard import contact_to_card, serialize_card
+
+    data = export_data(contact)
+    data["_photo"] = _photo(contact)
+    org = data.get("organization")
+    organization = (org["name"], org.get("department") or "") if org else None
+    card = contact_to_card(data, version=version, organization=organization, photo=data["_photo"])
+    return serialize_card(card)
+
+
+def _photo(contact: Contact) -> Any:
+    from rubrica.dataio.vcard import Photo
+
+    if not contact.photo:
+        return None
+    try:
+        with contact.photo.open("rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    from PIL import Image
+
+    try:
+        import io
+
+        with Image.open(io.BytesIO(data)) as image:
+            mime = Image.MIME.get(image.format or "", "image/jpeg")
+    except Exception:
+        return None
+    return Photo(data=data, mime=mime)
+
+
+def open_writer(fmt: str, stream: IO[bytes]) -> Writer:
+    if fmt in ("vcard3", "vcard4"):
+        return VCardWriter(stream, "3.0" if fmt == "vcard3" else "4.0")
+    if fmt == "json":
+        from rubrica.dataio.jsonio import JsonWriter
+
+        return JsonWriter(stream)
+    from rubrica.dataio.tabular.writers import default_layout
+
+    flavour = "google" if fmt == "csv-google" else "rubrica"
+    if fmt == "xlsx":
+        from rubrica.dataio.tabular.xlsx import XlsxWriter
+
+        return XlsxWriter(stream, flavour=flavour, layout=default_layout())
+    from rubrica.dataio.tabular.writers import CsvWriter
+
+    return CsvWriter(stream, flavour=flavour, layout=default_layout())
+
+
+def _rows(qs: QuerySet[Contact], with_photos: bool) -> Iterator[dict[str, Any]]:
+    qs = qs.select_related("owner", "team", "stage").prefetch_related(
+        "emails",
+        "phones",
+        "addresses",
+        "urls",
+        "profiles",
+        "tags",
+        Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization")),
+    )
+    for contact in qs.iterator(chunk_size=CHUNK):
+        data = export_data(contact)
+        if with_photos:
+            data["_photo"] = _photo(contact)
+        yield data
+
+
+def export_filename(fmt: str, now: dt.datetime | None = None) -> str:
+    stamp = (now or timezone.now()).strftime("%Y%m%d-%H%M%S")
+    return f"rubrica-people-{stamp}.{EXTENSIONS[fmt]}"
+
+
+def run_export(job: Job, progress: Progress) -> dict[str, Any]:
+    """The runner of kind ``export``."""
+    fmt = str(job.params.get("format"))
+    if fmt not in FORMATS:
+        raise ValidationError(_("Unknown export format."))
+    qs = selected_contacts(job.owner, job.params.get("selection") or {})
+    progress.set_total(qs.count())
+    count = 0
+    with tempfile.TemporaryFile() as handle:
+        writer = open_writer(fmt, handle)
+        for data in _rows(qs, with_photos=fmt.startswith("vcard")):
+            writer.write(data)
+            count += 1
+            if count % 500 == 0:
+                progress.raise_if_cancelled()
+                progress.set_done(count)
+        writer.close()
+        handle.seek(0)
+        if job.output:
+            job.output.delete(save=False)
+        job.output.save(export_filename(fmt), File(handle), save=False)
+    Job.objects.filter(pk=job.pk).update(output=job.output.name)
+    progress.set_done(count)
+    return {"count": count, "format": fmt, "filename": job.output.name.rsplit("/", 1)[-1]}

@@ -1,0 +1,900 @@
+"""Import jobs: store an upload, preview it, run it in checkpointed batches, report, revert.
+
+Flow (web, API and CLI alike):
+
+1. ``store_upload`` keeps the file under ``RUBRICA_PRIVATE_ROOT/imports`` (outside MEDIA_ROOT:
+   never served, never executed) after checking its size against RUBRICA_IMPORT_MAX_BYTES;
+   ``detect_format`` tells vCard, CSV, XLSX and JSON apart by content first, extension second.
+2. ``import_preview`` reads the first records through the same reader the job will use.
+3. ``import_start`` creates the job (kind ``import``); ``run_import`` is its runner.
+4. ``import_revert`` starts a job (kind ``import_revert``) that undoes what the import did.
+
+Runner guarantees: records are processed in batches of ``BATCH`` in one transaction each, which
+also writes the batch's ``ImportRow`` rows and the job checkpoint (the last line of the batch);
+a run killed at any moment leaves whole batches only, and a resumed run skips every line up to
+the checkpoint. A record the reader could not read, or that the services refuse, gets a
+``failed`` row naming the field and line; the rest goes on.
+
+Revert (decision, following "Nothing is lost"): people the import created go to the Trash (not
+deleted for good: the Trash keeps them restorable and their history says who moved them); people
+it updated get their earlier snapshot back through ``contact_update`` (one REVERT history entry),
+but only while they are still at the version the import left them at: a person changed since is
+left alone and reported; affiliations it created are deleted through ``affiliation_delete`` and
+organizations it created go to the Trash when nobody else is linked to them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from rubrica.accounts.models import User
+from rubrica.contacts.models import Contact, ContactEmail, ContactPhone
+from rubrica.contacts.services import (
+    COLLECTIONS,
+    _clean,
+    contact_delete,
+    contact_set_photo,
+    contact_update,
+    derive_display_name,
+    snapshot,
+)
+from rubrica.core import normalize
+from rubrica.core.models import Action
+from rubrica.core.services import ADDRESS_PARTS
+from rubrica.dataio.batch import (
+    BatchCaches,
+    ImportItem,
+    contacts_import_batch,
+    error_text,
+    organization_for,
+)
+from rubrica.dataio.models import ImportRow, Outcome
+from rubrica.dataio.records import Reader, SourceRecord
+from rubrica.history.models import HistoryAction
+from rubrica.jobs.models import Job, JobStatus
+from rubrica.jobs.services import Progress, job_create
+from rubrica.organizations.models import Affiliation, Organization
+from rubrica.organizations.services import (
+    affiliation_create,
+    affiliation_delete,
+    organization_delete,
+)
+
+FORMATS = ("vcard", "csv", "xlsx", "json")
+POLICIES = ("create", "update", "skip")
+MATCH_KEYS = ("uid", "email", "phone", "external_id")
+BATCH = 500
+PREVIEW = 20
+EXTENSIONS = {
+    ".vcf": "vcard",
+    ".vcard": "vcard",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".json": "json",
+    ".jsonl": "json",
+    ".ndjson": "json",
+}
+
+
+# Upload -------------------------------------------------------------------------------------
+
+
+def private_root() -> Path:
+    return Path(settings.RUBRICA_PRIVATE_ROOT)
+
+
+def detect_format(filename: str, head: bytes) -> str | None:
+    """The format of a file from its first bytes, then its extension; None when neither says.
+
+    Content wins: a ``.csv`` that is really a vCard is read as a vCard."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head.decode("utf-16", "ignore").lstrip("\ufeff \t\r\n").encode()
+    if text[:11].upper() == b"BEGIN:VCARD":
+        return "vcard"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if text[:1] in (b"[", b"{"):
+        return "json"
+    return EXTENSIONS.get(Path(filename).suffix.lower())
+
+
+@dataclass
+class StoredUpload:
+    path: str  # relative to the private root
+    filename: str
+    size: int
+    format: str
+
+
+def max_bytes() -> int:
+    return int(settings.RUBRICA_IMPORT_MAX_BYTES)
+
+
+def size_error(size: int) -> ValidationError:
+    limit = max_bytes()
+    return ValidationError(
+        {
+            "file": _(
+                "This file is %(size)s MB; imports are limited to %(limit)s MB "
+                "(RUBRICA_IMPORT_MAX_MB). Split the file, or ask an administrator to raise it."
+            )
+            % {"size": f"{size / 1048576:.1f}", "limit": f"{limit / 1048576:.0f}"}
+        }
+    )
+
+
+def store_upload(*, actor: User, stream: IO[bytes], filename: str) -> StoredUpload:
+    """Copy an uploaded file into private storage; refuse it (nothing kept) when it is too large
+    or in no format we read."""
+    if not actor.is_authenticated or actor.is_read_only:
+        raise PermissionDenied(_("Read-only users cannot import."))
+    limit = max_bytes()
+    folder = private_root() / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(filename).suffix.lower()
+    suffix = suffix if suffix in EXTENSIONS else ".bin"
+    name = f"imports/{uuid.uuid4().hex}{suffix}"
+    target = private_root() / name
+    size = 0
+    head = b""
+    try:
+        with open(target, "wb") as out:
+            while chunk := stream.read(1024 * 1024):
+                if len(head) < 4096:
+                    head += chunk[: 4096 - len(head)]
+                size += len(chunk)
+                if size > limit:
+                    raise size_error(size)
+                out.write(chunk)
+        fmt = detect_format(filename, head)
+        if size == 0:
+            raise ValidationError({"file": _("This file is empty.")})
+        if fmt is None:
+            raise ValidationError(
+                {"file": _("Rubrica reads vCard (.vcf), CSV, Excel (.xlsx) and JSON files.")}
+            )
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return StoredUpload(path=name, filename=Path(filename).name[:200], size=size, format=fmt)
+
+
+def stored_path(params: dict[str, Any]) -> Path:
+    """The stored file of an import; refuses anything outside the private import folder."""
+    root = (private_root() / "imports").resolve()
+    path = (private_root() / str(params.get("file", ""))).resolve()
+    if root not in path.parents:
+        raise ValidationError({"file": _("The imported file is missing.")})
+    return path
+
+
+# Readers ------------------------------------------------------------------------------------
+
+
+def open_reader(params: dict[str, Any]) -> Reader:
+    """The reader for a stored file and the options chosen (mapping, encoding, sheet)."""
+    path = stored_path(params)
+    if not path.exists():
+        raise ValidationError({"file": _("The imported file is missing.")})
+    fmt = params.get("format")
+    if fmt == "vcard":
+        from rubrica.dataio.vcard_reader import VCardReader
+
+        return VCardReader(path)
+    from rubrica.dataio import tabular_bridge
+
+    return tabular_bridge.reader(path, str(fmt), params)
+
+
+def import_preview(params: dict[str, Any], limit: int = PREVIEW) -> list[SourceRecord]:
+    """The first ``limit`` records as the job will read them, each with its problems."""
+    records = []
+    for record in open_reader(params).records():
+        records.append(record)
+        if len(records) >= limit:
+            break
+    return records
+
+
+# Start --------------------------------------------------------------------------------------
+
+
+def clean_options(options: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    fmt = options.get("format")
+    if fmt not in FORMATS:
+        errors["format"] = _("Choose one of: %(choices)s.") % {"choices": ", ".join(FORMATS)}
+    policy = options.get("on_duplicate") or "create"
+    if policy not in POLICIES:
+        errors["on_duplicate"] = _("Choose one of: %(choices)s.") % {"choices": ", ".join(POLICIES)}
+    match = options.get("match") or ("uid" if fmt == "vcard" else "email")
+    if match not in MATCH_KEYS:
+        errors["match"] = _("Choose one of: %(choices)s.") % {"choices": ", ".join(MATCH_KEYS)}
+    encoding = options.get("encoding")
+    if encoding:
+        try:
+            codecs.lookup(str(encoding))
+        except LookupError:
+            errors["encoding"] = _("Unknown encoding %(name)s.") % {"name": encoding}
+    mapping = options.get("mapping")
+    if mapping is not None and not isinstance(mapping, dict):
+        errors["mapping"] = _("The mapping must be an object: column -> field.")
+    if errors:
+        raise ValidationError(errors)
+    return {**options, "format": fmt, "on_duplicate": policy, "match": match}
+
+
+def import_start(
+    *, actor: User, upload: StoredUpload, options: dict[str, Any], enqueue: bool = True
+) -> Job:
+    """Create the import job for a stored file (kind ``import``)."""
+    if actor.is_read_only:
+        raise PermissionDenied(_("Read-only users cannot import."))
+    params = clean_options(
+        {**options, "file": upload.path, "filename": upload.filename, "format": upload.format}
+        if not options.get("format")
+        else {**options, "file": upload.path, "filename": upload.filename}
+    )
+    title = _("Import of %(name)s") % {"name": upload.filename}
+    return job_create(actor=actor, kind="import", title=title, params=params, enqueue=enqueue)
+
+
+def import_job(actor: Any, pk: int, action: str = "view") -> Job:
+    """An import job the actor may see (404-style DoesNotExist otherwise)."""
+    job: Job = Job.objects.restrict(actor, action).get(pk=pk, kind="import")
+    return job
+
+
+# Matching -----------------------------------------------------------------------------------
+
+
+def _match_value(record: SourceRecord, key: str) -> list[str]:
+    """The normalised values of ``key`` in a record (several for emails and phones)."""
+    data = record.data
+    if key == "uid":
+        value = str(data.get("uid") or record.external_id or "").strip()
+        return [value] if value else []
+    if key == "external_id":
+        return [record.external_id.strip()] if record.external_id else []
+    if key == "email":
+        out = []
+        for row in data.get("emails") or []:
+            value = str(row.get("value") or "").strip()
+            if value:
+                try:
+                    out.append(normalize.email(value).lower())
+                except ValueError:
+                    continue
+        return out
+    out = []
+    for row in data.get("phones") or []:
+        try:
+            e164 = normalize.phone(str(row.get("value") or "")).e164
+        except ValueError:
+            continue
+        if e164:
+            out.append(e164)
+    return out
+
+
+def _find_matches(actor: User, key: str, values: set[str]) -> dict[str, int]:
+    """value -> the (lowest) id of a person the actor may see that has it."""
+    if not values:
+        return {}
+    visible = Contact.objects.restrict(actor, Action.VIEW)
+    found: dict[str, int] = {}
+    rows: Iterable[tuple[str, int]]
+    if key in ("uid", "external_id"):
+        rows = visible.filter(uid__in=values).values_list("uid", "pk")
+    elif key == "email":
+        rows = (
+            (value.lower(), pk)
+            for value, pk in ContactEmail.objects.filter(
+                value__in=_case_variants(values), contact__in=visible
+            ).values_list("value", "contact_id")
+        )
+    else:
+        rows = ContactPhone.objects.filter(e164__in=values, contact__in=visible).values_list(
+            "e164", "contact_id"
+        )
+    for value, pk in sorted(rows, key=lambda pair: pair[1]):
+        found.setdefault(value, pk)
+    return found
+
+
+def _case_variants(values: set[str]) -> set[str]:
+    """Stored addresses keep the local part's case (only the domain is lower-cased by the
+    services): ask for the lower-cased form and the form with an upper-cased first letter."""
+    out = set()
+    for value in values:
+        local, _at, domain = value.partition("@")
+        out.add(value)
+        out.add(f"{local[:1].upper()}{local[1:]}@{domain}")
+    return out
+
+
+# Update path --------------------------------------------------------------------------------
+
+
+def _canonical_rows(kind: str, rows: list[dict[str, Any]], with_preferred: bool) -> list[Any]:
+    out = []
+    for row in rows:
+        if kind == "phones":
+            item: tuple[Any, ...] = (
+                row.get("label", ""),
+                row.get("e164") or row.get("value", ""),
+                row.get("extension", ""),
+            )
+        elif kind == "emails":
+            item = (row.get("label", ""), str(row.get("value", "")).lower())
+        elif kind == "addresses":
+            item = tuple(
+                row.get(part, "")
+                for part in (
+                    "label",
+                    "street",
+                    "extended",
+                    "po_box",
+                    "city",
+                    "region",
+                    "postal_code",
+                    "country",
+                )
+            )
+        else:
+            item = (row.get("label", ""), row.get("value", ""))
+        if with_preferred:
+            item = (*item, bool(row.get("is_preferred")))
+        out.append(repr(item))
+    return sorted(out)
+
+
+def unchanged(contact: Contact, data: dict[str, Any]) -> bool:
+    """Whether applying ``data`` would leave ``contact`` as it is, comparing normalised values:
+    emails by lower-cased address, phones by E.164, collections and tags in any order, owner,
+    team and stage by identity. Raises ValidationError like the update would."""
+    values, errors = _clean(data, current=contact)
+    if errors:
+        raise ValidationError(errors)
+    current = snapshot(contact)
+    for key, value in values.items():
+        if key in COLLECTIONS:
+            explicit = any(
+                isinstance(row, dict) and row.get("is_preferred") for row in data.get(key) or []
+            )
+            if _canonical_rows(key, value, explicit) != _canonical_rows(
+                key, current[key], explicit
+            ):
+                return False
+        elif key == "tags":
+            if sorted({t.casefold() for t in value}) != sorted(
+                {t.casefold() for t in current["tags"]}
+            ):
+                return False
+        elif key == "owner":
+            if value is not None and value.pk != contact.owner_id:
+                return False
+        elif key == "team":
+            if (value.pk if value else None) != contact.team_id:
+                return False
+        elif key == "stage":
+            if (value.pk if value else None) != contact.stage_id:
+                return False
+        elif key == "display_name" and not value:
+            if contact.display_name != derive_display_name({**current, **values}):
+                return False
+        elif value != current.get(key):
+            return False
+    return True
+
+
+# Runner -------------------------------------------------------------------------------------
+
+
+def _split(record: SourceRecord) -> tuple[dict[str, Any], str | None, list[Any] | None, Any]:
+    data = dict(record.data)
+    uid = str(data.pop("uid", "") or "").strip() or record.external_id or None
+    extra = data.pop("vcard_extra", None)
+    photo = data.pop("photo", None)
+    data.pop("_vcard_sources", None)
+    return data, uid, extra, photo
+
+
+_SALVAGEABLE = re.compile(r"^(emails|phones|urls|profiles|addresses)\.(\d+)(?:\.[a-z_]+)?$")
+KIND_LABELS = {
+    "emails": gettext_lazy("email"),
+    "phones": gettext_lazy("phone"),
+    "urls": gettext_lazy("web address"),
+    "profiles": gettext_lazy("profile"),
+    "addresses": gettext_lazy("address"),
+}
+
+
+@dataclass
+class Salvage:
+    """A record whose only problems are some emails, phones, URLs, profiles or addresses the
+    services refuse: those entries are set aside and the person is imported without them,
+    the refused values kept (verbatim in the vCard extras for a new person from a vCard, so an
+    export writes them back; else appended to the notes) and named in the report."""
+
+    data: dict[str, Any]
+    extra: list[Any]
+    message: str
+
+
+def salvage(
+    record: SourceRecord,
+    data: dict[str, Any],
+    fields: dict[str, str],
+    *,
+    into_extra: bool,
+    current_notes: str = "",
+    current_extra: list[Any] | None = None,
+) -> Salvage | None:
+    if not fields:
+        return None
+    bad: dict[str, dict[int, str]] = {}
+    for name, message in fields.items():
+        match = _SALVAGEABLE.match(name)
+        if match is None:
+            return None
+        bad.setdefault(match.group(1), {})[int(match.group(2))] = f"{name}: {message}"
+    data = dict(data)
+    sources = record.data.get("_vcard_sources") or {}
+    extra: list[Any] = []
+    kept: list[str] = []
+    for kind, indices in bad.items():
+        rows = list(data.get(kind) or [])
+        for index in sorted(indices):
+            row = rows[index] if index < len(rows) else {}
+            source = (
+                (sources.get(kind) or [])[index] if index < len(sources.get(kind) or []) else None
+            )
+            if source is not None and source in (current_extra or []):
+                continue  # kept verbatim by an earlier import of this card
+            if into_extra and source is not None:
+                extra.append(source)
+            else:
+                text = (
+                    row.get("value")
+                    if kind != "addresses"
+                    else ", ".join(
+                        str(row.get(part) or "") for part in ADDRESS_PARTS if row.get(part)
+                    )
+                )
+                label = f" ({row['label']})" if row.get("label") else ""
+                kept.append(f"{KIND_LABELS[kind]}{label}: {text}")
+        data[kind] = [row for i, row in enumerate(rows) if i not in indices]
+    if kept:
+        note = _("Not imported (refused by validation): %(values)s") % {"values": "; ".join(kept)}
+        notes = str(data.get("notes", current_notes) or "").rstrip()
+        if note not in notes:  # a re-import of the same file changes nothing
+            data["notes"] = f"{notes}\n\n{note}" if notes else note
+    where = _("kept in the notes") if kept else _("kept in the vCard extras")
+    reasons = "; ".join(text for indices in bad.values() for text in indices.values())
+    message = _("Set aside (%(where)s): %(reasons)s") % {"where": where, "reasons": reasons}
+    return Salvage(data=data, extra=extra, message=message)
+
+
+class _Batch:
+    """One batch of records processed in one transaction."""
+
+    def __init__(self, job: Job, actor: User, caches: BatchCaches) -> None:
+        self.job = job
+        self.actor = actor
+        self.caches = caches
+        self.policy = job.params.get("on_duplicate", "create")
+        self.key = job.params.get("match", "email")
+
+    def run(self, records: list[SourceRecord]) -> list[ImportRow]:
+        rows: dict[int, ImportRow] = {}
+        good = []
+        for record in records:
+            if record.errors:
+                rows[record.line] = self._row(record, Outcome.FAILED, "; ".join(record.errors))
+            else:
+                good.append(record)
+        matches: dict[str, int] = {}
+        if self.policy != "create":
+            wanted = {value for record in good for value in _match_value(record, self.key)}
+            matches = _find_matches(self.actor, self.key, wanted)
+        to_create: list[SourceRecord] = []
+        later: list[SourceRecord] = []
+        pending: dict[str, int] = {}
+        for record in good:
+            values = _match_value(record, self.key) if self.policy != "create" else []
+            existing = next((matches[v] for v in values if v in matches), None)
+            first_line = next((pending[v] for v in values if v in pending), None)
+            if existing is not None:
+                rows[record.line] = self._existing(record, existing)
+            elif first_line is not None:
+                later.append(record)
+            else:
+                to_create.append(record)
+                for value in values:
+                    pending.setdefault(value, record.line)
+        for record, row in zip(to_create, self._create(to_create), strict=True):
+            rows[record.line] = row
+        if later:
+            # The same person twice in one batch: the first one is created above; the others
+            # are matched against it like against any earlier record.
+            wanted = {value for record in later for value in _match_value(record, self.key)}
+            matches = _find_matches(self.actor, self.key, wanted)
+            for record in later:
+                existing = next(
+                    (matches[v] for v in _match_value(record, self.key) if v in matches), None
+                )
+                if existing is None:
+                    rows[record.line] = self._create([record])[0]
+                else:
+                    rows[record.line] = self._existing(record, existing)
+        return [rows[record.line] for record in records]
+
+    def _row(self, record: SourceRecord, outcome: str, message: str = "", **kw: Any) -> ImportRow:
+        return ImportRow(job=self.job, line=record.line, outcome=outcome, message=message, **kw)
+
+    def _create(self, records: list[SourceRecord]) -> list[ImportRow]:
+        items = []
+        photos = []
+        for record in records:
+            data, uid, extra, photo = _split(record)
+            items.append(
+                ImportItem(data=data, uid=uid, vcard_extra=extra, organization=record.organization)
+            )
+            photos.append(photo)
+        results = contacts_import_batch(actor=self.actor, items=items, caches=self.caches)
+        set_aside: dict[int, str] = {}
+        retry: list[tuple[int, ImportItem]] = []
+        for index, (record, result) in enumerate(zip(records, results, strict=True)):
+            if result.contact is not None:
+                continue
+            item = items[index]
+            saved = salvage(record, item.data, result.error_fields, into_extra=True)
+            if saved is not None:
+                extra = [*(item.vcard_extra or []), *saved.extra] or None
+                retry.append((index, ImportItem(saved.data, item.uid, extra, item.organization)))
+                set_aside[index] = saved.message
+        if retry:
+            again = contacts_import_batch(
+                actor=self.actor, items=[item for _i, item in retry], caches=self.caches
+            )
+            for (index, _item), result in zip(retry, again, strict=True):
+                if result.contact is not None:
+                    results[index] = result
+                else:
+                    set_aside.pop(index, None)
+        rows = []
+        for index, (record, result, photo) in enumerate(zip(records, results, photos, strict=True)):
+            if result.contact is None:
+                rows.append(self._row(record, Outcome.FAILED, result.error))
+                continue
+            contact = result.contact
+            notes = [set_aside[index]] if index in set_aside else []
+            notes += list(result.notes)
+            if photo is not None:
+                contact, note = self._photo(contact, photo)
+                notes.extend(note)
+            rows.append(
+                self._row(
+                    record,
+                    Outcome.CREATED,
+                    " ".join(notes),
+                    contact=contact,
+                    version=contact.version,
+                    organization=result.organization_created,
+                    affiliation=result.affiliation,
+                )
+            )
+        return rows
+
+    def _photo(self, contact: Contact, photo: Any) -> tuple[Contact, list[str]]:
+        from django.core.files.base import ContentFile
+
+        try:
+            with transaction.atomic():
+                contact = contact_set_photo(
+                    actor=self.actor, contact=contact, photo=ContentFile(photo.data, name="photo")
+                )
+        except ValidationError as exc:
+            return contact, [_("Photo not kept: %(reason)s") % {"reason": error_text(exc)}]
+        return contact, []
+
+    def _existing(self, record: SourceRecord, pk: int) -> ImportRow:
+        contact = Contact.objects.get(pk=pk)
+        label = _("Matches %(name)s by %(key)s.") % {"name": contact.display_name, "key": self.key}
+        if self.policy == "skip":
+            return self._row(record, Outcome.SKIPPED, label, contact=contact)
+        data, _uid, _extra, _photo = _split(record)
+        if self.policy == "update":
+            _values, errors = _clean(data, current=contact)
+            saved = (
+                salvage(
+                    record,
+                    data,
+                    errors,
+                    into_extra=False,
+                    current_notes=contact.notes,
+                    current_extra=list(contact.vcard_extra or []),
+                )
+                if errors
+                else None
+            )
+            if saved is not None:
+                data = saved.data
+                label = f"{label} {saved.message}"
+        try:
+            with transaction.atomic():
+                if not Contact.objects.restrict(self.actor, Action.CHANGE).filter(pk=pk).exists():
+                    raise PermissionDenied(_("You may not change this person."))
+                same = unchanged(contact, data)
+                before = snapshot(contact)
+                version = contact.version
+                if not same:
+                    contact = contact_update(actor=self.actor, contact=contact, data=data)
+                organization, affiliation = self._link(contact, record)
+                if affiliation is not None:
+                    contact = Contact.objects.get(pk=pk)
+        except (ValidationError, PermissionDenied) as exc:
+            return self._row(record, Outcome.FAILED, error_text(exc), contact=contact)
+        if contact.version == version:
+            return self._row(record, Outcome.UNCHANGED, label, contact=contact)
+        return self._row(
+            record,
+            Outcome.UPDATED,
+            label,
+            contact=contact,
+            before=before,
+            version=contact.version,
+            organization=organization,
+            affiliation=affiliation,
+        )
+
+    def _link(
+        self, contact: Contact, record: SourceRecord
+    ) -> tuple[Organization | None, Affiliation | None]:
+        """Link an updated person to the record's organization unless already linked."""
+        org_data = record.organization or {}
+        name = " ".join(str(org_data.get("name") or "").split())
+        if not name:
+            return None, None
+        org, created = organization_for(self.actor, name, self.caches)
+        if Affiliation.objects.filter(contact=contact, organization=org).exists():
+            return None, None
+        values = {k: org_data[k] for k in ("title", "department") if org_data.get(k)}
+        has_primary = Affiliation.objects.filter(contact=contact, is_primary=True).exists()
+        aff = affiliation_create(
+            actor=self.actor,
+            contact=contact,
+            organization=org,
+            data={**values, "is_primary": not has_primary},
+        )
+        return (org if created else None), aff
+
+
+def _count_records(params: dict[str, Any]) -> int | None:
+    path = stored_path(params)
+    if params.get("format") == "vcard":
+        from rubrica.dataio.vcard_reader import count_cards
+
+        return count_cards(path)
+    return None
+
+
+def counts(job: Job) -> dict[str, int]:
+    """Rows per outcome (every outcome present, zero when none)."""
+    found = dict(
+        ImportRow.objects.filter(job=job)
+        .values_list("outcome")
+        .annotate(n=Count("id"))
+        .values_list("outcome", "n")
+    )
+    return {outcome: int(found.get(outcome, 0)) for outcome in Outcome.values}
+
+
+def run_import(job: Job, progress: Progress) -> dict[str, Any]:
+    """The runner of kind ``import`` (see the module docstring for its guarantees)."""
+    actor = job.owner
+    if job.params.get("reverted_by"):
+        raise ValidationError(_("This import was reverted."))
+    start_line = int(job.checkpoint.get("line", 0))
+    progress.set_total(_count_records(job.params))
+    done = ImportRow.objects.filter(job=job).count()
+    progress.set_done(done)
+    caches = BatchCaches()
+    batch: list[SourceRecord] = []
+    size = max(1, int(job.params.get("batch_size") or BATCH))
+
+    def flush() -> None:
+        nonlocal done
+        if not batch:
+            return
+        progress.raise_if_cancelled()
+        with transaction.atomic():
+            rows = _Batch(job, actor, caches).run(batch)
+            ImportRow.objects.bulk_create(rows)
+            progress.checkpoint({"line": batch[-1].line})
+            done += len(batch)
+            progress.set_done(done)
+        batch.clear()
+
+    for record in open_reader(job.params).records():
+        if record.line <= start_line:
+            continue
+        batch.append(record)
+        if len(batch) >= size:
+            flush()
+    flush()
+    return {"counts": counts(job), "lines": done}
+
+
+# Report -------------------------------------------------------------------------------------
+
+REPORT_HEADER = ("line", "outcome", "record", "message")
+
+
+def report_rows(job: Job, base_url: str = "") -> Iterator[tuple[str, str, str, str]]:
+    rows = ImportRow.objects.filter(job=job).order_by("line")
+    for line, outcome, contact_id, message in rows.values_list(
+        "line", "outcome", "contact_id", "message"
+    ).iterator(chunk_size=2000):
+        link = f"{base_url}{reverse('contacts:detail', args=[contact_id])}" if contact_id else ""
+        yield str(line), str(outcome), link, _neutral(message)
+
+
+def _neutral(text: str) -> str:
+    """Spreadsheet formula injection: a cell starting with = + - @ (or a tab/CR) is prefixed
+    with an apostrophe so that spreadsheets show it as text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def write_report(job: Job, out: IO[str], base_url: str = "") -> None:
+    writer = csv.writer(out)
+    writer.writerow(REPORT_HEADER)
+    writer.writerows(report_rows(job, base_url))
+
+
+def report_csv(job: Job, base_url: str = "") -> str:
+    buffer = io.StringIO()
+    write_report(job, buffer, base_url)
+    return buffer.getvalue()
+
+
+# Revert -------------------------------------------------------------------------------------
+
+
+def import_revert(*, actor: User, job: Job, enqueue: bool = True) -> Job:
+    """Start undoing import ``job`` (kind ``import_revert``). Only its owner (or an
+    administrator) may, once it is no longer running, and only once."""
+    found = Job.objects.restrict(actor, "change").filter(pk=job.pk, kind="import").first()
+    if found is None:
+        raise PermissionDenied(_("You cannot revert this import."))
+    if found.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+        raise ValidationError({"status": _("Wait until the import has stopped.")})
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=found.pk)
+        if locked.params.get("reverted_by"):
+            raise ValidationError({"status": _("This import is already reverted.")})
+        title = _("Revert of %(title)s") % {"title": locked.title}
+        revert = job_create(
+            actor=actor,
+            kind="import_revert",
+            title=title,
+            params={"import_job": locked.pk},
+            enqueue=enqueue,
+        )
+        locked.params = {**locked.params, "reverted_by": revert.pk}
+        locked.save(update_fields=["params"])
+    return revert
+
+
+def run_import_revert(job: Job, progress: Progress) -> dict[str, Any]:
+    """Undo an import row by row (see the module docstring), in checkpointed batches."""
+    actor = job.owner
+    source = Job.objects.get(pk=job.params["import_job"])
+    pending = ImportRow.objects.filter(
+        job=source, reverted=False, outcome__in=[Outcome.CREATED, Outcome.UPDATED]
+    ).order_by("-line")
+    progress.set_total(pending.count() + int(job.checkpoint.get("done", 0)))
+    done = int(job.checkpoint.get("done", 0))
+    tally = {"trashed": 0, "restored": 0, "kept": 0, **job.checkpoint.get("tally", {})}
+    kept: list[dict[str, Any]] = list(job.checkpoint.get("kept", []))
+    while True:
+        progress.raise_if_cancelled()
+        rows = list(pending.select_related("contact")[:100])
+        if not rows:
+            break
+        with transaction.atomic():
+            for row in rows:
+                reason = _revert_row(actor, row)
+                if reason:
+                    tally["kept"] += 1
+                    if len(kept) < 1000:
+                        kept.append({"line": row.line, "contact": row.contact_id, "reason": reason})
+                else:
+                    tally["trashed" if row.outcome == Outcome.CREATED else "restored"] += 1
+                row.reverted = True
+            ImportRow.objects.bulk_update(rows, ["reverted"])
+            done += len(rows)
+            progress.checkpoint({"done": done, "tally": tally, "kept": kept})
+            progress.set_done(done)
+    with transaction.atomic():
+        tally["organizations_trashed"] = _revert_organizations(actor, source)
+    return {"import_job": source.pk, **tally, "kept_rows": kept}
+
+
+def _revert_row(actor: User, row: ImportRow) -> str:
+    """Undo one row; returns why it was left alone ("" when undone)."""
+    contact = Contact.all_objects.filter(pk=row.contact_id).first() if row.contact_id else None
+    if contact is None:
+        return _("The person no longer exists.")
+    if contact.version != row.version:
+        return _("Changed since the import (version %(now)d, the import left %(then)s).") % {
+            "now": contact.version,
+            "then": row.version,
+        }
+    try:
+        with transaction.atomic():
+            if row.outcome == Outcome.CREATED:
+                if contact.deleted_at is None:
+                    contact_delete(actor=actor, contact=contact)
+                return ""
+            if contact.deleted_at is not None:
+                return _("The person is in the Trash.")
+            if row.affiliation_id:
+                aff = Affiliation.objects.filter(pk=row.affiliation_id).first()
+                if aff is not None:
+                    affiliation_delete(actor=actor, affiliation=aff)
+                    contact = Contact.objects.get(pk=contact.pk)
+            before = dict(row.before or {})
+            current_keys = set(contact.custom_fields)
+            before["custom_fields"] = {
+                **dict.fromkeys(current_keys),
+                **(before.get("custom_fields") or {}),
+            }
+            contact_update(actor=actor, contact=contact, data=before, action=HistoryAction.REVERT)
+    except (ValidationError, PermissionDenied) as exc:
+        return error_text(exc)
+    return ""
+
+
+def _revert_organizations(actor: User, source: Job) -> int:
+    """Organizations the import created go to the Trash when no person outside the Trash is
+    linked to them any more."""
+    count = 0
+    ids = (
+        ImportRow.objects.filter(job=source, organization__isnull=False)
+        .values_list("organization_id", flat=True)
+        .distinct()
+    )
+    for org in Organization.objects.filter(pk__in=list(ids)):
+        linked = Affiliation.objects.filter(
+            organization=org, contact__deleted_at__isnull=True
+        ).exists()
+        if linked:
+            continue
+        try:
+            with transaction.atomic():
+                organization_delete(actor=actor, organization=org)
+            count += 1
+        except (ValidationError, PermissionDenied):
+            continue
+    return count

@@ -1,0 +1,95 @@
+"""The batched create path gives the same person, history and search document as
+``contact_create`` one by one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rubrica import search
+from rubrica.contacts.models import Contact
+from rubrica.contacts.services import contact_create, snapshot
+from rubrica.dataio.batch import ImportItem, contacts_import_batch
+from rubrica.history.models import HistoryEntry
+from rubrica.search.models import SearchDocument
+
+DATA: dict[str, Any] = {
+    "prefix": "Dr",
+    "given_name": "Zoë",
+    "family_name": "Quixote",
+    "nicknames": ["Zo"],
+    "title": "Engineer",
+    "birthday": "--04-15",
+    "notes": "line one\nline two",
+    "tags": ["golf", "VIP"],
+    "emails": [
+        {"label": "work", "value": "Zoe@Example.COM", "is_preferred": False},
+        {"label": "home", "value": "zoe@home.example", "is_preferred": True},
+    ],
+    "phones": [{"label": "mobile", "value": "+39 347 123 4567"}],
+    "addresses": [{"label": "home", "street": "Via Roma 1", "city": "Milano", "country": "Italy"}],
+    "urls": [{"label": "blog", "value": "zoe.example.com"}],
+    "profiles": [{"label": "WeChat", "value": "zoe_q"}],
+    "visibility": "team",
+}
+DERIVED = ("display_name", "sort_name", "primary_email", "primary_phone", "city", "country")
+
+
+def test_a_batch_created_person_equals_one_made_by_contact_create(member: Any) -> None:
+    single = contact_create(actor=member, data=DATA)
+    [result] = contacts_import_batch(actor=member, items=[ImportItem(data=dict(DATA))])
+    assert result.error == ""
+    batched = Contact.objects.get(pk=result.contact.pk)
+    assert snapshot(batched) == snapshot(single)
+    for name in (*DERIVED, "version", "owner_id", "visibility"):
+        assert getattr(batched, name) == getattr(single, name), name
+    entries = [
+        list(
+            HistoryEntry.objects.filter(object_id=c.pk).values_list("action", "version", "changes")
+        )
+        for c in (single, batched)
+    ]
+    assert entries[0] == entries[1]
+    docs = [
+        SearchDocument.objects.filter(record_id=c.pk, kind="contact").values(
+            "name", "email", "phone", "org", "tag", "other"
+        )[0]
+        for c in (single, batched)
+    ]
+    assert docs[0] == docs[1]
+    from rubrica.dedup.models import DuplicateKey
+
+    keys = [
+        set(DuplicateKey.objects.filter(contact_id=c.pk).values_list("kind", "key"))
+        for c in (single, batched)
+    ]
+    assert keys[0] == keys[1]
+    assert keys[0]
+    assert {hit.pk for hit in search.query(member, "quixote")} == {single.pk, batched.pk}
+
+
+def test_a_bad_item_is_reported_by_field_and_the_good_ones_are_created(member: Any) -> None:
+    results = contacts_import_batch(
+        actor=member,
+        items=[
+            ImportItem(data={"given_name": "Good"}),
+            ImportItem(data={"given_name": "Bad", "emails": [{"value": "not an email"}]}),
+            ImportItem(data={"notes": "no name at all"}),
+        ],
+    )
+    assert results[0].contact is not None
+    assert results[1].contact is None
+    assert results[1].error == "emails.0.value: Enter a valid email address."
+    assert results[2].error == "given_name: Give at least a name, an email or a phone number."
+    assert list(Contact.objects.values_list("display_name", flat=True)) == ["Good"]
+
+
+def test_a_uid_already_used_is_not_taken_again(member: Any) -> None:
+    first = contacts_import_batch(
+        actor=member, items=[ImportItem(data={"given_name": "A"}, uid="urn:x")]
+    )
+    second = contacts_import_batch(
+        actor=member, items=[ImportItem(data={"given_name": "B"}, uid="urn:x")]
+    )
+    assert first[0].contact.uid == "urn:x"
+    assert second[0].contact.uid != "urn:x"
+    assert second[0].notes == ["UID urn:x is already used; the person got a new one."]

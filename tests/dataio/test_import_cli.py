@@ -1,0 +1,107 @@
+"""`rubrica import` and `rubrica export` from the command line."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from rubrica.contacts.models import Contact
+from rubrica.jobs.models import Job
+from tests.dataio.import_helpers import card
+from tests.factories import make_contact
+
+
+@pytest.fixture(autouse=True)
+def _roots(settings: Any, tmp_path: Any) -> None:
+    settings.RUBRICA_PRIVATE_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def _call(*args: Any) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_import_runs_in_the_foreground_and_prints_the_counts(member: Any, tmp_path: Any) -> None:
+    path = tmp_path / "people.vcf"
+    path.write_text(card("urn:uuid:1", "Ada", "Lovelace") + "BEGIN:VCARD\r\nFN\r\nEND:VCARD\r\n")
+    out = _call("import", str(path), "--as", "member")
+    assert "created: 1" in out
+    assert "failed: 1" in out
+    assert Contact.objects.get().owner == member
+
+
+def test_import_with_a_mapping_file_and_update_policy(member: Any, tmp_path: Any) -> None:
+    make_contact(member, given_name="Old", emails=[{"label": "", "value": "ada@example.com"}])
+    path = tmp_path / "people.csv"
+    path.write_text("a,b\r\nAda,ada@example.com\r\n")
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"0": "given_name", "1": "emails[1].value"}))
+    _call(
+        "import",
+        str(path),
+        "--mapping",
+        str(mapping),
+        "--on-duplicate",
+        "update",
+        "--match",
+        "email",
+        "--as",
+        "member",
+    )
+    assert list(Contact.objects.values_list("given_name", flat=True)) == ["Ada"]
+
+
+def test_dry_run_changes_nothing_and_keeps_no_file(member: Any, tmp_path: Any) -> None:
+    path = tmp_path / "people.vcf"
+    path.write_text(card("urn:uuid:1", "Ada", "Lovelace"))
+    out = _call("import", str(path), "--dry-run", "--as", "member")
+    assert "Ada Lovelace" in out
+    assert "Dry run: nothing was imported." in out
+    assert Contact.objects.count() == 0
+    assert Job.objects.count() == 0
+    assert list((tmp_path / "private" / "imports").iterdir()) == []
+
+
+def test_report_and_revert_by_job_number(member: Any, tmp_path: Any) -> None:
+    path = tmp_path / "people.vcf"
+    path.write_text(card("urn:uuid:1", "Ada", "Lovelace"))
+    _call("import", str(path), "--as", "member")
+    job = Job.objects.get(kind="import")
+    report = _call("import", "report", str(job.pk), "--csv", "--as", "member")
+    assert report.splitlines()[0] == "line,outcome,record,message"
+    assert report.splitlines()[1].startswith("1,created,/people/")
+    _call("import", "revert", str(job.pk), "--as", "member")
+    assert Contact.objects.count() == 0
+    assert Contact.trash.count() == 1
+
+
+def test_import_of_someone_elses_job_is_not_found(
+    member: Any, other_member: Any, tmp_path: Any
+) -> None:
+    path = tmp_path / "people.vcf"
+    path.write_text(card("urn:uuid:1", "Ada", "Lovelace"))
+    _call("import", str(path), "--as", "member")
+    job = Job.objects.get(kind="import")
+    with pytest.raises(CommandError) as exc:
+        _call("import", "revert", str(job.pk), "--as", "other")
+    assert exc.value.returncode == 1
+    assert Job.objects.filter(kind="import_revert").count() == 0
+
+
+def test_export_writes_the_file(member: Any, tmp_path: Any) -> None:
+    make_contact(member, given_name="Ada", tags=["vip"])
+    make_contact(member, given_name="Bob")
+    target = tmp_path / "out.vcf"
+    _call(
+        "export", "--format", "vcard4", "--filter", "tag=vip", "-o", str(target), "--as", "member"
+    )
+    text = target.read_text()
+    assert text.count("BEGIN:VCARD") == 1
+    assert "FN:Ada" in text

@@ -1,0 +1,78 @@
+"""Importing CSV files: proposed or chosen mapping, bad cells reported by line and column."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from rubrica.contacts.models import Contact
+from rubrica.dataio.models import ImportRow
+from rubrica.jobs.models import JobStatus
+from tests.dataio.import_helpers import outcomes, run_import
+
+
+@pytest.fixture(autouse=True)
+def _private_root(settings: Any, tmp_path: Any) -> None:
+    settings.RUBRICA_PRIVATE_ROOT = tmp_path / "private"
+
+
+CSV = (
+    "First Name,Last Name,E-mail Address,Company,Mobile Phone\r\n"
+    "Ada,Lovelace,ada@example.com,Engines Ltd,+39 347 123 4567\r\n"
+    "Bad,Email,not-an-email,,\r\n"
+    "Grace,Hopper,grace@example.com,,\r\n"
+)
+
+
+def test_a_csv_with_a_proposed_mapping_is_imported_and_a_bad_cell_reported(member: Any) -> None:
+    job = run_import(member, CSV, "outlook.csv")
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert outcomes(job) == [(2, "created"), (3, "failed"), (4, "created")]
+    message = ImportRow.objects.get(job=job, line=3).message
+    assert message.startswith('line 3, column "E-mail Address"')
+    ada = Contact.objects.get(given_name="Ada")
+    assert (ada.primary_email, ada.primary_phone, ada.organization.name) == (
+        "ada@example.com",
+        "+393471234567",
+        "Engines Ltd",
+    )
+
+
+def test_a_chosen_mapping_overrides_the_proposed_one(member: Any) -> None:
+    mapping = {"0": "family_name", "1": "given_name", "2": "ignore", "3": "tags", "4": "ignore"}
+    job = run_import(member, CSV, "outlook.csv", mapping=mapping)
+    assert outcomes(job) == [(2, "created"), (3, "created"), (4, "created")]
+    ada = Contact.objects.get(family_name="Ada")
+    assert (ada.given_name, ada.primary_email) == ("Lovelace", "")
+    assert [t.name for t in ada.tags.all()] == ["Engines Ltd"]
+
+
+def test_an_xlsx_workbook_is_imported_like_a_csv(member: Any) -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["First Name", "Last Name", "E-mail Address"])
+    sheet.append(["Ada", "Lovelace", "ada@example.com"])
+    sheet.append(["Grace", "Hopper", "broken@"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    job = run_import(member, buffer.getvalue(), "people.xlsx")
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.params["format"] == "xlsx"
+    assert outcomes(job) == [(2, "created"), (3, "failed")]
+    assert Contact.objects.get().primary_email == "ada@example.com"
+
+
+def test_an_unknown_encoding_is_refused_before_the_job_starts(member: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    from rubrica.jobs.models import Job
+
+    with pytest.raises(ValidationError) as exc:
+        run_import(member, CSV, "outlook.csv", encoding="no-such-codec")
+    assert exc.value.message_dict == {"encoding": ["Unknown encoding no-such-codec."]}
+    assert Job.objects.count() == 0
