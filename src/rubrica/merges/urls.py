@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from rubrica.merges import views
 
 app_name = "merges"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.list_view, name="list"),
+    path("new/", views.new_view, name="new"),
+    path("<int:pk>/undo/", views.undo_view, name="undo"),
+]
