@@ -59,8 +59,13 @@ CSRF_TRUSTED_ORIGINS = _list("CSRF_TRUSTED_ORIGINS", [])
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 TRASH_RETENTION_DAYS = _int("TRASH_RETENTION_DAYS", 30, minimum=1)
+#: Merge people with the same email and the same name without asking (rubrica.merges).
+AUTO_MERGE_EXACT = _bool("RUBRICA_AUTO_MERGE_EXACT", False)
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(VAR_DIR / "media")))
 MAX_UPLOAD_MB = _int("MAX_UPLOAD_MB", 10, minimum=1)
+#: Files people upload for import live here, outside MEDIA_ROOT: never served, never executed.
+PRIVATE_ROOT = Path(os.environ.get("RUBRICA_PRIVATE_ROOT", str(VAR_DIR / "private")))
+IMPORT_MAX_MB = _int("RUBRICA_IMPORT_MAX_MB", 200, minimum=1)
 SECURE_COOKIES = _bool("SECURE_COOKIES", False)
 
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")

@@ -32,6 +32,7 @@ def test_served_document_is_the_committed_one(client):
 def test_errors_are_documented_as_problem_documents():
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     responses = schema["paths"]["/api/v1/contacts/{contact_id}"]["patch"]["responses"]
-    assert set(responses) == {"200", "401", "403", "404", "412", "422"}
+    assert set(responses) == {"200", "401", "403", "404", "409", "412", "422"}
     assert set(responses["412"]["content"]) == {"application/problem+json"}
+    assert set(responses["409"]["content"]) == {"application/problem+json"}
     assert set(responses["200"]["content"]) == {"application/json"}

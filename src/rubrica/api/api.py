@@ -20,14 +20,19 @@ from rubrica.api import (
     affiliations,
     contacts,
     customfields,
+    dataio,
+    duplicates,
     errors,
     jobs,
+    merges,
     organizations,
     search,
+    segments,
     taxonomy,
 )
 from rubrica.api.auth import AUTH
 from rubrica.api.errors import PROBLEM_CONTENT_TYPE
+from rubrica.quality import api as quality_api
 
 DESCRIPTION = """\
 Rubrica's REST API: people, organizations, affiliations, tags and custom fields.
@@ -89,9 +94,15 @@ api.add_router("/contacts", contacts.router)
 api.add_router("/organizations", organizations.router)
 api.add_router("/affiliations", affiliations.router)
 api.add_router("/custom-fields", customfields.router)
+api.add_router("/segments", segments.router)
 api.add_router("/", search.router)
 api.add_router("/", taxonomy.router)
 api.add_router("/jobs", jobs.router)
+api.add_router("/duplicates", duplicates.router)
+api.add_router("/merges", merges.router)
+api.add_router("/imports", dataio.imports)
+api.add_router("/exports", dataio.exports)
+api.add_router("/quality", quality_api.router)
 
 fallback = Router()
 

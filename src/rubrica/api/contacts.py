@@ -14,11 +14,12 @@ from ninja import Field, Query, Router, Status
 
 from rubrica.api.common import ListParams, actor, page_data, problems
 from rubrica.api.conditional import check_if_match, not_modified, version_etag
+from rubrica.api.duplicates import ALLOW_DUPLICATES, DuplicatesProblem, duplicates_problem
 from rubrica.api.render import contact_data, contacts_data
 from rubrica.api.schemas import ContactIn, ContactOut, ContactPage
 from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.models import Contact
-from rubrica.contacts.selectors import contact_detail_qs, contact_list
+from rubrica.contacts.selectors import contact_detail_qs
 from rubrica.contacts.services import (
     contact_create,
     contact_delete,
@@ -29,6 +30,8 @@ from rubrica.core.filters import raise_filter_errors
 from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
 from rubrica.core.services import lock_and_check_version
+from rubrica.dedup import find_duplicates
+from rubrica.segments.selectors import segment_contact_list, segment_from_param
 
 router = Router(tags=["people"])
 
@@ -56,6 +59,12 @@ class ContactQuery(ListParams):
     )
 
 
+class ContactListQuery(ContactQuery):
+    segment: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="Only people in this segment (id)."
+    )
+
+
 def _location(request: HttpRequest, contact: Contact) -> str:
     return request.build_absolute_uri(reverse("api:get_contact", args=[contact.pk]))
 
@@ -73,19 +82,36 @@ def _locked(request: HttpRequest, contact: Contact) -> Contact:
 
 
 @router.get("", response={200: ContactPage, **problems(422)})
-def list_contacts(request: HttpRequest, params: Query[ContactQuery]) -> dict[str, Any]:
+def list_contacts(request: HttpRequest, params: Query[ContactListQuery]) -> dict[str, Any]:
     """People the caller may see, filtered and sorted like the list page; keyset pages."""
     flt, errors = ContactFilter.parse(request.GET)
-    raise_filter_errors(errors)
     user = actor(request)
-    page = contact_list(user=user, flt=flt, cursor=params.cursor, size=params.limit)
+    segment, segment_error = segment_from_param(user, request.GET.get("segment"))
+    if segment_error:
+        errors["segment"] = segment_error
+    raise_filter_errors(errors)
+    page = segment_contact_list(
+        user=user, segment=segment, flt=flt, cursor=params.cursor, size=params.limit
+    )
     return page_data(page, contacts_data(request, page.items, user))
 
 
-@router.post("", response={201: ContactOut, **problems(403, 422)})
-def create_contact(request: HttpRequest, payload: ContactIn, response: HttpResponse) -> Any:
+@router.post("", response={201: ContactOut, 409: DuplicatesProblem, **problems(403, 422)})
+def create_contact(
+    request: HttpRequest,
+    payload: ContactIn,
+    response: HttpResponse,
+    allow_duplicates: bool = Query(False, description=ALLOW_DUPLICATES),  # type: ignore[type-arg]
+) -> Any:
+    """Create a person. When they look like someone already there, answers 409 with the
+    likely ``duplicates`` and creates nothing, unless ``allow_duplicates=true``."""
     user = actor(request)
-    contact = contact_create(actor=user, data=payload.model_dump(exclude_unset=True))
+    data = payload.model_dump(exclude_unset=True)
+    if not allow_duplicates:
+        candidates = find_duplicates(user=user, data=data)
+        if candidates:
+            return duplicates_problem(candidates)
+    contact = contact_create(actor=user, data=data)
     response["Location"] = _location(request, contact)
     response["ETag"] = version_etag(contact.version)
     return Status(201, contact_data(request, contact, user))
@@ -112,19 +138,30 @@ def get_contact(request: HttpRequest, contact_id: int, response: HttpResponse) -
     return contact_data(request, contact, user)
 
 
-@router.patch("/{int:contact_id}", response={200: ContactOut, **problems(403, 404, 412, 422)})
+@router.patch(
+    "/{int:contact_id}",
+    response={200: ContactOut, 409: DuplicatesProblem, **problems(403, 404, 412, 422)},
+)
 def update_contact(
-    request: HttpRequest, contact_id: int, payload: ContactIn, response: HttpResponse
+    request: HttpRequest,
+    contact_id: int,
+    payload: ContactIn,
+    response: HttpResponse,
+    allow_duplicates: bool = Query(False, description=ALLOW_DUPLICATES),  # type: ignore[type-arg]
 ) -> Any:
-    """Change the fields sent (and only those). Send ``If-Match`` to refuse lost updates."""
+    """Change the fields sent (and only those). Send ``If-Match`` to refuse lost updates. A
+    change that makes the person look like someone else answers 409 with the likely
+    ``duplicates`` and changes nothing, unless ``allow_duplicates=true``."""
     user = actor(request)
     contact = _visible(request, contact_id)
+    data = payload.model_dump(exclude_unset=True)
     with transaction.atomic():
-        contact = contact_update(
-            actor=user,
-            contact=_locked(request, contact),
-            data=payload.model_dump(exclude_unset=True),
-        )
+        locked = _locked(request, contact)
+        if not allow_duplicates:
+            candidates = find_duplicates(user=user, data=data, exclude_id=locked.pk)
+            if candidates:
+                return duplicates_problem(candidates)
+        contact = contact_update(actor=user, contact=locked, data=data)
     response["ETag"] = version_etag(contact.version)
     return contact_data(request, contact, user)
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rubrica import search
+from rubrica import dedup, search
 from rubrica.accounts.models import Team, User
 from rubrica.contacts.models import (
     Contact,
@@ -280,6 +280,7 @@ def contact_create(*, actor: User, data: Mapping[str, Any]) -> Contact:
         version=contact.version,
     )
     search.index_contact(contact)
+    dedup.index_contact(contact)
     return contact
 
 
@@ -313,6 +314,7 @@ def contact_update(
         )
     current.refresh_from_db()
     search.index_contact(current)
+    dedup.index_contact(current)
     return current
 
 
@@ -391,6 +393,7 @@ def contact_delete(*, actor: User, contact: Contact) -> Contact:
     """Move to the Trash (soft delete). Restorable until purged."""
     result: Contact = record_set_deleted(actor, contact, deleted=True)
     search.remove(result)
+    dedup.remove(result)
     return result
 
 
@@ -399,6 +402,7 @@ def contact_restore(*, actor: User, contact: Contact) -> Contact:
     """Take a person out of the Trash."""
     result: Contact = record_set_deleted(actor, contact, deleted=False)
     search.index_contact(result)
+    dedup.index_contact(result)
     return result
 
 

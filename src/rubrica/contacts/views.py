@@ -21,12 +21,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rubrica import dedup
 from rubrica.accounts.models import User
 from rubrica.contacts import services
 from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.forms import AffiliationForm, ContactFilterForm, ContactForm
 from rubrica.contacts.models import Contact, Gender
-from rubrica.contacts.selectors import contact_detail_qs, contact_list
+from rubrica.contacts.selectors import contact_detail_qs
 from rubrica.core.ids import parse_id
 from rubrica.core.models import Action
 from rubrica.core.services import ConflictError
@@ -34,6 +35,7 @@ from rubrica.customfields.models import CustomFieldDefinition, Entity
 from rubrica.organizations import services as organization_services
 from rubrica.organizations.forms import organization_ref, resolve_organization
 from rubrica.organizations.models import Affiliation, Organization
+from rubrica.segments import selectors as segment_selectors
 from rubrica.taxonomy.models import LifecycleStage, Tag
 from rubrica.web.access import AuthedRequest, can, require, require_can_create
 from rubrica.web.lists import (
@@ -116,13 +118,33 @@ def list_view(request: AuthedRequest) -> HttpResponse:
     params, org_errors, org_label = _organization_params(request)
     flt, errors = ContactFilter.parse(params)
     errors.update(org_errors)
+    segment, segment_error = segment_selectors.segment_from_param(
+        request.user, request.GET.get("segment")
+    )
+    if segment_error:
+        errors["segment"] = segment_error
     size = page_size(request)
     cursor = request.GET.get("cursor") or None
+    missing = bool(segment_error)
     try:
-        page = contact_list(user=request.user, flt=flt, cursor=cursor, size=size)
+        page = segment_selectors.segment_contact_list(
+            user=request.user,
+            flt=flt,
+            cursor=cursor,
+            size=size,
+            segment=segment,
+            segment_missing=missing,
+        )
     except ValidationError as exc:
         errors.update({key: "; ".join(value) for key, value in exc.message_dict.items()})
-        page = contact_list(user=request.user, flt=flt, cursor=None, size=size)
+        page = segment_selectors.segment_contact_list(
+            user=request.user,
+            flt=flt,
+            cursor=None,
+            size=size,
+            segment=segment,
+            segment_missing=missing,
+        )
     organization_ids = {c.organization_id for c in page.items if c.organization_id}
     visible_organizations = set(
         Organization.objects.restrict(request.user, Action.VIEW)
@@ -156,6 +178,7 @@ def list_view(request: AuthedRequest) -> HttpResponse:
     stages = list(LifecycleStage.objects.all())
     users = list(User.objects.filter(is_active=True).order_by("username"))
     context.update(tags=tags, bulk_stages=stages, bulk_users=users)
+    context.update(segment_selectors.people_list_context(request.user, segment))
     data = request.GET.copy()
     if org_label:
         data.setlist("organization", [org_label])
@@ -187,6 +210,10 @@ def bulk_view(request: AuthedRequest) -> HttpResponse:
     if not ids:
         messages.warning(request, _("Select at least one person first."))
         return redirect(next_url)
+    if action in ("segment_add", "segment_remove"):
+        from rubrica.segments.views import bulk_members
+
+        return bulk_members(request, ids, next_url)
     if action not in services.BULK_ACTIONS:
         messages.error(request, _("Choose what to do with the selected people."))
         return redirect(next_url)
@@ -315,6 +342,15 @@ def _form_context(form: ContactForm, **extra: Any) -> dict[str, Any]:
     return {"form": form, "tags": list(Tag.objects.all()), **extra}
 
 
+def _duplicates(
+    request: AuthedRequest, data: dict[str, Any], exclude_id: int | None = None
+) -> list[Any]:
+    """Likely duplicates to warn about before saving, unless the person chose "Save anyway"."""
+    if request.POST.get("confirm_duplicates"):
+        return []
+    return dedup.find_duplicates(user=request.user, data=data, exclude_id=exclude_id)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def create_view(request: AuthedRequest) -> HttpResponse:
@@ -324,6 +360,10 @@ def create_view(request: AuthedRequest) -> HttpResponse:
         return render(request, "contacts/form.html", _form_context(form))
     form = ContactForm(request.POST, request.FILES, user=request.user)
     status = 400
+    duplicates = _duplicates(request, form.to_data()) if form.is_valid() else []
+    if duplicates:
+        context = _form_context(form, duplicates=duplicates)
+        return render(request, "contacts/form.html", context)
     if form.is_valid():
         try:
             with transaction.atomic():
@@ -355,6 +395,10 @@ def edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
         return render(request, "contacts/form.html", _form_context(form, contact=contact))
     form = ContactForm(request.POST, request.FILES, user=request.user, contact=contact)
     status = 400
+    duplicates = _duplicates(request, form.to_data(), contact.pk) if form.is_valid() else []
+    if duplicates:
+        context = _form_context(form, contact=contact, duplicates=duplicates)
+        return render(request, "contacts/form.html", context)
     if form.is_valid():
         try:
             with transaction.atomic():

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from rubrica.dedup import views
 
 app_name = "dedup"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.pair_list, name="list"),
+    path("<int:pk>/dismiss/", views.pair_dismiss, name="dismiss"),
+    path("scan/", views.scan, name="scan"),
+]

@@ -8,4 +8,9 @@ from __future__ import annotations
 
 RUNNERS: dict[str, str] = {
     "selftest": "rubrica.jobs.selftest.run_selftest",
+    "dedup_scan": "rubrica.dedup.scan.run_dedup_scan",
+    "import": "rubrica.dataio.importing.run_import",
+    "import_revert": "rubrica.dataio.importing.run_import_revert",
+    "export": "rubrica.dataio.exporting.run_export",
+    "quality_clean": "rubrica.quality.services.run_cleaning",
 }

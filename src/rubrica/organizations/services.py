@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rubrica import search
+from rubrica import dedup, search
 from rubrica.accounts.models import Team, User
 from rubrica.contacts.models import Contact
 from rubrica.core import normalize
@@ -315,6 +315,7 @@ def _save_affiliation(actor: User, aff: Affiliation, action: str, before: dict[s
     _refresh_contact_org(aff.contact_id)
     contact = _bump_contact(aff.contact_id)
     search.index_contact(contact)
+    dedup.index_contact(contact)
     history_record(
         actor=actor,
         instance=contact,
@@ -388,6 +389,7 @@ def affiliation_delete(*, actor: User, affiliation: Affiliation) -> None:
     _refresh_contact_org(contact.pk)
     contact = _bump_contact(contact.pk)
     search.index_contact(contact)
+    dedup.index_contact(contact)
     history_record(
         actor=actor,
         instance=contact,

@@ -20,7 +20,11 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_TAG_COLOR = "#6c757d"
 
 #: extra_tags of a message that offers an Undo: "undo:<url name>:<pk>"
-UNDO_TARGETS = {"contacts": "contacts:restore", "organizations": "organizations:restore"}
+UNDO_TARGETS = {
+    "contacts": "contacts:restore",
+    "organizations": "organizations:restore",
+    "merges": "merges:undo",
+}
 
 
 def undo_tag(kind: str, pk: int) -> str:

@@ -1,0 +1,454 @@
+"""Match keys: the normalised facts two records of one person tend to share, and the blocking keys
+built from them. Pure functions (no database), shared by the key index, the scan and the scoring.
+
+Why the only name key includes a birthday
+    A block is worth comparing only if its pairs can reach the proposal threshold. Two different
+    people often share a name ("Maria Rossi" is common), so ``scoring`` never proposes on a name
+    alone, nor on a name at the same organization: without a shared email or phone, only a
+    similar name *and* the same birthday is enough. Pairs sharing an email or phone are found
+    through those keys whatever their names, so the one name key is (birthday, sound of one name
+    token), one per token: a typo or a nickname in one token still leaves the other. Bare-name or
+    name+organization keys would only add large blocks of pairs that can never be proposed.
+    The organization key (``organization_key``) is used by the scoring, not for blocking.
+
+Email provider rules (``normalize_email``)
+    * Gmail (gmail.com, googlemail.com): dots in the local part are ignored and everything from
+      ``+`` on is a tag; googlemail.com is the same mailbox as gmail.com. Google documents both.
+    * Outlook/Hotmail/Live/MSN, iCloud (icloud.com, me.com, mac.com), Proton (proton.me,
+      protonmail.com, protonmail.ch, pm.me), Fastmail: ``+tag`` is dropped (plus addressing is
+      documented), dots are kept (they are significant there). me.com and mac.com are the same
+      iCloud account namespace as icloud.com, so they become icloud.com. Proton's domains are
+      aliases of one account namespace too and become proton.me.
+    * Yahoo: dots are significant and its disposable addresses use another base name, not
+      ``+``, so only case is folded.
+    * Any other domain: only case is folded; ``+`` may be a real character of the address, and we
+      cannot know whether a company server does plus addressing.
+    Local parts are case-folded everywhere: no mail system in use treats case as significant.
+
+Email local part (``email_local_key``)
+    "Changed email provider" (ada.lovelace@gmail.com -> ada.lovelace@outlook.com) keeps the local
+    part; the key drops dots, dashes and underscores so that provider rules do not split it.
+    It is a weak key: the scoring asks for a similar name as well. Role mailboxes (info@,
+    sales@...) and very short local parts are not keys at all.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import jellyfish
+import phonenumbers
+
+from rubrica.dedup.nicknames import NICKNAMES
+from rubrica.search.text import fold
+
+# Key kinds ----------------------------------------------------------------------------------
+
+EMAIL = "email"
+EMAIL_LOCAL = "email_local"
+PHONE = "phone"
+PHONE_NSN = "phone_nsn"
+NAME_BIRTHDAY = "name_bday"
+KINDS = (EMAIL, EMAIL_LOCAL, PHONE, PHONE_NSN, NAME_BIRTHDAY)
+#: Keys are stored in a column of this size; longer ones are cut (they stay selective).
+MAX_KEY_LENGTH = 200
+
+# Emails -------------------------------------------------------------------------------------
+
+GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+#: Providers with documented plus addressing where dots stay significant.
+PLUS_TAG_DOMAINS = frozenset(
+    {
+        "outlook.com",
+        "hotmail.com",
+        "hotmail.it",
+        "hotmail.co.uk",
+        "hotmail.fr",
+        "hotmail.de",
+        "live.com",
+        "live.it",
+        "live.co.uk",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "proton.me",
+        "protonmail.com",
+        "protonmail.ch",
+        "pm.me",
+        "fastmail.com",
+        "fastmail.fm",
+    }
+)
+#: Domains that are aliases of one account namespace.
+DOMAIN_ALIASES = {
+    "googlemail.com": "gmail.com",
+    "me.com": "icloud.com",
+    "mac.com": "icloud.com",
+    "protonmail.com": "proton.me",
+    "protonmail.ch": "proton.me",
+    "pm.me": "proton.me",
+}
+#: Shared role mailboxes: a common local part says nothing about who a person is.
+ROLE_LOCAL_PARTS = frozenset(
+    {
+        "info",
+        "admin",
+        "office",
+        "contact",
+        "contacts",
+        "sales",
+        "support",
+        "hello",
+        "mail",
+        "email",
+        "noreply",
+        "no-reply",
+        "team",
+        "marketing",
+        "webmaster",
+        "postmaster",
+        "billing",
+        "accounts",
+        "hr",
+        "jobs",
+        "press",
+        "enquiries",
+        "help",
+        "segreteria",
+        "amministrazione",
+        "ufficio",
+    }
+)
+MIN_LOCAL_KEY_LENGTH = 4
+
+
+def normalize_email(value: str) -> str:
+    """The mailbox ``value`` reaches, in one spelling (provider rules in the module docstring);
+    "" when ``value`` is not an address."""
+    text = str(value).strip().casefold()
+    local, at, domain = text.rpartition("@")
+    if not at or not local or not domain:
+        return ""
+    if domain in GMAIL_DOMAINS:
+        local = local.split("+", 1)[0].replace(".", "")
+    elif domain in PLUS_TAG_DOMAINS:
+        local = local.split("+", 1)[0]
+    domain = DOMAIN_ALIASES.get(domain, domain)
+    if not local:
+        return ""
+    return f"{local}@{domain}"
+
+
+def is_role_mailbox(normalized: str) -> bool:
+    """info@, sales@...: shared by whoever works there, so it says nothing about who a person is."""
+    return normalized.rpartition("@")[0] in ROLE_LOCAL_PARTS
+
+
+_LOCAL_PUNCTUATION = re.compile(r"[._\-]")
+
+
+def email_local_key(normalized: str) -> str:
+    """The local part of a normalised address as a provider-independent key ("" for role
+    mailboxes and short local parts)."""
+    local = normalized.rpartition("@")[0]
+    if not local or local in ROLE_LOCAL_PARTS:
+        return ""
+    key = _LOCAL_PUNCTUATION.sub("", local.split("+", 1)[0])
+    if len(key) < MIN_LOCAL_KEY_LENGTH or key.isdigit():
+        return ""
+    return key
+
+
+# Phones -------------------------------------------------------------------------------------
+
+MIN_NSN_LENGTH = 7
+
+
+def national_number(e164: str) -> str:
+    """The national significant number of an E.164 number ("" when it is not one, or too short
+    to tell people apart): the same digits behind a different country code often mean the number
+    was typed without its prefix and parsed in the wrong region.
+
+    Country calling codes are prefix-free, so the code is the first 1-3 digits that name one;
+    this avoids a full parse (the scan calls it for every phone of every compared person)."""
+    if not e164.startswith("+") or not e164[1:].isdigit():
+        return ""
+    digits = e164[1:]
+    for length in (1, 2, 3):
+        if int(digits[:length]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            nsn = digits[length:]
+            return nsn if len(nsn) >= MIN_NSN_LENGTH else ""
+    return ""
+
+
+def phone_e164(raw: str, e164: str = "", region: str | None = None) -> str:
+    """E.164 of a phone: the stored form when there is one, else parsed from ``raw``."""
+    if e164:
+        return e164
+    text = str(raw).strip()
+    if not text:
+        return ""
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_possible_number(parsed):
+        return ""
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Names --------------------------------------------------------------------------------------
+
+_TOKEN_SPLIT = re.compile(r"[^\w]+")
+#: Words of address that appear in typed display names; never part of the name key.
+HONORIFICS = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "prof",
+        "sir",
+        "dott",
+        "dottssa",
+        "dottoressa",
+        "ing",
+        "avv",
+        "sig",
+        "sigra",
+        "signor",
+        "signora",
+        "jr",
+        "sr",
+    }
+)
+
+
+def canonical_token(token: str) -> str:
+    """A folded name token with a known nickname replaced by the name it stands for."""
+    return NICKNAMES.get(token, token)
+
+
+_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+
+
+def _is_cjk(text: str) -> bool:
+    """Chinese characters present (a regular expression: ``search.text.is_cjk`` looks up every
+    character's Unicode name, too slow for a scan)."""
+    return _CJK.search(text) is not None
+
+
+def _pinyin(text: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    return "".join(s for s in lazy_pinyin(text) if s.strip()).casefold()
+
+
+@functools.lru_cache(maxsize=131072)
+def _field_tokens(text: str) -> tuple[str, ...]:
+    """Folded tokens of one name field. Chinese text becomes its pinyin as one token (a Chinese
+    given or family name is one word however many characters it has). Cached: names repeat a
+    lot across a million people, and a scan builds identities for every compared person."""
+    folded = fold(text)
+    if not folded:
+        return ()
+    if _is_cjk(folded):
+        return (_pinyin(folded.replace(" ", "")),)
+    return tuple(t for t in _TOKEN_SPLIT.split(folded) if t and t not in HONORIFICS and t != "_")
+
+
+def _looks_like_contact_point(text: str) -> bool:
+    """Display names derived from an email or a phone are not names."""
+    return "@" in text or (bool(text) and sum(ch.isdigit() for ch in text) * 2 >= len(text))
+
+
+def name_tokens(
+    *,
+    given_name: str = "",
+    family_name: str = "",
+    additional_name: str = "",
+    display_name: str = "",
+    nicknames: Iterable[str] = (),
+) -> tuple[str, ...]:
+    """The person's name as canonical folded tokens, in given-additional-family order.
+
+    The structured parts win; without them the display name is used (a Chinese display name
+    without spaces is split as family name = first character, given name = the rest), then the
+    first nickname. Nicknames are canonicalised (Bob -> robert)."""
+    tokens = [
+        *_field_tokens(given_name),
+        *_field_tokens(additional_name),
+        *_field_tokens(family_name),
+    ]
+    if not tokens and display_name and not _looks_like_contact_point(display_name):
+        folded = fold(display_name)
+        if _is_cjk(folded) and " " not in folded and len(folded) >= 2:
+            tokens = [_pinyin(folded[1:]), _pinyin(folded[0])]
+        else:
+            tokens = list(_field_tokens(display_name))
+    if not tokens:
+        for nickname in nicknames:
+            tokens = list(_field_tokens(str(nickname)))
+            if tokens:
+                break
+    return tuple(canonical_token(t) for t in tokens[:6])
+
+
+def sorted_name_key(tokens: Iterable[str]) -> str:
+    """Tokens in a fixed order, so swapped given and family names give the same key."""
+    return " ".join(sorted(tokens))
+
+
+def _is_latin(token: str) -> bool:
+    return all(
+        ch.isdigit() or ("LATIN" in unicodedata.name(ch, "")) for ch in token if ch.isalnum()
+    )
+
+
+@functools.lru_cache(maxsize=65536)
+def phonetic(token: str) -> str:
+    """A sound-alike code of one token (Metaphone for Latin script; other scripts have no
+    phonetic algorithm here, so the folded token itself, which already unifies Arabic and
+    Persian letter variants)."""
+    if not token:
+        return ""
+    if _is_latin(token):
+        code = jellyfish.metaphone(token)
+        return code or token
+    return token
+
+
+def phonetic_key(tokens: Iterable[str]) -> str:
+    return " ".join(sorted(phonetic(t) for t in tokens if t))
+
+
+# Organizations ------------------------------------------------------------------------------
+
+LEGAL_FORMS = frozenset(
+    {
+        "the",
+        "inc",
+        "incorporated",
+        "ltd",
+        "limited",
+        "llc",
+        "llp",
+        "plc",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "gmbh",
+        "ag",
+        "kg",
+        "sa",
+        "sas",
+        "sarl",
+        "srl",
+        "spa",
+        "snc",
+        "bv",
+        "nv",
+        "oy",
+        "ab",
+        "as",
+        "pty",
+        "group",
+    }
+)
+
+
+@functools.lru_cache(maxsize=65536)
+def organization_key(name: str) -> str:
+    """An organization's name without case, accents, punctuation and legal form ("ACME S.p.A."
+    and "Acme SpA" give "acme")."""
+    folded = fold(name).replace(".", "")
+    words = [w for w in _TOKEN_SPLIT.split(folded) if w and w != "_"]
+    kept = [w for w in words if w not in LEGAL_FORMS] or words
+    return " ".join(kept)
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold_cached(text: str) -> str:
+    return fold(text)
+
+
+def month_day(birthday: str) -> str:
+    """MM-DD of a birthday stored as YYYY-MM-DD or --MM-DD; "" when unknown."""
+    text = str(birthday or "")
+    if len(text) >= 5 and text[-3] == "-":
+        return text[-5:]
+    return ""
+
+
+# A person's identity ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What matching knows of one person: everything normalised once, compared many times."""
+
+    tokens: tuple[str, ...] = ()
+    emails: frozenset[str] = field(default_factory=frozenset)
+    phones: frozenset[str] = field(default_factory=frozenset)
+    organization: str = ""
+    birthday: str = ""
+    city: str = ""
+    #: Derived from emails and phones (by ``identity``), kept so scoring does not recompute them.
+    email_locals: frozenset[str] = field(default_factory=frozenset)
+    national_numbers: frozenset[str] = field(default_factory=frozenset)
+
+
+def identity(
+    *,
+    given_name: str = "",
+    family_name: str = "",
+    additional_name: str = "",
+    display_name: str = "",
+    nicknames: Iterable[str] = (),
+    emails: Iterable[str] = (),
+    phones: Iterable[str] = (),
+    organization: str = "",
+    birthday: str = "",
+    city: str = "",
+) -> Identity:
+    """Build an Identity from raw values (``phones`` as E.164)."""
+    normalized_emails = frozenset(e for e in map(normalize_email, emails) if e)
+    e164s = frozenset(p for p in phones if p)
+    return Identity(
+        tokens=name_tokens(
+            given_name=given_name,
+            family_name=family_name,
+            additional_name=additional_name,
+            display_name=display_name,
+            nicknames=nicknames,
+        ),
+        emails=normalized_emails,
+        phones=e164s,
+        organization=organization_key(organization) if organization else "",
+        birthday=str(birthday or ""),
+        city=_fold_cached(city),
+        email_locals=frozenset(k for k in map(email_local_key, normalized_emails) if k),
+        national_numbers=frozenset(n for n in map(national_number, e164s) if n),
+    )
+
+
+def blocking_keys(person: Identity) -> set[tuple[str, str]]:
+    """(kind, key) pairs under which ``person`` is indexed; two records sharing one are compared.
+    See the module docstring for why names only appear combined with something else."""
+    keys: set[tuple[str, str]] = set()
+    keys.update((EMAIL, e) for e in person.emails if not is_role_mailbox(e))
+    keys.update((EMAIL_LOCAL, k) for k in person.email_locals)
+    keys.update((PHONE, p) for p in person.phones)
+    keys.update((PHONE_NSN, n) for n in person.national_numbers)
+    sounds = {phonetic(t) for t in person.tokens if len(t) >= 2}
+    birthday = month_day(person.birthday)
+    if birthday:
+        keys.update((NAME_BIRTHDAY, f"{birthday}|{s}") for s in sounds)
+    return {(kind, key[:MAX_KEY_LENGTH]) for kind, key in keys if key}

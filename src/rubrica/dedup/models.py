@@ -1,0 +1,105 @@
+"""Duplicate detection: the match-key index and the candidate pairs found by a scan."""
+
+from __future__ import annotations
+
+import zlib
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+#: Number of buckets keys are spread over (see DuplicateKey.bucket).
+BUCKETS = 1024
+
+
+def key_bucket(key: str) -> int:
+    return zlib.crc32(key.encode()) % BUCKETS
+
+
+class DuplicateKey(models.Model):
+    """One blocking key of one person (see ``rubrica.dedup.keys``): people sharing a (kind, key)
+    are compared. Invariant: the rows of a person are exactly ``blocking_keys`` of their current
+    data; people in the Trash have none. Only ``rubrica.dedup.index`` writes them, inside the
+    transaction of the contact service that changed the person."""
+
+    contact = models.ForeignKey(
+        "contacts.Contact",
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=16)
+    key = models.CharField(_("key"), max_length=200)
+    #: ``crc32(key) % BUCKETS``: the scan walks a kind bucket range by bucket range, so each of its
+    #: GROUP BY queries reads a bounded slice of the table whatever plan the database picks.
+    bucket = models.PositiveSmallIntegerField(_("bucket"), default=0)
+
+    class Meta:
+        verbose_name = _("duplicate key")
+        verbose_name_plural = _("duplicate keys")
+        indexes = [
+            models.Index(fields=["kind", "key", "contact"], name="dedup_key_block_idx"),
+            models.Index(fields=["kind", "bucket", "key"], name="dedup_key_bucket_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+class PairStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DISMISSED = "dismissed", _("Not a duplicate")
+    MERGED = "merged", _("Merged")
+
+
+class DuplicatePair(models.Model):
+    """Two people a scan found alike. Invariants: ``contact_a_id < contact_b_id`` and one row per
+    pair, so a decision about a pair is remembered: a dismissed pair is never reopened by later
+    scans (they only refresh its score). ``reasons`` holds reason codes of
+    ``rubrica.dedup.scoring.REASONS``, translated when shown."""
+
+    contact_a = models.ForeignKey(
+        "contacts.Contact",
+        verbose_name=_("first person"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    contact_b = models.ForeignKey(
+        "contacts.Contact",
+        verbose_name=_("second person"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    score = models.FloatField(_("score"))
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PairStatus.choices, default=PairStatus.OPEN
+    )
+    found_at = models.DateTimeField(_("found"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("duplicate pair")
+        verbose_name_plural = _("duplicate pairs")
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact_a", "contact_b"], name="dedup_pair_unique"),
+            models.CheckConstraint(
+                condition=Q(contact_a__lt=F("contact_b")), name="dedup_pair_ordered"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-score", "id"], name="dedup_pair_status_idx"),
+            models.Index(fields=["contact_b"], name="dedup_pair_b_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_a_id}~{self.contact_b_id} ({self.score:.2f})"

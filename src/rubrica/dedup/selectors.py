@@ -1,0 +1,144 @@
+"""Reads shared by the doors: likely duplicates of a person being entered, and the candidate pairs
+a user may see. Everything starts from ``Contact.objects.restrict(user, "view")``: a pair is shown
+only when both people are visible, and a warning never names a record its reader cannot see."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+
+from rubrica.contacts.models import Contact
+from rubrica.core.models import Action
+from rubrica.dedup.index import identities, identity_from_data
+from rubrica.dedup.keys import blocking_keys
+from rubrica.dedup.models import DuplicateKey, DuplicatePair, PairStatus
+from rubrica.dedup.scoring import reason_labels, score
+
+#: People sharing a key with the one being entered that are scored at most.
+MAX_CANDIDATES = 500
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A visible person who looks like the one being entered."""
+
+    pk: int
+    display_name: str
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def labels(self) -> list[str]:
+        return reason_labels(self.reasons)
+
+    @property
+    def url(self) -> str:
+        return reverse("contacts:detail", args=[self.pk])
+
+
+def _current_data(contact: Contact) -> dict[str, Any]:
+    """The parts of a stored person that matching reads, in the services' input shape."""
+    return {
+        "given_name": contact.given_name,
+        "family_name": contact.family_name,
+        "additional_name": contact.additional_name,
+        "display_name": contact.display_name,
+        "nicknames": list(contact.nicknames),
+        "birthday": contact.birthday,
+        "emails": [{"value": row.value} for row in contact.emails.all()],
+        "phones": [{"value": row.e164 or row.raw} for row in contact.phones.all()],
+        "addresses": [
+            {"city": row.city, "is_preferred": row.is_preferred} for row in contact.addresses.all()
+        ],
+    }
+
+
+def _candidate_ids(keys: set[tuple[str, str]], visible: QuerySet[Contact]) -> list[int]:
+    if not keys:
+        return []
+    where = Q()
+    for kind, key in keys:
+        where |= Q(kind=kind, key=key)
+    ids = (
+        DuplicateKey.objects.filter(where)
+        .filter(contact_id__in=visible.values("pk"))
+        .values_list("contact_id", flat=True)
+        .distinct()[:MAX_CANDIDATES]
+    )
+    return list(ids)
+
+
+def find_duplicates(
+    *, user: Any, data: Mapping[str, Any], exclude_id: int | None = None, limit: int = 5
+) -> list[Candidate]:
+    """People ``user`` may view who are likely the person ``data`` describes, best first.
+
+    ``data`` is service input (``contact_create`` shape). With ``exclude_id`` (an edit) ``data``
+    may be partial: it is laid over the stored person, that person is left out, and so are
+    people who already looked like them before this edit and pairs dismissed as "not a
+    duplicate", so that saving an unrelated change does not warn again about a known pair."""
+    visible = Contact.objects.restrict(user, Action.VIEW)
+    organization = ""
+    known: set[int] = set()
+    merged: Mapping[str, Any] = data
+    if exclude_id is not None:
+        current = (
+            Contact.all_objects.select_related("organization")
+            .prefetch_related("emails", "phones", "addresses")
+            .filter(pk=exclude_id)
+            .first()
+        )
+        if current is not None:
+            organization = current.organization.name if current.organization else ""
+            merged = {**_current_data(current), **data}
+            before = identity_from_data(_current_data(current), organization=organization)
+            known = set(_candidate_ids(blocking_keys(before), visible))
+            found = identities(known - {exclude_id})
+            known = {pk for pk, other in found.items() if score(before, other).is_duplicate}
+            dismissed = DuplicatePair.objects.filter(
+                Q(contact_a_id=exclude_id) | Q(contact_b_id=exclude_id),
+                status=PairStatus.DISMISSED,
+            ).values_list("contact_a_id", "contact_b_id")
+            known.update(pk for pair in dismissed for pk in pair)
+    person = identity_from_data(merged, organization=organization)
+    ids = set(_candidate_ids(blocking_keys(person), visible)) - known
+    ids.discard(exclude_id)  # type: ignore[arg-type]
+    others = identities(ids)
+    names = dict(visible.filter(pk__in=list(others)).values_list("pk", "display_name"))
+    found_candidates = []
+    for pk, other in others.items():
+        match = score(person, other)
+        if match.is_duplicate and pk in names:
+            found_candidates.append(
+                Candidate(pk=pk, display_name=names[pk], score=match.score, reasons=match.reasons)
+            )
+    found_candidates.sort(key=lambda c: (-c.score, c.display_name.casefold(), c.pk))
+    return found_candidates[: max(0, limit)]
+
+
+def pairs_visible(user: Any, status: str = PairStatus.OPEN) -> QuerySet[DuplicatePair]:
+    """Pairs of ``status`` whose two people ``user`` may both view (people in the Trash are not
+    viewable, so their pairs drop out), best score first."""
+    visible = Contact.objects.restrict(user, Action.VIEW).values("pk")
+    return DuplicatePair.objects.filter(
+        status=status, contact_a_id__in=visible, contact_b_id__in=visible
+    ).order_by("-score", "id")
+
+
+def open_pair_count(user: Any) -> int:
+    """How many open candidate pairs ``user`` can see (for the data-quality page)."""
+    return pairs_visible(user).count()
+
+
+def pair_visible(user: Any, pair_id: int) -> DuplicatePair | None:
+    """One pair of any status if ``user`` may view both people, else None (answer 404)."""
+    visible = Contact.objects.restrict(user, Action.VIEW).values("pk")
+    return (
+        DuplicatePair.objects.filter(pk=pair_id, contact_a_id__in=visible, contact_b_id__in=visible)
+        .select_related("contact_a", "contact_b")
+        .first()
+    )

@@ -1,0 +1,152 @@
+"""Match keys: provider rules for emails, phones, folded/swapped/phonetic/pinyin/nickname names,
+organizations, and the blocking keys built from them."""
+
+from __future__ import annotations
+
+import pytest
+
+from rubrica.dedup import keys
+from rubrica.dedup.keys import (
+    blocking_keys,
+    email_local_key,
+    identity,
+    name_tokens,
+    national_number,
+    normalize_email,
+    organization_key,
+    phonetic,
+    phonetic_key,
+    sorted_name_key,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Ada.Lovelace+news@Gmail.com", "adalovelace@gmail.com"),
+        ("ada.lovelace@googlemail.com", "adalovelace@gmail.com"),
+        ("a.d.a+x+y@gmail.com", "ada@gmail.com"),
+        ("Ada.Lovelace+work@outlook.com", "ada.lovelace@outlook.com"),
+        ("ada+x@hotmail.it", "ada@hotmail.it"),
+        ("ada.l+x@icloud.com", "ada.l@icloud.com"),
+        ("ada+x@me.com", "ada@icloud.com"),
+        ("ada@mac.com", "ada@icloud.com"),
+        ("ada+x@protonmail.com", "ada@proton.me"),
+        ("Ada.Lovelace+x@yahoo.com", "ada.lovelace+x@yahoo.com"),
+        ("Ada.Lovelace+x@example.org", "ada.lovelace+x@example.org"),
+        ("not an email", ""),
+        ("@example.org", ""),
+        ("+tag@gmail.com", ""),
+    ],
+)
+def test_normalize_email_applies_the_provider_rules(raw, expected):
+    assert normalize_email(raw) == expected
+
+
+def test_email_local_key_ignores_punctuation_so_providers_agree():
+    gmail = email_local_key(normalize_email("ada.lovelace@gmail.com"))
+    outlook = email_local_key(normalize_email("Ada.Lovelace@outlook.com"))
+    company = email_local_key(normalize_email("ada_lovelace@example.org"))
+    assert gmail == outlook == company == "adalovelace"
+
+
+@pytest.mark.parametrize("raw", ["info@example.org", "sales@acme.it", "bob@x.com", "1234@x.com"])
+def test_email_local_key_skips_role_mailboxes_and_short_or_numeric_locals(raw):
+    assert email_local_key(normalize_email(raw)) == ""
+
+
+def test_national_number_drops_the_country_code():
+    assert national_number("+393331234567") == "3331234567"
+    assert national_number("+13331234567") == "3331234567"
+    assert national_number("+3906") == ""
+    assert national_number("3331234567") == ""
+
+
+def test_swapped_given_and_family_names_give_the_same_sorted_key():
+    a = name_tokens(given_name="Ada", family_name="Lovelace")
+    b = name_tokens(given_name="Lovelace", family_name="Ada")
+    assert a != b
+    assert sorted_name_key(a) == sorted_name_key(b) == "ada lovelace"
+
+
+def test_accents_and_case_are_folded():
+    assert name_tokens(given_name="JOSÉ", family_name="Müller") == ("jose", "muller")
+
+
+def test_nicknames_become_the_canonical_given_name():
+    assert name_tokens(given_name="Bob", family_name="Smith") == ("robert", "smith")
+    assert name_tokens(given_name="Bill", family_name="Gates") == ("william", "gates")
+    assert name_tokens(given_name="Beppe", family_name="Verdi") == ("giuseppe", "verdi")
+    assert name_tokens(given_name="Totò", family_name="Esposito") == ("salvatore", "esposito")
+    assert name_tokens(given_name="Gigi", family_name="Riva") == ("luigi", "riva")
+
+
+def test_ambiguous_nicknames_are_left_alone():
+    assert name_tokens(given_name="Bert", family_name="Ross") == ("bert", "ross")
+    assert name_tokens(given_name="Nino", family_name="Rota") == ("nino", "rota")
+
+
+def test_chinese_names_become_pinyin_matching_a_latin_spelling():
+    structured = name_tokens(given_name="小明", family_name="王")
+    display_only = name_tokens(display_name="王小明")
+    latin = name_tokens(given_name="Xiaoming", family_name="Wang")
+    assert structured == ("xiaoming", "wang")
+    assert sorted_name_key(display_only) == sorted_name_key(latin) == "wang xiaoming"
+
+
+def test_persian_and_arabic_letter_variants_fold_to_one_form():
+    persian = name_tokens(given_name="علی", family_name="رضایی")
+    arabic = name_tokens(given_name="علي", family_name="رضائي")
+    assert persian == arabic
+    assert phonetic_key(persian) == phonetic_key(arabic)
+
+
+def test_display_name_is_used_without_name_parts_but_not_when_it_is_an_email():
+    assert name_tokens(display_name="Dr. Ada Lovelace") == ("ada", "lovelace")
+    assert name_tokens(display_name="ada@example.org") == ()
+    assert name_tokens(display_name="+39 333 1234567") == ()
+    assert name_tokens(nicknames=["Ada"]) == ("ada",)
+
+
+def test_phonetic_codes_tolerate_spelling_variants():
+    assert phonetic("smith") == phonetic("smyth")
+    assert phonetic("catherine") == phonetic("katherine")
+    assert phonetic("lovelace") == phonetic("lovleace")
+    assert phonetic("mohammad") == phonetic("muhammad")
+
+
+def test_organization_key_drops_case_punctuation_and_legal_form():
+    assert organization_key("ACME S.p.A.") == organization_key("Acme SpA") == "acme"
+    assert organization_key("The Analytical Engines Ltd") == "analytical engines"
+    assert organization_key("Inc") == "inc"
+
+
+def test_blocking_keys_combine_names_with_the_birthday_only():
+    person = identity(
+        given_name="Bob",
+        family_name="Smith",
+        emails=["Bob.Smith+x@gmail.com"],
+        phones=["+393331234567"],
+        organization="Acme S.r.l.",
+        birthday="1980-05-17",
+    )
+    assert blocking_keys(person) == {
+        (keys.EMAIL, "bobsmith@gmail.com"),
+        (keys.EMAIL_LOCAL, "bobsmith"),
+        (keys.PHONE, "+393331234567"),
+        (keys.PHONE_NSN, "3331234567"),
+        (keys.NAME_BIRTHDAY, "05-17|RBRT"),
+        (keys.NAME_BIRTHDAY, "05-17|SM0"),
+    }
+
+
+def test_a_bare_name_or_a_name_at_an_organization_has_no_blocking_key():
+    assert blocking_keys(identity(given_name="Maria", family_name="Rossi")) == set()
+    assert (
+        blocking_keys(identity(given_name="Maria", family_name="Rossi", organization="Acme"))
+        == set()
+    )
+
+
+def test_role_mailboxes_are_not_email_keys():
+    assert blocking_keys(identity(emails=["info@acme.it"])) == set()
