@@ -21,6 +21,12 @@ RUBRICA_COMMANDS = [
     "demo",
     "contacts",
     "search",
+    "dedup",
+    "quality",
+    "segments",
+    "import",
+    "export",
+    "jobs",
     "trash",
     "token",
 ]
