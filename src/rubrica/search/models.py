@@ -44,3 +44,22 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.record_id}"
+
+
+class SearchWord(models.Model):
+    """One word of the indexed names: the vocabulary a misspelled term is corrected against,
+    so that the typo-tolerant pass compares the term with the distinct words (thousands) rather
+    than with every document (a million). Invariant: every word of every document's ``name``
+    (split by ``rubrica.search.engine.name_words``) has a row. Rows are only added as documents
+    are written (a word nobody bears any more finds no document, which costs nothing);
+    ``reindex`` rebuilds the table from scratch."""
+
+    word = models.CharField(_("word"), max_length=100)
+
+    class Meta:
+        verbose_name = _("search word")
+        verbose_name_plural = _("search words")
+        constraints = [models.UniqueConstraint(fields=["word"], name="search_word_unique")]
+
+    def __str__(self) -> str:
+        return self.word

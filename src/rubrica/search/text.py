@@ -7,6 +7,7 @@ tatweel and Arabic diacritics removed, whitespace collapsed, control characters 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -78,14 +79,20 @@ def is_cjk(text: str) -> bool:
 def pinyin_forms(text: str) -> list[str]:
     """Chinese ``text`` as pinyin, with and without spaces ("wang xiao ming", "wangxiaoming"),
     plus the characters spaced out so that single characters are words for prefix search."""
+    return list(_pinyin_forms(text))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _pinyin_forms(text: str) -> tuple[str, ...]:
+    """Cached: names repeat (a rebuild of a million people converts each family name once)."""
     if not is_cjk(text):
-        return []
+        return ()
     from pypinyin import lazy_pinyin
 
     syllables = [s for s in lazy_pinyin(text) if s.strip()]
     chars = " ".join(ch for ch in text if not ch.isspace())
     forms = [" ".join(syllables), "".join(syllables), chars]
-    return [fold(form) for form in forms if form]
+    return tuple(fold(form) for form in forms if form)
 
 
 def phone_digits(e164: str, raw: str = "") -> list[str]:
@@ -106,6 +113,18 @@ def phone_digits(e164: str, raw: str = "") -> list[str]:
 
 def digits(text: str) -> str:
     return "".join(ch for ch in fold(text) if ch.isdigit())
+
+
+#: What separates words in indexed text (ranking, typo tolerance, the vocabulary).
+WORD_SPLIT = re.compile(r"[\s@.,;:/()\[\]\-_+'\"]+")
+#: Vocabulary words: shorter ones can never be within FUZZY_MIN_RATIO of a 4+ character term
+#: (2 characters against 4 is a ratio of 67), longer ones are not names.
+WORD_MIN, WORD_MAX = 3, 100
+
+
+def name_words(name: str) -> set[str]:
+    """The words of a document's (folded) ``name`` text that go into the vocabulary."""
+    return {w for w in WORD_SPLIT.split(name) if WORD_MIN <= len(w) <= WORD_MAX}
 
 
 PHONE_QUERY = re.compile(r"^[\d\s+\-().\/]+$")

@@ -1,0 +1,80 @@
+"""The pieces that keep search fast at a million people: the vocabulary the typo-tolerant pass
+corrects terms against, and a bulk rebuild that sets the engine's indexes aside and puts them
+back."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from rubrica import search
+from rubrica.contacts.services import contact_update
+from rubrica.search.models import SearchWord
+from tests.factories import make_contact
+
+pytestmark = pytest.mark.django_db
+
+
+def words() -> set[str]:
+    return set(SearchWord.objects.values_list("word", flat=True))
+
+
+def people(user, text):
+    return [hit.pk for hit in search.query(user, text, kinds=("contact",))]
+
+
+def test_the_vocabulary_holds_the_words_of_indexed_names(member):
+    make_contact(member, given_name="Ada", family_name="De Morgan", nicknames=["Enchantress"])
+    make_contact(member, given_name="小明", family_name="王")
+
+    assert {"ada", "morgan", "enchantress", "wang", "xiao", "ming", "wangxiaoming"} <= words()
+    assert "de" not in words()  # too short to be within a typo of a 4+ letter term
+
+
+def test_a_new_name_is_found_misspelled_right_after_it_is_saved(member):
+    ada = make_contact(member, given_name="Ada", family_name="Lovelace")
+
+    contact_update(actor=member, contact=ada, data={"family_name": "Byronson"})
+
+    assert "byronson" in words()
+    assert people(member, "bryonson") == [ada.pk]
+
+
+def test_reindex_rebuilds_the_vocabulary_from_the_documents(member):
+    make_contact(member, given_name="Ada", family_name="Lovelace")
+    SearchWord.objects.create(word="nobodysname")
+
+    search.reindex()
+
+    assert "nobodysname" not in words()
+    assert {"ada", "lovelace"} <= words()
+
+
+def test_after_a_reindex_the_index_keeps_following_the_records(member):
+    ada = make_contact(member, given_name="Ada", family_name="Lovelace")
+    search.reindex()
+
+    contact_update(actor=member, contact=ada, data={"family_name": "Byron"})
+    babbage = make_contact(member, given_name="Charles", family_name="Babbage")
+
+    assert people(member, "byron") == [ada.pk]
+    assert people(member, "lovelace") == []
+    assert people(member, "babbage") == [babbage.pk]
+    assert people(member, "babbbage") == [babbage.pk]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                " AND tbl_name = 'search_searchdocument' ORDER BY name"
+            )
+            assert [row[0] for row in cursor.fetchall()] == [
+                f"{table}_{suffix}"
+                for table in ("search_fts_trigram", "search_fts_word")
+                for suffix in ("ad", "ai", "au")
+            ]
+        else:
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'search_searchdocument'"
+                " AND indexname = 'search_document_body_trgm'"
+            )
+            assert cursor.fetchall() == [("search_document_body_trgm",)]
