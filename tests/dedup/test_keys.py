@@ -62,6 +62,11 @@ def test_national_number_drops_the_country_code():
     assert national_number("3331234567") == ""
 
 
+def test_national_number_matches_a_national_form_read_in_the_wrong_region():
+    # "06 67 33 90 91" (a French mobile) read as a US number keeps its trunk 0.
+    assert national_number("+10667339091") == national_number("+33667339091") == "667339091"
+
+
 def test_swapped_given_and_family_names_give_the_same_sorted_key():
     a = name_tokens(given_name="Ada", family_name="Lovelace")
     b = name_tokens(given_name="Lovelace", family_name="Ada")

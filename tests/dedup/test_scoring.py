@@ -165,3 +165,13 @@ def test_blocking_and_scoring_find_planted_duplicates_with_f1_above_097(seed):
     found = {(a, b) for a, b in candidates if score(identities[a], identities[b]).is_duplicate}
     precision, recall, f_score = f1(found, truth(people))
     assert f_score >= 0.97, (precision, recall)
+
+
+def test_a_name_mistyped_twice_is_compatible_so_a_shared_identifier_decides():
+    base = identity(given_name="Beatrice", family_name="Parisi", emails=["bp528@outlook.com"])
+    typed = identity(given_name="Beatrice", family_name="Pxarusi", emails=["bp528@outlook.com"])
+    sibling = identity(given_name="Giulia", family_name="Parisi", emails=["bp528@outlook.com"])
+
+    assert name_similarity(base.tokens, typed.tokens) == 0.65
+    assert score(base, typed).is_duplicate
+    assert not score(base, sibling).is_duplicate

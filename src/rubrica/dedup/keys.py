@@ -181,7 +181,10 @@ def national_number(e164: str) -> str:
     digits = e164[1:]
     for length in (1, 2, 3):
         if int(digits[:length]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-            nsn = digits[length:]
+            # Leading zeros go: a national form typed with its trunk prefix ("06 67 33 90 91")
+            # and read in another region keeps the 0 in its national number; the right parse
+            # does not.
+            nsn = digits[length:].lstrip("0")
             return nsn if len(nsn) >= MIN_NSN_LENGTH else ""
     return ""
 
