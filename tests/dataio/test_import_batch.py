@@ -93,3 +93,107 @@ def test_a_uid_already_used_is_not_taken_again(member: Any) -> None:
     assert first[0].contact.uid == "urn:x"
     assert second[0].contact.uid != "urn:x"
     assert second[0].notes == ["UID urn:x is already used; the person got a new one."]
+
+
+def _history(pk: int) -> list[tuple[str, int, Any]]:
+    return list(
+        HistoryEntry.objects.filter(object_id=pk, content_type__model="contact")
+        .order_by("version")
+        .values_list("action", "version", "changes")
+    )
+
+
+def test_a_batch_person_with_organization_and_custom_field_equals_the_services_path(
+    admin_user: Any, member: Any
+) -> None:
+    from rubrica.customfields.services import definition_save
+    from rubrica.organizations.models import Affiliation
+    from rubrica.organizations.services import affiliation_create, organization_create
+    from rubrica.search.models import SearchWord
+
+    definition_save(
+        actor=admin_user,
+        data={"entity": "contact", "key": "badge", "label": "Badge", "field_type": "text"},
+    )
+    data = {
+        **DATA,
+        "owner": member.username,
+        "tags": ["zeta", "Alpha", "beta"],
+        "custom_fields": {"badge": "B-7"},
+    }
+    org = organization_create(actor=admin_user, data={"name": "Analytical Engines"})
+    single = contact_create(actor=admin_user, data=data)
+    affiliation_create(
+        actor=admin_user,
+        contact=single,
+        organization=org,
+        data={"department": "R&D", "title": "Chief", "is_primary": True},
+    )
+    words_before = set(SearchWord.objects.values_list("word", flat=True))
+    SearchWord.objects.all().delete()
+    [result] = contacts_import_batch(
+        actor=admin_user,
+        items=[
+            ImportItem(
+                data=dict(data),
+                organization={"name": "analytical  engines", "department": "R&D", "title": "Chief"},
+            )
+        ],
+    )
+    assert result.error == ""
+    assert result.organization_created is None
+    batched = Contact.objects.get(pk=result.contact.pk)
+    single = Contact.objects.get(pk=single.pk)
+    assert snapshot(batched) == snapshot(single)
+    assert batched.custom_fields == {"badge": "B-7"}
+    for name in (*DERIVED, "version", "owner_id", "organization_id"):
+        assert getattr(batched, name) == getattr(single, name), name
+    affs = {a.contact_id: a for a in Affiliation.objects.filter(organization=org)}
+    expected = [
+        (action, version, {k.replace(str(affs[single.pk].pk), "N"): v for k, v in changes.items()})
+        for action, version, changes in _history(single.pk)
+    ]
+    got = [
+        (action, version, {k.replace(str(affs[batched.pk].pk), "N"): v for k, v in changes.items()})
+        for action, version, changes in _history(batched.pk)
+    ]
+    for a, b in zip(got, expected, strict=True):
+        assert a[:2] == b[:2]
+        for k in set(a[2]) | set(b[2]):
+            assert a[2].get(k) == b[2].get(k), k
+    docs = [
+        SearchDocument.objects.filter(record_id=c.pk, kind="contact").values(
+            "name", "email", "phone", "org", "tag", "other", "body"
+        )[0]
+        for c in (single, batched)
+    ]
+    assert docs[0] == docs[1]
+    assert docs[1]["tag"] == "alpha\nbeta\nzeta"
+    assert set(SearchWord.objects.values_list("word", flat=True)) <= words_before
+    assert {"zoe", "quixote"} <= set(SearchWord.objects.values_list("word", flat=True))
+    from rubrica.dedup.models import DuplicateKey
+
+    keys = [
+        set(DuplicateKey.objects.filter(contact_id=c.pk).values_list("kind", "key", "bucket"))
+        for c in (single, batched)
+    ]
+    assert keys[0] == keys[1]
+
+
+def test_a_custom_field_defined_between_two_batches_is_validated_in_the_second(
+    admin_user: Any, member: Any
+) -> None:
+    from rubrica.customfields.services import definition_save
+
+    [before] = contacts_import_batch(
+        actor=member, items=[ImportItem(data={"given_name": "A", "custom_fields": {"k": "v"}})]
+    )
+    assert before.error == "custom_fields.k: There is no custom field k."
+    definition_save(
+        actor=admin_user, data={"entity": "contact", "key": "k", "label": "K", "field_type": "text"}
+    )
+    [after] = contacts_import_batch(
+        actor=member, items=[ImportItem(data={"given_name": "A", "custom_fields": {"k": "v"}})]
+    )
+    assert after.error == ""
+    assert Contact.objects.get(pk=after.contact.pk).custom_fields == {"k": "v"}

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,8 +21,41 @@ from rubrica.customfields.models import CustomFieldDefinition, Entity, FieldType
 EMPTY: tuple[object, ...] = (None, "", [])
 
 
+#: Definitions read once per ``definitions_cached()`` block, by entity; None outside one.
+_CACHE: ContextVar[dict[str, list[CustomFieldDefinition]] | None] = ContextVar(
+    "customfield_definitions", default=None
+)
+
+
+@contextmanager
+def definitions_cached() -> Iterator[None]:
+    """Within this block ``definitions_for`` reads each entity's definitions once.
+
+    Why: an import validates thousands of records with the services' own ``_clean``, which
+    asks for the definitions every time (one query a record). The block is meant to span one
+    batch (one transaction); ``definition_save``/``definition_delete`` empty the cache, so a
+    definition changed inside the block is seen by the next record."""
+    token = _CACHE.set({})
+    try:
+        yield
+    finally:
+        _CACHE.reset(token)
+
+
+def _invalidate() -> None:
+    cache = _CACHE.get()
+    if cache is not None:
+        cache.clear()
+
+
 def definitions_for(entity: str) -> list[CustomFieldDefinition]:
-    return list(CustomFieldDefinition.objects.filter(entity=entity))
+    cache = _CACHE.get()
+    if cache is None:
+        return list(CustomFieldDefinition.objects.filter(entity=entity))
+    found = cache.get(entity)
+    if found is None:
+        found = cache[entity] = list(CustomFieldDefinition.objects.filter(entity=entity))
+    return list(found)
 
 
 def _clean_value(definition: CustomFieldDefinition, value: Any) -> Any:
@@ -183,6 +219,7 @@ def definition_save(
     target.full_clean()
     with transaction.atomic():
         target.save()
+    _invalidate()
     return target
 
 
@@ -192,3 +229,4 @@ def definition_delete(*, actor: User, definition: CustomFieldDefinition) -> None
     if not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can delete custom fields."))
     definition.delete()
+    _invalidate()

@@ -62,6 +62,7 @@ from rubrica.dataio.batch import (
     ImportItem,
     contacts_import_batch,
     error_text,
+    fast_insert,
     organization_for,
 )
 from rubrica.dataio.models import ImportRow, Outcome
@@ -730,7 +731,7 @@ def run_import(job: Job, progress: Progress) -> dict[str, Any]:
         progress.raise_if_cancelled()
         with transaction.atomic():
             rows = _Batch(job, actor, caches).run(batch)
-            ImportRow.objects.bulk_create(rows)
+            fast_insert(ImportRow, rows)
             progress.checkpoint({"line": batch[-1].line})
             done += len(batch)
             progress.set_done(done)
