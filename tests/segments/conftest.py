@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.e2e.conftest import chromium_browser, page  # noqa: F401 (browser fixtures)
 from tests.factories import TeamFactory, UserFactory, make_contact
 
 
