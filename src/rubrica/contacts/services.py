@@ -228,21 +228,7 @@ def _apply(contact: Contact, values: Mapping[str, Any], actor: User) -> None:
     merged = {**current, **values}
     if not values.get("display_name") and (was_derived or "display_name" in values):
         contact.display_name = derive_display_name(merged)
-    if not contact.display_name:
-        raise ValidationError(
-            {"given_name": _("Give at least a name, an email or a phone number.")}
-        )
-    contact.sort_name = sort_key(contact)
-    emails = merged.get("emails") or []
-    phones = merged.get("phones") or []
-    addresses = merged.get("addresses") or []
-    contact.primary_email = preferred(emails).lower()
-    contact.primary_phone = preferred(phones, "e164")
-    first_address = next((a for a in addresses if a.get("is_preferred")), None) or (
-        addresses[0] if addresses else {}
-    )
-    contact.city = first_address.get("city", "")
-    contact.country = first_address.get("country", "")
+    set_list_copies(contact, merged)
     contact.save()
     for kind, model in COLLECTIONS.items():
         if kind in values:
@@ -250,6 +236,25 @@ def _apply(contact: Contact, values: Mapping[str, Any], actor: User) -> None:
     if "tags" in values:
         tags = [_tag(actor, name) for name in values["tags"]]
         contact.tags.set(tags)
+
+
+def set_list_copies(contact: Contact, values: Mapping[str, Any]) -> None:
+    """Check the display name and refresh the copies lists sort and filter on (``sort_name``,
+    primary email and phone, city, country) from ``values``, the person's whole data in the
+    services' shape. Shared by single writes and batched imports so both store the same."""
+    if not contact.display_name:
+        raise ValidationError(
+            {"given_name": _("Give at least a name, an email or a phone number.")}
+        )
+    contact.sort_name = sort_key(contact)
+    addresses = values.get("addresses") or []
+    contact.primary_email = preferred(values.get("emails") or []).lower()
+    contact.primary_phone = preferred(values.get("phones") or [], "e164")
+    first_address = next((a for a in addresses if a.get("is_preferred")), None) or (
+        addresses[0] if addresses else {}
+    )
+    contact.city = first_address.get("city", "")
+    contact.country = first_address.get("country", "")
 
 
 def _tag(actor: User, name: str) -> Tag:

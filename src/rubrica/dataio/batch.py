@@ -39,11 +39,11 @@ from rubrica.contacts.services import (
     _clean,
     _nonempty,
     derive_display_name,
+    set_list_copies,
     snapshot,
-    sort_key,
 )
 from rubrica.core.models import Action
-from rubrica.core.services import _row_fields, ensure_can_create, preferred
+from rubrica.core.services import _row_fields, ensure_can_create
 from rubrica.customfields.services import definitions_cached
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import diff
@@ -150,21 +150,7 @@ def _prepare(actor: User, item: ImportItem) -> tuple[Contact, dict[str, Any]]:
         setattr(contact, name, value)
     if not values.get("display_name"):
         contact.display_name = derive_display_name(values)
-    if not contact.display_name:
-        raise ValidationError(
-            {"given_name": _("Give at least a name, an email or a phone number.")}
-        )
-    contact.sort_name = sort_key(contact)
-    emails = values.get("emails") or []
-    phones = values.get("phones") or []
-    addresses = values.get("addresses") or []
-    contact.primary_email = preferred(emails).lower()
-    contact.primary_phone = preferred(phones, "e164")
-    first_address = next((a for a in addresses if a.get("is_preferred")), None) or (
-        addresses[0] if addresses else {}
-    )
-    contact.city = first_address.get("city", "")
-    contact.country = first_address.get("country", "")
+    set_list_copies(contact, values)
     if item.vcard_extra:
         contact.vcard_extra = item.vcard_extra
     return contact, values
