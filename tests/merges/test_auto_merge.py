@@ -51,3 +51,20 @@ def test_people_the_actor_may_not_change_are_left_alone(member, other_member, se
     make_contact(other_member, emails=[{"value": "ada@example.org"}])
     assert auto_merge_exact(actor=other_member) == 0
     assert Contact.objects.count() == 2
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_the_duplicate_scan_merges_exact_duplicates_only_when_enabled(member, settings, enabled):
+    from rubrica.dedup.services import scan_start
+    from rubrica.jobs.services import job_run
+
+    settings.RUBRICA_AUTO_MERGE_EXACT = enabled
+    first = make_contact(member, given_name="Ada", emails=[{"value": "ada@example.org"}])
+    second = make_contact(member, given_name="Ada", emails=[{"value": "ada@example.org"}])
+
+    job = job_run(scan_start(actor=member, enqueue=False).pk)
+
+    assert job.status == "succeeded"
+    assert job.result["auto_merged"] == (1 if enabled else 0)
+    alive = set(Contact.objects.values_list("pk", flat=True))
+    assert alive == ({first.pk} if enabled else {first.pk, second.pk})

@@ -164,7 +164,13 @@ def run_dedup_scan(job: Job, progress: Progress) -> dict[str, Any]:
     removed, _detail = DuplicatePair.objects.filter(
         status=PairStatus.OPEN, found_at__lt=started
     ).delete()
+    # Exact duplicates (same email, same name) merged without asking, only when the operator
+    # turned it on (RUBRICA_AUTO_MERGE_EXACT); each merge is undoable on the Merges page.
+    from rubrica.merges.services import auto_merge_exact
+
+    merged = auto_merge_exact(actor=job.owner)
     return {
+        "auto_merged": merged,
         "blocks": state["blocks"],
         "pairs_scored": state["scored"],
         "pairs_found": state["found"],
