@@ -167,3 +167,14 @@ def test_notes_offer_keep_both(member_client, member):
     member_client.post(NEW, {"a": ada.pk, "b": twin.pk, "choice:notes": "both"})
     ada.refresh_from_db()
     assert ada.notes == "one\n\ntwo"
+
+
+def test_history_names_the_merge_notes_in_words(member_client, member):
+    ada = make_contact(member, given_name="Ada", family_name="Lovelace")
+    twin = make_contact(member, given_name="Ada", family_name="Byron")
+    contact_merge(actor=member, survivor=ada, merged=twin)
+
+    page = member_client.get(f"/history/people/{ada.pk}/").content.decode()
+
+    assert "Merged from" in page
+    assert "merged_from" not in page

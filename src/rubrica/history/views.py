@@ -55,6 +55,13 @@ def field_label(model: type[models.Model], name: str) -> str:
         return _("Affiliation")
     if name == "deleted_at":
         return _("In the Trash")
+    notes = {  # notes that merges write beside the changed fields
+        "merged_from": _("Merged from"),
+        "merged_into": _("Merged into"),
+        "merge_undone": _("Merge undone"),
+    }
+    if name in notes:
+        return notes[name]
     try:
         field = model._meta.get_field(name)
     except FieldDoesNotExist:
