@@ -9,9 +9,10 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any, cast
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -129,6 +130,26 @@ class RubricaCommand(BaseCommand):
 
         stream = cast(IO[str], getattr(self.stdout, "_out", self.stdout))
         return Console(file=stream, highlight=False, soft_wrap=False)
+
+    @contextlib.contextmanager
+    def progress_bar(self, label: str) -> Iterator[Callable[[int, int], None]]:
+        """A rich progress bar on stderr (stdout stays clean for --json); yields the
+        ``report(done, total)`` callback that long functions such as ``reindex`` take."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(
+            TextColumn(label),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=self.err_console(),
+            transient=False,
+        ) as progress:
+            task = progress.add_task(label, total=None)
+
+            def report(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            yield report
 
     def err_console(self) -> Any:
         from rich.console import Console

@@ -25,29 +25,14 @@ import ijson
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rubrica.contacts.services import TEXT_FIELDS
 from rubrica.core import normalize
 from rubrica.dataio.records import SourceRecord
 from rubrica.dataio.tabular import checks
 
 FORMAT = "rubrica"
 VERSION = 1
-CONTACT_TEXT = (
-    "prefix",
-    "given_name",
-    "additional_name",
-    "family_name",
-    "suffix",
-    "display_name",
-    "phonetic_given_name",
-    "phonetic_family_name",
-    "title",
-    "role",
-    "source",
-    "notes",
-    "gender",
-    "time_zone",
-    "visibility",
-)
+CONTACT_TEXT = (*TEXT_FIELDS, "gender", "time_zone", "visibility")
 CONTACT_OPTIONAL_TEXT = ("stage",)
 CONTACT_DATES = ("birthday", "anniversary")
 CONTACT_LISTS = ("nicknames", "languages", "tags")

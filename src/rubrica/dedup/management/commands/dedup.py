@@ -186,19 +186,6 @@ class Command(RubricaCommand):
         self.console().print(table)
 
     def _reindex(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        with Progress(
-            TextColumn(_("Indexing")),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=self.err_console(),
-            transient=False,
-        ) as progress:
-            task = progress.add_task("index", total=None)
-
-            def report(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
-
+        with self.progress_bar(_("Indexing")) as report:
             count = dedup.reindex(progress=report)
         self.out(_("Indexed %(count)d people.") % {"count": count})
