@@ -78,3 +78,31 @@ def test_after_a_reindex_the_index_keeps_following_the_records(member):
                 " AND indexname = 'search_document_body_trgm'"
             )
             assert cursor.fetchall() == [("search_document_body_trgm",)]
+
+
+def test_two_edits_in_a_five_letter_name_still_find_the_person(member):
+    # "rasxi" shares no trigram with "rossi": the candidates of the same first letter and about
+    # the same length bring it to rapidfuzz.
+    rossi = make_contact(member, given_name="Anna", family_name="Rossi")
+    make_contact(member, given_name="Luca", family_name="Bianchi")
+
+    assert people(member, "rasxi") == [rossi.pk]
+    assert people(member, "rsosi") == [rossi.pk]  # a swap of neighbours is one edit
+    assert people(member, "anan rasxi") == [rossi.pk]
+    assert people(member, "raxxu") == []  # three edits
+
+
+def test_a_four_letter_term_allows_one_edit_only(member):
+    ross = make_contact(member, given_name="Diana", family_name="Ross")
+
+    assert people(member, "rsos") == [ross.pk]
+    assert people(member, "raxs") == []  # two edits from "ross"
+
+
+def test_the_nearest_correction_ranks_first(member):
+    near = make_contact(member, given_name="Anna", family_name="Rossi")
+    far = make_contact(member, given_name="Anna", family_name="Rizzi")
+
+    hits = people(member, "rozsi")  # one edit from rossi, two from rizzi
+
+    assert hits == [near.pk, far.pk]

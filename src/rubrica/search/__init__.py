@@ -4,8 +4,10 @@ backend underneath (chosen by the database in use).
     index_contact(contact), index_organization(org), remove(record)
         called by the services at the end of every write, inside its transaction, so a rolled
         back change leaves the index as it was;
-    query(user, text, *, kinds=("contact", "organization"), limit=20) -> list[Hit]
+    query(user, text, *, kinds=("contact", "organization"), limit=20, narrow=None) -> list[Hit]
         only records ``user`` may view (``Model.objects.restrict(user, "view")``), best first;
+        ``narrow`` maps a kind to a function narrowing its visible queryset (a list filter's
+        ``apply``, see rubrica.search.filters), applied before matching;
     reindex(progress=callback) -> int
         rebuilds everything (``rubrica search reindex``).
 
@@ -15,7 +17,7 @@ are ready.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -48,10 +50,11 @@ def query(
     *,
     kinds: Iterable[str] = ("contact", "organization"),
     limit: int = 20,
+    narrow: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> list[Hit]:
     from rubrica.search import engine
 
-    return engine.query(user, text, kinds=kinds, limit=limit)
+    return engine.query(user, text, kinds=kinds, limit=limit, narrow=narrow)
 
 
 def reindex(progress: Callable[[int, int], None] | None = None) -> int:

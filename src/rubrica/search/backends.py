@@ -49,9 +49,15 @@ class Backend(Protocol):
 
     def similar_words(self, term: str, cap: int) -> list[str]: ...
 
+    def words_like(self, term: str, edits: int, cap: int) -> list[str]: ...
+
     def match_words(
         self, qs: QuerySet[SearchDocument], groups: list[list[str]]
     ) -> QuerySet[SearchDocument]: ...
+
+
+def _lengths(term: str, edits: int) -> tuple[int, int]:
+    return max(1, len(term) - edits), len(term) + edits
 
 
 def _fts_join(
@@ -119,6 +125,18 @@ class SqliteBackend:
                 " SELECT rowid FROM search_fts_vocabulary WHERE search_fts_vocabulary MATCH %s"
                 " ORDER BY rank LIMIT %s)",
                 [" OR ".join(fts_literal(g) for g in grams), cap],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def words_like(self, term: str, edits: int, cap: int) -> list[str]:
+        """Vocabulary words starting with the first letter of ``term`` whose length is within
+        ``edits`` of it, at most ``cap`` (a range of the word's unique index)."""
+        low, high = _lengths(term, edits)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT word FROM search_searchword WHERE word >= %s AND word < %s"
+                " AND length(word) BETWEEN %s AND %s LIMIT %s",
+                [term[0], term[0] + "\U0010ffff", low, high, cap],
             )
             return [row[0] for row in cursor.fetchall()]
 
@@ -210,6 +228,19 @@ class PostgresBackend:
                 "SELECT word FROM search_searchword WHERE word %% %s"
                 " ORDER BY word <-> %s, word LIMIT %s",
                 [term, term, cap],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def words_like(self, term: str, edits: int, cap: int) -> list[str]:
+        """Vocabulary words starting with the first letter of ``term`` whose length is within
+        ``edits`` of it, at most ``cap``. An anchored LIKE, which the trigram index on the word
+        serves whatever the database's collation."""
+        low, high = _lengths(term, edits)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT word FROM search_searchword WHERE word LIKE %s"
+                " AND length(word) BETWEEN %s AND %s LIMIT %s",
+                [_like_escape(term[0]) + "%", low, high, cap],
             )
             return [row[0] for row in cursor.fetchall()]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,13 +28,17 @@ from rubrica.search.text import WORD_SPLIT, name_words, query_terms
 #: this many matching visible records.
 CANDIDATES = 200
 MAX_LIMIT = 200
-#: Typo tolerance: terms this long or longer, words at least this similar (rapidfuzz ratio).
+#: Typo tolerance: terms this long or longer; a word within FUZZY_MAX_EDITS edits of a term
+#: (insertions, deletions, substitutions, swaps of neighbours: rapidfuzz's OSA distance) is a
+#: correction of it, one edit at most for a term shorter than FUZZY_TWO_EDITS_LENGTH.
 FUZZY_MIN_LENGTH = 4
-FUZZY_MIN_RATIO = 75
-#: Vocabulary words sharing trigrams with a misspelled term that rapidfuzz compares with it,
-#: and, of those within FUZZY_MIN_RATIO, how many (the nearest) are looked up in the documents.
+FUZZY_MAX_EDITS = 2
+FUZZY_TWO_EDITS_LENGTH = 5
+#: Vocabulary words that rapidfuzz compares with a misspelled term, from each of the backend's
+#: two candidate lists (words sharing trigrams; words of the same first letter and about the
+#: same length), and of the corrections, how many (the nearest) are looked up in the documents.
 FUZZY_CANDIDATE_WORDS = 1000
-FUZZY_WORDS = 5
+FUZZY_WORDS = 8
 SNIPPET = 80
 BATCH = 500
 
@@ -255,27 +259,41 @@ def _snippet(text: str, term: str) -> tuple[str, tuple[int, int]]:
     return "", (0, 0)
 
 
-def _similar_words(engine: Any, term: str) -> list[str]:
-    """The vocabulary words within FUZZY_MIN_RATIO of ``term``, nearest first, at most
-    FUZZY_WORDS: candidates share trigrams with the term (the backend's index), rapidfuzz
-    decides."""
-    from rapidfuzz import fuzz, process
+def _max_edits(term: str) -> int:
+    return FUZZY_MAX_EDITS if len(term) >= FUZZY_TWO_EDITS_LENGTH else 1
 
-    words = engine.similar_words(term, FUZZY_CANDIDATE_WORDS)
-    matches = process.extract(
-        term, words, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_RATIO, limit=FUZZY_WORDS
-    )
-    return [str(match[0]) for match in matches]
+
+def _edits(term: str, word: str) -> int:
+    """Edits between ``term`` and ``word`` (OSA distance), or more than ``_max_edits(term)``
+    when they are further apart than that."""
+    from rapidfuzz.distance import OSA
+
+    limit = _max_edits(term)
+    return int(OSA.distance(term, word, score_cutoff=limit))
+
+
+def _similar_words(engine: Any, term: str) -> list[str]:
+    """The vocabulary words within ``_max_edits(term)`` of ``term``, nearest first, at most
+    FUZZY_WORDS. Candidates come from two lists of the backend: words sharing trigrams with the
+    term, and words of the same first letter and a length within two of the term's (two edits
+    in a short name, "rsosi" or "rosxi" for "rossi", may leave no trigram in common; people
+    rarely get the first letter wrong). Rapidfuzz decides."""
+    from rapidfuzz import fuzz
+
+    limit = _max_edits(term)
+    words = set(engine.similar_words(term, FUZZY_CANDIDATE_WORDS))
+    words.update(engine.words_like(term, limit, FUZZY_CANDIDATE_WORDS))
+    close = [(distance, word) for word in words if (distance := _edits(term, word)) <= limit]
+    close.sort(key=lambda pair: (pair[0], -fuzz.ratio(term, pair[1]), pair[1]))
+    return [word for _distance, word in close[:FUZZY_WORDS]]
 
 
 def _fuzzy(engine: Any, kind: str, candidates: Any, terms: list[str]) -> list[Hit]:
     """Names within a typo or two of every term ("lovleace" finds "Lovelace"). Each term is
     first corrected against the vocabulary of name words (SearchWord); the documents are those
-    whose names hold a correction of every term, and rapidfuzz scores them. Scores stay below
-    those of exact, prefix and substring hits (at most 8 points per term; a substring match
-    scores at least 11)."""
-    from rapidfuzz import fuzz, process
-
+    whose names hold a correction of every term, scored by the fewest edits (8 points per term
+    for an exact word, 6 for one edit, 4 for two). Scores stay below those of exact, prefix and
+    substring hits (a substring match scores at least 11)."""
     corrections = [_similar_words(engine, term) for term in terms]
     if not all(corrections):
         return []
@@ -289,11 +307,11 @@ def _fuzzy(engine: Any, kind: str, candidates: Any, terms: list[str]) -> list[Hi
         score = 0
         first_word = ""
         for term in terms:
-            match = process.extractOne(term, words, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_RATIO)
-            if match is None:
+            distance, word = min((_edits(term, word), word) for word in words)
+            if distance > _max_edits(term):
                 break
-            score += int(match[1]) // 12
-            first_word = first_word or str(match[0])
+            score += 8 - 2 * distance
+            first_word = first_word or word
         else:
             hits.append(
                 Hit(
@@ -330,11 +348,14 @@ def query(
     *,
     kinds: Iterable[str] = (Kind.CONTACT, Kind.ORGANIZATION),
     limit: int = 20,
+    narrow: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> list[Hit]:
     """Records ``user`` may view that contain every term of ``text``, best first. Any text is
     accepted; text with no searchable term gives no results. Only when nothing contains the
     terms does a typo-tolerant pass run (terms of 4+ characters): it costs more, and a person
-    who typed a name correctly is not shown look-alikes."""
+    who typed a name correctly is not shown look-alikes. ``narrow[kind]`` (a list filter's
+    ``apply``) narrows the visible records of that kind before matching, so filtered-out
+    records do not take the places of the CANDIDATES."""
     terms = query_terms(text)
     limit = max(1, min(int(limit), MAX_LIMIT))
     if not terms:
@@ -345,6 +366,8 @@ def query(
     for kind in kinds:
         model = MODELS[kind]
         visible = model.objects.restrict(user, Action.VIEW)
+        if narrow and kind in narrow:
+            visible = narrow[kind](visible)
         candidates = _visible_documents(kind, visible)
         # Plain rows, not model instances: a query reads up to CANDIDATES of them.
         matches = engine.match(candidates, terms)
@@ -365,6 +388,8 @@ def query(
     if not hits and all(len(term) >= FUZZY_MIN_LENGTH for term in terms):
         for kind in kinds:
             visible = MODELS[kind].objects.restrict(user, Action.VIEW)
+            if narrow and kind in narrow:
+                visible = narrow[kind](visible)
             candidates = _visible_documents(kind, visible)
             hits.extend(_fuzzy(engine, kind, candidates, terms))
     hits.sort(key=lambda hit: (-hit.score, hit.display.casefold(), hit.kind, hit.pk))

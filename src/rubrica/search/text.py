@@ -117,8 +117,8 @@ def digits(text: str) -> str:
 
 #: What separates words in indexed text (ranking, typo tolerance, the vocabulary).
 WORD_SPLIT = re.compile(r"[\s@.,;:/()\[\]\-_+'\"]+")
-#: Vocabulary words: shorter ones can never be within FUZZY_MIN_RATIO of a 4+ character term
-#: (2 characters against 4 is a ratio of 67), longer ones are not names.
+#: Vocabulary words: shorter ones are never within the typo tolerance of a term (a 4 character
+#: term allows one edit, a longer one two), longer ones are not names.
 WORD_MIN, WORD_MAX = 3, 100
 
 
