@@ -13,4 +13,5 @@ RUNNERS: dict[str, str] = {
     "import_revert": "rubrica.dataio.importing.run_import_revert",
     "export": "rubrica.dataio.exporting.run_export",
     "quality_clean": "rubrica.quality.services.run_cleaning",
+    "quality_report": "rubrica.quality.services.run_snapshot",
 }

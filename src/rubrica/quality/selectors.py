@@ -11,6 +11,7 @@ a million people; only tags, which have no such column, are an ``EXISTS`` on the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from rubrica.contacts.models import Contact, ContactEmail, ContactPhone
 from rubrica.core import normalize
 from rubrica.core.models import Action
+from rubrica.jobs.models import ACTIVE, Job, JobStatus
 from rubrica.organizations.models import Organization
 from rubrica.quality.sql import like
 
@@ -131,6 +133,44 @@ class Report:
             "stale_organizations": self.stale_organizations,
             "duplicates": self.duplicates,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """The inverse of :meth:`as_dict` (a snapshot stored in a job's result). Labels are not
+        stored: they come from the field keys in the reader's language. Raises ``KeyError``,
+        ``TypeError`` or ``ValueError`` on a dict that is not a report."""
+        people_labels = {key: label for key, label, _condition in _people_fields()}
+        org_labels = {key: label for key, label, _condition in _organization_fields()}
+
+        def rows(items: list[dict[str, Any]], labels: dict[str, str]) -> list[Completeness]:
+            return [
+                Completeness(
+                    key=str(row["field"]),
+                    label=labels.get(str(row["field"]), str(row["field"])),
+                    count=int(row["count"]),
+                    total=int(row["total"]),
+                )
+                for row in items
+            ]
+
+        cutoff = dt.datetime.fromisoformat(str(data["stale_cutoff"]))
+        if cutoff.tzinfo is None:
+            raise ValueError("stale_cutoff has no time zone")
+        duplicates = data.get("duplicates")
+        return cls(
+            people=int(data["people"]),
+            organizations=int(data["organizations"]),
+            people_completeness=rows(data["people_completeness"], people_labels),
+            organization_completeness=rows(data["organization_completeness"], org_labels),
+            invalid_phones=int(data["invalid_phones"]),
+            invalid_emails=int(data["invalid_emails"]),
+            invalid_emails_capped=bool(data["invalid_emails_capped"]),
+            stale_months=int(data["stale_months"]),
+            stale_cutoff=cutoff,
+            stale_people=int(data["stale_people"]),
+            stale_organizations=int(data["stale_organizations"]),
+            duplicates=None if duplicates is None else int(duplicates),
+        )
 
 
 def _people_fields() -> list[tuple[str, str, Q]]:
@@ -290,28 +330,117 @@ def duplicate_count(user: Any) -> int | None:
     return int(count(user))
 
 
-def quality_report(user: Any, *, months: int = DEFAULT_STALE_MONTHS) -> Report:
+#: The sections of a report, in the order :func:`quality_report` computes them; a snapshot job
+#: advances its progress by one at the end of each.
+REPORT_SECTIONS = (
+    "people_completeness",
+    "organization_completeness",
+    "invalid_phones",
+    "invalid_emails",
+    "stale",
+    "duplicates",
+)
+
+
+def quality_report(
+    user: Any,
+    *,
+    months: int = DEFAULT_STALE_MONTHS,
+    on_section: Callable[[str], None] | None = None,
+) -> Report:
     """The data-quality figures for what ``user`` may see: one query for the people (their
     completeness and staleness), one for the organizations, one each for unreadable phones,
-    suspect emails and duplicate pairs."""
+    suspect emails and duplicate pairs. ``on_section`` is called with each name of
+    ``REPORT_SECTIONS`` once that section is done (a job's progress, its cancellation)."""
+
+    def done(section: str) -> None:
+        if on_section is not None:
+            on_section(section)
+
     people_qs = Contact.objects.restrict(user, Action.VIEW)
     org_qs = Organization.objects.restrict(user, Action.VIEW)
     cutoff = stale_cutoff(months)
     stale = {"stale": Q(updated_at__lt=cutoff)}
     people, people_extra = completeness(people_qs, _people_fields(), stale)
+    done("people_completeness")
     organizations, org_extra = completeness(org_qs, _organization_fields(), stale)
+    done("organization_completeness")
+    invalid_phones = invalid_phone_count(people_qs)
+    done("invalid_phones")
     invalid_ids, capped = invalid_email_people_ids(user, visible=people_qs)
+    done("invalid_emails")
+    # the stale figures come with the completeness queries (same pass over the rows)
+    done("stale")
+    duplicates = duplicate_count(user)
+    done("duplicates")
     return Report(
         people=people_extra["total"],
         organizations=org_extra["total"],
         people_completeness=people,
         organization_completeness=organizations,
-        invalid_phones=invalid_phone_count(people_qs),
+        invalid_phones=invalid_phones,
         invalid_emails=len(invalid_ids),
         invalid_emails_capped=capped,
         stale_months=months,
         stale_cutoff=cutoff,
         stale_people=people_extra["stale"],
         stale_organizations=org_extra["stale"],
-        duplicates=duplicate_count(user),
+        duplicates=duplicates,
     )
+
+
+#: Kind of the job that computes a person's report in the background (``services.snapshot_start``).
+SNAPSHOT_KIND = "quality_report"
+
+#: Up to this many visible people the page computes the report at each view (well under a
+#: second); above it the page shows the latest snapshot computed by a job. At a million people
+#: the report took 6-8 s on SQLite.
+INLINE_MAX_PEOPLE = 20_000
+
+
+def report_is_live(user: Any, *, cap: int | None = None) -> bool:
+    """Whether the page computes ``user``'s report at each view: they see at most ``cap``
+    people, counted with a LIMITed subquery (``SELECT COUNT(*) FROM (... LIMIT cap + 1)``) so
+    the test stays cheap at a million people."""
+    cap = INLINE_MAX_PEOPLE if cap is None else cap
+    visible = Contact.objects.restrict(user, Action.VIEW).order_by().values("pk")
+    return visible[: cap + 1].count() <= cap
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A report computed by job ``job`` and finished at ``computed_at``."""
+
+    report: Report
+    computed_at: dt.datetime
+    job: Job
+
+
+def snapshot_jobs(user: Any) -> QuerySet[Job]:
+    """``user``'s own report jobs. Owner only, also for an administrator (whom ``restrict``
+    would show everyone's): each report counts what its owner may see."""
+    if user is None or not user.is_authenticated:
+        return Job.objects.none()
+    return Job.objects.restrict(user, Action.VIEW).filter(kind=SNAPSHOT_KIND, owner=user)
+
+
+def latest_snapshot(user: Any, *, months: int | None = None) -> Snapshot | None:
+    """``user``'s latest finished report, computed with ``months`` when given. A stored result
+    that is not a readable report (written by an older version) is passed over."""
+    jobs = snapshot_jobs(user).filter(status=JobStatus.SUCCEEDED, finished_at__isnull=False)
+    if months is not None:
+        jobs = jobs.filter(params__months=months)
+    for job in jobs.order_by("-finished_at", "-id")[:5]:
+        try:
+            report = Report.from_dict(job.result)
+        except (KeyError, TypeError, ValueError):
+            continue
+        assert job.finished_at is not None
+        return Snapshot(report=report, computed_at=job.finished_at, job=job)
+    return None
+
+
+def active_snapshot_job(user: Any) -> Job | None:
+    """``user``'s report job that is queued or running, if any (the newest)."""
+    job: Job | None = snapshot_jobs(user).filter(status__in=ACTIVE).order_by("-created_at").first()
+    return job

@@ -23,6 +23,7 @@ from rubrica.core.models import Action
 from rubrica.core.services import ConflictError
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.services import Progress, job_create
+from rubrica.quality import selectors
 from rubrica.quality.cleaning import ACTIONS, Change, candidates, plan
 from rubrica.quality.models import CleaningChange
 
@@ -292,3 +293,55 @@ def _run_undo(job: Job, progress: Progress) -> dict[str, Any]:
             )
         },
     }
+
+
+def _check_months(months: int) -> None:
+    if not 1 <= months <= selectors.MAX_STALE_MONTHS:
+        raise ValidationError(
+            {
+                "months": _("Stale after (months): enter a whole number from 1 to %(max)s.")
+                % {"max": selectors.MAX_STALE_MONTHS}
+            }
+        )
+
+
+def snapshot_start(
+    *, actor: Any, months: int = selectors.DEFAULT_STALE_MONTHS, enqueue: bool = True
+) -> Job:
+    """Queue the job that computes ``actor``'s data-quality report with stale records counted
+    at ``months``, or return the one already queued or running for them (whatever its months):
+    one report job per person at a time. Any person who logs in may, read-only users included:
+    the job only reads what they may see, and writes nothing but its own result."""
+    _check_months(months)
+    active = selectors.active_snapshot_job(actor)
+    if active is not None:
+        return active
+    return job_create(
+        actor=actor,
+        kind=selectors.SNAPSHOT_KIND,
+        title=_("Data-quality report"),
+        params={"months": months},
+        enqueue=enqueue,
+    )
+
+
+def run_snapshot(job: Job, progress: Progress) -> dict[str, Any]:
+    """The job runner of kind ``quality_report``: the report of what the job's owner may see
+    (``selectors.quality_report``, the same figures the page computes inline for small
+    databases), one step of progress per section. Nothing is written but the result, so a
+    resumed run simply starts over."""
+    owner = job.owner
+    if not owner.is_active:
+        raise PermissionDenied(_("The person who started this report can no longer log in."))
+    months = int(job.params.get("months", selectors.DEFAULT_STALE_MONTHS))
+    _check_months(months)
+    progress.set_total(len(selectors.REPORT_SECTIONS))
+    progress.set_done(0)
+
+    def section_done(_section: str) -> None:
+        progress.advance()
+        progress.raise_if_cancelled()
+
+    progress.raise_if_cancelled()
+    report = selectors.quality_report(owner, months=months, on_section=section_done)
+    return report.as_dict()

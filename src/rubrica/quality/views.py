@@ -2,6 +2,10 @@
 
 Everyone who logs in sees the figures of what they may read; only people who may write see the
 cleaning buttons, and a POST from a read-only user is refused (403) before anything is looked at.
+
+Up to ``selectors.INLINE_MAX_PEOPLE`` visible people the figures are computed at each view;
+beyond, the page shows the person's latest report computed by a background job (a snapshot),
+its age, and a Refresh button that any person who logs in may use: it only reads.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,6 +27,7 @@ from rubrica.contacts.models import Contact, ContactPhone
 from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
 from rubrica.jobs.models import Job
+from rubrica.jobs.services import jobs_recover
 from rubrica.quality import selectors
 from rubrica.quality.cleaning import ACTIONS, field_label
 from rubrica.quality.services import (
@@ -28,6 +35,7 @@ from rubrica.quality.services import (
     cleaning_start,
     cleaning_undo_start,
     preview_cleaning,
+    snapshot_start,
 )
 from rubrica.web.access import AuthedRequest
 
@@ -41,18 +49,41 @@ def _months(request: AuthedRequest) -> int:
 @login_required
 @require_GET
 def report(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     months = _months(request)
-    data = selectors.quality_report(request.user, months=months)
+    live = selectors.report_is_live(user)
+    snapshot = None
+    running = None
+    if live:
+        data: selectors.Report | None = selectors.quality_report(user, months=months)
+    else:
+        if selectors.active_snapshot_job(user) is not None:
+            jobs_recover()  # a report job whose process died shows as failed, not running
+        running = selectors.active_snapshot_job(user)
+        # without ?months= the latest report is shown, whatever months it was computed with
+        snapshot = selectors.latest_snapshot(
+            user, months=months if "months" in request.GET else None
+        )
+        if snapshot is not None:
+            months = snapshot.report.stale_months
+        elif running is None:
+            running = snapshot_start(actor=user, months=months)
+        data = snapshot.report if snapshot is not None else None
     action = request.GET.get("action", "")
     preview = None
-    if action in ACTIONS and not request.user.is_read_only:
-        preview = preview_cleaning(request.user, action)
-    stale_to = (data.stale_cutoff - dt.timedelta(days=1)).date().isoformat()
+    if action in ACTIONS and not user.is_read_only:
+        preview = preview_cleaning(user, action)
+    stale_to = (
+        (data.stale_cutoff - dt.timedelta(days=1)).date().isoformat() if data is not None else ""
+    )
     return render(
         request,
         "quality/report.html",
         {
             "report": data,
+            "live": live,
+            "snapshot": snapshot,
+            "running": running,
             "months": months,
             "stale_to": stale_to,
             "actions": ACTIONS.items(),
@@ -63,12 +94,32 @@ def report(request: AuthedRequest) -> HttpResponse:
                 {"change": change, "label": field_label(change.field)}
                 for change in (preview.changes if preview else [])
             ],
-            "can_clean": not request.user.is_read_only,
-            "recent_jobs": Job.objects.restrict(request.user, "view")
+            "can_clean": not user.is_read_only,
+            "recent_jobs": Job.objects.restrict(user, "view")
             .filter(kind=JOB_KIND)
             .select_related("owner")[:5],
         },
     )
+
+
+@login_required
+@require_POST
+def refresh(request: AuthedRequest) -> HttpResponse:
+    """Start computing the person's report again (or follow the one already running). Allowed
+    to read-only users too: it reads only what they may see."""
+    raw = request.POST.get("months", str(selectors.DEFAULT_STALE_MONTHS)).strip()
+    try:
+        months = int(raw)
+    except ValueError:
+        months = 0  # refused below, with the message naming the field
+    try:
+        job = snapshot_start(actor=request.user, months=months)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("quality:report")
+    messages.success(request, _("The report is being computed."))
+    shown = job.params.get("months", months)
+    return redirect(f"{reverse('quality:report')}?{urlencode({'months': shown})}")
 
 
 def _cursor(request: AuthedRequest) -> str | None:
