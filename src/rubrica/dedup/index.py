@@ -128,9 +128,10 @@ def identity_from_data(data: Mapping[str, Any], *, organization: str = "") -> Id
     )
 
 
-def _key_rows(pk: int, person: Identity) -> list[DuplicateKey]:
+def _key_rows(pk: int, person: Identity, make: Callable[..., Any] = DuplicateKey) -> list[Any]:
+    """The person's key rows; ``make`` builds each (the model, or an import's lighter row)."""
     return [
-        DuplicateKey(contact_id=pk, kind=kind, key=key, bucket=key_bucket(key))
+        make(contact_id=pk, kind=kind, key=key, bucket=key_bucket(key))
         for kind, key in blocking_keys(person)
     ]
 

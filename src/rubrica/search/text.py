@@ -56,6 +56,27 @@ _SPACES = re.compile(r"\s+")
 
 def fold(text: str) -> str:
     """The searchable form of ``text`` (see the module docstring)."""
+    text = str(text)
+    if text.isascii() and text.isprintable():
+        # Printable ASCII has nothing to decompose, drop or map: only case and spaces change.
+        # Most text is such (emails, phone digits, Latin names without accents), and an import
+        # folds a dozen values a person.
+        return " ".join(text.casefold().split())
+    if len(text) <= _CACHED_LENGTH:
+        return _fold_cached(text)
+    return _fold(text)
+
+
+#: Short non-ASCII text (names, cities, tags: they repeat) is folded once per process.
+_CACHED_LENGTH = 64
+
+
+@functools.lru_cache(maxsize=65_536)
+def _fold_cached(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     # After NFKD, so that presentation forms (U+FExx) are base letters before the table applies.
     decomposed = unicodedata.normalize("NFKD", str(text)).translate(ARABIC_FOLD)
     kept = []
