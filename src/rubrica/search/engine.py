@@ -93,14 +93,16 @@ def _add_words(words: Iterable[str]) -> None:
 def index_new_documents(
     kind: str,
     documents: Sequence[tuple[int, dict[str, str]]],
-    insert: Callable[[type[SearchDocument], list[SearchDocument]], None] | None = None,
+    insert: Callable[[type[SearchDocument], list[Any]], None] | None = None,
+    make: Callable[..., Any] = SearchDocument,
 ) -> None:
     """Insert the documents of records that have none yet (an import's batch), with their
     vocabulary words: what ``_write`` does one record at a time, in two bulk inserts.
     ``documents`` are (record id, ``contact_fields``/``organization_fields``) pairs; ``insert``
-    (default ``bulk_create``) writes the rows, for a caller with a faster bulk path."""
+    (default ``bulk_create``) writes the rows, for a caller with a faster bulk path, which
+    may also ``make`` lighter rows than model instances."""
     engine = backend()
-    rows = [SearchDocument(kind=kind, record_id=pk, **engine.prepare(f)) for pk, f in documents]
+    rows = [make(kind=kind, record_id=pk, **engine.prepare(f)) for pk, f in documents]
     if insert is not None:
         insert(SearchDocument, rows)
     else:
