@@ -1,6 +1,8 @@
 """/search: people and organizations matching a typed text, best first.
 
 Only records the caller may view are returned (rubrica.search.query starts from restrict()).
+The filters are those of the people list, with the same names and checks (rubrica.search.filters);
+a value that cannot be used answers 422 naming the parameter.
 """
 
 from __future__ import annotations
@@ -12,8 +14,12 @@ from ninja import Field, Query, Router, Schema
 
 from rubrica import search
 from rubrica.api.common import actor, problems
+from rubrica.core.filters import raise_filter_errors
+from rubrica.search import filters
 
 router = Router()
+
+IDS = "ids; repeat the parameter or separate with commas."
 
 
 class SearchParams(Schema):
@@ -22,6 +28,17 @@ class SearchParams(Schema):
         None, description="Only this kind of record; omit for both."
     )
     limit: int = Field(20, ge=1, le=200, description="At most this many results.")
+    tag: list[str] | None = Field(None, description=f"Only records with one of these tag {IDS}")
+    owner: list[str] | None = Field(None, description=f"Only records of one of these owner {IDS}")
+    stage: list[str] | None = Field(
+        None, description=f"Only people at one of these lifecycle stage {IDS} No organizations."
+    )
+    has_email: bool | None = Field(
+        None, description="Only people with (true) or without (false) an email. No organizations."
+    )
+    has_phone: bool | None = Field(
+        None, description="Only people with (true) or without (false) a phone. No organizations."
+    )
 
 
 class HitOut(Schema):
@@ -40,8 +57,12 @@ class SearchOut(Schema):
 
 @router.get("/search", response={200: SearchOut, **problems(422)}, tags=["search"])
 def search_records(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
-    kinds = (params.kind,) if params.kind else ("contact", "organization")
-    hits = search.query(actor(request), params.q, kinds=kinds, limit=params.limit)
+    flt, errors = filters.parse(request.GET)
+    raise_filter_errors(errors)
+    kinds = flt.kinds((params.kind,) if params.kind else ("contact", "organization"))
+    hits = search.query(
+        actor(request), params.q, kinds=kinds, limit=params.limit, narrow=flt.narrow()
+    )
     return {
         "items": [
             {

@@ -66,8 +66,3 @@ def parse(params: Params) -> tuple[SearchFilter, dict[str, str]]:
     shared = {key: values for key, values in given.items() if key in SHARED_KEYS}
     organizations, _errors = OrganizationFilter.parse(shared)
     return SearchFilter(people=people, organizations=organizations), errors
-
-
-def search_params(params: Params) -> list[tuple[str, str]]:
-    """The filter parameters of ``params`` as (name, value) pairs, for links that keep them."""
-    return [(key, value) for key in KEYS for value in _values(params, key)]

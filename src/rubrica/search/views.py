@@ -8,6 +8,7 @@ built with ``format_html`` from three escaped slices, never marked safe as a who
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -20,9 +21,15 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from rubrica import search
+from rubrica.accounts.models import User
+from rubrica.contacts.forms import ContactFilterForm
+from rubrica.search import filters
 from rubrica.search.engine import Hit
 from rubrica.search.models import Kind
+from rubrica.taxonomy.models import LifecycleStage, Tag
 from rubrica.web.access import AuthedRequest
+from rubrica.web.forms import set_choices
+from rubrica.web.lists import labelled_errors
 
 #: Longer text is cut: nobody types more in a search box, and it bounds the work per request.
 MAX_QUERY = 200
@@ -89,17 +96,51 @@ def _row(hit: Hit) -> Row:
     )
 
 
+def filter_form(request: AuthedRequest) -> ContactFilterForm:
+    """The people list's filter panel (same labels, choices and ids), of which the page shows
+    the fields in ``filters.KEYS``; the owner choices start with the user themselves."""
+    user = request.user
+    users = list(User.objects.filter(is_active=True).order_by("username"))
+    form = ContactFilterForm(
+        request.GET,
+        definitions=[],
+        tags=list(Tag.objects.all()),
+        stages=list(LifecycleStage.objects.all()),
+        users=users,
+    )
+    set_choices(
+        form,
+        "owner",
+        [
+            ("", _("Anyone")),
+            (str(user.pk), _("Me")),
+            *((str(u.pk), u.get_username()) for u in users),
+        ],
+    )
+    for name in [name for name in form.fields if name not in filters.KEYS]:
+        del form.fields[name]
+    return form
+
+
 @login_required
 @require_GET
 def results_view(request: AuthedRequest) -> HttpResponse:
     """People and organizations matching ``q``, best first within each group; ``kind``
-    narrows to one of them (an unknown kind is ignored)."""
+    narrows to one of them (an unknown kind is ignored), and the filters of ``filters``
+    (tag, owner; for people also stage, has_email, has_phone) narrow them before matching.
+    A filter value that cannot be used is named in a message and ignored, as on the people
+    list."""
     q = clean_query(request.GET.get("q", ""))
     kind = request.GET.get("kind", "")
     if kind not in KINDS:
         kind = ""
-    kinds = (kind,) if kind else KINDS
-    hits = search.query(request.user, q, kinds=kinds, limit=RESULTS) if q else []
+    flt, errors = filters.parse(request.GET)
+    kinds = flt.kinds((kind,) if kind else KINDS)
+    hits = (
+        search.query(request.user, q, kinds=kinds, limit=RESULTS, narrow=flt.narrow())
+        if q and kinds
+        else []
+    )
     rows = [_row(hit) for hit in hits]
     people = [row for row in rows if row.kind == Kind.CONTACT]
     organizations = [row for row in rows if row.kind == Kind.ORGANIZATION]
@@ -113,8 +154,21 @@ def results_view(request: AuthedRequest) -> HttpResponse:
         "total": len(rows),
         "truncated": len(rows) >= RESULTS,
         "limit": RESULTS,
+        "filtered": flt.active,
+        "people_only": flt.people_only,
+        "clear_url": _clear_url(q, kind),
     }
+    form = filter_form(request)
+    context["filter_form"] = form
+    context["filter_errors"] = labelled_errors(form, errors)
     return render(request, "search/results.html", context)
+
+
+def _clear_url(q: str, kind: str) -> str:
+    """The page with the same text and kind, without filters."""
+    params = {key: value for key, value in (("q", q), ("kind", kind)) if value}
+    base = reverse("search:results")
+    return f"{base}?{urlencode(params)}" if params else base
 
 
 @login_required

@@ -19,12 +19,14 @@ from rubrica.cli.base import (
     add_acting_user_argument,
     invalid,
 )
+from rubrica.search import filters
 
 EPILOG = gettext_lazy(
     "examples:\n"
     "  rubrica search reindex            rebuild the search index from scratch\n"
     "  rubrica search muller             people and organizations matching 'muller'\n"
     "  rubrica search +39 02 1234 --json --as alice\n"
+    "  rubrica search rossi --tag 3 --stage 2   only people with tag 3 at stage 2 (ids)\n"
     "\n"
     "A query of the single word 'reindex' rebuilds the index; to look for that word, add\n"
     "--find: rubrica search --find reindex\n"
@@ -50,6 +52,15 @@ class Command(RubricaCommand):
         parser.add_argument(
             "--limit", type=int, default=20, help=gettext_lazy("At most this many, 1-200.")
         )
+        for flag, help_text in (
+            ("--tag", gettext_lazy("Only records with this tag (id); repeat for any of several.")),
+            ("--owner", gettext_lazy("Only records of this owner (user id); repeat for several.")),
+            (
+                "--stage",
+                gettext_lazy("Only people at this lifecycle stage (id); no organizations."),
+            ),
+        ):
+            parser.add_argument(flag, action="append", default=[], metavar="ID", help=help_text)
         add_acting_user_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -63,8 +74,12 @@ class Command(RubricaCommand):
         if not 1 <= options["limit"] <= 200:
             raise invalid("limit", _("Give a number from 1 to 200."))
         user = acting_user(options["as_user"])
-        kinds = options["kind"] or ["contact", "organization"]
-        hits = search.query(user, text, kinds=kinds, limit=options["limit"])
+        flt, errors = filters.parse({key: options[key] for key in ("tag", "owner", "stage")})
+        if errors:
+            name, message = next(iter(errors.items()))
+            raise invalid(name, message)
+        kinds = flt.kinds(options["kind"] or ["contact", "organization"])
+        hits = search.query(user, text, kinds=kinds, limit=options["limit"], narrow=flt.narrow())
         if options["json"]:
             self.out_json([dataclasses.asdict(hit) for hit in hits])
             return
