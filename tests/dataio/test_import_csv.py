@@ -76,3 +76,39 @@ def test_an_unknown_encoding_is_refused_before_the_job_starts(member: Any) -> No
         run_import(member, CSV, "outlook.csv", encoding="no-such-codec")
     assert exc.value.message_dict == {"encoding": ["Unknown encoding no-such-codec."]}
     assert Job.objects.count() == 0
+
+
+def test_an_import_on_sqlite_maps_no_memory_and_restores_the_connection_after(
+    member: Any, monkeypatch: Any
+) -> None:
+    from django.db import connection
+
+    from rubrica.dataio import importing
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite connection settings")
+
+    def pragmas() -> tuple[int | None, int]:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA mmap_size")
+            row = cursor.fetchone()  # none for an in-memory database
+            mmap_size = row[0] if row else None
+            cursor.execute("PRAGMA cache_size")
+            return mmap_size, cursor.fetchone()[0]
+
+    before = pragmas()
+    during = []
+    run = importing._Batch.run
+
+    def spy(self: Any, batch: Any) -> Any:
+        during.append(pragmas())
+        return run(self, batch)
+
+    monkeypatch.setattr(importing._Batch, "run", spy)
+    job = run_import(member, CSV, "outlook.csv")
+
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert [cache for _mmap, cache in during] == [-importing.IMPORT_SQLITE_CACHE_KIB]
+    assert during[0][0] in (0, None)
+    assert pragmas() == before
+    assert before[1] != -importing.IMPORT_SQLITE_CACHE_KIB

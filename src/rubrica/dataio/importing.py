@@ -26,6 +26,7 @@ organizations it created go to the Trash when nobody else is linked to them.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import re
@@ -37,7 +38,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -737,14 +738,44 @@ def run_import(job: Job, progress: Progress) -> dict[str, Any]:
             progress.set_done(done)
         batch.clear()
 
-    for record in open_reader(job.params).records():
-        if record.line <= start_line:
-            continue
-        batch.append(record)
-        if len(batch) >= size:
-            flush()
-    flush()
+    with _bounded_sqlite_memory():
+        for record in open_reader(job.params).records():
+            if record.line <= start_line:
+                continue
+            batch.append(record)
+            if len(batch) >= size:
+                flush()
+        flush()
     return {"counts": counts(job), "lines": done}
+
+
+#: SQLite page cache and memory map of the connection while an import writes (see below).
+IMPORT_SQLITE_CACHE_KIB = 16_384
+
+
+@contextlib.contextmanager
+def _bounded_sqlite_memory() -> Iterator[None]:
+    """On SQLite, for the import's duration: no memory map and a 16 MB page cache. The app's
+    connection maps up to 256 MB of the file and caches 64 MB: good for reading, but an import
+    touches every page of a growing file, and those pages count in the process's resident
+    memory (334 MB at 200,000 rows). The previous values come back afterwards."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA mmap_size")
+        mmap_row = cursor.fetchone()  # no row: an in-memory database, which maps nothing
+        cursor.execute("PRAGMA cache_size")
+        cache_size = int(cursor.fetchone()[0])
+        mmap_size = int(mmap_row[0]) if mmap_row else 0
+        cursor.execute("PRAGMA mmap_size = 0")
+        cursor.execute(f"PRAGMA cache_size = -{IMPORT_SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA mmap_size = {mmap_size}")
+            cursor.execute(f"PRAGMA cache_size = {cache_size}")
 
 
 # Report -------------------------------------------------------------------------------------
