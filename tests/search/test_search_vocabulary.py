@@ -106,3 +106,21 @@ def test_the_nearest_correction_ranks_first(member):
     hits = people(member, "rozsi")  # one edit from rossi, two from rizzi
 
     assert hits == [near.pk, far.pk]
+
+
+def test_a_letter_dropped_from_a_five_letter_name_allows_two_edits(member):
+    conti = make_contact(member, given_name="Marco", family_name="Conti")
+
+    assert people(member, "cnot") == [conti.pk]  # "conti": a swap and a dropped letter
+
+
+def test_particles_and_apostrophes_do_not_stop_the_typo_pass(member):
+    santis = make_contact(member, given_name="Anna", family_name="De Santis")
+    angelo = make_contact(member, given_name="Rita", family_name="D'Angelo")
+    brien = make_contact(member, given_name="Sean", family_name="O'Brien")
+    make_contact(member, given_name="Lia", family_name="Santis")
+
+    assert people(member, "de sanits")[0] == santis.pk  # "de" ranks De Santis first
+    assert people(member, "d'aneglo") == [angelo.pk]
+    assert people(member, "o'brein") == [brien.pk]
+    assert santis.pk in people(member, "di sanits")  # a misspelt particle is not required

@@ -261,42 +261,70 @@ def _snippet(text: str, term: str) -> tuple[str, tuple[int, int]]:
     return "", (0, 0)
 
 
-def _max_edits(term: str) -> int:
-    return FUZZY_MAX_EDITS if len(term) >= FUZZY_TWO_EDITS_LENGTH else 1
+def _max_edits(term: str, word: str = "") -> int:
+    """Two edits when the longer of ``term`` and ``word`` has FUZZY_TWO_EDITS_LENGTH letters
+    or more, else one: "cnot" may be "conti" with a letter dropped and two swapped, but "raxs"
+    is not "ross"."""
+    longest = max(len(term), len(word))
+    return FUZZY_MAX_EDITS if longest >= FUZZY_TWO_EDITS_LENGTH else 1
 
 
 def _edits(term: str, word: str) -> int:
-    """Edits between ``term`` and ``word`` (OSA distance), or more than ``_max_edits(term)``
-    when they are further apart than that."""
+    """Edits between ``term`` and ``word`` (OSA distance), or more than ``_max_edits`` of
+    the two when they are further apart than that."""
     from rapidfuzz.distance import OSA
 
-    limit = _max_edits(term)
-    return int(OSA.distance(term, word, score_cutoff=limit))
+    return int(OSA.distance(term, word, score_cutoff=_max_edits(term, word)))
 
 
 def _similar_words(engine: Any, term: str) -> list[str]:
-    """The vocabulary words within ``_max_edits(term)`` of ``term``, nearest first, at most
+    """The vocabulary words within ``_max_edits`` of ``term``, nearest first, at most
     FUZZY_WORDS. Candidates come from two lists of the backend: words sharing trigrams with the
     term, and words of the same first letter and a length within two of the term's (two edits
     in a short name, "rsosi" or "rosxi" for "rossi", may leave no trigram in common; people
     rarely get the first letter wrong). Rapidfuzz decides."""
     from rapidfuzz import fuzz
 
-    limit = _max_edits(term)
     words = set(engine.similar_words(term, FUZZY_CANDIDATE_WORDS))
-    words.update(engine.words_like(term, limit, FUZZY_CANDIDATE_WORDS))
-    close = [(distance, word) for word in words if (distance := _edits(term, word)) <= limit]
+    words.update(engine.words_like(term, FUZZY_MAX_EDITS, FUZZY_CANDIDATE_WORDS))
+    close = [
+        (distance, word)
+        for word in words
+        if (distance := _edits(term, word)) <= _max_edits(term, word)
+    ]
     close.sort(key=lambda pair: (pair[0], -fuzz.ratio(term, pair[1]), pair[1]))
     return [word for _distance, word in close[:FUZZY_WORDS]]
 
 
+def fuzzy_parts(terms: list[str]) -> tuple[list[str], list[str]]:
+    """The words of the terms (split as names are: "d'aneglo" is "d" and "aneglo") in two
+    lists: those long enough to be corrected (FUZZY_MIN_LENGTH or more) and the short ones
+    ("de", "di", "o"), which are not required but rank the names that start a word with them
+    first."""
+    long_words: list[str] = []
+    short_words: list[str] = []
+    for term in terms:
+        for word in _WORD_SPLIT.split(term):
+            if not word:
+                continue
+            target = long_words if len(word) >= FUZZY_MIN_LENGTH else short_words
+            if word not in target:
+                target.append(word)
+    return long_words, short_words
+
+
 def _fuzzy(engine: Any, kind: str, candidates: Any, terms: list[str]) -> list[Hit]:
-    """Names within a typo or two of every term ("lovleace" finds "Lovelace"). Each term is
-    first corrected against the vocabulary of name words (SearchWord); the documents are those
-    whose names hold a correction of every term, scored by the fewest edits (8 points per term
-    for an exact word, 6 for one edit, 4 for two). Scores stay below those of exact, prefix and
-    substring hits (a substring match scores at least 11)."""
-    corrections = [_similar_words(engine, term) for term in terms]
+    """Names within a typo or two of every long word of the terms ("lovleace" finds
+    "Lovelace", "de sanits" finds "De Santis"). Each such word is first corrected against the
+    vocabulary of name words (SearchWord); the documents are those whose names hold a
+    correction of every one, scored by the fewest edits (8 points a word for an exact word, 6
+    for one edit, 4 for two) plus 1 for each short word that starts a word of the name. Scores
+    stay below those of exact, prefix and substring hits (a substring match scores at least
+    11)."""
+    long_words, short_words = fuzzy_parts(terms)
+    if not long_words:
+        return []
+    corrections = [_similar_words(engine, term) for term in long_words]
     if not all(corrections):
         return []
     matches = engine.match_words(candidates, corrections)
@@ -308,13 +336,14 @@ def _fuzzy(engine: Any, kind: str, candidates: Any, terms: list[str]) -> list[Hi
             continue
         score = 0
         first_word = ""
-        for term in terms:
+        for term in long_words:
             distance, word = min((_edits(term, word), word) for word in words)
-            if distance > _max_edits(term):
+            if distance > _max_edits(term, word):
                 break
             score += 8 - 2 * distance
             first_word = first_word or word
         else:
+            score += sum(any(w.startswith(short) for w in words) for short in short_words)
             hits.append(
                 Hit(
                     kind=kind,
@@ -354,7 +383,7 @@ def query(
 ) -> list[Hit]:
     """Records ``user`` may view that contain every term of ``text``, best first. Any text is
     accepted; text with no searchable term gives no results. Only when nothing contains the
-    terms does a typo-tolerant pass run (terms of 4+ characters): it costs more, and a person
+    terms does a typo-tolerant pass run (on words of 4+ characters): it costs more, and a person
     who typed a name correctly is not shown look-alikes. ``narrow[kind]`` (a list filter's
     ``apply``) narrows the visible records of that kind before matching, so filtered-out
     records do not take the places of the CANDIDATES."""
@@ -387,7 +416,7 @@ def query(
                     score=score,
                 )
             )
-    if not hits and all(len(term) >= FUZZY_MIN_LENGTH for term in terms):
+    if not hits and fuzzy_parts(terms)[0]:
         for kind in kinds:
             visible = MODELS[kind].objects.restrict(user, Action.VIEW)
             if narrow and kind in narrow:
