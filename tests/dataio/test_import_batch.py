@@ -197,3 +197,31 @@ def test_a_custom_field_defined_between_two_batches_is_validated_in_the_second(
     )
     assert after.error == ""
     assert Contact.objects.get(pk=after.contact.pk).custom_fields == {"k": "v"}
+
+
+def test_the_organization_cache_stays_bounded_and_still_reuses_organizations(
+    member: Any, monkeypatch: Any
+) -> None:
+    from rubrica.dataio import batch
+    from rubrica.organizations.models import Organization
+
+    monkeypatch.setattr(batch, "CACHE_LIMIT", 2)
+    caches = batch.BatchCaches()
+    names = ["Acme", "Globex", "Initech", "Acme", "Umbrella", "Globex"]
+    items = [
+        ImportItem(data={"given_name": f"P{n}"}, organization={"name": name})
+        for n, name in enumerate(names)
+    ]
+
+    results = contacts_import_batch(actor=member, items=items, caches=caches)
+
+    assert [r.error for r in results] == [""] * len(names)
+    assert len(caches.organizations) <= 2
+    # A name that fell out of the cache is looked up again, not created twice.
+    assert sorted(Organization.objects.values_list("name", flat=True)) == [
+        "Acme",
+        "Globex",
+        "Initech",
+        "Umbrella",
+    ]
+    assert [r.contact.organization.name for r in results if r.contact] == names

@@ -84,13 +84,26 @@ class ItemResult:
     notes: list[str] = field(default_factory=list)
 
 
+#: Tags or organizations a BatchCaches holds at most: a million-row file may name a different
+#: company on every row, and an import's memory must not grow with the file.
+CACHE_LIMIT = 10_000
+
+
 @dataclass
 class BatchCaches:
     """Tags and organizations looked up (or created) earlier in the same import, by folded
-    name. Only valid within one run: a rolled-back batch loses them with the process."""
+    name, at most CACHE_LIMIT of each (``remember`` starts over when full; a name seen again
+    after that is looked up again). Only valid within one run: a rolled-back batch loses them
+    with the process."""
 
     tags: dict[str, Tag] = field(default_factory=dict)
     organizations: dict[str, Organization] = field(default_factory=dict)
+
+    @staticmethod
+    def remember(cache: dict[str, Any], key: str, value: Any) -> None:
+        if len(cache) >= CACHE_LIMIT:
+            cache.clear()
+        cache[key] = value
 
 
 def error_text(exc: ValidationError | PermissionDenied) -> str:
@@ -113,7 +126,7 @@ def _tag(actor: User, name: str, caches: BatchCaches) -> Tag:
     tag = caches.tags.get(key)
     if tag is None:
         tag = tag_get_or_create(actor=actor, name=name)
-        caches.tags[key] = tag
+        caches.remember(caches.tags, key, tag)
     return tag
 
 
@@ -132,7 +145,7 @@ def organization_for(actor: User, name: str, caches: BatchCaches) -> tuple[Organ
     created = org is None
     if org is None:
         org = organization_create(actor=actor, data={"name": name})
-    caches.organizations[key] = org
+    caches.remember(caches.organizations, key, org)
     return org, created
 
 
