@@ -45,6 +45,7 @@ class ContactQuery(ListParams):
     tag: list[str] | None = Field(None, description=f"Tag {IDS}")
     stage: list[str] | None = Field(None, description=f"Lifecycle stage {IDS}")
     owner: list[str] | None = Field(None, description=f"Owner user {IDS}")
+    team: list[str] | None = Field(None, description=f"Team {IDS}")
     organization: list[str] | None = Field(None, description=f"Organization {IDS}")
     city: str | None = None
     country: str | None = None

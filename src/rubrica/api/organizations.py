@@ -41,6 +41,7 @@ class OrganizationQuery(ListParams):
     tag: list[str] | None = Field(None, description=f"Tag {IDS}")
     kind: list[str] | None = Field(None, description=f"Organization kind {IDS}")
     owner: list[str] | None = Field(None, description=f"Owner user {IDS}")
+    team: list[str] | None = Field(None, description=f"Team {IDS}")
     city: str | None = None
     country: str | None = None
     created_from: dt.date | None = None

@@ -30,6 +30,7 @@ class SearchParams(Schema):
     limit: int = Field(20, ge=1, le=200, description="At most this many results.")
     tag: list[str] | None = Field(None, description=f"Only records with one of these tag {IDS}")
     owner: list[str] | None = Field(None, description=f"Only records of one of these owner {IDS}")
+    team: list[str] | None = Field(None, description=f"Only records of one of these team {IDS}")
     stage: list[str] | None = Field(
         None, description=f"Only people at one of these lifecycle stage {IDS} No organizations."
     )

@@ -39,7 +39,7 @@ router = Router(tags=["segments"])
 
 FilterValue = int | str | bool | list[int | str]
 FILTERS_HELP = (
-    "People-list filters of a saved search, as on GET /contacts: q, tag, stage, owner, "
+    "People-list filters of a saved search, as on GET /contacts: q, tag, stage, owner, team, "
     "organization (ids; a list for several), city, country, has_email, has_phone, "
     "created_from, created_to, updated_from, updated_to (YYYY-MM-DD), cf_<key>. "
     "Stored normalised; unknown keys are refused."

@@ -265,6 +265,7 @@ class ContactFilterForm(forms.Form):
     tag = forms.ChoiceField(label=_("Tag"), required=False)
     stage = forms.ChoiceField(label=_("Lifecycle stage"), required=False)
     owner = forms.ChoiceField(label=_("Owner"), required=False)
+    team = forms.ChoiceField(label=_("Team"), required=False)
     organization = forms.CharField(
         label=_("Organization"),
         required=False,
@@ -286,6 +287,7 @@ class ContactFilterForm(forms.Form):
         tags: Sequence[Tag],
         stages: Sequence[LifecycleStage],
         users: Sequence[User],
+        teams: Sequence[Team] | None = None,
         **kwargs: Any,
     ):
         kwargs.setdefault("auto_id", "filter_%s")
@@ -301,6 +303,9 @@ class ContactFilterForm(forms.Form):
                 *((str(u.pk), u.get_username()) for u in users),
             ],
         )
+        # every team, as owner lists every user: the filter only narrows what restrict() shows
+        team_list = list(Team.objects.all()) if teams is None else teams
+        set_choices(self, "team", [*any_choice, *((str(t.pk), t.name) for t in team_list)])
         for definition in definitions:
             self.fields[f"cf_{definition.key}"] = custom_formfield(definition, for_filter=True)
         style_filter_form(self)

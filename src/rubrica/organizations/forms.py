@@ -208,6 +208,7 @@ class OrganizationFilterForm(forms.Form):
     tag = forms.ChoiceField(label=_("Tag"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     owner = forms.ChoiceField(label=_("Owner"), required=False)
+    team = forms.ChoiceField(label=_("Team"), required=False)
     city = forms.CharField(label=_("City"), required=False)
     country = forms.CharField(label=_("Country"), required=False)
     created_from = forms.CharField(label=_("Created from"), required=False, widget=DATE)
@@ -244,6 +245,7 @@ class OrganizationFilterForm(forms.Form):
                 *((str(u.pk), u.get_username()) for u in users),
             ],
         )
+        set_choices(self, "team", [*any_choice, *((str(t.pk), t.name) for t in Team.objects.all())])
         for definition in definitions:
             self.fields[f"cf_{definition.key}"] = custom_formfield(definition, for_filter=True)
         style_filter_form(self)

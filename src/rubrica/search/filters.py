@@ -2,10 +2,11 @@
 list filters themselves (``ContactFilter``, ``OrganizationFilter``), so that the parameter names,
 the validation and the error messages are the list's.
 
-People: ``tag``, ``stage``, ``owner`` (ids; repeat or separate with commas), ``has_email``,
-``has_phone`` (true/false). Organizations: ``tag`` and ``owner``; a filter only people have
-(stage, email, phone) leaves no organizations. Any other parameter (``q``, ``kind``, ``sort``...)
-is not a filter here: the search page's ``kind`` is not the organization list's ``kind``.
+People: ``tag``, ``stage``, ``owner``, ``team`` (ids; repeat or separate with commas),
+``has_email``, ``has_phone`` (true/false). Organizations: ``tag``, ``owner`` and ``team``; a
+filter only people have (stage, email, phone) leaves no organizations. Any other parameter
+(``q``, ``kind``, ``sort``...) is not a filter here: the search page's ``kind`` is not the
+organization list's ``kind``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from rubrica.organizations.filters import OrganizationFilter
 from rubrica.search.models import Kind
 
 #: Filters of both kinds, then those of people only, in the order the page shows them.
-SHARED_KEYS = ("tag", "owner")
+SHARED_KEYS = ("tag", "owner", "team")
 PEOPLE_KEYS = ("stage", "has_email", "has_phone")
 KEYS = (*SHARED_KEYS, *PEOPLE_KEYS)
 
@@ -37,7 +38,7 @@ class SearchFilter:
 
     @property
     def shared_active(self) -> bool:
-        return bool(self.people.tags or self.people.owners)
+        return bool(self.people.tags or self.people.owners or self.people.teams)
 
     @property
     def people_only(self) -> bool:

@@ -127,7 +127,7 @@ def filter_form(request: AuthedRequest) -> ContactFilterForm:
 def results_view(request: AuthedRequest) -> HttpResponse:
     """People and organizations matching ``q``, best first within each group; ``kind``
     narrows to one of them (an unknown kind is ignored), and the filters of ``filters``
-    (tag, owner; for people also stage, has_email, has_phone) narrow them before matching.
+    (tag, owner, team; for people also stage, has_email, has_phone) narrow them before matching.
     A filter value that cannot be used is named in a message and ignored, as on the people
     list."""
     q = clean_query(request.GET.get("q", ""))

@@ -30,7 +30,7 @@ from rubrica.web.forms import ServiceForm, set_choices
 FILTER_PREFIX = "filter"
 #: Filters with several ids at once (the API and the CLI allow it) get a multiple select here,
 #: so editing a segment in the browser never drops one of them.
-MULTI_SELECT_KEYS = ("tag", "stage", "owner")
+MULTI_SELECT_KEYS = ("tag", "stage", "owner", "team")
 
 
 class SegmentForm(ServiceForm):

@@ -41,7 +41,7 @@ from rubrica.taxonomy.models import LifecycleStage, Tag
 
 #: The people-list filter parameters a dynamic segment may hold (plus ``cf_<key>``). Paging and
 #: ordering (sort, cursor, size) are not part of a set of people and are not kept.
-ID_KEYS = ("tag", "stage", "owner", "organization")
+ID_KEYS = ("tag", "stage", "owner", "team", "organization")
 TEXT_KEYS = ("q", "city", "country")
 BOOL_KEYS = ("has_email", "has_phone")
 DATE_KEYS = ("created_from", "created_to", "updated_from", "updated_to")
@@ -69,6 +69,7 @@ def filters_of(flt: ContactFilter) -> dict[str, Any]:
         ("tag", flt.tags),
         ("stage", flt.stages),
         ("owner", flt.owners),
+        ("team", flt.teams),
         ("organization", flt.organizations),
     ):
         if ids:
@@ -109,8 +110,8 @@ def _raw_values(value: Any) -> list[str] | None:
 def clean_filters(actor: User, raw: Any, errors: Errors) -> dict[str, Any]:
     """Validate people-list filters for a dynamic segment; errors go to ``filters.<key>``.
 
-    Unknown keys are refused (not dropped) so a typo is an error, and ids must name a tag, stage
-    or user that exists and an organization the actor may see."""
+    Unknown keys are refused (not dropped) so a typo is an error, and ids must name a tag, stage,
+    user or team that exists and an organization the actor may see."""
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
@@ -137,6 +138,7 @@ def clean_filters(actor: User, raw: Any, errors: Errors) -> dict[str, Any]:
         ("tag", flt.tags, Tag.objects.all()),
         ("stage", flt.stages, LifecycleStage.objects.all()),
         ("owner", flt.owners, User.objects.all()),
+        ("team", flt.teams, Team.objects.all()),
         ("organization", flt.organizations, Organization.objects.restrict(actor, Action.VIEW)),
     )
     for key, ids, source in references:

@@ -32,11 +32,11 @@ from rubrica.organizations.selectors import visible_organization_ids
 #: Collections that `--set kind=a,b` fills with plain values (addresses need --data).
 SIMPLE_COLLECTIONS = ("emails", "phones", "urls", "profiles")
 #: Filters that take ids; the CLI also accepts names and looks the ids up.
-NAMED_FILTERS = ("tag", "stage", "owner")
+NAMED_FILTERS = ("tag", "stage", "owner", "team")
 
 LIST_EPILOG = gettext_lazy(
     "filters (--filter key=value, repeatable):\n"
-    "  q=TEXT  tag=NAME|ID  stage=NAME|ID  owner=USERNAME|ID  organization=ID\n"
+    "  q=TEXT  tag=NAME|ID  stage=NAME|ID  owner=USERNAME|ID  team=NAME|ID  organization=ID\n"
     "  city=TEXT  country=TEXT  has_email=true|false  has_phone=true|false\n"
     "  created_from/created_to/updated_from/updated_to=YYYY-MM-DD  cf_KEY=VALUE\n"
     "sort (write --sort=-name for descending): name -name email -email city -city\n"
@@ -385,13 +385,14 @@ class Command(RubricaCommand):
 
 def _resolve_named_filters(params: dict[str, list[str]]) -> None:
     """Let people write tag=VIP or owner=giulia where the shared filter wants ids."""
-    from rubrica.accounts.models import User
+    from rubrica.accounts.models import Team, User
     from rubrica.taxonomy.models import LifecycleStage, Tag
 
     lookups: dict[str, tuple[Any, str]] = {
         "tag": (Tag, "name"),
         "stage": (LifecycleStage, "name"),
         "owner": (User, "username"),
+        "team": (Team, "name"),
     }
     for key in NAMED_FILTERS:
         model, field = lookups[key]

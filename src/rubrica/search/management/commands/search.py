@@ -55,6 +55,7 @@ class Command(RubricaCommand):
         for flag, help_text in (
             ("--tag", gettext_lazy("Only records with this tag (id); repeat for any of several.")),
             ("--owner", gettext_lazy("Only records of this owner (user id); repeat for several.")),
+            ("--team", gettext_lazy("Only records of this team (id); repeat for several.")),
             (
                 "--stage",
                 gettext_lazy("Only people at this lifecycle stage (id); no organizations."),
@@ -74,7 +75,9 @@ class Command(RubricaCommand):
         if not 1 <= options["limit"] <= 200:
             raise invalid("limit", _("Give a number from 1 to 200."))
         user = acting_user(options["as_user"])
-        flt, errors = filters.parse({key: options[key] for key in ("tag", "owner", "stage")})
+        flt, errors = filters.parse(
+            {key: options[key] for key in ("tag", "owner", "team", "stage")}
+        )
         if errors:
             name, message = next(iter(errors.items()))
             raise invalid(name, message)

@@ -24,7 +24,7 @@ from rubrica.core.models import Visibility
 
 CREATE_EPILOG = gettext_lazy(
     "filters of a saved search (--filter key=value, repeatable), as for `contacts list`:\n"
-    "  q=TEXT  tag=NAME|ID  stage=NAME|ID  owner=USERNAME|ID  organization=ID\n"
+    "  q=TEXT  tag=NAME|ID  stage=NAME|ID  owner=USERNAME|ID  team=NAME|ID  organization=ID\n"
     "  city=TEXT  country=TEXT  has_email=true|false  has_phone=true|false\n"
     "  created_from/created_to/updated_from/updated_to=YYYY-MM-DD  cf_KEY=VALUE\n"
     "\n"
