@@ -11,7 +11,7 @@ import json
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from rubrica.api.common import actor, problems
-from rubrica.api.jobs import JobOut, job_out
+from rubrica.api.jobs import JobOut, job_out, output_or_expired
 from rubrica.dataio import importing
 from rubrica.dataio.exporting import export_start
 from rubrica.jobs.models import Job
@@ -151,9 +151,8 @@ def get_export(request: HttpRequest, job_id: int) -> dict[str, Any]:
 )
 def download_export(request: HttpRequest, job_id: int) -> FileResponse:
     job = _job(request, job_id, "export")
-    if not job.output:
-        raise Http404(_("This export has no file yet."))
+    handle = output_or_expired(job, _("This export has no file yet."))
     name = get_valid_filename(job.output.name.rsplit("/", 1)[-1]) or f"export-{job.pk}"
-    response = FileResponse(job.output.open("rb"), as_attachment=True, filename=name)
+    response = FileResponse(handle, as_attachment=True, filename=name)
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -7,15 +7,18 @@ import datetime as dt
 import os
 from typing import Any
 
+from django.conf import settings
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from ninja.errors import HttpError
 
 from rubrica.api.common import actor, problems
 from rubrica.jobs.models import Job
-from rubrica.jobs.services import job_cancel, job_resume
+from rubrica.jobs.services import job_cancel, job_file_expired, job_output_open, job_resume
 
 router = Router(tags=["jobs"])
 
@@ -56,6 +59,24 @@ def job_out(job: Job) -> dict[str, Any]:
         "finished_at": job.finished_at,
         "download_url": f"/api/v1/jobs/{job.pk}/download" if job.output else None,
     }
+
+
+def output_or_expired(job: Job, missing: str) -> FieldFile:
+    """The job's output opened for reading; a 404 problem saying ``missing`` when it never had
+    one, or that it expired once ``rubrica jobs purge`` deleted it."""
+    if not job.output and not job_file_expired(job):
+        raise Http404(missing)
+    handle = job_output_open(job)
+    if handle is None:
+        raise HttpError(
+            404,
+            _(
+                "This file has expired: files of jobs are deleted %(days)d days after the job "
+                "ended. Run the job again to get a new one."
+            )
+            % {"days": settings.RUBRICA_JOB_FILES_DAYS},
+        )
+    return handle
 
 
 def _visible(request: HttpRequest, job_id: int) -> Job:
@@ -101,7 +122,6 @@ def resume_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
 )
 def download_job_output(request: HttpRequest, job_id: int) -> FileResponse:
     job = _visible(request, job_id)
-    if not job.output:
-        raise Http404(_("This job has no file."))
+    handle = output_or_expired(job, _("This job has no file."))
     name = get_valid_filename(os.path.basename(job.output.name)) or f"job-{job.pk}"
-    return FileResponse(job.output.open("rb"), as_attachment=True, filename=name)
+    return FileResponse(handle, as_attachment=True, filename=name)

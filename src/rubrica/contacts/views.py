@@ -5,6 +5,7 @@ change answers 403."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.contrib import messages
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rubrica import dedup
 from rubrica.accounts.models import User
-from rubrica.contacts import services
+from rubrica.contacts import photo_stash, services
 from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.forms import AffiliationForm, ContactFilterForm, ContactForm
 from rubrica.contacts.models import Contact, Gender
@@ -53,6 +54,8 @@ from rubrica.web.lists import (
 )
 from rubrica.web.templatetags.rubrica_web import custom_values
 from rubrica.web.trash_views import delete_record, restore_record
+
+logger = logging.getLogger(__name__)
 
 COLUMNS = (
     Column("email", gettext_lazy("Email"), "email"),
@@ -351,6 +354,51 @@ def _duplicates(
     return dedup.find_duplicates(user=request.user, data=data, exclude_id=exclude_id)
 
 
+PHOTO_STASH_FIELD = "photo_token"
+
+
+def _warning_photo_token(request: AuthedRequest, form: ContactForm) -> str:
+    """Before showing the duplicate warning: keep the photo just chosen (browsers never refill a
+    file input) so that "Save anyway" saves it too, or carry on a stash the form already had.
+    Returns its token, "" when there is none. Raises ValidationError for a file that is no
+    image, like saving would."""
+    photo = form.cleaned_data.get("photo")
+    if photo:
+        try:
+            return photo_stash.photo_stash(actor=request.user, photo=photo)
+        except OSError:
+            logger.exception("could not keep the chosen photo across the duplicate warning")
+            return ""
+    token = request.POST.get(PHOTO_STASH_FIELD, "")
+    return token if photo_stash.photo_stash_exists(actor=request.user, token=token) else ""
+
+
+def _chosen_photo(request: AuthedRequest, form: ContactForm) -> tuple[Any, str]:
+    """The photo to save: the file chosen now, else the one kept across the duplicate warning
+    (only from this user's own stash; an unknown token gives none). Also the token to discard
+    once saved."""
+    token = request.POST.get(PHOTO_STASH_FIELD, "")
+    photo = form.cleaned_data.get("photo")
+    if not photo and token:
+        photo = photo_stash.photo_stashed(actor=request.user, token=token)
+    return photo, token
+
+
+def _warning_or_error(
+    request: AuthedRequest, form: ContactForm, duplicates: list[Any], **extra: Any
+) -> HttpResponse:
+    """The form again with the duplicate warning, or, when the chosen photo is no image, with
+    that error next to the photo input instead (the usual 400)."""
+    try:
+        token = _warning_photo_token(request, form)
+    except ValidationError as exc:
+        form.apply_service_errors(exc)
+        form.mark_invalid()
+        return render(request, "contacts/form.html", _form_context(form, **extra), status=400)
+    context = _form_context(form, duplicates=duplicates, photo_token=token, **extra)
+    return render(request, "contacts/form.html", context)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def create_view(request: AuthedRequest) -> HttpResponse:
@@ -362,13 +410,12 @@ def create_view(request: AuthedRequest) -> HttpResponse:
     status = 400
     duplicates = _duplicates(request, form.to_data()) if form.is_valid() else []
     if duplicates:
-        context = _form_context(form, duplicates=duplicates)
-        return render(request, "contacts/form.html", context)
+        return _warning_or_error(request, form, duplicates)
     if form.is_valid():
+        photo, token = _chosen_photo(request, form)
         try:
             with transaction.atomic():
                 contact = services.contact_create(actor=request.user, data=form.to_data())
-                photo = form.cleaned_data.get("photo")
                 if photo:
                     contact = services.contact_set_photo(
                         actor=request.user, contact=contact, photo=photo
@@ -379,6 +426,7 @@ def create_view(request: AuthedRequest) -> HttpResponse:
             form.add_error(None, str(exc) or _("You may not do this."))
             status = 403
         else:
+            photo_stash.photo_stash_discard(actor=request.user, token=token)
             messages.success(request, _("%(name)s was added.") % {"name": contact.display_name})
             return redirect(contact)
     form.mark_invalid()
@@ -397,9 +445,9 @@ def edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
     status = 400
     duplicates = _duplicates(request, form.to_data(), contact.pk) if form.is_valid() else []
     if duplicates:
-        context = _form_context(form, contact=contact, duplicates=duplicates)
-        return render(request, "contacts/form.html", context)
+        return _warning_or_error(request, form, duplicates, contact=contact)
     if form.is_valid():
+        photo, token = _chosen_photo(request, form)
         try:
             with transaction.atomic():
                 updated = services.contact_update(
@@ -408,7 +456,6 @@ def edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
                     data=form.to_data(),
                     expected_version=form.cleaned_data["version"],
                 )
-                photo = form.cleaned_data.get("photo")
                 if photo:
                     updated = services.contact_set_photo(
                         actor=request.user,
@@ -432,6 +479,7 @@ def edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(exc) or _("You may not do this."))
             status = 403
         else:
+            photo_stash.photo_stash_discard(actor=request.user, token=token)
             messages.success(request, _("%(name)s was saved.") % {"name": updated.display_name})
             return redirect(updated)
     form.mark_invalid()

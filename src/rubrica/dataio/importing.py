@@ -189,6 +189,22 @@ def stored_path(params: dict[str, Any]) -> Path:
     return path
 
 
+def import_discard_upload(job: Job) -> bool:
+    """Delete the stored file of import ``job``; True when there was one to delete.
+
+    Called once the import succeeded: only a resumed run (after a failure or a cancel) reads the
+    file again; the report, the row pages and the revert read the ``ImportRow`` rows. Also called
+    by ``rubrica jobs purge`` for old failed or cancelled imports (which then cannot resume)."""
+    try:
+        path = stored_path(job.params)
+    except ValidationError:
+        return False
+    if not path.is_file():
+        return False
+    path.unlink(missing_ok=True)
+    return True
+
+
 # Readers ------------------------------------------------------------------------------------
 
 

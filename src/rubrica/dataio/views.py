@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -28,6 +29,8 @@ from rubrica.dataio.forms import ExportForm, OptionsForm, UploadForm, target_cho
 from rubrica.dataio.importing import StoredUpload
 from rubrica.dataio.models import ImportRow
 from rubrica.jobs.models import Job
+from rubrica.jobs.services import job_file_expired, job_output_open
+from rubrica.jobs.views import file_expired
 from rubrica.web.access import AuthedRequest
 
 DRAFTS = "dataio_import_drafts"
@@ -309,11 +312,14 @@ def export_create(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
-def export_download(request: AuthedRequest, pk: int) -> FileResponse:
+def export_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """The export file, only to those who may view the job, always as an attachment."""
     job = get_object_or_404(Job.objects.restrict(request.user, "view"), pk=pk, kind="export")
-    if not job.output:
+    if not job.output and not job_file_expired(job):
         raise Http404(_("This export has no file yet."))
+    handle = job_output_open(job)
+    if handle is None:
+        return file_expired(request, job)
     name = get_valid_filename(job.output.name.rsplit("/", 1)[-1]) or f"export-{job.pk}"
     content_types = {
         "vcf": "text/vcard",
@@ -322,9 +328,7 @@ def export_download(request: AuthedRequest, pk: int) -> FileResponse:
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }
     content_type = content_types.get(name.rsplit(".", 1)[-1], "application/octet-stream")
-    response = FileResponse(
-        job.output.open("rb"), as_attachment=True, filename=name, content_type=content_type
-    )
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -15,3 +15,15 @@ RUNNERS: dict[str, str] = {
     "quality_clean": "rubrica.quality.services.run_cleaning",
     "quality_report": "rubrica.quality.services.run_snapshot",
 }
+
+#: What to do once a job of a kind has succeeded and its status is recorded: kind -> dotted path
+#: of ``hook(job) -> object``. A failing hook is logged and never fails the job.
+ON_SUCCESS: dict[str, str] = {
+    "import": "rubrica.dataio.importing.import_discard_upload",
+}
+
+#: Files a kind keeps outside ``Job.output`` that ``jobs_purge_files`` removes once the job is
+#: old: kind -> dotted path of ``discard(job) -> bool`` (True when a file was removed).
+PRIVATE_FILES: dict[str, str] = {
+    "import": "rubrica.dataio.importing.import_discard_upload",
+}

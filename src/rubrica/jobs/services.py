@@ -21,12 +21,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from rubrica.jobs.models import ACTIVE, Job, JobStatus
-from rubrica.jobs.runners import RUNNERS
+from rubrica.jobs.runners import ON_SUCCESS, PRIVATE_FILES, RUNNERS
 
 logger = logging.getLogger(__name__)
 
@@ -179,9 +180,22 @@ def job_run(job_id: int, *, listener: Listener | None = None) -> Job:
         _finish(job, JobStatus.FAILED, error=_("Unexpected error: %(error)s") % {"error": exc})
     else:
         _finish(job, JobStatus.SUCCEEDED, result=result or {})
+        _on_success(job)
     if listener is not None:
         listener(job)
     return job
+
+
+def _on_success(job: Job) -> None:
+    """The kind's after-success step (runners.ON_SUCCESS), once the success is recorded: a
+    failure there is logged and leaves the job succeeded."""
+    hook = ON_SUCCESS.get(job.kind)
+    if hook is None:
+        return
+    try:
+        import_string(hook)(job)
+    except Exception:
+        logger.exception("after-success step of job %s (%s) failed", job.pk, job.kind)
 
 
 def _owned(actor: Any, job: Job) -> Job:
@@ -234,3 +248,56 @@ def jobs_recover(*, now: dt.datetime | None = None) -> int:
         )
         count += 1
     return count
+
+
+FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+def jobs_purge_files(*, older_than: dt.timedelta, now: dt.datetime | None = None) -> int:
+    """Delete the files of jobs that finished more than ``older_than`` ago: output files
+    (exports) and the files a kind keeps privately (runners.PRIVATE_FILES: the uploads of failed
+    or cancelled imports). The Job rows stay (imports remain revertible, reports readable);
+    each job that lost a file gets ``output`` cleared and ``result["file_expired"] = True``, which
+    the download views answer with "This file has expired". System task (``rubrica jobs purge``,
+    and ``rubrica serve`` at start). Returns how many jobs lost a file."""
+    now = now or timezone.now()
+    old = Job.objects.filter(status__in=FINISHED, finished_at__lt=now - older_than)
+    candidates = old.exclude(output="") | old.filter(kind__in=list(PRIVATE_FILES))
+    count = 0
+    for job in candidates.order_by("pk").iterator(chunk_size=500):
+        removed = False
+        if job.output:
+            try:
+                job.output.storage.delete(job.output.name)
+            except OSError:
+                logger.exception("could not delete the output file of job %s", job.pk)
+                continue
+            removed = True
+        discard = PRIVATE_FILES.get(job.kind)
+        try:
+            if discard is not None and import_string(discard)(job):
+                removed = True
+        except OSError:
+            logger.exception("could not delete the private file of job %s", job.pk)
+        if removed:
+            Job.objects.filter(pk=job.pk).update(
+                output="", result={**(job.result or {}), "file_expired": True}
+            )
+            count += 1
+    return count
+
+
+def job_file_expired(job: Job) -> bool:
+    """Whether ``jobs_purge_files`` removed this job's file."""
+    return bool((job.result or {}).get("file_expired"))
+
+
+def job_output_open(job: Job) -> FieldFile | None:
+    """The job's output file opened for reading; None when it expired or is missing from
+    storage (the download doors then say "This file has expired", never a 500)."""
+    if not job.output:
+        return None
+    try:
+        return job.output.open("rb")
+    except FileNotFoundError:
+        return None

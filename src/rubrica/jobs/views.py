@@ -6,17 +6,25 @@ from __future__ import annotations
 import mimetypes
 import os
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rubrica.jobs.models import Job
-from rubrica.jobs.services import job_cancel, job_resume, jobs_recover
+from rubrica.jobs.services import (
+    job_cancel,
+    job_file_expired,
+    job_output_open,
+    job_resume,
+    jobs_recover,
+)
 from rubrica.web.access import AuthedRequest
 
 
@@ -65,16 +73,24 @@ def job_resume_view(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect(job)
 
 
+def file_expired(request: AuthedRequest, job: Job) -> HttpResponse:
+    """The page a download answers once ``rubrica jobs purge`` deleted the job's file (or the
+    file is gone from storage): a 404 that says so."""
+    context = {"job": job, "days": settings.RUBRICA_JOB_FILES_DAYS, "section": "jobs"}
+    return render(request, "jobs/file_expired.html", context, status=404)
+
+
 @login_required
-def job_download(request: AuthedRequest, pk: int) -> FileResponse:
+def job_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """The output file, only to who may view the job, always as an attachment."""
     job = _job(request, pk)
-    if not job.output:
+    if not job.output and not job_file_expired(job):
         raise Http404(_("This job has no file."))
+    handle = job_output_open(job)
+    if handle is None:
+        return file_expired(request, job)
     name = get_valid_filename(os.path.basename(job.output.name)) or f"job-{job.pk}"
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(
-        job.output.open("rb"), as_attachment=True, filename=name, content_type=content_type
-    )
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response

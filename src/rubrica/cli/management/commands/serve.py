@@ -10,6 +10,7 @@ service manager sees the failure and can restart the pair.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -145,10 +146,11 @@ class Command(RubricaCommand):
             settings.TASKS.get("default", {}).get("BACKEND", "")
         )
         if start_worker:
-            from rubrica.jobs.services import jobs_recover
+            from rubrica.jobs.services import jobs_purge_files, jobs_recover
 
             commands["tasks"] = worker_command()
             recovered = jobs_recover()
+            jobs_purge_files(older_than=dt.timedelta(days=settings.RUBRICA_JOB_FILES_DAYS))
             if recovered:
                 self.out(
                     _("%(n)d job(s) interrupted by the last stop can be resumed from /jobs/.")

@@ -1,13 +1,15 @@
 """`rubrica jobs`: list, show, wait for, cancel, resume and recover background jobs; `check` runs a
-small job through the worker to prove it is alive."""
+small job through the worker to prove it is alive; `purge` deletes the files of old jobs."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from rubrica.cli.base import (
     EXIT_CODES_HELP,
@@ -17,16 +19,25 @@ from rubrica.cli.base import (
     acting_user,
     add_acting_user_argument,
     get_or_not_found,
+    invalid,
 )
 from rubrica.jobs.cli import as_json, run_with_progress, summary
 from rubrica.jobs.models import Job, JobStatus
-from rubrica.jobs.services import job_cancel, job_create, job_resume, jobs_recover
+from rubrica.jobs.services import (
+    job_cancel,
+    job_create,
+    job_resume,
+    jobs_purge_files,
+    jobs_recover,
+)
 
 EXIT_JOB_FAILED = 5
 
 
 class Command(RubricaCommand):
-    help = gettext_lazy("Background jobs: list | show | wait | cancel | resume | recover | check.")
+    help = gettext_lazy(
+        "Background jobs: list | show | wait | cancel | resume | recover | check | purge."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         add_acting_user_argument(parser)
@@ -54,6 +65,21 @@ class Command(RubricaCommand):
                     help=gettext_lazy("Leave it to the worker instead of running it here."),
                 )
         sub("recover", gettext_lazy("Mark jobs whose process died as failed (resumable)."))
+        purge = sub(
+            "purge",
+            gettext_lazy(
+                "Delete the files (exports, uploads of unfinished imports) of jobs that ended "
+                "DAYS ago or more; the jobs themselves stay."
+            ),
+        )
+        purge.add_argument(
+            "--older-than",
+            type=int,
+            default=None,
+            metavar="DAYS",
+            help=gettext_lazy("Default: RUBRICA_JOB_FILES_DAYS (%(d)s).")
+            % {"d": settings.RUBRICA_JOB_FILES_DAYS},
+        )
         check = sub("check", gettext_lazy("Run a small job to check that jobs work."))
         check.add_argument(
             "--background",
@@ -83,6 +109,9 @@ class Command(RubricaCommand):
         if action == "check":
             self._check(user, options)
             return
+        if action == "purge":
+            self._purge(options)
+            return
         job = get_or_not_found(visible, options["job"], _("no job %(id)s") % {"id": options["job"]})
         if action == "cancel":
             job = job_cancel(actor=user, job=job)
@@ -95,6 +124,25 @@ class Command(RubricaCommand):
         self._show(job, options)
         if action in ("wait", "resume") and job.status == JobStatus.FAILED:
             raise CliError(job.error or _("The job failed."), EXIT_JOB_FAILED)
+
+    def _purge(self, options: dict[str, Any]) -> None:
+        days = options["older_than"]
+        if days is None:
+            days = settings.RUBRICA_JOB_FILES_DAYS
+        if days < 0:
+            raise invalid("older-than", _("Enter zero or more days."))
+        count = jobs_purge_files(older_than=dt.timedelta(days=days))
+        if options["json"]:
+            self.out_json({"purged": count, "days": days})
+            return
+        self.out(
+            ngettext(
+                "Deleted the files of %(count)d job that ended %(days)d days ago or more.",
+                "Deleted the files of %(count)d jobs that ended %(days)d days ago or more.",
+                count,
+            )
+            % {"count": count, "days": days}
+        )
 
     def _show(self, job: Job, options: dict[str, Any]) -> None:
         if options["json"]:
