@@ -124,3 +124,30 @@ def test_particles_and_apostrophes_do_not_stop_the_typo_pass(member):
     assert people(member, "d'aneglo") == [angelo.pk]
     assert people(member, "o'brein") == [brien.pk]
     assert santis.pk in people(member, "di sanits")  # a misspelt particle is not required
+
+
+def test_a_large_vocabulary_of_the_same_first_letter_does_not_hide_the_correction(
+    member, monkeypatch
+):
+    # Many words start with "r" before "rossi" in alphabetical order; candidates are taken by
+    # two-letter starts ("rs" and "ro" for "rsosi"), not by the first letter alone.
+    from rubrica.search import engine
+
+    monkeypatch.setattr(engine, "FUZZY_CANDIDATE_WORDS", 50)
+    SearchWord.objects.bulk_create(
+        [SearchWord(word=f"ra{a}{b}i") for a in "bcdfghjklm" for b in "bcdfghjklm"]
+    )
+    rossi = make_contact(member, given_name="Anna", family_name="Rossi")
+
+    assert people(member, "rsosi") == [rossi.pk]
+    assert people(member, "rxossi") == [rossi.pk]
+    assert people(member, "rosxi") == [rossi.pk]
+
+
+def test_word_prefixes():
+    from rubrica.search.backends import word_prefixes
+
+    assert word_prefixes("rossi") == ["ro", "rs", "r"]
+    assert word_prefixes("rrx") == ["rr", "rx", "r"]
+    assert word_prefixes("ab") == ["a"]
+    assert word_prefixes("aaa") == ["aa", "a"]

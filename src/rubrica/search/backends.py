@@ -60,6 +60,18 @@ def _lengths(term: str, edits: int) -> tuple[int, int]:
     return max(1, len(term) - edits), len(term) + edits
 
 
+def word_prefixes(term: str) -> list[str]:
+    """The starts a word within a typo or two of ``term`` most likely has: its first two
+    letters ("ro" for "rossi"), its first and third when the second is the typo ("rsosi",
+    "rxossi" for "rossi"), and its first letter. Each is a capped list: in a large vocabulary
+    the words starting with "r" are many thousands and their list stops at "ra..." before
+    reaching "rossi", which the two-letter lists still hold; in a small one the first letter's
+    list holds every candidate ("rasxi" for "rossi")."""
+    if len(term) < 3:
+        return [term[:1]]
+    return list(dict.fromkeys((term[:2], term[0] + term[2], term[0])))
+
+
 def _fts_join(
     qs: QuerySet[SearchDocument], table: str, expression: str
 ) -> QuerySet[SearchDocument]:
@@ -129,16 +141,20 @@ class SqliteBackend:
             return [row[0] for row in cursor.fetchall()]
 
     def words_like(self, term: str, edits: int, cap: int) -> list[str]:
-        """Vocabulary words starting with the first letter of ``term`` whose length is within
-        ``edits`` of it, at most ``cap`` (a range of the word's unique index)."""
+        """Vocabulary words starting with one of ``word_prefixes(term)`` whose length is
+        within ``edits`` of the term's, at most ``cap`` a prefix (ranges of the word's unique
+        index)."""
         low, high = _lengths(term, edits)
+        words: list[str] = []
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT word FROM search_searchword WHERE word >= %s AND word < %s"
-                " AND length(word) BETWEEN %s AND %s LIMIT %s",
-                [term[0], term[0] + "\U0010ffff", low, high, cap],
-            )
-            return [row[0] for row in cursor.fetchall()]
+            for prefix in word_prefixes(term):
+                cursor.execute(
+                    "SELECT word FROM search_searchword WHERE word >= %s AND word < %s"
+                    " AND length(word) BETWEEN %s AND %s LIMIT %s",
+                    [prefix, prefix + "\U0010ffff", low, high, cap],
+                )
+                words.extend(row[0] for row in cursor.fetchall())
+        return words
 
     def match_words(
         self, qs: QuerySet[SearchDocument], groups: list[list[str]]
@@ -232,17 +248,20 @@ class PostgresBackend:
             return [row[0] for row in cursor.fetchall()]
 
     def words_like(self, term: str, edits: int, cap: int) -> list[str]:
-        """Vocabulary words starting with the first letter of ``term`` whose length is within
-        ``edits`` of it, at most ``cap``. An anchored LIKE, which the trigram index on the word
-        serves whatever the database's collation."""
+        """Vocabulary words starting with one of ``word_prefixes(term)`` whose length is
+        within ``edits`` of the term's, at most ``cap`` a prefix. Anchored LIKEs, which the
+        trigram index on the word serves whatever the database's collation."""
         low, high = _lengths(term, edits)
+        words: list[str] = []
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT word FROM search_searchword WHERE word LIKE %s"
-                " AND length(word) BETWEEN %s AND %s LIMIT %s",
-                [_like_escape(term[0]) + "%", low, high, cap],
-            )
-            return [row[0] for row in cursor.fetchall()]
+            for prefix in word_prefixes(term):
+                cursor.execute(
+                    "SELECT word FROM search_searchword WHERE word LIKE %s"
+                    " AND length(word) BETWEEN %s AND %s LIMIT %s",
+                    [_like_escape(prefix) + "%", low, high, cap],
+                )
+                words.extend(row[0] for row in cursor.fetchall())
+        return words
 
     def match_words(
         self, qs: QuerySet[SearchDocument], groups: list[list[str]]

@@ -280,9 +280,9 @@ def _edits(term: str, word: str) -> int:
 def _similar_words(engine: Any, term: str) -> list[str]:
     """The vocabulary words within ``_max_edits`` of ``term``, nearest first, at most
     FUZZY_WORDS. Candidates come from two lists of the backend: words sharing trigrams with the
-    term, and words of the same first letter and a length within two of the term's (two edits
-    in a short name, "rsosi" or "rosxi" for "rossi", may leave no trigram in common; people
-    rarely get the first letter wrong). Rapidfuzz decides."""
+    term, and words of about the same length starting like it (``backends.word_prefixes``: two
+    edits in a short name, "rsosi" or "rosxi" for "rossi", may leave no trigram in common;
+    people rarely get the first letter wrong). Rapidfuzz decides."""
     from rapidfuzz import fuzz
 
     words = set(engine.similar_words(term, FUZZY_CANDIDATE_WORDS))
