@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -258,4 +259,26 @@ def test_cli_purge_refuses_negative_days(admin_user: Any) -> None:
     with pytest.raises(CliError) as raised:
         call_command("jobs", "purge", "--older-than", "-1")
 
-    assert "Enter zero or more days." in str(raised.value)
+    assert "Enter a number of days from 0 to 36500." in str(raised.value)
+
+
+def test_cli_purge_refuses_a_century_and_more(admin_user: Any) -> None:
+    with pytest.raises(CliError) as raised:
+        call_command("jobs", "purge", "--older-than", "99999999")
+
+    assert "older-than" in str(raised.value)
+
+
+def test_a_purged_import_cannot_be_resumed_and_a_resumed_one_is_not_purged(member: Any) -> None:
+    expired = _age(_failed_import(member), 31)
+    resumed = _age(_failed_import(member), 31)
+    job_resume(actor=member, job=resumed, enqueue=False)  # queued again before the purge
+
+    assert jobs_purge_files(older_than=dt.timedelta(days=30)) == 1
+
+    assert _upload(resumed).is_file()
+    assert Job.objects.get(pk=resumed.pk).status == JobStatus.QUEUED
+    with pytest.raises(ValidationError) as refused:
+        job_resume(actor=member, job=expired, enqueue=False)
+    assert "expired" in str(refused.value)
+    assert Job.objects.get(pk=expired.pk).status == JobStatus.FAILED

@@ -147,7 +147,27 @@ def test_a_large_vocabulary_of_the_same_first_letter_does_not_hide_the_correctio
 def test_word_prefixes():
     from rubrica.search.backends import word_prefixes
 
-    assert word_prefixes("rossi") == ["ro", "rs", "r"]
-    assert word_prefixes("rrx") == ["rr", "rx", "r"]
+    assert word_prefixes("rossi") == ["ros", "rso", "rs", "ro", "r"]
     assert word_prefixes("ab") == ["a"]
-    assert word_prefixes("aaa") == ["aa", "a"]
+    assert word_prefixes("aaa") == ["aaa", "aa", "a"]
+
+
+def test_each_name_word_is_held_to_its_own_edit_allowance(member):
+    # "mara" is two edits from "gala" (four letters: one allowed) and from "marina" (six
+    # letters: two allowed); the person is found through "marina".
+    marina = make_contact(member, given_name="Marina", family_name="Gala")
+
+    assert people(member, "mara") == [marina.pk]
+
+
+def test_a_crowded_two_letter_start_does_not_hide_the_correction(member, monkeypatch):
+    from rubrica.search import engine
+
+    monkeypatch.setattr(engine, "FUZZY_CANDIDATE_WORDS", 50)
+    SearchWord.objects.bulk_create(
+        [SearchWord(word=f"ro{a}{b}i") for a in "bcdfghjklm" for b in "bcdfghjklm"]
+    )
+    rossi = make_contact(member, given_name="Anna", family_name="Rossi")
+
+    assert people(member, "rsosi") == [rossi.pk]
+    assert people(member, "rossu") == [rossi.pk]

@@ -180,6 +180,8 @@ def job_run(job_id: int, *, listener: Listener | None = None) -> Job:
         _finish(job, JobStatus.FAILED, error=_("Unexpected error: %(error)s") % {"error": exc})
     else:
         _finish(job, JobStatus.SUCCEEDED, result=result or {})
+        # Workers and the CLI run jobs outside any transaction, so the success is committed
+        # when the step (which may delete files) runs.
         _on_success(job)
     if listener is not None:
         listener(job)
@@ -223,11 +225,19 @@ def job_cancel(*, actor: Any, job: Job) -> Job:
 def job_resume(*, actor: Any, job: Job, enqueue: bool = True) -> Job:
     """Queue a failed or interrupted job again; its runner continues from the checkpoint."""
     job = _owned(actor, job)
-    if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
-        raise ValidationError({"status": _("Only a failed or cancelled job can be resumed.")})
-    Job.objects.filter(pk=job.pk).update(
-        status=JobStatus.QUEUED, error="", finished_at=None, cancel_requested=False
-    )
+    with transaction.atomic():
+        # Locked: ``jobs_purge_files`` locks the row too, so a purge either sees the job queued
+        # again (and leaves its file) or has marked the file expired before this reads it.
+        job = Job.objects.select_for_update().get(pk=job.pk)
+        if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
+            raise ValidationError({"status": _("Only a failed or cancelled job can be resumed.")})
+        if job.kind in PRIVATE_FILES and job_file_expired(job):
+            raise ValidationError(
+                {"status": _("This job's file has expired: it cannot be resumed.")}
+            )
+        Job.objects.filter(pk=job.pk).update(
+            status=JobStatus.QUEUED, error="", finished_at=None, cancel_requested=False
+        )
     if enqueue:
         transaction.on_commit(functools.partial(_enqueue, job.pk))
     return Job.objects.get(pk=job.pk)
@@ -261,30 +271,45 @@ def jobs_purge_files(*, older_than: dt.timedelta, now: dt.datetime | None = None
     the download views answer with "This file has expired". System task (``rubrica jobs purge``,
     and ``rubrica serve`` at start). Returns how many jobs lost a file."""
     now = now or timezone.now()
-    old = Job.objects.filter(status__in=FINISHED, finished_at__lt=now - older_than)
+    cutoff = now - older_than
+    old = Job.objects.filter(status__in=FINISHED, finished_at__lt=cutoff)
     candidates = old.exclude(output="") | old.filter(kind__in=list(PRIVATE_FILES))
+    ids = list(candidates.order_by("pk").values_list("pk", flat=True))
     count = 0
-    for job in candidates.order_by("pk").iterator(chunk_size=500):
-        removed = False
-        if job.output:
-            try:
-                job.output.storage.delete(job.output.name)
-            except OSError:
-                logger.exception("could not delete the output file of job %s", job.pk)
-                continue
-            removed = True
-        discard = PRIVATE_FILES.get(job.kind)
-        try:
-            if discard is not None and import_string(discard)(job):
-                removed = True
-        except OSError:
-            logger.exception("could not delete the private file of job %s", job.pk)
-        if removed:
-            Job.objects.filter(pk=job.pk).update(
-                output="", result={**(job.result or {}), "file_expired": True}
+    for pk in ids:
+        with transaction.atomic():
+            # Locked and checked again: the owner may have resumed it since the list was read
+            # (``job_resume`` locks the row too), and a queued job needs its file.
+            job = (
+                Job.objects.select_for_update()
+                .filter(pk=pk, status__in=FINISHED, finished_at__lt=cutoff)
+                .first()
             )
-            count += 1
+            if job is not None and _purge_job_files(job):
+                count += 1
     return count
+
+
+def _purge_job_files(job: Job) -> bool:
+    removed = False
+    if job.output:
+        try:
+            job.output.storage.delete(job.output.name)
+        except OSError:
+            logger.exception("could not delete the output file of job %s", job.pk)
+            return False
+        removed = True
+    discard = PRIVATE_FILES.get(job.kind)
+    try:
+        if discard is not None and import_string(discard)(job):
+            removed = True
+    except OSError:
+        logger.exception("could not delete the private file of job %s", job.pk)
+    if removed:
+        Job.objects.filter(pk=job.pk).update(
+            output="", result={**(job.result or {}), "file_expired": True}
+        )
+    return removed
 
 
 def job_file_expired(job: Job) -> bool:

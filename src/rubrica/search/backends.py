@@ -61,15 +61,17 @@ def _lengths(term: str, edits: int) -> tuple[int, int]:
 
 
 def word_prefixes(term: str) -> list[str]:
-    """The starts a word within a typo or two of ``term`` most likely has: its first two
-    letters ("ro" for "rossi"), its first and third when the second is the typo ("rsosi",
-    "rxossi" for "rossi"), and its first letter. Each is a capped list: in a large vocabulary
-    the words starting with "r" are many thousands and their list stops at "ra..." before
-    reaching "rossi", which the two-letter lists still hold; in a small one the first letter's
-    list holds every candidate ("rasxi" for "rossi")."""
+    """The starts a word within a typo or two of ``term`` most likely has, longest first:
+    its first three letters ("ros" for "rossi", typos further on), the same with the second
+    and third swapped ("rsosi"), its first and third letters (the second is the typo:
+    "rxossi"), its first two, and its first letter. Each is a capped list: in a large
+    vocabulary the words starting with "r" or even "ro" are thousands and their list stops
+    before reaching "rossi", which the longer starts still hold; in a small one the first
+    letter's list holds every candidate ("rasxi" for "rossi")."""
     if len(term) < 3:
         return [term[:1]]
-    return list(dict.fromkeys((term[:2], term[0] + term[2], term[0])))
+    starts = (term[:3], term[0] + term[2] + term[1], term[0] + term[2], term[:2], term[0])
+    return list(dict.fromkeys(starts))
 
 
 def _fts_join(

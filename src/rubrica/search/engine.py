@@ -337,9 +337,16 @@ def _fuzzy(engine: Any, kind: str, candidates: Any, terms: list[str]) -> list[Hi
         score = 0
         first_word = ""
         for term in long_words:
-            distance, word = min((_edits(term, word), word) for word in words)
-            if distance > _max_edits(term, word):
+            # Each word within its own allowance: "mara" is two edits from both "gala" and
+            # "marina", but only "marina" is long enough for two.
+            close = [
+                (distance, word)
+                for word in words
+                if (distance := _edits(term, word)) <= _max_edits(term, word)
+            ]
+            if not close:
                 break
+            distance, word = min(close)
             score += 8 - 2 * distance
             first_word = first_word or word
         else:

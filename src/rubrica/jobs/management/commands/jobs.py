@@ -34,6 +34,10 @@ from rubrica.jobs.services import (
 EXIT_JOB_FAILED = 5
 
 
+#: A century: anything longer is a typo (and would overflow the date arithmetic).
+MAX_DAYS = 36_500
+
+
 class Command(RubricaCommand):
     help = gettext_lazy(
         "Background jobs: list | show | wait | cancel | resume | recover | check | purge."
@@ -129,8 +133,10 @@ class Command(RubricaCommand):
         days = options["older_than"]
         if days is None:
             days = settings.RUBRICA_JOB_FILES_DAYS
-        if days < 0:
-            raise invalid("older-than", _("Enter zero or more days."))
+        if not 0 <= days <= MAX_DAYS:
+            raise invalid(
+                "older-than", _("Enter a number of days from 0 to %(max)d.") % {"max": MAX_DAYS}
+            )
         count = jobs_purge_files(older_than=dt.timedelta(days=days))
         if options["json"]:
             self.out_json({"purged": count, "days": days})
