@@ -204,3 +204,61 @@ def test_stashes_older_than_a_day_are_removed_when_a_new_one_is_written(member, 
     newest = photo_stash.photo_stash(actor=member, photo=SimpleUploadedFile("c.png", _png()))
 
     assert sorted(p.name for p in folder.iterdir()) == sorted([recent, newest])
+
+
+def test_a_save_anyway_that_fails_keeps_the_photo_for_the_next_try(member_client, member, settings):
+    # Someone else saved the person meanwhile: the edit comes back with the conflict message,
+    # still carrying the kept photo, and the next submit saves it.
+    from rubrica.contacts.services import contact_update
+
+    make_contact(member, emails=[{"value": "ada.lovelace@gmail.com"}])
+    contact = make_contact(member, given_name="Grace", family_name="Hopper")
+    url = reverse("contacts:edit", args=[contact.pk])
+    same = {
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "emails-0-label": "",
+        "emails-0-value": "ada.lovelace@gmail.com",
+    }
+    warned = member_client.post(
+        url, edit_form(contact, photo=SimpleUploadedFile("a.png", _png("green")), **same)
+    )
+    token = _warned_token(warned)
+    stale = edit_form(contact, confirm_duplicates="1", photo_token=token, **same)
+    contact = contact_update(actor=member, contact=contact, data={"notes": "meanwhile"})
+
+    conflict = member_client.post(url, stale)
+
+    assert conflict.status_code == 409
+    html = conflict.content.decode()
+    assert TOKEN_INPUT.search(html).group(1) == token
+    assert "The photo you chose is kept" in html
+    contact.refresh_from_db()
+    assert not contact.photo
+    retry = member_client.post(
+        url, edit_form(contact, confirm_duplicates="1", photo_token=token, **same)
+    )
+    assert retry.status_code == 302
+    contact.refresh_from_db()
+    assert _saved_photo(contact) == _png("green")
+    assert not (_stash_dir(settings, member) / token).exists()
+
+
+def test_jobs_purge_removes_every_users_day_old_stashes(member, admin_user, settings):
+    import os
+    import time
+
+    from django.core.management import call_command
+
+    from rubrica.contacts.photo_stash import photo_stash
+
+    old = photo_stash(actor=member, photo=SimpleUploadedFile("a.png", _png()))
+    fresh = photo_stash(actor=admin_user, photo=SimpleUploadedFile("b.png", _png("blue")))
+    old_path = _stash_dir(settings, member) / old
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old_path, (two_days_ago, two_days_ago))
+
+    call_command("jobs", "purge")
+
+    assert not old_path.exists()
+    assert (_stash_dir(settings, admin_user) / fresh).is_file()

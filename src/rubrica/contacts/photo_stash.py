@@ -99,3 +99,19 @@ def photo_stash_discard(*, actor: User, token: str | None) -> None:
     path = _path(actor, token)
     if path is not None:
         path.unlink(missing_ok=True)
+
+
+def photo_stash_prune_all() -> int:
+    """Remove every user's stashes older than ``MAX_AGE`` (a person who never stashes again
+    would otherwise keep theirs). Run with ``rubrica jobs purge`` and at ``rubrica serve``
+    start. Returns how many files went."""
+    root = Path(settings.RUBRICA_PRIVATE_ROOT) / FOLDER
+    if not root.is_dir():
+        return 0
+    removed = 0
+    for folder in root.iterdir():
+        if folder.is_dir():
+            before = sum(1 for _entry in folder.iterdir())
+            _prune(folder)
+            removed += before - sum(1 for _entry in folder.iterdir())
+    return removed

@@ -373,6 +373,13 @@ def _warning_photo_token(request: AuthedRequest, form: ContactForm) -> str:
     return token if photo_stash.photo_stash_exists(actor=request.user, token=token) else ""
 
 
+def _kept_photo_token(request: AuthedRequest) -> str:
+    """The token of the photo kept across the duplicate warning, when saving then failed (a
+    conflict, a refused value): the form comes back carrying it, so the photo is not lost."""
+    token = request.POST.get(PHOTO_STASH_FIELD, "")
+    return token if photo_stash.photo_stash_exists(actor=request.user, token=token) else ""
+
+
 def _chosen_photo(request: AuthedRequest, form: ContactForm) -> tuple[Any, str]:
     """The photo to save: the file chosen now, else the one kept across the duplicate warning
     (only from this user's own stash; an unknown token gives none). Also the token to discard
@@ -430,7 +437,8 @@ def create_view(request: AuthedRequest) -> HttpResponse:
             messages.success(request, _("%(name)s was added.") % {"name": contact.display_name})
             return redirect(contact)
     form.mark_invalid()
-    return render(request, "contacts/form.html", _form_context(form), status=status)
+    context = _form_context(form, photo_token=_kept_photo_token(request))
+    return render(request, "contacts/form.html", context, status=status)
 
 
 @login_required
@@ -483,9 +491,8 @@ def edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("%(name)s was saved.") % {"name": updated.display_name})
             return redirect(updated)
     form.mark_invalid()
-    return render(
-        request, "contacts/form.html", _form_context(form, contact=contact), status=status
-    )
+    context = _form_context(form, contact=contact, photo_token=_kept_photo_token(request))
+    return render(request, "contacts/form.html", context, status=status)
 
 
 # Trash ---------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from rubrica.cli.base import (
     get_or_not_found,
     invalid,
 )
+from rubrica.contacts.photo_stash import photo_stash_prune_all
 from rubrica.jobs.cli import as_json, run_with_progress, summary
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.services import (
@@ -138,6 +139,7 @@ class Command(RubricaCommand):
                 "older-than", _("Enter a number of days from 0 to %(max)d.") % {"max": MAX_DAYS}
             )
         count = jobs_purge_files(older_than=dt.timedelta(days=days))
+        photo_stash_prune_all()  # photos kept across a duplicate warning and never saved
         if options["json"]:
             self.out_json({"purged": count, "days": days})
             return
