@@ -319,3 +319,30 @@ def test_the_finished_job_page_links_to_the_report(member_client, member, large)
     assert f"{REPORT}?months=24" in html
     assert "4 people" in html
     assert "1 unreadable phone number" in html
+
+
+def test_without_a_worker_the_page_computes_the_figures_itself(member_client, member, large):
+    # A report job queued for longer than a worker takes to pick one up: no worker runs
+    # (a bare runserver). The page says so and shows figures computed for it, not a wait
+    # without end.
+    _people(member)
+    member_client.get(REPORT)
+    job = _snapshot_jobs(member).get()
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=5))
+
+    html = member_client.get(REPORT).content.decode()
+
+    assert 'id="computed-here"' in html
+    assert "no background worker has taken this job" in html
+    assert '<div class="fs-4 fw-semibold" id="figure-people">4</div>' in html
+    assert _snapshot_jobs(member).count() == 1
+    assert _snapshot_jobs(member).get().status == JobStatus.QUEUED
+
+
+def test_a_job_just_queued_is_not_said_to_wait_for_a_worker(member_client, member, large):
+    _people(member)
+
+    html = member_client.get(REPORT).content.decode()
+
+    assert "no background worker" not in html
+    assert 'id="figure-people"' not in html

@@ -7,6 +7,7 @@ output file live here, so the UI, the API and the CLI show the same thing whiche
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +36,10 @@ class JobQuerySet(models.QuerySet["Job"]):
         if getattr(user, "is_administrator", False):
             return self
         return self.filter(owner=user)
+
+
+#: How long a queued job may wait before the pages say no worker seems to run.
+WORKER_PICKUP = dt.timedelta(minutes=1)
 
 
 class Job(models.Model):
@@ -101,6 +106,18 @@ class Job(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE
+
+    @property
+    def waiting_for_worker(self) -> bool:
+        """Queued for longer than a worker takes to pick a job up: most likely no worker runs
+        (``rubrica serve`` starts one; a bare ``runserver`` does not)."""
+        from django.utils import timezone
+
+        return (
+            self.status == JobStatus.QUEUED
+            and self.created_at is not None
+            and timezone.now() - self.created_at > WORKER_PICKUP
+        )
 
     @property
     def percent(self) -> int | None:

@@ -54,6 +54,7 @@ def report(request: AuthedRequest) -> HttpResponse:
     live = selectors.report_is_live(user)
     snapshot = None
     running = None
+    computed_here = False
     if live:
         data: selectors.Report | None = selectors.quality_report(user, months=months)
     else:
@@ -69,6 +70,10 @@ def report(request: AuthedRequest) -> HttpResponse:
         elif running is None:
             running = snapshot_start(actor=user, months=months)
         data = snapshot.report if snapshot is not None else None
+        if data is None and running is not None and running.waiting_for_worker:
+            # No worker takes the job: compute the figures here rather than wait forever.
+            data = selectors.quality_report(user, months=months)
+            computed_here = True
     action = request.GET.get("action", "")
     preview = None
     if action in ACTIONS and not user.is_read_only:
@@ -84,6 +89,7 @@ def report(request: AuthedRequest) -> HttpResponse:
             "live": live,
             "snapshot": snapshot,
             "running": running,
+            "computed_here": computed_here,
             "months": months,
             "stale_to": stale_to,
             "actions": ACTIONS.items(),
