@@ -8,7 +8,7 @@ import pytest
 
 from rubrica.contacts.models import Contact
 from rubrica.dataio.models import ImportRow
-from rubrica.jobs.models import JobStatus
+from rubrica.jobs.models import Job, JobStatus
 from tests.dataio.import_helpers import outcomes, run_import
 
 
@@ -112,3 +112,41 @@ def test_an_import_on_sqlite_maps_no_memory_and_restores_the_connection_after(
     assert during[0][0] in (0, None)
     assert pragmas() == before
     assert before[1] != -importing.IMPORT_SQLITE_CACHE_KIB
+
+
+def test_a_csv_import_shows_a_total_from_its_lines_and_ends_with_the_exact_count(
+    member: Any, monkeypatch: Any
+) -> None:
+    from rubrica.dataio import importing
+
+    text = (
+        "First Name,Last Name,Notes\r\n"
+        'Ada,Lovelace,"two\r\nlines"\r\n'
+        "Grace,Hopper,\r\n"
+        "\r\n"
+        "Alan,Turing,"  # no final line break
+    )
+    totals = []
+    run = importing._Batch.run
+
+    def spy(self: Any, batch: Any) -> Any:
+        totals.append(Job.objects.get(pk=self.job.pk).total)
+        return run(self, batch)
+
+    monkeypatch.setattr(importing._Batch, "run", spy)
+    job = run_import(member, text, "people.csv")
+
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert totals == [5]  # six lines, less the header: at least as many as the records
+    job.refresh_from_db()
+    assert (job.done, job.total) == (3, 3)
+    assert job.result["counts"]["created"] == 3
+
+
+def test_old_mac_line_ends_count_as_lines(tmp_path: Any) -> None:
+    from rubrica.dataio.importing import _count_lines
+
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b"a,b\rc,d\re,f")
+
+    assert _count_lines(path) == 3
