@@ -225,3 +225,19 @@ def test_the_organization_cache_stays_bounded_and_still_reuses_organizations(
         "Umbrella",
     ]
     assert [r.contact.organization.name for r in results if r.contact] == names
+
+
+def test_a_full_cache_forgets_the_least_recently_used_half() -> None:
+    from rubrica.dataio import batch
+
+    cache: dict[str, Any] = {}
+    for n in range(batch.CACHE_LIMIT):
+        batch.BatchCaches.remember(cache, f"k{n}", n)
+    assert batch.BatchCaches.recall(cache, "k0") == 0  # used again: now the most recent
+
+    batch.BatchCaches.remember(cache, "new", -1)
+
+    assert len(cache) == batch.CACHE_LIMIT - batch.CACHE_LIMIT // 2 + 1
+    assert "k0" in cache and "new" in cache
+    assert "k1" not in cache
+    assert f"k{batch.CACHE_LIMIT - 1}" in cache

@@ -22,6 +22,7 @@ The caller owns the transaction (one per batch, see ``importing.run_import``).
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -92,18 +93,28 @@ CACHE_LIMIT = 10_000
 @dataclass
 class BatchCaches:
     """Tags and organizations looked up (or created) earlier in the same import, by folded
-    name, at most CACHE_LIMIT of each (``remember`` starts over when full; a name seen again
-    after that is looked up again). Only valid within one run: a rolled-back batch loses them
-    with the process."""
+    name, at most CACHE_LIMIT of each (``remember`` forgets the least recently used half when
+    full; a name forgotten is looked up again). Only valid within one run: a rolled-back batch
+    loses them with the process."""
 
     tags: dict[str, Tag] = field(default_factory=dict)
     organizations: dict[str, Organization] = field(default_factory=dict)
 
     @staticmethod
     def remember(cache: dict[str, Any], key: str, value: Any) -> None:
+        """Add ``key``; when full, first forget the older half (a name used again is moved to
+        the end by ``recall``, so the names of a file's big customers stay)."""
         if len(cache) >= CACHE_LIMIT:
-            cache.clear()
+            for old in list(itertools.islice(cache, len(cache) // 2 or 1)):
+                del cache[old]
         cache[key] = value
+
+    @staticmethod
+    def recall(cache: dict[str, Any], key: str) -> Any:
+        value = cache.pop(key, None)
+        if value is not None:
+            cache[key] = value
+        return value
 
 
 def error_text(exc: ValidationError | PermissionDenied) -> str:
@@ -123,7 +134,7 @@ def _tag(actor: User, name: str, caches: BatchCaches) -> Tag:
     from rubrica.taxonomy.services import tag_get_or_create
 
     key = " ".join(name.split()).casefold()
-    tag = caches.tags.get(key)
+    tag = caches.recall(caches.tags, key)
     if tag is None:
         tag = tag_get_or_create(actor=actor, name=name)
         caches.remember(caches.tags, key, tag)
@@ -133,7 +144,7 @@ def _tag(actor: User, name: str, caches: BatchCaches) -> Tag:
 def organization_for(actor: User, name: str, caches: BatchCaches) -> tuple[Organization, bool]:
     """The organization called ``name`` that ``actor`` may see, or a new one; True when new."""
     key = " ".join(name.split()).casefold()
-    org = caches.organizations.get(key)
+    org = caches.recall(caches.organizations, key)
     if org is not None:
         return org, False
     org = (
