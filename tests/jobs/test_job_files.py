@@ -282,3 +282,24 @@ def test_a_purged_import_cannot_be_resumed_and_a_resumed_one_is_not_purged(membe
         job_resume(actor=member, job=expired, enqueue=False)
     assert "expired" in str(refused.value)
     assert Job.objects.get(pk=expired.pk).status == JobStatus.FAILED
+
+
+def test_purge_deletes_old_uploads_no_import_refers_to(member: Any, admin_user: Any) -> None:
+    import io
+    import os
+    import time
+
+    from rubrica.dataio.importing import private_root, store_upload
+
+    draft = store_upload(actor=member, stream=io.BytesIO(PEOPLE.encode()), filename="a.vcf")
+    fresh = store_upload(actor=member, stream=io.BytesIO(PEOPLE.encode()), filename="b.vcf")
+    failed = _failed_import(member)
+    long_ago = time.time() - 40 * 86400
+    for path in (private_root() / draft.path, _upload(failed)):
+        os.utime(path, (long_ago, long_ago))
+
+    call_command("jobs", "purge")
+
+    assert not (private_root() / draft.path).exists()  # old, and no import refers to it
+    assert (private_root() / fresh.path).is_file()  # recent: the person may be mapping it
+    assert _upload(failed).is_file()  # its job finished just now: not yet purged

@@ -28,6 +28,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import datetime as dt
 import io
 import re
 import uuid
@@ -41,6 +42,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -203,6 +205,34 @@ def import_discard_upload(job: Job) -> bool:
         return False
     path.unlink(missing_ok=True)
     return True
+
+
+def import_drafts_purge(*, older_than: dt.timedelta, now: dt.datetime | None = None) -> int:
+    """Delete uploaded files no import job refers to (the person uploaded and never started the
+    import) once older than ``older_than``; files of jobs are left to ``jobs_purge_files``.
+    Run by ``rubrica jobs purge`` and at ``rubrica serve`` start. Returns how many went."""
+    folder = private_root() / "imports"
+    if not folder.is_dir():
+        return 0
+    cutoff = (now or timezone.now()).timestamp() - older_than.total_seconds()
+    referenced = {
+        str(name)
+        for name in Job.objects.filter(kind="import").values_list("params__file", flat=True)
+        if name
+    }
+    removed = 0
+    for entry in folder.iterdir():
+        try:
+            if (
+                entry.is_file()
+                and f"imports/{entry.name}" not in referenced
+                and entry.stat().st_mtime < cutoff
+            ):
+                entry.unlink(missing_ok=True)
+                removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 # Readers ------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from rubrica.cli.base import (
     invalid,
 )
 from rubrica.contacts.photo_stash import photo_stash_prune_all
+from rubrica.dataio.importing import import_drafts_purge
 from rubrica.jobs.cli import as_json, run_with_progress, summary
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.services import (
@@ -140,6 +141,7 @@ class Command(RubricaCommand):
             )
         count = jobs_purge_files(older_than=dt.timedelta(days=days))
         photo_stash_prune_all()  # photos kept across a duplicate warning and never saved
+        import_drafts_purge(older_than=dt.timedelta(days=days))  # uploads never imported
         if options["json"]:
             self.out_json({"purged": count, "days": days})
             return
