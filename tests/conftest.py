@@ -53,6 +53,26 @@ def viewer(db):
 
 
 @pytest.fixture
+def sales(member):
+    """A team ``member`` is in."""
+    from tests.factories import TeamFactory
+
+    team = TeamFactory(name="Sales")
+    team.members.add(member)
+    return team
+
+
+@pytest.fixture
+def support(other_member):
+    """A team ``member`` is not in."""
+    from tests.factories import TeamFactory
+
+    team = TeamFactory(name="Support")
+    team.members.add(other_member)
+    return team
+
+
+@pytest.fixture
 def member_client(client, member):
     client.force_login(member)
     return client

@@ -13,10 +13,10 @@ from collections.abc import Callable
 import pytest
 from django.urls import reverse
 
-from rubrica.accounts.services import token_create
 from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.selectors import contact_list
-from tests.factories import TeamFactory, make_contact, make_organization
+from tests.api.conftest import bearer
+from tests.factories import make_contact, make_organization
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +24,6 @@ PEOPLE = reverse("contacts:list")
 ORGANIZATIONS = reverse("organizations:list")
 API = "/api/v1/contacts"
 ORGANIZATIONS_API = "/api/v1/organizations"
-
-
-def bearer(user) -> dict[str, str]:
-    _token, raw = token_create(actor=user, user=user, name="tests")
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
 def row_ids(response) -> list[int]:
@@ -44,21 +39,6 @@ def api_ids(response) -> list[int]:
 
 def pks(*records) -> list[int]:
     return sorted(record.pk for record in records)
-
-
-@pytest.fixture
-def sales(member):
-    team = TeamFactory(name="Sales")
-    team.members.add(member)
-    return team
-
-
-@pytest.fixture
-def support(other_member):
-    """A team ``member`` is not in."""
-    team = TeamFactory(name="Support")
-    team.members.add(other_member)
-    return team
 
 
 @pytest.fixture

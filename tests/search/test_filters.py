@@ -4,42 +4,21 @@ and the CLI, narrowing before matching, never widening what restrict() lets a pe
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 from django.urls import reverse
 
 from rubrica import search
-from rubrica.accounts.services import token_create
 from rubrica.search import engine, filters
 from rubrica.taxonomy.models import LifecycleStage, Tag
+from tests.api.conftest import bearer
 from tests.factories import make_contact, make_organization
+from tests.search.results import api_ids, shown, urls
 
 pytestmark = pytest.mark.django_db
 
 RESULTS = reverse("search:results")
 API = "/api/v1/search"
-LINK = re.compile(r'<a class="fw-semibold" href="([^"]+)">([^<]*)</a>')
-
-
-def shown(response) -> list[str]:
-    """The result links of the page, as the records' detail paths, sorted."""
-    assert response.status_code == 200
-    return sorted(url for url, _name in LINK.findall(response.content.decode()))
-
-
-def urls(*records) -> list[str]:
-    return sorted(record.get_absolute_url() for record in records)
-
-
-def bearer(user) -> dict[str, str]:
-    _token, raw = token_create(actor=user, user=user, name="tests")
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-
-def api_ids(response) -> list[tuple[str, int]]:
-    assert response.status_code == 200, response.content
-    return sorted((item["kind"], item["id"]) for item in response.json()["items"])
 
 
 def api_errors(response) -> dict[str, str]:

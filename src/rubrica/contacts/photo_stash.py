@@ -42,14 +42,18 @@ def _path(actor: User, token: str | None) -> Path | None:
     return _folder(actor) / token
 
 
-def _prune(folder: Path) -> None:
+def _prune(folder: Path) -> int:
+    """Remove the stashes in ``folder`` older than MAX_AGE; how many went."""
     cutoff = time.time() - MAX_AGE.total_seconds()
+    removed = 0
     for entry in folder.iterdir():
         try:
             if entry.is_file() and entry.stat().st_mtime < cutoff:
                 entry.unlink(missing_ok=True)
+                removed += 1
         except OSError:
             continue
+    return removed
 
 
 def photo_stash(*, actor: User, photo: Any) -> str:
@@ -103,15 +107,9 @@ def photo_stash_discard(*, actor: User, token: str | None) -> None:
 
 def photo_stash_prune_all() -> int:
     """Remove every user's stashes older than ``MAX_AGE`` (a person who never stashes again
-    would otherwise keep theirs). Run with ``rubrica jobs purge`` and at ``rubrica serve``
-    start. Returns how many files went."""
+    would otherwise keep theirs). Part of ``jobs.services.files_purge``. Returns how many
+    files went."""
     root = Path(settings.RUBRICA_PRIVATE_ROOT) / FOLDER
     if not root.is_dir():
         return 0
-    removed = 0
-    for folder in root.iterdir():
-        if folder.is_dir():
-            before = sum(1 for _entry in folder.iterdir())
-            _prune(folder)
-            removed += before - sum(1 for _entry in folder.iterdir())
-    return removed
+    return sum(_prune(folder) for folder in root.iterdir() if folder.is_dir())

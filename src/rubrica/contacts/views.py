@@ -369,13 +369,13 @@ def _warning_photo_token(request: AuthedRequest, form: ContactForm) -> str:
         except OSError:
             logger.exception("could not keep the chosen photo across the duplicate warning")
             return ""
-    token = request.POST.get(PHOTO_STASH_FIELD, "")
-    return token if photo_stash.photo_stash_exists(actor=request.user, token=token) else ""
+    return _kept_photo_token(request)
 
 
 def _kept_photo_token(request: AuthedRequest) -> str:
-    """The token of the photo kept across the duplicate warning, when saving then failed (a
-    conflict, a refused value): the form comes back carrying it, so the photo is not lost."""
+    """The token the form sent, when it names a photo of this user's still kept (else ""):
+    the form comes back carrying it (another warning, a failed save), so the photo is not
+    lost."""
     token = request.POST.get(PHOTO_STASH_FIELD, "")
     return token if photo_stash.photo_stash_exists(actor=request.user, token=token) else ""
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -111,8 +112,6 @@ class Job(models.Model):
     def waiting_for_worker(self) -> bool:
         """Queued for longer than a worker takes to pick a job up: most likely no worker runs
         (``rubrica serve`` starts one; a bare ``runserver`` does not)."""
-        from django.utils import timezone
-
         return (
             self.status == JobStatus.QUEUED
             and self.created_at is not None

@@ -290,6 +290,20 @@ def jobs_purge_files(*, older_than: dt.timedelta, now: dt.datetime | None = None
     return count
 
 
+def files_purge(*, older_than: dt.timedelta) -> int:
+    """Everything ``rubrica jobs purge`` (and ``rubrica serve`` at start) removes: the files of
+    jobs that ended more than ``older_than`` ago (``jobs_purge_files``, whose count it returns),
+    then files no job owns: uploads never imported, as old, and photos kept across a duplicate
+    warning and never saved (after a day)."""
+    from rubrica.contacts.photo_stash import photo_stash_prune_all
+    from rubrica.dataio.importing import import_drafts_purge
+
+    count = jobs_purge_files(older_than=older_than)
+    import_drafts_purge(older_than=older_than)
+    photo_stash_prune_all()
+    return count
+
+
 def _purge_job_files(job: Job) -> bool:
     removed = False
     if job.output:

@@ -9,6 +9,7 @@ are searched for as text and never raise.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from django.db import connection, transaction
@@ -58,6 +59,24 @@ class Backend(Protocol):
 
 def _lengths(term: str, edits: int) -> tuple[int, int]:
     return max(1, len(term) - edits), len(term) + edits
+
+
+def _words_by_prefix(
+    condition: str, params: Callable[[str], list[Any]], term: str, edits: int, cap: int
+) -> list[str]:
+    """``words_like`` of either backend: one query per ``word_prefixes(term)``, its
+    ``condition`` on the word (with ``params(prefix)``) and the length bounds."""
+    low, high = _lengths(term, edits)
+    words: list[str] = []
+    with connection.cursor() as cursor:
+        for prefix in word_prefixes(term):
+            cursor.execute(
+                f"SELECT word FROM search_searchword WHERE {condition}"  # noqa: S608 - constant
+                " AND length(word) BETWEEN %s AND %s LIMIT %s",
+                [*params(prefix), low, high, cap],
+            )
+            words.extend(row[0] for row in cursor.fetchall())
+    return words
 
 
 def word_prefixes(term: str) -> list[str]:
@@ -146,17 +165,13 @@ class SqliteBackend:
         """Vocabulary words starting with one of ``word_prefixes(term)`` whose length is
         within ``edits`` of the term's, at most ``cap`` a prefix (ranges of the word's unique
         index)."""
-        low, high = _lengths(term, edits)
-        words: list[str] = []
-        with connection.cursor() as cursor:
-            for prefix in word_prefixes(term):
-                cursor.execute(
-                    "SELECT word FROM search_searchword WHERE word >= %s AND word < %s"
-                    " AND length(word) BETWEEN %s AND %s LIMIT %s",
-                    [prefix, prefix + "\U0010ffff", low, high, cap],
-                )
-                words.extend(row[0] for row in cursor.fetchall())
-        return words
+        return _words_by_prefix(
+            "word >= %s AND word < %s",
+            lambda prefix: [prefix, prefix + "\U0010ffff"],
+            term,
+            edits,
+            cap,
+        )
 
     def match_words(
         self, qs: QuerySet[SearchDocument], groups: list[list[str]]
@@ -253,17 +268,9 @@ class PostgresBackend:
         """Vocabulary words starting with one of ``word_prefixes(term)`` whose length is
         within ``edits`` of the term's, at most ``cap`` a prefix. Anchored LIKEs, which the
         trigram index on the word serves whatever the database's collation."""
-        low, high = _lengths(term, edits)
-        words: list[str] = []
-        with connection.cursor() as cursor:
-            for prefix in word_prefixes(term):
-                cursor.execute(
-                    "SELECT word FROM search_searchword WHERE word LIKE %s"
-                    " AND length(word) BETWEEN %s AND %s LIMIT %s",
-                    [_like_escape(prefix) + "%", low, high, cap],
-                )
-                words.extend(row[0] for row in cursor.fetchall())
-        return words
+        return _words_by_prefix(
+            "word LIKE %s", lambda prefix: [_like_escape(prefix) + "%"], term, edits, cap
+        )
 
     def match_words(
         self, qs: QuerySet[SearchDocument], groups: list[list[str]]

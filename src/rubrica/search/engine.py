@@ -269,12 +269,18 @@ def _max_edits(term: str, word: str = "") -> int:
     return FUZZY_MAX_EDITS if longest >= FUZZY_TWO_EDITS_LENGTH else 1
 
 
-def _edits(term: str, word: str) -> int:
-    """Edits between ``term`` and ``word`` (OSA distance), or more than ``_max_edits`` of
-    the two when they are further apart than that."""
+def _within(term: str, words: Iterable[str]) -> list[tuple[int, str]]:
+    """(edits, word) for the words within ``_max_edits`` of ``term`` (OSA distance: insertion,
+    deletion, substitution, swap of neighbours)."""
     from rapidfuzz.distance import OSA
 
-    return int(OSA.distance(term, word, score_cutoff=_max_edits(term, word)))
+    close = []
+    for word in words:
+        limit = _max_edits(term, word)
+        distance = int(OSA.distance(term, word, score_cutoff=limit))
+        if distance <= limit:
+            close.append((distance, word))
+    return close
 
 
 def _similar_words(engine: Any, term: str) -> list[str]:
@@ -287,11 +293,7 @@ def _similar_words(engine: Any, term: str) -> list[str]:
 
     words = set(engine.similar_words(term, FUZZY_CANDIDATE_WORDS))
     words.update(engine.words_like(term, FUZZY_MAX_EDITS, FUZZY_CANDIDATE_WORDS))
-    close = [
-        (distance, word)
-        for word in words
-        if (distance := _edits(term, word)) <= _max_edits(term, word)
-    ]
+    close = _within(term, words)
     close.sort(key=lambda pair: (pair[0], -fuzz.ratio(term, pair[1]), pair[1]))
     return [word for _distance, word in close[:FUZZY_WORDS]]
 
@@ -339,11 +341,7 @@ def _fuzzy(engine: Any, kind: str, candidates: Any, terms: list[str]) -> list[Hi
         for term in long_words:
             # Each word within its own allowance: "mara" is two edits from both "gala" and
             # "marina", but only "marina" is long enough for two.
-            close = [
-                (distance, word)
-                for word in words
-                if (distance := _edits(term, word)) <= _max_edits(term, word)
-            ]
+            close = _within(term, words)
             if not close:
                 break
             distance, word = min(close)

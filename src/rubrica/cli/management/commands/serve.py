@@ -146,15 +146,11 @@ class Command(RubricaCommand):
             settings.TASKS.get("default", {}).get("BACKEND", "")
         )
         if start_worker:
-            from rubrica.contacts.photo_stash import photo_stash_prune_all
-            from rubrica.dataio.importing import import_drafts_purge
-            from rubrica.jobs.services import jobs_purge_files, jobs_recover
+            from rubrica.jobs.services import files_purge, jobs_recover
 
             commands["tasks"] = worker_command()
             recovered = jobs_recover()
-            jobs_purge_files(older_than=dt.timedelta(days=settings.RUBRICA_JOB_FILES_DAYS))
-            photo_stash_prune_all()
-            import_drafts_purge(older_than=dt.timedelta(days=settings.RUBRICA_JOB_FILES_DAYS))
+            files_purge(older_than=dt.timedelta(days=settings.RUBRICA_JOB_FILES_DAYS))
             if recovered:
                 self.out(
                     _("%(n)d job(s) interrupted by the last stop can be resumed from /jobs/.")

@@ -21,15 +21,13 @@ from rubrica.cli.base import (
     get_or_not_found,
     invalid,
 )
-from rubrica.contacts.photo_stash import photo_stash_prune_all
-from rubrica.dataio.importing import import_drafts_purge
 from rubrica.jobs.cli import as_json, run_with_progress, summary
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.services import (
+    files_purge,
     job_cancel,
     job_create,
     job_resume,
-    jobs_purge_files,
     jobs_recover,
 )
 
@@ -139,9 +137,7 @@ class Command(RubricaCommand):
             raise invalid(
                 "older-than", _("Enter a number of days from 0 to %(max)d.") % {"max": MAX_DAYS}
             )
-        count = jobs_purge_files(older_than=dt.timedelta(days=days))
-        photo_stash_prune_all()  # photos kept across a duplicate warning and never saved
-        import_drafts_purge(older_than=dt.timedelta(days=days))  # uploads never imported
+        count = files_purge(older_than=dt.timedelta(days=days))
         if options["json"]:
             self.out_json({"purged": count, "days": days})
             return
