@@ -100,9 +100,9 @@ def test_an_import_on_sqlite_maps_no_memory_and_restores_the_connection_after(
     during = []
     run = importing._Batch.run
 
-    def spy(self: Any, batch: Any) -> Any:
+    def spy(self: Any, batch: Any, ready: Any = None) -> Any:
         during.append(pragmas())
-        return run(self, batch)
+        return run(self, batch, ready)
 
     monkeypatch.setattr(importing._Batch, "run", spy)
     job = run_import(member, CSV, "outlook.csv")
@@ -129,9 +129,9 @@ def test_a_csv_import_shows_a_total_from_its_lines_and_ends_with_the_exact_count
     totals = []
     run = importing._Batch.run
 
-    def spy(self: Any, batch: Any) -> Any:
+    def spy(self: Any, batch: Any, ready: Any = None) -> Any:
         totals.append(Job.objects.get(pk=self.job.pk).total)
-        return run(self, batch)
+        return run(self, batch, ready)
 
     monkeypatch.setattr(importing._Batch, "run", spy)
     job = run_import(member, text, "people.csv")

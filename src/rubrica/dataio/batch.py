@@ -72,6 +72,8 @@ class ImportItem:
     uid: str | None = None
     vcard_extra: list[Any] | None = None
     organization: dict[str, Any] | None = None
+    #: ``prepare_item(actor, item)`` made earlier (perhaps in the reading process), or None
+    prepared: Prepared | Refusal | None = None
 
 
 @dataclass
@@ -147,15 +149,17 @@ def organization_for(actor: User, name: str, caches: BatchCaches) -> tuple[Organ
     org = caches.recall(caches.organizations, key)
     if org is not None:
         return org, False
-    org = (
-        Organization.objects.restrict(actor, Action.VIEW)
-        .filter(name__iexact=" ".join(name.split()))
-        .order_by("pk")
-        .first()
-    )
-    created = org is None
-    if org is None:
-        org = organization_create(actor=actor, data={"name": name})
+    # A savepoint: a refused creation leaves the caller's transaction usable.
+    with transaction.atomic():
+        org = (
+            Organization.objects.restrict(actor, Action.VIEW)
+            .filter(name__iexact=" ".join(name.split()))
+            .order_by("pk")
+            .first()
+        )
+        created = org is None
+        if org is None:
+            org = organization_create(actor=actor, data={"name": name})
     caches.remember(caches.organizations, key, org)
     return org, created
 
@@ -182,13 +186,159 @@ def _prepare(actor: User, item: ImportItem) -> tuple[Contact, dict[str, Any]]:
     return contact, values
 
 
+@dataclass
+class Refusal:
+    """Why an item cannot be created: the report's text and the field errors behind it."""
+
+    error: str
+    error_fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Derived:
+    """What the history entry, the search document and the duplicate keys of a new person
+    hold, computed before anything is written, for the organization name and tag names
+    (in the order the database lists tags) it was computed with."""
+
+    organization: str
+    tags: list[str]
+    changes: dict[str, Any]
+    fields: dict[str, str]
+    keys: list[tuple[str, str, int]]
+
+
+@dataclass
+class Prepared:
+    """An item validated and turned into rows, with nothing written: its person (unsaved),
+    its children (rows without ``contact_id``), the tag names asked for, the organization's
+    name and affiliation values (or the error of those), and ``derived`` computed on the
+    guess that the organization and tags are taken as named. ``prepare_item`` makes it, in
+    the writing process or in the import's reading process (``dataio.pipeline``); the writer
+    checks the guess and derives again when it was wrong (an existing tag or organization
+    spelt otherwise), so the result never depends on where it was made."""
+
+    contact: Contact
+    children: dict[str, list[Any]]
+    tags: list[str]
+    organization: str
+    affiliation: dict[str, Any]
+    affiliation_error: str
+    derived: Derived | None
+
+
+def prepare_item(actor: User, item: ImportItem) -> Prepared | Refusal:
+    """Validate ``item`` (``_clean``, as contact_create) and build what ``contacts_import_batch``
+    writes for it; reads the database (custom fields, stages, teams) but never writes.
+    Call within ``definitions_cached()``."""
+    try:
+        contact, values = _prepare(actor, item)
+    except (ValidationError, PermissionDenied) as exc:
+        fields: dict[str, str] = {}
+        if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+            fields = {name: str(messages[0]) for name, messages in exc.message_dict.items()}
+        return Refusal(error_text(exc), fields)
+    org_data = item.organization or {}
+    organization = " ".join(str(org_data.get("name") or "").split())
+    affiliation: dict[str, Any] = {}
+    affiliation_error = ""
+    if organization:
+        errors: dict[str, str] = {}
+        affiliation = _clean_affiliation(
+            {k: org_data[k] for k in ("title", "department") if org_data.get(k)}, errors
+        )
+        affiliation_error = "; ".join(f"organization.{k}: {v}" for k, v in errors.items())
+    children = {
+        kind: [
+            stand_in(position=position, **_row_fields(kind, row))
+            for position, row in enumerate(values.get(kind) or [])
+        ]
+        for kind in COLLECTIONS
+    }
+    tags = list(values.get("tags") or [])
+    prepared = Prepared(contact, children, tags, organization, affiliation, affiliation_error, None)
+    # The guess: each tag name is a tag of its own, spelt as given (names the services
+    # already tidied), listed in code-point order; the organization is spelt as given.
+    guessed = sorted(dict.fromkeys(tags))
+    if len({name.casefold() for name in guessed}) == len(guessed):
+        prepared.derived = _derive(
+            contact,
+            children,
+            [stand_in(name=name) for name in guessed],
+            organization,
+            _affiliation_row(organization, affiliation) if organization else None,
+        )
+    return prepared
+
+
+def _affiliation_row(organization: str, values: dict[str, Any]) -> Any:
+    """What ``contact_fields`` reads of an affiliation, before it exists."""
+    return stand_in(
+        organization=stand_in(name=organization),
+        title=values.get("title", ""),
+        department=values.get("department", ""),
+    )
+
+
+def _derive(
+    contact: Contact,
+    children: dict[str, list[Any]],
+    tags: list[Any],
+    organization: str,
+    affiliation: Any,
+) -> Derived:
+    """The CREATE history changes, search fields and duplicate keys of a new person with these
+    children, tags (in the database's order) and affiliation: the very ``snapshot``/``diff``,
+    ``contact_fields`` and ``dedup`` functions contact_create goes through, over rows held in
+    memory as if prefetched."""
+    cache: dict[str, list[Any]] = {kind: children.get(kind, []) for kind in COLLECTIONS}
+    cache["tags"] = tags
+    cache["affiliations"] = [affiliation] if affiliation is not None else []
+    contact._prefetched_objects_cache = cache  # type: ignore[attr-defined]
+    unsaved = contact.pk is None
+    if unsaved:
+        # Related managers refuse a person without a primary key, even over prefetched rows;
+        # none of the functions below reads it.
+        contact.pk = 0
+    try:
+        return _derive_held(contact, children, organization)
+    finally:
+        if unsaved:
+            contact.pk = None
+
+
+def _derive_held(contact: Contact, children: dict[str, list[Any]], organization: str) -> Derived:
+    from rubrica.dedup.keys import blocking_keys, identity, phone_e164
+    from rubrica.dedup.models import key_bucket
+
+    person = identity(
+        given_name=contact.given_name,
+        family_name=contact.family_name,
+        additional_name=contact.additional_name,
+        display_name=contact.display_name,
+        nicknames=contact.nicknames or (),
+        emails=[row.value for row in children.get("emails", ())],
+        phones=[phone_e164(row.raw, row.e164) for row in children.get("phones", ())],
+        organization=organization,
+        birthday=contact.birthday,
+        city=contact.city,
+    )
+    return Derived(
+        organization=organization,
+        tags=[tag.name for tag in contact.tags.all()],
+        changes=diff({}, _nonempty(snapshot(contact))),
+        fields=contact_fields(contact),
+        keys=[(kind, key, key_bucket(key)) for kind, key in blocking_keys(person)],
+    )
+
+
 def contacts_import_batch(
     *, actor: User, items: Sequence[ImportItem], caches: BatchCaches | None = None
 ) -> list[ItemResult]:
     """Create one person per item (or report why not), in the caller's transaction.
 
     Returns one result per item, in order: the new contact, or the error (field and message)
-    that kept it out. Bad items change nothing; the good ones are all written."""
+    that kept it out. Bad items change nothing; the good ones are all written. An item may
+    come already prepared (``ImportItem.prepared``, by ``prepare_item``)."""
     with definitions_cached():
         return _import_batch(actor, items, caches)
 
@@ -199,24 +349,20 @@ def _import_batch(
     ensure_can_create(actor)
     caches = caches or BatchCaches()
     results = [ItemResult() for _item in items]
-    prepared: list[tuple[int, Contact, dict[str, Any]]] = []
+    prepared: list[tuple[int, Prepared]] = []
     for index, item in enumerate(items):
-        try:
-            contact, values = _prepare(actor, item)
-        except (ValidationError, PermissionDenied) as exc:
-            results[index].error = error_text(exc)
-            if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-                results[index].error_fields = {
-                    name: str(messages[0]) for name, messages in exc.message_dict.items()
-                }
+        prep = item.prepared if item.prepared is not None else prepare_item(actor, item)
+        if isinstance(prep, Refusal):
+            results[index].error = prep.error
+            results[index].error_fields = dict(prep.error_fields)
             continue
-        prepared.append((index, contact, values))
+        prepared.append((index, prep))
 
     # UIDs are unique: one from the file is kept unless another record (or an earlier item of
     # this batch) already has it.
-    wanted = {items[i].uid for i, _c, _v in prepared if items[i].uid}
+    wanted = {items[i].uid for i, _p in prepared if items[i].uid}
     taken = set(Contact.all_objects.filter(uid__in=wanted).values_list("uid", flat=True))
-    for index, contact, _values in prepared:
+    for index, prep in prepared:
         uid = items[index].uid
         if not uid:
             continue
@@ -225,59 +371,52 @@ def _import_batch(
                 _("UID %(uid)s is already used; the person got a new one.") % {"uid": uid[:80]}
             )
         else:
-            contact.uid = uid
+            prep.contact.uid = uid
             taken.add(uid)
 
-    # Organizations (looked up or created through their service) and affiliation values.
-    affiliations: dict[int, tuple[Organization, dict[str, Any]]] = {}
-    for index, contact, _values in prepared:
-        org_data = items[index].organization or {}
-        name = " ".join(str(org_data.get("name") or "").split())
-        if not name:
+    # Organizations (looked up or created through their service).
+    organizations: dict[int, Organization] = {}
+    for index, prep in prepared:
+        if not prep.organization:
             continue
-        errors: dict[str, str] = {}
-        aff_values = _clean_affiliation(
-            {k: org_data[k] for k in ("title", "department") if org_data.get(k)}, errors
-        )
-        if errors:
-            results[index].error = "; ".join(f"organization.{k}: {v}" for k, v in errors.items())
+        if prep.affiliation_error:
+            results[index].error = prep.affiliation_error
             continue
         try:
-            with transaction.atomic():
-                org, created = organization_for(actor, name, caches)
+            org, created = organization_for(actor, prep.organization, caches)
         except (ValidationError, PermissionDenied) as exc:
             results[index].error = "organization: " + error_text(exc)
             continue
         if created:
             results[index].organization_created = org
-        contact.organization = org
-        contact.version = 2
-        affiliations[index] = (org, aff_values)
+        prep.contact.organization = org
+        prep.contact.version = 2
+        organizations[index] = org
     prepared = [p for p in prepared if not results[p[0]].error]
     if not prepared:
         return results
 
-    fast_insert(Contact, [contact for _i, contact, _v in prepared], returning=True)
-    written: dict[str, list[Any]] = {}
+    fast_insert(Contact, [prep.contact for _i, prep in prepared], returning=True)
     for kind, model in COLLECTIONS.items():
-        children = [
-            model(contact=contact, position=position, **_row_fields(kind, row))
-            for _i, contact, values in prepared
-            for position, row in enumerate(values.get(kind) or [])
-        ]
+        children = []
+        for _i, prep in prepared:
+            pk = prep.contact.pk
+            for child in prep.children[kind]:
+                child.contact_id = pk
+                children.append(child)
         fast_insert(model, children)
-        written[kind] = children
     through = Contact.tags.through
     links = []
     tags_of: dict[int, list[Tag]] = {}
-    for _i, contact, values in prepared:
+    for _i, prep in prepared:
         seen: set[int] = set()
-        for name in values.get("tags") or []:
+        pk = prep.contact.pk
+        for name in prep.tags:
             tag = _tag(actor, name, caches)
             if tag.pk not in seen:
                 seen.add(tag.pk)
-                links.append(stand_in(contact_id=contact.pk, tag_id=tag.pk))
-                tags_of.setdefault(contact.pk, []).append(tag)
+                links.append(stand_in(contact_id=pk, tag_id=tag.pk))
+                tags_of.setdefault(pk, []).append(tag)
     fast_insert(through, links)
     if tags_of:
         # In the order the database lists them (Tag.Meta.ordering, in its collation), as a
@@ -292,49 +431,56 @@ def _import_batch(
         }
         for tags in tags_of.values():
             tags.sort(key=lambda tag: rank[tag.pk])
-    made = {
-        index: Affiliation(contact=contact, organization=affiliations[index][0], is_primary=True)
-        for index, contact, _v in prepared
-        if index in affiliations
-    }
-    for index, aff in made.items():
-        for name, value in affiliations[index][1].items():
-            setattr(aff, name, value)
+    made = {}
+    for index, prep in prepared:
+        if index in organizations:
+            aff = Affiliation(
+                contact=prep.contact, organization=organizations[index], is_primary=True
+            )
+            for name, value in prep.affiliation.items():
+                setattr(aff, name, value)
+            made[index] = aff
     Affiliation.objects.bulk_create(list(made.values()))
 
-    # History entries, search documents and duplicate keys are built from the rows just
-    # written, held in memory (each person's children, tags and affiliation are attached as
-    # if prefetched), through the very functions contact_create uses: no re-read of the batch.
-    children_of: dict[int, dict[str, list[Any]]] = {}
-    for kind, rows in written.items():
-        for child in rows:
-            children_of.setdefault(child.contact_id, {}).setdefault(kind, []).append(child)
+    # History entries, search documents and duplicate keys: those derived before the write
+    # when the organization and tags turned out as guessed, else derived again here from the
+    # rows just written (held in memory as if prefetched: no re-read of the batch).
     content_type = ContentType.objects.get_for_model(Contact)
-    entries: list[HistoryEntry] = []
+    entries: list[Any] = []
     documents: list[tuple[int, dict[str, str]]] = []
     keys: list[Any] = []
-    for index, contact, _values in prepared:
-        own = children_of.get(contact.pk, {})
+    for index, prep in prepared:
+        contact = prep.contact
+        pk = contact.pk
         made_aff = made.get(index)
-        cache: dict[str, list[Any]] = {kind: own.get(kind, []) for kind in COLLECTIONS}
-        cache["tags"] = tags_of.get(contact.pk, [])
+        tags = tags_of.get(pk, [])
+        org_name = organizations[index].name if index in organizations else ""
+        derived = prep.derived
+        if (
+            derived is None
+            or derived.organization != org_name
+            or derived.tags != [tag.name for tag in tags]
+        ):
+            derived = _derive(contact, prep.children, tags, org_name, made_aff)
+        cache: dict[str, list[Any]] = {kind: prep.children[kind] for kind in COLLECTIONS}
+        cache["tags"] = tags
         cache["affiliations"] = [made_aff] if made_aff is not None else []
         contact._prefetched_objects_cache = cache  # type: ignore[attr-defined]
         entries.append(
             stand_in(
                 content_type_id=content_type.pk,
-                object_id=contact.pk,
+                object_id=pk,
                 action=HistoryAction.CREATE.value,
                 actor_id=actor.pk,
                 version=1,
-                changes=diff({}, _nonempty(snapshot(contact))),
+                changes=derived.changes,
             )
         )
         if made_aff is not None:
             entries.append(
                 stand_in(
                     content_type_id=content_type.pk,
-                    object_id=contact.pk,
+                    object_id=pk,
                     action=HistoryAction.UPDATE.value,
                     actor_id=actor.pk,
                     version=2,
@@ -347,8 +493,11 @@ def _import_batch(
                 )
             )
             results[index].affiliation = made_aff
-        documents.append((contact.pk, contact_fields(contact)))
-        keys.extend(_duplicate_keys(contact, own))
+        documents.append((pk, derived.fields))
+        keys.extend(
+            stand_in(contact_id=pk, kind=kind, key=key, bucket=bucket)
+            for kind, key, bucket in derived.keys
+        )
         results[index].contact = contact
     fast_insert(HistoryEntry, entries)
     index_new_documents(Kind.CONTACT, documents, insert=fast_insert, make=stand_in)
@@ -438,25 +587,3 @@ def fast_insert(model: type[models.Model], objs: Sequence[Any], *, returning: bo
                     obj.pk = pk
                     obj._state.adding = False
                     obj._state.db = connection.alias
-
-
-def _duplicate_keys(contact: Contact, children: dict[str, list[Any]]) -> list[Any]:
-    """The duplicate-detection keys ``contact_create`` writes (``dedup.index_contact``), from
-    the values in memory: the same ``identity``/``_key_rows`` that read them back from the
-    database (``dedup.index.identities``) would give."""
-    from rubrica.dedup.index import _key_rows
-    from rubrica.dedup.keys import identity, phone_e164
-
-    person = identity(
-        given_name=contact.given_name,
-        family_name=contact.family_name,
-        additional_name=contact.additional_name,
-        display_name=contact.display_name,
-        nicknames=contact.nicknames or (),
-        emails=[row.value for row in children.get("emails", ())],
-        phones=[phone_e164(row.raw, row.e164) for row in children.get("phones", ())],
-        organization=contact.organization.name if contact.organization else "",
-        birthday=contact.birthday,
-        city=contact.city,
-    )
-    return _key_rows(contact.pk, person, make=stand_in)

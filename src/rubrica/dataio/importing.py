@@ -60,6 +60,7 @@ from rubrica.contacts.services import (
 from rubrica.core import normalize
 from rubrica.core.models import Action
 from rubrica.core.services import ADDRESS_PARTS
+from rubrica.dataio import pipeline
 from rubrica.dataio.batch import (
     BatchCaches,
     ImportItem,
@@ -458,6 +459,13 @@ def unchanged(contact: Contact, data: dict[str, Any]) -> bool:
 # Runner -------------------------------------------------------------------------------------
 
 
+def record_item(record: SourceRecord) -> tuple[ImportItem, Any]:
+    """The item ``contacts_import_batch`` creates a record from, and the record's photo."""
+    data, uid, extra, photo = _split(record)
+    item = ImportItem(data=data, uid=uid, vcard_extra=extra, organization=record.organization)
+    return item, photo
+
+
 def _split(record: SourceRecord) -> tuple[dict[str, Any], str | None, list[Any] | None, Any]:
     data = dict(record.data)
     uid = str(data.pop("uid", "") or "").strip() or record.external_id or None
@@ -553,7 +561,12 @@ class _Batch:
         self.policy = job.params.get("on_duplicate", "create")
         self.key = job.params.get("match", "email")
 
-    def run(self, records: list[SourceRecord]) -> list[ImportRow]:
+    def run(
+        self, records: list[SourceRecord], ready: pipeline.Ready | None = None
+    ) -> list[ImportRow]:
+        """The report rows of ``records``, written; ``ready`` holds items prepared ahead
+        (``pipeline.prepare``) by line, for the records created."""
+        self.ready = ready or {}
         rows: dict[int, ImportRow] = {}
         good = []
         for record in records:
@@ -604,10 +617,8 @@ class _Batch:
         items = []
         photos = []
         for record in records:
-            data, uid, extra, photo = _split(record)
-            items.append(
-                ImportItem(data=data, uid=uid, vcard_extra=extra, organization=record.organization)
-            )
+            item, photo = self.ready.get(record.line) or record_item(record)
+            items.append(item)
             photos.append(photo)
         results = contacts_import_batch(actor=self.actor, items=items, caches=self.caches)
         set_aside: dict[int, str] = {}
@@ -782,34 +793,26 @@ def run_import(job: Job, progress: Progress) -> dict[str, Any]:
     if job.params.get("reverted_by"):
         raise ValidationError(_("This import was reverted."))
     start_line = int(job.checkpoint.get("line", 0))
-    progress.set_total(_count_records(job.params))
+    total = _count_records(job.params)
+    progress.set_total(total)
     done = ImportRow.objects.filter(job=job).count()
     progress.set_done(done)
     caches = BatchCaches()
-    batch: list[SourceRecord] = []
     size = max(1, int(job.params.get("batch_size") or BATCH))
-
-    def flush() -> None:
-        nonlocal done
-        if not batch:
-            return
-        progress.raise_if_cancelled()
-        with transaction.atomic():
-            rows = _Batch(job, actor, caches).run(batch)
-            fast_insert(ImportRow, rows)
-            progress.checkpoint({"line": batch[-1].line})
-            done += len(batch)
-            progress.set_done(done)
-        batch.clear()
-
-    with _bounded_sqlite_memory():
-        for record in open_reader(job.params).records():
-            if record.line <= start_line:
-                continue
-            batch.append(record)
-            if len(batch) >= size:
-                flush()
-        flush()
+    path = stored_path(job.params)
+    reader = pipeline.wanted(total, path.stat().st_size if path.is_file() else 0)
+    with (
+        pipeline.batches(job.params, actor.pk, start_line, size, reader=reader) as batches,
+        _bounded_sqlite_memory(),
+    ):
+        for batch, ready in batches:
+            progress.raise_if_cancelled()
+            with transaction.atomic():
+                rows = _Batch(job, actor, caches).run(batch, ready)
+                fast_insert(ImportRow, rows)
+                progress.checkpoint({"line": batch[-1].line})
+                done += len(batch)
+                progress.set_done(done)
     progress.set_total(done)  # a CSV's total was its line count, an upper bound
     return {"counts": counts(job), "lines": done}
 

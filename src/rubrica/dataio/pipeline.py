@@ -1,0 +1,187 @@
+"""An import's records read and checked in a second process while the job's process writes.
+
+Why: an import is CPU-bound Python on both sides of the database: reading and mapping the file,
+validating each record with the contact services' ``_clean`` and deriving its history entry,
+search document and duplicate keys (``batch.prepare_item``) take about half of its time; writing
+(inserts, the database's own work, tags, organizations, the report) the other half. On two
+cores the halves overlap: a forked reader process does the first for batch N+1 while this
+process writes batch N (see docs/benchmarks.md for what it gains).
+
+Guarantees kept: only this process writes, batches are written in file order in their own
+transactions with their checkpoint (``importing.run_import``), so a killed, failed or cancelled
+import is resumed or reverted exactly as without the reader. The reader only reads the database
+(custom-field definitions, stages, teams: never what the import writes) and the file; at most
+``QUEUE_BATCHES`` batches wait between the two (bounded memory). What it prepares is checked
+where it is written (``batch._import_batch`` derives again when an organization or tag exists
+under another spelling), so the result does not depend on which process prepared a record;
+``tests/dataio/test_import_pipeline.py`` checks it equals an import without the reader.
+
+It is used for files of at least ``RUBRICA_IMPORT_READER_MIN`` records (0: never) when the job
+runs outside a transaction (workers and the CLI do), on a machine with two cores or more and
+a database a second process can open (not an in-memory SQLite).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import queue as queues
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+from django.utils.translation import gettext as _
+
+from rubrica.dataio.batch import ImportItem, Prepared, prepare_item
+from rubrica.dataio.records import SourceRecord
+
+#: Batches prepared ahead of the writer, at most.
+QUEUE_BATCHES = 3
+#: Records whose prepared item and photo are known: line -> (item, photo).
+Ready = dict[int, tuple[ImportItem, Any]]
+Batches = Iterator[tuple[list[SourceRecord], Ready]]
+
+
+def wanted(total: int | None, file_size: int) -> bool:
+    """Whether an import of ``total`` records (None: unknown, then judged by the file's size)
+    reads in a second process."""
+    least = int(getattr(settings, "RUBRICA_IMPORT_READER_MIN", 2000))
+    if least <= 0 or connection.in_atomic_block or (os.cpu_count() or 1) < 2:
+        return False
+    if not hasattr(os, "fork"):
+        return False
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():  # type: ignore[attr-defined]
+        return False
+    if total is None:
+        return file_size >= 1024 * 1024
+    return total >= least
+
+
+@contextlib.contextmanager
+def batches(
+    params: dict[str, Any], actor_id: int, start_line: int, size: int, *, reader: bool
+) -> Iterator[Batches]:
+    """The records after ``start_line`` in batches of ``size``, each with the items prepared
+    for it (by the reader process when ``reader``; else none: the writer prepares them)."""
+    if not reader:
+        yield _inline(params, start_line, size)
+        return
+    context = multiprocessing.get_context("fork")
+    channel = context.Queue(maxsize=QUEUE_BATCHES)
+    # Neither process may use the other's database connection: close them before the fork,
+    # both sides open their own on their next query.
+    connections.close_all()
+    process = context.Process(
+        target=_reader_main,
+        args=(channel, params, actor_id, start_line, size, os.getpid()),
+        name="rubrica-import-reader",
+        daemon=True,
+    )
+    process.start()
+    try:
+        yield _received(channel, process)
+    finally:
+        if process.is_alive():
+            process.terminate()
+        process.join(timeout=10)
+        channel.close()
+
+
+def _inline(params: dict[str, Any], start_line: int, size: int) -> Batches:
+    from rubrica.dataio.importing import open_reader
+
+    batch: list[SourceRecord] = []
+    for record in open_reader(params).records():
+        if record.line <= start_line:
+            continue
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch, {}
+            batch = []
+    if batch:
+        yield batch, {}
+
+
+def _received(channel: Any, process: Any) -> Batches:
+    while True:
+        try:
+            kind, payload = channel.get(timeout=1.0)
+        except queues.Empty:
+            if process.is_alive():
+                continue
+            try:  # it may have ended right after its last message
+                kind, payload = channel.get(timeout=1.0)
+            except queues.Empty:
+                raise RuntimeError(
+                    _("The import's reading process stopped unexpectedly (exit code %(code)s).")
+                    % {"code": process.exitcode}
+                ) from None
+        if kind == "end":
+            return
+        if kind == "invalid":
+            raise ValidationError(payload)
+        if kind == "error":
+            raise RuntimeError(payload)
+        yield payload
+
+
+def _reader_main(
+    channel: Any,
+    params: dict[str, Any],
+    actor_id: int,
+    start_line: int,
+    size: int,
+    parent: int,
+) -> None:
+    """The reader process: read, prepare, send; never write."""
+    try:
+        from rubrica.accounts.models import User
+
+        actor = User.objects.get(pk=actor_id)
+        for records, _ready in _inline(params, start_line, size):
+            _send(channel, ("batch", (records, prepare(actor, records))), parent)
+        _send(channel, ("end", None), parent)
+    except ValidationError as exc:
+        _send(channel, ("invalid", exc.messages), parent)
+    except Exception as exc:  # reported to the writer, which fails the job with it
+        _send(channel, ("error", f"{type(exc).__name__}: {exc}"), parent)
+    finally:
+        connections.close_all()
+
+
+def prepare(actor: Any, records: list[SourceRecord]) -> Ready:
+    """Each readable record's item, prepared (``batch.prepare_item``), and its photo."""
+    from rubrica.customfields.services import definitions_cached
+    from rubrica.dataio.importing import record_item
+
+    ready: Ready = {}
+    with definitions_cached():
+        for record in records:
+            record.raw = ""  # the writer never reads the source text: not sent
+            if record.errors:
+                continue
+            item, photo = record_item(record)
+            prepared = prepare_item(actor, item)
+            if isinstance(prepared, Prepared):
+                # Sent without the rows held for deriving and the related objects cached on
+                # it (the owner, a stage): the writer's own are used.
+                prepared.contact.__dict__.pop("_prefetched_objects_cache", None)
+                prepared.contact._state.fields_cache.clear()
+            item.prepared = prepared
+            ready[record.line] = (item, photo)
+    return ready
+
+
+def _send(channel: Any, message: tuple[str, Any], parent: int) -> None:
+    """Put ``message`` on the channel, waiting while the writer is behind; give up when the
+    writer's process is gone (the reader is then an orphan)."""
+    while True:
+        try:
+            channel.put(message, timeout=1.0)
+            return
+        except queues.Full:
+            if os.getppid() != parent:
+                raise SystemExit(1) from None
