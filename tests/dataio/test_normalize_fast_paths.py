@@ -62,3 +62,39 @@ def test_single_line_still_refuses_control_characters_and_folds_spaces() -> None
         normalize.single_line("a\x00b", max_length=5)
     with pytest.raises(ValueError, match="Control characters"):
         normalize.single_line("a\x7fb", max_length=5)
+
+
+@pytest.mark.parametrize(
+    ("typed", "region"),
+    [
+        ("+39 347 123 4567", None),
+        ("02 1234 5678", "IT"),
+        ("06 9876543", "IT"),
+        ("(415) 555-0134", "US"),
+        ("+44 20 7946 0958", None),
+        ("020 7946 0958", "GB"),
+        ("+49 30 123456", None),
+        ("+98 21 1234 5678", None),
+        ("+86 10 1234 5678", None),
+        ("+1 242 357 1234", None),
+        ("+39 0331 123456", None),
+        ("+39 06 698 12345", None),
+        ("+1 415 555 0134 ext. 12", None),
+    ],
+)
+def test_the_national_form_remembered_from_validation_is_the_one_parsed_again(
+    typed: str, region: str | None
+) -> None:
+    import phonenumbers
+
+    e164 = normalize.phone(typed, region).e164
+    normalize._NATIONAL.clear()
+    fresh = normalize.national_form(e164)
+    normalize.phone(typed, region)
+    if "ext." in typed:  # a number typed with an extension is not remembered
+        assert e164 not in normalize._NATIONAL
+    else:
+        assert normalize._NATIONAL[e164] == fresh
+    assert fresh == phonenumbers.format_number(
+        phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL
+    )

@@ -23,15 +23,17 @@ The caller owns the transaction (one per batch, see ``importing.run_import``).
 from __future__ import annotations
 
 import itertools
+import operator
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
@@ -289,46 +291,61 @@ def _derive(
     """The CREATE history changes, search fields and duplicate keys of a new person with these
     children, tags (in the database's order) and affiliation: the very ``snapshot``/``diff``,
     ``contact_fields`` and ``dedup`` functions contact_create goes through, over rows held in
-    memory as if prefetched."""
-    cache: dict[str, list[Any]] = {kind: children.get(kind, []) for kind in COLLECTIONS}
-    cache["tags"] = tags
-    cache["affiliations"] = [affiliation] if affiliation is not None else []
-    contact._prefetched_objects_cache = cache  # type: ignore[attr-defined]
-    unsaved = contact.pk is None
-    if unsaved:
-        # Related managers refuse a person without a primary key, even over prefetched rows;
-        # none of the functions below reads it.
-        contact.pk = 0
-    try:
-        return _derive_held(contact, children, organization)
-    finally:
-        if unsaved:
-            contact.pk = None
-
-
-def _derive_held(contact: Contact, children: dict[str, list[Any]], organization: str) -> Derived:
+    memory (``_Held``)."""
     from rubrica.dedup.keys import blocking_keys, identity, phone_e164
     from rubrica.dedup.models import key_bucket
 
+    related = {kind: children.get(kind, []) for kind in COLLECTIONS}
+    related["tags"] = tags
+    related["affiliations"] = [affiliation] if affiliation is not None else []
+    held = cast(Contact, _Held(contact, related))
     person = identity(
         given_name=contact.given_name,
         family_name=contact.family_name,
         additional_name=contact.additional_name,
         display_name=contact.display_name,
         nicknames=contact.nicknames or (),
-        emails=[row.value for row in children.get("emails", ())],
-        phones=[phone_e164(row.raw, row.e164) for row in children.get("phones", ())],
+        emails=[row.value for row in related["emails"]],
+        phones=[phone_e164(row.raw, row.e164) for row in related["phones"]],
         organization=organization,
         birthday=contact.birthday,
         city=contact.city,
     )
     return Derived(
         organization=organization,
-        tags=[tag.name for tag in contact.tags.all()],
-        changes=diff({}, _nonempty(snapshot(contact))),
-        fields=contact_fields(contact),
+        tags=[tag.name for tag in tags],
+        changes=diff({}, _nonempty(snapshot(held))),
+        fields=contact_fields(held),
         keys=[(kind, key, key_bucket(key)) for kind, key in blocking_keys(person)],
     )
+
+
+class _Rows:
+    """``.all()`` over rows held in memory."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: list[Any]) -> None:
+        self.rows = rows
+
+    def all(self) -> list[Any]:
+        return self.rows
+
+
+class _Held:
+    """A person as ``snapshot`` and ``contact_fields`` read it: its field values, and its
+    related rows (children, tags, affiliations) from memory. A person not yet written has no
+    related managers (Django refuses them without a primary key), and creating a manager for
+    each of the dozen reads cost more than the rest of the derivation. Anything else (the
+    owner, stage, team; a method) is the person's own."""
+
+    def __init__(self, contact: Contact, related: dict[str, list[Any]]) -> None:
+        self.__dict__.update(contact.__dict__)
+        self.__dict__.update({name: _Rows(rows) for name, rows in related.items()})
+        self.__dict__["_contact"] = contact
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.__dict__["_contact"], name)
 
 
 def contacts_import_batch(
@@ -534,10 +551,13 @@ def fast_insert(model: type[models.Model], objs: Sequence[Any], *, returning: bo
     3 µs a value: half of an import's write time). Here a value already of a plain type (str,
     int, bool, None) for a character, text, integer, boolean or foreign-key column goes as is,
     which is what those methods return for it; anything else (JSON, dates, UUIDs, a
-    ``TextChoices`` member, a lazy string) and every ``auto_now``/``auto_now_add`` column take
-    the field's own path. Rows go in multi-row INSERTs within the database's parameter limit.
-    With ``returning`` each object gets its primary key (``RETURNING``, in the order of the
-    rows, as ``bulk_create`` relies on) and is marked saved; else primary keys are not set."""
+    ``TextChoices`` member, a lazy string) takes the field's own path. A ``stand_in`` row
+    without a column gets the field's default (prepared once per call unless the default is
+    a function other than ``dict``/``list``). ``auto_now``/``auto_now_add`` columns take one
+    ``timezone.now()`` per call, set on every object as ``pre_save`` would. Rows go in
+    multi-row INSERTs within the database's parameter limit. With ``returning`` each object
+    gets its primary key (``RETURNING``, in the order of the rows, as ``bulk_create`` relies
+    on) and is marked saved; else primary keys are not set."""
     if not objs:
         return
     fields = [
@@ -545,22 +565,52 @@ def fast_insert(model: type[models.Model], objs: Sequence[Any], *, returning: bo
         for f in model._meta.local_concrete_fields
         if not f.primary_key and not getattr(f, "generated", False)
     ]
-    auto = [getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) for f in fields]
-    plain = [isinstance(f, _PLAIN_FIELDS) and not a for f, a in zip(fields, auto, strict=True)]
-    specs = [(f, f.attname, p, a) for f, p, a in zip(fields, plain, auto, strict=True)]
+    attnames = [f.attname for f in fields]
+    auto = [
+        i
+        for i, f in enumerate(fields)
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    convert = [(i, f, isinstance(f, _PLAIN_FIELDS)) for i, f in enumerate(fields) if i not in auto]
+    defaults: list[Any] = []
+    for f in fields:
+        fixed = not f.has_default() or not callable(f.default) or f.default in (dict, list)
+        defaults.append(f.get_db_prep_save(f.get_default(), connection) if fixed else _MISSING)
+    # Empty JSON values (most of a person's lists) are prepared once.
+    empty_json = {
+        i: (f.get_db_prep_save([], connection), f.get_db_prep_save({}, connection))
+        for i, f in enumerate(fields)
+        if isinstance(f, models.JSONField)
+    }
+    now = timezone.now()
+    now_values = {i: fields[i].get_db_prep_save(now, connection) for i in auto}
+    auto_names = [attnames[i] for i in auto]
+    read_model = operator.attrgetter(*attnames)
     rows: list[Any] = []
     for obj in objs:
-        for f, attname, is_plain, is_auto in specs:
-            if is_auto:
-                value = f.pre_save(obj, True)
-            else:
-                value = getattr(obj, attname, _MISSING)
-                if value is _MISSING:  # a stand_in without this field: its default
-                    value = f.get_default()
-                if is_plain and (value is None or type(value) in _PLAIN_TYPES):
-                    rows.append(value)
-                    continue
-            rows.append(f.get_db_prep_save(value, connection))
+        for name in auto_names:
+            setattr(obj, name, now)
+        if type(obj) is SimpleNamespace:
+            held = obj.__dict__
+            values = [held.get(name, _MISSING) for name in attnames]
+        else:
+            got = read_model(obj)
+            values = list(got) if len(attnames) > 1 else [got]
+        for i, f, is_plain in convert:
+            value = values[i]
+            if value is _MISSING:
+                value = defaults[i]
+                if value is _MISSING:
+                    value = f.get_db_prep_save(f.get_default(), connection)
+                values[i] = value
+            elif not (is_plain and (value is None or type(value) in _PLAIN_TYPES)):
+                if not value and i in empty_json and type(value) in (list, dict):
+                    values[i] = empty_json[i][type(value) is dict]
+                else:
+                    values[i] = f.get_db_prep_save(value, connection)
+        for i, value in now_values.items():
+            values[i] = value
+        rows.extend(values)
     quote = connection.ops.quote_name
     # Table and column names come from the model, quoted; every value is a parameter.
     head = (

@@ -11,7 +11,7 @@ import functools
 import re
 import unicodedata
 
-import phonenumbers
+from rubrica.core import normalize
 
 ARABIC_FOLD = str.maketrans(
     {
@@ -121,12 +121,9 @@ def phone_digits(e164: str, raw: str = "") -> list[str]:
     forms: list[str] = []
     if e164:
         forms.append(e164.lstrip("+"))
-        try:
-            parsed = phonenumbers.parse(e164)
-            national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+        national = normalize.national_form(e164)
+        if national is not None:
             forms.append(digits(national))
-        except phonenumbers.NumberParseException:
-            pass
     if raw:
         forms.append(digits(raw))
     return list(dict.fromkeys(form for form in forms if form))
