@@ -15,6 +15,7 @@ sample, in the same database. The figures replace the "Import" section of
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -195,9 +196,14 @@ def child(args: argparse.Namespace) -> None:
         job = profiler.runcall(job_run, job.pk)
         profiler.dump_stats(os.environ["IMPORT_BENCH_PROFILE"])
     else:
+        children_before = _children_cpu()
+        watch = _ReaderWatch()
+        watch.start()
         job = job_run(job.pk)
+        watch.stop()
     seconds = time.perf_counter() - started
-    cpu = time.process_time() - cpu_started
+    reader_cpu = _children_cpu() - children_before
+    cpu = time.process_time() - cpu_started + reader_cpu
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     count = Contact.objects.count()
     baseline = _baseline(user, args.baseline)
@@ -219,11 +225,51 @@ def child(args: argparse.Namespace) -> None:
                 "parse_per_second": parsed / parse_seconds if parse_seconds else 0.0,
                 "parse_cpu_seconds": parse_cpu,
                 "peak_rss_mb": rss,
+                "reader_cpu_seconds": reader_cpu,
+                "reader_peak_rss_mb": watch.peak_mb,
                 "rss_before_mb": rss_before,
                 "baseline_per_second": baseline,
             }
         )
     )
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's ended children (the import's reader process)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class _ReaderWatch:
+    """The peak resident memory (VmHWM) of this process's children while the import runs,
+    read from /proc twice a second: the import's reader process, when it has one."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak_mb = 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._done.wait(0.5):
+            for task in Path(f"/proc/{me}/task").glob("*/children"):
+                for pid in task.read_text().split():
+                    with contextlib.suppress(OSError):
+                        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                            if line.startswith("VmHWM:"):
+                                kib = float(line.split()[1])
+                                self.peak_mb = max(self.peak_mb, kib / 1024)
 
 
 def _baseline(user: Any, count: int) -> float:

@@ -1,0 +1,170 @@
+"""An import read and prepared in a second process writes exactly what an import prepared in
+the writing process writes.
+
+These tests commit (the reader process opens its own connection and sees committed data only).
+On PostgreSQL the reader has its own connection, as in production. SQLite tests run on an
+in-memory database, which a second process cannot open: there ``pipeline.wanted`` is forced and
+the forked reader reads its copy of the database (the tests read nothing written after the
+fork), which checks everything but the separate connection.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from django.test import override_settings
+
+from rubrica.contacts.models import Contact
+from rubrica.contacts.services import snapshot
+from rubrica.dataio import pipeline
+from rubrica.dataio.models import ImportRow
+from rubrica.dedup.models import DuplicateKey
+from rubrica.history.models import HistoryEntry
+from rubrica.jobs.models import JobStatus
+from rubrica.organizations.services import organization_create
+from rubrica.search.models import SearchDocument
+from rubrica.taxonomy.services import tag_get_or_create
+from tests.dataio.import_helpers import run_import
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HEADER = ["First Name", "Last Name", "E-mail Address", "Mobile Phone", "Company", "Categories"]
+
+
+def _csv(rows: list[list[str]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+PEOPLE = _csv(
+    [
+        ["Ada", "Lovelace", "ada@example.com", "+39 347 000 0001", "Analytical Engines", "vip"],
+        ["Grace", "Hopper", "grace@example.com", "", "acme corp", "Golf;vip"],  # existing, cased
+        ["Alan", "Turing", "not-an-email", "", "", ""],  # a bad cell: reported, not written
+        ["", "", "", "", "+1", ""],  # no name: refused by the services
+        ["Zoë", "Müller", "zoe@example.de", "+49 30 123456", "Bäckerei", "lead;Lead"],
+        *[
+            [f"Person{n}", "Rossi", f"p{n}@example.it", f"+39 347 100 {n:04d}", f"Co {n % 3}", ""]
+            for n in range(20)
+        ],
+    ]
+)
+
+
+def _made(job: Any) -> list[tuple[int, str, Any]]:
+    """Per line: the outcome and what was written for the person (data, history, search
+    document, duplicate keys), without the ids that differ between two imports."""
+    from django.contrib.contenttypes.models import ContentType
+
+    kind = ContentType.objects.get_for_model(Contact)
+    out = []
+    for row in ImportRow.objects.filter(job=job).order_by("line"):
+        if row.contact_id is None:
+            out.append((row.line, row.outcome, row.message))
+            continue
+        contact = Contact.objects.get(pk=row.contact_id)
+        data = snapshot(contact)
+        history = [
+            (action, version, changes if version == 1 else sorted(changes.values(), key=str))
+            for action, version, changes in HistoryEntry.objects.filter(
+                object_id=contact.pk, content_type=kind
+            )
+            .order_by("version")
+            .values_list("action", "version", "changes")
+        ]
+        document = SearchDocument.objects.filter(kind="contact", record_id=contact.pk).values(
+            "name", "email", "phone", "org", "tag", "other"
+        )[0]
+        keys = sorted(
+            DuplicateKey.objects.filter(contact_id=contact.pk).values_list("kind", "key", "bucket")
+        )
+        out.append((row.line, row.outcome, (row.message, data, history, document, keys)))
+    return out
+
+
+@pytest.fixture
+def forced(monkeypatch: Any) -> list[int]:
+    """Make every import use the reader process; the list collects how many batches came
+    from it."""
+    from django.conf import settings
+    from django.db import connection
+
+    received: list[int] = []
+    if connection.vendor == "sqlite":
+        monkeypatch.setattr(
+            pipeline, "wanted", lambda total, size: settings.RUBRICA_IMPORT_READER_MIN > 0
+        )
+    real = pipeline._received
+
+    def counting(channel: Any, process: Any) -> Any:
+        for batch in real(channel, process):
+            received.append(len(batch[0]))
+            yield batch
+
+    monkeypatch.setattr(pipeline, "_received", counting)
+    return received
+
+
+def test_an_import_through_the_reader_process_writes_what_one_without_it_writes(
+    member: Any, forced: list[int]
+) -> None:
+    organization_create(actor=member, data={"name": "ACME Corp"})
+    tag_get_or_create(actor=member, name="golf")
+
+    with override_settings(RUBRICA_IMPORT_READER_MIN=0):
+        inline = run_import(member, PEOPLE, "people.csv", batch_size=4)
+    assert forced == []  # without the reader process
+    with override_settings(RUBRICA_IMPORT_READER_MIN=1):
+        piped = run_import(member, PEOPLE, "people.csv", batch_size=4)
+
+    assert inline.status == piped.status == JobStatus.SUCCEEDED, (inline.error, piped.error)
+    assert forced == [4, 4, 4, 4, 4, 4, 1]  # 25 records in batches of 4, in file order
+    first, second = _made(inline), _made(piped)
+    assert [line for line, *_rest in first] == list(range(2, 27))
+    for a, b in zip(first, second, strict=True):
+        assert a == b
+    outcomes = {line: outcome for line, outcome, _what in second}
+    assert {line for line, outcome in outcomes.items() if outcome != "created"} == {4, 5}
+    # The existing organization and tag, spelt otherwise in the file, were reused.
+    grace = Contact.objects.filter(given_name="Grace").order_by("-pk")[0]
+    assert grace.organization is not None and grace.organization.name == "ACME Corp"
+    assert sorted(grace.tags.values_list("name", flat=True)) == ["golf", "vip"]
+
+
+def test_a_file_the_reader_process_cannot_read_fails_the_job_with_its_reason(
+    member: Any, forced: list[int]
+) -> None:
+    with override_settings(RUBRICA_IMPORT_READER_MIN=1):
+        job = run_import(
+            member, "Name\n\xff\xfe\n".encode("latin-1"), "people.csv", encoding="utf-8"
+        )
+
+    assert job.status == JobStatus.FAILED
+    assert job.error
+    assert Contact.objects.count() == 0
+    assert forced == []
+
+
+def test_a_resumed_import_reads_after_its_checkpoint_in_the_reader_process(
+    member: Any, forced: list[int]
+) -> None:
+    from rubrica.dataio.importing import import_start, store_upload
+    from rubrica.jobs.services import job_run
+
+    upload = store_upload(actor=member, stream=io.BytesIO(PEOPLE.encode()), filename="p.csv")
+    job = import_start(actor=member, upload=upload, options={"batch_size": 10}, enqueue=False)
+    job.checkpoint = {"line": 11}  # lines 2-11 were written by an earlier run
+    job.save(update_fields=["checkpoint"])
+    with override_settings(RUBRICA_IMPORT_READER_MIN=1):
+        job = job_run(job.pk)
+
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert forced == [10, 5]
+    lines = list(ImportRow.objects.filter(job=job).values_list("line", flat=True))
+    assert sorted(lines) == list(range(12, 27))
