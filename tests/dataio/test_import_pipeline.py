@@ -168,3 +168,27 @@ def test_a_resumed_import_reads_after_its_checkpoint_in_the_reader_process(
     assert forced == [10, 5]
     lines = list(ImportRow.objects.filter(job=job).values_list("line", flat=True))
     assert sorted(lines) == list(range(12, 27))
+
+
+def test_a_cancelled_import_stops_its_reader_process_and_keeps_whole_batches(
+    member: Any, forced: list[int], monkeypatch: Any
+) -> None:
+    import multiprocessing
+
+    from rubrica.jobs.services import JobCancelled, Progress
+
+    checks = []
+
+    def cancel_at_the_third_batch(self: Any) -> None:
+        checks.append(1)
+        if len(checks) == 3:
+            raise JobCancelled
+
+    monkeypatch.setattr(Progress, "raise_if_cancelled", cancel_at_the_third_batch)
+    with override_settings(RUBRICA_IMPORT_READER_MIN=1):
+        job = run_import(member, PEOPLE, "people.csv", batch_size=4)
+
+    assert job.status == JobStatus.CANCELLED
+    assert ImportRow.objects.filter(job=job).count() == 8  # two whole batches
+    assert job.checkpoint == {"line": 9}
+    assert multiprocessing.active_children() == []

@@ -27,6 +27,7 @@ import contextlib
 import multiprocessing
 import os
 import queue as queues
+import signal
 from collections.abc import Iterator
 from typing import Any
 
@@ -87,6 +88,9 @@ def batches(
         if process.is_alive():
             process.terminate()
         process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+            process.join()
         channel.close()
 
 
@@ -137,6 +141,10 @@ def _reader_main(
     parent: int,
 ) -> None:
     """The reader process: read, prepare, send; never write."""
+    # The writer may be a task worker whose own handlers only ask it to stop after its task:
+    # here a SIGTERM (the writer's ``terminate``) ends the reader at once.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the writer, which stops us
     try:
         from rubrica.accounts.models import User
 
