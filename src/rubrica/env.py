@@ -69,6 +69,9 @@ IMPORT_MAX_MB = _int("RUBRICA_IMPORT_MAX_MB", 200, minimum=1)
 #: Files of finished jobs (export outputs, uploads of imports that did not finish) are deleted
 #: this many days after the job ended, by `rubrica jobs purge` and at `rubrica serve` start.
 JOB_FILES_DAYS = _int("RUBRICA_JOB_FILES_DAYS", 30, minimum=1)
+#: Imports of at least this many records read and check them in a second process while the
+#: job's process writes (docs/adr/0009); 0 turns that off.
+IMPORT_READER_MIN = _int("RUBRICA_IMPORT_READER_MIN", 2000, minimum=0)
 SECURE_COOKIES = _bool("SECURE_COOKIES", False)
 
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")

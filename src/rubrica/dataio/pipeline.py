@@ -49,7 +49,7 @@ Batches = Iterator[tuple[list[SourceRecord], Ready]]
 def wanted(total: int | None, file_size: int) -> bool:
     """Whether an import of ``total`` records (None: unknown, then judged by the file's size)
     reads in a second process."""
-    least = int(getattr(settings, "RUBRICA_IMPORT_READER_MIN", 2000))
+    least = int(settings.RUBRICA_IMPORT_READER_MIN)
     if least <= 0 or connection.in_atomic_block or (os.cpu_count() or 1) < 2:
         return False
     if not hasattr(os, "fork"):
