@@ -246,46 +246,47 @@ def _children_cpu() -> float:
 
 class _DatabaseClock:
     """Wall time the job's process spends in the database: statements (SQLite's own work, or a
-    PostgreSQL round trip with the server's work) and commits. Per record, it is the floor of
-    one writer however fast the Python around it."""
+    PostgreSQL round trip with the server's work), commits, and on PostgreSQL each COPY in
+    whole (rows handed to psycopg and sent). Per record, it is the floor of one writer however
+    fast the Python around it."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
+        self._depth = 0
+        self._saved: list[tuple[Any, str, Any]] = []
+
+    def _timed(self, function: Any) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self._depth += 1
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self._depth -= 1
+                if self._depth == 0:  # a statement inside a COPY call is counted once
+                    self.seconds += time.perf_counter() - started
+
+        return timed
 
     def __enter__(self) -> _DatabaseClock:
         from django.db.backends import utils
         from django.db.backends.base.base import BaseDatabaseWrapper
 
-        self._saved = (
-            getattr(utils.CursorWrapper, "_execute"),  # noqa: B009 (private, untyped)
-            getattr(BaseDatabaseWrapper, "_commit"),  # noqa: B009
-        )
-        execute, commit = self._saved
+        from rubrica.dataio import batch
 
-        def timed_execute(cursor: Any, *args: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return execute(cursor, *args)
-            finally:
-                self.seconds += time.perf_counter() - started
-
-        def timed_commit(wrapper: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return commit(wrapper)
-            finally:
-                self.seconds += time.perf_counter() - started
-
-        setattr(utils.CursorWrapper, "_execute", timed_execute)  # noqa: B010
-        setattr(BaseDatabaseWrapper, "_commit", timed_commit)  # noqa: B010
+        for owner, name in (
+            (utils.CursorWrapper, "_execute"),
+            (BaseDatabaseWrapper, "_commit"),
+            (batch, "_copy_rows"),
+        ):
+            original = getattr(owner, name)
+            self._saved.append((owner, name, original))
+            setattr(owner, name, self._timed(original))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        from django.db.backends import utils
-        from django.db.backends.base.base import BaseDatabaseWrapper
-
-        setattr(utils.CursorWrapper, "_execute", self._saved[0])  # noqa: B010
-        setattr(BaseDatabaseWrapper, "_commit", self._saved[1])  # noqa: B010
+        for owner, name, original in self._saved:
+            setattr(owner, name, original)
 
 
 class _ReaderWatch:
