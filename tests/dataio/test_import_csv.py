@@ -88,13 +88,15 @@ def test_an_import_on_sqlite_maps_no_memory_and_restores_the_connection_after(
     if connection.vendor != "sqlite":
         pytest.skip("SQLite connection settings")
 
-    def pragmas() -> tuple[int | None, int]:
+    def pragmas() -> tuple[int | None, int, int]:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA mmap_size")
             row = cursor.fetchone()  # none for an in-memory database
             mmap_size = row[0] if row else None
             cursor.execute("PRAGMA cache_size")
-            return mmap_size, cursor.fetchone()[0]
+            cache_size = cursor.fetchone()[0]
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            return mmap_size, cache_size, cursor.fetchone()[0]
 
     before = pragmas()
     during = []
@@ -108,10 +110,12 @@ def test_an_import_on_sqlite_maps_no_memory_and_restores_the_connection_after(
     job = run_import(member, CSV, "outlook.csv")
 
     assert job.status == JobStatus.SUCCEEDED, job.error
-    assert [cache for _mmap, cache in during] == [-importing.IMPORT_SQLITE_CACHE_KIB]
+    assert [cache for _mmap, cache, _pages in during] == [-importing.IMPORT_SQLITE_CACHE_KIB]
     assert during[0][0] in (0, None)
+    assert during[0][2] == importing.IMPORT_SQLITE_CHECKPOINT_PAGES
     assert pragmas() == before
     assert before[1] != -importing.IMPORT_SQLITE_CACHE_KIB
+    assert before[2] != importing.IMPORT_SQLITE_CHECKPOINT_PAGES
 
 
 def test_a_csv_import_shows_a_total_from_its_lines_and_ends_with_the_exact_count(
