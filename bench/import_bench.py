@@ -229,6 +229,7 @@ def child(args: argparse.Namespace) -> None:
                 "reader_cpu_seconds": reader_cpu,
                 "database_seconds": clock.seconds,
                 "reader_peak_rss_mb": watch.peak_mb,
+                "reader_peak_pss_mb": watch.peak_pss_mb,
                 "rss_before_mb": rss_before,
                 "baseline_per_second": baseline,
             }
@@ -291,12 +292,16 @@ class _DatabaseClock:
 
 class _ReaderWatch:
     """The peak resident memory (VmHWM) of this process's children while the import runs,
-    read from /proc twice a second: the import's reader process, when it has one."""
+    read from /proc twice a second: the import's reader process, when it has one. A forked
+    reader shares its parent's pages until either writes them, and RSS counts shared pages
+    in both: ``peak_pss_mb`` (proportional set size: shared pages split between the sharers)
+    is what the reader adds to the writer's RSS."""
 
     def __init__(self) -> None:
         import threading
 
         self.peak_mb = 0.0
+        self.peak_pss_mb = 0.0
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -317,6 +322,10 @@ class _ReaderWatch:
                             if line.startswith("VmHWM:"):
                                 kib = float(line.split()[1])
                                 self.peak_mb = max(self.peak_mb, kib / 1024)
+                        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                            if line.startswith("Pss:"):
+                                kib = float(line.split()[1])
+                                self.peak_pss_mb = max(self.peak_pss_mb, kib / 1024)
 
 
 def _baseline(user: Any, count: int) -> float:
@@ -354,7 +363,9 @@ person, search documents, duplicate keys, the per-row report) into an empty data
 process. "records/s" is wall time; "per CPU second" divides by the CPU time of the job's
 process and of its reader process (files of 2,000 records or more are read, checked and
 prepared there while the job writes: docs/adr/0009; SQLite runs in the job's process, the
-PostgreSQL server's CPU is not counted). Peak RSS is each process's maximum resident set.
+PostgreSQL server's CPU is not counted). Peak RSS is each process's maximum resident set; in
+brackets the reader's peak proportional set size (the forked reader shares its parent's pages
+until either writes them, and RSS counts those in both).
 "Database µs/record" is the wall time the job's process spent in statements and commits, per
 record: the floor of a single writer, however fast the Python around it. "Parse only" is the
 job's reader alone over the same file in the same process (every record read and mapped,
@@ -369,7 +380,7 @@ def markdown(results: list[dict[str, Any]]) -> str:
         f"### {title}",
         "",
         "| format | records | seconds | records/s | per CPU second | target | peak RSS "
-        "(writer + reader) | database µs/record | parse only, records/s | "
+        "writer + reader (reader's own) | database µs/record | parse only, records/s | "
         "baseline contact_create/s |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -379,7 +390,8 @@ def markdown(results: list[dict[str, Any]]) -> str:
             f"| {r['format']} | {r['records']:,} | {r['seconds']:.1f} | "
             f"{r['per_second']:,.0f} | {r['per_cpu_second']:,.0f} | "
             f"≥ {TARGETS[r['format']]:,.0f} | {r['peak_rss_mb']:.0f} + "
-            f"{r.get('reader_peak_rss_mb', 0):.0f} MB | {database:,.0f} | "
+            f"{r.get('reader_peak_rss_mb', 0):.0f} ({r.get('reader_peak_pss_mb', 0):.0f}) MB | "
+            f"{database:,.0f} | "
             f"{r.get('parse_per_second', 0):,.0f} | {r['baseline_per_second']:,.0f} |"
         )
     load = os.getloadavg()[0]

@@ -40,7 +40,7 @@ from rubrica.dataio.batch import ImportItem, Prepared, prepare_item
 from rubrica.dataio.records import SourceRecord
 
 #: Batches prepared ahead of the writer, at most.
-QUEUE_BATCHES = 3
+QUEUE_BATCHES = 2
 #: Records whose prepared item and photo are known: line -> (item, photo).
 Ready = dict[int, tuple[ImportItem, Any]]
 Batches = Iterator[tuple[list[SourceRecord], Ready]]
