@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 import operator
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, cast
@@ -624,12 +624,10 @@ def fast_insert(model: type[models.Model], objs: Sequence[Any], *, returning: bo
     limit = connection.features.max_query_params or 30000
     if connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 32):
         limit = 32766  # Django assumes the pre-3.32 limit of 999
-    per = max(1, min(1000, limit // len(fields)))
     width = len(fields)
     tail = f" RETURNING {quote(model._meta.pk.column)}" if returning else ""
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), per):
-            count = min(per, len(objs) - start)
+        for start, count in _statement_sizes(len(objs), max(1, limit // width)):
             cursor.execute(
                 head + ", ".join([one] * count) + tail,
                 rows[start * width : (start + count) * width],
@@ -640,6 +638,28 @@ def fast_insert(model: type[models.Model], objs: Sequence[Any], *, returning: bo
                     obj.pk = pk
                     obj._state.adding = False
                     obj._state.db = connection.alias
+
+
+#: Rows per INSERT statement, at most (fewer when the columns would pass the parameter limit).
+ROWS_PER_STATEMENT = 128
+
+
+def _statement_sizes(total: int, most: int) -> Iterator[tuple[int, int]]:
+    """(first row, rows) of each INSERT for ``total`` rows: full statements of
+    ``ROWS_PER_STATEMENT`` rows, the rest in powers of two. So a table is written with at most
+    eight distinct statements, which the driver prepares once and keeps (a statement of any
+    other size was prepared afresh for each batch, and SQLite's prepared statements of
+    thousands of parameters, a hundred of them cached, made most of the growth of an import's
+    memory)."""
+    size = ROWS_PER_STATEMENT
+    while size > most:
+        size //= 2
+    start = 0
+    while start < total:
+        while size > total - start:
+            size //= 2
+        yield start, size
+        start += size
 
 
 def _copy_rows(

@@ -24,6 +24,7 @@ a database a second process can open (not an in-memory SQLite).
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import queue as queues
@@ -75,6 +76,10 @@ def batches(
     # Neither process may use the other's database connection: close them before the fork,
     # both sides open their own on their next query.
     connections.close_all()
+    # The reader shares this process's pages until either writes them; the garbage collector
+    # writes to every object it traverses, so the objects of now are left out of its passes
+    # (in both processes; unfrozen after).
+    gc.freeze()
     process = context.Process(
         target=_reader_main,
         args=(channel, params, actor_id, start_line, size, os.getpid()),
@@ -82,6 +87,7 @@ def batches(
         daemon=True,
     )
     process.start()
+    gc.unfreeze()
     try:
         yield _received(channel, process)
     finally:
