@@ -62,12 +62,14 @@ def fold(text: str) -> str:
         # Most text is such (emails, phone digits, Latin names without accents), and an import
         # folds a dozen values a person.
         return " ".join(text.casefold().split())
-    if len(text) <= _CACHED_LENGTH:
+    if len(text) <= _CACHED_LENGTH and "@" not in text:
         return _fold_cached(text)
     return _fold(text)
 
 
-#: Short non-ASCII text (names, cities, tags: they repeat) is folded once per process.
+#: Short non-ASCII text (names, cities, tags: they repeat) is folded once per process; email
+#: addresses do not repeat, and an import of a million people filled the cache with them
+#: (about 20 MB held for nothing).
 _CACHED_LENGTH = 64
 
 
