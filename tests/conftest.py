@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import pytest
 
@@ -91,3 +92,24 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def rubrica(capsys, monkeypatch) -> Callable[..., tuple[int, str, str]]:
+    """Run the CLI as a person would type it, in-process: ``rubrica(*args)`` gives (exit code,
+    stdout, stderr). A command-line run closes the database connections when it ends; here that
+    would end the test's transaction, so it is skipped."""
+    from django.db import connections
+
+    from rubrica.cli.main import main
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+    monkeypatch.delenv("RUBRICA_USER", raising=False)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 
 import pytest
 from django.urls import reverse
@@ -181,25 +180,6 @@ def test_api_bad_team_is_422_naming_the_parameter(client, member, people):
 
 
 # The CLI ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def rubrica(capsys, monkeypatch) -> Callable[..., tuple[int, str, str]]:
-    """Run the CLI in-process, as tests/cli does (its fixture is not visible from here)."""
-    from django.db import connections
-
-    from rubrica.cli.main import main
-
-    monkeypatch.setattr(connections, "close_all", lambda: None)
-    monkeypatch.delenv("RUBRICA_USER", raising=False)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
 
 
 def test_cli_contacts_list_filters_by_team_name_or_id(rubrica, member, support, people):

@@ -14,26 +14,6 @@ from tests.factories import make_contact
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def rubrica(capsys, monkeypatch):
-    """Run the CLI in-process; a command-line run closes the database connections at its end,
-    which here would end the test's transaction, so that is skipped."""
-    from django.db import connections
-
-    from rubrica.cli.main import main
-
-    monkeypatch.setattr(connections, "close_all", lambda: None)
-    monkeypatch.delenv("RUBRICA_USER", raising=False)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
-
-
 def test_report_as_json(rubrica, member):
     make_contact(member, given_name="Ada", emails=[{"value": "ada@example.org"}])
     make_contact(member, given_name="Bob")

@@ -126,17 +126,22 @@ def test_particles_and_apostrophes_do_not_stop_the_typo_pass(member):
     assert santis.pk in people(member, "di sanits")  # a misspelt particle is not required
 
 
+def _crowd(monkeypatch, start: str) -> None:
+    """100 vocabulary words starting with ``start``, and room for only 50 candidates."""
+    from rubrica.search import engine
+
+    monkeypatch.setattr(engine, "FUZZY_CANDIDATE_WORDS", 50)
+    SearchWord.objects.bulk_create(
+        [SearchWord(word=f"{start}{a}{b}i") for a in "bcdfghjklm" for b in "bcdfghjklm"]
+    )
+
+
 def test_a_large_vocabulary_of_the_same_first_letter_does_not_hide_the_correction(
     member, monkeypatch
 ):
     # Many words start with "r" before "rossi" in alphabetical order; candidates are taken by
     # two-letter starts ("rs" and "ro" for "rsosi"), not by the first letter alone.
-    from rubrica.search import engine
-
-    monkeypatch.setattr(engine, "FUZZY_CANDIDATE_WORDS", 50)
-    SearchWord.objects.bulk_create(
-        [SearchWord(word=f"ra{a}{b}i") for a in "bcdfghjklm" for b in "bcdfghjklm"]
-    )
+    _crowd(monkeypatch, "ra")
     rossi = make_contact(member, given_name="Anna", family_name="Rossi")
 
     assert people(member, "rsosi") == [rossi.pk]
@@ -161,12 +166,7 @@ def test_each_name_word_is_held_to_its_own_edit_allowance(member):
 
 
 def test_a_crowded_two_letter_start_does_not_hide_the_correction(member, monkeypatch):
-    from rubrica.search import engine
-
-    monkeypatch.setattr(engine, "FUZZY_CANDIDATE_WORDS", 50)
-    SearchWord.objects.bulk_create(
-        [SearchWord(word=f"ro{a}{b}i") for a in "bcdfghjklm" for b in "bcdfghjklm"]
-    )
+    _crowd(monkeypatch, "ro")
     rossi = make_contact(member, given_name="Anna", family_name="Rossi")
 
     assert people(member, "rsosi") == [rossi.pk]

@@ -3,8 +3,6 @@ the CLI runner (as in tests/cli)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from tests.factories import TeamFactory, UserFactory, make_contact
@@ -37,22 +35,3 @@ def milan_people(member, team):
 @pytest.fixture
 def outsider(db):
     return UserFactory(username="outsider", role="member")
-
-
-@pytest.fixture
-def rubrica(capsys, monkeypatch) -> Callable[..., tuple[int, str, str]]:
-    """Run the CLI as a person would type it (see tests/cli/conftest.py)."""
-    from django.db import connections
-
-    from rubrica.cli.main import main
-
-    monkeypatch.setattr(connections, "close_all", lambda: None)
-    monkeypatch.delenv("RUBRICA_USER", raising=False)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run

@@ -10,9 +10,11 @@ INSERTs): people, emails, phones, addresses, URLs, profiles, tag links, affiliat
 history entry per person (built by the same ``snapshot``/``diff`` as ``contact_create``), the
 search documents and vocabulary words (the search module's own ``contact_fields`` and
 ``index_new_documents``) and the duplicate-detection keys (``dedup.keys.identity`` and
-``dedup.index._key_rows``, as ``dedup.index_contact`` does). These three are built from the rows
-just written, held in memory and attached to each person as if prefetched, rather than
-re-read: ``tests/dataio/test_import_batch.py`` checks they equal what ``contact_create`` writes.
+``dedup.index._key_rows``, as ``dedup.index_contact`` does). These three are derived before
+the write (``prepare_item``, perhaps in the import's reader process) from the rows held in
+memory, and derived again from the rows written when the organization or a tag turned out
+spelt otherwise; nothing is re-read: ``tests/dataio/test_import_batch.py`` checks they equal
+what ``contact_create`` writes.
 
 A person who comes with an organization gets the affiliation ``affiliation_create`` would have
 made: a second history entry (version 2) naming the new affiliation.
@@ -206,7 +208,8 @@ class Derived:
     tags: list[str]
     changes: dict[str, Any]
     fields: dict[str, str]
-    keys: list[tuple[str, str, int]]
+    #: duplicate-key rows (``stand_in``) without ``contact_id``
+    keys: list[Any]
 
 
 @dataclass
@@ -292,12 +295,10 @@ def _derive(
     children, tags (in the database's order) and affiliation: the very ``snapshot``/``diff``,
     ``contact_fields`` and ``dedup`` functions contact_create goes through, over rows held in
     memory (``_Held``)."""
-    from rubrica.dedup.keys import blocking_keys, identity, phone_e164
-    from rubrica.dedup.models import key_bucket
+    from rubrica.dedup.index import _key_rows
+    from rubrica.dedup.keys import identity, phone_e164
 
-    related = {kind: children.get(kind, []) for kind in COLLECTIONS}
-    related["tags"] = tags
-    related["affiliations"] = [affiliation] if affiliation is not None else []
+    related = _related(children, tags, affiliation)
     held = cast(Contact, _Held(contact, related))
     person = identity(
         given_name=contact.given_name,
@@ -316,8 +317,16 @@ def _derive(
         tags=[tag.name for tag in tags],
         changes=diff({}, _nonempty(snapshot(held))),
         fields=contact_fields(held),
-        keys=[(kind, key, key_bucket(key)) for kind, key in blocking_keys(person)],
+        keys=_key_rows(None, person, make=stand_in),
     )
+
+
+def _related(children: dict[str, list[Any]], tags: list[Any], affiliation: Any) -> dict[str, Any]:
+    """A person's related rows by name, as a prefetch holds them."""
+    related: dict[str, list[Any]] = {kind: children.get(kind, []) for kind in COLLECTIONS}
+    related["tags"] = tags
+    related["affiliations"] = [affiliation] if affiliation is not None else []
+    return related
 
 
 class _Rows:
@@ -479,10 +488,9 @@ def _import_batch(
             or derived.tags != [tag.name for tag in tags]
         ):
             derived = _derive(contact, prep.children, tags, org_name, made_aff)
-        cache: dict[str, list[Any]] = {kind: prep.children[kind] for kind in COLLECTIONS}
-        cache["tags"] = tags
-        cache["affiliations"] = [made_aff] if made_aff is not None else []
-        contact._prefetched_objects_cache = cache  # type: ignore[attr-defined]
+        contact._prefetched_objects_cache = _related(  # type: ignore[attr-defined]
+            prep.children, tags, made_aff
+        )
         entries.append(
             stand_in(
                 content_type_id=content_type.pk,
@@ -511,10 +519,9 @@ def _import_batch(
             )
             results[index].affiliation = made_aff
         documents.append((pk, derived.fields))
-        keys.extend(
-            stand_in(contact_id=pk, kind=kind, key=key, bucket=bucket)
-            for kind, key, bucket in derived.keys
-        )
+        for key in derived.keys:
+            key.contact_id = pk
+        keys.extend(derived.keys)
         results[index].contact = contact
     fast_insert(HistoryEntry, entries)
     index_new_documents(Kind.CONTACT, documents, insert=fast_insert, make=stand_in)

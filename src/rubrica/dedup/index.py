@@ -128,8 +128,11 @@ def identity_from_data(data: Mapping[str, Any], *, organization: str = "") -> Id
     )
 
 
-def _key_rows(pk: int, person: Identity, make: Callable[..., Any] = DuplicateKey) -> list[Any]:
-    """The person's key rows; ``make`` builds each (the model, or an import's lighter row)."""
+def _key_rows(
+    pk: int | None, person: Identity, make: Callable[..., Any] = DuplicateKey
+) -> list[Any]:
+    """The person's key rows; ``make`` builds each (the model, or an import's lighter row).
+    An import derives them before the person has an id (``pk`` None) and sets it after."""
     return [
         make(contact_id=pk, kind=kind, key=key, bucket=key_bucket(key))
         for kind, key in blocking_keys(person)
