@@ -8,6 +8,10 @@ with an error naming its line; the rest of the file goes on.
 
 from __future__ import annotations
 
+import codecs
+import io
+import itertools
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -59,13 +63,13 @@ class VCardReader:
     def _chunks(self, stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
         """(line offset, bytes of one card and what precedes it) pairs."""
         head = stream.read(2)
-        if head in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: small legacy files, read whole
-            yield 0, head + stream.read()
-            return
-        buffer: list[bytes] = [head] if head else []
+        lines: Iterator[bytes] = _joined(itertools.chain([head], stream))
+        if head in (b"\xff\xfe", b"\xfe\xff"):
+            lines = _utf16_as_utf8(head, stream)
+        buffer: list[bytes] = []
         offset = 0
         count = 0
-        for physical in stream:
+        for physical in lines:
             buffer.append(physical)
             count += 1
             if physical.strip().upper() == b"END:VCARD":
@@ -107,11 +111,72 @@ class VCardReader:
                     )
 
 
+#: Bytes of a file starting with a UTF-16 mark read to decide that it is UTF-16.
+UTF16_PEEK = 65_536
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
+
+
+def _utf16_as_utf8(head: bytes, stream: BinaryIO) -> Iterator[bytes]:
+    """The lines of a file that starts with a UTF-16 mark (``head``), as UTF-8, read as they
+    come: the codec reads UTF-8, and a large UTF-16 export must not be held whole. A file whose
+    first 64 KiB are not UTF-16 text holding a card (a stray mark before 8-bit text) is read as
+    8-bit lines without the mark, as the codec does with a whole text. Characters that cannot
+    be decoded further on become U+FFFD."""
+    first = head + _read_up_to(stream, UTF16_PEEK)
+    decoder = codecs.getincrementaldecoder("utf-16")("strict")
+    try:
+        text = decoder.decode(first)
+    except UnicodeDecodeError:
+        text = ""
+    if "BEGIN:VCARD" not in text.upper():
+        yield from _joined(itertools.chain(io.BytesIO(first[2:]), stream))
+        return
+    decoder.errors = "replace"
+    blocks = itertools.chain([text], iter(lambda: decoder.decode(stream.read(UTF16_PEEK)), ""))
+    pending = ""
+    for block in itertools.chain(blocks, [decoder.decode(b"", final=True)]):
+        pending += block
+        position = 0
+        for line in _LINE.finditer(pending):
+            if line.end() == len(pending) and pending.endswith("\r"):
+                break  # the LF of this CR may be in the next block
+            yield line.group().encode("utf-8", "surrogatepass")
+            position = line.end()
+        pending = pending[position:]
+    if pending:
+        yield pending.encode("utf-8", "surrogatepass")
+
+
+def _read_up_to(stream: BinaryIO, size: int) -> bytes:
+    """``size`` bytes of ``stream``, fewer only at its end (a raw stream may give less)."""
+    parts = []
+    while size > 0 and (part := stream.read(size)):
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
+
+
+def _joined(pieces: Iterator[bytes]) -> Iterator[bytes]:
+    """Lines from pieces of lines: a piece without a line end continues in the next piece."""
+    pending = b""
+    for piece in pieces:
+        pending += piece
+        if pending.endswith(b"\n"):
+            yield pending
+            pending = b""
+    if pending:
+        yield pending
+
+
 def count_cards(path: str | Path) -> int:
     """How many cards a file holds (for a progress total), without parsing them."""
     total = 0
     with open(path, "rb") as stream:
-        for physical in stream:
-            if physical[:11].upper() == b"BEGIN:VCARD":
+        head = stream.read(2)
+        lines: Iterator[bytes] = itertools.chain([head], stream)
+        if head in (b"\xff\xfe", b"\xfe\xff"):
+            lines = _utf16_as_utf8(head, stream)
+        for physical in _joined(lines):
+            if physical.lstrip()[:11].upper() == b"BEGIN:VCARD":
                 total += 1
     return total
