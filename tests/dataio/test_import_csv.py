@@ -9,6 +9,8 @@ import pytest
 from rubrica.contacts.models import Contact
 from rubrica.dataio.models import ImportRow
 from rubrica.jobs.models import Job, JobStatus
+from rubrica.organizations.models import Organization
+from rubrica.taxonomy.models import Tag
 from tests.dataio.import_helpers import outcomes, run_import
 
 
@@ -46,6 +48,23 @@ def test_a_chosen_mapping_overrides_the_proposed_one(member: Any) -> None:
     ada = Contact.objects.get(family_name="Ada")
     assert (ada.given_name, ada.primary_email) == ("Lovelace", "")
     assert [t.name for t in ada.tags.all()] == ["Engines Ltd"]
+
+
+def test_organizations_and_tags_spelt_otherwise_in_a_later_import_are_the_same(
+    member: Any,
+) -> None:
+    # Separate imports (no cache in common): the second one finds what the first created,
+    # whatever the case of letters outside ASCII (SQLite's own case folding is ASCII only).
+    header = "First Name,Last Name,Company,Categories\r\n"
+    first = run_import(member, header + "Ada,Rossi,UNIVERSITÀ DI PISA,SOCIETÀ\r\n", "a.csv")
+    second = run_import(member, header + "Bea,Verdi, Università  di Pisa ,Società\r\n", "b.csv")
+
+    assert outcomes(first) == [(2, "created")] and outcomes(second) == [(2, "created")]
+    assert list(Organization.objects.values_list("name", flat=True)) == ["UNIVERSITÀ DI PISA"]
+    assert list(Tag.objects.values_list("name", flat=True)) == ["SOCIETÀ"]
+    bea = Contact.objects.get(given_name="Bea")
+    assert bea.organization.name == "UNIVERSITÀ DI PISA"
+    assert [tag.name for tag in bea.tags.all()] == ["SOCIETÀ"]
 
 
 def test_an_xlsx_workbook_is_imported_like_a_csv(member: Any) -> None:

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from rubrica.contacts.services import contact_delete
 from rubrica.taxonomy import services
-from rubrica.taxonomy.models import LifecycleStage, OrganizationKind
+from rubrica.taxonomy.models import LifecycleStage, OrganizationKind, Tag
 from tests.factories import make_contact, make_organization
 
 
@@ -110,3 +110,26 @@ def test_stage_delete_turns_a_late_protected_error_into_a_message(admin_user, mo
 
     assert "Move them to another stage first" in info.value.messages[0]
     assert LifecycleStage.objects.filter(pk=stage.pk).exists()
+
+
+@pytest.mark.parametrize("first, second", [("ÉCOLE", "école"), ("Società", "SOCIETÀ"), ("STRASSE", "straße")])
+def test_tag_names_match_regardless_of_case_in_any_script(member, first, second):
+    tag = services.tag_get_or_create(actor=member, name=first)
+
+    assert services.tag_get_or_create(actor=member, name=f"  {second} ") == tag
+    assert Tag.objects.count() == 1
+    other = services.tag_get_or_create(actor=member, name="Ecole")  # another word: no accent
+    assert other != tag
+    with pytest.raises(ValidationError):
+        services.tag_update(actor=member, tag=other, name=second)
+    assert Tag.objects.get(pk=other.pk).name == "Ecole"
+
+
+def test_choice_names_clash_regardless_of_case_in_any_script(admin_user):
+    services.stage_save(actor=admin_user, data={"name": "Qualificação"})
+
+    with pytest.raises(ValidationError) as info:
+        services.stage_save(actor=admin_user, data={"name": "QUALIFICAÇÃO"})
+
+    assert info.value.message_dict == {"name": ["This name is already in the list."]}
+    assert not LifecycleStage.objects.filter(name="QUALIFICAÇÃO").exists()

@@ -19,7 +19,7 @@ from rubrica.api.conditional import check_if_match, content_etag
 from rubrica.api.schemas import ChoiceOut, TagChange, TagIn, TagOut, TagPage
 from rubrica.core.pagination import keyset_page
 from rubrica.taxonomy.models import LifecycleStage, OrganizationKind, Tag
-from rubrica.taxonomy.services import tag_delete, tag_get_or_create, tag_update
+from rubrica.taxonomy.services import named, tag_delete, tag_get_or_create, tag_update
 
 router = Router()
 
@@ -50,7 +50,7 @@ def list_tags(request: HttpRequest, params: Query[TagQuery]) -> dict[str, Any]:
 @router.post("/tags", response={200: TagOut, 201: TagOut, **problems(403, 422)}, tags=["tags"])
 def create_tag(request: HttpRequest, payload: TagIn, response: HttpResponse) -> Any:
     """Create a tag; a tag of the same name (any case) is returned as it is, with 200."""
-    existed = Tag.objects.filter(name__iexact=" ".join(payload.name.split())).exists()
+    existed = named(Tag.objects.all(), " ".join(payload.name.split())).exists()
     tag = tag_get_or_create(actor=actor(request), name=payload.name, color=payload.color)
     response["ETag"] = content_etag(_data(tag))
     return Status(200 if existed else 201, _data(tag))

@@ -55,6 +55,7 @@ from rubrica.dedup.models import DuplicateKey
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import diff
 from rubrica.organizations.models import Affiliation, Organization
+from rubrica.organizations.selectors import organizations_named
 from rubrica.organizations.services import (
     _affiliation_snapshot,
     _clean_affiliation,
@@ -155,12 +156,7 @@ def organization_for(actor: User, name: str, caches: BatchCaches) -> tuple[Organ
         return org, False
     # A savepoint: a refused creation leaves the caller's transaction usable.
     with transaction.atomic():
-        org = (
-            Organization.objects.restrict(actor, Action.VIEW)
-            .filter(name__iexact=" ".join(name.split()))
-            .order_by("pk")
-            .first()
-        )
+        org = organizations_named(Organization.objects.restrict(actor, Action.VIEW), name).first()
         created = org is None
         if org is None:
             org = organization_create(actor=actor, data={"name": name})

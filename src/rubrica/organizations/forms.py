@@ -15,6 +15,7 @@ from rubrica.core.models import Action, Visibility
 from rubrica.customfields.models import CustomFieldDefinition, Entity
 from rubrica.customfields.services import definitions_for
 from rubrica.organizations.models import Organization, OrganizationSize
+from rubrica.organizations.selectors import organizations_named
 from rubrica.organizations.services import snapshot
 from rubrica.taxonomy.models import OrganizationKind, Tag
 from rubrica.web.forms import (
@@ -54,7 +55,7 @@ def resolve_organization(user: User, text: str) -> tuple[Organization | None, st
         if organization is not None:
             return organization, ""
         return None, str(_("There is no such organization."))
-    found = list(visible.filter(name__iexact=text)[:2])
+    found = list(organizations_named(visible, text)[:2])
     if len(found) == 1:
         return found[0], ""
     if found:

@@ -37,3 +37,15 @@ def visible_organization_ids(user: Any, ids: Iterable[int | None]) -> set[int]:
         return set()
     visible = Organization.objects.restrict(user, Action.VIEW).filter(pk__in=wanted)
     return set(visible.values_list("pk", flat=True))
+
+
+def name_key(name: str) -> str:
+    """An organization's ``sort_name`` for ``name``: white space folded, case folded in any
+    script (``name__iexact`` folds only ASCII letters on SQLite)."""
+    return " ".join(name.split()).casefold()[:300]
+
+
+def organizations_named(visible: QuerySet[Organization], name: str) -> QuerySet[Organization]:
+    """The organizations of ``visible`` called ``name`` regardless of case and spacing, oldest
+    first, through the ``sort_name`` index."""
+    return visible.filter(sort_name=name_key(name)).order_by("pk")

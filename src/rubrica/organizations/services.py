@@ -45,6 +45,7 @@ from rubrica.organizations.models import (
     OrganizationPhone,
     OrganizationSize,
 )
+from rubrica.organizations.selectors import name_key
 from rubrica.taxonomy.models import OrganizationKind
 
 TEXT_FIELDS = {"name": 300, "industry": 150, "notes": 100_000}
@@ -163,7 +164,7 @@ def _apply(org: Organization, values: Mapping[str, Any], actor: User) -> None:
     for name, value in values.items():
         if name not in COLLECTIONS and name != "tags":
             setattr(org, name, value)
-    org.sort_name = org.name.casefold()[:300]
+    org.sort_name = name_key(org.name)
     current = snapshot(org) if org.pk else {}
     merged = {**current, **values}
     phones = merged.get("phones") or []

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import PROTECT, ProtectedError
+from django.db.models import PROTECT, Model, ProtectedError, QuerySet
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
@@ -21,7 +21,23 @@ from rubrica.taxonomy.models import (
 )
 
 C = TypeVar("C", bound=OrderedChoice)
+M = TypeVar("M", bound=Model)
 MAX_POSITION = 32767
+
+
+def named(queryset: QuerySet[M], name: str) -> QuerySet[M]:
+    """The rows of ``queryset`` whose ``name`` is ``name`` regardless of case, in any script.
+
+    ``name__iexact`` folds only ASCII letters on SQLite (its ``UPPER``), so "ÉCOLE" and "école"
+    would be two tags there: a name with other letters that ``iexact`` does not find is
+    compared folded in Python with every name of ``queryset`` (tags and choice lists are
+    short, and imports remember the tags they looked up)."""
+    exact = queryset.filter(name__iexact=name)
+    if name.isascii() or exact.exists():
+        return exact
+    key = name.casefold()
+    pks = [pk for pk, other in queryset.values_list("pk", "name") if other.casefold() == key]
+    return queryset.filter(pk__in=pks)
 
 
 def tag_get_or_create(*, actor: User, name: str, color: str | None = None) -> Tag:
@@ -30,7 +46,7 @@ def tag_get_or_create(*, actor: User, name: str, color: str | None = None) -> Ta
         raise ValidationError({"name": _("A tag needs a name.")})
     if len(name) > 50:
         raise ValidationError({"name": _("A tag name has at most 50 characters.")})
-    existing = Tag.objects.filter(name__iexact=name).first()
+    existing = named(Tag.objects.order_by("pk"), name).first()
     if existing is not None:
         return existing
     if actor.is_read_only:
@@ -47,7 +63,7 @@ def tag_update(*, actor: User, tag: Tag, name: str | None = None, color: str | N
         raise PermissionDenied(_("Read-only users cannot change tags."))
     if name is not None:
         name = " ".join(name.split())
-        clash = Tag.objects.filter(name__iexact=name).exclude(pk=tag.pk).exists()
+        clash = named(Tag.objects.all(), name).exclude(pk=tag.pk).exists()
         if clash:
             raise ValidationError({"name": _("A tag with this name already exists.")})
         tag.name = name
@@ -78,7 +94,7 @@ def _choice_save(model: type[C], *, actor: User, instance: C | None, data: dict[
         except ValueError as exc:
             errors["name"] = str(exc)
         else:
-            clash = model._default_manager.filter(name__iexact=name)
+            clash = named(model._default_manager.all(), name)
             if instance is not None:
                 clash = clash.exclude(pk=instance.pk)
             if not name:

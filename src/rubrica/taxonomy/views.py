@@ -33,7 +33,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
     form = TagForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         name, color = form.cleaned_data["name"], form.cleaned_data["color"]
-        if Tag.objects.filter(name__iexact=" ".join(name.split())).exists():
+        if services.named(Tag.objects.all(), " ".join(name.split())).exists():
             form.add_error("name", _("A tag with this name already exists."))
         else:
             try:
