@@ -227,6 +227,39 @@ END:VCARD
     assert [e["name"] for e in imported["vcard_extra"]] == ["ANNIVERSARY"]
 
 
+def test_empty_note_title_and_role_are_kept_verbatim_and_do_not_hide_the_next_one() -> None:
+    # BlackBerry writes an empty NOTE; it was mapped to no notes and written back as nothing.
+    text = crlf("""
+BEGIN:VCARD
+VERSION:2.1
+N:Doe;John
+NOTE:
+NOTE:Met in Rome
+TITLE:
+ROLE;CHARSET=UTF-8:
+END:VCARD
+""")
+    imported = card_to_contact(one_card(text)).data
+
+    assert imported["notes"] == "Met in Rome"
+    assert imported["title"] == ""
+    assert imported["role"] == ""
+    assert [(e["name"], e["value"]) for e in imported["vcard_extra"]] == [
+        ("NOTE", ""),
+        ("TITLE", ""),
+        ("ROLE", ""),
+    ]
+    exported = serialize([contact_to_card(imported, version="3.0")]).split("\r\n")
+    assert exported[-6:] == [
+        "NOTE:Met in Rome",
+        "NOTE:",
+        "TITLE:",
+        "ROLE;CHARSET=UTF-8:",
+        "END:VCARD",
+        "",
+    ]
+
+
 def test_escaped_and_unescaped_separators() -> None:
     card = one_card(
         crlf(r"""

@@ -266,11 +266,13 @@ def card_to_contact(card: Card) -> ImportedContact:
             ok = date is not None
             if date:
                 data[name] = date
-        elif key == "TITLE" and first(key):
+        # An empty TITLE, ROLE or NOTE is kept verbatim (nothing to map), and does not keep the
+        # next one of its name out of the field.
+        elif key == "TITLE" and v.text(prop).strip() and first(key):
             data["title"] = v.text(prop).strip()
-        elif key == "ROLE" and first(key):
+        elif key == "ROLE" and v.text(prop).strip() and first(key):
             data["role"] = v.text(prop).strip()
-        elif key == "NOTE" and first(key):
+        elif key == "NOTE" and v.text(prop).strip() and first(key):
             data["notes"] = v.text(prop)
         elif key == "LANG":
             data["languages"].append(v.text(prop).strip())
