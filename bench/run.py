@@ -648,6 +648,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.import_bench import main as import_main
 
         return import_main(argv[2:] if argv[0] == "--only" else argv[1:])
+    if argv[:2] == ["--only", "fidelity"] or argv[:1] == ["--only=fidelity"]:
+        # vCard round-trip fidelity (bench/vcard_fidelity.py): real exports imported and
+        # exported back, property by property.
+        sys.path.insert(0, str(REPO))
+        from bench.vcard_fidelity import main as fidelity_main
+
+        return fidelity_main(argv[2:] if argv[0] == "--only" else argv[1:])
     if argv[:2] == ["--only", "dedup"] or argv[:1] == ["--only=dedup"]:
         # The duplicate-scan benchmark (bench/dedup_bench.py): precision, recall, F1, time.
         sys.path.insert(0, str(REPO))
