@@ -254,7 +254,7 @@ END:VCARD
         "NOTE:Met in Rome",
         "NOTE:",
         "TITLE:",
-        "ROLE;CHARSET=UTF-8:",
+        "ROLE:",  # CHARSET is 2.1's: a 3.0 file is UTF-8
         "END:VCARD",
         "",
     ]
@@ -357,12 +357,53 @@ END:VCARD
     ]
     exported = serialize([contact_to_card(imported)]).split("\r\n")
     assert exported[-5:] == [
-        r'X-CUSTOM;x-Foo="a,b";bare:raw\,value;x',
+        r'X-CUSTOM;x-Foo="a,b";TYPE=bare:raw\,value;x',  # a bare parameter is 2.1 only
         "item7.X-ABRELATEDNAMES;TYPE=pref:Jenny",
         "CLIENTPIDMAP:1;urn:uuid:53e374d9-337e-4727-8803-a1e9c14e0556",
         "END:VCARD",
         "",
     ]
+
+
+ANDROID_21 = crlf("""
+BEGIN:VCARD
+VERSION:2.1
+N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=C3=91u=C3=B1ez;Ana;;;
+X-ANDROID-CUSTOM;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:vnd.android.cursor.item/nickname;=
+=C3=91ita;1;;;;;;;;;;;;;
+X-NOTE-21;HOME;QUOTED-PRINTABLE:first line=0D=0Asecond; line
+X-LOGO;ENCODING=BASE64;TYPE=PNG:iVBORw0KGgo=
+X-SOUND;BASE64:not base64 at all!
+X-CHARSET-ONLY;CHARSET=ISO-8859-1:caf\xe9
+END:VCARD
+""").encode("latin-1")
+
+
+@pytest.mark.parametrize("version", ["3.0", "4.0"])
+def test_kept_21_properties_are_written_in_the_exported_version_form(version: str) -> None:
+    imported = card_to_contact(one_card(ANDROID_21)).data
+    text = serialize([contact_to_card(imported, version=version)])
+    lines = text.split("\r\n")
+
+    assert "X-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Ñita;1;;;;;;;;;;;;;" in lines
+    assert "X-NOTE-21;TYPE=HOME:first line\\nsecond; line" in lines
+    assert "X-CHARSET-ONLY:café" in lines
+    logo = "X-LOGO;TYPE=PNG;ENCODING=b:iVBORw0KGgo=" if version == "3.0" else None
+    assert (logo or "X-LOGO:data:image/png;base64,iVBORw0KGgo=") in lines
+    # Base64 that does not decode cannot be converted: it is written as it was read.
+    assert "X-SOUND;BASE64:not base64 at all!" in lines
+    assert "QUOTED-PRINTABLE" not in text and "CHARSET=" not in text
+    # Imported again and exported again, the card is the same: converting twice changes nothing.
+    again = card_to_contact(one_card(text)).data
+    assert serialize([contact_to_card(again, version=version)]) == text
+
+
+def test_kept_properties_already_in_the_version_form_are_unchanged() -> None:
+    photo = "X-PIC;ENCODING=b;TYPE=JPEG:/9j/4AAQ"
+    for version, prop in (("3.0", photo), ("4.0", "X-PIC;MEDIATYPE=image/jpeg:data:,x")):
+        card = one_card(crlf(f"BEGIN:VCARD\nVERSION:{version}\nFN:A\n{prop}\nEND:VCARD"))
+        imported = card_to_contact(card).data
+        assert serialize([contact_to_card(imported, version=version)]).split("\r\n")[-3] == prop
 
 
 def test_serialize_writes_back_what_it_read_byte_for_byte() -> None:

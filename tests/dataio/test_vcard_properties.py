@@ -18,7 +18,7 @@ from rubrica.dataio.vcard import (
     parse,
     serialize,
 )
-from rubrica.dataio.vcard.mapping import empty_data
+from rubrica.dataio.vcard.mapping import empty_data, in_version
 from rubrica.dataio.vcard.values import escape
 
 # Any text but line breaks (and lone surrogates, which cannot be encoded).
@@ -193,7 +193,9 @@ def test_export_parse_map_gives_the_contact_back(
     assert result.errors == []
     [card] = result.cards
     imported = card_to_contact(card)
-    assert imported.data == data
+    # Kept properties come back in the exported version's form (2.1 bare parameters as TYPE...).
+    kept = [in_version(Property.from_extra(x), version).to_extra() for x in data["vcard_extra"]]
+    assert imported.data == {**data, "vcard_extra": kept}
     assert imported.organization == organization
     assert imported.photo == photo
 
@@ -272,3 +274,14 @@ MAPPED_PARAM = st.builds(
 def test_mapping_never_fails_on_odd_values(props: list[Property]) -> None:
     imported = card_to_contact(Card(props))
     assert isinstance(imported.data["vcard_extra"], list)
+
+
+@settings(max_examples=300, deadline=None)
+@given(properties(), st.sampled_from(["3.0", "4.0"]))
+def test_a_kept_property_in_the_version_form_is_left_as_it_is(prop: Property, version: str) -> None:
+    once = in_version(prop, version)
+    assert in_version(once, version) == once
+    assert (once.name, once.group) == (prop.name, prop.group)
+    # Written and read back, it is the same property.
+    [card] = parse(serialize([Card([Property("VERSION", version), once])])).cards
+    assert card.properties[1] == once

@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from rubrica.dataio.vcard import values as v
-from rubrica.dataio.vcard.model import Card, Param, Property
+from rubrica.dataio.vcard.model import BARE_ENCODINGS, Card, Param, Property
 
 TEXT_FIELDS = (
     "prefix",
@@ -399,7 +399,9 @@ def contact_to_card(
     """Build a card from snapshot-shaped ``data`` (plus optional ``uid`` and ``vcard_extra``)."""
     if version not in ("3.0", "4.0"):
         raise ValueError(version)
-    extra = [Property.from_extra(item) for item in data.get("vcard_extra") or []]
+    extra = [
+        in_version(Property.from_extra(item), version) for item in data.get("vcard_extra") or []
+    ]
     groups = _Groups(extra)
     out: list[Property] = [Property("VERSION", version)]
     out.append(Property("PRODID", "-//Rubrica//Rubrica//EN"))
@@ -467,3 +469,50 @@ def contact_to_card(
             out.append(Property("PHOTO", v.b64(photo.data), params))
     out.extend(extra)
     return Card(properties=out)
+
+
+def in_version(prop: Property, version: str) -> Property:
+    """A kept (unmodelled) property as a 3.0 or 4.0 card writes it: vCard 2.1's ways of carrying
+    a value become the version's own, so that other programs read it; nothing else changes.
+
+    Quoted-printable text is decoded with its CHARSET (line breaks become ``\\n``); CHARSET goes
+    (the file is UTF-8, and an 8-bit value was read with it); a bare parameter (``X-FOO;HOME``)
+    becomes ``TYPE=HOME``; inline base64 is ``ENCODING=b`` in 3.0 and a data URI in 4.0 (an
+    image TYPE goes into the URI). Base64 that does not decode is kept as written. A property
+    already in the version's form is returned as it is."""
+    encoding = prop.encoding()
+    named_b = any(
+        p.is_named("ENCODING") and p.values[0].upper() == "B" for p in prop.params if p.values
+    )
+    old_base64 = encoding in ("B", "BASE64") and (version == "4.0" or not named_b)
+    carried = encoding == "QUOTED-PRINTABLE" or old_base64
+    if not carried and not any(p.name is None or p.is_named("CHARSET") for p in prop.params):
+        return prop
+    blob = v.binary(prop) if old_base64 else None
+    if old_base64 and blob is None:
+        return prop
+    value = prop.value
+    if encoding == "QUOTED-PRINTABLE":
+        value = re.sub(r"\r\n|\r|\n", r"\\n", v.decoded_text(prop))
+    params: list[Param] = []
+    for param in prop.params:
+        if param.name is None:
+            if not (param.values and param.values[0].upper() in BARE_ENCODINGS):
+                params.append(Param("TYPE", param.values))
+        elif param.is_named("CHARSET") or (param.is_named("ENCODING") and carried):
+            continue
+        else:
+            params.append(param)
+    if blob is not None:
+        data, mime = blob
+        if version == "4.0":
+            value = v.data_uri(data, mime)
+            params = [p for p in params if not _image_type(p)]
+        else:
+            value = v.b64(data)
+            params.append(Param("ENCODING", ("b",)))
+    return Property(prop.name, value, tuple(params), prop.group)
+
+
+def _image_type(param: Param) -> bool:
+    return param.is_named("TYPE") and all(x.upper() in v.IMAGE_TYPES for x in param.values)
