@@ -112,7 +112,9 @@ def test_stage_delete_turns_a_late_protected_error_into_a_message(admin_user, mo
     assert LifecycleStage.objects.filter(pk=stage.pk).exists()
 
 
-@pytest.mark.parametrize("first, second", [("ÉCOLE", "école"), ("Società", "SOCIETÀ"), ("STRASSE", "straße")])
+@pytest.mark.parametrize(
+    "first, second", [("ÉCOLE", "école"), ("Società", "SOCIETÀ"), ("STRASSE", "straße")]
+)
 def test_tag_names_match_regardless_of_case_in_any_script(member, first, second):
     tag = services.tag_get_or_create(actor=member, name=first)
 
