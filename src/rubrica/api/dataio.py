@@ -82,7 +82,7 @@ def create_import(
     if mapping:
         try:
             parsed_mapping = json.loads(mapping)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
             raise ValidationError({"mapping": _("This is not valid JSON.")}) from None
     upload = importing.store_upload(actor=user, stream=file, filename=file.name or "upload")
     options = {

@@ -99,8 +99,11 @@ def clean_string_list(
     if not isinstance(value, list):
         errors[name] = _("Enter a list.")
         return None
+    if len(value) > MAX_ITEMS:  # refused like a collection: cutting it would lose the rest
+        errors[name] = _("At most %(n)d entries.") % {"n": MAX_ITEMS}
+        return None
     out: list[str] = []
-    for index, item in enumerate(value[:MAX_ITEMS]):
+    for index, item in enumerate(value):
         try:
             text = normalize.single_line(item, max_length=max_length)
         except ValueError as exc:

@@ -55,16 +55,11 @@ class UploadForm(forms.Form):
     )
 
     def clean_encoding(self) -> str:
-        import codecs
+        from rubrica.dataio.importing import is_text_encoding
 
         value = str(self.cleaned_data.get("encoding") or "").strip()
-        if value:
-            try:
-                codecs.lookup(value)
-            except LookupError:
-                raise forms.ValidationError(
-                    _("Unknown encoding %(name)s.") % {"name": value}
-                ) from None
+        if value and not is_text_encoding(value):
+            raise forms.ValidationError(_("Unknown encoding %(name)s.") % {"name": value})
         return value
 
 

@@ -25,7 +25,6 @@ organizations it created go to the Trash when nobody else is linked to them.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import datetime as dt
@@ -280,17 +279,46 @@ def clean_options(options: dict[str, Any]) -> dict[str, Any]:
     if match not in MATCH_KEYS:
         errors["match"] = _("Choose one of: %(choices)s.") % {"choices": ", ".join(MATCH_KEYS)}
     encoding = options.get("encoding")
-    if encoding:
-        try:
-            codecs.lookup(str(encoding))
-        except LookupError:
-            errors["encoding"] = _("Unknown encoding %(name)s.") % {"name": encoding}
+    if encoding and not is_text_encoding(str(encoding)):
+        errors["encoding"] = _("Unknown encoding %(name)s.") % {"name": encoding}
     mapping = options.get("mapping")
     if mapping is not None and not isinstance(mapping, dict):
         errors["mapping"] = _("The mapping must be an object: column -> field.")
+    elif mapping:
+        errors.update(_mapping_errors(mapping))
     if errors:
         raise ValidationError(errors)
     return {**options, "format": fmt, "on_duplicate": policy, "match": match}
+
+
+def is_text_encoding(name: str) -> bool:
+    """Whether ``name`` is an encoding a text file can be read in (``rot13`` and ``base64``
+    are codecs, not text encodings)."""
+    try:
+        io.TextIOWrapper(io.BytesIO(), encoding=name)  # as the CSV reader opens the file
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
+        return False
+    return True
+
+
+def _mapping_errors(mapping: dict[Any, Any]) -> dict[str, str]:
+    """``mapping.<column>`` -> what is wrong with that entry: columns are numbers from 0,
+    targets the names of ``tabular.targets``."""
+    from rubrica.dataio.tabular.targets import is_target
+
+    errors: dict[str, str] = {}
+    for column, target in mapping.items():
+        text = str(column)
+        name = f"mapping.{text[:20]}"
+        if not (
+            isinstance(column, str | int) and text.isascii() and text.isdigit() and len(text) < 6
+        ):
+            errors[name] = _("Name columns by their number, from 0.")
+        elif not isinstance(target, str) or not is_target(target):
+            errors[name] = _("%(target)s is not a known column target.") % {
+                "target": str(target)[:100]
+            }
+    return errors
 
 
 def import_start(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
@@ -144,51 +145,60 @@ class JsonReader:
         self._stream = stream
         self._passes = 0
 
-    def _events(self) -> Iterator[tuple[str, str, Any]]:
+    def _events(self) -> Iterator[tuple[str, Any]]:
         if self._passes:
             if not self._stream.seekable():
                 raise JsonFormatError(_("This file can be read only once."))
             self._stream.seek(0)
         self._passes += 1
-        return iter(ijson.parse(self._stream, use_float=True))
+        # basic_parse, not parse: parse gives every event the path of keys above it, and a
+        # file of a few kilobytes nested 100,000 deep made those paths take gigabytes.
+        return iter(ijson.basic_parse(self._stream, use_float=True))
 
     def _items(self, array: str) -> Iterator[tuple[int, Any]]:
         """(index, value) of each element of the top-level ``array``, one at a time, after
-        checking format and version."""
+        checking format and version; values nested deeper than ``MAX_DEPTH`` are refused."""
         events = self._events()
-        item_prefix = f"{array}.item"
         index = 0
+        depth = 0
+        key = None  # the current key of the top-level object
+        in_array = False
         seen_format = False
         try:
-            for prefix, event, value in events:
-                if prefix == "format":
+            for event, value in events:
+                if event == "map_key":
+                    if depth == 1:
+                        key = value
+                    continue
+                if depth == 0 and event != "start_map":
+                    raise JsonFormatError(_("This is not a Rubrica export."))
+                if in_array and depth == 2 and event not in ("end_array", "end_map"):
+                    if event in ("start_map", "start_array"):
+                        value = _built(event, events, index)
+                    yield index, value
+                    index += 1
+                elif event in ("start_map", "start_array"):
+                    depth += 1
+                    _check_depth(depth, index)
+                    if depth == 2 and key == array and event == "start_array":
+                        if not seen_format:
+                            raise JsonFormatError(_("This is not a Rubrica export."))
+                        in_array = True
+                elif event in ("end_map", "end_array"):
+                    depth -= 1
+                    in_array = False
+                elif depth == 1 and key == "format":
                     if value != FORMAT:
                         raise JsonFormatError(_("This is not a Rubrica export."))
                     seen_format = True
-                elif prefix == "version":
-                    if not isinstance(value, int | float) or int(value) > VERSION:
-                        raise JsonFormatError(
-                            _("Version %(v)s of the export format is not supported.") % {"v": value}
-                        )
-                elif prefix == item_prefix:
-                    if not seen_format:
-                        raise JsonFormatError(_("This is not a Rubrica export."))
-                    if event in ("start_map", "start_array"):
-                        builder = ijson.ObjectBuilder()
-                        builder.event(event, value)
-                        depth = 1
-                        for _prefix, inner_event, inner_value in events:
-                            builder.event(inner_event, inner_value)
-                            if inner_event in ("start_map", "start_array"):
-                                depth += 1
-                            elif inner_event in ("end_map", "end_array"):
-                                depth -= 1
-                                if depth == 0:
-                                    break
-                        yield index, builder.value
-                    else:
-                        yield index, value
-                    index += 1
+                elif (
+                    depth == 1
+                    and key == "version"
+                    and (not isinstance(value, int | float) or int(value) > VERSION)
+                ):
+                    raise JsonFormatError(
+                        _("Version %(v)s of the export format is not supported.") % {"v": value}
+                    )
         except ijson.JSONError as exc:
             raise JsonFormatError(
                 _("The file is not valid JSON (after record %(n)d): %(e)s") % {"n": index, "e": exc}
@@ -203,6 +213,36 @@ class JsonReader:
     def organizations(self) -> Iterator[tuple[int, Any]]:
         """(index, organization dict as exported); validation is the organization services'."""
         yield from self._items("organizations")
+
+
+#: Levels of arrays and objects a document may nest (an exported one uses eight).
+MAX_DEPTH = 32
+
+
+def _check_depth(depth: int, index: int) -> None:
+    if depth > MAX_DEPTH:
+        raise JsonFormatError(
+            _("Record %(n)d nests values more than %(max)d levels deep.")
+            % {"n": index + 1, "max": MAX_DEPTH}
+        )
+
+
+def _built(event: str, events: Iterator[tuple[str, Any]], index: int) -> Any:
+    """The array or object that ``event`` starts (an element of the top-level array, two
+    levels down), built from the events up to its end."""
+    builder = ijson.ObjectBuilder()
+    builder.event(event, None)
+    depth = 1
+    for inner_event, inner_value in events:
+        builder.event(inner_event, inner_value)
+        if inner_event in ("start_map", "start_array"):
+            depth += 1
+            _check_depth(depth + 2, index)
+        elif inner_event in ("end_map", "end_array"):
+            depth -= 1
+            if depth == 0:
+                break
+    return builder.value
 
 
 def _problem(index: int, name: str, message: str) -> str:
@@ -257,7 +297,18 @@ def contact_record(index: int, item: Any) -> SourceRecord:
             else:
                 data[name] = value
         elif name == "vcard_extra":
-            data[name] = value
+            extra = _vcard_extra(value)
+            if extra is None:
+                errors.append(
+                    _problem(
+                        index,
+                        name,
+                        _("Enter a list of vCard properties: %(shape)s.")
+                        % {"shape": '{"name", "value", "params", "group"}'},
+                    )
+                )
+            else:
+                data[name] = extra
     affiliations: list[dict[str, Any]] = []
     organization = None
     raw_affiliations = item.get("affiliations") or []
@@ -294,6 +345,67 @@ def contact_record(index: int, item: Any) -> SourceRecord:
     )
 
 
+_VCARD_NAME = re.compile(r"[A-Za-z0-9_-]+")  # as the vCard codec reads names and groups
+_NOT_IN_VALUE = frozenset("\r\n\x00")
+_NOT_IN_PARAM = frozenset('\r\n\x00"')
+
+
+def _vcard_extra(value: Any) -> list[dict[str, Any]] | None:
+    """The ``vcard_extra`` of an exported contact, checked (None when it is not what the vCard
+    codec writes): a name or parameter that is not a vCard token, or a line break in a value,
+    would write other lines into every vCard export of the person."""
+
+    def token(text: Any) -> bool:
+        return isinstance(text, str) and _VCARD_NAME.fullmatch(text) is not None
+
+    def text(item: Any, banned: frozenset[str]) -> bool:
+        return isinstance(item, str) and banned.isdisjoint(item)
+
+    if not isinstance(value, list):
+        return None
+    out: list[dict[str, Any]] = []
+    for item in value:
+        if not isinstance(item, dict) or not token(item.get("name")):
+            return None
+        group = item.get("group")
+        params = item.get("params", [])
+        if group not in (None, "") and not token(group):
+            return None
+        if not text(item.get("value", ""), _NOT_IN_VALUE) or not isinstance(params, list):
+            return None
+        for param in params:
+            if not isinstance(param, list) or len(param) != 2 or not isinstance(param[1], list):
+                return None
+            name, values = param
+            if name is None and not all(token(v) for v in values):
+                return None
+            if name is not None and not (
+                token(name) and all(text(v, _NOT_IN_PARAM) for v in values)
+            ):
+                return None
+        out.append(
+            {
+                "group": group or None,
+                "name": item["name"],
+                "params": [[n, list(vs)] for n, vs in params],
+                "value": item.get("value", ""),
+            }
+        )
+    return out
+
+
+def _text(value: Any) -> str | None:
+    """A text part of a collection row: a string, a whole number (a postal code) or nothing;
+    None for anything else (an object would become its Python spelling)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
 def _collection(index: int, kind: str, value: Any, errors: list[str]) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         errors.append(_problem(index, kind, _("Enter a list.")))
@@ -304,13 +416,13 @@ def _collection(index: int, kind: str, value: Any, errors: list[str]) -> list[di
         if not isinstance(row, dict):
             errors.append(_problem(index, name, _("Enter an object.")))
             continue
-        clean: dict[str, Any] = {
-            "label": str(row.get("label") or ""),
-            "is_preferred": bool(row.get("is_preferred", False)),
-        }
+        clean: dict[str, Any] = {"is_preferred": bool(row.get("is_preferred", False))}
+        parts = ("label", *ADDRESS_PARTS) if kind == "addresses" else ("label",)
+        for part in parts:
+            clean[part] = _text(row.get(part))
+            if clean[part] is None:
+                errors.append(_problem(index, f"{name}.{part}", _("Enter text.")))
         if kind == "addresses":
-            for part in ADDRESS_PARTS:
-                clean[part] = str(row.get(part) or "")
             rows.append(clean)
             continue
         text = row.get("value")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ SAMPLE_SIZE = 64 * 1024
 DELIMITERS = ",;\t|"
 MAX_CELL = 1_000_000  # characters; notes are at most 100,000
 FALLBACK_ERRORS = "rubrica-cp1252"
+_END = "\x00rubrica: end of file\x00"  # never a cell of a file: NUL is refused in every field
 
 
 class CsvFormatError(ValueError):
@@ -231,7 +233,10 @@ class CsvReader:
         self.dialect = Dialect(encoding, delimiter)
         text = io.TextIOWrapper(stream, encoding=encoding.name, errors=encoding.errors, newline="")
         csv.field_size_limit(MAX_CELL)
-        self._reader = csv.reader(text, delimiter=delimiter, quotechar='"', doublequote=True)
+        # A last line after the file's own: a quote left open swallows it into its cell
+        # (csv.reader ends such a cell at the end of the input without a word).
+        lines = itertools.chain(text, [_END])
+        self._reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True)
         self._rows = iter(self._reader)
         try:
             header: list[str] = next(self._rows, [])
@@ -239,6 +244,13 @@ class CsvReader:
             raise CsvFormatError(
                 _("line %(line)d: %(problem)s") % {"line": 1, "problem": exc}
             ) from None
+        if header and header[-1].endswith(_END):
+            if header != [_END]:
+                raise CsvFormatError(
+                    _("line %(line)d: a quoted cell is never closed (a quote is missing).")
+                    % {"line": 1}
+                )
+            header = []  # an empty file
         self.headers = [h.replace("\ufeff", "").strip() for h in header]
         self.profile, self.confidence = profiles.detect_profile(self.headers)
         mapping = (
@@ -268,6 +280,13 @@ class CsvReader:
                     _("line %(line)d: %(problem)s") % {"line": line, "problem": exc}
                 ) from None
             start, line = line, reader.line_num + 1
+            if cells and cells[-1].endswith(_END):
+                if len(cells) == 1 and cells[0] == _END:
+                    return
+                raise CsvFormatError(
+                    _("line %(line)d: a quoted cell is never closed (a quote is missing).")
+                    % {"line": start}
+                )
             if cells and (len(cells) > 1 or cells[0].strip()):
                 yield start, cells
 
