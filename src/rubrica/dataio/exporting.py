@@ -89,20 +89,30 @@ def clean_selection(selection: Any) -> dict[str, Any]:
             raise ValidationError({f"selection.filters.{k}": v for k, v in errors.items()})
         return {"filters": value}
     if key == "segment":
-        try:
-            return {"segment": int(value)}
-        except (TypeError, ValueError):
-            raise ValidationError({"selection.segment": _("Give a segment id.")}) from None
+        segment = _record_id(value)
+        if segment is None:
+            raise ValidationError({"selection.segment": _("Give a segment id.")})
+        return {"segment": segment}
     if key == "ids":
         if not isinstance(value, list) or len(value) > MAX_IDS:
             raise ValidationError(
                 {"selection.ids": _("Give a list of at most %(n)d ids.") % {"n": MAX_IDS}}
             )
-        try:
-            return {"ids": sorted({int(v) for v in value})}
-        except (TypeError, ValueError):
-            raise ValidationError({"selection.ids": _("Ids are whole numbers.")}) from None
+        ids = [_record_id(v) for v in value]
+        if None in ids:
+            raise ValidationError({"selection.ids": _("Ids are whole numbers.")})
+        return {"ids": sorted({pk for pk in ids if pk is not None})}
     raise ValidationError({"selection": _("Give exactly one of: filters, segment, ids.")})
+
+
+def _record_id(value: Any) -> int | None:
+    """A database id from JSON or a form (a whole number or its digits), None for anything
+    else: ``2.5`` or ``true`` is no id, and a number past 64 bits makes the database fail."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
+        return value
+    return None
 
 
 def selected_contacts(user: User, selection: dict[str, Any]) -> QuerySet[Contact]:
