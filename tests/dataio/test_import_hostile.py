@@ -437,3 +437,15 @@ def test_control_characters_in_a_vcard_name_fail_the_card(member: Any) -> None:
         "display_name: Control characters are not allowed."
     ]
     assert Contact.objects.count() == 0
+
+
+def test_a_nul_byte_in_a_card_fails_that_card_naming_its_line(member: Any) -> None:
+    content = (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada\r\nX-FOO:a\x00b\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bob\r\nEND:VCARD\r\n"
+    )
+    job = run_import(member, content, "people.vcf")
+    assert job.status == JobStatus.SUCCEEDED
+    assert outcomes(job) == [(1, "failed"), (6, "created")]
+    assert _messages(job) == ["line 4: a NUL character (byte 0) is not text.", ""]
+    assert list(Contact.objects.values_list("given_name", "display_name")) == [("", "Bob")]

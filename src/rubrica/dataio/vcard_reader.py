@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.utils.translation import gettext as _
+
 from rubrica.dataio.records import SourceRecord
 from rubrica.dataio.vcard import card_to_contact, parse
 from rubrica.dataio.vcard.model import Card, ParseError
@@ -89,6 +91,20 @@ class VCardReader:
 
     def _records(self, stream: BinaryIO) -> Iterator[SourceRecord]:
         for offset, chunk in self._chunks(stream):
+            if b"\x00" in chunk:
+                # No text holds a NUL, and PostgreSQL cannot store one in the JSON of the
+                # properties kept verbatim: the card is refused, the file goes on.
+                before = chunk[: chunk.index(b"\x00")]
+                begin = before.upper().rfind(b"BEGIN:VCARD")
+                yield SourceRecord(
+                    line=offset + (before[:begin].count(b"\n") if begin >= 0 else 0) + 1,
+                    data={},
+                    errors=[
+                        _("line %(line)d: a NUL character (byte 0) is not text.")
+                        % {"line": offset + before.count(b"\n") + 1}
+                    ],
+                )
+                continue
             result = parse(chunk)
             found: list[tuple[int, Card | ParseError]] = [(c.line, c) for c in result.cards]
             found += [(error.line, error) for error in result.errors]
