@@ -120,3 +120,28 @@ def test_cards_are_counted_in_either_encoding(tmp_path: Path, encoding: str) -> 
     path.write_bytes(cards(7).encode(encoding))
 
     assert count_cards(path) == 7
+
+
+def test_a_card_bringing_too_much_to_keep_is_refused_and_the_file_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(vcard_reader, "MAX_KEPT", 3)
+    monkeypatch.setattr(vcard_reader, "MAX_KEPT_CHARS", 100)
+    many = "".join(f"X-P{n}:v\r\n" for n in range(4))
+    long = "X-LONG:" + "x" * 101 + "\r\n"
+    text = (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Many\r\n" + many + "END:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Long\r\n" + long + "END:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Fine\r\nX-P0:v\r\nX-P1:v\r\nX-P2:v\r\nEND:VCARD\r\n"
+    )
+
+    records = list(VCardReader(io.BytesIO(text.encode())).records())
+
+    assert [(r.line, r.data.get("display_name")) for r in records] == [
+        (1, None),
+        (9, None),
+        (14, "Fine"),
+    ]
+    assert records[0].errors[0].startswith("line 1: the card holds 4 properties")
+    assert "(101 characters)" in records[1].errors[0]
+    assert records[2].errors == [] and len(records[2].data["vcard_extra"]) == 3

@@ -117,7 +117,8 @@ class VCardReader:
             for line, item in found:
                 if isinstance(item, Card):
                     text = chunk.decode("utf-8", "replace") if len(result.cards) == 1 else ""
-                    yield card_record(item, offset + line, text)
+                    record = card_record(item, offset + line, text)
+                    yield _within_limits(record) or record
                 else:
                     start = max((b for b in begins if b <= line), default=line)
                     yield SourceRecord(
@@ -125,6 +126,33 @@ class VCardReader:
                         data={},
                         errors=[f"line {offset + line}: {item.message}"],
                     )
+
+
+#: Properties Rubrica does not model that one card may bring (kept verbatim on the person and
+#: read with every load of them; a real card has a few dozen at most).
+MAX_KEPT = 1_000
+#: Characters of their values, together.
+MAX_KEPT_CHARS = 1_000_000
+
+
+def _within_limits(record: SourceRecord) -> SourceRecord | None:
+    """None, or the error record of a card that brings too much to keep (nothing of it is
+    written: keeping part would lose the rest without a word)."""
+    kept = record.data.get("vcard_extra") or []
+    size = sum(len(str(prop.get("value", ""))) for prop in kept)
+    if len(kept) <= MAX_KEPT and size <= MAX_KEPT_CHARS:
+        return None
+    message = _(
+        "line %(line)d: the card holds %(n)d properties Rubrica does not model (%(size)d "
+        "characters); at most %(max)d (%(chars)d characters) are kept."
+    ) % {
+        "line": record.line,
+        "n": len(kept),
+        "size": size,
+        "max": MAX_KEPT,
+        "chars": MAX_KEPT_CHARS,
+    }
+    return SourceRecord(line=record.line, data={}, errors=[message])
 
 
 #: Bytes of a file starting with a UTF-16 mark read to decide that it is UTF-16.
