@@ -345,9 +345,13 @@ def contact_record(index: int, item: Any) -> SourceRecord:
     )
 
 
-_VCARD_NAME = re.compile(r"[A-Za-z0-9_-]+")  # as the vCard codec reads names and groups
+# As the vCard codec reads names and groups (``vcard.lines``): a group may hold dots.
+_VCARD_NAME = re.compile(r"[A-Za-z0-9_-]+")
+_VCARD_GROUP = re.compile(r"[A-Za-z0-9_.-]+")
 _NOT_IN_VALUE = frozenset("\r\n\x00")
 _NOT_IN_PARAM = frozenset('\r\n\x00"')
+#: A bare (2.1) parameter ends at ``;`` or ``:`` and would be named with ``=``.
+_NOT_IN_BARE = _NOT_IN_PARAM | frozenset(";:=")
 
 
 def _vcard_extra(value: Any) -> list[dict[str, Any]] | None:
@@ -369,7 +373,9 @@ def _vcard_extra(value: Any) -> list[dict[str, Any]] | None:
             return None
         group = item.get("group")
         params = item.get("params", [])
-        if group not in (None, "") and not token(group):
+        if group not in (None, "") and not (
+            isinstance(group, str) and _VCARD_GROUP.fullmatch(group)
+        ):
             return None
         if not text(item.get("value", ""), _NOT_IN_VALUE) or not isinstance(params, list):
             return None
@@ -377,7 +383,7 @@ def _vcard_extra(value: Any) -> list[dict[str, Any]] | None:
             if not isinstance(param, list) or len(param) != 2 or not isinstance(param[1], list):
                 return None
             name, values = param
-            if name is None and not all(token(v) for v in values):
+            if name is None and not all(text(v, _NOT_IN_BARE) and v for v in values):
                 return None
             if name is not None and not (
                 token(name) and all(text(v, _NOT_IN_PARAM) for v in values)

@@ -65,7 +65,7 @@ class VCardReader:
     def _chunks(self, stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
         """(line offset, bytes of one card and what precedes it) pairs."""
         head = stream.read(2)
-        lines: Iterator[bytes] = _joined(itertools.chain([head], stream))
+        lines: Iterator[bytes] = _lines(head, stream)
         if head in (b"\xff\xfe", b"\xfe\xff"):
             lines = _utf16_as_utf8(head, stream)
         buffer: list[bytes] = []
@@ -173,7 +173,7 @@ def _utf16_as_utf8(head: bytes, stream: BinaryIO) -> Iterator[bytes]:
     except UnicodeDecodeError:
         text = ""
     if "BEGIN:VCARD" not in text.upper():
-        yield from _joined(itertools.chain(io.BytesIO(first[2:]), stream))
+        yield from _lines(first[2:], stream)
         return
     decoder.errors = "replace"
     blocks = itertools.chain([text], iter(lambda: decoder.decode(stream.read(UTF16_PEEK)), ""))
@@ -200,16 +200,16 @@ def _read_up_to(stream: BinaryIO, size: int) -> bytes:
     return b"".join(parts)
 
 
-def _joined(pieces: Iterator[bytes]) -> Iterator[bytes]:
-    """Lines from pieces of lines: a piece without a line end continues in the next piece."""
-    pending = b""
-    for piece in pieces:
-        pending += piece
-        if pending.endswith(b"\n"):
-            yield pending
-            pending = b""
-    if pending:
-        yield pending
+def _lines(head: bytes, stream: BinaryIO) -> Iterator[bytes]:
+    """The lines of ``head`` (bytes already read) and then of ``stream``: the last line of
+    ``head`` goes on in the stream."""
+    if not head:
+        yield from stream
+        return
+    if not head.endswith(b"\n"):
+        head += stream.readline()
+    yield from io.BytesIO(head)
+    yield from stream
 
 
 def count_cards(path: str | Path) -> int:
@@ -217,10 +217,10 @@ def count_cards(path: str | Path) -> int:
     total = 0
     with open(path, "rb") as stream:
         head = stream.read(2)
-        lines: Iterator[bytes] = itertools.chain([head], stream)
+        lines = _lines(head, stream)
         if head in (b"\xff\xfe", b"\xfe\xff"):
             lines = _utf16_as_utf8(head, stream)
-        for physical in _joined(lines):
+        for physical in lines:
             if physical.lstrip()[:11].upper() == b"BEGIN:VCARD":
                 total += 1
     return total
