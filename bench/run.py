@@ -469,17 +469,21 @@ def prepare(args: argparse.Namespace, engine: str, console: Any) -> dict[str, An
 # --- machine and report -----------------------------------------------------------------------
 
 
-def machine(engine: str) -> dict[str, Any]:
-    from django.db import connection
-
-    cpu = platform.processor() or platform.machine()
+def cpu_name() -> str:
+    """The processor's model name (from /proc/cpuinfo where there is one)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return platform.processor() or platform.machine()
+
+
+def machine(engine: str) -> dict[str, Any]:
+    from django.db import connection
+
+    cpu = cpu_name()
     ram_gb = float("nan")
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():

@@ -32,6 +32,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
+if str(REPO) not in sys.path:  # run as a script: ``bench.run`` is imported from the repository
+    sys.path.insert(0, str(REPO))
 
 from rubrica.dataio.vcard import values as v  # noqa: E402  (after the path above)
 from rubrica.dataio.vcard.lines import content_line  # noqa: E402
@@ -557,16 +559,10 @@ def round_trip(path: Path, number: int, out_dir: Path) -> FileReport:
 
 
 def machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from bench.run import cpu_name
+
     return {
-        "cpu": cpu,
+        "cpu": cpu_name(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
