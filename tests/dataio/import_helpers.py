@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from rubrica.accounts.services import token_create
 from rubrica.dataio.importing import import_start, store_upload
 from rubrica.dataio.models import ImportRow
 from rubrica.jobs.models import Job
@@ -50,3 +51,9 @@ def start_import(
         content = content.encode("utf-8")
     upload = store_upload(actor=actor, stream=io.BytesIO(content), filename=filename)
     return import_start(actor=actor, upload=upload, options=options, enqueue=False)
+
+
+def bearer(user: Any) -> dict[str, str]:
+    """Test-client headers authenticating as ``user`` with a new API token."""
+    _token, raw = token_create(actor=user, user=user, name="tests")
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from rubrica.accounts.services import token_create
 from rubrica.dataio.exporting import export_start
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.services import job_run
+from tests.dataio.import_helpers import bearer
 from tests.factories import make_contact, make_organization
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -26,14 +26,9 @@ def _roots(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def _bearer(user: Any) -> dict[str, str]:
-    _token, raw = token_create(actor=user, user=user, name="tests")
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-
 def _post(client: Any, user: Any, body: dict[str, Any]) -> Any:
     return client.post(
-        "/api/v1/exports", json.dumps(body), content_type="application/json", **_bearer(user)
+        "/api/v1/exports", json.dumps(body), content_type="application/json", **bearer(user)
     )
 
 

@@ -9,11 +9,10 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from rubrica.accounts.services import token_create
 from rubrica.contacts.models import Contact
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import job_run
-from tests.dataio.import_helpers import card
+from tests.dataio.import_helpers import bearer, card
 from tests.factories import make_contact
 
 
@@ -23,15 +22,10 @@ def _roots(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def _bearer(user: Any) -> dict[str, str]:
-    _token, raw = token_create(actor=user, user=user, name="tests")
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-
 def test_an_upload_starts_an_import_job_with_its_report_and_revert(
     client: Any, member: Any
 ) -> None:
-    headers = _bearer(member)
+    headers = bearer(member)
     text = card("urn:uuid:1", "Ada", "Lovelace") + "BEGIN:VCARD\r\nFN\r\nEND:VCARD\r\n"
     response = client.post(
         "/api/v1/imports",
@@ -74,7 +68,7 @@ def test_a_bad_option_is_a_422_naming_the_field_and_keeps_nothing(
     response = client.post(
         "/api/v1/imports",
         {"file": SimpleUploadedFile("a.csv", b"a\r\n1\r\n"), "mapping": "{not json"},
-        **_bearer(member),
+        **bearer(member),
     )
     assert response.status_code == 422
     assert "mapping" in response.json()["errors"]
@@ -86,7 +80,7 @@ def test_a_file_over_the_cap_is_refused(client: Any, member: Any, settings: Any)
     response = client.post(
         "/api/v1/imports",
         {"file": SimpleUploadedFile("a.csv", b"a,b\r\n1,2\r\n")},
-        **_bearer(member),
+        **bearer(member),
     )
     assert response.status_code == 422
     assert "imports are limited to" in response.json()["errors"]["file"]
@@ -96,10 +90,10 @@ def test_another_persons_import_is_not_found(client: Any, member: Any, other_mem
     response = client.post(
         "/api/v1/imports",
         {"file": SimpleUploadedFile("p.vcf", card("urn:uuid:1", "A", "B").encode())},
-        **_bearer(member),
+        **bearer(member),
     )
     job_id = response.json()["id"]
-    other = _bearer(other_member)
+    other = bearer(other_member)
     assert client.get(f"/api/v1/imports/{job_id}", **other).status_code == 404
     assert client.get(f"/api/v1/imports/{job_id}/report", **other).status_code == 404
     assert client.post(f"/api/v1/imports/{job_id}/revert", **other).status_code == 404
@@ -108,7 +102,7 @@ def test_another_persons_import_is_not_found(client: Any, member: Any, other_mem
 def test_an_export_job_and_its_download(client: Any, member: Any, other_member: Any) -> None:
     mine = make_contact(member, given_name="Mine", visibility="private")
     make_contact(other_member, given_name="Hidden", visibility="private")
-    headers = _bearer(member)
+    headers = bearer(member)
     response = client.post(
         "/api/v1/exports",
         {"format": "vcard4", "selection": {"filters": {}}},
@@ -123,5 +117,5 @@ def test_an_export_job_and_its_download(client: Any, member: Any, other_member: 
     assert text.count("BEGIN:VCARD") == 1
     assert f"UID:{mine.uid}" in text
     assert (
-        client.get(f"/api/v1/exports/{job_id}/download", **_bearer(other_member)).status_code == 404
+        client.get(f"/api/v1/exports/{job_id}/download", **bearer(other_member)).status_code == 404
     )

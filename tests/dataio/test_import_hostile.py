@@ -12,11 +12,10 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from rubrica.accounts.services import token_create
 from rubrica.contacts.models import Contact
 from rubrica.dataio.models import ImportRow
 from rubrica.jobs.models import Job, JobStatus
-from tests.dataio.import_helpers import outcomes, run_import
+from tests.dataio.import_helpers import bearer, outcomes, run_import
 
 
 @pytest.fixture(autouse=True)
@@ -32,11 +31,6 @@ def no_network(monkeypatch: Any) -> None:
 
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)
-
-
-def _bearer(user: Any) -> dict[str, str]:
-    _token, raw = token_create(actor=user, user=user, name="tests")
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
 def _messages(job: Job) -> list[str]:
@@ -161,7 +155,7 @@ def test_a_bad_api_mapping_is_a_422_naming_it_and_keeps_nothing(
     response = client.post(
         "/api/v1/imports",
         {"file": SimpleUploadedFile("a.csv", b"First Name\r\nAda\r\n"), "mapping": mapping},
-        **_bearer(member),
+        **bearer(member),
     )
     assert response.status_code == 422
     assert response.json()["errors"] == errors
@@ -176,7 +170,7 @@ def test_an_encoding_that_reads_no_text_is_a_422_and_keeps_nothing(
     response = client.post(
         "/api/v1/imports",
         {"file": SimpleUploadedFile("a.csv", b"First Name\r\nAda\r\n"), "encoding": encoding},
-        **_bearer(member),
+        **bearer(member),
     )
     assert response.status_code == 422
     assert response.json()["errors"] == {"encoding": f"Unknown encoding {encoding}."}

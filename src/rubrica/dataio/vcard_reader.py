@@ -64,14 +64,10 @@ class VCardReader:
 
     def _chunks(self, stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
         """(line offset, bytes of one card and what precedes it) pairs."""
-        head = stream.read(2)
-        lines: Iterator[bytes] = _lines(head, stream)
-        if head in (b"\xff\xfe", b"\xfe\xff"):
-            lines = _utf16_as_utf8(head, stream)
         buffer: list[bytes] = []
         offset = 0
         count = 0
-        for physical in lines:
+        for physical in _file_lines(stream):
             buffer.append(physical)
             count += 1
             if physical.strip().upper() == b"END:VCARD":
@@ -155,6 +151,14 @@ def _within_limits(record: SourceRecord) -> SourceRecord | None:
     return SourceRecord(line=record.line, data={}, errors=[message])
 
 
+def _file_lines(stream: BinaryIO) -> Iterator[bytes]:
+    """The physical lines of a vCard file, as UTF-8 when it is UTF-16."""
+    head = stream.read(2)
+    if head in (b"\xff\xfe", b"\xfe\xff"):
+        return _utf16_as_utf8(head, stream)
+    return _lines(head, stream)
+
+
 #: Bytes of a file starting with a UTF-16 mark read to decide that it is UTF-16.
 UTF16_PEEK = 65_536
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
@@ -216,11 +220,7 @@ def count_cards(path: str | Path) -> int:
     """How many cards a file holds (for a progress total), without parsing them."""
     total = 0
     with open(path, "rb") as stream:
-        head = stream.read(2)
-        lines = _lines(head, stream)
-        if head in (b"\xff\xfe", b"\xfe\xff"):
-            lines = _utf16_as_utf8(head, stream)
-        for physical in lines:
+        for physical in _file_lines(stream):
             if physical.lstrip()[:11].upper() == b"BEGIN:VCARD":
                 total += 1
     return total

@@ -29,12 +29,11 @@ def named(queryset: QuerySet[M], name: str) -> QuerySet[M]:
     """The rows of ``queryset`` whose ``name`` is ``name`` regardless of case, in any script.
 
     ``name__iexact`` folds only ASCII letters on SQLite (its ``UPPER``), so "ÉCOLE" and "école"
-    would be two tags there: a name with other letters that ``iexact`` does not find is
-    compared folded in Python with every name of ``queryset`` (tags and choice lists are
-    short, and imports remember the tags they looked up)."""
-    exact = queryset.filter(name__iexact=name)
-    if name.isascii() or exact.exists():
-        return exact
+    would be two tags there: a name with other letters is compared folded in Python with every
+    name of ``queryset`` (tags and choice lists are short, and imports remember the tags they
+    looked up)."""
+    if name.isascii():
+        return queryset.filter(name__iexact=name)
     key = name.casefold()
     pks = [pk for pk, other in queryset.values_list("pk", "name") if other.casefold() == key]
     return queryset.filter(pk__in=pks)

@@ -268,12 +268,10 @@ def card_to_contact(card: Card) -> ImportedContact:
                 data[name] = date
         # An empty TITLE, ROLE or NOTE is kept verbatim (nothing to map), and does not keep the
         # next one of its name out of the field.
-        elif key == "TITLE" and v.text(prop).strip() and first(key):
-            data["title"] = v.text(prop).strip()
-        elif key == "ROLE" and v.text(prop).strip() and first(key):
-            data["role"] = v.text(prop).strip()
-        elif key == "NOTE" and v.text(prop).strip() and first(key):
-            data["notes"] = v.text(prop)
+        elif key in ("TITLE", "ROLE") and (text := v.text(prop).strip()) and first(key):
+            data[key.lower()] = text
+        elif key == "NOTE" and (note := v.text(prop)).strip() and first(key):
+            data["notes"] = note
         elif key == "LANG":
             data["languages"].append(v.text(prop).strip())
         elif key == "TZ" and v.text(prop).strip() in _time_zones() and first(key):
