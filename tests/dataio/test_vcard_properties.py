@@ -146,7 +146,10 @@ def contact_data(draw: st.DrawFn) -> dict[str, Any]:
         "role",
     ):
         data[name] = draw(CLEAN)
-    data["notes"] = draw(st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\r")))
+    # Notes as the contact services keep them: trimmed (a NOTE of white space alone is kept
+    # verbatim in the extras, not as notes).
+    notes = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\r"))
+    data["notes"] = draw(notes.map(str.strip))
     data["nicknames"] = draw(st.lists(NON_EMPTY, max_size=3))
     data["languages"] = draw(
         st.lists(st.sampled_from(["en", "it", "fr-CA", "zh-Hans"]), max_size=2)
