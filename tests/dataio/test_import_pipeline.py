@@ -192,3 +192,49 @@ def test_a_cancelled_import_stops_its_reader_process_and_keeps_whole_batches(
     assert ImportRow.objects.filter(job=job).count() == 8  # two whole batches
     assert job.checkpoint == {"line": 9}
     assert multiprocessing.active_children() == []
+
+
+def test_an_import_collects_garbage_between_its_batches_only_and_restores_the_collector(
+    member: Any, monkeypatch: Any
+) -> None:
+    import gc
+
+    seen: list[tuple[bool, bool]] = []
+    real = pipeline.collect
+
+    def watched() -> None:
+        seen.append((gc.isenabled(), gc.get_freeze_count() > 0))
+        real()
+
+    monkeypatch.setattr(pipeline, "collect", watched)
+    assert gc.isenabled()
+    with override_settings(RUBRICA_IMPORT_READER_MIN=0):
+        job = run_import(member, PEOPLE, "people.csv", batch_size=10)
+
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    # 25 records in three batches, each followed by a pass, with the collector otherwise off
+    # and the objects from before the import left out of it.
+    assert seen == [(False, True)] * 3
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+def test_cycles_made_while_the_collector_is_off_are_freed_by_the_pass_between_batches() -> None:
+    import gc
+    import weakref
+
+    class Node:
+        other: Any = None
+
+    with pipeline.collected_between_batches():
+        assert not gc.isenabled()
+        node = Node()
+        node.other = node
+        ref = weakref.ref(node)
+        del node
+        for _n in range(10_000):  # allocations that would have started an automatic pass
+            Node().other = Node()
+        assert ref() is not None
+        pipeline.collect()
+        assert ref() is None
+    assert gc.isenabled()

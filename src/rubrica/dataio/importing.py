@@ -850,6 +850,7 @@ def run_import(job: Job, progress: Progress) -> dict[str, Any]:
     path = stored_path(job.params)
     reader = pipeline.wanted(total, path.stat().st_size if path.is_file() else 0)
     with (
+        pipeline.collected_between_batches(),
         pipeline.batches(job.params, actor.pk, start_line, size, reader=reader) as batches,
         _bounded_sqlite_memory(),
     ):
@@ -867,6 +868,7 @@ def run_import(job: Job, progress: Progress) -> dict[str, Any]:
                     tally[row.outcome] += 1
                 done += len(batch)
                 progress.set_done(done)
+            pipeline.collect()
     progress.set_total(done)  # a CSV's total was its line count, an upper bound
     return {"counts": tally, "lines": done}
 
