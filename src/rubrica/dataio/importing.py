@@ -868,6 +868,7 @@ def run_import(job: Job, progress: Progress) -> dict[str, Any]:
                     tally[row.outcome] += 1
                 done += len(batch)
                 progress.set_done(done)
+            del batch, ready, rows  # before the collector's pass, which would traverse them
             pipeline.collect()
     progress.set_total(done)  # a CSV's total was its line count, an upper bound
     return {"counts": tally, "lines": done}

@@ -27,6 +27,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import pickle
 import queue as queues
 import signal
 from collections.abc import Iterator
@@ -136,10 +137,18 @@ def _inline(params: dict[str, Any], start_line: int, size: int) -> Batches:
             continue
         batch.append(record)
         if len(batch) >= size:
-            yield batch, {}
-            batch = []
+            # Handed over, not kept: a list this frame still held while suspended would be
+            # traversed by the collector's pass after the batch (``collect``).
+            yield _handed_over(batch), {}
     if batch:
         yield batch, {}
+
+
+def _handed_over(batch: list[SourceRecord]) -> list[SourceRecord]:
+    """A new list of ``batch``'s records; ``batch`` emptied."""
+    records = batch[:]
+    batch.clear()
+    return records
 
 
 def _received(channel: Any, process: Any) -> Batches:
@@ -162,7 +171,7 @@ def _received(channel: Any, process: Any) -> Batches:
             raise ValidationError(payload)
         if kind == "error":
             raise RuntimeError(payload)
-        yield payload
+        yield pickle.loads(payload)  # noqa: S301 (our own reader process's bytes)
 
 
 def _reader_main(
@@ -183,7 +192,13 @@ def _reader_main(
 
         actor = User.objects.get(pk=actor_id)
         for records, _ready in _inline(params, start_line, size):
-            _send(channel, ("batch", (records, prepare(actor, records))), parent)
+            # Pickled here, not by the queue's feeding thread: the batch's objects are then
+            # freed before the collector's pass (it traversed every batch waiting in the
+            # queue, each time) and the bytes wait in the queue instead.
+            batch = pickle.dumps((records, prepare(actor, records)), pickle.HIGHEST_PROTOCOL)
+            del records
+            _send(channel, ("batch", batch), parent)
+            del batch
             collect()
         _send(channel, ("end", None), parent)
     except ValidationError as exc:
