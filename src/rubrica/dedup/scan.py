@@ -67,9 +67,10 @@ def _oversized(kind: str, first: int, last: int) -> list[int]:
 
 def _members(kind: str, first: int, last: int) -> dict[str, list[int]]:
     """Blocks to compare in buckets ``first``..``last`` of ``kind``: key -> contact ids. The keys
-    come from a GROUP BY over a bounded slice of the (kind, bucket, key) index; their members
-    from the (kind, key) index. (One query with ``key IN (GROUP BY ...)`` was tried: without
-    fresh statistics PostgreSQL plans it as a nested loop that takes minutes.)"""
+    come from a GROUP BY over a bounded slice of the (kind, bucket, key, contact) index; their
+    members from the same slice, which the index covers. (One query with ``key IN (GROUP BY
+    ...)`` was tried: without fresh statistics PostgreSQL plans it as a nested loop that takes
+    minutes.)"""
     keys = list(
         _slice(kind, first, last)
         .values("key")
@@ -81,9 +82,7 @@ def _members(kind: str, first: int, last: int) -> dict[str, list[int]]:
     members: dict[str, list[int]] = {}
     for start in range(0, len(keys), KEYS_PER_QUERY):
         chunk = keys[start : start + KEYS_PER_QUERY]
-        rows = DuplicateKey.objects.filter(kind=kind, key__in=chunk).values_list(
-            "key", "contact_id"
-        )
+        rows = _slice(kind, first, last).filter(key__in=chunk).values_list("key", "contact_id")
         for key, contact_id in rows:
             members.setdefault(key, []).append(contact_id)
     return members

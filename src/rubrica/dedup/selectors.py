@@ -15,7 +15,7 @@ from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
 from rubrica.dedup.index import identities, identity_from_data
 from rubrica.dedup.keys import blocking_keys
-from rubrica.dedup.models import DuplicateKey, DuplicatePair, PairStatus
+from rubrica.dedup.models import DuplicateKey, DuplicatePair, PairStatus, key_bucket
 from rubrica.dedup.scoring import reason_labels, score
 
 #: People sharing a key with the one being entered that are scored at most.
@@ -62,7 +62,7 @@ def _candidate_ids(keys: set[tuple[str, str]], visible: QuerySet[Contact]) -> li
         return []
     where = Q()
     for kind, key in keys:
-        where |= Q(kind=kind, key=key)
+        where |= Q(kind=kind, bucket=key_bucket(key), key=key)  # the index's order
     ids = (
         DuplicateKey.objects.filter(where)
         .filter(contact_id__in=visible.values("pk"))
