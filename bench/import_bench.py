@@ -1,15 +1,15 @@
 """Import benchmark: vCards/s and CSV rows/s end to end through the import job, and peak memory.
 
 Run it with ``.venv/bin/python bench/run.py --only import`` (or ``bench/import_bench.py``) and
-``--help``. It writes N generated people as a vCard 3.0 file and as an Outlook-style CSV file,
-then, for each file, starts a fresh process that creates an empty database (SQLite file under
-``var/bench/`` or the ``rubrica_bench_import`` PostgreSQL database when ``DATABASE_URL`` points at
-PostgreSQL), stores the upload and runs the import job (``run_import``: reader, validation by the
-contact services' own ``_clean``, batched writes of people, children, tags, affiliations, history
-entries and search documents, the per-row report) and reports the wall time of the job and the
-peak RSS of that process. The naive baseline is ``contact_create`` called once per person on a
-sample, in the same database. The figures replace the "Import" section of
-``docs/benchmarks.md``.
+``--help``. It writes N generated people as a vCard file of mixed versions (2.1, 3.0, 4.0) and
+as an Outlook-style CSV file, then, for each file, starts a fresh process that creates an empty
+database (SQLite file under ``var/bench/`` or the ``rubrica_bench_import`` PostgreSQL database
+when ``DATABASE_URL`` points at PostgreSQL), stores the upload and runs the import job
+(``run_import``: reader, validation by the contact services' own ``_clean``, batched writes of
+people, children, tags, affiliations, history entries and search documents, the per-row report)
+and reports the wall time of the job and the peak RSS of that process. The naive baseline is
+``contact_create`` called once per person on a sample, in the same database. The figures
+replace the "Import" section of ``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
@@ -79,31 +79,75 @@ def person(rng: random.Random, n: int) -> dict[str, Any]:
 
 
 def write_vcards(path: Path, people: int) -> None:
+    """People as vCards of mixed versions, as a phone's or a mail client's export brings them:
+    one card in three each as 2.1 (bare parameters, quoted-printable UTF-8 for non-ASCII
+    names and for the note), 3.0 and 4.0 (``tel:`` URIs, ``PREF=1``)."""
     rng = random.Random(1)
     with open(path, "w", encoding="utf-8", newline="") as out:
         for n in range(people):
             p = person(rng, n)
-            lines = [
-                "BEGIN:VCARD",
-                "VERSION:3.0",
-                f"UID:{p['uid']}",
-                f"N:{p['family']};{p['given']};;;",
-                f"FN:{p['given']} {p['family']}",
-                f"EMAIL;TYPE=INTERNET,HOME,pref:{p['email']}",
-                f"TEL;TYPE=CELL:{p['phone']}",
-                f"ADR;TYPE=HOME:;;Via Roma {n % 200};{p['city']};;;Italy",
-            ]
-            if p["email2"]:
-                lines.append(f"EMAIL;TYPE=INTERNET,WORK:{p['email2']}")
-            if p["org"]:
-                lines.append(f"ORG:{p['org']};Sales")
-            if p["tags"]:
-                lines.append("CATEGORIES:" + ",".join(p["tags"]))
-            if p["note"]:
-                lines.append(f"NOTE:{p['note']}")
-            lines.append("X-UNKNOWN-PROPERTY;X-PARAM=1:kept verbatim")
-            lines.append("END:VCARD")
-            out.write("\r\n".join(lines) + "\r\n")
+            version = ("2.1", "3.0", "4.0")[n % 3]
+            out.write("\r\n".join(_card(p, n, version)) + "\r\n")
+
+
+def _qp(text: str) -> str:
+    import quopri
+
+    return quopri.encodestring(text.encode()).decode().replace("=\n", "").replace(";", "=3B")
+
+
+def _card(p: dict[str, Any], n: int, version: str) -> list[str]:
+    street = f";;Via Roma {n % 200};{p['city']};;;Italy"
+    lines = ["BEGIN:VCARD", f"VERSION:{version}", f"UID:{p['uid']}"]
+    if version == "2.1":
+        name = f"{p['family']};{p['given']};;;"
+        full = f"{p['given']} {p['family']}"
+        if not (name + full).isascii():
+            qp = ";ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8:"
+            name = ";".join(_qp(part) for part in name.split(";"))
+            lines += [f"N{qp}{name}", f"FN{qp}{_qp(full)}"]
+        else:
+            lines += [f"N:{name}", f"FN:{full}"]
+        lines += [
+            f"EMAIL;INTERNET;HOME;PREF:{p['email']}",
+            f"TEL;CELL:{p['phone']}",
+            f"ADR;HOME:{street}",
+        ]
+        if p["email2"]:
+            lines.append(f"EMAIL;INTERNET;WORK:{p['email2']}")
+    elif version == "3.0":
+        lines += [
+            f"N:{p['family']};{p['given']};;;",
+            f"FN:{p['given']} {p['family']}",
+            f"EMAIL;TYPE=INTERNET,HOME,pref:{p['email']}",
+            f"TEL;TYPE=CELL:{p['phone']}",
+            f"ADR;TYPE=HOME:{street}",
+        ]
+        if p["email2"]:
+            lines.append(f"EMAIL;TYPE=INTERNET,WORK:{p['email2']}")
+    else:
+        lines += [
+            f"N:{p['family']};{p['given']};;;",
+            f"FN:{p['given']} {p['family']}",
+            f"EMAIL;TYPE=home;PREF=1:{p['email']}",
+            f"TEL;VALUE=uri;TYPE=cell:tel:{p['phone'].replace(' ', '-')}",
+            f"ADR;TYPE=home:{street}",
+        ]
+        if p["email2"]:
+            lines.append(f"EMAIL;TYPE=work:{p['email2']}")
+    if p["org"]:
+        lines.append(f"ORG:{p['org']};Sales")
+    if p["tags"]:
+        lines.append("CATEGORIES:" + ",".join(p["tags"]))
+    if p["note"]:
+        note = p["note"].replace(";", "\\;")
+        if version == "2.1":
+            lines.append(f"NOTE;ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8:{_qp(p['note'])}")
+        else:
+            lines.append(f"NOTE:{note}")
+    lines.append("X-UNKNOWN-PROPERTY;X-PARAM=1:kept verbatim")
+    lines.append("END:VCARD")
+    return lines
 
 
 def write_csv(path: Path, people: int) -> None:
@@ -356,7 +400,8 @@ def _baseline(user: Any, count: int) -> float:
 INTRO = """## Import
 
 `bench/import_bench.py --people N [--csv-people M]`: N generated
-people as one vCard 3.0 file and one Outlook-style CSV file, each imported by the import job
+people as one vCard file of mixed versions (2.1, 3.0, 4.0) and one Outlook-style CSV file, each
+imported by the import job
 (store the upload, read, validate with the contact services' own `_clean`, batched writes of
 people, emails, phones, addresses, tags, organizations and affiliations, one history entry per
 person, search documents, duplicate keys, the per-row report) into an empty database, in a fresh
