@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -272,6 +273,7 @@ def child(args: argparse.Namespace) -> None:
                 "peak_rss_mb": rss,
                 "reader_cpu_seconds": reader_cpu,
                 "database_seconds": clock.seconds,
+                "database_seconds_by_table": clock.by_table,
                 "reader_peak_rss_mb": watch.peak_mb,
                 "reader_peak_pss_mb": watch.peak_pss_mb,
                 "rss_before_mb": rss_before,
@@ -297,10 +299,23 @@ class _DatabaseClock:
 
     def __init__(self) -> None:
         self.seconds = 0.0
+        #: seconds by what they were spent on: the table a statement or COPY writes (its
+        #: triggers included), "(commit)", or "(read)" for the rest
+        self.by_table: dict[str, float] = {}
         self._depth = 0
         self._saved: list[tuple[Any, str, Any]] = []
 
-    def _timed(self, function: Any) -> Any:
+    @staticmethod
+    def _label(name: str, args: tuple[Any, ...]) -> str:
+        if name == "_commit":
+            return "(commit)"
+        if name == "_copy_rows":
+            return str(args[0]._meta.db_table)
+        sql = str(args[1]) if len(args) > 1 else ""
+        found = re.match(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', sql, re.I)
+        return found.group(1) if found else "(read)"
+
+    def _timed(self, function: Any, name: str) -> Any:
         def timed(*args: Any, **kwargs: Any) -> Any:
             self._depth += 1
             started = time.perf_counter()
@@ -309,7 +324,10 @@ class _DatabaseClock:
             finally:
                 self._depth -= 1
                 if self._depth == 0:  # a statement inside a COPY call is counted once
-                    self.seconds += time.perf_counter() - started
+                    spent = time.perf_counter() - started
+                    self.seconds += spent
+                    label = self._label(name, args)
+                    self.by_table[label] = self.by_table.get(label, 0.0) + spent
 
         return timed
 
@@ -326,7 +344,7 @@ class _DatabaseClock:
         ):
             original = getattr(owner, name)
             self._saved.append((owner, name, original))
-            setattr(owner, name, self._timed(original))
+            setattr(owner, name, self._timed(original, name))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -439,6 +457,7 @@ def markdown(results: list[dict[str, Any]]) -> str:
             f"{database:,.0f} | "
             f"{r.get('parse_per_second', 0):,.0f} | {r['baseline_per_second']:,.0f} |"
         )
+    lines += _by_table(results)
     load = os.getloadavg()[0]
     lines += [
         "",
@@ -446,6 +465,37 @@ def markdown(results: list[dict[str, Any]]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _by_table(results: list[dict[str, Any]]) -> list[str]:
+    """The database µs/record of each run split by the table written (a statement's triggers
+    count with it), commits, and reads; the largest first."""
+    split = [r for r in results if r.get("database_seconds_by_table")]
+    if not split:
+        return []
+    totals: dict[str, float] = {}
+    for r in split:
+        for table, seconds in r["database_seconds_by_table"].items():
+            totals[table] = totals.get(table, 0.0) + seconds / max(1, r["records"])
+    tables = sorted(totals, key=lambda t: -totals[t])
+    small = [t for t in tables if totals[t] < 0.03 * sum(totals.values())]
+    tables = [t for t in tables if t not in small] + (["(other tables)"] if small else [])
+    for r in split:
+        spent = r["database_seconds_by_table"]
+        spent["(other tables)"] = sum(spent.get(t, 0.0) for t in small)
+    lines = [
+        "",
+        "Database µs/record by what it was spent on (the table written, its indexes and "
+        "triggers; commits; reads):",
+        "",
+        "| " + " | ".join(["format", *tables]) + " |",
+        "| --- |" + " ---: |" * len(tables),
+    ]
+    for r in split:
+        spent = r["database_seconds_by_table"]
+        cells = [f"{1e6 * spent.get(t, 0.0) / max(1, r['records']):,.0f}" for t in tables]
+        lines.append("| " + " | ".join([r["format"], *cells]) + " |")
+    return lines
 
 
 def write_docs(path: Path, engine: str, text: str) -> None:
