@@ -105,3 +105,19 @@ def test_export_writes_the_file(member: Any, tmp_path: Any) -> None:
     text = target.read_text()
     assert text.count("BEGIN:VCARD") == 1
     assert "FN:Ada" in text
+
+
+def test_a_mapping_naming_a_column_the_file_lacks_is_refused_and_keeps_nothing(
+    member: Any, tmp_path: Any
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("a,b\r\nAda,ada@example.com\r\n")
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"0": "given_name", "2": "emails[1].value"}))
+    with pytest.raises(CommandError) as refused:
+        _call("import", str(path), "--mapping", str(mapping), "--as", "member")
+    assert "mapping.2" in str(refused.value)
+    assert "The file has 2 columns, numbered from 0: there is no column 2." in str(refused.value)
+    assert Job.objects.count() == 0
+    assert Contact.objects.count() == 0
+    assert list((tmp_path / "private" / "imports").iterdir()) == []

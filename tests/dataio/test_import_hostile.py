@@ -146,8 +146,21 @@ def test_a_utf8_bom_before_cp1252_bytes_reads_the_stray_byte_as_cp1252(member: A
         ('{"x": "given_name"}', {"mapping.x": "Name columns by their number, from 0."}),
         ("[" * 5000 + "]" * 5000, {"mapping": "This is not valid JSON."}),
         ("[1, 2]", {"mapping": "The mapping must be an object: column -> field."}),
+        (
+            '{"0": "given_name", "3": "family_name"}',
+            {"mapping.3": "The file has 1 column, numbered from 0: there is no column 3."},
+        ),
     ],
-    ids=["unknown target", "number", "object", "negative", "not a number", "deep", "array"],
+    ids=[
+        "unknown target",
+        "number",
+        "object",
+        "negative",
+        "not a number",
+        "deep",
+        "array",
+        "past the header",
+    ],
 )
 def test_a_bad_api_mapping_is_a_422_naming_it_and_keeps_nothing(
     client: Any, member: Any, tmp_path: Path, mapping: str, errors: dict[str, str]

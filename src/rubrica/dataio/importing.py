@@ -43,7 +43,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from rubrica.accounts.models import User
 from rubrica.contacts.models import Contact, ContactEmail, ContactPhone
@@ -332,8 +332,37 @@ def import_start(
         if not options.get("format")
         else {**options, "file": upload.path, "filename": upload.filename}
     )
+    errors = _columns_past_the_header(params)
+    if errors:
+        raise ValidationError(errors)
     title = _("Import of %(name)s") % {"name": upload.filename}
     return job_create(actor=actor, kind="import", title=title, params=params, enqueue=enqueue)
+
+
+def _columns_past_the_header(params: dict[str, Any]) -> dict[str, str]:
+    """``mapping.<column>`` -> why, for each mapped column a CSV or XLSX file does not have:
+    such a column reads empty on every row, so every record would fail later for want of a
+    name, or import without what the person meant to map."""
+    mapping = params.get("mapping") or {}
+    if params.get("format") not in ("csv", "xlsx") or not mapping:
+        return {}
+    from rubrica.dataio import tabular_bridge
+
+    try:
+        described = tabular_bridge.describe(stored_path(params), params["format"], params, n=1)
+    except ValidationError:
+        return {}  # an unreadable file fails the job with its own reason
+    count = len(described.get("headers") or [])
+    return {
+        f"mapping.{column}": ngettext(
+            "The file has %(count)d column, numbered from 0: there is no column %(column)s.",
+            "The file has %(count)d columns, numbered from 0: there is no column %(column)s.",
+            count,
+        )
+        % {"count": count, "column": column}
+        for column in mapping
+        if int(column) >= count
+    }
 
 
 def import_job(actor: Any, pk: int, action: str = "view") -> Job:

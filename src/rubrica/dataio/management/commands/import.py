@@ -130,9 +130,13 @@ class Command(RubricaCommand):
                 importing.stored_path({"file": upload.path}).unlink(missing_ok=True)
             self._preview(records, options)
             return
-        job = importing.import_start(
-            actor=user, upload=upload, options=chosen, enqueue=options["background"]
-        )
+        try:
+            job = importing.import_start(
+                actor=user, upload=upload, options=chosen, enqueue=options["background"]
+            )
+        except Exception:  # refused: the stored copy of the file is not kept
+            importing.stored_path({"file": upload.path}).unlink(missing_ok=True)
+            raise
         self._finish(job, options)
 
     def _finish(self, job: Job, options: dict[str, Any]) -> None:
