@@ -109,8 +109,23 @@ def test_a_5_mb_csv_cell_fails_the_job_naming_its_line(member: Any) -> None:
     content = b"First Name,Notes\r\nAda,ok\r\nBob," + b"x" * 5_000_000 + b"\r\n"
     job = run_import(member, content, "people.csv")
     assert job.status == JobStatus.FAILED
-    assert job.error == "line 3: field larger than field limit (1000000)"
+    assert job.error == (
+        "line 3: a cell is longer than 1,000,000 characters (perhaps a quote that is never closed)."
+    )
     assert Contact.objects.count() == 0
+
+
+def test_bytes_that_are_not_the_chosen_encoding_fail_the_job_naming_line_and_bytes(
+    member: Any,
+) -> None:
+    good = b"".join(b"P%d,Rossi\r\n" % n for n in range(3000))  # past the sniffed sample
+    content = "First Name,Last Name\r\nZoë,Müller\r\n".encode() + good + b"Jos\xe9,X\r\n"
+    job = run_import(member, content, "people.csv", encoding="utf-8")
+    assert job.status == JobStatus.FAILED
+    assert job.error == (
+        "line 3003: bytes that are not UTF-8 text (0xe9): choose the file's encoding "
+        "(Outlook writes Windows-1252)."
+    )
 
 
 def test_a_10000_column_csv_is_read_and_unmapped_columns_ignored(member: Any) -> None:
@@ -462,3 +477,15 @@ def test_a_nul_byte_in_a_card_fails_that_card_naming_its_line(member: Any) -> No
     assert outcomes(job) == [(1, "failed"), (6, "created")]
     assert _messages(job) == ["line 4: a NUL character (byte 0) is not text.", ""]
     assert list(Contact.objects.values_list("given_name", "display_name")) == [("", "Bob")]
+
+
+def test_a_header_that_is_not_the_chosen_encoding_fails_the_job_naming_line_1(
+    member: Any,
+) -> None:
+    job = run_import(member, b"First Name,Caf\xe9\r\nAda,x\r\n", "people.csv", encoding="utf-8")
+    assert job.status == JobStatus.FAILED
+    assert job.error == (
+        "line 1: bytes that are not UTF-8 text (0xe9): choose the file's encoding "
+        "(Outlook writes Windows-1252)."
+    )
+    assert Contact.objects.count() == 0

@@ -19,6 +19,7 @@ import codecs
 import csv
 import io
 import itertools
+import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -231,7 +232,15 @@ class CsvReader:
             sample_text = sample_text[1:]
         delimiter = self._delimiter or sniff_delimiter(sample_text)
         self.dialect = Dialect(encoding, delimiter)
-        text = io.TextIOWrapper(stream, encoding=encoding.name, errors=encoding.errors, newline="")
+        strict = encoding.errors == "strict"
+        text: Iterator[str] = io.TextIOWrapper(
+            stream,
+            encoding=encoding.name,
+            errors="surrogateescape" if strict else encoding.errors,
+            newline="",
+        )
+        if strict:
+            text = _decoded(text, encoding.name)
         csv.field_size_limit(MAX_CELL)
         # A last line after the file's own: a quote left open swallows it into its cell
         # (csv.reader ends such a cell at the end of the input without a word).
@@ -242,7 +251,7 @@ class CsvReader:
             header: list[str] = next(self._rows, [])
         except (csv.Error, UnicodeDecodeError) as exc:
             raise CsvFormatError(
-                _("line %(line)d: %(problem)s") % {"line": 1, "problem": exc}
+                _("line %(line)d: %(problem)s") % {"line": 1, "problem": _problem(exc)}
             ) from None
         if header and header[-1].endswith(_END):
             if header != [_END]:
@@ -277,7 +286,7 @@ class CsvReader:
                 return
             except (csv.Error, UnicodeDecodeError) as exc:
                 raise CsvFormatError(
-                    _("line %(line)d: %(problem)s") % {"line": line, "problem": exc}
+                    _("line %(line)d: %(problem)s") % {"line": line, "problem": _problem(exc)}
                 ) from None
             start, line = line, reader.line_num + 1
             if cells and cells[-1].endswith(_END):
@@ -352,4 +361,44 @@ def _preview(rows: Iterator[tuple[int, list[str]]], mapper: RowMapper, n: int) -
     return {
         "mapping": {i: targets.get(i, "ignore") for i in range(len(mapper.headers))},
         "rows": out_rows,
+    }
+
+
+def _problem(exc: csv.Error | UnicodeDecodeError) -> str:
+    """What went wrong reading a row, in the person's language (Python's own messages are
+    English and name its internals)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return _stray_bytes(exc.encoding, exc.object[exc.start : exc.end])
+    if "field larger than field limit" in str(exc):
+        return _(
+            "a cell is longer than %(limit)s characters (perhaps a quote that is never closed)."
+        ) % {"limit": f"{MAX_CELL:,}"}
+    return str(exc)
+
+
+_ESCAPED = re.compile("[\udc80-\udcff]+")
+
+
+def _decoded(lines: Iterator[str], encoding: str) -> Iterator[str]:
+    """The lines of a file in an encoding that admits no stray byte (UTF-8 chosen by the
+    person, UTF-16), read with ``surrogateescape``: the first line holding bytes that are not
+    that encoding stops the import naming it and them. (Strict decoding stopped at the
+    decoder's read-ahead, hundreds of lines before the culprit.)"""
+    for number, line in enumerate(lines, 1):
+        if not line.isascii() and _ESCAPED.search(line):
+            stray = "".join(_ESCAPED.findall(line)).encode("utf-8", "surrogateescape")
+            raise CsvFormatError(
+                _("line %(line)d: %(problem)s")
+                % {"line": number, "problem": _stray_bytes(encoding, stray)}
+            )
+        yield line
+
+
+def _stray_bytes(encoding: str, stray: bytes) -> str:
+    return _(
+        "bytes that are not %(encoding)s text (%(bytes)s): choose the file's encoding "
+        "(Outlook writes Windows-1252)."
+    ) % {
+        "encoding": encoding.upper().replace("_", "-"),
+        "bytes": " ".join(f"0x{b:02x}" for b in stray[:4]),
     }
