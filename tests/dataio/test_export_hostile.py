@@ -70,6 +70,14 @@ def _rows(job: Job) -> list[list[str]]:
                 "-city, country, -country, created, -created, updated, -updated."
             },
         ),
+        (
+            {"filters": {"q": {"a": 1}}},
+            {"selection.filters.q": "Give a text, a number or a list of them."},
+        ),
+        (
+            {"filters": {"tag": [[1, 2]], "city": "Roma"}},
+            {"selection.filters.tag": "Give a text, a number or a list of them."},
+        ),
     ],
     ids=[
         "huge id",
@@ -83,6 +91,8 @@ def _rows(job: Job) -> list[list[str]]:
         "bool segment",
         "two selections",
         "bad sort",
+        "object as a filter",
+        "nested list as a filter",
     ],
 )
 def test_a_bad_selection_is_a_422_naming_the_field_and_starts_no_job(

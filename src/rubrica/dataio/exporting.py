@@ -84,6 +84,13 @@ def clean_selection(selection: Any) -> dict[str, Any]:
     if key == "filters":
         if not isinstance(value, dict):
             raise ValidationError({"selection.filters": _("Filters must be an object.")})
+        shapes = {
+            f"selection.filters.{str(k)[:50]}": _("Give a text, a number or a list of them.")
+            for k, v in value.items()
+            if not _filter_value(v)
+        }
+        if shapes:
+            raise ValidationError(shapes)
         _flt, errors = ContactFilter.parse(value)
         if errors:
             raise ValidationError({f"selection.filters.{k}": v for k, v in errors.items()})
@@ -103,6 +110,15 @@ def clean_selection(selection: Any) -> dict[str, Any]:
             raise ValidationError({"selection.ids": _("Ids are whole numbers.")})
         return {"ids": sorted({pk for pk in ids if pk is not None})}
     raise ValidationError({"selection": _("Give exactly one of: filters, segment, ids.")})
+
+
+def _filter_value(value: Any) -> bool:
+    """A filter's value as a query string could give it: text, a number, true/false, or a
+    short list of those (an object was read as its Python text)."""
+    scalar = (str, int, float, bool)
+    if isinstance(value, list):
+        return len(value) <= 100 and all(isinstance(item, scalar) for item in value)
+    return value is None or isinstance(value, scalar)
 
 
 def _record_id(value: Any) -> int | None:
