@@ -3,11 +3,13 @@ may create a tag."""
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import PROTECT, Model, ProtectedError, QuerySet
+from django.db.models import PROTECT, Model, ProtectedError, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
@@ -25,15 +27,28 @@ M = TypeVar("M", bound=Model)
 MAX_POSITION = 32767
 
 
+#: Letters whose folded form is ASCII letters ("ß".casefold() == "ss", the Latin ligatures), by
+#: those letters: an ASCII name holding them may be another spelling of a name written so.
+_FOLDED_TO_ASCII = {"ss": "ßẞ", "ff": "ﬀﬃﬄ", "fi": "ﬁﬃ", "fl": "ﬂﬄ", "st": "ﬅﬆ"}
+
+
 def named(queryset: QuerySet[M], name: str) -> QuerySet[M]:
     """The rows of ``queryset`` whose ``name`` is ``name`` regardless of case, in any script.
 
     ``name__iexact`` folds only ASCII letters on SQLite (its ``UPPER``), so "ÉCOLE" and "école"
     would be two tags there: a name with other letters is compared folded in Python with every
     name of ``queryset`` (tags and choice lists are short, and imports remember the tags they
-    looked up)."""
+    looked up). An ASCII name is also compared with the names holding a letter that folds to
+    it ("STRASSE" is "straße")."""
     if name.isascii():
-        return queryset.filter(name__iexact=name)
+        lower = name.lower()
+        letters = "".join(chars for pair, chars in _FOLDED_TO_ASCII.items() if pair in lower)
+        if not letters:
+            return queryset.filter(name__iexact=name)
+        key = name.casefold()
+        holding = queryset.filter(reduce(operator.or_, (Q(name__contains=c) for c in letters)))
+        pks = [pk for pk, other in holding.values_list("pk", "name") if other.casefold() == key]
+        return queryset.filter(Q(name__iexact=name) | Q(pk__in=pks))
     key = name.casefold()
     pks = [pk for pk, other in queryset.values_list("pk", "name") if other.casefold() == key]
     return queryset.filter(pk__in=pks)
