@@ -903,6 +903,8 @@ def run_import(job: Job, progress: Progress) -> dict[str, Any]:
     return {"counts": tally, "lines": done}
 
 
+#: SQLite page cache and memory map of the connection while an import writes (see below).
+IMPORT_SQLITE_CACHE_KIB = 16_384
 #: WAL pages after which a commit copies them back into the database file, while an import
 #: writes (SQLite's default is 1,000): the indexes an import grows are rewritten batch after
 #: batch, and each checkpoint copied their pages again (a third of the commit time).
@@ -911,29 +913,31 @@ IMPORT_SQLITE_CHECKPOINT_PAGES = 20_000
 
 @contextlib.contextmanager
 def _bounded_sqlite_memory() -> Iterator[None]:
-    """On SQLite, for the import's duration: no memory map, and WAL checkpoints every 20,000
-    pages (80 MB of WAL file on disk, not in memory). The app's connection maps up to 256 MB
-    of the file: good for reading, but an import touches every page of a growing file, and
-    those pages count in the process's resident memory (334 MB at 200,000 rows). Its 64 MB
-    page cache stays: at a million people it takes 7% off the database time of an import
-    against the 16 MB used before, for 49 MB (docs/benchmarks.md), and the import's peak
-    stays under its 300 MB target. The previous values come back afterwards."""
+    """On SQLite, for the import's duration: no memory map and a 16 MB page cache, and WAL
+    checkpoints every 20,000 pages (80 MB of WAL file on disk, not in memory). The app's
+    connection maps up to 256 MB of the file and caches 64 MB: good for reading, but an import
+    touches every page of a growing file, and those pages count in the process's resident
+    memory (334 MB at 200,000 rows). The previous values come back afterwards."""
     if connection.vendor != "sqlite":
         yield
         return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA mmap_size")
         mmap_row = cursor.fetchone()  # no row: an in-memory database, which maps nothing
+        cursor.execute("PRAGMA cache_size")
+        cache_size = int(cursor.fetchone()[0])
         cursor.execute("PRAGMA wal_autocheckpoint")
         checkpoint = int(cursor.fetchone()[0])
         mmap_size = int(mmap_row[0]) if mmap_row else 0
         cursor.execute("PRAGMA mmap_size = 0")
+        cursor.execute(f"PRAGMA cache_size = -{IMPORT_SQLITE_CACHE_KIB}")
         cursor.execute(f"PRAGMA wal_autocheckpoint = {IMPORT_SQLITE_CHECKPOINT_PAGES}")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA mmap_size = {mmap_size}")
+            cursor.execute(f"PRAGMA cache_size = {cache_size}")
             cursor.execute(f"PRAGMA wal_autocheckpoint = {checkpoint}")
 
 
