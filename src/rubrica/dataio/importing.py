@@ -903,7 +903,9 @@ def run_import(job: Job, progress: Progress) -> dict[str, Any]:
     return {"counts": tally, "lines": done}
 
 
-#: SQLite page cache and memory map of the connection while an import writes (see below).
+#: SQLite page cache of the connection while an import writes (see below). The app's 64 MB
+#: was measured (docs/benchmarks.md): over a million-row import no faster (the statements
+#: save what the larger commits cost), for 50 MB more.
 IMPORT_SQLITE_CACHE_KIB = 16_384
 #: WAL pages after which a commit copies them back into the database file, while an import
 #: writes (SQLite's default is 1,000): the indexes an import grows are rewritten batch after
