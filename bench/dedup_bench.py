@@ -1208,8 +1208,8 @@ def markdown(reports: list[dict[str, Any]]) -> str:
         m = reports[0]["machine"]
         lines += [
             f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, "
-            f"Python {m['python']}, Django {m['django']}. Load average before each scan in the "
-            "table: the machine was shared with other people's test runs.",
+            f"Python {m['python']}, Django {m['django']}. The load average before each scan is "
+            "in the table (above 2 on 2 cores: the scan shared the machine).",
             "",
         ]
     lines += [
