@@ -95,7 +95,7 @@ def create_import(
     try:
         job = importing.import_start(actor=user, upload=upload, options=options)
     except Exception:
-        importing.stored_path({"file": upload.path}).unlink(missing_ok=True)
+        upload.discard()
         raise
     return 201, _import_out(job)
 

@@ -129,6 +129,10 @@ class StoredUpload:
     size: int
     format: str
 
+    def discard(self) -> None:
+        """Delete the stored file (an upload only previewed, or whose import was refused)."""
+        stored_path({"file": self.path}).unlink(missing_ok=True)
+
 
 def max_bytes() -> int:
     return int(settings.RUBRICA_IMPORT_MAX_BYTES)

@@ -127,7 +127,7 @@ class Command(RubricaCommand):
                 params = importing.clean_options({**chosen, "file": upload.path})
                 records = importing.import_preview(params)
             finally:
-                importing.stored_path({"file": upload.path}).unlink(missing_ok=True)
+                upload.discard()
             self._preview(records, options)
             return
         try:
@@ -135,7 +135,7 @@ class Command(RubricaCommand):
                 actor=user, upload=upload, options=chosen, enqueue=options["background"]
             )
         except Exception:  # refused: the stored copy of the file is not kept
-            importing.stored_path({"file": upload.path}).unlink(missing_ok=True)
+            upload.discard()
             raise
         self._finish(job, options)
 
