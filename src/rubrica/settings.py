@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "rubrica.core",
+    "rubrica.kits.web",
     "rubrica.accounts",
     "rubrica.history",
     "rubrica.taxonomy",

@@ -16,12 +16,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from rubrica.cli.base import CliError
 from rubrica.contacts.models import Contact
 from rubrica.dataio.exporting import export_start
 from rubrica.dataio.importing import import_revert, stored_path
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.services import job_create, job_resume, job_run, jobs_purge_files
+from rubrica.kits.cli.base import CliError
 from tests.dataio.import_helpers import card, start_import
 from tests.factories import make_contact
 

@@ -11,14 +11,14 @@ from io import StringIO
 
 import pytest
 
-from rubrica.cli.base import (
+from rubrica.contacts.models import Contact
+from rubrica.kits.cli.base import (
     EXIT_INVALID,
     EXIT_NOT_FOUND,
     EXIT_PERMISSION,
     CliError,
     RubricaCommand,
 )
-from rubrica.contacts.models import Contact
 from rubrica.merges import cli
 from rubrica.merges.models import Merge
 from tests.factories import make_contact

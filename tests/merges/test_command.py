@@ -8,8 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from rubrica.cli.base import EXIT_INVALID, EXIT_PERMISSION, CliError
 from rubrica.contacts.models import Contact
+from rubrica.kits.cli.base import EXIT_INVALID, EXIT_PERMISSION, CliError
 from rubrica.merges.models import Merge
 from tests.factories import make_contact
 

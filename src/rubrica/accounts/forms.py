@@ -13,54 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from rubrica.accounts.models import Role, User
-
-
-class BootstrapMixin:
-    """Give every widget the Bootstrap 5 class it needs, so templates can render fields plainly."""
-
-    fields: dict[str, forms.Field]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            elif getattr(widget, "input_type", "") == "color":
-                css = "form-control form-control-color"
-            else:
-                css = "form-control"
-            existing = widget.attrs.get("class", "")
-            widget.attrs["class"] = f"{existing} {css}".strip()
-
-    def add_error(self, field: str | None, error: Any) -> None:
-        """Also mark the inputs of fields with errors, which is how Bootstrap shows them."""
-        super().add_error(field, error)  # type: ignore[misc]
-        for name in self.errors:  # type: ignore[attr-defined]
-            if name in self.fields:
-                widget = self.fields[name].widget
-                if "is-invalid" not in widget.attrs.get("class", ""):
-                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-
-
-def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Attach a service's ValidationError to the form: known keys to their field, others (and
-    ``__all__``) to the form as a whole."""
-    if hasattr(exc, "error_dict"):
-        for key, messages in exc.message_dict.items():
-            field = key if key in form.fields else None
-            for message in messages:
-                form.add_error(field, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
-def error_text(exc: ValidationError) -> str:
-    """All messages of a ValidationError as one line, for a flash message."""
-    return " ".join(exc.messages)
+from rubrica.kits.web.forms import BootstrapMixin
 
 
 class UserCreateForm(BootstrapMixin, forms.Form):

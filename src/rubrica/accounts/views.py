@@ -9,14 +9,12 @@ anywhere on the server and cannot be shown a second time.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,39 +32,11 @@ from rubrica.accounts.forms import (
     TokenCreateForm,
     UserCreateForm,
     UserUpdateForm,
-    add_service_errors,
-    error_text,
 )
 from rubrica.accounts.models import ApiToken, Team, User
-from rubrica.core.pagination import Page, keyset_page
-
-PAGE_SIZE = 50
-
-View = Callable[..., HttpResponse]
-
-
-def administrator_required(view: View) -> View:
-    """Log in first; then anyone but an administrator gets 403 before anything is read."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_administrator:  # type: ignore[union-attr]
-            raise PermissionDenied(_("Only administrators can open this page."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def paginate(request: HttpRequest, queryset: QuerySet[Any], order: list[str]) -> Page[Any]:
-    """A keyset page from the ``cursor`` parameter; a damaged cursor falls back to page one."""
-    try:
-        return keyset_page(
-            queryset, order=order, cursor=request.GET.get("cursor") or None, size=PAGE_SIZE
-        )
-    except ValidationError as exc:
-        messages.warning(request, error_text(exc))
-        return keyset_page(queryset, order=order, cursor=None, size=PAGE_SIZE)
+from rubrica.kits.web.access import administrator_required
+from rubrica.kits.web.forms import add_service_errors, error_text
+from rubrica.kits.web.lists import paginate
 
 
 @login_required

@@ -18,8 +18,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Status
 
 from rubrica.accounts.models import User
-from rubrica.api.common import ListParams, actor, page_data, problems
-from rubrica.api.conditional import check_if_match, content_etag
 from rubrica.api.render import affiliation_data
 from rubrica.api.schemas import (
     MAX_ID,
@@ -32,6 +30,8 @@ from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
 from rubrica.core.services import raise_if
+from rubrica.kits.api.common import ListParams, actor, page_data, problems
+from rubrica.kits.api.conditional import check_if_match, content_etag
 from rubrica.organizations.models import Affiliation, Organization
 from rubrica.organizations.services import (
     affiliation_create,

@@ -2,7 +2,7 @@
 
 Handlers only translate (input schema -> service call -> output data); permissions, validation and
 history live in the services and selectors, like for every other door. Every error is a problem
-document (rubrica.api.errors). The OpenAPI document is committed (src/rubrica/api/openapi.json,
+document (rubrica.kits.api.errors). The OpenAPI document is committed (src/rubrica/api/openapi.json,
 written by ``manage.py api_schema``) and a test fails when the code and the file differ.
 """
 
@@ -22,7 +22,6 @@ from rubrica.api import (
     customfields,
     dataio,
     duplicates,
-    errors,
     jobs,
     merges,
     organizations,
@@ -31,7 +30,8 @@ from rubrica.api import (
     taxonomy,
 )
 from rubrica.api.auth import AUTH
-from rubrica.api.errors import PROBLEM_CONTENT_TYPE
+from rubrica.kits.api import errors
+from rubrica.kits.api.errors import PROBLEM_CONTENT_TYPE
 from rubrica.quality import api as quality_api
 
 DESCRIPTION = """\

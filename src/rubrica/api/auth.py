@@ -16,7 +16,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from rubrica.accounts.services import token_authenticate
-from rubrica.api.errors import CsrfFailed
+from rubrica.kits.api.errors import CsrfFailed
 
 
 class TokenAuth(HttpBearer):

@@ -12,8 +12,6 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Status
 
-from rubrica.api.common import ListParams, actor, page_data, problems
-from rubrica.api.conditional import check_if_match, not_modified, version_etag
 from rubrica.api.duplicates import ALLOW_DUPLICATES, DuplicatesProblem, duplicates_problem
 from rubrica.api.render import contact_data, contacts_data
 from rubrica.api.schemas import ContactIn, ContactOut, ContactPage
@@ -31,6 +29,8 @@ from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
 from rubrica.core.services import lock_and_check_version
 from rubrica.dedup import find_duplicates
+from rubrica.kits.api.common import ListParams, actor, page_data, problems
+from rubrica.kits.api.conditional import check_if_match, not_modified, version_etag
 from rubrica.segments.selectors import segment_contact_list, segment_from_param
 
 router = Router(tags=["people"])

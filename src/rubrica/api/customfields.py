@@ -15,8 +15,6 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Status
 
-from rubrica.api.common import ListParams, actor, page_data, problems
-from rubrica.api.conditional import check_if_match, content_etag
 from rubrica.api.schemas import (
     CustomFieldChange,
     CustomFieldCreate,
@@ -26,6 +24,8 @@ from rubrica.api.schemas import (
 from rubrica.core.pagination import keyset_page
 from rubrica.customfields.models import CustomFieldDefinition
 from rubrica.customfields.services import definition_delete, definition_save
+from rubrica.kits.api.common import ListParams, actor, page_data, problems
+from rubrica.kits.api.conditional import check_if_match, content_etag
 
 router = Router(tags=["custom fields"])
 

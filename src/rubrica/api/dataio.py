@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
-from rubrica.api.common import actor, problems
 from rubrica.api.jobs import JobOut, job_out, output_or_expired
 from rubrica.dataio import importing
 from rubrica.dataio.exporting import export_start
 from rubrica.jobs.models import Job
+from rubrica.kits.api.common import actor, problems
 
 imports = Router(tags=["imports"])
 exports = Router(tags=["exports"])

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
-from rubrica.api.common import actor, problems
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import job_cancel, job_file_expired, job_output_open, job_resume
+from rubrica.kits.api.common import actor, problems
 
 router = Router(tags=["jobs"])
 

@@ -11,14 +11,14 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Status
 
-from rubrica.api.common import ListParams, actor, page_data, problems
-from rubrica.api.conditional import check_if_match, not_modified, version_etag
 from rubrica.api.render import organization_data, organizations_data
 from rubrica.api.schemas import OrganizationIn, OrganizationOut, OrganizationPage
 from rubrica.core.filters import raise_filter_errors
 from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
 from rubrica.core.services import lock_and_check_version
+from rubrica.kits.api.common import ListParams, actor, page_data, problems
+from rubrica.kits.api.conditional import check_if_match, not_modified, version_etag
 from rubrica.organizations.filters import OrganizationFilter
 from rubrica.organizations.models import Organization
 from rubrica.organizations.selectors import organization_detail_qs, organization_list

@@ -13,8 +13,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from rubrica import search
-from rubrica.api.common import actor, problems
 from rubrica.core.filters import raise_filter_errors
+from rubrica.kits.api.common import actor, problems
 from rubrica.search import filters
 
 router = Router()

@@ -14,10 +14,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Status
 
-from rubrica.api.common import ListParams, actor, page_data, problems
-from rubrica.api.conditional import check_if_match, content_etag
 from rubrica.api.schemas import ChoiceOut, TagChange, TagIn, TagOut, TagPage
 from rubrica.core.pagination import keyset_page
+from rubrica.kits.api.common import ListParams, actor, page_data, problems
+from rubrica.kits.api.conditional import check_if_match, content_etag
 from rubrica.taxonomy.models import LifecycleStage, OrganizationKind, Tag
 from rubrica.taxonomy.services import named, tag_delete, tag_get_or_create, tag_update
 

@@ -13,12 +13,10 @@ from rubrica.accounts.models import Team, User
 from rubrica.contacts.models import Contact, Gender
 from rubrica.contacts.services import derive_display_name, snapshot
 from rubrica.core.models import Visibility
+from rubrica.customfields.forms import CustomFieldsForm, custom_formfield
 from rubrica.customfields.models import CustomFieldDefinition, Entity
 from rubrica.customfields.services import definitions_for
-from rubrica.organizations.forms import resolve_organization
-from rubrica.organizations.models import Organization
-from rubrica.taxonomy.models import LifecycleStage, Tag
-from rubrica.web.forms import (
+from rubrica.kits.web.forms import (
     ADDRESSES,
     DATE,
     EMAILS,
@@ -26,13 +24,14 @@ from rubrica.web.forms import (
     PROFILES,
     URLS,
     YES_NO,
-    ServiceForm,
-    custom_formfield,
     join_commas,
     set_choices,
     split_commas,
     style_filter_form,
 )
+from rubrica.organizations.forms import resolve_organization
+from rubrica.organizations.models import Organization
+from rubrica.taxonomy.models import LifecycleStage, Tag
 
 TEXT_NAMES = (
     "prefix",
@@ -60,7 +59,7 @@ def _text(label: Any, **kwargs: Any) -> forms.CharField:
     return forms.CharField(label=label, required=False, **kwargs)
 
 
-class ContactForm(ServiceForm):
+class ContactForm(CustomFieldsForm):
     """Every editable field of a person. Sharing fields appear only for those who may change
     them (the owner, administrators; on create, owner only for administrators)."""
 

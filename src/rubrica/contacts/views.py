@@ -33,13 +33,8 @@ from rubrica.core.ids import parse_id
 from rubrica.core.models import Action
 from rubrica.core.services import ConflictError
 from rubrica.customfields.models import CustomFieldDefinition, Entity
-from rubrica.organizations import services as organization_services
-from rubrica.organizations.forms import organization_ref, resolve_organization
-from rubrica.organizations.models import Affiliation, Organization
-from rubrica.segments import selectors as segment_selectors
-from rubrica.taxonomy.models import LifecycleStage, Tag
-from rubrica.web.access import AuthedRequest, can, require, require_can_create
-from rubrica.web.lists import (
+from rubrica.kits.web.access import AuthedRequest, can, require, require_can_create
+from rubrica.kits.web.lists import (
     PAGE_SIZES,
     Column,
     chosen_columns,
@@ -52,8 +47,13 @@ from rubrica.web.lists import (
     save_columns,
     wants_partial,
 )
-from rubrica.web.templatetags.rubrica_web import custom_values
-from rubrica.web.trash_views import delete_record, restore_record
+from rubrica.kits.web.templatetags.rubrica_web import custom_values
+from rubrica.kits.web.trash import delete_record, restore_record
+from rubrica.organizations import services as organization_services
+from rubrica.organizations.forms import organization_ref, resolve_organization
+from rubrica.organizations.models import Affiliation, Organization
+from rubrica.segments import selectors as segment_selectors
+from rubrica.taxonomy.models import LifecycleStage, Tag
 
 logger = logging.getLogger(__name__)
 

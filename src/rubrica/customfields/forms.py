@@ -3,13 +3,14 @@ checked by ``definition_save``; this form parses the text inputs into the servic
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from rubrica.accounts.forms import BootstrapMixin
 from rubrica.customfields.models import CustomFieldDefinition, FieldType, key_validator
+from rubrica.kits.web.forms import BootstrapMixin, ServiceForm
 
 
 class DefinitionForm(BootstrapMixin, forms.Form):
@@ -77,3 +78,90 @@ class DefinitionForm(BootstrapMixin, forms.Form):
         if self.creating:
             data["entity"] = self.entity
         return data
+
+
+# Custom fields -----------------------------------------------------------------------------
+
+_BOOLEAN_CHOICES = [("", "—"), ("true", _("Yes")), ("false", _("No"))]
+
+
+def custom_formfield(definition: CustomFieldDefinition, *, for_filter: bool = False) -> forms.Field:
+    """A form field for one definition. Never required here: the service reports a missing
+    required value with the other errors (so nothing is checked twice, differently)."""
+    kind = definition.field_type
+    common: dict[str, Any] = {
+        "label": definition.label,
+        "required": False,
+        "help_text": "" if for_filter else definition.help_text,
+    }
+    html: dict[str, Any] = {}
+    if definition.required and not for_filter and kind != FieldType.MULTI_CHOICE:
+        html["required"] = True
+    if kind == FieldType.BOOLEAN:
+        return forms.ChoiceField(
+            choices=_BOOLEAN_CHOICES, widget=forms.Select(attrs=html), **common
+        )
+    if kind == FieldType.CHOICE or (for_filter and kind == FieldType.MULTI_CHOICE):
+        choices = [("", "—"), *((choice, choice) for choice in definition.choices)]
+        return forms.ChoiceField(choices=choices, widget=forms.Select(attrs=html), **common)
+    if kind == FieldType.MULTI_CHOICE:
+        return forms.MultipleChoiceField(
+            choices=[(choice, choice) for choice in definition.choices],
+            widget=forms.CheckboxSelectMultiple,
+            **common,
+        )
+    widgets: dict[str, forms.Widget] = {
+        FieldType.LONG_TEXT: forms.Textarea(attrs={"rows": 3, **html}),
+        FieldType.NUMBER: forms.NumberInput(attrs={"step": "1", **html}),
+        FieldType.DECIMAL: forms.NumberInput(attrs={"step": "any", **html}),
+        FieldType.DATE: forms.TextInput(attrs={"type": "date", **html}),
+        FieldType.URL: forms.TextInput(attrs={"inputmode": "url", **html}),
+        FieldType.EMAIL: forms.EmailInput(attrs=html),
+        FieldType.PHONE: forms.TextInput(attrs={"type": "tel", **html}),
+    }
+    widget: forms.Widget = forms.TextInput(attrs=html)
+    if not for_filter or kind in (FieldType.DATE, FieldType.NUMBER, FieldType.DECIMAL):
+        widget = widgets.get(kind, widget)
+    return forms.CharField(widget=widget, strip=True, **common)
+
+
+def custom_initial(definition: CustomFieldDefinition, value: Any) -> Any:
+    if value is None:
+        return None
+    if definition.field_type == FieldType.BOOLEAN:
+        return "true" if value is True else "false" if value is False else str(value)
+    if definition.field_type == FieldType.MULTI_CHOICE:
+        return list(value) if isinstance(value, list) else [value]
+    return str(value)
+
+
+def custom_value(definition: CustomFieldDefinition, raw: Any) -> Any:
+    """Form input -> service value; empty means "remove" (None)."""
+    if definition.field_type == FieldType.MULTI_CHOICE:
+        return list(raw or [])
+    text = (raw or "").strip() if isinstance(raw, str) else raw
+    return text if text not in ("", None) else None
+
+
+class CustomFieldsForm(ServiceForm):
+    """A ServiceForm whose record carries custom fields: one input per definition (``cf_<key>``),
+    read back as the ``custom_fields`` dict the services validate."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.definitions: list[CustomFieldDefinition] = []
+
+    def add_custom_fields(
+        self, definitions: Sequence[CustomFieldDefinition], current: Mapping[str, Any] | None
+    ) -> None:
+        self.definitions = list(definitions)
+        for definition in self.definitions:
+            name = f"cf_{definition.key}"
+            self.fields[name] = custom_formfield(definition)
+            if current is not None:
+                self.initial[name] = custom_initial(definition, current.get(definition.key))
+
+    def custom_fields_data(self) -> dict[str, Any]:
+        return {
+            d.key: custom_value(d, self.cleaned_data.get(f"cf_{d.key}")) for d in self.definitions
+        }

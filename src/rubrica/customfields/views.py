@@ -10,12 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from rubrica.accounts.forms import add_service_errors
 from rubrica.accounts.models import User
-from rubrica.accounts.views import administrator_required
 from rubrica.customfields.forms import DefinitionForm
 from rubrica.customfields.models import CustomFieldDefinition, Entity
 from rubrica.customfields.services import definition_delete, definition_save
+from rubrica.kits.web.access import administrator_required
+from rubrica.kits.web.forms import add_service_errors
 
 
 def _list_url(entity: str) -> str:

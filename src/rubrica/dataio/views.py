@@ -31,7 +31,7 @@ from rubrica.dataio.models import ImportRow
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import job_file_expired, job_output_open
 from rubrica.jobs.views import file_expired
-from rubrica.web.access import AuthedRequest
+from rubrica.kits.web.access import AuthedRequest
 
 DRAFTS = "dataio_import_drafts"
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")

@@ -22,9 +22,9 @@ from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
 from rubrica.dedup import selectors, services
 from rubrica.dedup.scoring import reason_labels
+from rubrica.kits.web.access import AuthedRequest
+from rubrica.kits.web.lists import PAGE_SIZES, page_size
 from rubrica.organizations.models import Organization
-from rubrica.web.access import AuthedRequest
-from rubrica.web.lists import PAGE_SIZES, page_size
 
 
 def _side(contact: Contact, organizations: set[int]) -> dict[str, Any]:

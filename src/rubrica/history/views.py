@@ -30,10 +30,10 @@ from rubrica.core.pagination import keyset_page
 from rubrica.customfields.models import CustomFieldDefinition, Entity
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.selectors import history_for
+from rubrica.kits.web.access import AuthedRequest, can, require
+from rubrica.kits.web.templatetags.rubrica_web import display
 from rubrica.organizations import services as organization_services
 from rubrica.organizations.models import Organization
-from rubrica.web.access import AuthedRequest, can, require
-from rubrica.web.templatetags.rubrica_web import display
 
 PAGE_SIZE = 50
 #: Entries whose changes may be put back one field at a time.

@@ -25,7 +25,7 @@ from rubrica.jobs.services import (
     job_resume,
     jobs_recover,
 )
-from rubrica.web.access import AuthedRequest
+from rubrica.kits.web.access import AuthedRequest
 
 
 def _job(request: AuthedRequest, pk: int) -> Job:

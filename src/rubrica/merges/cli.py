@@ -14,7 +14,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rubrica.cli.base import (
+from rubrica.accounts.cli import acting_user
+from rubrica.contacts.models import Contact
+from rubrica.core.models import Action
+from rubrica.core.services import ConflictError
+from rubrica.kits.cli.base import (
     EXIT_CODES_HELP,
     EXIT_CONFLICT,
     EXIT_INVALID,
@@ -23,13 +27,9 @@ from rubrica.cli.base import (
     CliError,
     HelpFormatter,
     RubricaCommand,
-    acting_user,
     invalid,
     validation_lines,
 )
-from rubrica.contacts.models import Contact
-from rubrica.core.models import Action
-from rubrica.core.services import ConflictError
 from rubrica.merges.models import Merge
 from rubrica.merges.selectors import merge_summary, merge_visible_qs
 from rubrica.merges.services import BOTH, MERGED, SURVIVOR, contact_merge, contact_unmerge

@@ -30,6 +30,8 @@ from rubrica.core.ids import parse_id
 from rubrica.core.models import Action, Visibility
 from rubrica.core.services import ConflictError
 from rubrica.customfields.models import CustomFieldDefinition, Entity
+from rubrica.kits.web.access import AuthedRequest, can
+from rubrica.kits.web.templatetags.rubrica_web import display, undo_tag
 from rubrica.merges.models import Merge
 from rubrica.merges.selectors import merge_visible_qs
 from rubrica.merges.services import (
@@ -47,8 +49,6 @@ from rubrica.merges.services import (
     union_rows,
 )
 from rubrica.organizations.models import Affiliation, Organization
-from rubrica.web.access import AuthedRequest, can
-from rubrica.web.templatetags.rubrica_web import display, undo_tag
 
 RECENT = 100
 COLLECTION_LABELS = {

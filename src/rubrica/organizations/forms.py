@@ -12,23 +12,22 @@ from django.utils.translation import gettext_lazy as _
 from rubrica.accounts.models import Team, User
 from rubrica.core.ids import parse_id
 from rubrica.core.models import Action, Visibility
+from rubrica.customfields.forms import CustomFieldsForm, custom_formfield
 from rubrica.customfields.models import CustomFieldDefinition, Entity
 from rubrica.customfields.services import definitions_for
-from rubrica.organizations.models import Organization, OrganizationSize
-from rubrica.organizations.selectors import organizations_named
-from rubrica.organizations.services import snapshot
-from rubrica.taxonomy.models import OrganizationKind, Tag
-from rubrica.web.forms import (
+from rubrica.kits.web.forms import (
     ADDRESSES,
     DATE,
     PHONES,
-    ServiceForm,
-    custom_formfield,
     join_commas,
     set_choices,
     split_commas,
     style_filter_form,
 )
+from rubrica.organizations.models import Organization, OrganizationSize
+from rubrica.organizations.selectors import organizations_named
+from rubrica.organizations.services import snapshot
+from rubrica.taxonomy.models import OrganizationKind, Tag
 
 ORG_REF = re.compile(r"\(#(\d+)\)\s*$")
 COLLECTION_SPECS = (PHONES, ADDRESSES)
@@ -67,7 +66,7 @@ def _text(label: Any, **kwargs: Any) -> forms.CharField:
     return forms.CharField(label=label, required=False, **kwargs)
 
 
-class OrganizationForm(ServiceForm):
+class OrganizationForm(CustomFieldsForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     name = _text(_("Name"), widget=forms.TextInput(attrs={"autocomplete": "off"}))
     kind = forms.ChoiceField(label=_("Kind"), required=False)

@@ -21,18 +21,8 @@ from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
 from rubrica.core.services import ConflictError
 from rubrica.customfields.models import CustomFieldDefinition, Entity
-from rubrica.organizations import services
-from rubrica.organizations.filters import OrganizationFilter
-from rubrica.organizations.forms import (
-    OrganizationFilterForm,
-    OrganizationForm,
-    organization_ref,
-)
-from rubrica.organizations.models import Affiliation, Organization
-from rubrica.organizations.selectors import organization_list
-from rubrica.taxonomy.models import Tag
-from rubrica.web.access import AuthedRequest, can, require, require_can_create
-from rubrica.web.lists import (
+from rubrica.kits.web.access import AuthedRequest, can, require, require_can_create
+from rubrica.kits.web.lists import (
     PAGE_SIZES,
     Column,
     chosen_columns,
@@ -45,8 +35,18 @@ from rubrica.web.lists import (
     save_columns,
     wants_partial,
 )
-from rubrica.web.templatetags.rubrica_web import custom_values
-from rubrica.web.trash_views import delete_record, restore_record
+from rubrica.kits.web.templatetags.rubrica_web import custom_values
+from rubrica.kits.web.trash import delete_record, restore_record
+from rubrica.organizations import services
+from rubrica.organizations.filters import OrganizationFilter
+from rubrica.organizations.forms import (
+    OrganizationFilterForm,
+    OrganizationForm,
+    organization_ref,
+)
+from rubrica.organizations.models import Affiliation, Organization
+from rubrica.organizations.selectors import organization_list
+from rubrica.taxonomy.models import Tag
 
 COLUMNS = (
     Column("kind", gettext_lazy("Kind")),

@@ -28,6 +28,7 @@ from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import jobs_recover
+from rubrica.kits.web.access import AuthedRequest
 from rubrica.quality import selectors
 from rubrica.quality.cleaning import ACTIONS, field_label
 from rubrica.quality.services import (
@@ -37,7 +38,6 @@ from rubrica.quality.services import (
     preview_cleaning,
     snapshot_start,
 )
-from rubrica.web.access import AuthedRequest
 
 PAGE_SIZE = 50
 

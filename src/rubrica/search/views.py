@@ -23,13 +23,13 @@ from django.views.decorators.http import require_GET
 from rubrica import search
 from rubrica.accounts.models import User
 from rubrica.contacts.forms import ContactFilterForm
+from rubrica.kits.web.access import AuthedRequest
+from rubrica.kits.web.forms import set_choices
+from rubrica.kits.web.lists import labelled_errors
 from rubrica.search import filters
 from rubrica.search.engine import Hit
 from rubrica.search.models import Kind
 from rubrica.taxonomy.models import LifecycleStage, Tag
-from rubrica.web.access import AuthedRequest
-from rubrica.web.forms import set_choices
-from rubrica.web.lists import labelled_errors
 
 #: Longer text is cut: nobody types more in a search box, and it bounds the work per request.
 MAX_QUERY = 200

@@ -20,12 +20,12 @@ from rubrica.accounts.models import Team, User
 from rubrica.contacts.forms import ContactFilterForm
 from rubrica.core.models import Action, Visibility
 from rubrica.customfields.models import CustomFieldDefinition, Entity
+from rubrica.kits.web.forms import ServiceForm, set_choices
 from rubrica.organizations.forms import organization_ref, resolve_organization
 from rubrica.organizations.models import Organization
 from rubrica.segments.models import Segment, SegmentKind
 from rubrica.segments.services import is_filter_key
 from rubrica.taxonomy.models import LifecycleStage, Tag
-from rubrica.web.forms import ServiceForm, set_choices
 
 FILTER_PREFIX = "filter"
 #: Filters with several ids at once (the API and the CLI allow it) get a multiple select here,

@@ -25,6 +25,8 @@ from rubrica.contacts.models import Contact
 from rubrica.core.ids import parse_id
 from rubrica.core.models import Action
 from rubrica.core.services import ConflictError
+from rubrica.kits.web.access import AuthedRequest, require_can_create
+from rubrica.kits.web.lists import labelled_errors, safe_next
 from rubrica.segments import services
 from rubrica.segments.forms import (
     SegmentForm,
@@ -42,8 +44,6 @@ from rubrica.segments.selectors import (
     segment_list,
     segment_qs,
 )
-from rubrica.web.access import AuthedRequest, require_can_create
-from rubrica.web.lists import labelled_errors, safe_next
 
 
 def _can(user: Any, segment: Segment, action: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from rubrica.accounts.forms import BootstrapMixin
+from rubrica.kits.web.forms import BootstrapMixin
 
 
 class TagForm(BootstrapMixin, forms.Form):

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from rubrica.accounts.forms import add_service_errors, error_text
 from rubrica.accounts.models import User
-from rubrica.accounts.views import administrator_required, paginate
+from rubrica.kits.web.access import administrator_required
+from rubrica.kits.web.forms import add_service_errors, error_text
+from rubrica.kits.web.lists import paginate
 from rubrica.taxonomy import services
 from rubrica.taxonomy.forms import ChoiceForm, TagForm
 from rubrica.taxonomy.models import LifecycleStage, OrganizationKind, Tag

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET
 from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
 from rubrica.core.pagination import Page, keyset_page
+from rubrica.kits.web.access import AuthedRequest
 from rubrica.organizations.models import Organization
-from rubrica.web.access import AuthedRequest
 
 TRASH_PAGE_SIZE = 50
 TRASH_ORDER = ("-deleted_at", "-id")

@@ -12,21 +12,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rubrica.cli.base import (
+from rubrica.accounts.cli import acting_user
+from rubrica.contacts.models import Contact
+from rubrica.core.ids import is_id
+from rubrica.core.models import Action, Visibility
+from rubrica.kits.cli.base import (
     EXIT_CODES_HELP,
     EXIT_INVALID,
     CliError,
     HelpFormatter,
     RubricaCommand,
-    acting_user,
     add_acting_user_argument,
     get_or_not_found,
     invalid,
     parse_json_object,
 )
-from rubrica.contacts.models import Contact
-from rubrica.core.ids import is_id
-from rubrica.core.models import Action, Visibility
 from rubrica.organizations.selectors import visible_organization_ids
 
 #: Collections that `--set kind=a,b` fills with plain values (addresses need --data).

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rubrica.accounts.models import Role, User
-from rubrica.cli.base import EXIT_INVALID, CliError, RubricaCommand, invalid
 from rubrica.core import normalize
+from rubrica.kits.cli.base import EXIT_INVALID, CliError, RubricaCommand, invalid
 
 
 class Command(RubricaCommand):

@@ -7,7 +7,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rubrica.cli.base import RubricaCommand, acting_user, add_acting_user_argument, invalid
+from rubrica.accounts.cli import acting_user
+from rubrica.kits.cli.base import RubricaCommand, add_acting_user_argument, invalid
 
 
 class Command(RubricaCommand):

@@ -27,7 +27,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rubrica.cli.base import EXIT_NOT_FOUND, CliError, RubricaCommand, invalid
+from rubrica.kits.cli.base import EXIT_NOT_FOUND, CliError, RubricaCommand, invalid
 
 MAX_WORKERS = 12
 SQLITE_THREADS = 4

@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rubrica.cli.base import RubricaCommand, first_administrator
+from rubrica.accounts.cli import first_administrator
+from rubrica.kits.cli.base import RubricaCommand
 
 ADMIN_USERNAME = "admin"
 LOGIN_URL = "http://127.0.0.1:8000"

@@ -7,7 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rubrica.cli.base import (
+from rubrica.kits.cli.base import (
     EXIT_CODES_HELP,
     EXIT_NOT_FOUND,
     CliError,

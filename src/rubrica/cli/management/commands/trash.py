@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from rubrica.cli.base import EXIT_CODES_HELP, HelpFormatter, RubricaCommand, invalid
+from rubrica.kits.cli.base import EXIT_CODES_HELP, HelpFormatter, RubricaCommand, invalid
 
 
 class Command(RubricaCommand):

@@ -10,16 +10,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rubrica.cli.base import (
-    CliError,
-    RubricaCommand,
-    acting_user,
-    add_acting_user_argument,
-    invalid,
-)
+from rubrica.accounts.cli import acting_user
 from rubrica.dataio.exporting import FORMATS, export_start
 from rubrica.jobs.cli import run_with_progress, summary
 from rubrica.jobs.models import JobStatus
+from rubrica.kits.cli.base import CliError, RubricaCommand, add_acting_user_argument, invalid
 
 EXIT_JOB_FAILED = 5
 

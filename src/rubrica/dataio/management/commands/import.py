@@ -11,19 +11,19 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rubrica.cli.base import (
-    EXIT_INVALID,
-    CliError,
-    RubricaCommand,
-    acting_user,
-    add_acting_user_argument,
-    get_or_not_found,
-    invalid,
-)
+from rubrica.accounts.cli import acting_user
 from rubrica.dataio import importing
 from rubrica.dataio.models import ImportRow
 from rubrica.jobs.cli import as_json, run_with_progress, summary
 from rubrica.jobs.models import Job, JobStatus
+from rubrica.kits.cli.base import (
+    EXIT_INVALID,
+    CliError,
+    RubricaCommand,
+    add_acting_user_argument,
+    get_or_not_found,
+    invalid,
+)
 
 EXIT_JOB_FAILED = 5
 

@@ -14,17 +14,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rubrica import dedup
-from rubrica.cli.base import (
+from rubrica.accounts.cli import acting_user
+from rubrica.dedup import selectors, services
+from rubrica.dedup.models import PairStatus
+from rubrica.dedup.scoring import reason_labels
+from rubrica.kits.cli.base import (
     EXIT_CODES_HELP,
     CliError,
     HelpFormatter,
     RubricaCommand,
-    acting_user,
     add_acting_user_argument,
 )
-from rubrica.dedup import selectors, services
-from rubrica.dedup.models import PairStatus
-from rubrica.dedup.scoring import reason_labels
 from rubrica.merges import cli as merge_cli
 
 EXIT_JOB_FAILED = 5

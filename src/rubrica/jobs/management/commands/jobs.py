@@ -11,16 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from rubrica.cli.base import (
-    EXIT_CODES_HELP,
-    CliError,
-    HelpFormatter,
-    RubricaCommand,
-    acting_user,
-    add_acting_user_argument,
-    get_or_not_found,
-    invalid,
-)
+from rubrica.accounts.cli import acting_user
 from rubrica.jobs.cli import as_json, run_with_progress, summary
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.services import (
@@ -29,6 +20,15 @@ from rubrica.jobs.services import (
     job_create,
     job_resume,
     jobs_recover,
+)
+from rubrica.kits.cli.base import (
+    EXIT_CODES_HELP,
+    CliError,
+    HelpFormatter,
+    RubricaCommand,
+    add_acting_user_argument,
+    get_or_not_found,
+    invalid,
 )
 
 EXIT_JOB_FAILED = 5

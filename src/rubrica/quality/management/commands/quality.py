@@ -11,12 +11,12 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rubrica.cli.base import (
+from rubrica.accounts.cli import acting_user
+from rubrica.kits.cli.base import (
     EXIT_CODES_HELP,
     CliError,
     HelpFormatter,
     RubricaCommand,
-    acting_user,
     add_acting_user_argument,
     get_or_not_found,
 )

@@ -12,13 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rubrica import search
-from rubrica.cli.base import (
-    EXIT_CODES_HELP,
-    RubricaCommand,
-    acting_user,
-    add_acting_user_argument,
-    invalid,
-)
+from rubrica.accounts.cli import acting_user
+from rubrica.kits.cli.base import EXIT_CODES_HELP, RubricaCommand, add_acting_user_argument, invalid
 from rubrica.search import filters
 
 EPILOG = gettext_lazy(

@@ -11,16 +11,16 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rubrica.cli.base import (
+from rubrica.accounts.cli import acting_user
+from rubrica.core.models import Visibility
+from rubrica.kits.cli.base import (
     EXIT_CODES_HELP,
     HelpFormatter,
     RubricaCommand,
-    acting_user,
     add_acting_user_argument,
     get_or_not_found,
     invalid,
 )
-from rubrica.core.models import Visibility
 
 CREATE_EPILOG = gettext_lazy(
     "filters of a saved search (--filter key=value, repeatable), as for `contacts list`:\n"

@@ -21,8 +21,6 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from rubrica.customfields.models import CustomFieldDefinition, FieldType
-
 #: A row number in posted field names ("phones-3-value"): ASCII digits, at most 3.
 ROW_INDEX = re.compile(r"[0-9]{1,3}")
 
@@ -238,69 +236,6 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-# Custom fields -----------------------------------------------------------------------------
-
-_BOOLEAN_CHOICES = [("", "—"), ("true", _("Yes")), ("false", _("No"))]
-
-
-def custom_formfield(definition: CustomFieldDefinition, *, for_filter: bool = False) -> forms.Field:
-    """A form field for one definition. Never required here: the service reports a missing
-    required value with the other errors (so nothing is checked twice, differently)."""
-    kind = definition.field_type
-    common: dict[str, Any] = {
-        "label": definition.label,
-        "required": False,
-        "help_text": "" if for_filter else definition.help_text,
-    }
-    html: dict[str, Any] = {}
-    if definition.required and not for_filter and kind != FieldType.MULTI_CHOICE:
-        html["required"] = True
-    if kind == FieldType.BOOLEAN:
-        return forms.ChoiceField(
-            choices=_BOOLEAN_CHOICES, widget=forms.Select(attrs=html), **common
-        )
-    if kind == FieldType.CHOICE or (for_filter and kind == FieldType.MULTI_CHOICE):
-        choices = [("", "—"), *((choice, choice) for choice in definition.choices)]
-        return forms.ChoiceField(choices=choices, widget=forms.Select(attrs=html), **common)
-    if kind == FieldType.MULTI_CHOICE:
-        return forms.MultipleChoiceField(
-            choices=[(choice, choice) for choice in definition.choices],
-            widget=forms.CheckboxSelectMultiple,
-            **common,
-        )
-    widgets: dict[str, forms.Widget] = {
-        FieldType.LONG_TEXT: forms.Textarea(attrs={"rows": 3, **html}),
-        FieldType.NUMBER: forms.NumberInput(attrs={"step": "1", **html}),
-        FieldType.DECIMAL: forms.NumberInput(attrs={"step": "any", **html}),
-        FieldType.DATE: forms.TextInput(attrs={"type": "date", **html}),
-        FieldType.URL: forms.TextInput(attrs={"inputmode": "url", **html}),
-        FieldType.EMAIL: forms.EmailInput(attrs=html),
-        FieldType.PHONE: forms.TextInput(attrs={"type": "tel", **html}),
-    }
-    widget: forms.Widget = forms.TextInput(attrs=html)
-    if not for_filter or kind in (FieldType.DATE, FieldType.NUMBER, FieldType.DECIMAL):
-        widget = widgets.get(kind, widget)
-    return forms.CharField(widget=widget, strip=True, **common)
-
-
-def custom_initial(definition: CustomFieldDefinition, value: Any) -> Any:
-    if value is None:
-        return None
-    if definition.field_type == FieldType.BOOLEAN:
-        return "true" if value is True else "false" if value is False else str(value)
-    if definition.field_type == FieldType.MULTI_CHOICE:
-        return list(value) if isinstance(value, list) else [value]
-    return str(value)
-
-
-def custom_value(definition: CustomFieldDefinition, raw: Any) -> Any:
-    """Form input -> service value; empty means "remove" (None)."""
-    if definition.field_type == FieldType.MULTI_CHOICE:
-        return list(raw or [])
-    text = (raw or "").strip() if isinstance(raw, str) else raw
-    return text if text not in ("", None) else None
-
-
 def set_choices(form: forms.Form, name: str, choices: Sequence[tuple[Any, Any]]) -> None:
     """Fill the choices of a ChoiceField at run time (stages, kinds, users... come from the
     database)."""
@@ -323,6 +258,57 @@ def style_filter_form(form: forms.Form) -> None:
             form_field.widget.attrs["class"] = "form-control form-control-sm"
 
 
+# Settings forms --------------------------------------------------------------------------------
+
+
+class BootstrapMixin:
+    """Give every widget the Bootstrap 5 class it needs, so templates can render fields plainly."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for form_field in self.fields.values():
+            widget = form_field.widget
+            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            elif getattr(widget, "input_type", "") == "color":
+                css = "form-control form-control-color"
+            else:
+                css = "form-control"
+            existing = widget.attrs.get("class", "")
+            widget.attrs["class"] = f"{existing} {css}".strip()
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        """Also mark the inputs of fields with errors, which is how Bootstrap shows them."""
+        super().add_error(field, error)  # type: ignore[misc]
+        for name in self.errors:  # type: ignore[attr-defined]
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Attach a service's ValidationError to the form: known keys to their field, others (and
+    ``__all__``) to the form as a whole."""
+    if hasattr(exc, "error_dict"):
+        for key, messages in exc.message_dict.items():
+            field = key if key in form.fields else None
+            for message in messages:
+                form.add_error(field, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def error_text(exc: ValidationError) -> str:
+    """All messages of a ValidationError as one line, for a flash message."""
+    return " ".join(exc.messages)
+
+
 # The base form -----------------------------------------------------------------------------
 
 
@@ -336,7 +322,6 @@ class ServiceForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.collections: dict[str, Collection] = {}
-        self.definitions: list[CustomFieldDefinition] = []
 
     # building -------------------------------------------------------------------------------
 
@@ -350,16 +335,6 @@ class ServiceForm(forms.Form):
                 self.collections[spec.kind] = Collection(
                     spec, list((initial or {}).get(spec.kind) or [])
                 )
-
-    def add_custom_fields(
-        self, definitions: Sequence[CustomFieldDefinition], current: Mapping[str, Any] | None
-    ) -> None:
-        self.definitions = list(definitions)
-        for definition in self.definitions:
-            name = f"cf_{definition.key}"
-            self.fields[name] = custom_formfield(definition)
-            if current is not None:
-                self.initial[name] = custom_initial(definition, current.get(definition.key))
 
     def style(self) -> None:
         """Bootstrap classes on every widget (errors add ``is-invalid`` later)."""
@@ -384,11 +359,6 @@ class ServiceForm(forms.Form):
                     widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
     # translating ----------------------------------------------------------------------------
-
-    def custom_fields_data(self) -> dict[str, Any]:
-        return {
-            d.key: custom_value(d, self.cleaned_data.get(f"cf_{d.key}")) for d in self.definitions
-        }
 
     def collections_data(self) -> dict[str, list[dict[str, Any]]]:
         return {kind: collection.data() for kind, collection in self.collections.items()}

@@ -10,11 +10,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from rubrica.customfields.models import CustomFieldDefinition
+from rubrica.core.pagination import Page, keyset_page
+from rubrica.kits.web.forms import error_text
 
 #: Parameters that page or order a list without narrowing it.
 NON_FILTER_PARAMS = frozenset({"sort", "cursor", "size"})
@@ -30,7 +34,9 @@ class Column:
     custom_key: str = ""
 
 
-def custom_columns(definitions: Iterable[CustomFieldDefinition]) -> list[Column]:
+def custom_columns(definitions: Iterable[Any]) -> list[Column]:
+    """The columns of the custom field definitions shown in lists (duck-typed: ``key``,
+    ``label``, ``show_in_list``), so the kit needs no custom-fields import."""
     return [Column(f"cf_{d.key}", d.label, custom_key=d.key) for d in definitions if d.show_in_list]
 
 
@@ -118,3 +124,18 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
     ):
         return candidate
     return fallback
+
+
+#: Rows per page of the settings lists (users, teams, tags...).
+SETTINGS_PAGE_SIZE = 50
+
+
+def paginate(request: HttpRequest, queryset: QuerySet[Any], order: list[str]) -> Page[Any]:
+    """A keyset page from the ``cursor`` parameter; a damaged cursor falls back to page one."""
+    try:
+        return keyset_page(
+            queryset, order=order, cursor=request.GET.get("cursor") or None, size=SETTINGS_PAGE_SIZE
+        )
+    except ValidationError as exc:
+        messages.warning(request, error_text(exc))
+        return keyset_page(queryset, order=order, cursor=None, size=SETTINGS_PAGE_SIZE)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.http import HttpRequest
 from ninja import Field, Schema
 
-from rubrica.accounts.models import User
-from rubrica.api.schemas import Problem
 from rubrica.core.pagination import MAX_PAGE_SIZE
+from rubrica.kits.api.schemas import Problem
+
+if TYPE_CHECKING:  # the kit sits below accounts: the type only, never imported at run time
+    from rubrica.accounts.models import User
 
 
 class ListParams(Schema):
@@ -22,8 +24,8 @@ class ListParams(Schema):
 def actor(request: HttpRequest) -> User:
     """The authenticated user (set by the auth classes; every operation requires one)."""
     user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
+    assert user is not None and user.is_authenticated
+    return cast("User", user)
 
 
 def problems(*codes: int) -> dict[int, Any]:

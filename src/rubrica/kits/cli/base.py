@@ -18,11 +18,9 @@ from typing import IO, Any, cast
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 from django.db import DatabaseError
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rubrica import env
 from rubrica.core.services import ConflictError
 
 EXIT_OK = 0
@@ -168,36 +166,6 @@ def add_acting_user_argument(parser: argparse.ArgumentParser) -> None:
             "else the first administrator."
         ),
     )
-
-
-def first_administrator() -> Any:
-    from rubrica.accounts.models import Role, User
-
-    return (
-        User.objects.filter(is_active=True)
-        .filter(Q(role=Role.ADMIN) | Q(is_superuser=True))
-        .order_by("pk")
-        .first()
-    )
-
-
-def acting_user(username: str | None) -> Any:
-    """The user the command acts for: ``--as``, else $RUBRICA_USER, else the first administrator."""
-    from rubrica.accounts.models import User
-
-    name = (username or env.cli_user()).strip()
-    if name:
-        user = User.objects.filter(username__iexact=name, is_active=True).first()
-        if user is None:
-            raise CliError(_("no active user named %(name)s") % {"name": name}, EXIT_NOT_FOUND)
-        return user
-    user = first_administrator()
-    if user is None:
-        raise CliError(
-            _("There is no administrator yet: run `rubrica setup` first, or pass --as USERNAME."),
-            EXIT_NOT_FOUND,
-        )
-    return user
 
 
 def parse_json_object(raw: str, field: str = "data") -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from rubrica.api.errors import PreconditionFailed
+from rubrica.kits.api.errors import PreconditionFailed
 
 
 def version_etag(version: int) -> str:

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from rubrica.core.models import Action, OwnedRecord
-from rubrica.web.access import AuthedRequest, require
-from rubrica.web.lists import safe_next
-from rubrica.web.templatetags.rubrica_web import undo_tag
+from rubrica.kits.web.access import AuthedRequest, require
+from rubrica.kits.web.lists import safe_next
+from rubrica.kits.web.templatetags.rubrica_web import undo_tag
 
 #: A delete or restore service bound to its record argument: (actor, record) -> record.
 RecordService = Callable[[Any, Any], Any]
