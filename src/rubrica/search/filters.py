@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rubrica.contacts.filters import ContactFilter
-from rubrica.core.filters import Params, _values
+from rubrica.core.filters import Params, param_values
 from rubrica.organizations.filters import OrganizationFilter
 from rubrica.search.models import Kind
 
@@ -62,7 +62,7 @@ def parse(params: Params) -> tuple[SearchFilter, dict[str, str]]:
     """The filters in ``params`` (a QueryDict or a mapping of lists or strings) and the errors,
     ``{parameter: message}``, of the values that could not be used (those are ignored, as on
     the people list)."""
-    given = {key: values for key in KEYS if (values := _values(params, key))}
+    given = {key: values for key in KEYS if (values := param_values(params, key))}
     people, errors = ContactFilter.parse(given)
     shared = {key: values for key, values in given.items() if key in SHARED_KEYS}
     organizations, _errors = OrganizationFilter.parse(shared)
