@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from django.db.models import Q, QuerySet
 
-from rubrica.core.filters import Params, RecordFilter, _bool, _ids
+from rubrica.core.filters import Params, RecordFilter, param_bool, param_ids
 from rubrica.customfields.models import Entity
 
 SORTS: dict[str, tuple[str, ...]] = {
@@ -41,10 +41,10 @@ class ContactFilter(RecordFilter):
     def parse(cls, params: Params) -> tuple[ContactFilter, dict[str, str]]:
         errors: dict[str, str] = {}
         values = cls.parse_common(params, errors)
-        values["stages"] = _ids(params, "stage", errors)
-        values["organizations"] = _ids(params, "organization", errors)
-        values["has_email"] = _bool(params, "has_email", errors)
-        values["has_phone"] = _bool(params, "has_phone", errors)
+        values["stages"] = param_ids(params, "stage", errors)
+        values["organizations"] = param_ids(params, "organization", errors)
+        values["has_email"] = param_bool(params, "has_email", errors)
+        values["has_phone"] = param_bool(params, "has_phone", errors)
         return cls(**values), errors
 
     def apply(self, qs: QuerySet[Any]) -> QuerySet[Any]:

@@ -284,7 +284,7 @@ def contact_create(*, actor: User, data: Mapping[str, Any]) -> Contact:
         changes=diff({}, _nonempty(snapshot(contact))),
         version=contact.version,
     )
-    search.index_contact(contact)
+    search.index(contact)
     dedup.index_contact(contact)
     return contact
 
@@ -318,7 +318,7 @@ def contact_update(
             actor=actor, instance=current, action=action, changes=changes, version=current.version
         )
     current.refresh_from_db()
-    search.index_contact(current)
+    search.index(current)
     dedup.index_contact(current)
     return current
 
@@ -406,7 +406,7 @@ def contact_delete(*, actor: User, contact: Contact) -> Contact:
 def contact_restore(*, actor: User, contact: Contact) -> Contact:
     """Take a person out of the Trash."""
     result: Contact = record_set_deleted(actor, contact, deleted=False)
-    search.index_contact(result)
+    search.index(result)
     dedup.index_contact(result)
     return result
 

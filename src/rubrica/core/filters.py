@@ -22,7 +22,9 @@ Params = Mapping[str, Any]
 MAX_ID = 2**63 - 1
 
 
-def _values(params: Params, name: str) -> list[str]:
+def param_values(params: Params, name: str) -> list[str]:
+    """The non-blank values of parameter ``name`` (repeated, or one), stripped: the one way every
+    list, API and search filter reads its query parameters."""
     getlist = getattr(params, "getlist", None)
     raw = getlist(name) if getlist else params.get(name)
     if raw is None:
@@ -34,13 +36,15 @@ def _values(params: Params, name: str) -> list[str]:
 
 
 def _one(params: Params, name: str) -> str:
-    values = _values(params, name)
+    values = param_values(params, name)
     return values[0] if values else ""
 
 
-def _ids(params: Params, name: str, errors: dict[str, str]) -> list[int]:
+def param_ids(params: Params, name: str, errors: dict[str, str]) -> list[int]:
+    """The ids in parameter ``name`` (repeated or comma-separated); a value that is not an id is
+    named in ``errors`` and skipped, so every filter answers the same message."""
     out = []
-    for value in _values(params, name):
+    for value in param_values(params, name):
         for part in value.split(","):
             part = part.strip()
             if not part:
@@ -52,7 +56,9 @@ def _ids(params: Params, name: str, errors: dict[str, str]) -> list[int]:
     return out
 
 
-def _bool(params: Params, name: str, errors: dict[str, str]) -> bool | None:
+def param_bool(params: Params, name: str, errors: dict[str, str]) -> bool | None:
+    """True, False, or None when parameter ``name`` is absent; any other value is named in
+    ``errors`` (None), so every filter accepts the same spellings."""
     value = _one(params, name).lower()
     if not value:
         return None
@@ -100,9 +106,9 @@ class RecordFilter:
     def parse_common(cls, params: Params, errors: dict[str, str]) -> dict[str, Any]:
         values: dict[str, Any] = {
             "q": _one(params, "q")[:200],
-            "tags": _ids(params, "tag", errors),
-            "owners": _ids(params, "owner", errors),
-            "teams": _ids(params, "team", errors),
+            "tags": param_ids(params, "tag", errors),
+            "owners": param_ids(params, "owner", errors),
+            "teams": param_ids(params, "team", errors),
             "city": _one(params, "city")[:150],
             "country": _one(params, "country")[:100],
         }

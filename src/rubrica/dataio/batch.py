@@ -8,7 +8,7 @@ a re-read, the history entry, the search document). An import of 100,000 cards w
 read once per batch), then writes each table once per batch (``fast_insert``: multi-row
 INSERTs): people, emails, phones, addresses, URLs, profiles, tag links, affiliations, one CREATE
 history entry per person (built by the same ``snapshot``/``diff`` as ``contact_create``), the
-search documents and vocabulary words (the search module's own ``contact_fields`` and
+search documents and vocabulary words (``contacts.search.contact_fields`` and the search's
 ``index_new_documents``) and the duplicate-detection keys (``dedup.keys.identity`` and
 ``dedup.index._key_rows``, as ``dedup.index_contact`` does). These three are derived before
 the write (``prepare_item``, perhaps in the import's reader process) from the rows held in
@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
 from rubrica.contacts.models import Contact
+from rubrica.contacts.search import contact_fields
 from rubrica.contacts.services import (
     COLLECTIONS,
     _clean,
@@ -61,7 +62,6 @@ from rubrica.organizations.services import (
     _clean_affiliation,
     organization_create,
 )
-from rubrica.search.documents import contact_fields
 from rubrica.search.engine import index_new_documents
 from rubrica.search.models import Kind
 from rubrica.taxonomy.models import Tag

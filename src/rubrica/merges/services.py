@@ -528,7 +528,7 @@ def contact_merge(
         text=_label(merged),
     )
     survivor = Contact.all_objects.get(pk=survivor.pk)
-    search.index_contact(survivor)
+    search.index(survivor)
     return Merge.objects.create(
         survivor=survivor,
         merged=merged,
@@ -752,8 +752,8 @@ def contact_unmerge(*, actor: User, merge: Merge) -> tuple[Contact, Contact]:
     merge.save(update_fields=["undone_at", "undone_by", "snapshot"])
     survivor = Contact.all_objects.get(pk=survivor.pk)
     merged = Contact.all_objects.get(pk=merged.pk)
-    search.index_contact(survivor)
-    search.index_contact(merged)
+    search.index(survivor)
+    search.index(merged)
     return survivor, merged
 
 

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from django.db.models import Q, QuerySet
 
-from rubrica.core.filters import Params, RecordFilter, _ids
+from rubrica.core.filters import Params, RecordFilter, param_ids
 from rubrica.customfields.models import Entity
 
 SORTS: dict[str, tuple[str, ...]] = {
@@ -33,7 +33,7 @@ class OrganizationFilter(RecordFilter):
     def parse(cls, params: Params) -> tuple[OrganizationFilter, dict[str, str]]:
         errors: dict[str, str] = {}
         values = cls.parse_common(params, errors)
-        values["kinds"] = _ids(params, "kind", errors)
+        values["kinds"] = param_ids(params, "kind", errors)
         return cls(**values), errors
 
     def apply(self, qs: QuerySet[Any]) -> QuerySet[Any]:

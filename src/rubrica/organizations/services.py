@@ -200,7 +200,7 @@ def organization_create(*, actor: User, data: Mapping[str, Any]) -> Organization
         changes=diff({}, after),
         version=org.version,
     )
-    search.index_organization(org)
+    search.index(org)
     return org
 
 
@@ -227,7 +227,7 @@ def organization_update(
             actor=actor, instance=current, action=action, changes=changes, version=current.version
         )
     current.refresh_from_db()
-    search.index_organization(current)
+    search.index(current)
     return current
 
 
@@ -241,7 +241,7 @@ def organization_delete(*, actor: User, organization: Organization) -> Organizat
 @transaction.atomic
 def organization_restore(*, actor: User, organization: Organization) -> Organization:
     result: Organization = record_set_deleted(actor, organization, deleted=False)
-    search.index_organization(result)
+    search.index(result)
     return result
 
 
@@ -315,7 +315,7 @@ def _save_affiliation(actor: User, aff: Affiliation, action: str, before: dict[s
         raise ValidationError({"__all__": _("This affiliation conflicts with another.")}) from None
     _refresh_contact_org(aff.contact_id)
     contact = _bump_contact(aff.contact_id)
-    search.index_contact(contact)
+    search.index(contact)
     dedup.index_contact(contact)
     history_record(
         actor=actor,
@@ -389,7 +389,7 @@ def affiliation_delete(*, actor: User, affiliation: Affiliation) -> None:
     affiliation.delete()
     _refresh_contact_org(contact.pk)
     contact = _bump_contact(contact.pk)
-    search.index_contact(contact)
+    search.index(contact)
     dedup.index_contact(contact)
     history_record(
         actor=actor,

@@ -1,13 +1,15 @@
-"""Search over people and organizations: one interface, an SQLite FTS5 or a PostgreSQL pg_trgm
-backend underneath (chosen by the database in use).
+"""Search over the searchable kinds of record (people and organizations): one interface, an
+SQLite FTS5 or a PostgreSQL pg_trgm backend underneath (chosen by the database in use). The
+engine knows no domain: each kind is registered by its app (``rubrica.search.registry``).
 
-    index_contact(contact), index_organization(org), remove(record)
+    index(record), remove(record)
         called by the services at the end of every write, inside its transaction, so a rolled
-        back change leaves the index as it was;
-    query(user, text, *, kinds=("contact", "organization"), limit=20, narrow=None) -> list[Hit]
-        only records ``user`` may view (``Model.objects.restrict(user, "view")``), best first;
-        ``narrow`` maps a kind to a function narrowing its visible queryset (a list filter's
-        ``apply``, see rubrica.search.filters), applied before matching;
+        back change leaves the index as it was; the record's kind is found by its model;
+    query(user, text, *, kinds=None, limit=20, narrow=None) -> list[Hit]
+        only records ``user`` may view (``Model.objects.restrict(user, "view")``), best first,
+        of ``kinds`` (default: every registered kind); ``narrow`` maps a kind to a function
+        narrowing its visible queryset (a list filter's ``apply``, see rubrica.search.filters),
+        applied before matching;
     reindex(progress=callback) -> int
         rebuilds everything (``rubrica search reindex``).
 
@@ -21,34 +23,29 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rubrica.contacts.models import Contact
-    from rubrica.organizations.models import Organization
+    from django.db.models import Model
+
+    from rubrica.accounts.models import User
     from rubrica.search.engine import Hit
 
 
-def index_contact(contact: Contact) -> None:
+def index(record: Model) -> None:
     from rubrica.search import engine
 
-    engine.index_contact(contact)
+    engine.index(record)
 
 
-def index_organization(org: Organization) -> None:
-    from rubrica.search import engine
-
-    engine.index_organization(org)
-
-
-def remove(record: Contact | Organization) -> None:
+def remove(record: Model) -> None:
     from rubrica.search import engine
 
     engine.remove(record)
 
 
 def query(
-    user: Any,
+    user: User,
     text: str,
     *,
-    kinds: Iterable[str] = ("contact", "organization"),
+    kinds: Iterable[str] | None = None,
     limit: int = 20,
     narrow: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> list[Hit]:

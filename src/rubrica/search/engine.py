@@ -1,4 +1,6 @@
-"""Index writes and queries behind the ``rubrica.search`` interface (see its docstring)."""
+"""Index writes and queries behind the ``rubrica.search`` interface (see its docstring). What
+each kind of record is, how its document is built and how it is read comes from the registered
+kinds (``rubrica.search.registry``): the engine knows no domain."""
 
 from __future__ import annotations
 
@@ -9,19 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, Model, OuterRef, Subquery
 
-from rubrica.contacts.models import Contact
+from rubrica.accounts.models import User
 from rubrica.core.models import Action
-from rubrica.organizations.models import Organization
+from rubrica.search import registry
 from rubrica.search.backends import backend
-from rubrica.search.documents import (
-    CONTACT_PREFETCH,
-    ORGANIZATION_PREFETCH,
-    contact_fields,
-    organization_fields,
-)
-from rubrica.search.models import FIELDS, Kind, SearchDocument, SearchWord
+from rubrica.search.models import FIELDS, SearchDocument, SearchWord
 from rubrica.search.text import WORD_SPLIT, name_words, query_terms
 
 #: Candidates ranked per kind; the backends return them unordered, so ranking is exact within
@@ -42,7 +38,6 @@ FUZZY_WORDS = 8
 SNIPPET = 80
 BATCH = 500
 
-MODELS: dict[str, Any] = {Kind.CONTACT: Contact, Kind.ORGANIZATION: Organization}
 _WORD_SPLIT = WORD_SPLIT
 
 
@@ -62,10 +57,6 @@ class Hit:
 
 
 # Writes -------------------------------------------------------------------------------------
-
-
-def _kind_of(record: Contact | Organization) -> str:
-    return Kind.CONTACT if isinstance(record, Contact) else Kind.ORGANIZATION
 
 
 def _write(kind: str, pk: int, fields: dict[str, str]) -> None:
@@ -98,7 +89,7 @@ def index_new_documents(
 ) -> None:
     """Insert the documents of records that have none yet (an import's batch), with their
     vocabulary words: what ``_write`` does one record at a time, in two bulk inserts.
-    ``documents`` are (record id, ``contact_fields``/``organization_fields``) pairs; ``insert``
+    ``documents`` are (record id, the kind's ``document``) pairs; ``insert``
     (default ``bulk_create``) writes the rows, for a caller with a faster bulk path, which
     may also ``make`` lighter rows than model instances."""
     engine = backend()
@@ -113,40 +104,36 @@ def index_new_documents(
     _add_words(words)
 
 
-def remove(record: Contact | Organization) -> None:
+def remove(record: Model) -> None:
     """Drop a record from the index (it went to the Trash or was deleted)."""
-    SearchDocument.objects.filter(kind=_kind_of(record), record_id=record.pk).delete()
+    SearchDocument.objects.filter(kind=registry.of(record).kind, record_id=record.pk).delete()
 
 
-def index_contact(contact: Contact) -> None:
-    """(Re)write the person's document from the database, in the caller's transaction."""
-    current = Contact.all_objects.prefetch_related(*CONTACT_PREFETCH).filter(pk=contact.pk).first()
+def index(record: Model) -> None:
+    """(Re)write the record's document from the database, in the caller's transaction (a record
+    in the Trash or gone has none). When its names changed and its kind has ``dependents`` (an
+    organization's people, whose organization text carries its name), their documents too."""
+    entry = registry.of(record)
+    current = entry.model.all_objects.prefetch_related(*entry.prefetch).filter(pk=record.pk).first()
     if current is None or current.deleted_at is not None:
-        SearchDocument.objects.filter(kind=Kind.CONTACT, record_id=contact.pk).delete()
+        SearchDocument.objects.filter(kind=entry.kind, record_id=record.pk).delete()
         return
-    _write(Kind.CONTACT, current.pk, contact_fields(current))
-
-
-def index_organization(org: Organization) -> None:
-    """(Re)write the organization's document; when its name changed, also the documents of its
-    people, whose organization text carries that name."""
-    current = (
-        Organization.all_objects.prefetch_related(*ORGANIZATION_PREFETCH).filter(pk=org.pk).first()
-    )
-    if current is None or current.deleted_at is not None:
-        SearchDocument.objects.filter(kind=Kind.ORGANIZATION, record_id=org.pk).delete()
+    fields = entry.document(current)
+    if entry.dependents is None:
+        _write(entry.kind, current.pk, fields)
         return
-    fields = organization_fields(current)
     previous = (
-        SearchDocument.objects.filter(kind=Kind.ORGANIZATION, record_id=current.pk)
+        SearchDocument.objects.filter(kind=entry.kind, record_id=current.pk)
         .values_list("name", flat=True)
         .first()
     )
-    _write(Kind.ORGANIZATION, current.pk, fields)
+    _write(entry.kind, current.pk, fields)
     if previous is not None and previous != fields["name"]:
-        people = Contact.objects.filter(affiliations__organization=current).distinct()
-        for contact in people.prefetch_related(*CONTACT_PREFETCH).iterator(chunk_size=BATCH):
-            _write(Kind.CONTACT, contact.pk, contact_fields(contact))
+        for kind, records in entry.dependents(current):
+            dependent = registry.get(kind)
+            rows = records.prefetch_related(*dependent.prefetch)
+            for row in rows.iterator(chunk_size=BATCH):
+                _write(kind, row.pk, dependent.document(row))
 
 
 def reindex(progress: Callable[[int, int], None] | None = None) -> int:
@@ -154,8 +141,7 @@ def reindex(progress: Callable[[int, int], None] | None = None) -> int:
     is called after each batch. Returns the number of documents written."""
     engine = backend()
     sources: list[tuple[str, Any, Sequence[str], Callable[[Any], dict[str, str]]]] = [
-        (Kind.CONTACT, Contact, CONTACT_PREFETCH, contact_fields),
-        (Kind.ORGANIZATION, Organization, ORGANIZATION_PREFETCH, organization_fields),
+        (entry.kind, entry.model, entry.prefetch, entry.document) for entry in registry.kinds()
     ]
     with transaction.atomic():
         total = sum(model.objects.count() for _, model, _, _ in sources)
@@ -368,9 +354,12 @@ def _visible_documents(kind: str, visible: Any) -> Any:
     EXISTS on the record's primary key), with the record's display name as ``display``.
     ``record_id IN (SELECT id FROM visible)`` made the databases read every visible record (a
     million) before the first match; the names came in a second query."""
-    model = MODELS[kind]
-    label = "display_name" if model is Contact else "name"
-    display = model.all_objects.filter(pk=OuterRef("record_id")).order_by().values(label)[:1]
+    entry = registry.get(kind)
+    display = (
+        entry.model.all_objects.filter(pk=OuterRef("record_id"))
+        .order_by()
+        .values(entry.display_field)[:1]
+    )
     return (
         SearchDocument.objects.filter(kind=kind)
         .filter(Exists(visible.filter(pk=OuterRef("record_id"))))
@@ -379,10 +368,10 @@ def _visible_documents(kind: str, visible: Any) -> Any:
 
 
 def query(
-    user: Any,
+    user: User,
     text: str,
     *,
-    kinds: Iterable[str] = (Kind.CONTACT, Kind.ORGANIZATION),
+    kinds: Iterable[str] | None = None,
     limit: int = 20,
     narrow: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> list[Hit]:
@@ -391,17 +380,18 @@ def query(
     terms does a typo-tolerant pass run (on words of 4+ characters): it costs more, and a person
     who typed a name correctly is not shown look-alikes. ``narrow[kind]`` (a list filter's
     ``apply``) narrows the visible records of that kind before matching, so filtered-out
-    records do not take the places of the CANDIDATES."""
+    records do not take the places of the CANDIDATES. ``kinds`` (default: every registered
+    kind) are looked up in the registry: one nobody registered fails loudly."""
     terms = query_terms(text)
     limit = max(1, min(int(limit), MAX_LIMIT))
     if not terms:
         return []
     engine = backend()
-    kinds = [kind for kind in kinds if kind in MODELS]
+    entries = registry.kinds() if kinds is None else [registry.get(kind) for kind in kinds]
     hits: list[Hit] = []
-    for kind in kinds:
-        model = MODELS[kind]
-        visible = model.objects.restrict(user, Action.VIEW)
+    for entry in entries:
+        kind = entry.kind
+        visible = entry.model.objects.restrict(user, Action.VIEW)
         if narrow and kind in narrow:
             visible = narrow[kind](visible)
         candidates = _visible_documents(kind, visible)
@@ -422,8 +412,9 @@ def query(
                 )
             )
     if not hits and fuzzy_parts(terms)[0]:
-        for kind in kinds:
-            visible = MODELS[kind].objects.restrict(user, Action.VIEW)
+        for entry in entries:
+            kind = entry.kind
+            visible = entry.model.objects.restrict(user, Action.VIEW)
             if narrow and kind in narrow:
                 visible = narrow[kind](visible)
             candidates = _visible_documents(kind, visible)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,20 +23,17 @@ from django.views.decorators.http import require_GET
 
 from rubrica import search
 from rubrica.accounts.models import User
-from rubrica.contacts.forms import ContactFilterForm
 from rubrica.kits.web.access import AuthedRequest
 from rubrica.kits.web.forms import set_choices
 from rubrica.kits.web.lists import labelled_errors
-from rubrica.search import filters
+from rubrica.search import filters, registry
 from rubrica.search.engine import Hit
 from rubrica.search.models import Kind
-from rubrica.taxonomy.models import LifecycleStage, Tag
 
 #: Longer text is cut: nobody types more in a search box, and it bounds the work per request.
 MAX_QUERY = 200
 RESULTS = 50
 SUGGESTIONS = 8
-KINDS = (Kind.CONTACT.value, Kind.ORGANIZATION.value)
 
 FIELD_LABELS: dict[str, Promise] = {
     "name": _("Name"),
@@ -45,15 +43,11 @@ FIELD_LABELS: dict[str, Promise] = {
     "tag": _("Tag"),
     "other": _("Notes or custom fields"),
 }
-KIND_CHOICES = (
-    ("", _("All")),
-    (Kind.CONTACT.value, _("People")),
-    (Kind.ORGANIZATION.value, _("Organizations")),
-)
-DETAIL_URLS = {
-    Kind.CONTACT.value: "contacts:detail",
-    Kind.ORGANIZATION.value: "organizations:detail",
-}
+
+
+def kind_choices() -> list[tuple[str, str | Promise]]:
+    """The page's kind menu: all, then each registered kind by its label."""
+    return [("", _("All")), *((entry.kind, entry.label) for entry in registry.kinds())]
 
 
 @dataclass(frozen=True)
@@ -90,24 +84,19 @@ def _row(hit: Hit) -> Row:
         kind=hit.kind,
         pk=hit.pk,
         display=hit.display,
-        url=reverse(DETAIL_URLS[hit.kind], args=[hit.pk]),
+        url=reverse(registry.get(hit.kind).detail_url, args=[hit.pk]),
         field_label=str(FIELD_LABELS.get(hit.field, hit.field)),
         snippet=highlighted(hit.snippet, hit.highlight),
     )
 
 
-def filter_form(request: AuthedRequest) -> ContactFilterForm:
-    """The people list's filter panel (same labels, choices and ids), of which the page shows
-    the fields in ``filters.KEYS``; the owner choices start with the user themselves."""
+def filter_form(request: AuthedRequest) -> Form:
+    """The filter panel a kind gives the page (the people list's: same labels, choices and
+    ids), of which the page shows the fields in ``filters.keys()``; the owner choices start
+    with the user themselves."""
     user = request.user
     users = list(User.objects.filter(is_active=True).order_by("username"))
-    form = ContactFilterForm(
-        request.GET,
-        definitions=[],
-        tags=list(Tag.objects.all()),
-        stages=list(LifecycleStage.objects.all()),
-        users=users,
-    )
+    form = registry.filter_form()(request.GET, users)
     set_choices(
         form,
         "owner",
@@ -117,7 +106,8 @@ def filter_form(request: AuthedRequest) -> ContactFilterForm:
             *((str(u.pk), u.get_username()) for u in users),
         ],
     )
-    for name in [name for name in form.fields if name not in filters.KEYS]:
+    keys = filters.keys()
+    for name in [name for name in form.fields if name not in keys]:
         del form.fields[name]
     return form
 
@@ -132,10 +122,11 @@ def results_view(request: AuthedRequest) -> HttpResponse:
     list."""
     q = clean_query(request.GET.get("q", ""))
     kind = request.GET.get("kind", "")
-    if kind not in KINDS:
+    every_kind = registry.keys()
+    if kind not in every_kind:
         kind = ""
     flt, errors = filters.parse(request.GET)
-    kinds = flt.kinds((kind,) if kind else KINDS)
+    kinds = flt.kinds((kind,) if kind else every_kind)
     hits = (
         search.query(request.user, q, kinds=kinds, limit=RESULTS, narrow=flt.narrow())
         if q and kinds
@@ -148,14 +139,14 @@ def results_view(request: AuthedRequest) -> HttpResponse:
         "q": q,
         "quick_search": q,
         "kind": kind,
-        "kind_choices": KIND_CHOICES,
+        "kind_choices": kind_choices(),
         "people": people,
         "organizations": organizations,
         "total": len(rows),
         "truncated": len(rows) >= RESULTS,
         "limit": RESULTS,
         "filtered": flt.active,
-        "people_only": flt.people_only,
+        "people_only": flt.excludes(Kind.ORGANIZATION),
         "clear_url": _clear_url(q, kind),
     }
     form = filter_form(request)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from rubrica import search
 from rubrica.accounts.cli import acting_user
 from rubrica.kits.cli.base import EXIT_CODES_HELP, RubricaCommand, add_acting_user_argument, invalid
-from rubrica.search import filters
+from rubrica.search import filters, registry
 
 EPILOG = gettext_lazy(
     "examples:\n"
@@ -41,7 +41,7 @@ class Command(RubricaCommand):
         parser.add_argument(
             "--kind",
             action="append",
-            choices=["contact", "organization"],
+            choices=registry.keys(),
             help=gettext_lazy("Only this kind of record; repeat for several."),
         )
         parser.add_argument(
@@ -76,7 +76,7 @@ class Command(RubricaCommand):
         if errors:
             name, message = next(iter(errors.items()))
             raise invalid(name, message)
-        kinds = flt.kinds(options["kind"] or ["contact", "organization"])
+        kinds = flt.kinds(options["kind"] or registry.keys())
         hits = search.query(user, text, kinds=kinds, limit=options["limit"], narrow=flt.narrow())
         if options["json"]:
             self.out_json([dataclasses.asdict(hit) for hit in hits])
