@@ -18,7 +18,6 @@ KNOWN: set[str] = {
     "rubrica.dataio.batch -> rubrica.contacts.services._clean",
     "rubrica.dataio.batch -> rubrica.contacts.services._nonempty",
     "rubrica.dataio.batch -> rubrica.core.services._row_fields",
-    "rubrica.dataio.batch -> rubrica.dedup.index._key_rows",
     "rubrica.dataio.batch -> rubrica.organizations.services._affiliation_snapshot",
     "rubrica.dataio.batch -> rubrica.organizations.services._clean_affiliation",
     "rubrica.dataio.importing -> rubrica.contacts.services._clean",

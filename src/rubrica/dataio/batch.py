@@ -291,7 +291,7 @@ def _derive(
     children, tags (in the database's order) and affiliation: the very ``snapshot``/``diff``,
     ``contact_fields`` and ``dedup`` functions contact_create goes through, over rows held in
     memory (``_Held``)."""
-    from rubrica.dedup.index import _key_rows
+    from rubrica.dedup.index import key_rows as _key_rows
     from rubrica.dedup.keys import identity, phone_e164
 
     related = _related(children, tags, affiliation)

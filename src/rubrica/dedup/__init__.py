@@ -8,8 +8,10 @@
         people ``user`` may view who look like the person described by ``data``
         (see ``rubrica.dedup.selectors``).
 
-Merging is ``rubrica.merges``; this app only finds and remembers candidate pairs. The functions
-import lazily: this package is a Django app, imported before models are ready.
+The engine knows no domain: the records it matches, and how they are read and shown, are
+registered by their domain (``rubrica.dedup.registry``). Merging is ``rubrica.merges``, which
+registers what it adds; this app only finds and remembers candidate pairs. The functions import
+lazily: this package is a Django app, imported before models are ready.
 """
 
 from __future__ import annotations
@@ -18,17 +20,19 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rubrica.contacts.models import Contact
+    from django.db.models import Model
+
+    from rubrica.accounts.models import User
     from rubrica.dedup.selectors import Candidate
 
 
-def index_contact(contact: Contact) -> None:
+def index_contact(contact: Model) -> None:
     from rubrica.dedup import index
 
     index.index_contact(contact)
 
 
-def remove(contact: Contact) -> None:
+def remove(contact: Model) -> None:
     from rubrica.dedup import index
 
     index.remove(contact)
@@ -41,7 +45,7 @@ def reindex(progress: Callable[[int, int], None] | None = None) -> int:
 
 
 def find_duplicates(
-    *, user: Any, data: Mapping[str, Any], exclude_id: int | None = None, limit: int = 5
+    *, user: User, data: Mapping[str, Any], exclude_id: int | None = None, limit: int = 5
 ) -> list[Candidate]:
     from rubrica.dedup import selectors
 

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from rubrica.dedup import registry
 from rubrica.dedup.index import identities
 from rubrica.dedup.keys import KINDS
 from rubrica.dedup.models import BUCKETS, DuplicateKey, DuplicatePair, PairStatus
@@ -163,11 +164,10 @@ def run_dedup_scan(job: Job, progress: Progress) -> dict[str, Any]:
     removed, _detail = DuplicatePair.objects.filter(
         status=PairStatus.OPEN, found_at__lt=started
     ).delete()
-    # Exact duplicates (same email, same name) merged without asking, only when the operator
-    # turned it on (RUBRICA_AUTO_MERGE_EXACT); each merge is undoable on the Merges page.
-    from rubrica.merges.services import auto_merge_exact
-
-    merged = auto_merge_exact(actor=job.owner)
+    # Exact duplicates (same email, same name) merged without asking by the merging registered
+    # with the engine (rubrica.merges: only when the operator turned it on, each merge undoable).
+    merging = registry.merging()
+    merged = merging.auto_merge_exact(actor=job.owner) if merging is not None else 0
     return {
         "auto_merged": merged,
         "blocks": state["blocks"],

@@ -1,6 +1,7 @@
 """Reads shared by the doors: likely duplicates of a person being entered, and the candidate pairs
-a user may see. Everything starts from ``Contact.objects.restrict(user, "view")``: a pair is shown
-only when both people are visible, and a warning never names a record its reader cannot see."""
+a user may see. Everything starts from the people ``user`` may view (``restrict(user, "view")``
+of the registered records, see ``rubrica.dedup.registry``): a pair is shown only when both people
+are visible, and a warning never names a record its reader cannot see."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 
-from rubrica.contacts.models import Contact
+from rubrica.accounts.models import User
 from rubrica.core.models import Action
-from rubrica.dedup.index import identities, identity_from_data
+from rubrica.dedup import registry
+from rubrica.dedup.index import identities
 from rubrica.dedup.keys import blocking_keys
 from rubrica.dedup.models import DuplicateKey, DuplicatePair, PairStatus, key_bucket
 from rubrica.dedup.scoring import reason_labels, score
@@ -37,27 +38,10 @@ class Candidate:
 
     @property
     def url(self) -> str:
-        return reverse("contacts:detail", args=[self.pk])
+        return registry.records().url(self.pk)
 
 
-def _current_data(contact: Contact) -> dict[str, Any]:
-    """The parts of a stored person that matching reads, in the services' input shape."""
-    return {
-        "given_name": contact.given_name,
-        "family_name": contact.family_name,
-        "additional_name": contact.additional_name,
-        "display_name": contact.display_name,
-        "nicknames": list(contact.nicknames),
-        "birthday": contact.birthday,
-        "emails": [{"value": row.value} for row in contact.emails.all()],
-        "phones": [{"value": row.e164 or row.raw} for row in contact.phones.all()],
-        "addresses": [
-            {"city": row.city, "is_preferred": row.is_preferred} for row in contact.addresses.all()
-        ],
-    }
-
-
-def _candidate_ids(keys: set[tuple[str, str]], visible: QuerySet[Contact]) -> list[int]:
+def _candidate_ids(keys: set[tuple[str, str]], visible: QuerySet[Any]) -> list[int]:
     if not keys:
         return []
     where = Q()
@@ -73,7 +57,7 @@ def _candidate_ids(keys: set[tuple[str, str]], visible: QuerySet[Contact]) -> li
 
 
 def find_duplicates(
-    *, user: Any, data: Mapping[str, Any], exclude_id: int | None = None, limit: int = 5
+    *, user: User, data: Mapping[str, Any], exclude_id: int | None = None, limit: int = 5
 ) -> list[Candidate]:
     """People ``user`` may view who are likely the person ``data`` describes, best first.
 
@@ -81,21 +65,17 @@ def find_duplicates(
     may be partial: it is laid over the stored person, that person is left out, and so are
     people who already looked like them before this edit and pairs dismissed as "not a
     duplicate", so that saving an unrelated change does not warn again about a known pair."""
-    visible = Contact.objects.restrict(user, Action.VIEW)
+    records = registry.records()
+    visible = records.restrict(user, Action.VIEW)
     organization = ""
     known: set[int] = set()
     merged: Mapping[str, Any] = data
     if exclude_id is not None:
-        current = (
-            Contact.all_objects.select_related("organization")
-            .prefetch_related("emails", "phones", "addresses")
-            .filter(pk=exclude_id)
-            .first()
-        )
+        current = records.stored_input(exclude_id)
         if current is not None:
-            organization = current.organization.name if current.organization else ""
-            merged = {**_current_data(current), **data}
-            before = identity_from_data(_current_data(current), organization=organization)
+            organization = current.organization
+            merged = {**current.data, **data}
+            before = records.input_identity(current.data, organization)
             known = set(_candidate_ids(blocking_keys(before), visible))
             found = identities(known - {exclude_id})
             known = {pk for pk, other in found.items() if score(before, other).is_duplicate}
@@ -104,11 +84,11 @@ def find_duplicates(
                 status=PairStatus.DISMISSED,
             ).values_list("contact_a_id", "contact_b_id")
             known.update(pk for pair in dismissed for pk in pair)
-    person = identity_from_data(merged, organization=organization)
+    person = records.input_identity(merged, organization)
     ids = set(_candidate_ids(blocking_keys(person), visible)) - known
     ids.discard(exclude_id)  # type: ignore[arg-type]
     others = identities(ids)
-    names = dict(visible.filter(pk__in=list(others)).values_list("pk", "display_name"))
+    names = dict(visible.filter(pk__in=list(others)).values_list("pk", records.name_field))
     found_candidates = []
     for pk, other in others.items():
         match = score(person, other)
@@ -120,23 +100,23 @@ def find_duplicates(
     return found_candidates[: max(0, limit)]
 
 
-def pairs_visible(user: Any, status: str = PairStatus.OPEN) -> QuerySet[DuplicatePair]:
+def pairs_visible(user: User, status: str = PairStatus.OPEN) -> QuerySet[DuplicatePair]:
     """Pairs of ``status`` whose two people ``user`` may both view (people in the Trash are not
     viewable, so their pairs drop out), best score first."""
-    visible = Contact.objects.restrict(user, Action.VIEW).values("pk")
+    visible = registry.records().restrict(user, Action.VIEW).values("pk")
     return DuplicatePair.objects.filter(
         status=status, contact_a_id__in=visible, contact_b_id__in=visible
     ).order_by("-score", "id")
 
 
-def open_pair_count(user: Any) -> int:
+def open_pair_count(user: User) -> int:
     """How many open candidate pairs ``user`` can see (for the data-quality page)."""
     return pairs_visible(user).count()
 
 
-def pair_visible(user: Any, pair_id: int) -> DuplicatePair | None:
+def pair_visible(user: User, pair_id: int) -> DuplicatePair | None:
     """One pair of any status if ``user`` may view both people, else None (answer 404)."""
-    visible = Contact.objects.restrict(user, Action.VIEW).values("pk")
+    visible = registry.records().restrict(user, Action.VIEW).values("pk")
     return (
         DuplicatePair.objects.filter(pk=pair_id, contact_a_id__in=visible, contact_b_id__in=visible)
         .select_related("contact_a", "contact_b")

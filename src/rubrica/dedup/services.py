@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
-from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
+from rubrica.dedup import registry
 from rubrica.dedup.models import DuplicatePair, PairStatus
 from rubrica.history.models import HistoryAction
 from rubrica.history.services import history_record
@@ -26,7 +26,8 @@ SCAN_KIND = "dedup_scan"
 
 def _ensure_can_change_both(actor: User, pair: DuplicatePair) -> None:
     allowed = (
-        Contact.objects.restrict(actor, Action.CHANGE)
+        registry.records()
+        .restrict(actor, Action.CHANGE)
         .filter(pk__in=[pair.contact_a_id, pair.contact_b_id])
         .count()
     )

@@ -1,8 +1,10 @@
 """`rubrica dedup merge A B` and `rubrica dedup undo [MERGE_ID]`: the merge door of the CLI.
 
-The `dedup` command owns the program; it calls ``add_subcommands`` with its sub-parsers and
-hands the two actions to ``handle``. Both only translate: people are read through restrict()
-(an id the acting user cannot see is "not found") and the work is done by merges.services.
+The `dedup` command owns the program; this app registers the two actions with it
+(``merges.apps``, ``rubrica.dedup.registry.CliActions``): the command calls ``add_subcommands``
+with its sub-parsers, hands the two actions to ``handle`` and shows ``DEDUP_EXAMPLES`` in its
+help. Both only translate: people are read through restrict() (an id the acting user cannot see
+is "not found") and the work is done by merges.services.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ from rubrica.merges.selectors import merge_summary, merge_visible_qs
 from rubrica.merges.services import BOTH, MERGED, SURVIVOR, contact_merge, contact_unmerge
 
 COMMANDS = ("merge", "undo")
+#: The lines of `rubrica dedup --help`'s examples that show the two actions.
+DEDUP_EXAMPLES = gettext_lazy(
+    "  rubrica dedup merge 12 34          merge person 34 into person 12 (undoable)\n"
+    "  rubrica dedup undo                 undo your last merge\n"
+)
 SIDES = {"a": SURVIVOR, "b": MERGED, "both": BOTH}
 
 MERGE_EPILOG = gettext_lazy(

@@ -1,5 +1,6 @@
 """`rubrica dedup`: scan for duplicate people, list candidate pairs, dismiss one, rebuild the keys;
-`merge A B` and `undo [MERGE_ID]` come from ``rubrica.merges.cli``.
+the actions merging adds (`merge A B` and `undo [MERGE_ID]`, from ``rubrica.merges``) are those it
+registered (``registry.Merging.cli``).
 
 Pairs are listed as the acting user sees them (both people viewable); a scan runs here with a
 progress bar unless --background leaves it to the worker.
@@ -15,7 +16,8 @@ from django.utils.translation import gettext_lazy
 
 from rubrica import dedup
 from rubrica.accounts.cli import acting_user
-from rubrica.dedup import selectors, services
+from rubrica.accounts.models import User
+from rubrica.dedup import registry, selectors, services
 from rubrica.dedup.models import PairStatus
 from rubrica.dedup.scoring import reason_labels
 from rubrica.kits.cli.base import (
@@ -25,24 +27,35 @@ from rubrica.kits.cli.base import (
     RubricaCommand,
     add_acting_user_argument,
 )
-from rubrica.merges import cli as merge_cli
 
 EXIT_JOB_FAILED = 5
-EPILOG = gettext_lazy(
+EXAMPLES = gettext_lazy(
     "examples:\n"
     "  rubrica dedup scan                 find duplicate candidates now (progress bar)\n"
     "  rubrica dedup scan --background    leave the scan to the worker\n"
     "  rubrica dedup list --json          open pairs you can see, as JSON\n"
     "  rubrica dedup dismiss 42           pair 42 is not a duplicate (kept so by later scans)\n"
-    "  rubrica dedup merge 12 34          merge person 34 into person 12 (undoable)\n"
-    "  rubrica dedup undo                 undo your last merge\n"
+)
+REINDEX_EXAMPLE = gettext_lazy(
     "  rubrica dedup reindex              rebuild the match keys from scratch\n"
 )
 
 
+def _added() -> registry.CliActions | None:
+    """The actions another app added to the command (merging's `merge` and `undo`), if any."""
+    merging = registry.merging()
+    return merging.cli if merging is not None else None
+
+
 class Command(RubricaCommand):
-    help = gettext_lazy("Duplicate people: scan | list | dismiss | merge | undo | reindex.")
-    epilog = f"{EPILOG}\n{EXIT_CODES_HELP}"
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> Any:
+        # The help names the actions added at start-up, so it is written when it is shown.
+        added = _added()
+        names = ["scan", "list", "dismiss", *(added.names if added else ()), "reindex"]
+        self.help = _("Duplicate people: %(actions)s.") % {"actions": " | ".join(names)}
+        examples = f"{EXAMPLES}{added.examples if added else ''}{REINDEX_EXAMPLE}"
+        self.epilog = f"{examples}\n{EXIT_CODES_HELP}"
+        return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser: Any) -> None:
         add_acting_user_argument(parser)
@@ -89,12 +102,15 @@ class Command(RubricaCommand):
         dismiss = sub("dismiss", gettext_lazy("Mark a pair as not a duplicate."))
         dismiss.add_argument("pair", type=int, metavar="PAIR")
         sub("reindex", gettext_lazy("Rebuild the match keys of every person."))
-        merge_cli.add_subcommands(actions)
+        added = _added()
+        if added is not None:
+            added.add_subcommands(actions)
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
-        if action in merge_cli.COMMANDS:
-            merge_cli.handle(action, options, self)
+        added = _added()
+        if added is not None and action in added.names:
+            added.handle(action, options, self)
             return
         if action == "reindex":
             self._reindex()
@@ -114,7 +130,7 @@ class Command(RubricaCommand):
             else:
                 self.out(_("Pair %(id)d dismissed: not a duplicate.") % {"id": pair.pk})
 
-    def _scan(self, user: Any, options: dict[str, Any]) -> None:
+    def _scan(self, user: User, options: dict[str, Any]) -> None:
         from rubrica.jobs.cli import as_json, run_with_progress, summary
         from rubrica.jobs.models import JobStatus
 
@@ -142,7 +158,7 @@ class Command(RubricaCommand):
         if job.status == JobStatus.FAILED:
             raise CliError(job.error or _("The scan failed."), EXIT_JOB_FAILED)
 
-    def _list(self, user: Any, options: dict[str, Any]) -> None:
+    def _list(self, user: User, options: dict[str, Any]) -> None:
         limit = options["limit"]
         if not 1 <= limit <= 1000:
             raise CliError(_("limit: Give a number from 1 to 1000."), 2)
@@ -151,13 +167,14 @@ class Command(RubricaCommand):
                 "contact_a", "contact_b"
             )[:limit]
         )
+        name = registry.records().name
         if options["json"]:
             self.out_json(
                 [
                     {
                         "id": pair.pk,
-                        "a": {"id": pair.contact_a_id, "display_name": pair.contact_a.display_name},
-                        "b": {"id": pair.contact_b_id, "display_name": pair.contact_b.display_name},
+                        "a": {"id": pair.contact_a_id, "display_name": name(pair.contact_a)},
+                        "b": {"id": pair.contact_b_id, "display_name": name(pair.contact_b)},
                         "score": pair.score,
                         "reasons": reason_labels(list(pair.reasons)),
                         "reason_codes": list(pair.reasons),
@@ -179,8 +196,8 @@ class Command(RubricaCommand):
             table.add_row(
                 str(pair.pk),
                 f"{pair.score:.2f}",
-                f"{pair.contact_a.display_name} (#{pair.contact_a_id})",
-                f"{pair.contact_b.display_name} (#{pair.contact_b_id})",
+                f"{name(pair.contact_a)} (#{pair.contact_a_id})",
+                f"{name(pair.contact_b)} (#{pair.contact_b_id})",
                 ", ".join(reason_labels(list(pair.reasons))),
             )
         self.console().print(table)

@@ -1,0 +1,194 @@
+"""People as the duplicate engine reads and shows them (registered in ``contacts.apps``).
+
+The engine (``rubrica.dedup``) knows no domain: it matches the records its key and pair tables
+point at, and these functions tell it how a batch of people's match inputs are read, how a person
+described by service input (a form, an API body) is read, and how a person is shown on the
+duplicates page. See ``rubrica.dedup.registry.Records``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from rubrica.accounts.models import User
+from rubrica.contacts.models import Contact, ContactEmail, ContactPhone
+from rubrica.core import normalize
+from rubrica.core.models import Action
+from rubrica.dedup.keys import Identity, identity, phone_e164
+from rubrica.dedup.registry import StoredInput
+from rubrica.organizations.models import Organization
+
+#: The template of one person on the duplicates page (``sides`` gives its context).
+CARD_TEMPLATE = "contacts/_duplicate_card.html"
+#: What that template reads beside the person.
+CARD_RELATED = ("organization",)
+
+_CONTACT_VALUES = (
+    "id",
+    "given_name",
+    "family_name",
+    "additional_name",
+    "display_name",
+    "nicknames",
+    "birthday",
+    "city",
+    "organization__name",
+)
+
+
+def restrict(user: User, action: str) -> QuerySet[Contact]:
+    """The people ``user`` may act on, none in the Trash."""
+    return Contact.objects.restrict(user, action)
+
+
+def alive() -> QuerySet[Contact]:
+    """Every person not in the Trash."""
+    return Contact.objects.all()
+
+
+def identities(ids: list[int] | QuerySet[Any, Any]) -> dict[int, Identity]:
+    """Identities of the people of one batch ``ids`` not in the Trash, in three queries. ``ids``
+    may be a queryset of ids (``values("contact_id")``): the scan passes one, so that no long list
+    of parameters is built, sent and parsed for every page."""
+    if isinstance(ids, list) and not ids:
+        return {}
+    emails: dict[int, list[str]] = defaultdict(list)
+    phones: dict[int, list[str]] = defaultdict(list)
+    for contact_id, value in ContactEmail.objects.filter(contact_id__in=ids).values_list(
+        "contact_id", "value"
+    ):
+        emails[contact_id].append(value)
+    for contact_id, e164, raw in ContactPhone.objects.filter(contact_id__in=ids).values_list(
+        "contact_id", "e164", "raw"
+    ):
+        phones[contact_id].append(phone_e164(raw, e164))
+    result: dict[int, Identity] = {}
+    rows = Contact.objects.filter(pk__in=ids).values_list(*_CONTACT_VALUES)
+    for pk, given, family, additional, display, nicknames, birthday, city, org in rows:
+        result[pk] = identity(
+            given_name=given,
+            family_name=family,
+            additional_name=additional,
+            display_name=display,
+            nicknames=nicknames or (),
+            emails=emails.get(pk, ()),
+            phones=phones.get(pk, ()),
+            organization=org or "",
+            birthday=birthday,
+            city=city,
+        )
+    return result
+
+
+def _rows(value: Any) -> list[Mapping[str, Any]]:
+    return [row for row in value if isinstance(row, Mapping)] if isinstance(value, list) else []
+
+
+def input_identity(data: Mapping[str, Any], organization: str = "") -> Identity:
+    """The identity of a person described by service input (``contact_create`` data), as typed
+    in a form or an API body: nothing is validated here, unusable values are skipped."""
+
+    def text(name: str) -> str:
+        value = data.get(name)
+        return value if isinstance(value, str) else ""
+
+    emails: list[str] = []
+    for row in _rows(data.get("emails")):
+        value = row.get("value")
+        if isinstance(value, str) and value.strip():
+            try:
+                emails.append(normalize.email(value))
+            except ValueError:
+                emails.append(value)
+    phones: list[str] = []
+    for row in _rows(data.get("phones")):
+        raw = row.get("value")
+        if isinstance(raw, str) and raw.strip():
+            try:
+                phones.append(normalize.phone(raw).e164)
+            except ValueError:
+                continue
+    city = ""
+    addresses = _rows(data.get("addresses"))
+    if addresses:
+        first = next((a for a in addresses if a.get("is_preferred")), addresses[0])
+        value = first.get("city")
+        city = value if isinstance(value, str) else ""
+    nicknames = data.get("nicknames")
+    return identity(
+        given_name=text("given_name"),
+        family_name=text("family_name"),
+        additional_name=text("additional_name"),
+        display_name=text("display_name"),
+        nicknames=[n for n in nicknames if isinstance(n, str)]
+        if isinstance(nicknames, list)
+        else (),
+        emails=emails,
+        phones=phones,
+        organization=organization,
+        birthday=text("birthday"),
+        city=city or "",
+    )
+
+
+def _current_data(contact: Contact) -> dict[str, Any]:
+    """The parts of a stored person that matching reads, in the services' input shape."""
+    return {
+        "given_name": contact.given_name,
+        "family_name": contact.family_name,
+        "additional_name": contact.additional_name,
+        "display_name": contact.display_name,
+        "nicknames": list(contact.nicknames),
+        "birthday": contact.birthday,
+        "emails": [{"value": row.value} for row in contact.emails.all()],
+        "phones": [{"value": row.e164 or row.raw} for row in contact.phones.all()],
+        "addresses": [
+            {"city": row.city, "is_preferred": row.is_preferred} for row in contact.addresses.all()
+        ],
+    }
+
+
+def stored_input(pk: int) -> StoredInput | None:
+    """Person ``pk`` (in the Trash or not) in the services' input shape, with the name of their
+    organization; None when there is no such person."""
+    current = (
+        Contact.all_objects.select_related("organization")
+        .prefetch_related("emails", "phones", "addresses")
+        .filter(pk=pk)
+        .first()
+    )
+    if current is None:
+        return None
+    organization = current.organization.name if current.organization else ""
+    return StoredInput(data=_current_data(current), organization=organization)
+
+
+def url(pk: int) -> str:
+    """The page of person ``pk``."""
+    return reverse("contacts:detail", args=[pk])
+
+
+def sides(user: User, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
+    """The card context of each person of a duplicates page, in order: the person, and their
+    organization when ``user`` may view it (one query for the whole page, none when no one has
+    an organization). The people come with their organization (``CARD_RELATED``)."""
+    organization_ids = {c.organization_id for c in contacts if c.organization_id}
+    visible = set(
+        Organization.objects.restrict(user, Action.VIEW)
+        .filter(pk__in=organization_ids)
+        .values_list("pk", flat=True)
+        if organization_ids
+        else []
+    )
+    return [
+        {
+            "contact": contact,
+            "organization": contact.organization if contact.organization_id in visible else None,
+        }
+        for contact in contacts
+    ]
