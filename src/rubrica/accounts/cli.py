@@ -3,8 +3,6 @@ administrator. What they may see and do applies, as on every other door."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -13,7 +11,7 @@ from rubrica.accounts.models import Role, User
 from rubrica.kits.cli.base import EXIT_NOT_FOUND, CliError
 
 
-def first_administrator() -> Any:
+def first_administrator() -> User | None:
     return (
         User.objects.filter(is_active=True)
         .filter(Q(role=Role.ADMIN) | Q(is_superuser=True))
@@ -22,7 +20,7 @@ def first_administrator() -> Any:
     )
 
 
-def acting_user(username: str | None) -> Any:
+def acting_user(username: str | None) -> User:
     """The user the command acts for: ``--as``, else $RUBRICA_USER, else the first administrator."""
     name = (username or env.cli_user()).strip()
     if name:

@@ -9,7 +9,6 @@ anywhere on the server and cannot be shown a second time.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -242,7 +241,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("settings:index")
 
-    def form_valid(self, form: Any) -> HttpResponse:
+    def form_valid(self, form: StyledPasswordChangeForm) -> HttpResponse:
         response = super().form_valid(form)
         messages.success(self.request, gettext_lazy("Your password was changed."))
         return response

@@ -1,77 +1,61 @@
 """Abstract mixins shared by every domain model, and the restrict() queryset.
 
 A record that people own carries an owner, an optional team and a visibility. Reads that a person
-can trigger start from ``Model.objects.restrict(user, action)``; records in the Trash
-(``deleted_at`` set) are hidden from every default read and only reachable through
-``Model.trash``.
+can trigger start from ``Model.objects.restrict(user, action)``, which asks the model's permission
+policy (``permission_policy``, see ``core.policies``); records in the Trash (``deleted_at`` set)
+are hidden from every default read and only reachable through ``Model.trash``.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Self, TypeVar, cast
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from rubrica.core.policies import Action as Action
+from rubrica.core.policies import OwnedRecordPolicy, Policy, policy_for
+from rubrica.core.policies import Visibility as Visibility
+
 if TYPE_CHECKING:
-    from rubrica.accounts.models import User
+    from rubrica.core.policies import AnyUser
 
 
-class Visibility(models.TextChoices):
-    PRIVATE = "private", _("Private (owner only)")
-    TEAM = "team", _("Team")
-    EVERYONE = "everyone", _("Everyone")
+_M = TypeVar("_M", bound=models.Model)
 
 
-class Action:
-    VIEW = "view"
-    CHANGE = "change"
-    DELETE = "delete"
-    ALL = (VIEW, CHANGE, DELETE)
+class RestrictQuerySet(models.QuerySet[_M, _M]):
+    """A queryset that can be narrowed to what a person may do: ``restrict(user, action)`` asks the
+    model's permission policy (``core.policies``), so changing the rule means changing the policy,
+    never the querysets."""
+
+    def restrict(self, user: AnyUser, action: str = Action.VIEW) -> Self:
+        return policy_for(self.model).queryset_for(user, action, self)
 
 
-def visibility_q(user: User, action: str) -> Q | None:
-    """The filter a user's reads pass through; None means no restriction (administrators).
-
-    view: own records, records for everyone, team records of a team the user belongs to.
-    change/delete: the same set, unless the user is read-only (then nothing).
-    """
-    if action not in Action.ALL:
-        raise ValueError(f"unknown action {action!r}")
-    if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    if user.is_administrator:
-        return None
-    if action != Action.VIEW and user.is_read_only:
-        return Q(pk__in=[])
-    team_ids = list(user.teams.values_list("pk", flat=True))
-    q = Q(owner=user) | Q(visibility=Visibility.EVERYONE)
-    if team_ids:
-        q |= Q(visibility=Visibility.TEAM, team_id__in=team_ids)
-    return q
+RestrictManager = models.Manager.from_queryset(RestrictQuerySet)
 
 
-class RestrictQuerySet(models.QuerySet):
-    def restrict(self, user: Any, action: str = Action.VIEW) -> RestrictQuerySet:
-        q = visibility_q(user, action)
-        return self if q is None else self.filter(q)
+def _restrict_queryset(queryset: models.QuerySet[_M, _M]) -> RestrictQuerySet[_M]:
+    """The queryset a RestrictManager makes, typed as such (the stubs type ``get_queryset`` of a
+    manager made by ``from_queryset`` as a plain QuerySet)."""
+    return cast("RestrictQuerySet[_M]", queryset)
 
 
-class AliveManager(models.Manager.from_queryset(RestrictQuerySet)):  # type: ignore[misc]
+class AliveManager(RestrictManager[_M]):
     """Records not in the Trash."""
 
-    def get_queryset(self) -> RestrictQuerySet:
-        return super().get_queryset().filter(deleted_at__isnull=True)
+    def get_queryset(self) -> RestrictQuerySet[_M]:
+        return _restrict_queryset(super().get_queryset()).filter(deleted_at__isnull=True)
 
 
-class TrashManager(models.Manager.from_queryset(RestrictQuerySet)):  # type: ignore[misc]
+class TrashManager(RestrictManager[_M]):
     """Records in the Trash only."""
 
-    def get_queryset(self) -> RestrictQuerySet:
-        return super().get_queryset().filter(deleted_at__isnull=False)
+    def get_queryset(self) -> RestrictQuerySet[_M]:
+        return _restrict_queryset(super().get_queryset()).filter(deleted_at__isnull=False)
 
 
 def new_uid() -> str:
@@ -125,13 +109,20 @@ class OwnedRecord(TimestampedModel):
         related_name="+",
     )
 
-    objects: ClassVar[AliveManager] = AliveManager()
-    trash: ClassVar[TrashManager] = TrashManager()
-    all_objects: ClassVar[models.Manager[Any]] = models.Manager.from_queryset(RestrictQuerySet)()
+    #: Who may do what with these records (owner, team, visibility); a model may name another.
+    permission_policy: ClassVar[Policy] = OwnedRecordPolicy()
+
+    objects = AliveManager()
+    trash = TrashManager()
+    all_objects = RestrictManager()
 
     class Meta:
         abstract = True
         base_manager_name = "all_objects"
+
+    if TYPE_CHECKING:
+        # Every owned record has a page of its own, defined by its model (the Trash pages link it).
+        def get_absolute_url(self) -> str: ...
 
 
 class LabelledValue(models.Model):

@@ -51,7 +51,7 @@ def _decode(cursor: str) -> tuple[list[Any], str]:
 
 def _after(
     order: Sequence[str], values: list[Any], model: type[Model], *, row_values: bool = False
-) -> Q | Lookup:
+) -> Q | Lookup[Any]:
     """Rows strictly after ``values`` in ``order``.
 
     Written as an OR of ANDs alone, the condition made SQLite and PostgreSQL scan the sort index
@@ -69,11 +69,8 @@ def _after(
     directions = {term.startswith("-") for term in order}
     if row_values and len(directions) == 1:
         columns = Tuple(*(F(term.lstrip("-")) for term in order))
-        return (
-            TupleLessThan(columns, typed)
-            if True in directions
-            else TupleGreaterThan(columns, typed)
-        )
+        compare: type[Lookup[Any]] = TupleLessThan if True in directions else TupleGreaterThan
+        return compare(columns, typed)
     condition = Q(pk__in=[])
     for index, term in enumerate(order):
         name = term.lstrip("-")

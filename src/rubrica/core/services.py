@@ -10,7 +10,7 @@ can be fed back to the update service.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -18,6 +18,10 @@ from django.utils.translation import gettext as _
 
 from rubrica.core import normalize
 from rubrica.core.models import OwnedRecord, Visibility
+from rubrica.core.policies import Action, policy_for
+
+if TYPE_CHECKING:
+    from rubrica.accounts.models import User
 
 Errors = dict[str, str]
 
@@ -41,16 +45,17 @@ class ConflictError(Exception):
         self.current_version = current_version
 
 
-def ensure_can(actor: Any, instance: OwnedRecord, action: str) -> None:
-    """Raise PermissionDenied unless ``actor`` may do ``action`` on ``instance``."""
-    model = type(instance)
-    allowed = model.all_objects.restrict(actor, action).filter(pk=instance.pk).exists()
-    if not allowed:
+def ensure_can(actor: User, instance: models.Model, action: str) -> None:
+    """Raise PermissionDenied unless ``actor`` may do ``action`` on ``instance`` (in the Trash or
+    not), as the model's permission policy decides."""
+    if not policy_for(type(instance)).user_can(actor, action, instance):
         raise PermissionDenied(_("You may not change this record."))
 
 
-def ensure_can_create(actor: Any) -> None:
-    if not actor.is_authenticated or not actor.is_active or actor.is_read_only:
+def ensure_can_create(actor: User, model: type[models.Model] = OwnedRecord) -> None:
+    """Raise PermissionDenied unless ``actor`` may create a ``model`` record (the owned-record rule
+    when no model is named: any active person who is not read-only)."""
+    if not policy_for(model).user_has_permission(actor, Action.ADD):
         raise PermissionDenied(_("Read-only users cannot create records."))
 
 

@@ -8,7 +8,7 @@ output file live here, so the UI, the API and the CLI show the same thing whiche
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +16,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from rubrica.core.policies import Policy, policy_for
+from rubrica.jobs.policies import JobPolicy
 
 
 class JobStatus(models.TextChoices):
@@ -31,12 +34,8 @@ ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 class JobQuerySet(models.QuerySet["Job"]):
     def restrict(self, user: Any, action: str = "view") -> JobQuerySet:
-        """A person sees and acts on their own jobs; administrators on everyone's."""
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        if getattr(user, "is_administrator", False):
-            return self
-        return self.filter(owner=user)
+        """What ``user`` may ``action``, as the model's policy decides (``jobs.policies``)."""
+        return policy_for(self.model).queryset_for(user, action, self)
 
 
 #: How long a queued job may wait before the pages say no worker seems to run.
@@ -76,6 +75,9 @@ class Job(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    #: A person sees and acts on their own jobs; administrators on everyone's.
+    permission_policy: ClassVar[Policy] = JobPolicy()
 
     objects = JobQuerySet.as_manager()
 

@@ -101,7 +101,7 @@ def preview(
 
 
 @router.post("/cleanings/{action}", response={202: JobOut, **problems(403, 422)})
-def start(request: HttpRequest, action: CleaningAction) -> Any:
+def start(request: HttpRequest, action: CleaningAction) -> Status[dict[str, Any]]:
     """Start a cleaning of every person the caller may change; each change is in the person's
     history, and the whole cleaning can be undone."""
     job = services.cleaning_start(actor=actor(request), action=action)
@@ -109,7 +109,7 @@ def start(request: HttpRequest, action: CleaningAction) -> Any:
 
 
 @router.post("/cleanings/undo/{int:job_id}", response={202: JobOut, **problems(403, 404, 422)})
-def undo(request: HttpRequest, job_id: int) -> Any:
+def undo(request: HttpRequest, job_id: int) -> Status[dict[str, Any]]:
     """Undo a finished cleaning on the people unchanged since (the others are named in the
     undo job's result)."""
     user = actor(request)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -25,6 +25,9 @@ from rubrica.core.models import Action
 from rubrica.jobs.models import ACTIVE, Job, JobStatus
 from rubrica.organizations.models import Organization
 from rubrica.quality.sql import like
+
+if TYPE_CHECKING:
+    from rubrica.accounts.models import User
 
 DEFAULT_STALE_MONTHS = 12
 MAX_STALE_MONTHS = 600
@@ -261,7 +264,7 @@ def parse_months(raw: Any) -> int:
     return months if 1 <= months <= MAX_STALE_MONTHS else DEFAULT_STALE_MONTHS
 
 
-def invalid_phone_people(user: Any, visible: QuerySet[Contact] | None = None) -> QuerySet[Contact]:
+def invalid_phone_people(user: User, visible: QuerySet[Contact] | None = None) -> QuerySet[Contact]:
     """People with a phone that could not be read as a number (no E.164 form stored)."""
     if visible is None:
         visible = Contact.objects.restrict(user, Action.VIEW)
@@ -281,7 +284,7 @@ def invalid_phone_count(visible: QuerySet[Contact]) -> int:
 
 
 def suspect_email_rows(
-    user: Any, visible: QuerySet[Contact] | None = None
+    user: User, visible: QuerySet[Contact] | None = None
 ) -> QuerySet[ContactEmail]:
     """Email rows of people ``user`` may see that the database flags as possibly malformed."""
     if visible is None:
@@ -300,7 +303,7 @@ def is_valid_email(value: str) -> bool:
 
 
 def invalid_email_people_ids(
-    user: Any, limit: int = MAX_EMAIL_SUSPECTS, visible: QuerySet[Contact] | None = None
+    user: User, limit: int = MAX_EMAIL_SUSPECTS, visible: QuerySet[Contact] | None = None
 ) -> tuple[list[int], bool]:
     """Ids of people with an invalid email (each once), and whether the check was cut short."""
     ids: list[int] = []
@@ -314,11 +317,11 @@ def invalid_email_people_ids(
     return ids, False
 
 
-def stale_people(user: Any, months: int) -> QuerySet[Contact]:
+def stale_people(user: User, months: int) -> QuerySet[Contact]:
     return Contact.objects.restrict(user, Action.VIEW).filter(updated_at__lt=stale_cutoff(months))
 
 
-def duplicate_count(user: Any) -> int | None:
+def duplicate_count(user: User) -> int | None:
     """Open duplicate pairs from the duplicates app, or None while that app has no selector."""
     try:
         from rubrica.dedup import selectors as dedup_selectors
@@ -343,7 +346,7 @@ REPORT_SECTIONS = (
 
 
 def quality_report(
-    user: Any,
+    user: User,
     *,
     months: int = DEFAULT_STALE_MONTHS,
     on_section: Callable[[str], None] | None = None,
@@ -398,7 +401,7 @@ SNAPSHOT_KIND = "quality_report"
 INLINE_MAX_PEOPLE = 20_000
 
 
-def report_is_live(user: Any, *, cap: int | None = None) -> bool:
+def report_is_live(user: User, *, cap: int | None = None) -> bool:
     """Whether the page computes ``user``'s report at each view: they see at most ``cap``
     people, counted with a LIMITed subquery (``SELECT COUNT(*) FROM (... LIMIT cap + 1)``) so
     the test stays cheap at a million people."""
@@ -416,7 +419,7 @@ class Snapshot:
     job: Job
 
 
-def snapshot_jobs(user: Any) -> QuerySet[Job]:
+def snapshot_jobs(user: User) -> QuerySet[Job]:
     """``user``'s own report jobs. Owner only, also for an administrator (whom ``restrict``
     would show everyone's): each report counts what its owner may see."""
     if user is None or not user.is_authenticated:
@@ -424,7 +427,7 @@ def snapshot_jobs(user: Any) -> QuerySet[Job]:
     return Job.objects.restrict(user, Action.VIEW).filter(kind=SNAPSHOT_KIND, owner=user)
 
 
-def latest_snapshot(user: Any, *, months: int | None = None) -> Snapshot | None:
+def latest_snapshot(user: User, *, months: int | None = None) -> Snapshot | None:
     """``user``'s latest finished report, computed with ``months`` when given. A stored result
     that is not a readable report (written by an older version) is passed over."""
     jobs = snapshot_jobs(user).filter(status=JobStatus.SUCCEEDED, finished_at__isnull=False)
@@ -440,7 +443,7 @@ def latest_snapshot(user: Any, *, months: int | None = None) -> Snapshot | None:
     return None
 
 
-def active_snapshot_job(user: Any) -> Job | None:
+def active_snapshot_job(user: User) -> Job | None:
     """``user``'s report job that is queued or running, if any (the newest)."""
     job: Job | None = snapshot_jobs(user).filter(status__in=ACTIVE).order_by("-created_at").first()
     return job

@@ -10,7 +10,7 @@ that have not changed since.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -26,6 +26,9 @@ from rubrica.jobs.services import Progress, job_create
 from rubrica.quality import selectors
 from rubrica.quality.cleaning import ACTIONS, Change, candidates, plan
 from rubrica.quality.models import CleaningChange
+
+if TYPE_CHECKING:
+    from rubrica.accounts.models import User
 
 JOB_KIND = "quality_clean"
 #: People per transaction: small enough that the SQLite write lock is held briefly.
@@ -52,7 +55,7 @@ def _check_action(action: str) -> None:
         raise ValidationError({"action": _("Choose a cleaning action.")})
 
 
-def _changeable(user: Any) -> QuerySet[Contact]:
+def _changeable(user: User) -> QuerySet[Contact]:
     return Contact.objects.restrict(user, Action.CHANGE)
 
 
@@ -62,7 +65,7 @@ def _with_children(qs: QuerySet[Contact]) -> QuerySet[Contact]:
     )
 
 
-def preview_cleaning(user: Any, action: str, limit: int = 50) -> Preview:
+def preview_cleaning(user: User, action: str, limit: int = 50) -> Preview:
     """What ``action`` would change, changing nothing. Only people ``user`` may change count:
     the job skips the others too."""
     _check_action(action)
@@ -89,12 +92,12 @@ def preview_cleaning(user: Any, action: str, limit: int = 50) -> Preview:
     return Preview(action=action, changes=changes, people=people, exact=exact)
 
 
-def _ensure_can_clean(actor: Any) -> None:
+def _ensure_can_clean(actor: User) -> None:
     if not actor.is_authenticated or not actor.is_active or actor.is_read_only:
         raise PermissionDenied(_("Read-only users cannot clean data."))
 
 
-def cleaning_start(*, actor: Any, action: str, enqueue: bool = True) -> Job:
+def cleaning_start(*, actor: User, action: str, enqueue: bool = True) -> Job:
     """Queue the job that applies ``action`` to every person ``actor`` may change."""
     _check_action(action)
     _ensure_can_clean(actor)
@@ -113,7 +116,7 @@ def undo_job_for(job: Job) -> Job | None:
     )
 
 
-def can_undo(actor: Any, job: Job) -> bool:
+def can_undo(actor: User, job: Job) -> bool:
     return (
         job.kind == JOB_KIND
         and "action" in job.params
@@ -122,11 +125,11 @@ def can_undo(actor: Any, job: Job) -> bool:
         and not actor.is_read_only
         and Job.objects.restrict(actor, "change").filter(pk=job.pk).exists()
         and undo_job_for(job) is None
-        and job.cleaning_changes.exists()  # type: ignore[attr-defined]
+        and job.cleaning_changes.exists()
     )
 
 
-def cleaning_undo_start(*, actor: Any, job: Job, enqueue: bool = True) -> Job:
+def cleaning_undo_start(*, actor: User, job: Job, enqueue: bool = True) -> Job:
     """Queue the job that puts back what cleaning ``job`` changed, on the people that have not
     changed since. Only who may change the job (its owner, an administrator) may undo it."""
     _ensure_can_clean(actor)
@@ -306,7 +309,7 @@ def _check_months(months: int) -> None:
 
 
 def snapshot_start(
-    *, actor: Any, months: int = selectors.DEFAULT_STALE_MONTHS, enqueue: bool = True
+    *, actor: User, months: int = selectors.DEFAULT_STALE_MONTHS, enqueue: bool = True
 ) -> Job:
     """Queue the job that computes ``actor``'s data-quality report with stale records counted
     at ``months``, or return the one already queued or running for them (whatever its months):

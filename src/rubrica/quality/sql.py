@@ -32,7 +32,7 @@ class TrimChars(Func):
         return self.as_sql(compiler, connection, function="BTRIM", **extra)
 
 
-class Like(Lookup):
+class Like(Lookup[str]):
     """``lhs LIKE 'pattern'`` with the pattern as written (``%`` wildcards, no escaping): only
     for fixed patterns in this module, never for user input."""
 

@@ -11,11 +11,12 @@ its age, and a Refresh button that any person who logs in may use: it only reads
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rubrica.contacts.models import Contact, ContactPhone
 from rubrica.core.models import Action
-from rubrica.core.pagination import keyset_page
+from rubrica.core.pagination import Page, keyset_page
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import jobs_recover
 from rubrica.kits.web.access import AuthedRequest
@@ -38,6 +39,8 @@ from rubrica.quality.services import (
     preview_cleaning,
     snapshot_start,
 )
+
+_M = TypeVar("_M", bound=Model)
 
 PAGE_SIZE = 50
 
@@ -158,7 +161,7 @@ def invalid_emails(request: AuthedRequest) -> HttpResponse:
     return _render_list(request, _("People with invalid email addresses"), rows, page)
 
 
-def _page(request: AuthedRequest, qs: Any) -> Any:
+def _page(request: AuthedRequest, qs: QuerySet[_M]) -> Page[_M]:
     order = ("contact_id", "id")
     try:
         return keyset_page(qs, order=order, cursor=_cursor(request), size=PAGE_SIZE)
@@ -168,7 +171,7 @@ def _page(request: AuthedRequest, qs: Any) -> Any:
 
 
 def _render_list(
-    request: AuthedRequest, title: str, rows: list[dict[str, Any]], page: Any
+    request: AuthedRequest, title: str, rows: list[dict[str, Any]], page: Page[Any]
 ) -> HttpResponse:
     return render(request, "quality/people.html", {"title": title, "rows": rows, "page": page})
 

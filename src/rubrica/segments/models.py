@@ -1,8 +1,9 @@
 """Segments: named sets of people, either a saved search (dynamic) or a saved selection (static).
 
-Sharing reuses the core owner/team/visibility semantics (``core.models.visibility_q``) rather than
-a bare "shared" flag, so a segment is private to its owner, shared with one team, or shared with
-everyone, exactly like a person or an organization, and a reader needs to learn only one rule.
+Sharing reuses the core owner/team/visibility semantics (``segments.policies.SegmentPolicy``, built
+on ``core.policies.OwnedRecordPolicy``) rather than a bare "shared" flag, so a segment is private
+to its owner, shared with one team, or shared with everyone, exactly like a person or an
+organization, and a reader needs to learn only one rule.
 What a segment *contains* is always read through the viewer's own ``Contact.objects.restrict``
 (see ``segments.selectors``): sharing a segment shares the question, never the answers, so a team
 member sees only the people they could see anyway.
@@ -23,31 +24,14 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from rubrica.core.models import Action, RestrictQuerySet, TimestampedModel, Visibility
+from rubrica.core.models import RestrictManager, TimestampedModel, Visibility
+from rubrica.core.policies import Policy
+from rubrica.segments.policies import SegmentPolicy
 
 
 class SegmentKind(models.TextChoices):
     DYNAMIC = "dynamic", _("Saved search (dynamic)")
     STATIC = "static", _("Saved selection (static)")
-
-
-class SegmentQuerySet(RestrictQuerySet):
-    """``restrict(user, action)`` for segments.
-
-    view and change follow the core visibility rule (owner, the owner's team when shared with a
-    team, everyone when shared with everyone; read-only users change nothing), so a team can keep
-    a shared list together. delete is narrower: only the owner or an administrator, because a
-    deleted segment does not go to a Trash.
-    """
-
-    def restrict(self, user: Any, action: str = Action.VIEW) -> SegmentQuerySet:
-        qs: SegmentQuerySet = super().restrict(user, action)  # type: ignore[assignment]
-        if action == Action.DELETE and user.is_authenticated and not user.is_administrator:
-            qs = qs.filter(owner=user)
-        return qs
-
-
-SegmentManager = models.Manager.from_queryset(SegmentQuerySet)
 
 
 class Segment(TimestampedModel):
@@ -96,7 +80,10 @@ class Segment(TimestampedModel):
         blank=True,
     )
 
-    objects: ClassVar[Any] = SegmentManager()
+    #: view and change as any owned record; delete only by the owner or an administrator.
+    permission_policy: ClassVar[Policy] = SegmentPolicy()
+
+    objects = RestrictManager()
 
     class Meta:
         verbose_name = _("segment")

@@ -9,7 +9,7 @@ saved. Exports call it with the same signature.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils.formats import number_format
@@ -23,6 +23,9 @@ from rubrica.core.models import Action
 from rubrica.core.pagination import Page, keyset_page
 from rubrica.organizations.models import Organization
 from rubrica.segments.models import Segment, SegmentKind
+
+if TYPE_CHECKING:
+    from rubrica.accounts.models import User
 
 #: Counts are exact up to this many people and shown as "10,000+" beyond. Counting a segment of
 #: 900,000 people exactly means reading 900,000 index entries on every page that shows it
@@ -46,13 +49,13 @@ class BoundedCount:
         return f"{text}+" if self.capped else text
 
 
-def segment_qs(user: Any, action: str = Action.VIEW) -> QuerySet[Segment]:
+def segment_qs(user: User, action: str = Action.VIEW) -> QuerySet[Segment]:
     """Segments ``user`` may ``action``, with what lists and details show."""
     qs: QuerySet[Segment] = Segment.objects.restrict(user, action).select_related("owner", "team")
     return qs
 
 
-def segment_list(user: Any, *, cursor: str | None = None, size: int = 50) -> Page[Segment]:
+def segment_list(user: User, *, cursor: str | None = None, size: int = 50) -> Page[Segment]:
     """The segments a user may see, by name, in keyset pages."""
     return keyset_page(segment_qs(user), order=("name", "id"), cursor=cursor, size=size)
 
@@ -66,7 +69,7 @@ def segment_filter_errors(segment: Segment) -> dict[str, str]:
     return errors
 
 
-def segment_contacts(user: Any, segment: Segment) -> QuerySet[Contact]:
+def segment_contacts(user: User, segment: Segment) -> QuerySet[Contact]:
     """The people of ``segment`` that ``user`` may see, unordered (callers sort and page).
 
     Dynamic: the saved filters applied now to the user's visible people. Static: the members not
@@ -89,7 +92,7 @@ def segment_contacts(user: Any, segment: Segment) -> QuerySet[Contact]:
     return qs
 
 
-def segment_count(user: Any, segment: Segment, *, cap: int = COUNT_CAP) -> BoundedCount:
+def segment_count(user: User, segment: Segment, *, cap: int = COUNT_CAP) -> BoundedCount:
     """How many people of ``segment`` the user may see, counting at most ``cap`` + 1 rows
     (``SELECT COUNT(*) FROM (... LIMIT cap + 1)``)."""
     found = segment_contacts(user, segment).order_by().values("pk")[: cap + 1].count()
@@ -98,7 +101,7 @@ def segment_count(user: Any, segment: Segment, *, cap: int = COUNT_CAP) -> Bound
 
 def segment_contact_list(
     *,
-    user: Any,
+    user: User,
     segment: Segment | None,
     flt: ContactFilter,
     cursor: str | None = None,
@@ -121,7 +124,7 @@ def segment_contact_list(
     return keyset_page(qs, order=flt.order, cursor=cursor, size=size)
 
 
-def segment_from_param(user: Any, raw: str | None) -> tuple[Segment | None, str]:
+def segment_from_param(user: User, raw: str | None) -> tuple[Segment | None, str]:
     """The segment named by a ``segment=<id>`` list parameter, or (None, error message). A
     segment the user may not see is reported exactly like one that does not exist."""
     if raw is None or not str(raw).strip():
@@ -133,13 +136,13 @@ def segment_from_param(user: Any, raw: str | None) -> tuple[Segment | None, str]
     return segment, ""
 
 
-def changeable_static_segments(user: Any, limit: int = 200) -> list[Segment]:
+def changeable_static_segments(user: User, limit: int = 200) -> list[Segment]:
     """Saved selections ``user`` may add people to (the bulk action's choices)."""
     qs = Segment.objects.restrict(user, Action.CHANGE).filter(kind=SegmentKind.STATIC)
     return list(qs.order_by("name", "id")[:limit])
 
 
-def people_list_context(user: Any, segment: Segment | None) -> dict[str, Any]:
+def people_list_context(user: User, segment: Segment | None) -> dict[str, Any]:
     """What the people list shows about the segment it is narrowed to: its bounded count and
     whether the user may change it. Without a segment this runs no query (the list page has a
     query budget; "Add to segment…" asks for the segment on a page of its own)."""

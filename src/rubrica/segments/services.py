@@ -245,7 +245,7 @@ def _save(segment: Segment) -> None:
 @transaction.atomic
 def segment_create(*, actor: User, data: Mapping[str, Any]) -> Segment:
     """Create a segment owned by ``actor`` (private unless ``visibility`` says otherwise)."""
-    ensure_can_create(actor)
+    ensure_can_create(actor, Segment)
     values, errors = _clean(actor, data, current=None)
     if values.get("name"):
         _ensure_unique_name(actor, values["name"], None, errors)
@@ -265,7 +265,7 @@ def segment_create(*, actor: User, data: Mapping[str, Any]) -> Segment:
 
 def _lock(actor: User, segment: Segment, action: str, expected_version: int | None) -> Segment:
     """The segment re-read under a write lock after checking ``actor`` may ``action`` it."""
-    if not Segment.objects.restrict(actor, action).filter(pk=segment.pk).exists():
+    if not Segment.permission_policy.user_can(actor, action, segment):
         if action == Action.DELETE:
             raise PermissionDenied(_("Only its owner or an administrator may delete this segment."))
         raise PermissionDenied(_("You may not change this segment."))

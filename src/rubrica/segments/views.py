@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rubrica.accounts.models import User
 from rubrica.contacts.models import Contact
 from rubrica.core.ids import parse_id
 from rubrica.core.models import Action
@@ -46,8 +47,8 @@ from rubrica.segments.selectors import (
 )
 
 
-def _can(user: Any, segment: Segment, action: str) -> bool:
-    return bool(Segment.objects.restrict(user, action).filter(pk=segment.pk).exists())
+def _can(user: User, segment: Segment, action: str) -> bool:
+    return Segment.permission_policy.user_can(user, action, segment)
 
 
 @login_required
@@ -159,7 +160,7 @@ def _save(
 @require_http_methods(["GET", "POST"])
 def create_view(request: AuthedRequest) -> HttpResponse:
     """A new segment; the people list's "Save as segment" opens this page with its filters."""
-    require_can_create(request.user)
+    require_can_create(request.user, Segment)
     if request.method != "POST":
         initial = {"kind": request.GET.get("kind") or SegmentKind.DYNAMIC}
         form = SegmentForm(user=request.user, initial=initial)

@@ -13,15 +13,25 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
-from django.db import DatabaseError
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    DjangoHelpFormatter,
+)
+from django.db import DatabaseError, models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rubrica.core.services import ConflictError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_M = TypeVar("_M", bound=models.Model)
 
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1
@@ -74,18 +84,18 @@ class RubricaCommand(BaseCommand):
     """Base of the Rubrica commands: turns service exceptions into exit codes and error lines."""
 
     #: Checks run by `rubrica serve`/`setup` themselves; the others would only slow every call.
-    requires_system_checks: list[str] = []  # type: ignore[assignment]
+    requires_system_checks: list[str] = []
     #: A lazy translation, evaluated when help is printed in the active language.
     help: Any = ""
     epilog: str | None = None
 
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> Any:
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
         parser.formatter_class = HelpFormatter
         parser.epilog = str(self.epilog or EXIT_CODES_HELP)
         return parser
 
-    def execute(self, *args: Any, **options: Any) -> Any:
+    def execute(self, *args: Any, **options: Any) -> str | None:
         try:
             try:
                 return super().execute(*args, **options)
@@ -122,7 +132,7 @@ class RubricaCommand(BaseCommand):
     def out_json(self, value: Any) -> None:
         self.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
-    def console(self) -> Any:
+    def console(self) -> Console:
         """A rich console on the command's stdout (a terminal, a pipe or a test's buffer)."""
         from rich.console import Console
 
@@ -149,7 +159,7 @@ class RubricaCommand(BaseCommand):
 
             yield report
 
-    def err_console(self) -> Any:
+    def err_console(self) -> Console:
         from rich.console import Console
 
         stream = cast(IO[str], getattr(self.stderr, "_out", self.stderr))
@@ -195,7 +205,8 @@ def parse_json_object(raw: str, field: str = "data") -> dict[str, Any]:
     return dict(value)
 
 
-def get_or_not_found(queryset: Any, pk: int, message: str) -> Any:
+def get_or_not_found(queryset: models.QuerySet[_M, _M], pk: int, message: str) -> _M:
+    """The row ``pk`` of ``queryset`` (restricted by the caller), else a not-found exit."""
     try:
         return queryset.get(pk=pk)
     except ObjectDoesNotExist:

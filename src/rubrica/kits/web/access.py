@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from rubrica.core.models import OwnedRecord
+from rubrica.core.policies import Action, policy_for
 
 if TYPE_CHECKING:  # the kit sits below accounts: the type only, never imported at run time
     from rubrica.accounts.models import User
@@ -21,21 +23,28 @@ if TYPE_CHECKING:  # the kit sits below accounts: the type only, never imported 
 class AuthedRequest(HttpRequest):
     """A request that passed ``login_required``: its ``user`` is a real, active User."""
 
-    user: User  # type: ignore[assignment]
+    user: User
 
 
-def can(user: Any, instance: OwnedRecord, action: str) -> bool:
+def can(user: User, instance: OwnedRecord, action: str) -> bool:
+    """Whether ``user`` may ``action`` ``instance`` from a page, as the model's permission policy
+    decides. Pages act on live records only: a record in the Trash answers False (it is restored
+    first, through the Trash page)."""
     model = type(instance)
-    return model.objects.restrict(user, action).filter(pk=instance.pk).exists()
+    live = model.objects.filter(pk=instance.pk)
+    return policy_for(model).queryset_for(user, action, live).exists()
 
 
-def require(user: Any, instance: OwnedRecord, action: str) -> None:
+def require(user: User, instance: OwnedRecord, action: str) -> None:
+    """403 unless ``can``: a page refuses before looking at any input."""
     if not can(user, instance, action):
         raise PermissionDenied
 
 
-def require_can_create(user: Any) -> None:
-    if user.is_read_only:
+def require_can_create(user: User, model: type[models.Model] = OwnedRecord) -> None:
+    """403 unless the model's policy lets ``user`` create a record (the owned-record rule when no
+    model is named)."""
+    if not policy_for(model).user_has_permission(user, Action.ADD):
         raise PermissionDenied
 
 

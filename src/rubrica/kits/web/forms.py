@@ -267,7 +267,7 @@ class BootstrapMixin:
     fields: dict[str, forms.Field]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         for form_field in self.fields.values():
             widget = form_field.widget
             if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -19,6 +20,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from rubrica.core.pagination import Page, keyset_page
 from rubrica.kits.web.forms import error_text
+
+if TYPE_CHECKING:  # the kit sits below customfields: the type only, never imported at run time
+    from rubrica.customfields.models import CustomFieldDefinition
 
 #: Parameters that page or order a list without narrowing it.
 NON_FILTER_PARAMS = frozenset({"sort", "cursor", "size"})
@@ -34,9 +38,9 @@ class Column:
     custom_key: str = ""
 
 
-def custom_columns(definitions: Iterable[Any]) -> list[Column]:
-    """The columns of the custom field definitions shown in lists (duck-typed: ``key``,
-    ``label``, ``show_in_list``), so the kit needs no custom-fields import."""
+def custom_columns(definitions: Iterable[CustomFieldDefinition]) -> list[Column]:
+    """The columns of the custom field definitions shown in lists (only ``key``, ``label`` and
+    ``show_in_list`` are read, so the kit needs no custom-fields import at run time)."""
     return [Column(f"cf_{d.key}", d.label, custom_key=d.key) for d in definitions if d.show_in_list]
 
 
@@ -81,7 +85,7 @@ def header_cells(columns: Sequence[Column], current: str) -> list[dict[str, Any]
     return [{"column": column, **headers.get(column.key, {})} for column in columns]
 
 
-def labelled_errors(form: Any, errors: Mapping[str, str]) -> list[tuple[str, str]]:
+def labelled_errors(form: forms.BaseForm, errors: Mapping[str, str]) -> list[tuple[str, str]]:
     """Filter errors keyed by parameter, as (label of the input, message)."""
     out = []
     for key, message in errors.items():

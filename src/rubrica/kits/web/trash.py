@@ -38,7 +38,7 @@ def delete_record(
             {
                 "object": record,
                 "name": str(record),
-                "cancel_url": record.get_absolute_url(),  # type: ignore[attr-defined]
+                "cancel_url": record.get_absolute_url(),
                 "action_url": reverse(f"{namespace}:delete", args=[record.pk]),
             },
         )
@@ -64,4 +64,4 @@ def restore_record(
         return redirect(alive)
     restore(request.user, record)
     messages.success(request, _("%(name)s was restored.") % {"name": str(record)})
-    return redirect(safe_next(request, record.get_absolute_url()))  # type: ignore[attr-defined]
+    return redirect(safe_next(request, record.get_absolute_url()))

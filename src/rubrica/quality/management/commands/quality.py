@@ -6,7 +6,7 @@ job here with a progress bar (each change in the person's history), `undo JOB` r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +22,10 @@ from rubrica.kits.cli.base import (
 )
 from rubrica.quality import selectors, services
 from rubrica.quality.cleaning import ACTIONS, field_label
+
+if TYPE_CHECKING:
+    from rubrica.accounts.models import User
+    from rubrica.jobs.models import Job
 
 EXIT_JOB_FAILED = 5
 EPILOG = gettext_lazy(
@@ -86,7 +90,7 @@ class Command(RubricaCommand):
             )
             self._run(services.cleaning_undo_start(actor=user, job=job, enqueue=False), options)
 
-    def _report(self, user: Any, options: dict[str, Any]) -> None:
+    def _report(self, user: User, options: dict[str, Any]) -> None:
         months = options["months"]
         if not 1 <= months <= selectors.MAX_STALE_MONTHS:
             raise CliError(_("months: enter a number from 1 to 600."), 2)
@@ -125,7 +129,7 @@ class Command(RubricaCommand):
         for line in lines:
             self.out(line)
 
-    def _preview(self, user: Any, options: dict[str, Any]) -> None:
+    def _preview(self, user: User, options: dict[str, Any]) -> None:
         limit = options["limit"]
         if not 1 <= limit <= 1000:
             raise CliError(_("limit: enter a number from 1 to 1000."), 2)
@@ -169,7 +173,7 @@ class Command(RubricaCommand):
             _("%(n)s people would change. Run again with --apply to change them.") % {"n": count}
         )
 
-    def _run(self, job: Any, options: dict[str, Any]) -> None:
+    def _run(self, job: Job, options: dict[str, Any]) -> None:
         from rubrica.jobs.cli import as_json, run_with_progress, summary
         from rubrica.jobs.models import JobStatus
 

@@ -6,8 +6,9 @@ them, that this user sees in the web UI); writes go through segments.services.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +22,10 @@ from rubrica.kits.cli.base import (
     get_or_not_found,
     invalid,
 )
+
+if TYPE_CHECKING:
+    from rubrica.accounts.models import User
+    from rubrica.segments.models import Segment
 
 CREATE_EPILOG = gettext_lazy(
     "filters of a saved search (--filter key=value, repeatable), as for `contacts list`:\n"
@@ -42,9 +47,10 @@ def _segment_not_found(pk: int) -> str:
 class Command(RubricaCommand):
     help = gettext_lazy("Work with segments: list, show, create, delete, add, remove.")
 
-    def add_arguments(self, parser: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
+        # Any: argparse's stubs take help texts as str, and these are lazy translations.
         def sub(name: str, help_text: Any, epilog: Any = None) -> Any:
             sub_parser = actions.add_parser(
                 name,
@@ -106,14 +112,14 @@ class Command(RubricaCommand):
         handler = getattr(self, f"do_{options['action']}")
         handler(user, options)
 
-    def _segment(self, user: Any, pk: int) -> Any:
+    def _segment(self, user: User, pk: int) -> Segment:
         from rubrica.segments.selectors import segment_qs
 
         return get_or_not_found(segment_qs(user), pk, _segment_not_found(pk))
 
     # list / show ----------------------------------------------------------------------------
 
-    def do_list(self, user: Any, options: dict[str, Any]) -> None:
+    def do_list(self, user: User, options: dict[str, Any]) -> None:
         from rubrica.segments.selectors import segment_count, segment_qs
 
         segments = list(segment_qs(user).order_by("name", "id")[:1000])
@@ -146,7 +152,7 @@ class Command(RubricaCommand):
             )
         console.print(table)
 
-    def do_show(self, user: Any, options: dict[str, Any]) -> None:
+    def do_show(self, user: User, options: dict[str, Any]) -> None:
         from rubrica.cli.management.commands.contacts import list_row
         from rubrica.contacts.filters import ContactFilter
         from rubrica.organizations.selectors import visible_organization_ids
@@ -216,7 +222,7 @@ class Command(RubricaCommand):
 
     # create / delete / members ----------------------------------------------------------------
 
-    def do_create(self, user: Any, options: dict[str, Any]) -> None:
+    def do_create(self, user: User, options: dict[str, Any]) -> None:
         from rubrica.cli.management.commands.contacts import _resolve_named_filters
         from rubrica.segments.services import segment_create
 
@@ -251,7 +257,7 @@ class Command(RubricaCommand):
             _("Created segment %(name)s (id %(id)d).") % {"name": segment.name, "id": segment.pk}
         )
 
-    def do_delete(self, user: Any, options: dict[str, Any]) -> None:
+    def do_delete(self, user: User, options: dict[str, Any]) -> None:
         from rubrica.segments.services import segment_delete
 
         segment = self._segment(user, options["id"])
@@ -260,14 +266,14 @@ class Command(RubricaCommand):
             _("Deleted segment %(name)s (id %(id)d).") % {"name": segment.name, "id": segment.pk}
         )
 
-    def do_add(self, user: Any, options: dict[str, Any]) -> None:
+    def do_add(self, user: User, options: dict[str, Any]) -> None:
         from rubrica.segments.services import segment_add_members
 
         segment = self._segment(user, options["id"])
         count = segment_add_members(actor=user, segment=segment, contacts=options["contacts"])
         self.out(_("Added %(count)d to %(name)s.") % {"count": count, "name": segment.name})
 
-    def do_remove(self, user: Any, options: dict[str, Any]) -> None:
+    def do_remove(self, user: User, options: dict[str, Any]) -> None:
         from rubrica.segments.services import segment_remove_members
 
         segment = self._segment(user, options["id"])
@@ -275,7 +281,7 @@ class Command(RubricaCommand):
         self.out(_("Removed %(count)d from %(name)s.") % {"count": count, "name": segment.name})
 
 
-def segment_row(segment: Any) -> dict[str, Any]:
+def segment_row(segment: Segment) -> dict[str, Any]:
     """A segment as the CLI prints it in JSON."""
     return {
         "id": segment.pk,

@@ -1,0 +1,26 @@
+"""Who may do what with segments: the owned-record rule, with a narrower delete.
+
+view and change follow the core owner/team/visibility rule (``core.policies.OwnedRecordPolicy``:
+the owner, the owner's team when shared with a team, everyone when shared with everyone; read-only
+users change nothing), so a team can keep a shared list together. delete is narrower: only the
+owner or an administrator, because a deleted segment does not go to a Trash.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db.models import QuerySet
+
+from rubrica.core.policies import Action, AnyUser, OwnedRecordPolicy, signed_in
+
+_QS = TypeVar("_QS", bound="QuerySet[Any, Any]")
+
+
+class SegmentPolicy(OwnedRecordPolicy):
+    def queryset_for(self, user: AnyUser, action: str, queryset: _QS) -> _QS:
+        qs = super().queryset_for(user, action, queryset)
+        person = signed_in(user)
+        if action == Action.DELETE and person is not None and not person.is_administrator:
+            qs = qs.filter(owner=person)
+        return qs
