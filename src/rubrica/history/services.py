@@ -1,16 +1,24 @@
-"""Writing history entries. Services call ``history_record`` inside their own transaction."""
+"""Writing history entries. Services call ``history_record`` inside their own transaction.
+
+Moving a record to the Trash and back (``record_set_deleted``) lives here too: it is shared by
+every owned record and writes its history entry, which ``core`` (below every app) cannot do.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 
 from rubrica.accounts.models import User
-from rubrica.history.models import HistoryEntry
+from rubrica.core.models import Action, OwnedRecord
+from rubrica.core.services import ensure_can, lock_and_check_version
+from rubrica.history.models import HistoryAction, HistoryEntry
 
 Snapshot = dict[str, Any]
+RecordT = TypeVar("RecordT", bound=OwnedRecord)
 
 
 def diff(before: Snapshot, after: Snapshot) -> dict[str, dict[str, Any]]:
@@ -39,3 +47,26 @@ def history_record(
         version=version,
         changes=changes,
     )
+
+
+def record_set_deleted(actor: User, instance: RecordT, *, deleted: bool) -> RecordT:
+    """Move a record to the Trash or back, with its history entry. Idempotent. Call inside the
+    caller's transaction."""
+    ensure_can(actor, instance, Action.DELETE)
+    current = cast(RecordT, lock_and_check_version(type(instance), instance.pk, None))
+    if (current.deleted_at is not None) == deleted:
+        return current
+    before = current.deleted_at.isoformat() if current.deleted_at else None
+    current.deleted_at = timezone.now() if deleted else None
+    current.deleted_by = actor if deleted else None
+    current.version += 1
+    current.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
+    after = current.deleted_at.isoformat() if current.deleted_at else None
+    history_record(
+        actor=actor,
+        instance=current,
+        action=HistoryAction.DELETE if deleted else HistoryAction.RESTORE,
+        changes={"deleted_at": {"before": before, "after": after}},
+        version=current.version,
+    )
+    return current

@@ -30,14 +30,13 @@ from rubrica.core.services import (
     lookup,
     preferred,
     raise_if,
-    record_set_deleted,
     snapshot_collection,
     write_collection,
 )
 from rubrica.customfields.models import Entity
 from rubrica.customfields.services import clean_custom_fields
 from rubrica.history.models import HistoryAction, HistoryEntry
-from rubrica.history.services import diff, history_record
+from rubrica.history.services import diff, history_record, record_set_deleted
 from rubrica.organizations.models import (
     Affiliation,
     Organization,
