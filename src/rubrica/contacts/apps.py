@@ -7,6 +7,7 @@ class ContactsConfig(AppConfig):
 
     def ready(self) -> None:
         _register_history()
+        _register_trash()
 
 
 def _register_history() -> None:
@@ -31,5 +32,27 @@ def _register_history() -> None:
                 actor=actor, contact=contact, entry=entry, field=field
             ),
             name_field="display_name",
+        )
+    )
+
+
+def _register_trash() -> None:
+    """People go to the Trash; the Trash page lists them first, the purge photos and all."""
+    from django.utils.translation import gettext_lazy
+
+    from rubrica.contacts.models import Contact
+    from rubrica.contacts.services import contact_restore, contact_trash_purge
+    from rubrica.core.trash import TrashKind, register_trash
+
+    register_trash(
+        TrashKind(
+            key="people",
+            model=Contact,
+            label=gettext_lazy("People"),
+            empty_text=gettext_lazy("No people in the Trash."),
+            pages_label=gettext_lazy("Pages of people"),
+            restore_url_name="contacts:restore",
+            restore=lambda actor, contact: contact_restore(actor=actor, contact=contact),
+            purge=lambda cutoff: contact_trash_purge(cutoff=cutoff),
         )
     )

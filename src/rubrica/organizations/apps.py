@@ -7,6 +7,7 @@ class OrganizationsConfig(AppConfig):
 
     def ready(self) -> None:
         _register_history()
+        _register_trash()
 
 
 def _register_history() -> None:
@@ -32,5 +33,29 @@ def _register_history() -> None:
                 actor=actor, organization=organization, entry=entry, field=field
             ),
             name_field="name",
+        )
+    )
+
+
+def _register_trash() -> None:
+    """Organizations go to the Trash; the Trash page lists them after people."""
+    from django.utils.translation import gettext_lazy
+
+    from rubrica.core.trash import TrashKind, register_trash
+    from rubrica.organizations.models import Organization
+    from rubrica.organizations.services import organization_restore, organization_trash_purge
+
+    register_trash(
+        TrashKind(
+            key="organizations",
+            model=Organization,
+            label=gettext_lazy("Organizations"),
+            empty_text=gettext_lazy("No organizations in the Trash."),
+            pages_label=gettext_lazy("Pages of organizations"),
+            restore_url_name="organizations:restore",
+            restore=lambda actor, organization: organization_restore(
+                actor=actor, organization=organization
+            ),
+            purge=lambda cutoff: organization_trash_purge(cutoff=cutoff),
         )
     )
