@@ -16,7 +16,7 @@ from rubrica.contacts.services import contact_delete
 from rubrica.customfields.models import CustomFieldDefinition
 from rubrica.organizations.models import Affiliation, Organization
 from rubrica.taxonomy.models import Tag
-from tests.factories import make_contact
+from tests.factories import make_contact, make_organization
 
 
 def _trashed(actor, days_ago: int, **data):
@@ -60,6 +60,30 @@ def test_trash_purge_days_option_and_dry_run(admin_user, rubrica):
     assert code == 0
     assert out.startswith("Purged 1 record ")
     assert not Contact.all_objects.filter(pk=recent.pk).exists()
+
+
+def test_trash_purge_counts_and_purges_the_registered_kinds(admin_user, rubrica, monkeypatch):
+    from rubrica.core import trash
+    from rubrica.organizations.services import organization_delete
+
+    old = _trashed(admin_user, 40)
+    organization = make_organization(admin_user)
+    organization_delete(actor=admin_user, organization=organization)
+    Organization.all_objects.filter(pk=organization.pk).update(
+        deleted_at=timezone.now() - dt.timedelta(days=40)
+    )
+
+    code, out, _ = rubrica("trash", "purge", "--days", "30", "--dry-run")
+    assert (code, out.split(" ")[0]) == (0, "2")
+
+    monkeypatch.setattr(trash, "_KINDS", {"people": trash.trash_kind("people")})
+
+    code, out, _ = rubrica("trash", "purge", "--days", "30", "--dry-run")
+    assert (code, out.split(" ")[0]) == (0, "1")
+    code, out, _ = rubrica("trash", "purge", "--days", "30")
+    assert (code, out) == (0, "Purged 1 record that had been in the Trash for 30 days or more.\n")
+    assert not Contact.all_objects.filter(pk=old.pk).exists()
+    assert Organization.trash.filter(pk=organization.pk).exists()
 
 
 def test_trash_purge_refuses_negative_days(db, rubrica):

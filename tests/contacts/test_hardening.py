@@ -20,8 +20,8 @@ from rubrica.contacts.services import (
     contact_revert,
     contact_set_photo,
     contact_update,
-    trash_purge,
 )
+from rubrica.core.trash import trash_purge
 from rubrica.history.models import HistoryEntry
 from rubrica.history.selectors import history_for
 from rubrica.organizations.services import affiliation_create

@@ -16,9 +16,9 @@ from rubrica.contacts.services import (
     contact_revert,
     contact_update,
     contacts_bulk,
-    trash_purge,
 )
 from rubrica.core.services import ConflictError
+from rubrica.core.trash import trash_purge
 from rubrica.customfields.services import definition_save
 from rubrica.history.models import HistoryAction
 from rubrica.history.selectors import history_for

@@ -434,7 +434,7 @@ def test_purging_the_merged_person_forgets_the_merge_and_its_snapshot(member):
 
     from django.utils import timezone
 
-    from rubrica.contacts.services import trash_purge
+    from rubrica.core.trash import trash_purge
 
     ada = make_contact(member)
     twin = make_contact(member, notes="private notes")

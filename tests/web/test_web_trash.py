@@ -115,3 +115,56 @@ def test_organization_delete_and_undo(member_client, member):
     assert not Organization.objects.filter(pk=organization.pk).exists()
     member_client.post(reverse("organizations:restore", args=[organization.pk]))
     assert Organization.objects.filter(pk=organization.pk).exists()
+
+
+def test_trash_page_shows_a_kind_registered_by_a_test(member_client, member, monkeypatch):
+    from rubrica.contacts.services import contact_delete
+    from rubrica.core import trash
+    from rubrica.core.trash import TrashKind, register_trash
+
+    monkeypatch.setattr(trash, "_KINDS", {})
+    register_trash(
+        TrashKind(
+            key="persons",
+            model=Contact,
+            label="Persons",
+            empty_text="No persons here.",
+            pages_label="Pages of persons",
+            restore_url_name="contacts:restore",
+            restore=lambda actor, record: record,
+            purge=lambda cutoff: 0,
+        )
+    )
+    gone = make_contact(member, given_name="Gone", family_name="")
+    contact_delete(actor=member, contact=gone)
+
+    html = member_client.get(reverse("trash")).content.decode()
+
+    assert '<section aria-labelledby="trash-persons">' in html
+    assert '<h2 class="h5" id="trash-persons">Persons</h2>' in html
+    assert ">Gone<" in html
+    assert f'action="{reverse("contacts:restore", args=[gone.pk])}"' in html
+    assert '<nav aria-label="Pages of persons">' in html
+    assert "People" not in html.split("<main", 1)[-1].split("</main>", 1)[0]
+
+    contact_delete(actor=member, contact=make_contact(member))
+    Contact.trash.all().delete()
+
+    assert "No persons here." in member_client.get(reverse("trash")).content.decode()
+
+
+def test_trash_pages_each_kind_with_its_own_cursor(member_client, member):
+    from rubrica.contacts.services import contact_delete
+
+    for index in range(51):
+        contact_delete(actor=member, contact=make_contact(member, given_name=f"P{index:02d}"))
+
+    first = member_client.get(reverse("trash"), {"q": "x"}).content.decode()
+    cursor = re.search(r'rel="next" href="\?q=x&amp;people_cursor=([^"]+)"', first)
+
+    assert cursor is not None
+    second = member_client.get(reverse("trash"), {"q": "x", "people_cursor": cursor.group(1)})
+    html = second.content.decode()
+    assert html.count(">Restore</button>") == 1
+    assert re.search(r'rel="prev" href="\?q=x&amp;people_cursor=[^"]+"', html)
+    assert "No organizations in the Trash." in html

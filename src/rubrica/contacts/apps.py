@@ -8,6 +8,9 @@ class ContactsConfig(AppConfig):
     def ready(self) -> None:
         _register_search()
         _register_dedup()
+        _register_history()
+        _register_trash()
+        _register_jobs()
 
 
 def _register_search() -> None:
@@ -36,8 +39,6 @@ def _register_search() -> None:
     )
 
 
-
-
 def _register_dedup() -> None:
     """People are the records the duplicate engine matches: how it reads, restricts and shows
     them (``rubrica.contacts.matching``)."""
@@ -60,3 +61,61 @@ def _register_dedup() -> None:
                 related=matching.CARD_RELATED,
                 sides=matching.sides,
             ),
+        )
+    )
+
+
+def _register_history() -> None:
+    """People have history pages at history/people/<pk>/ (names history:contact...)."""
+    from django.utils.translation import gettext_lazy
+
+    from rubrica.contacts.models import Contact
+    from rubrica.contacts.services import ALL_FIELDS, contact_revert
+    from rubrica.customfields.models import Entity
+    from rubrica.history.registry import HistoryKind, register_history
+
+    register_history(
+        HistoryKind(
+            key="contact",
+            model=Contact,
+            url_prefix="people",
+            list_url_name="contacts:list",
+            list_label=gettext_lazy("People"),
+            custom_field_entity=Entity.CONTACT,
+            revertable=frozenset(ALL_FIELDS),
+            revert=lambda actor, contact, entry, field: contact_revert(
+                actor=actor, contact=contact, entry=entry, field=field
+            ),
+            name_field="display_name",
+        )
+    )
+
+
+def _register_trash() -> None:
+    """People go to the Trash; the Trash page lists them first, the purge photos and all."""
+    from django.utils.translation import gettext_lazy
+
+    from rubrica.contacts.models import Contact
+    from rubrica.contacts.services import contact_restore, contact_trash_purge
+    from rubrica.core.trash import TrashKind, register_trash
+
+    register_trash(
+        TrashKind(
+            key="people",
+            model=Contact,
+            label=gettext_lazy("People"),
+            empty_text=gettext_lazy("No people in the Trash."),
+            pages_label=gettext_lazy("Pages of people"),
+            restore_url_name="contacts:restore",
+            restore=lambda actor, contact: contact_restore(actor=actor, contact=contact),
+            purge=lambda cutoff: contact_trash_purge(cutoff=cutoff),
+        )
+    )
+
+
+def _register_jobs() -> None:
+    """The photos stashed across a duplicate warning are swept by ``rubrica jobs purge``."""
+    from rubrica.contacts.photo_stash import photo_stash_sweep
+    from rubrica.jobs.registry import FileSweeper, register_file_sweeper
+
+    register_file_sweeper(FileSweeper(key="contacts.photo_stash", sweep=photo_stash_sweep))

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from django.db.models import Q, QuerySet
 
 from rubrica.core.filters import Params, RecordFilter, param_bool, param_ids
+from rubrica.customfields.filters import CustomFieldFilter
 from rubrica.customfields.models import Entity
 
 SORTS: dict[str, tuple[str, ...]] = {
@@ -29,7 +30,7 @@ SORTS: dict[str, tuple[str, ...]] = {
 
 @dataclass
 class ContactFilter(RecordFilter):
-    ENTITY: ClassVar[str] = Entity.CONTACT
+    CUSTOM_FIELDS: ClassVar[CustomFieldFilter] = CustomFieldFilter(Entity.CONTACT)
     SORTS: ClassVar[dict[str, tuple[str, ...]]] = SORTS
 
     stages: list[int] = field(default_factory=list)

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rubrica import dedup, search
@@ -46,14 +45,13 @@ from rubrica.core.services import (
     lookup,
     preferred,
     raise_if,
-    record_set_deleted,
     snapshot_collection,
     write_collection,
 )
 from rubrica.customfields.models import Entity
 from rubrica.customfields.services import clean_custom_fields
 from rubrica.history.models import HistoryAction, HistoryEntry
-from rubrica.history.services import diff, history_record
+from rubrica.history.services import diff, history_record, purge_trashed, record_set_deleted
 from rubrica.taxonomy.models import LifecycleStage, Tag
 
 TEXT_FIELDS: dict[str, int] = {
@@ -463,36 +461,19 @@ def contacts_bulk(
     return count
 
 
-def trash_purge(*, older_than: dt.timedelta) -> int:
-    """Delete for good what has been in the Trash longer than ``older_than``, with the records'
-    history entries and photo files: a purge removes the personal data, not only the row.
-    System task; works in batches so memory stays bounded."""
-    from django.contrib.contenttypes.models import ContentType
+def contact_trash_purge(*, cutoff: dt.datetime) -> int:
+    """Delete for good the people moved to the Trash before ``cutoff``, with their history entries
+    and photo files: a purge removes the personal data, not only the row. System task (the
+    Trash's purge runs it, ``core.trash``); works in batches so memory stays bounded."""
+    return purge_trashed(Contact, cutoff=cutoff, before_delete=_forget_photos)
 
-    from rubrica.organizations.models import Organization
 
-    cutoff = timezone.now() - older_than
-    total = 0
-    for model in (Contact, Organization):
-        content_type = ContentType.objects.get_for_model(model)
-        while True:
-            with transaction.atomic():
-                batch = list(
-                    model.trash.filter(deleted_at__lt=cutoff).values_list("pk", flat=True)[:500]
-                )
-                if not batch:
-                    break
-                if model is Contact:
-                    photos = [
-                        name
-                        for name in Contact.all_objects.filter(pk__in=batch).values_list(
-                            "photo", flat=True
-                        )
-                        if name
-                    ]
-                    for name in photos:
-                        transaction.on_commit(functools.partial(_delete_file, name))
-                HistoryEntry.objects.filter(content_type=content_type, object_id__in=batch).delete()
-                model.all_objects.filter(pk__in=batch).delete()
-                total += len(batch)
-    return total
+def _forget_photos(batch: list[int]) -> None:
+    """Delete the photo files of the people in ``batch`` once their rows are gone for good."""
+    photos = [
+        name
+        for name in Contact.all_objects.filter(pk__in=batch).values_list("photo", flat=True)
+        if name
+    ]
+    for name in photos:
+        transaction.on_commit(functools.partial(_delete_file, name))

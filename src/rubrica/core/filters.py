@@ -2,20 +2,22 @@
 
 A filter is parsed from query parameters (``Mapping[str, str | list[str]]``) into a dataclass that
 knows how to narrow a queryset. Unknown or malformed values are reported per parameter.
+
+Core knows no app: the custom-field part (``cf_<key>=value``) asks the filter's ``CUSTOM_FIELDS``
+hook which keys exist and how a value narrows the records; the custom-fields app provides it
+(``customfields.filters.CustomFieldFilter``) and each domain's filter names its entity with it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
-from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
-
-from rubrica.customfields.models import CustomFieldDefinition, FieldType
 
 Params = Mapping[str, Any]
 #: Larger ids cannot exist (64-bit columns) and would overflow the database driver.
@@ -81,11 +83,24 @@ def _date(params: Params, name: str, errors: dict[str, str]) -> dt.date | None:
         return None
 
 
+class CustomFieldFiltering(Protocol):
+    """What a filter needs of the custom fields of its entity (see the module docstring)."""
+
+    def keys(self) -> Collection[str]:
+        """The keys of the custom fields defined now (one query)."""
+        ...
+
+    def narrow(self, qs: QuerySet[Any], values: Mapping[str, str]) -> QuerySet[Any]:
+        """``qs`` narrowed to the records whose custom fields match ``values`` (key -> text)."""
+        ...
+
+
 @dataclass
 class RecordFilter:
-    """Filters common to people and organizations. ``ENTITY`` picks the custom fields."""
+    """Filters common to people and organizations. ``CUSTOM_FIELDS`` reads the custom fields of
+    the subclass's entity; without it every ``cf_`` parameter is unknown."""
 
-    ENTITY: ClassVar[str] = ""
+    CUSTOM_FIELDS: ClassVar[CustomFieldFiltering | None] = None
     SORTS: ClassVar[dict[str, tuple[str, ...]]] = {}
     DEFAULT_SORT: ClassVar[str] = "name"
 
@@ -119,12 +134,12 @@ class RecordFilter:
             errors["sort"] = _("Sort by one of: %(names)s.") % {"names": ", ".join(cls.SORTS)}
             sort = cls.DEFAULT_SORT
         values["sort"] = sort
-        definitions = {d.key: d for d in CustomFieldDefinition.objects.filter(entity=cls.ENTITY)}
+        known = cls.CUSTOM_FIELDS.keys() if cls.CUSTOM_FIELDS is not None else ()
         custom: dict[str, str] = {}
         for key in getattr(params, "keys", lambda: [])():
             if key.startswith("cf_") and _one(params, key):
                 name = key[3:]
-                if name not in definitions:
+                if name not in known:
                     errors[key] = _("There is no custom field %(key)s.") % {"key": name}
                 else:
                     custom[name] = _one(params, key)[:200]
@@ -161,11 +176,9 @@ class RecordFilter:
                 next_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, zone)
                 qs = qs.filter(**{lookup: next_day})
         if self.custom:
-            definitions = {
-                d.key: d for d in CustomFieldDefinition.objects.filter(entity=self.ENTITY)
-            }
-            for key, value in self.custom.items():
-                qs = qs.filter(_custom_q(definitions[key], value))
+            if self.CUSTOM_FIELDS is None:
+                raise ImproperlyConfigured(f"{type(self).__name__} filters no custom fields.")
+            qs = self.CUSTOM_FIELDS.narrow(qs, self.custom)
         return qs
 
 
@@ -188,21 +201,6 @@ def _tagged(qs: QuerySet[Any], tag_ids: list[int]) -> QuerySet[Any]:
             return qs.filter(tags=tag_ids[0])
         return qs.filter(tags__in=tag_ids).distinct()
     return qs.filter(Exists(taggings.filter(**{record: OuterRef("pk")})))
-
-
-def _custom_q(definition: CustomFieldDefinition, value: str) -> Q:
-    path = f"custom_fields__{definition.key}"
-    kind = definition.field_type
-    if kind == FieldType.BOOLEAN:
-        return Q(**{path: value.lower() in ("1", "true", "yes", "on")})
-    if kind == FieldType.NUMBER:
-        try:
-            return Q(**{path: int(value)})
-        except ValueError:
-            return Q(pk__in=[])
-    if kind in (FieldType.CHOICE, FieldType.DATE, FieldType.DECIMAL):
-        return Q(**{path: value})
-    return Q(**{f"{path}__icontains": value})
 
 
 def raise_filter_errors(errors: dict[str, str]) -> None:

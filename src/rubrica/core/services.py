@@ -1,5 +1,7 @@
 """Building blocks shared by the domain services: permission checks, cleaning of labelled
 collections (emails, phones, addresses, URLs, profiles), writing them, and snapshots for history.
+Core knows no app: what also writes history (moving a record to the Trash and back,
+``record_set_deleted``) lives in ``history.services``.
 
 The data a service takes is the same shape everywhere (web forms, API, CLI, importers): scalar
 fields by name, collections as lists of dicts, tags as a list of names, FKs by id (stage and kind
@@ -285,35 +287,6 @@ def ensure_sharing_allowed(actor: Any, current: OwnedRecord, values: dict[str, A
         raise PermissionDenied(_("Only the owner or an administrator can change sharing."))
     if "owner" in values and values["owner"] is None:
         values.pop("owner")
-
-
-def record_set_deleted(actor: Any, instance: OwnedRecord, *, deleted: bool) -> Any:
-    """Move a record to the Trash or back, with its history entry. Idempotent. Call inside the
-    caller's transaction."""
-    from django.utils import timezone
-
-    from rubrica.core.models import Action
-    from rubrica.history.models import HistoryAction
-    from rubrica.history.services import history_record
-
-    ensure_can(actor, instance, Action.DELETE)
-    current = lock_and_check_version(type(instance), instance.pk, None)
-    if (current.deleted_at is not None) == deleted:
-        return current
-    before = current.deleted_at.isoformat() if current.deleted_at else None
-    current.deleted_at = timezone.now() if deleted else None
-    current.deleted_by = actor if deleted else None
-    current.version += 1
-    current.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
-    after = current.deleted_at.isoformat() if current.deleted_at else None
-    history_record(
-        actor=actor,
-        instance=current,
-        action=HistoryAction.DELETE if deleted else HistoryAction.RESTORE,
-        changes={"deleted_at": {"before": before, "after": after}},
-        version=current.version,
-    )
-    return current
 
 
 def lookup(source: Any, value: Any, field: str, errors: Errors, *, by: str) -> Any:

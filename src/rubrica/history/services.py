@@ -1,16 +1,30 @@
-"""Writing history entries. Services call ``history_record`` inside their own transaction."""
+"""Writing history entries. Services call ``history_record`` inside their own transaction.
+
+Moving a record to the Trash and back (``record_set_deleted``) and purging it for good
+(``purge_trashed``) live here too: both are shared by every owned record and both write or delete
+its history entries, which ``core`` (below every app) cannot do.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 
 from rubrica.accounts.models import User
-from rubrica.history.models import HistoryEntry
+from rubrica.core.models import Action, OwnedRecord
+from rubrica.core.services import ensure_can, lock_and_check_version
+from rubrica.history.models import HistoryAction, HistoryEntry
 
 Snapshot = dict[str, Any]
+RecordT = TypeVar("RecordT", bound=OwnedRecord)
+
+#: Records purged per transaction: memory stays bounded and locks stay short.
+PURGE_BATCH = 500
 
 
 def diff(before: Snapshot, after: Snapshot) -> dict[str, dict[str, Any]]:
@@ -39,3 +53,53 @@ def history_record(
         version=version,
         changes=changes,
     )
+
+
+def record_set_deleted(actor: User, instance: RecordT, *, deleted: bool) -> RecordT:
+    """Move a record to the Trash or back, with its history entry. Idempotent. Call inside the
+    caller's transaction."""
+    ensure_can(actor, instance, Action.DELETE)
+    current = cast(RecordT, lock_and_check_version(type(instance), instance.pk, None))
+    if (current.deleted_at is not None) == deleted:
+        return current
+    before = current.deleted_at.isoformat() if current.deleted_at else None
+    current.deleted_at = timezone.now() if deleted else None
+    current.deleted_by = actor if deleted else None
+    current.version += 1
+    current.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
+    after = current.deleted_at.isoformat() if current.deleted_at else None
+    history_record(
+        actor=actor,
+        instance=current,
+        action=HistoryAction.DELETE if deleted else HistoryAction.RESTORE,
+        changes={"deleted_at": {"before": before, "after": after}},
+        version=current.version,
+    )
+    return current
+
+
+def purge_trashed(
+    model: type[OwnedRecord],
+    *,
+    cutoff: dt.datetime,
+    before_delete: Callable[[list[int]], None] | None = None,
+) -> int:
+    """Delete for good the records of ``model`` moved to the Trash before ``cutoff``, with their
+    history entries: a purge removes the personal data, not only the row. Works in batches, one
+    transaction each, so memory stays bounded; ``before_delete`` sees each batch's ids inside its
+    transaction (to clear what the rows point to, e.g. stored files). System task: no actor."""
+    content_type = ContentType.objects.get_for_model(model)
+    total = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                model.trash.filter(deleted_at__lt=cutoff).values_list("pk", flat=True)[:PURGE_BATCH]
+            )
+            if not batch:
+                break
+            if before_delete is not None:
+                before_delete(batch)
+            HistoryEntry.objects.filter(content_type=content_type, object_id__in=batch).delete()
+            model.all_objects.filter(pk__in=batch).delete()
+            total += len(batch)
+    return total

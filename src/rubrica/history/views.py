@@ -1,8 +1,10 @@
-"""The history page of a person or an organization, and "Restore this value".
+"""The history page of a record, and "Restore this value", for every kind in the registry.
 
-The record is read through restrict() first (404 when the user may not see it); entries are then
-read for that record only. Restoring goes through contact_revert / organization_revert, so it is
-itself recorded and checked like any other change.
+The history engine knows no domain: ``history/urls.py`` mounts these two views once per kind that
+a domain registered (``history.registry``), passing the kind's key. The record is read through
+restrict() first (404 when the user may not see it); entries are then read for that record only.
+Restoring goes through the kind's revert service (contact_revert, organization_revert...), so it
+is itself recorded and checked like any other change.
 """
 
 from __future__ import annotations
@@ -22,18 +24,16 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from rubrica.contacts import services as contact_services
-from rubrica.contacts.models import Contact
+from rubrica.accounts.models import User
 from rubrica.core.ids import parse_id
-from rubrica.core.models import Action
+from rubrica.core.models import Action, OwnedRecord
 from rubrica.core.pagination import keyset_page
-from rubrica.customfields.models import CustomFieldDefinition, Entity
+from rubrica.customfields.models import CustomFieldDefinition
 from rubrica.history.models import HistoryAction, HistoryEntry
+from rubrica.history.registry import HistoryKind, history_kind
 from rubrica.history.selectors import history_for
 from rubrica.kits.web.access import AuthedRequest, can, require
 from rubrica.kits.web.templatetags.rubrica_web import display
-from rubrica.organizations import services as organization_services
-from rubrica.organizations.models import Organization
 
 PAGE_SIZE = 50
 #: Entries whose changes may be put back one field at a time.
@@ -48,6 +48,9 @@ ROW_PARTS = (
     "region",
     "country",
 )
+#: Affiliation rows (``affiliation.<id>`` changes) name their organization by id under this key,
+#: which is also the history kind that names it.
+AFFILIATION_TARGET = "organization"
 
 
 def field_label(model: type[models.Model], name: str) -> str:
@@ -188,13 +191,17 @@ def _affiliation_view(value: Any, names: dict[int, str]) -> Any:
     return {**named, **{labels.get(k, k): v for k, v in shown.items() if v not in (None, "")}}
 
 
+def _visible_names(user: User, key: str, ids: set[int]) -> dict[int, str]:
+    """The names of the records of kind ``key`` among ``ids`` that ``user`` may see."""
+    if not ids:
+        return {}
+    kind = history_kind(key)
+    visible = kind.model.objects.restrict(user, Action.VIEW).filter(pk__in=ids)
+    return dict(visible.values_list("pk", kind.name_field))
+
+
 def _history_page(
-    request: AuthedRequest,
-    record: Contact | Organization,
-    *,
-    kind: str,
-    entity: str,
-    revertable: Iterable[str],
+    request: AuthedRequest, record: OwnedRecord, kind: HistoryKind[Any]
 ) -> HttpResponse:
     cursor = request.GET.get("cursor") or None
     try:
@@ -202,7 +209,10 @@ def _history_page(
     except ValidationError:
         messages.error(request, _("This page link is not valid; showing the latest changes."))
         page = keyset_page(history_for(record), order=("-at", "-id"), cursor=None, size=PAGE_SIZE)
-    custom_labels = {d.key: d.label for d in CustomFieldDefinition.objects.filter(entity=entity)}
+    custom_labels = {
+        d.key: d.label
+        for d in CustomFieldDefinition.objects.filter(entity=kind.custom_field_entity)
+    }
     organization_ids: set[int] = set()
     for entry in page.items:
         for name, change in (entry.changes or {}).items():
@@ -211,28 +221,24 @@ def _history_page(
                     value = change.get(side)
                     if isinstance(value, dict) and isinstance(value.get("organization"), int):
                         organization_ids.add(value["organization"])
-    organization_names = dict(
-        Organization.objects.restrict(request.user, Action.VIEW)
-        .filter(pk__in=organization_ids)
-        .values_list("pk", "name")
-        if organization_ids
-        else []
-    )
+    organization_names = _visible_names(request.user, AFFILIATION_TARGET, organization_ids)
     can_change = can(request.user, record, Action.CHANGE)
     context = {
         "record": record,
-        "kind": kind,
+        "kind": kind.key,
+        "list_url": reverse(kind.list_url_name),
+        "list_label": kind.list_label,
         "page": page,
         "entries": _entries(
             page.items,
             type(record),
-            set(revertable),
+            set(kind.revertable),
             can_change,
             custom_labels,
             organization_names,
         ),
-        "revert_url": reverse(f"history:{kind}_revert", args=[record.pk]),
-        "record_url": record.get_absolute_url(),
+        "revert_url": reverse(f"history:{kind.key}_revert", args=[record.pk]),
+        "record_url": record.get_absolute_url(),  # type: ignore[attr-defined]
         "record_name": str(record),
     }
     return render(request, "history/history.html", context)
@@ -240,7 +246,7 @@ def _history_page(
 
 def _revert(
     request: AuthedRequest,
-    record: Contact | Organization,
+    record: OwnedRecord,
     kind: str,
     revert: Callable[[HistoryEntry, str], Any],
 ) -> HttpResponse:
@@ -263,57 +269,22 @@ def _revert(
 
 @login_required
 @require_GET
-def contact_history_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    contact = get_object_or_404(Contact.objects.restrict(request.user, Action.VIEW), pk=pk)
-    return _history_page(
-        request,
-        contact,
-        kind="contact",
-        entity=Entity.CONTACT,
-        revertable=contact_services.ALL_FIELDS,
-    )
+def history_view(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
+    """The history page of one record; ``kind`` is the registered key history/urls.py passes."""
+    history = history_kind(kind)
+    record = get_object_or_404(history.model.objects.restrict(request.user, Action.VIEW), pk=pk)
+    return _history_page(request, record, history)
 
 
 @login_required
 @require_POST
-def contact_revert_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    contact = get_object_or_404(Contact.objects.restrict(request.user, Action.VIEW), pk=pk)
+def revert_view(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
+    """Put back one field's earlier value through the kind's revert service."""
+    history = history_kind(kind)
+    record = get_object_or_404(history.model.objects.restrict(request.user, Action.VIEW), pk=pk)
     return _revert(
         request,
-        contact,
-        "contact",
-        lambda entry, field: contact_services.contact_revert(
-            actor=request.user, contact=contact, entry=entry, field=field
-        ),
-    )
-
-
-@login_required
-@require_GET
-def organization_history_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    organization = get_object_or_404(
-        Organization.objects.restrict(request.user, Action.VIEW), pk=pk
-    )
-    return _history_page(
-        request,
-        organization,
-        kind="organization",
-        entity=Entity.ORGANIZATION,
-        revertable=organization_services.ALL_FIELDS,
-    )
-
-
-@login_required
-@require_POST
-def organization_revert_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    organization = get_object_or_404(
-        Organization.objects.restrict(request.user, Action.VIEW), pk=pk
-    )
-    return _revert(
-        request,
-        organization,
-        "organization",
-        lambda entry, field: organization_services.organization_revert(
-            actor=request.user, organization=organization, entry=entry, field=field
-        ),
+        record,
+        history.key,
+        lambda entry, field: history.revert(request.user, record, entry, field),
     )

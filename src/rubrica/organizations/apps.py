@@ -7,6 +7,8 @@ class OrganizationsConfig(AppConfig):
 
     def ready(self) -> None:
         _register_search()
+        _register_history()
+        _register_trash()
 
 
 def _register_search() -> None:
@@ -31,5 +33,56 @@ def _register_search() -> None:
             label=_("Organizations"),
             detail_url="organizations:detail",
             dependents=search.people_of,
+        )
+    )
+
+
+def _register_history() -> None:
+    """Organizations have history pages at history/organizations/<pk>/ (names
+    history:organization...); a person's affiliation rows name their organization by its name."""
+    from django.utils.translation import gettext_lazy
+
+    from rubrica.customfields.models import Entity
+    from rubrica.history.registry import HistoryKind, register_history
+    from rubrica.organizations.models import Organization
+    from rubrica.organizations.services import ALL_FIELDS, organization_revert
+
+    register_history(
+        HistoryKind(
+            key="organization",
+            model=Organization,
+            url_prefix="organizations",
+            list_url_name="organizations:list",
+            list_label=gettext_lazy("Organizations"),
+            custom_field_entity=Entity.ORGANIZATION,
+            revertable=frozenset(ALL_FIELDS),
+            revert=lambda actor, organization, entry, field: organization_revert(
+                actor=actor, organization=organization, entry=entry, field=field
+            ),
+            name_field="name",
+        )
+    )
+
+
+def _register_trash() -> None:
+    """Organizations go to the Trash; the Trash page lists them after people."""
+    from django.utils.translation import gettext_lazy
+
+    from rubrica.core.trash import TrashKind, register_trash
+    from rubrica.organizations.models import Organization
+    from rubrica.organizations.services import organization_restore, organization_trash_purge
+
+    register_trash(
+        TrashKind(
+            key="organizations",
+            model=Organization,
+            label=gettext_lazy("Organizations"),
+            empty_text=gettext_lazy("No organizations in the Trash."),
+            pages_label=gettext_lazy("Pages of organizations"),
+            restore_url_name="organizations:restore",
+            restore=lambda actor, organization: organization_restore(
+                actor=actor, organization=organization
+            ),
+            purge=lambda cutoff: organization_trash_purge(cutoff=cutoff),
         )
     )

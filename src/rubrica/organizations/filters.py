@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from django.db.models import Q, QuerySet
 
 from rubrica.core.filters import Params, RecordFilter, param_ids
+from rubrica.customfields.filters import CustomFieldFilter
 from rubrica.customfields.models import Entity
 
 SORTS: dict[str, tuple[str, ...]] = {
@@ -24,7 +25,7 @@ SORTS: dict[str, tuple[str, ...]] = {
 
 @dataclass
 class OrganizationFilter(RecordFilter):
-    ENTITY: ClassVar[str] = Entity.ORGANIZATION
+    CUSTOM_FIELDS: ClassVar[CustomFieldFilter] = CustomFieldFilter(Entity.ORGANIZATION)
     SORTS: ClassVar[dict[str, tuple[str, ...]]] = SORTS
 
     kinds: list[int] = field(default_factory=list)

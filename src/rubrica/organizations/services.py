@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,14 +31,13 @@ from rubrica.core.services import (
     lookup,
     preferred,
     raise_if,
-    record_set_deleted,
     snapshot_collection,
     write_collection,
 )
 from rubrica.customfields.models import Entity
 from rubrica.customfields.services import clean_custom_fields
 from rubrica.history.models import HistoryAction, HistoryEntry
-from rubrica.history.services import diff, history_record
+from rubrica.history.services import diff, history_record, purge_trashed, record_set_deleted
 from rubrica.organizations.models import (
     Affiliation,
     Organization,
@@ -243,6 +243,12 @@ def organization_restore(*, actor: User, organization: Organization) -> Organiza
     result: Organization = record_set_deleted(actor, organization, deleted=False)
     search.index(result)
     return result
+
+
+def organization_trash_purge(*, cutoff: dt.datetime) -> int:
+    """Delete for good the organizations moved to the Trash before ``cutoff``, with their history
+    entries. System task (the Trash's purge runs it, ``core.trash``); works in batches."""
+    return purge_trashed(Organization, cutoff=cutoff)
 
 
 def organization_revert(

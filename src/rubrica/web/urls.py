@@ -1,13 +1,25 @@
 """The web UI: log in/out, people, organizations, history, Trash.
 
 Namespaces: "contacts", "organizations", "history", "search". "login", "logout", "home" and
-"trash" are global names (settings.LOGIN_URL = "login").
+"trash" are global names (settings.LOGIN_URL = "login"). The "settings" namespace gathers the
+settings pages of three apps, each mounting its own urls.
 """
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from rubrica.web import views
+
+#: settings/: accounts (users, teams, tokens, password), settings/fields/: custom fields,
+#: settings/lists/: tags, stages and kinds; all named in the one "settings" namespace.
+settings_urls = (
+    [
+        path("", include("rubrica.accounts.urls")),
+        path("fields/", include("rubrica.customfields.urls")),
+        path("lists/", include("rubrica.taxonomy.urls")),
+    ],
+    "settings",
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -30,5 +42,5 @@ urlpatterns = [
     path("quality/", include("rubrica.quality.urls")),
     path("io/", include("rubrica.dataio.urls")),
     path("trash/", views.trash, name="trash"),
-    path("settings/", include("rubrica.accounts.urls")),
+    path("settings/", include(settings_urls)),
 ]

@@ -1,4 +1,8 @@
-"""Pages that belong to no single app: the start page and the Trash."""
+"""Pages that belong to no single app: the start page and the Trash.
+
+The Trash page knows no model: it shows one section per kind the domains registered
+(``core.trash``), in registration order, each paged on its own (``<key>_cursor``).
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
 from rubrica.core.pagination import Page, keyset_page
+from rubrica.core.trash import trash_kinds
 from rubrica.kits.web.access import AuthedRequest
-from rubrica.organizations.models import Organization
 
 TRASH_PAGE_SIZE = 50
 TRASH_ORDER = ("-deleted_at", "-id")
@@ -37,26 +40,39 @@ def _trash_page(request: AuthedRequest, queryset: QuerySet, param: str) -> Page:
         return keyset_page(queryset, order=TRASH_ORDER, cursor=None, size=TRASH_PAGE_SIZE)
 
 
+def _cursor_href(request: AuthedRequest, param: str, cursor: str | None) -> str:
+    """This page's query string with ``param`` set to ``cursor`` (what ``{% querystring %}``
+    gives, for a parameter whose name only the view knows); empty without a cursor."""
+    if not cursor:
+        return ""
+    params = request.GET.copy()
+    params[param] = cursor
+    return f"?{params.urlencode()}"
+
+
 @login_required
 @require_GET
 def trash(request: AuthedRequest) -> HttpResponse:
-    """What this user may restore: people and organizations in the Trash they may delete."""
-    people = _trash_page(
-        request,
-        Contact.trash.restrict(request.user, Action.DELETE).select_related("deleted_by"),
-        "people_cursor",
-    )
-    organizations = _trash_page(
-        request,
-        Organization.trash.restrict(request.user, Action.DELETE).select_related("deleted_by"),
-        "organizations_cursor",
-    )
+    """What this user may restore: the records of every trashable kind in the Trash they may
+    delete."""
+    sections = []
+    for kind in trash_kinds():
+        param = f"{kind.key}_cursor"
+        page = _trash_page(
+            request,
+            kind.model.trash.restrict(request.user, Action.DELETE).select_related("deleted_by"),
+            param,
+        )
+        sections.append(
+            {
+                "kind": kind,
+                "page": page,
+                "prev_href": _cursor_href(request, param, page.prev_cursor),
+                "next_href": _cursor_href(request, param, page.next_cursor),
+            }
+        )
     return render(
         request,
         "web/trash.html",
-        {
-            "people": people,
-            "organizations": organizations,
-            "retention_days": settings.RUBRICA_TRASH_RETENTION_DAYS,
-        },
+        {"sections": sections, "retention_days": settings.RUBRICA_TRASH_RETENTION_DAYS},
     )

@@ -1,6 +1,7 @@
 """`rubrica trash purge`: delete for good what has been in the Trash past the retention period.
 
-Meant for cron or a systemd timer as well as for hands; `--dry-run` only counts.
+Meant for cron or a systemd timer as well as for hands; `--dry-run` only counts. Every kind the
+domains registered as trashable (``core.trash``) is counted and purged; the command names none.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from rubrica.core.trash import trash_kinds, trash_purge
 from rubrica.kits.cli.base import EXIT_CODES_HELP, HelpFormatter, RubricaCommand, invalid
 
 
@@ -39,10 +41,6 @@ class Command(RubricaCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from rubrica.contacts.models import Contact
-        from rubrica.contacts.services import trash_purge
-        from rubrica.organizations.models import Organization
-
         days = options["days"]
         if days is None:
             days = settings.RUBRICA_TRASH_RETENTION_DAYS
@@ -52,8 +50,7 @@ class Command(RubricaCommand):
         if options["dry_run"]:
             cutoff = timezone.now() - older_than
             count = sum(
-                model.trash.filter(deleted_at__lt=cutoff).count()
-                for model in (Contact, Organization)
+                kind.model.trash.filter(deleted_at__lt=cutoff).count() for kind in trash_kinds()
             )
             self.out(
                 ngettext(

@@ -1,0 +1,81 @@
+"""What can be in the Trash: a typed table the domains fill in at start-up.
+
+Core knows no app, yet the Trash page and ``rubrica trash purge`` must reach every trashable kind
+of record. Each domain registers its kinds from its ``AppConfig.ready()`` (one ``register_trash``
+call per kind, e.g. ``contacts/apps.py``); the doors read ``trash_kinds()`` in registration order
+(the order of INSTALLED_APPS), so the page shows and the purge empties the kinds in that order.
+Looking up a kind nobody registered fails loudly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+from django.utils.functional import Promise
+
+from rubrica.core.models import OwnedRecord
+
+if TYPE_CHECKING:
+    from rubrica.accounts.models import User
+
+RecordT = TypeVar("RecordT", bound=OwnedRecord)
+
+
+@dataclass(frozen=True)
+class TrashKind(Generic[RecordT]):
+    """One kind of record that goes to the Trash and comes back."""
+
+    #: The kind's name on the Trash page: its section (``id="trash-<key>"``) and its page
+    #: parameter (``<key>_cursor``), e.g. "people".
+    key: str
+    #: The model; ``model.trash`` holds its records in the Trash, read through restrict().
+    model: type[RecordT]
+    #: The section heading ("People"), the text of an empty section ("No people in the Trash.")
+    #: and the name of its pager ("Pages of people").
+    label: str | Promise
+    empty_text: str | Promise
+    pages_label: str | Promise
+    #: The URL name the Restore button posts to, with the record's pk ("contacts:restore").
+    restore_url_name: str
+    #: The restore service: (actor, record) -> the restored record.
+    restore: Callable[[User, RecordT], RecordT]
+    #: Deletes for good the records moved to the Trash before the cutoff; returns how many went.
+    purge: Callable[[dt.datetime], int]
+
+
+_KINDS: dict[str, TrashKind[Any]] = {}
+
+
+def register_trash(kind: TrashKind[Any]) -> None:
+    """Add a trashable kind (from an ``AppConfig.ready()``). A key registered twice is refused:
+    two apps would fight over one section of the page."""
+    if kind.key in _KINDS:
+        raise ImproperlyConfigured(f"The trash kind {kind.key!r} is already registered.")
+    _KINDS[kind.key] = kind
+
+
+def trash_kinds() -> list[TrashKind[Any]]:
+    """Every trashable kind, in registration order."""
+    return list(_KINDS.values())
+
+
+def trash_kind(key: str) -> TrashKind[Any]:
+    """The kind registered as ``key``; LookupError names the registered ones when it is missing."""
+    try:
+        return _KINDS[key]
+    except KeyError:
+        known = ", ".join(_KINDS) or "none"
+        raise LookupError(f"No trash kind {key!r} is registered (registered: {known}).") from None
+
+
+def trash_purge(*, older_than: dt.timedelta) -> int:
+    """Delete for good what has been in the Trash longer than ``older_than``, every kind in turn,
+    with the records' history entries and stored files (each kind's purge says how). System task;
+    works in batches so memory stays bounded."""
+    cutoff = timezone.now() - older_than
+    return sum(kind.purge(cutoff) for kind in trash_kinds())
