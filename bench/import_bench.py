@@ -335,12 +335,12 @@ class _DatabaseClock:
         from django.db.backends import utils
         from django.db.backends.base.base import BaseDatabaseWrapper
 
-        from rubrica.dataio import batch
+        from rubrica.core import bulk
 
         for owner, name in (
             (utils.CursorWrapper, "_execute"),
             (BaseDatabaseWrapper, "_commit"),
-            (batch, "_copy_rows"),
+            (bulk, "_copy_rows"),
         ):
             original = getattr(owner, name)
             self._saved.append((owner, name, original))

@@ -46,29 +46,27 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from rubrica.accounts.models import User
+from rubrica.contacts.bulk import (
+    BatchCaches,
+    NewContact,
+    contact_data_errors,
+    contact_unchanged,
+    contacts_create_many,
+    error_text,
+    organization_for,
+)
 from rubrica.contacts.models import Contact, ContactEmail, ContactPhone
 from rubrica.contacts.services import (
-    COLLECTIONS,
-    _clean,
     contact_delete,
     contact_set_photo,
     contact_update,
-    derive_display_name,
     snapshot,
 )
 from rubrica.core import normalize
+from rubrica.core.bulk import fast_insert, stand_in
 from rubrica.core.models import Action
 from rubrica.core.services import ADDRESS_PARTS
 from rubrica.dataio import pipeline
-from rubrica.dataio.batch import (
-    BatchCaches,
-    ImportItem,
-    contacts_import_batch,
-    error_text,
-    fast_insert,
-    organization_for,
-    stand_in,
-)
 from rubrica.dataio.models import ImportRow, Outcome
 from rubrica.dataio.records import Reader, SourceRecord
 from rubrica.history.models import HistoryAction
@@ -443,88 +441,13 @@ def _case_variants(values: set[str]) -> set[str]:
     return out
 
 
-# Update path --------------------------------------------------------------------------------
-
-
-def _canonical_rows(kind: str, rows: list[dict[str, Any]], with_preferred: bool) -> list[Any]:
-    out = []
-    for row in rows:
-        if kind == "phones":
-            item: tuple[Any, ...] = (
-                row.get("label", ""),
-                row.get("e164") or row.get("value", ""),
-                row.get("extension", ""),
-            )
-        elif kind == "emails":
-            item = (row.get("label", ""), str(row.get("value", "")).lower())
-        elif kind == "addresses":
-            item = tuple(
-                row.get(part, "")
-                for part in (
-                    "label",
-                    "street",
-                    "extended",
-                    "po_box",
-                    "city",
-                    "region",
-                    "postal_code",
-                    "country",
-                )
-            )
-        else:
-            item = (row.get("label", ""), row.get("value", ""))
-        if with_preferred:
-            item = (*item, bool(row.get("is_preferred")))
-        out.append(repr(item))
-    return sorted(out)
-
-
-def unchanged(contact: Contact, data: dict[str, Any]) -> bool:
-    """Whether applying ``data`` would leave ``contact`` as it is, comparing normalised values:
-    emails by lower-cased address, phones by E.164, collections and tags in any order, owner,
-    team and stage by identity. Raises ValidationError like the update would."""
-    values, errors = _clean(data, current=contact)
-    if errors:
-        raise ValidationError(errors)
-    current = snapshot(contact)
-    for key, value in values.items():
-        if key in COLLECTIONS:
-            explicit = any(
-                isinstance(row, dict) and row.get("is_preferred") for row in data.get(key) or []
-            )
-            if _canonical_rows(key, value, explicit) != _canonical_rows(
-                key, current[key], explicit
-            ):
-                return False
-        elif key == "tags":
-            if sorted({t.casefold() for t in value}) != sorted(
-                {t.casefold() for t in current["tags"]}
-            ):
-                return False
-        elif key == "owner":
-            if value is not None and value.pk != contact.owner_id:
-                return False
-        elif key == "team":
-            if (value.pk if value else None) != contact.team_id:
-                return False
-        elif key == "stage":
-            if (value.pk if value else None) != contact.stage_id:
-                return False
-        elif key == "display_name" and not value:
-            if contact.display_name != derive_display_name({**current, **values}):
-                return False
-        elif value != current.get(key):
-            return False
-    return True
-
-
 # Runner -------------------------------------------------------------------------------------
 
 
-def record_item(record: SourceRecord) -> tuple[ImportItem, Any]:
-    """The item ``contacts_import_batch`` creates a record from, and the record's photo."""
+def record_item(record: SourceRecord) -> tuple[NewContact, Any]:
+    """The item ``contacts_create_many`` creates a record from, and the record's photo."""
     data, uid, extra, photo = _split(record)
-    item = ImportItem(data=data, uid=uid, vcard_extra=extra, organization=record.organization)
+    item = NewContact(data=data, uid=uid, vcard_extra=extra, organization=record.organization)
     return item, photo
 
 
@@ -701,9 +624,9 @@ class _Batch:
             item, photo = self.ready.get(record.line) or record_item(record)
             items.append(item)
             photos.append(photo)
-        results = contacts_import_batch(actor=self.actor, items=items, caches=self.caches)
+        results = contacts_create_many(actor=self.actor, items=items, caches=self.caches)
         set_aside: dict[int, str] = {}
-        retry: list[tuple[int, ImportItem]] = []
+        retry: list[tuple[int, NewContact]] = []
         for index, (record, result) in enumerate(zip(records, results, strict=True)):
             if result.contact is not None:
                 continue
@@ -711,10 +634,10 @@ class _Batch:
             saved = salvage(record, item.data, result.error_fields, into_extra=True)
             if saved is not None:
                 extra = [*(item.vcard_extra or []), *saved.extra] or None
-                retry.append((index, ImportItem(saved.data, item.uid, extra, item.organization)))
+                retry.append((index, NewContact(saved.data, item.uid, extra, item.organization)))
                 set_aside[index] = saved.message
         if retry:
-            again = contacts_import_batch(
+            again = contacts_create_many(
                 actor=self.actor, items=[item for _i, item in retry], caches=self.caches
             )
             for (index, _item), result in zip(retry, again, strict=True):
@@ -765,7 +688,7 @@ class _Batch:
             return self._row(record, Outcome.SKIPPED, label, contact=contact)
         data, _uid, _extra, _photo = _split(record)
         if self.policy == "update":
-            _values, errors = _clean(data, current=contact)
+            errors = contact_data_errors(data, current=contact)
             saved = (
                 salvage(
                     record,
@@ -785,7 +708,7 @@ class _Batch:
             with transaction.atomic():
                 if not Contact.objects.restrict(self.actor, Action.CHANGE).filter(pk=pk).exists():
                     raise PermissionDenied(_("You may not change this person."))
-                same = unchanged(contact, data)
+                same = contact_unchanged(contact, data)
                 before = snapshot(contact)
                 version = contact.version
                 if not same:
@@ -884,7 +807,15 @@ def run_import(job: Job, progress: Progress) -> dict[str, Any]:
     reader = pipeline.wanted(total, path.stat().st_size if path.is_file() else 0)
     with (
         pipeline.collected_between_batches(),
-        pipeline.batches(job.params, actor.pk, start_line, size, reader=reader) as batches,
+        pipeline.batches(
+            job.params,
+            actor.pk,
+            start_line,
+            size,
+            reader=reader,
+            open_reader=open_reader,
+            record_item=record_item,
+        ) as batches,
         _bounded_sqlite_memory(),
     ):
         # Tallied as rows are written, from the rows a resumed job wrote before: counting a
