@@ -216,7 +216,8 @@ def child(args: argparse.Namespace) -> None:
     django.setup()
     from rubrica.accounts.models import User
     from rubrica.contacts.models import Contact
-    from rubrica.dataio.importing import import_start, open_reader, store_upload
+    from rubrica.dataio.imports.services import import_start
+    from rubrica.dataio.imports.uploads import open_reader, store_upload
     from rubrica.jobs.services import job_run
 
     user = User.objects.create_user(username="bench", password=None, role="member")

@@ -13,12 +13,9 @@ def _register_jobs() -> None:
     """Imports, their reverts and exports run as jobs. An import's upload is deleted once it
     succeeded, and with the job's other files once old; uploads never imported are swept."""
     from rubrica.dataio.exporting import run_export
-    from rubrica.dataio.importing import (
-        import_discard_upload,
-        import_drafts_purge,
-        run_import,
-        run_import_revert,
-    )
+    from rubrica.dataio.imports.revert import run_import_revert
+    from rubrica.dataio.imports.runner import run_import
+    from rubrica.dataio.imports.uploads import import_discard_upload, import_drafts_purge
     from rubrica.jobs.registry import FileSweeper, JobKind, register_file_sweeper, register_job_kind
 
     register_job_kind(

@@ -8,7 +8,7 @@ cores the halves overlap: a forked reader process does the first for batch N+1 w
 process writes batch N (see docs/benchmarks.md for what it gains).
 
 Guarantees kept: only this process writes, batches are written in file order in their own
-transactions with their checkpoint (``importing.run_import``), so a killed, failed or cancelled
+transactions with their checkpoint (``imports.runner.run_import``), so a killed, failed or cancelled
 import is resumed or reverted exactly as without the reader. The reader only reads the database
 (custom-field definitions, stages, teams: never what the import writes) and the file; at most
 ``QUEUE_BATCHES`` batches wait between the two (bounded memory). What it prepares is checked
