@@ -86,6 +86,9 @@ class NewContact:
 
 @dataclass
 class ItemResult:
+    """What became of one item: the new person (with the organization it created and its
+    affiliation, and notes such as a UID already taken), or why it was kept out."""
+
     contact: Contact | None = None
     error: str = ""
     #: the field errors behind ``error`` (``{"phones.0.value": "..."}``), when validation failed
