@@ -216,7 +216,8 @@ def child(args: argparse.Namespace) -> None:
     django.setup()
     from rubrica.accounts.models import User
     from rubrica.contacts.models import Contact
-    from rubrica.dataio.importing import import_start, open_reader, store_upload
+    from rubrica.dataio.imports.services import import_start
+    from rubrica.dataio.imports.uploads import open_reader, store_upload
     from rubrica.jobs.services import job_run
 
     user = User.objects.create_user(username="bench", password=None, role="member")
@@ -335,12 +336,12 @@ class _DatabaseClock:
         from django.db.backends import utils
         from django.db.backends.base.base import BaseDatabaseWrapper
 
-        from rubrica.dataio import batch
+        from rubrica.core import bulk
 
         for owner, name in (
             (utils.CursorWrapper, "_execute"),
             (BaseDatabaseWrapper, "_commit"),
-            (batch, "_copy_rows"),
+            (bulk, "_copy_rows"),
         ):
             original = getattr(owner, name)
             self._saved.append((owner, name, original))

@@ -496,7 +496,8 @@ def round_trip(path: Path, number: int, out_dir: Path) -> FileReport:
     """Import ``path`` as a user of its own, export what it created in each version, compare."""
     from rubrica.accounts.models import User
     from rubrica.dataio.exporting import export_start
-    from rubrica.dataio.importing import import_start, store_upload
+    from rubrica.dataio.imports.services import import_start
+    from rubrica.dataio.imports.uploads import store_upload
     from rubrica.dataio.models import ImportRow, Outcome
     from rubrica.dataio.vcard import parse
     from rubrica.jobs.services import job_output_open, job_run

@@ -6,7 +6,8 @@ import io
 from typing import Any
 
 from rubrica.accounts.services import token_create
-from rubrica.dataio.importing import import_start, store_upload
+from rubrica.dataio.imports.services import import_start
+from rubrica.dataio.imports.uploads import store_upload
 from rubrica.dataio.models import ImportRow
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import job_run

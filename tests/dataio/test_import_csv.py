@@ -102,7 +102,7 @@ def test_an_import_on_sqlite_maps_no_memory_and_restores_the_connection_after(
 ) -> None:
     from django.db import connection
 
-    from rubrica.dataio import importing
+    from rubrica.dataio.imports import runner
 
     if connection.vendor != "sqlite":
         pytest.skip("SQLite connection settings")
@@ -119,28 +119,28 @@ def test_an_import_on_sqlite_maps_no_memory_and_restores_the_connection_after(
 
     before = pragmas()
     during = []
-    run = importing._Batch.run
+    run = runner._Batch.run
 
     def spy(self: Any, batch: Any, ready: Any = None) -> Any:
         during.append(pragmas())
         return run(self, batch, ready)
 
-    monkeypatch.setattr(importing._Batch, "run", spy)
+    monkeypatch.setattr(runner._Batch, "run", spy)
     job = run_import(member, CSV, "outlook.csv")
 
     assert job.status == JobStatus.SUCCEEDED, job.error
-    assert [cache for _mmap, cache, _pages in during] == [-importing.IMPORT_SQLITE_CACHE_KIB]
+    assert [cache for _mmap, cache, _pages in during] == [-runner.IMPORT_SQLITE_CACHE_KIB]
     assert during[0][0] in (0, None)
-    assert during[0][2] == importing.IMPORT_SQLITE_CHECKPOINT_PAGES
+    assert during[0][2] == runner.IMPORT_SQLITE_CHECKPOINT_PAGES
     assert pragmas() == before
-    assert before[1] != -importing.IMPORT_SQLITE_CACHE_KIB
-    assert before[2] != importing.IMPORT_SQLITE_CHECKPOINT_PAGES
+    assert before[1] != -runner.IMPORT_SQLITE_CACHE_KIB
+    assert before[2] != runner.IMPORT_SQLITE_CHECKPOINT_PAGES
 
 
 def test_a_csv_import_shows_a_total_from_its_lines_and_ends_with_the_exact_count(
     member: Any, monkeypatch: Any
 ) -> None:
-    from rubrica.dataio import importing
+    from rubrica.dataio.imports import runner
 
     text = (
         "First Name,Last Name,Notes\r\n"
@@ -150,13 +150,13 @@ def test_a_csv_import_shows_a_total_from_its_lines_and_ends_with_the_exact_count
         "Alan,Turing,"  # no final line break
     )
     totals = []
-    run = importing._Batch.run
+    run = runner._Batch.run
 
     def spy(self: Any, batch: Any, ready: Any = None) -> Any:
         totals.append(Job.objects.get(pk=self.job.pk).total)
         return run(self, batch, ready)
 
-    monkeypatch.setattr(importing._Batch, "run", spy)
+    monkeypatch.setattr(runner._Batch, "run", spy)
     job = run_import(member, text, "people.csv")
 
     assert job.status == JobStatus.SUCCEEDED, job.error
@@ -167,7 +167,7 @@ def test_a_csv_import_shows_a_total_from_its_lines_and_ends_with_the_exact_count
 
 
 def test_old_mac_line_ends_count_as_lines(tmp_path: Any) -> None:
-    from rubrica.dataio.importing import _count_lines
+    from rubrica.dataio.imports.runner import _count_lines
 
     path = tmp_path / "mac.csv"
     path.write_bytes(b"a,b\rc,d\re,f")

@@ -154,7 +154,8 @@ def test_a_file_the_reader_process_cannot_read_fails_the_job_with_its_reason(
 def test_a_resumed_import_reads_after_its_checkpoint_in_the_reader_process(
     member: Any, forced: list[int]
 ) -> None:
-    from rubrica.dataio.importing import import_start, store_upload
+    from rubrica.dataio.imports.services import import_start
+    from rubrica.dataio.imports.uploads import store_upload
     from rubrica.jobs.services import job_run
 
     upload = store_upload(actor=member, stream=io.BytesIO(PEOPLE.encode()), filename="p.csv")

@@ -8,7 +8,8 @@ import pytest
 
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import contact_update, snapshot
-from rubrica.dataio.importing import counts, import_revert
+from rubrica.dataio.imports.report import counts
+from rubrica.dataio.imports.services import import_revert
 from rubrica.dataio.models import ImportRow
 from rubrica.history.models import HistoryEntry
 from rubrica.jobs.models import Job, JobStatus

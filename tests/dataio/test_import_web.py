@@ -115,7 +115,7 @@ def test_another_person_cannot_read_the_report_or_revert(
 
 
 def test_the_report_neutralises_formulas(member: Any) -> None:
-    from rubrica.dataio.importing import report_csv
+    from rubrica.dataio.imports.report import report_csv
 
     job = run_import(member, b"First Name,E-mail Address\r\n=HYPERLINK(1),nope\r\n", "x.csv")
     rows = list(csv.reader(io.StringIO(report_csv(job))))

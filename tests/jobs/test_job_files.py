@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from rubrica.contacts.models import Contact
 from rubrica.dataio.exporting import export_start
-from rubrica.dataio.importing import import_revert, stored_path
+from rubrica.dataio.imports.services import import_revert
+from rubrica.dataio.imports.uploads import stored_path
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.services import job_create, job_resume, job_run, jobs_purge_files
 from rubrica.kits.cli.base import CliError
@@ -289,7 +290,7 @@ def test_purge_deletes_old_uploads_no_import_refers_to(member: Any, admin_user: 
     import os
     import time
 
-    from rubrica.dataio.importing import private_root, store_upload
+    from rubrica.dataio.imports.uploads import private_root, store_upload
 
     draft = store_upload(actor=member, stream=io.BytesIO(PEOPLE.encode()), filename="a.vcf")
     fresh = store_upload(actor=member, stream=io.BytesIO(PEOPLE.encode()), filename="b.vcf")

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rubrica.contacts.models import Contact, ContactEmail, ContactPhone
-from rubrica.jobs import services as job_services
+from rubrica.jobs import running as job_running
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.services import job_cancel, job_run
 from rubrica.quality import selectors
@@ -150,7 +150,7 @@ def test_a_snapshot_reads_back_into_the_same_report(member):
 
 
 def test_progress_advances_once_per_section(member, large, monkeypatch):
-    monkeypatch.setattr(job_services, "PROGRESS_INTERVAL", 0)
+    monkeypatch.setattr(job_running, "PROGRESS_INTERVAL", 0)
     _people(member)
     job = snapshot_start(actor=member, months=12, enqueue=False)
     seen: list[tuple[int, int | None]] = []

@@ -19,8 +19,10 @@ from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from rubrica.api.jobs import JobOut, job_out, output_or_expired
-from rubrica.dataio import importing
 from rubrica.dataio.exporting import export_start
+from rubrica.dataio.imports.report import counts, report_csv
+from rubrica.dataio.imports.services import import_revert, import_start
+from rubrica.dataio.imports.uploads import store_upload
 from rubrica.jobs.models import Job
 from rubrica.kits.api.common import actor, problems
 
@@ -48,7 +50,7 @@ class ImportOut(JobOut):
 def _import_out(job: Job) -> dict[str, Any]:
     return {
         **job_out(job),
-        "counts": importing.counts(job),
+        "counts": counts(job),
         "report_url": f"/api/v1/imports/{job.pk}/report",
     }
 
@@ -84,7 +86,7 @@ def create_import(
             parsed_mapping = json.loads(mapping)
         except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
             raise ValidationError({"mapping": _("This is not valid JSON.")}) from None
-    upload = importing.store_upload(actor=user, stream=file, filename=file.name or "upload")
+    upload = store_upload(actor=user, stream=file, filename=file.name or "upload")
     options = {
         "format": format or upload.format,
         "on_duplicate": on_duplicate,
@@ -93,7 +95,7 @@ def create_import(
         "encoding": encoding,
     }
     try:
-        job = importing.import_start(actor=user, upload=upload, options=options)
+        job = import_start(actor=user, upload=upload, options=options)
     except Exception:
         upload.discard()
         raise
@@ -112,7 +114,7 @@ def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
     """The report as CSV: line, outcome, record link, message."""
     job = _job(request, job_id, "import")
     response = HttpResponse(
-        importing.report_csv(job, request.build_absolute_uri("/").rstrip("/")),
+        report_csv(job, request.build_absolute_uri("/").rstrip("/")),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.csv"'
@@ -123,7 +125,7 @@ def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
 def revert_import(request: HttpRequest, job_id: int) -> tuple[int, dict[str, Any]]:
     """Undo the import (a job): created people to the Trash, updated ones put back."""
     job = _job(request, job_id, "import")
-    return 201, job_out(importing.import_revert(actor=actor(request), job=job))
+    return 201, job_out(import_revert(actor=actor(request), job=job))
 
 
 class ExportIn(Schema):

@@ -107,9 +107,16 @@ def photo_stash_discard(*, actor: User, token: str | None) -> None:
 
 def photo_stash_prune_all() -> int:
     """Remove every user's stashes older than ``MAX_AGE`` (a person who never stashes again
-    would otherwise keep theirs). Part of ``jobs.services.files_purge``. Returns how many
-    files went."""
+    would otherwise keep theirs). Returns how many files went."""
     root = Path(settings.RUBRICA_PRIVATE_ROOT) / FOLDER
     if not root.is_dir():
         return 0
     return sum(_prune(folder) for folder in root.iterdir() if folder.is_dir())
+
+
+def photo_stash_sweep(*, older_than: dt.timedelta) -> int:
+    """The stash's file sweeper for ``jobs.services.files_purge`` (registered in
+    ``contacts.apps``): ``photo_stash_prune_all``. A stash is kept ``MAX_AGE`` whatever
+    ``older_than`` the purge was given, since a form waiting on a duplicate warning needs it
+    for a day at most."""
+    return photo_stash_prune_all()

@@ -200,7 +200,9 @@ def clean_collection(kind: str, items: Any, errors: Errors) -> list[dict[str, An
     return rows
 
 
-def _row_fields(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
+def row_fields(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A cleaned child row (email, phone, address...) as the model's field values, without its
+    owner and position: for ``write_collection`` and the domains' bulk create paths alike."""
     fields = {"label": row.get("label", ""), "is_preferred": row.get("is_preferred", False)}
     if kind == "phones":
         fields.update(
@@ -220,7 +222,7 @@ def write_collection(
     model._default_manager.filter(**{fk: owner}).delete()
     model._default_manager.bulk_create(
         [
-            model(**{fk: owner}, position=position, **_row_fields(kind, row))
+            model(**{fk: owner}, position=position, **row_fields(kind, row))
             for position, row in enumerate(rows)
         ]
     )

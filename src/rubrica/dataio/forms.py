@@ -55,7 +55,7 @@ class UploadForm(forms.Form):
     )
 
     def clean_encoding(self) -> str:
-        from rubrica.dataio.importing import is_text_encoding
+        from rubrica.dataio.imports.services import is_text_encoding
 
         value = str(self.cleaned_data.get("encoding") or "").strip()
         if value and not is_text_encoding(value):

@@ -2,19 +2,23 @@
 
 Why: an import is CPU-bound Python on both sides of the database: reading and mapping the file,
 validating each record with the contact services' ``_clean`` and deriving its history entry,
-search document and duplicate keys (``batch.prepare_item``) take about half of its time; writing
-(inserts, the database's own work, tags, organizations, the report) the other half. On two
+search document and duplicate keys (``contacts.bulk.prepare_item``) take about half of its time;
+writing (inserts, the database's own work, tags, organizations, the report) the other half. On two
 cores the halves overlap: a forked reader process does the first for batch N+1 while this
 process writes batch N (see docs/benchmarks.md for what it gains).
 
 Guarantees kept: only this process writes, batches are written in file order in their own
-transactions with their checkpoint (``importing.run_import``), so a killed, failed or cancelled
+transactions with their checkpoint (``imports.runner.run_import``), so a killed, failed or cancelled
 import is resumed or reverted exactly as without the reader. The reader only reads the database
 (custom-field definitions, stages, teams: never what the import writes) and the file; at most
 ``QUEUE_BATCHES`` batches wait between the two (bounded memory). What it prepares is checked
-where it is written (``batch._import_batch`` derives again when an organization or tag exists
-under another spelling), so the result does not depend on which process prepared a record;
-``tests/dataio/test_import_pipeline.py`` checks it equals an import without the reader.
+where it is written (``contacts.bulk.contacts_create_many`` derives again when an organization
+or tag exists under another spelling), so the result does not depend on which process prepared
+a record; ``tests/dataio/test_import_pipeline.py`` checks it equals an import without the reader.
+
+The runner hands the pipeline what it runs: how a stored file is read (``open_reader``) and how a
+record becomes the item to create (``record_item``); the pipeline imports neither, so it stays
+below the import's stages and never loops back to them.
 
 It is used for files of at least ``RUBRICA_IMPORT_READER_MIN`` records (0: never) when the job
 runs outside a transaction (workers and the CLI do), on a machine with two cores or more and
@@ -30,7 +34,7 @@ import os
 import pickle
 import queue as queues
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -38,14 +42,18 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.utils.translation import gettext as _
 
-from rubrica.dataio.batch import ImportItem, Prepared, prepare_item
-from rubrica.dataio.records import SourceRecord
+from rubrica.contacts.bulk import NewContact, Prepared, prepare_item
+from rubrica.dataio.records import Reader, SourceRecord
 
 #: Batches prepared ahead of the writer, at most.
 QUEUE_BATCHES = 2
 #: Records whose prepared item and photo are known: line -> (item, photo).
-Ready = dict[int, tuple[ImportItem, Any]]
+Ready = dict[int, tuple[NewContact, Any]]
 Batches = Iterator[tuple[list[SourceRecord], Ready]]
+#: Opens the reader of a stored file for an import's params.
+OpenReader = Callable[[dict[str, Any]], Reader]
+#: A record's item to create and its photo.
+RecordItem = Callable[[SourceRecord], tuple[NewContact, Any]]
 
 
 def wanted(total: int | None, file_size: int) -> bool:
@@ -65,12 +73,20 @@ def wanted(total: int | None, file_size: int) -> bool:
 
 @contextlib.contextmanager
 def batches(
-    params: dict[str, Any], actor_id: int, start_line: int, size: int, *, reader: bool
+    params: dict[str, Any],
+    actor_id: int,
+    start_line: int,
+    size: int,
+    *,
+    reader: bool,
+    open_reader: OpenReader,
+    record_item: RecordItem,
 ) -> Iterator[Batches]:
-    """The records after ``start_line`` in batches of ``size``, each with the items prepared
-    for it (by the reader process when ``reader``; else none: the writer prepares them)."""
+    """The records after ``start_line`` in batches of ``size`` (read by ``open_reader``), each
+    with the items prepared for it (``record_item`` then ``prepare_item``, by the reader process
+    when ``reader``; else none: the writer prepares them)."""
     if not reader:
-        yield _inline(params, start_line, size)
+        yield _inline(open_reader, params, start_line, size)
         return
     context = multiprocessing.get_context("fork")
     channel = context.Queue(maxsize=QUEUE_BATCHES)
@@ -82,7 +98,8 @@ def batches(
     # left the objects of now out of its passes, in both processes.
     process = context.Process(
         target=_reader_main,
-        args=(channel, params, actor_id, start_line, size, os.getpid()),
+        # Passed as they are (a forked child is not sent its arguments: it has them).
+        args=(channel, open_reader, record_item, params, actor_id, start_line, size, os.getpid()),
         name="rubrica-import-reader",
         daemon=True,
     )
@@ -129,9 +146,7 @@ def collect() -> None:
     gc.collect()
 
 
-def _inline(params: dict[str, Any], start_line: int, size: int) -> Batches:
-    from rubrica.dataio.importing import open_reader
-
+def _inline(open_reader: OpenReader, params: dict[str, Any], start_line: int, size: int) -> Batches:
     batch: list[SourceRecord] = []
     for record in open_reader(params).records():
         if record.line <= start_line:
@@ -177,6 +192,8 @@ def _received(channel: Any, process: Any) -> Batches:
 
 def _reader_main(
     channel: Any,
+    open_reader: OpenReader,
+    record_item: RecordItem,
     params: dict[str, Any],
     actor_id: int,
     start_line: int,
@@ -192,11 +209,13 @@ def _reader_main(
         from rubrica.accounts.models import User
 
         actor = User.objects.get(pk=actor_id)
-        for records, _ready in _inline(params, start_line, size):
+        for records, _ready in _inline(open_reader, params, start_line, size):
             # Pickled here, not by the queue's feeding thread: the batch's objects are then
             # freed before the collector's pass (it traversed every batch waiting in the
             # queue, each time) and the bytes wait in the queue instead.
-            batch = pickle.dumps((records, prepare(actor, records)), pickle.HIGHEST_PROTOCOL)
+            batch = pickle.dumps(
+                (records, prepare(actor, records, record_item)), pickle.HIGHEST_PROTOCOL
+            )
             del records
             _send(channel, ("batch", batch), parent)
             del batch
@@ -210,10 +229,10 @@ def _reader_main(
         connections.close_all()
 
 
-def prepare(actor: Any, records: list[SourceRecord]) -> Ready:
-    """Each readable record's item, prepared (``batch.prepare_item``), and its photo."""
+def prepare(actor: Any, records: list[SourceRecord], record_item: RecordItem) -> Ready:
+    """Each readable record's item (``record_item``), prepared (``contacts.bulk.prepare_item``),
+    and its photo."""
     from rubrica.customfields.services import definitions_cached
-    from rubrica.dataio.importing import record_item
 
     ready: Ready = {}
     with definitions_cached():

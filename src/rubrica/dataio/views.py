@@ -23,10 +23,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rubrica.contacts.selectors import contact_detail_qs
 from rubrica.customfields.models import Entity
 from rubrica.customfields.services import definitions_for
-from rubrica.dataio import importing, tabular_bridge
+from rubrica.dataio import tabular_bridge
 from rubrica.dataio.exporting import contact_vcard, export_start
 from rubrica.dataio.forms import ExportForm, OptionsForm, UploadForm, target_choices
-from rubrica.dataio.importing import StoredUpload
+from rubrica.dataio.imports import report, uploads
+from rubrica.dataio.imports.services import import_revert, import_start
+from rubrica.dataio.imports.uploads import StoredUpload
 from rubrica.dataio.models import ImportRow
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import job_file_expired, job_output_open
@@ -82,7 +84,7 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            stored = importing.store_upload(
+            stored = uploads.store_upload(
                 actor=request.user, stream=upload, filename=upload.name or "upload"
             )
         except ValidationError as exc:
@@ -108,7 +110,7 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "dataio/upload.html",
-        {"form": form, "section": "contacts", "max_mb": importing.max_bytes() // 1048576},
+        {"form": form, "section": "contacts", "max_mb": uploads.max_bytes() // 1048576},
     )
 
 
@@ -116,7 +118,7 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_mapping(request: AuthedRequest, token: str) -> HttpResponse:
     draft = _draft(request, token)
-    path = importing.stored_path(_params(draft))
+    path = uploads.stored_path(_params(draft))
     if request.method == "POST":
         mapping = {}
         for key, value in request.POST.items():
@@ -178,7 +180,7 @@ def import_preview(request: AuthedRequest, token: str) -> HttpResponse:
             format=draft["format"],
         )
         try:
-            job = importing.import_start(
+            job = import_start(
                 actor=request.user,
                 upload=upload,
                 options={**params, **form.cleaned_data},
@@ -194,7 +196,7 @@ def import_preview(request: AuthedRequest, token: str) -> HttpResponse:
     records: list[Any] = []
     error = ""
     try:
-        records = importing.import_preview(params)
+        records = uploads.import_preview(params)
     except (ValidationError, PermissionDenied) as exc:
         error = " ".join(_messages(exc))
     rows = [
@@ -243,7 +245,7 @@ def import_report(request: AuthedRequest, pk: int) -> HttpResponse:
     base = request.build_absolute_uri("/").rstrip("/")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.csv"'
-    importing.write_report(job, response, base)  # type: ignore[arg-type]
+    report.write_report(job, response, base)  # type: ignore[arg-type]
     return response
 
 
@@ -267,7 +269,7 @@ def import_rows(request: AuthedRequest, pk: int) -> HttpResponse:
 def import_revert_view(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _import_job(request, pk)
     try:
-        revert = importing.import_revert(actor=request.user, job=job)
+        revert = import_revert(actor=request.user, job=job)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(_messages(exc)))
         return redirect(job)

@@ -12,7 +12,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rubrica.accounts.cli import acting_user
-from rubrica.dataio import importing
+from rubrica.dataio.imports.report import counts, report_csv, report_rows
+from rubrica.dataio.imports.services import (
+    FORMATS,
+    MATCH_KEYS,
+    POLICIES,
+    clean_options,
+    import_revert,
+    import_start,
+)
+from rubrica.dataio.imports.uploads import import_preview, store_upload
 from rubrica.dataio.models import ImportRow
 from rubrica.jobs.cli import as_json, run_with_progress, summary
 from rubrica.jobs.models import Job, JobStatus
@@ -44,7 +53,7 @@ class Command(RubricaCommand):
         )
         parser.add_argument(
             "--format",
-            choices=importing.FORMATS,
+            choices=FORMATS,
             help=gettext_lazy("The file's format (default: detected from its content and name)."),
         )
         parser.add_argument(
@@ -57,13 +66,13 @@ class Command(RubricaCommand):
         )
         parser.add_argument(
             "--on-duplicate",
-            choices=importing.POLICIES,
+            choices=POLICIES,
             default="create",
             help=gettext_lazy("What to do with a record that matches someone."),
         )
         parser.add_argument(
             "--match",
-            choices=importing.MATCH_KEYS,
+            choices=MATCH_KEYS,
             help=gettext_lazy("How records match (default: uid for vCard, else email)."),
         )
         parser.add_argument("--encoding", help=gettext_lazy("Text encoding of a CSV file."))
@@ -95,7 +104,7 @@ class Command(RubricaCommand):
             if words[0] == "report":
                 self._report(job, options)
             else:
-                revert = importing.import_revert(actor=user, job=job, enqueue=options["background"])
+                revert = import_revert(actor=user, job=job, enqueue=options["background"])
                 self._finish(revert, options)
             return
         if len(words) != 1:
@@ -114,7 +123,7 @@ class Command(RubricaCommand):
         except OSError as exc:
             raise CliError(f"{path}: {exc.strerror or exc}", EXIT_INVALID) from exc
         with stream:
-            upload = importing.store_upload(actor=user, stream=stream, filename=path.name)
+            upload = store_upload(actor=user, stream=stream, filename=path.name)
         chosen = {
             "format": options["format"] or upload.format,
             "mapping": mapping,
@@ -124,14 +133,14 @@ class Command(RubricaCommand):
         }
         if options["dry_run"]:
             try:
-                params = importing.clean_options({**chosen, "file": upload.path})
-                records = importing.import_preview(params)
+                params = clean_options({**chosen, "file": upload.path})
+                records = import_preview(params)
             finally:
                 upload.discard()
             self._preview(records, options)
             return
         try:
-            job = importing.import_start(
+            job = import_start(
                 actor=user, upload=upload, options=chosen, enqueue=options["background"]
             )
         except Exception:  # refused: the stored copy of the file is not kept
@@ -182,21 +191,21 @@ class Command(RubricaCommand):
 
     def _report(self, job: Job, options: dict[str, Any]) -> None:
         if options["csv"]:
-            self.stdout.write(importing.report_csv(job), ending="")
+            self.stdout.write(report_csv(job), ending="")
             return
         if options["json"]:
             rows = ImportRow.objects.filter(job=job).order_by("line")
             self.out_json(
                 {
                     "job": as_json(job),
-                    "counts": importing.counts(job),
+                    "counts": counts(job),
                     "rows": list(rows.values("line", "outcome", "contact_id", "message")),
                 }
             )
             return
         self.out(summary(job))
-        for key, value in importing.counts(job).items():
+        for key, value in counts(job).items():
             self.out(f"  {key}: {value}")
-        for line, outcome, _link, message in importing.report_rows(job):
+        for line, outcome, _link, message in report_rows(job):
             if outcome in ("failed", "skipped"):
                 self.out(f"  {line}\t{outcome}\t{message}")

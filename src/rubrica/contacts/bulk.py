@@ -1,41 +1,42 @@
-"""Creating many people at once for an import, with the same result as ``contact_create`` one
-by one, at a fraction of the cost.
+"""Creating many people at once (an import's batch), with the same result as ``contact_create``
+one by one, at a fraction of the cost; and what a bulk update needs to know without writing.
 
 ``contact_create`` costs about 10 ms a person (a dozen queries: the row, each child table, tags,
 a re-read, the history entry, the search document). An import of 100,000 cards would take
-15 minutes that way. ``contacts_import_batch`` validates every item with the very same
-``contacts.services._clean`` (there is no second validation path; custom-field definitions are
-read once per batch), then writes each table once per batch (``fast_insert``: multi-row
-INSERTs): people, emails, phones, addresses, URLs, profiles, tag links, affiliations, one CREATE
-history entry per person (built by the same ``snapshot``/``diff`` as ``contact_create``), the
-search documents and vocabulary words (``contacts.search.contact_fields`` and the search's
-``index_new_documents``) and the duplicate-detection keys (``dedup.keys.identity`` and
-``dedup.index._key_rows``, as ``dedup.index_contact`` does). These three are derived before
-the write (``prepare_item``, perhaps in the import's reader process) from the rows held in
-memory, and derived again from the rows written when the organization or a tag turned out
-spelt otherwise; nothing is re-read: ``tests/dataio/test_import_batch.py`` checks they equal
-what ``contact_create`` writes.
+15 minutes that way. ``contacts_create_many`` validates every item with the very same ``_clean``
+of ``contacts.services`` (there is no second validation path; custom-field definitions are read
+once per batch), then writes each table once per batch (``core.bulk.fast_insert``: multi-row
+INSERTs): people, emails, phones, addresses, URLs, profiles, tag links, affiliations
+(``organizations.bulk``), one CREATE history entry per person (built by the same
+``snapshot``/``diff`` as ``contact_create``), the search documents and vocabulary words (the
+search module's own ``contact_fields`` and ``index_new_documents``) and the duplicate-detection
+keys (``dedup.keys.identity`` and ``dedup.index.key_rows``, as ``dedup.index_contact`` does).
+These three are derived before the write (``prepare_item``, perhaps in an import's reader
+process) from the rows held in memory, and derived again from the rows written when the
+organization or a tag turned out spelt otherwise; nothing is re-read:
+``tests/contacts/test_bulk.py`` checks they equal what ``contact_create`` writes.
+
+It lives here, next to ``_clean`` and ``snapshot``, so that a change to what a person is, or to
+how one is validated or recorded, is made once for both paths (the equivalence test fails
+otherwise); the features that create people in bulk (``dataio``'s imports) only read files, map
+them and call this.
 
 A person who comes with an organization gets the affiliation ``affiliation_create`` would have
 made: a second history entry (version 2) naming the new affiliation.
 
-The caller owns the transaction (one per batch, see ``importing.run_import``).
+The caller owns the transaction (one per batch, see ``dataio``'s import runner).
 """
 
 from __future__ import annotations
 
 import itertools
-import operator
-import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, models, transaction
-from django.utils import timezone
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
@@ -49,26 +50,28 @@ from rubrica.contacts.services import (
     set_list_copies,
     snapshot,
 )
+from rubrica.core.bulk import fast_insert, stand_in
 from rubrica.core.models import Action
-from rubrica.core.services import _row_fields, ensure_can_create
+from rubrica.core.services import ensure_can_create, row_fields
 from rubrica.customfields.services import definitions_cached
 from rubrica.dedup.models import DuplicateKey
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import diff
+from rubrica.organizations.bulk import (
+    affiliation_clean,
+    affiliation_created_changes,
+    affiliations_create_primary,
+)
 from rubrica.organizations.models import Affiliation, Organization
 from rubrica.organizations.selectors import organizations_named
-from rubrica.organizations.services import (
-    _affiliation_snapshot,
-    _clean_affiliation,
-    organization_create,
-)
+from rubrica.organizations.services import organization_create
 from rubrica.search.engine import index_new_documents
 from rubrica.search.models import Kind
 from rubrica.taxonomy.models import Tag
 
 
 @dataclass
-class ImportItem:
+class NewContact:
     """One person to create: ``data`` in the services' input shape; ``uid`` becomes the
     person's UID when no record has it yet; ``organization`` is ``{"name", "title",
     "department"}``."""
@@ -83,6 +86,9 @@ class ImportItem:
 
 @dataclass
 class ItemResult:
+    """What became of one item: the new person (with the organization it created and its
+    affiliation, and notes such as a UID already taken), or why it was kept out."""
+
     contact: Contact | None = None
     error: str = ""
     #: the field errors behind ``error`` (``{"phones.0.value": "..."}``), when validation failed
@@ -164,7 +170,7 @@ def organization_for(actor: User, name: str, caches: BatchCaches) -> tuple[Organ
     return org, created
 
 
-def _prepare(actor: User, item: ImportItem) -> tuple[Contact, dict[str, Any]]:
+def _prepare(actor: User, item: NewContact) -> tuple[Contact, dict[str, Any]]:
     """Validate like contact_create and fill a new unsaved Contact the way ``_apply`` does."""
     values, errors = _clean(item.data, current=None)
     if errors:
@@ -227,8 +233,8 @@ class Prepared:
     derived: Derived | None
 
 
-def prepare_item(actor: User, item: ImportItem) -> Prepared | Refusal:
-    """Validate ``item`` (``_clean``, as contact_create) and build what ``contacts_import_batch``
+def prepare_item(actor: User, item: NewContact) -> Prepared | Refusal:
+    """Validate ``item`` (``_clean``, as contact_create) and build what ``contacts_create_many``
     writes for it; reads the database (custom fields, stages, teams) but never writes.
     Call within ``definitions_cached()``."""
     try:
@@ -243,14 +249,13 @@ def prepare_item(actor: User, item: ImportItem) -> Prepared | Refusal:
     affiliation: dict[str, Any] = {}
     affiliation_error = ""
     if organization:
-        errors: dict[str, str] = {}
-        affiliation = _clean_affiliation(
-            {k: org_data[k] for k in ("title", "department") if org_data.get(k)}, errors
+        affiliation, errors = affiliation_clean(
+            {k: org_data[k] for k in ("title", "department") if org_data.get(k)}
         )
         affiliation_error = "; ".join(f"organization.{k}: {v}" for k, v in errors.items())
     children = {
         kind: [
-            stand_in(position=position, **_row_fields(kind, row))
+            stand_in(position=position, **row_fields(kind, row))
             for position, row in enumerate(values.get(kind) or [])
         ]
         for kind in COLLECTIONS
@@ -291,7 +296,7 @@ def _derive(
     children, tags (in the database's order) and affiliation: the very ``snapshot``/``diff``,
     ``contact_fields`` and ``dedup`` functions contact_create goes through, over rows held in
     memory (``_Held``)."""
-    from rubrica.dedup.index import key_rows as _key_rows
+    from rubrica.dedup.index import key_rows
     from rubrica.dedup.keys import identity, phone_e164
 
     related = _related(children, tags, affiliation)
@@ -313,7 +318,7 @@ def _derive(
         tags=[tag.name for tag in tags],
         changes=diff({}, _nonempty(snapshot(held))),
         fields=contact_fields(held),
-        keys=_key_rows(None, person, make=stand_in),
+        keys=key_rows(None, person, make=stand_in),
     )
 
 
@@ -353,20 +358,20 @@ class _Held:
         return getattr(self.__dict__["_contact"], name)
 
 
-def contacts_import_batch(
-    *, actor: User, items: Sequence[ImportItem], caches: BatchCaches | None = None
+def contacts_create_many(
+    *, actor: User, items: Sequence[NewContact], caches: BatchCaches | None = None
 ) -> list[ItemResult]:
     """Create one person per item (or report why not), in the caller's transaction.
 
     Returns one result per item, in order: the new contact, or the error (field and message)
     that kept it out. Bad items change nothing; the good ones are all written. An item may
-    come already prepared (``ImportItem.prepared``, by ``prepare_item``)."""
+    come already prepared (``NewContact.prepared``, by ``prepare_item``)."""
     with definitions_cached():
-        return _import_batch(actor, items, caches)
+        return _create_many(actor, items, caches)
 
 
-def _import_batch(
-    actor: User, items: Sequence[ImportItem], caches: BatchCaches | None
+def _create_many(
+    actor: User, items: Sequence[NewContact], caches: BatchCaches | None
 ) -> list[ItemResult]:
     ensure_can_create(actor)
     caches = caches or BatchCaches()
@@ -453,16 +458,20 @@ def _import_batch(
         }
         for tags in tags_of.values():
             tags.sort(key=lambda tag: rank[tag.pk])
-    made = {}
-    for index, prep in prepared:
-        if index in organizations:
-            aff = Affiliation(
-                contact=prep.contact, organization=organizations[index], is_primary=True
-            )
-            for name, value in prep.affiliation.items():
-                setattr(aff, name, value)
-            made[index] = aff
-    Affiliation.objects.bulk_create(list(made.values()))
+    linked = [index for index, _prep in prepared if index in organizations]
+    made = dict(
+        zip(
+            linked,
+            affiliations_create_primary(
+                [
+                    (prep.contact, organizations[index], prep.affiliation)
+                    for index, prep in prepared
+                    if index in organizations
+                ]
+            ),
+            strict=True,
+        )
+    )
 
     # History entries, search documents and duplicate keys: those derived before the write
     # when the organization and tags turned out as guessed, else derived again here from the
@@ -505,12 +514,7 @@ def _import_batch(
                     action=HistoryAction.UPDATE.value,
                     actor_id=actor.pk,
                     version=2,
-                    changes={
-                        f"affiliation.{made_aff.pk}": {
-                            "before": None,
-                            "after": _affiliation_snapshot(made_aff),
-                        }
-                    },
+                    changes=affiliation_created_changes(made_aff),
                 )
             )
             results[index].affiliation = made_aff
@@ -525,181 +529,86 @@ def _import_batch(
     return results
 
 
-_PLAIN_FIELDS = (
-    models.CharField,
-    models.TextField,
-    models.IntegerField,
-    models.BooleanField,
-    models.ForeignKey,
-)
-_PLAIN_TYPES = (str, int, bool)
+# Update path --------------------------------------------------------------------------------
 
 
-_MISSING = object()
+def contact_data_errors(data: Mapping[str, Any], *, current: Contact) -> dict[str, str]:
+    """The field errors ``contact_update(contact=current, data=data)`` would refuse ``data``
+    with (empty when none), by the same ``_clean``; writes nothing. For a bulk update that
+    sets aside what the services refuse before it updates."""
+    _values, errors = _clean(data, current=current)
+    return errors
 
 
-def stand_in(**values: Any) -> Any:
-    """A row for ``fast_insert`` that is not a model instance: the attributes given (by
-    attname: ``contact_id``), the other columns take their field's default. For rows nobody
-    reads back (history entries, search documents, duplicate keys, tag links): a model's
-    ``__init__`` costs ~15 µs, and an import made a dozen of them a person."""
-    return SimpleNamespace(**values)
-
-
-def fast_insert(model: type[models.Model], objs: Sequence[Any], *, returning: bool = False) -> None:
-    """``model.objects.bulk_create(objs)`` for rows whose primary key nobody needs back, with
-    the same column values, at a fraction of the CPU.
-
-    Why: ``bulk_create`` compiles every value through each field's ``get_db_prep_save`` (about
-    3 µs a value: half of an import's write time). Here a value already of a plain type (str,
-    int, bool, None) for a character, text, integer, boolean or foreign-key column goes as is,
-    which is what those methods return for it; anything else (JSON, dates, UUIDs, a
-    ``TextChoices`` member, a lazy string) takes the field's own path. A ``stand_in`` row
-    without a column gets the field's default (prepared once per call unless the default is
-    a function other than ``dict``/``list``). ``auto_now``/``auto_now_add`` columns take one
-    ``timezone.now()`` per call, set on every object as ``pre_save`` would. Rows go in
-    multi-row INSERTs within the database's parameter limit. With ``returning`` each object
-    gets its primary key (``RETURNING``, in the order of the rows, as ``bulk_create`` relies
-    on) and is marked saved; else primary keys are not set."""
-    if not objs:
-        return
-    fields = [
-        f
-        for f in model._meta.local_concrete_fields
-        if not f.primary_key and not getattr(f, "generated", False)
-    ]
-    attnames = [f.attname for f in fields]
-    auto = [
-        i
-        for i, f in enumerate(fields)
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
-    convert = [(i, f, isinstance(f, _PLAIN_FIELDS)) for i, f in enumerate(fields) if i not in auto]
-    defaults: list[Any] = []
-    for f in fields:
-        fixed = not f.has_default() or not callable(f.default) or f.default in (dict, list)
-        defaults.append(f.get_db_prep_save(f.get_default(), connection) if fixed else _MISSING)
-    # Empty JSON values (most of a person's lists) are prepared once.
-    empty_json = {
-        i: (f.get_db_prep_save([], connection), f.get_db_prep_save({}, connection))
-        for i, f in enumerate(fields)
-        if isinstance(f, models.JSONField)
-    }
-    now = timezone.now()
-    now_values = {i: fields[i].get_db_prep_save(now, connection) for i in auto}
-    auto_names = [attnames[i] for i in auto]
-    read_model = operator.attrgetter(*attnames)
-    rows: list[Any] = []
-    for obj in objs:
-        for name in auto_names:
-            setattr(obj, name, now)
-        if type(obj) is SimpleNamespace:
-            held = obj.__dict__
-            values = [held.get(name, _MISSING) for name in attnames]
+def _canonical_rows(kind: str, rows: list[dict[str, Any]], with_preferred: bool) -> list[Any]:
+    out = []
+    for row in rows:
+        if kind == "phones":
+            item: tuple[Any, ...] = (
+                row.get("label", ""),
+                row.get("e164") or row.get("value", ""),
+                row.get("extension", ""),
+            )
+        elif kind == "emails":
+            item = (row.get("label", ""), str(row.get("value", "")).lower())
+        elif kind == "addresses":
+            item = tuple(
+                row.get(part, "")
+                for part in (
+                    "label",
+                    "street",
+                    "extended",
+                    "po_box",
+                    "city",
+                    "region",
+                    "postal_code",
+                    "country",
+                )
+            )
         else:
-            got = read_model(obj)
-            values = list(got) if len(attnames) > 1 else [got]
-        for i, f, is_plain in convert:
-            value = values[i]
-            if value is _MISSING:
-                value = defaults[i]
-                if value is _MISSING:
-                    value = f.get_db_prep_save(f.get_default(), connection)
-                values[i] = value
-            elif not (is_plain and (value is None or type(value) in _PLAIN_TYPES)):
-                if not value and i in empty_json and type(value) in (list, dict):
-                    values[i] = empty_json[i][type(value) is dict]
-                else:
-                    values[i] = f.get_db_prep_save(value, connection)
-        for i, value in now_values.items():
-            values[i] = value
-        rows.extend(values)
-    if connection.vendor == "postgresql":
-        _copy_rows(model, fields, objs, rows, returning=returning)
-        return
-    quote = connection.ops.quote_name
-    # Table and column names come from the model, quoted; every value is a parameter.
-    head = (
-        f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
-        f"({', '.join(quote(f.column) for f in fields)}) VALUES "
-    )
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    limit = connection.features.max_query_params or 30000
-    if connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 32):
-        limit = 32766  # Django assumes the pre-3.32 limit of 999
-    width = len(fields)
-    tail = f" RETURNING {quote(model._meta.pk.column)}" if returning else ""
-    with connection.cursor() as cursor:
-        for start, count in _statement_sizes(len(objs), max(1, limit // width)):
-            cursor.execute(
-                head + ", ".join([one] * count) + tail,
-                rows[start * width : (start + count) * width],
+            item = (row.get("label", ""), row.get("value", ""))
+        if with_preferred:
+            item = (*item, bool(row.get("is_preferred")))
+        out.append(repr(item))
+    return sorted(out)
+
+
+def contact_unchanged(contact: Contact, data: Mapping[str, Any]) -> bool:
+    """Whether applying ``data`` would leave ``contact`` as it is, comparing normalised values:
+    emails by lower-cased address, phones by E.164, collections and tags in any order, owner,
+    team and stage by identity. Raises ValidationError like the update would. For a bulk
+    update (an import's "update" policy) that must tell "unchanged" from "updated" without
+    writing a history entry for nothing."""
+    values, errors = _clean(data, current=contact)
+    if errors:
+        raise ValidationError(errors)
+    current = snapshot(contact)
+    for key, value in values.items():
+        if key in COLLECTIONS:
+            explicit = any(
+                isinstance(row, dict) and row.get("is_preferred") for row in data.get(key) or []
             )
-            if returning:
-                ids = [row[0] for row in cursor.fetchall()]
-                for obj, pk in zip(objs[start : start + count], ids, strict=True):
-                    obj.pk = pk
-                    obj._state.adding = False
-                    obj._state.db = connection.alias
-
-
-#: Rows per INSERT statement, at most (fewer when the columns would pass the parameter limit).
-ROWS_PER_STATEMENT = 128
-
-
-def _statement_sizes(total: int, most: int) -> Iterator[tuple[int, int]]:
-    """(first row, rows) of each INSERT for ``total`` rows: full statements of
-    ``ROWS_PER_STATEMENT`` rows, the rest in powers of two. So a table is written with at most
-    eight distinct statements, which the driver prepares once and keeps (a statement of any
-    other size was prepared afresh for each batch, and SQLite's prepared statements of
-    thousands of parameters, a hundred of them cached, made most of the growth of an import's
-    memory)."""
-    size = ROWS_PER_STATEMENT
-    while size > most:
-        size //= 2
-    start = 0
-    while start < total:
-        while size > total - start:
-            size //= 2
-        yield start, size
-        start += size
-
-
-def _copy_rows(
-    model: type[models.Model],
-    fields: list[Any],
-    objs: Sequence[Any],
-    rows: list[Any],
-    *,
-    returning: bool,
-) -> None:
-    """PostgreSQL: the rows through ``COPY ... FROM STDIN`` (psycopg's ``write_row``), the bulk
-    path DESIGN.md names. A multi-row INSERT of thousands of parameters cost about three
-    times the server's own work in building and sending the statement. With ``returning``,
-    primary keys are taken from the table's sequence first (in ascending order, one per row,
-    as the INSERT would have drawn them) and written with the rows."""
-    quote = connection.ops.quote_name
-    width = len(fields)
-    columns = [f.column for f in fields]
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        ids: list[int] = []
-        if returning:
-            pk = model._meta.pk
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk.column, len(objs)],
-            )
-            ids = sorted(row[0] for row in cursor.fetchall())
-            columns.insert(0, pk.column)
-        # Table and column names come from the model, quoted; values go as COPY data.
-        sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-        with cursor.cursor.copy(sql) as copy:
-            for n in range(len(objs)):
-                row = rows[n * width : (n + 1) * width]
-                copy.write_row([ids[n], *row] if returning else row)
-    if returning:
-        for obj, pk_value in zip(objs, ids, strict=True):
-            obj.pk = pk_value
-            obj._state.adding = False
-            obj._state.db = connection.alias
+            if _canonical_rows(key, value, explicit) != _canonical_rows(
+                key, current[key], explicit
+            ):
+                return False
+        elif key == "tags":
+            if sorted({t.casefold() for t in value}) != sorted(
+                {t.casefold() for t in current["tags"]}
+            ):
+                return False
+        elif key == "owner":
+            if value is not None and value.pk != contact.owner_id:
+                return False
+        elif key == "team":
+            if (value.pk if value else None) != contact.team_id:
+                return False
+        elif key == "stage":
+            if (value.pk if value else None) != contact.stage_id:
+                return False
+        elif key == "display_name" and not value:
+            if contact.display_name != derive_display_name({**current, **values}):
+                return False
+        elif value != current.get(key):
+            return False
+    return True

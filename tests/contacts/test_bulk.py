@@ -1,14 +1,14 @@
-"""The batched create path gives the same person, history and search document as
-``contact_create`` one by one."""
+"""The batched create path (``contacts_create_many``) gives the same person, history and search
+document as ``contact_create`` one by one."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rubrica import search
+from rubrica.contacts.bulk import NewContact, contacts_create_many
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import contact_create, snapshot
-from rubrica.dataio.batch import ImportItem, contacts_import_batch
 from rubrica.history.models import HistoryEntry
 from rubrica.search.models import SearchDocument
 
@@ -36,7 +36,7 @@ DERIVED = ("display_name", "sort_name", "primary_email", "primary_phone", "city"
 
 def test_a_batch_created_person_equals_one_made_by_contact_create(member: Any) -> None:
     single = contact_create(actor=member, data=DATA)
-    [result] = contacts_import_batch(actor=member, items=[ImportItem(data=dict(DATA))])
+    [result] = contacts_create_many(actor=member, items=[NewContact(data=dict(DATA))])
     assert result.error == ""
     batched = Contact.objects.get(pk=result.contact.pk)
     assert snapshot(batched) == snapshot(single)
@@ -68,12 +68,12 @@ def test_a_batch_created_person_equals_one_made_by_contact_create(member: Any) -
 
 
 def test_a_bad_item_is_reported_by_field_and_the_good_ones_are_created(member: Any) -> None:
-    results = contacts_import_batch(
+    results = contacts_create_many(
         actor=member,
         items=[
-            ImportItem(data={"given_name": "Good"}),
-            ImportItem(data={"given_name": "Bad", "emails": [{"value": "not an email"}]}),
-            ImportItem(data={"notes": "no name at all"}),
+            NewContact(data={"given_name": "Good"}),
+            NewContact(data={"given_name": "Bad", "emails": [{"value": "not an email"}]}),
+            NewContact(data={"notes": "no name at all"}),
         ],
     )
     assert results[0].contact is not None
@@ -84,11 +84,11 @@ def test_a_bad_item_is_reported_by_field_and_the_good_ones_are_created(member: A
 
 
 def test_a_uid_already_used_is_not_taken_again(member: Any) -> None:
-    first = contacts_import_batch(
-        actor=member, items=[ImportItem(data={"given_name": "A"}, uid="urn:x")]
+    first = contacts_create_many(
+        actor=member, items=[NewContact(data={"given_name": "A"}, uid="urn:x")]
     )
-    second = contacts_import_batch(
-        actor=member, items=[ImportItem(data={"given_name": "B"}, uid="urn:x")]
+    second = contacts_create_many(
+        actor=member, items=[NewContact(data={"given_name": "B"}, uid="urn:x")]
     )
     assert first[0].contact.uid == "urn:x"
     assert second[0].contact.uid != "urn:x"
@@ -131,10 +131,10 @@ def test_a_batch_person_with_organization_and_custom_field_equals_the_services_p
     )
     words_before = set(SearchWord.objects.values_list("word", flat=True))
     SearchWord.objects.all().delete()
-    [result] = contacts_import_batch(
+    [result] = contacts_create_many(
         actor=admin_user,
         items=[
-            ImportItem(
+            NewContact(
                 data=dict(data),
                 organization={"name": "analytical  engines", "department": "R&D", "title": "Chief"},
             )
@@ -185,15 +185,15 @@ def test_a_custom_field_defined_between_two_batches_is_validated_in_the_second(
 ) -> None:
     from rubrica.customfields.services import definition_save
 
-    [before] = contacts_import_batch(
-        actor=member, items=[ImportItem(data={"given_name": "A", "custom_fields": {"k": "v"}})]
+    [before] = contacts_create_many(
+        actor=member, items=[NewContact(data={"given_name": "A", "custom_fields": {"k": "v"}})]
     )
     assert before.error == "custom_fields.k: There is no custom field k."
     definition_save(
         actor=admin_user, data={"entity": "contact", "key": "k", "label": "K", "field_type": "text"}
     )
-    [after] = contacts_import_batch(
-        actor=member, items=[ImportItem(data={"given_name": "A", "custom_fields": {"k": "v"}})]
+    [after] = contacts_create_many(
+        actor=member, items=[NewContact(data={"given_name": "A", "custom_fields": {"k": "v"}})]
     )
     assert after.error == ""
     assert Contact.objects.get(pk=after.contact.pk).custom_fields == {"k": "v"}
@@ -202,18 +202,18 @@ def test_a_custom_field_defined_between_two_batches_is_validated_in_the_second(
 def test_the_organization_cache_stays_bounded_and_still_reuses_organizations(
     member: Any, monkeypatch: Any
 ) -> None:
-    from rubrica.dataio import batch
+    from rubrica.contacts import bulk
     from rubrica.organizations.models import Organization
 
-    monkeypatch.setattr(batch, "CACHE_LIMIT", 2)
-    caches = batch.BatchCaches()
+    monkeypatch.setattr(bulk, "CACHE_LIMIT", 2)
+    caches = bulk.BatchCaches()
     names = ["Acme", "Globex", "Initech", "Acme", "Umbrella", "Globex"]
     items = [
-        ImportItem(data={"given_name": f"P{n}"}, organization={"name": name})
+        NewContact(data={"given_name": f"P{n}"}, organization={"name": name})
         for n, name in enumerate(names)
     ]
 
-    results = contacts_import_batch(actor=member, items=items, caches=caches)
+    results = contacts_create_many(actor=member, items=items, caches=caches)
 
     assert [r.error for r in results] == [""] * len(names)
     assert len(caches.organizations) <= 2
@@ -228,30 +228,16 @@ def test_the_organization_cache_stays_bounded_and_still_reuses_organizations(
 
 
 def test_a_full_cache_forgets_the_least_recently_used_half() -> None:
-    from rubrica.dataio import batch
+    from rubrica.contacts import bulk
 
     cache: dict[str, Any] = {}
-    for n in range(batch.CACHE_LIMIT):
-        batch.BatchCaches.remember(cache, f"k{n}", n)
-    assert batch.BatchCaches.recall(cache, "k0") == 0  # used again: now the most recent
+    for n in range(bulk.CACHE_LIMIT):
+        bulk.BatchCaches.remember(cache, f"k{n}", n)
+    assert bulk.BatchCaches.recall(cache, "k0") == 0  # used again: now the most recent
 
-    batch.BatchCaches.remember(cache, "new", -1)
+    bulk.BatchCaches.remember(cache, "new", -1)
 
-    assert len(cache) == batch.CACHE_LIMIT - batch.CACHE_LIMIT // 2 + 1
+    assert len(cache) == bulk.CACHE_LIMIT - bulk.CACHE_LIMIT // 2 + 1
     assert "k0" in cache and "new" in cache
     assert "k1" not in cache
-    assert f"k{batch.CACHE_LIMIT - 1}" in cache
-
-
-def test_rows_go_in_statements_of_a_few_fixed_sizes_covering_every_row_once() -> None:
-    from rubrica.dataio.batch import ROWS_PER_STATEMENT, _statement_sizes
-
-    for total in (0, 1, 2, 7, 127, 128, 129, 1000, 1337):
-        for most in (1, 3, 20, 727, 32766):
-            parts = list(_statement_sizes(total, most))
-            assert [start for start, _n in parts] == [
-                sum(n for _s, n in parts[:i]) for i in range(len(parts))
-            ]
-            assert sum(n for _s, n in parts) == total
-            assert all(0 < n <= min(most, ROWS_PER_STATEMENT) for _s, n in parts)
-            assert len({n for _s, n in parts}) <= 8
+    assert f"k{bulk.CACHE_LIMIT - 1}" in cache

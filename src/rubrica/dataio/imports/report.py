@@ -1,0 +1,59 @@
+"""An import's report: the outcome of each record (its ``ImportRow``), counted and as CSV.
+
+Read by the job's pages, the API and the CLI once the import ran (the upload may be gone by
+then: the report, the row pages and the revert read the rows only).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import IO
+
+from django.db.models import Count
+from django.urls import reverse
+
+from rubrica.dataio.models import ImportRow, Outcome
+from rubrica.jobs.models import Job
+
+
+def counts(job: Job) -> dict[str, int]:
+    """Rows per outcome (every outcome present, zero when none)."""
+    found = dict(
+        ImportRow.objects.filter(job=job)
+        .values_list("outcome")
+        .annotate(n=Count("id"))
+        .values_list("outcome", "n")
+    )
+    return {outcome: int(found.get(outcome, 0)) for outcome in Outcome.values}
+
+
+REPORT_HEADER = ("line", "outcome", "record", "message")
+
+
+def report_rows(job: Job, base_url: str = "") -> Iterator[tuple[str, str, str, str]]:
+    rows = ImportRow.objects.filter(job=job).order_by("line")
+    for line, outcome, contact_id, message in rows.values_list(
+        "line", "outcome", "contact_id", "message"
+    ).iterator(chunk_size=2000):
+        link = f"{base_url}{reverse('contacts:detail', args=[contact_id])}" if contact_id else ""
+        yield str(line), str(outcome), link, _neutral(message)
+
+
+def _neutral(text: str) -> str:
+    """Spreadsheet formula injection: a cell starting with = + - @ (or a tab/CR) is prefixed
+    with an apostrophe so that spreadsheets show it as text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def write_report(job: Job, out: IO[str], base_url: str = "") -> None:
+    writer = csv.writer(out)
+    writer.writerow(REPORT_HEADER)
+    writer.writerows(report_rows(job, base_url))
+
+
+def report_csv(job: Job, base_url: str = "") -> str:
+    buffer = io.StringIO()
+    write_report(job, buffer, base_url)
+    return buffer.getvalue()

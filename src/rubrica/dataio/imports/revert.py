@@ -1,0 +1,123 @@
+"""The revert job's runner (kind ``import_revert``, started by ``services.import_revert``): undo
+an import row by row, in checkpointed batches.
+
+Decision, following "Nothing is lost": people the import created go to the Trash (not deleted for
+good: the Trash keeps them restorable and their history says who moved them); people it updated
+get their earlier snapshot back through ``contact_update`` (one REVERT history entry), but only
+while they are still at the version the import left them at: a person changed since is left
+alone and reported; affiliations it created are deleted through ``affiliation_delete`` and
+organizations it created go to the Trash when nobody else is linked to them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from rubrica.accounts.models import User
+from rubrica.contacts.bulk import error_text
+from rubrica.contacts.models import Contact
+from rubrica.contacts.services import contact_delete, contact_update
+from rubrica.dataio.models import ImportRow, Outcome
+from rubrica.history.models import HistoryAction
+from rubrica.jobs.models import Job
+from rubrica.jobs.services import Progress
+from rubrica.organizations.models import Affiliation, Organization
+from rubrica.organizations.services import affiliation_delete, organization_delete
+
+
+def run_import_revert(job: Job, progress: Progress) -> dict[str, Any]:
+    """Undo an import row by row (see the module docstring), in checkpointed batches."""
+    actor = job.owner
+    source = Job.objects.get(pk=job.params["import_job"])
+    pending = ImportRow.objects.filter(
+        job=source, reverted=False, outcome__in=[Outcome.CREATED, Outcome.UPDATED]
+    ).order_by("-line")
+    progress.set_total(pending.count() + int(job.checkpoint.get("done", 0)))
+    done = int(job.checkpoint.get("done", 0))
+    tally = {"trashed": 0, "restored": 0, "kept": 0, **job.checkpoint.get("tally", {})}
+    kept: list[dict[str, Any]] = list(job.checkpoint.get("kept", []))
+    while True:
+        progress.raise_if_cancelled()
+        rows = list(pending.select_related("contact")[:100])
+        if not rows:
+            break
+        with transaction.atomic():
+            for row in rows:
+                reason = _revert_row(actor, row)
+                if reason:
+                    tally["kept"] += 1
+                    if len(kept) < 1000:
+                        kept.append({"line": row.line, "contact": row.contact_id, "reason": reason})
+                else:
+                    tally["trashed" if row.outcome == Outcome.CREATED else "restored"] += 1
+                row.reverted = True
+            ImportRow.objects.bulk_update(rows, ["reverted"])
+            done += len(rows)
+            progress.checkpoint({"done": done, "tally": tally, "kept": kept})
+            progress.set_done(done)
+    with transaction.atomic():
+        tally["organizations_trashed"] = _revert_organizations(actor, source)
+    return {"import_job": source.pk, **tally, "kept_rows": kept}
+
+
+def _revert_row(actor: User, row: ImportRow) -> str:
+    """Undo one row; returns why it was left alone ("" when undone)."""
+    contact = Contact.all_objects.filter(pk=row.contact_id).first() if row.contact_id else None
+    if contact is None:
+        return _("The person no longer exists.")
+    if contact.version != row.version:
+        return _("Changed since the import (version %(now)d, the import left %(then)s).") % {
+            "now": contact.version,
+            "then": row.version,
+        }
+    try:
+        with transaction.atomic():
+            if row.outcome == Outcome.CREATED:
+                if contact.deleted_at is None:
+                    contact_delete(actor=actor, contact=contact)
+                return ""
+            if contact.deleted_at is not None:
+                return _("The person is in the Trash.")
+            if row.affiliation_id:
+                aff = Affiliation.objects.filter(pk=row.affiliation_id).first()
+                if aff is not None:
+                    affiliation_delete(actor=actor, affiliation=aff)
+                    contact = Contact.objects.get(pk=contact.pk)
+            before = dict(row.before or {})
+            current_keys = set(contact.custom_fields)
+            before["custom_fields"] = {
+                **dict.fromkeys(current_keys),
+                **(before.get("custom_fields") or {}),
+            }
+            contact_update(actor=actor, contact=contact, data=before, action=HistoryAction.REVERT)
+    except (ValidationError, PermissionDenied) as exc:
+        return error_text(exc)
+    return ""
+
+
+def _revert_organizations(actor: User, source: Job) -> int:
+    """Organizations the import created go to the Trash when no person outside the Trash is
+    linked to them any more."""
+    count = 0
+    ids = (
+        ImportRow.objects.filter(job=source, organization__isnull=False)
+        .values_list("organization_id", flat=True)
+        .distinct()
+    )
+    for org in Organization.objects.filter(pk__in=list(ids)):
+        linked = Affiliation.objects.filter(
+            organization=org, contact__deleted_at__isnull=True
+        ).exists()
+        if linked:
+            continue
+        try:
+            with transaction.atomic():
+                organization_delete(actor=actor, organization=org)
+            count += 1
+        except (ValidationError, PermissionDenied):
+            continue
+    return count

@@ -1,0 +1,549 @@
+"""The import job's runner (kind ``import``): the stored file read, matched, created or updated
+through the contact services, in checkpointed batches, each record's outcome a report row.
+
+Guarantees: records are processed in batches of ``BATCH`` in one transaction each, which also
+writes the batch's ``ImportRow`` rows and the job checkpoint (the last line of the batch); a run
+killed at any moment leaves whole batches only, and a resumed run skips every line up to the
+checkpoint. A record the reader could not read, or that the services refuse, gets a ``failed``
+row naming the field and line; the rest goes on. New people are created in bulk
+(``contacts.bulk.contacts_create_many``), read and prepared ahead in a second process for large
+files (``dataio.pipeline``, handed ``uploads.open_reader`` and ``record_item``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from rubrica.accounts.models import User
+from rubrica.contacts.bulk import (
+    BatchCaches,
+    NewContact,
+    contact_data_errors,
+    contact_unchanged,
+    contacts_create_many,
+    error_text,
+    organization_for,
+)
+from rubrica.contacts.models import Contact, ContactEmail, ContactPhone
+from rubrica.contacts.services import contact_set_photo, contact_update, snapshot
+from rubrica.core import normalize
+from rubrica.core.bulk import fast_insert, stand_in
+from rubrica.core.models import Action
+from rubrica.core.services import ADDRESS_PARTS
+from rubrica.dataio import pipeline
+from rubrica.dataio.imports.report import counts
+from rubrica.dataio.imports.uploads import open_reader, stored_path
+from rubrica.dataio.models import ImportRow, Outcome
+from rubrica.dataio.records import SourceRecord
+from rubrica.jobs.models import Job
+from rubrica.jobs.services import Progress
+from rubrica.organizations.models import Affiliation, Organization
+from rubrica.organizations.services import affiliation_create
+
+BATCH = 1000
+
+# Matching -----------------------------------------------------------------------------------
+
+
+def _match_value(record: SourceRecord, key: str) -> list[str]:
+    """The normalised values of ``key`` in a record (several for emails and phones)."""
+    data = record.data
+    if key == "uid":
+        value = str(data.get("uid") or record.external_id or "").strip()
+        return [value] if value else []
+    if key == "external_id":
+        return [record.external_id.strip()] if record.external_id else []
+    if key == "email":
+        out = []
+        for row in data.get("emails") or []:
+            value = str(row.get("value") or "").strip()
+            if value:
+                try:
+                    out.append(normalize.email(value).lower())
+                except ValueError:
+                    continue
+        return out
+    out = []
+    for row in data.get("phones") or []:
+        try:
+            e164 = normalize.phone(str(row.get("value") or "")).e164
+        except ValueError:
+            continue
+        if e164:
+            out.append(e164)
+    return out
+
+
+def _find_matches(actor: User, key: str, values: set[str]) -> dict[str, int]:
+    """value -> the (lowest) id of a person the actor may see that has it."""
+    if not values:
+        return {}
+    visible = Contact.objects.restrict(actor, Action.VIEW)
+    found: dict[str, int] = {}
+    rows: Iterable[tuple[str, int]]
+    if key in ("uid", "external_id"):
+        rows = visible.filter(uid__in=values).values_list("uid", "pk")
+    elif key == "email":
+        rows = (
+            (value.lower(), pk)
+            for value, pk in ContactEmail.objects.filter(
+                value__in=_case_variants(values), contact__in=visible
+            ).values_list("value", "contact_id")
+        )
+    else:
+        rows = ContactPhone.objects.filter(e164__in=values, contact__in=visible).values_list(
+            "e164", "contact_id"
+        )
+    for value, pk in sorted(rows, key=lambda pair: pair[1]):
+        found.setdefault(value, pk)
+    return found
+
+
+def _case_variants(values: set[str]) -> set[str]:
+    """Stored addresses keep the local part's case (only the domain is lower-cased by the
+    services): ask for the lower-cased form and the form with an upper-cased first letter."""
+    out = set()
+    for value in values:
+        local, _at, domain = value.partition("@")
+        out.add(value)
+        out.add(f"{local[:1].upper()}{local[1:]}@{domain}")
+    return out
+
+
+# Records ------------------------------------------------------------------------------------
+
+
+def record_item(record: SourceRecord) -> tuple[NewContact, Any]:
+    """The item ``contacts_create_many`` creates a record from, and the record's photo."""
+    data, uid, extra, photo = _split(record)
+    item = NewContact(data=data, uid=uid, vcard_extra=extra, organization=record.organization)
+    return item, photo
+
+
+def _split(record: SourceRecord) -> tuple[dict[str, Any], str | None, list[Any] | None, Any]:
+    data = dict(record.data)
+    uid = str(data.pop("uid", "") or "").strip() or record.external_id or None
+    extra = data.pop("vcard_extra", None)
+    photo = data.pop("photo", None)
+    data.pop("_vcard_sources", None)
+    return data, uid, extra, photo
+
+
+_SALVAGEABLE = re.compile(r"^(emails|phones|urls|profiles|addresses)\.(\d+)(?:\.[a-z_]+)?$")
+KIND_LABELS = {
+    "emails": gettext_lazy("email"),
+    "phones": gettext_lazy("phone"),
+    "urls": gettext_lazy("web address"),
+    "profiles": gettext_lazy("profile"),
+    "addresses": gettext_lazy("address"),
+}
+
+
+@dataclass
+class Salvage:
+    """A record whose only problems are some emails, phones, URLs, profiles or addresses the
+    services refuse: those entries are set aside and the person is imported without them,
+    the refused values kept (verbatim in the vCard extras for a new person from a vCard, so an
+    export writes them back; else appended to the notes) and named in the report."""
+
+    data: dict[str, Any]
+    extra: list[Any]
+    message: str
+
+
+def salvage(
+    record: SourceRecord,
+    data: dict[str, Any],
+    fields: dict[str, str],
+    *,
+    into_extra: bool,
+    current_notes: str = "",
+    current_extra: list[Any] | None = None,
+) -> Salvage | None:
+    if not fields:
+        return None
+    bad: dict[str, dict[int, str]] = {}
+    for name, message in fields.items():
+        match = _SALVAGEABLE.match(name)
+        if match is None:
+            return None
+        bad.setdefault(match.group(1), {})[int(match.group(2))] = f"{name}: {message}"
+    data = dict(data)
+    sources = record.data.get("_vcard_sources") or {}
+    extra: list[Any] = []
+    kept: list[str] = []
+    for kind, indices in bad.items():
+        rows = list(data.get(kind) or [])
+        for index in sorted(indices):
+            row = rows[index] if index < len(rows) else {}
+            source = (
+                (sources.get(kind) or [])[index] if index < len(sources.get(kind) or []) else None
+            )
+            if source is not None and source in (current_extra or []):
+                continue  # kept verbatim by an earlier import of this card
+            if into_extra and source is not None:
+                extra.append(source)
+            else:
+                text = (
+                    row.get("value")
+                    if kind != "addresses"
+                    else ", ".join(
+                        str(row.get(part) or "") for part in ADDRESS_PARTS if row.get(part)
+                    )
+                )
+                label = f" ({row['label']})" if row.get("label") else ""
+                kept.append(f"{KIND_LABELS[kind]}{label}: {text}")
+        data[kind] = [row for i, row in enumerate(rows) if i not in indices]
+    if kept:
+        note = _("Not imported (refused by validation): %(values)s") % {"values": "; ".join(kept)}
+        notes = str(data.get("notes", current_notes) or "").rstrip()
+        if note not in notes:  # a re-import of the same file changes nothing
+            data["notes"] = f"{notes}\n\n{note}" if notes else note
+    where = _("kept in the notes") if kept else _("kept in the vCard extras")
+    reasons = "; ".join(text for indices in bad.values() for text in indices.values())
+    message = _("Set aside (%(where)s): %(reasons)s") % {"where": where, "reasons": reasons}
+    return Salvage(data=data, extra=extra, message=message)
+
+
+class _Batch:
+    """One batch of records processed in one transaction."""
+
+    def __init__(self, job: Job, actor: User, caches: BatchCaches) -> None:
+        self.job = job
+        self.actor = actor
+        self.caches = caches
+        self.policy = job.params.get("on_duplicate", "create")
+        self.key = job.params.get("match", "email")
+
+    def run(self, records: list[SourceRecord], ready: pipeline.Ready | None = None) -> list[Any]:
+        """The report rows of ``records``, written; ``ready`` holds items prepared ahead
+        (``pipeline.prepare``) by line, for the records created."""
+        self.ready = ready or {}
+        rows: dict[int, Any] = {}
+        good = []
+        for record in records:
+            if record.errors:
+                rows[record.line] = self._row(record, Outcome.FAILED, "; ".join(record.errors))
+            else:
+                good.append(record)
+        matches: dict[str, int] = {}
+        if self.policy != "create":
+            wanted = {value for record in good for value in _match_value(record, self.key)}
+            matches = _find_matches(self.actor, self.key, wanted)
+        to_create: list[SourceRecord] = []
+        later: list[SourceRecord] = []
+        pending: dict[str, int] = {}
+        for record in good:
+            values = _match_value(record, self.key) if self.policy != "create" else []
+            existing = next((matches[v] for v in values if v in matches), None)
+            first_line = next((pending[v] for v in values if v in pending), None)
+            if existing is not None:
+                rows[record.line] = self._existing(record, existing)
+            elif first_line is not None:
+                later.append(record)
+            else:
+                to_create.append(record)
+                for value in values:
+                    pending.setdefault(value, record.line)
+        for record, row in zip(to_create, self._create(to_create), strict=True):
+            rows[record.line] = row
+        if later:
+            # The same person twice in one batch: the first one is created above; the others
+            # are matched against it like against any earlier record.
+            wanted = {value for record in later for value in _match_value(record, self.key)}
+            matches = _find_matches(self.actor, self.key, wanted)
+            for record in later:
+                existing = next(
+                    (matches[v] for v in _match_value(record, self.key) if v in matches), None
+                )
+                if existing is None:
+                    rows[record.line] = self._create([record])[0]
+                else:
+                    rows[record.line] = self._existing(record, existing)
+        return [rows[record.line] for record in records]
+
+    def _row(
+        self,
+        record: SourceRecord,
+        outcome: str,
+        message: str = "",
+        *,
+        contact: Contact | None = None,
+        organization: Organization | None = None,
+        affiliation: Affiliation | None = None,
+        **kw: Any,
+    ) -> Any:
+        """The record's report row, for ``fast_insert``: a ``stand_in`` (nobody reads it back;
+        a model instance with its four foreign keys cost more than the rest of the row)."""
+        return stand_in(
+            job_id=self.job.pk,
+            line=record.line,
+            outcome=str(outcome),
+            message=message,
+            contact_id=contact.pk if contact is not None else None,
+            organization_id=organization.pk if organization is not None else None,
+            affiliation_id=affiliation.pk if affiliation is not None else None,
+            **kw,
+        )
+
+    def _create(self, records: list[SourceRecord]) -> list[Any]:
+        items = []
+        photos = []
+        for record in records:
+            item, photo = self.ready.get(record.line) or record_item(record)
+            items.append(item)
+            photos.append(photo)
+        results = contacts_create_many(actor=self.actor, items=items, caches=self.caches)
+        set_aside: dict[int, str] = {}
+        retry: list[tuple[int, NewContact]] = []
+        for index, (record, result) in enumerate(zip(records, results, strict=True)):
+            if result.contact is not None:
+                continue
+            item = items[index]
+            saved = salvage(record, item.data, result.error_fields, into_extra=True)
+            if saved is not None:
+                extra = [*(item.vcard_extra or []), *saved.extra] or None
+                retry.append((index, NewContact(saved.data, item.uid, extra, item.organization)))
+                set_aside[index] = saved.message
+        if retry:
+            again = contacts_create_many(
+                actor=self.actor, items=[item for _i, item in retry], caches=self.caches
+            )
+            for (index, _item), result in zip(retry, again, strict=True):
+                if result.contact is not None:
+                    results[index] = result
+                else:
+                    set_aside.pop(index, None)
+        rows = []
+        for index, (record, result, photo) in enumerate(zip(records, results, photos, strict=True)):
+            if result.contact is None:
+                rows.append(self._row(record, Outcome.FAILED, result.error))
+                continue
+            contact = result.contact
+            notes = [set_aside[index]] if index in set_aside else []
+            notes += list(result.notes)
+            if photo is not None:
+                contact, note = self._photo(contact, photo)
+                notes.extend(note)
+            rows.append(
+                self._row(
+                    record,
+                    Outcome.CREATED,
+                    " ".join(notes),
+                    contact=contact,
+                    version=contact.version,
+                    organization=result.organization_created,
+                    affiliation=result.affiliation,
+                )
+            )
+        return rows
+
+    def _photo(self, contact: Contact, photo: Any) -> tuple[Contact, list[str]]:
+        from django.core.files.base import ContentFile
+
+        try:
+            with transaction.atomic():
+                contact = contact_set_photo(
+                    actor=self.actor, contact=contact, photo=ContentFile(photo.data, name="photo")
+                )
+        except ValidationError as exc:
+            return contact, [_("Photo not kept: %(reason)s") % {"reason": error_text(exc)}]
+        return contact, []
+
+    def _existing(self, record: SourceRecord, pk: int) -> Any:
+        contact = Contact.objects.get(pk=pk)
+        label = _("Matches %(name)s by %(key)s.") % {"name": contact.display_name, "key": self.key}
+        if self.policy == "skip":
+            return self._row(record, Outcome.SKIPPED, label, contact=contact)
+        data, _uid, _extra, _photo = _split(record)
+        if self.policy == "update":
+            errors = contact_data_errors(data, current=contact)
+            saved = (
+                salvage(
+                    record,
+                    data,
+                    errors,
+                    into_extra=False,
+                    current_notes=contact.notes,
+                    current_extra=list(contact.vcard_extra or []),
+                )
+                if errors
+                else None
+            )
+            if saved is not None:
+                data = saved.data
+                label = f"{label} {saved.message}"
+        try:
+            with transaction.atomic():
+                if not Contact.objects.restrict(self.actor, Action.CHANGE).filter(pk=pk).exists():
+                    raise PermissionDenied(_("You may not change this person."))
+                same = contact_unchanged(contact, data)
+                before = snapshot(contact)
+                version = contact.version
+                if not same:
+                    contact = contact_update(actor=self.actor, contact=contact, data=data)
+                organization, affiliation = self._link(contact, record)
+                if affiliation is not None:
+                    contact = Contact.objects.get(pk=pk)
+        except (ValidationError, PermissionDenied) as exc:
+            return self._row(record, Outcome.FAILED, error_text(exc), contact=contact)
+        if contact.version == version:
+            return self._row(record, Outcome.UNCHANGED, label, contact=contact)
+        return self._row(
+            record,
+            Outcome.UPDATED,
+            label,
+            contact=contact,
+            before=before,
+            version=contact.version,
+            organization=organization,
+            affiliation=affiliation,
+        )
+
+    def _link(
+        self, contact: Contact, record: SourceRecord
+    ) -> tuple[Organization | None, Affiliation | None]:
+        """Link an updated person to the record's organization unless already linked."""
+        org_data = record.organization or {}
+        name = " ".join(str(org_data.get("name") or "").split())
+        if not name:
+            return None, None
+        org, created = organization_for(self.actor, name, self.caches)
+        if Affiliation.objects.filter(contact=contact, organization=org).exists():
+            return None, None
+        values = {k: org_data[k] for k in ("title", "department") if org_data.get(k)}
+        has_primary = Affiliation.objects.filter(contact=contact, is_primary=True).exists()
+        aff = affiliation_create(
+            actor=self.actor,
+            contact=contact,
+            organization=org,
+            data={**values, "is_primary": not has_primary},
+        )
+        return (org if created else None), aff
+
+
+def _count_records(params: dict[str, Any]) -> int | None:
+    """The progress total: the cards of a vCard file; for a CSV file its lines after the
+    header, an upper bound (a quoted cell may hold line breaks, and blank lines hold no
+    record) that a success turns into the exact count; None when unknown (JSON, Excel)."""
+    path = stored_path(params)
+    if params.get("format") == "vcard":
+        from rubrica.dataio.vcard_reader import count_cards
+
+        return count_cards(path)
+    if params.get("format") == "csv":
+        return max(0, _count_lines(path) - 1)
+    return None
+
+
+def _count_lines(path: Path) -> int:
+    """Lines of a text file, at least (LF, CRLF or old Mac CR line ends; a final line without
+    a line break counts), read in blocks: a second for a million rows."""
+    feeds = returns = 0
+    last = b""
+    with open(path, "rb") as stream:
+        while block := stream.read(1 << 20):
+            feeds += block.count(b"\n")
+            returns += block.count(b"\r")
+            last = block
+    return max(feeds, returns) + (1 if last and not last.endswith((b"\n", b"\r")) else 0)
+
+
+# Running ------------------------------------------------------------------------------------
+
+
+def run_import(job: Job, progress: Progress) -> dict[str, Any]:
+    """The runner of kind ``import`` (see the module docstring for its guarantees)."""
+    actor = job.owner
+    if job.params.get("reverted_by"):
+        raise ValidationError(_("This import was reverted."))
+    start_line = int(job.checkpoint.get("line", 0))
+    total = _count_records(job.params)
+    progress.set_total(total)
+    done = ImportRow.objects.filter(job=job).count()
+    progress.set_done(done)
+    caches = BatchCaches()
+    size = max(1, int(job.params.get("batch_size") or BATCH))
+    path = stored_path(job.params)
+    reader = pipeline.wanted(total, path.stat().st_size if path.is_file() else 0)
+    with (
+        pipeline.collected_between_batches(),
+        pipeline.batches(
+            job.params,
+            actor.pk,
+            start_line,
+            size,
+            reader=reader,
+            open_reader=open_reader,
+            record_item=record_item,
+        ) as batches,
+        _bounded_sqlite_memory(),
+    ):
+        # Tallied as rows are written, from the rows a resumed job wrote before: counting a
+        # million report rows at the end read them all again, and on SQLite after the memory
+        # map came back (the import's peak resident memory was that count).
+        tally = counts(job) if done else dict.fromkeys(Outcome.values, 0)
+        for batch, ready in batches:
+            progress.raise_if_cancelled()
+            with transaction.atomic():
+                rows = _Batch(job, actor, caches).run(batch, ready)
+                fast_insert(ImportRow, rows)
+                progress.checkpoint({"line": batch[-1].line})
+                for row in rows:
+                    tally[row.outcome] += 1
+                done += len(batch)
+                progress.set_done(done)
+            del batch, ready, rows  # before the collector's pass, which would traverse them
+            pipeline.collect()
+    progress.set_total(done)  # a CSV's total was its line count, an upper bound
+    return {"counts": tally, "lines": done}
+
+
+#: SQLite page cache of the connection while an import writes (see below). The app's 64 MB
+#: was measured (docs/benchmarks.md): over a million-row import no faster (the statements
+#: save what the larger commits cost), for 50 MB more.
+IMPORT_SQLITE_CACHE_KIB = 16_384
+#: WAL pages after which a commit copies them back into the database file, while an import
+#: writes (SQLite's default is 1,000): the indexes an import grows are rewritten batch after
+#: batch, and each checkpoint copied their pages again (a third of the commit time).
+IMPORT_SQLITE_CHECKPOINT_PAGES = 20_000
+
+
+@contextlib.contextmanager
+def _bounded_sqlite_memory() -> Iterator[None]:
+    """On SQLite, for the import's duration: no memory map and a 16 MB page cache, and WAL
+    checkpoints every 20,000 pages (80 MB of WAL file on disk, not in memory). The app's
+    connection maps up to 256 MB of the file and caches 64 MB: good for reading, but an import
+    touches every page of a growing file, and those pages count in the process's resident
+    memory (334 MB at 200,000 rows). The previous values come back afterwards."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA mmap_size")
+        mmap_row = cursor.fetchone()  # no row: an in-memory database, which maps nothing
+        cursor.execute("PRAGMA cache_size")
+        cache_size = int(cursor.fetchone()[0])
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        checkpoint = int(cursor.fetchone()[0])
+        mmap_size = int(mmap_row[0]) if mmap_row else 0
+        cursor.execute("PRAGMA mmap_size = 0")
+        cursor.execute(f"PRAGMA cache_size = -{IMPORT_SQLITE_CACHE_KIB}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint = {IMPORT_SQLITE_CHECKPOINT_PAGES}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA mmap_size = {mmap_size}")
+            cursor.execute(f"PRAGMA cache_size = {cache_size}")
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {checkpoint}")
