@@ -26,7 +26,6 @@ KNOWN: set[str] = {
     "rubrica.dataio.importing -> rubrica.contacts.services._clean",
     "rubrica.merges.services -> rubrica.organizations.services._refresh_contact_org",
     "rubrica.organizations.filters -> rubrica.core.filters._ids",
-    "rubrica.organizations.services -> rubrica.contacts.services._tag",
     "rubrica.search.filters -> rubrica.core.filters._values",
     "rubrica.segments.management.commands.segments"
     " -> rubrica.cli.management.commands.contacts._resolve_named_filters",
