@@ -199,3 +199,39 @@ def test_the_typed_input_names_exactly_the_fields_the_service_reads():
     assert ContactInput.__optional_keys__ == set(ALL_FIELDS)
     assert ContactInput.__required_keys__ == frozenset()
 
+
+# Every door shows the same warning ---------------------------------------------------------
+
+
+def test_the_same_candidates_reach_the_api_the_web_and_the_cli(client, member, rubrica):
+    from django.urls import reverse
+
+    from tests.api.conftest import JSON, bearer
+    from tests.web.conftest import logged_in, person_form
+
+    ada = make_contact(member, emails=[{"value": "Ada.Lovelace+x@googlemail.com"}])
+
+    api = client.post("/api/v1/contacts", ADA, content_type=JSON, **bearer(member))
+    web = logged_in(member).post(
+        reverse("contacts:create"),
+        person_form(
+            given_name="Ada",
+            family_name="Lovelace",
+            **{"emails-0-label": "", "emails-0-value": "ada.lovelace@gmail.com"},
+        ),
+    )
+    code, _, err = rubrica(
+        "contacts", "add", "--given-name", "Ada", "--family-name", "Lovelace",
+        "--email", "ada.lovelace@gmail.com", "--as", "member",
+    )  # fmt: skip
+
+    assert api.status_code == 409
+    assert [(d["id"], d["reasons"]) for d in api.json()["duplicates"]] == [
+        (ada.pk, ["Same email", "Same name"])
+    ]
+    assert web.status_code == 200
+    assert f'href="{ada.get_absolute_url()}"' in web.content.decode()
+    assert "Same email · Same name" in web.content.decode()
+    assert code == 5
+    assert f"likely duplicate: Ada Lovelace (id {ada.pk}): Same email, Same name" in err
+    assert Contact.all_objects.count() == 1
