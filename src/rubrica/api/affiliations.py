@@ -2,14 +2,14 @@
 
 An affiliation is visible when both its person and its organization are; changing one needs the
 right to change the person (the services check it). Affiliations have no version of their own,
-so their ETag is derived from their content.
+so their ETag is derived from their content; the services lock the row and run this door's
+If-Match comparison on it (their ``precondition``), a stale tag answering 412.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -34,10 +34,12 @@ from rubrica.kits.api.common import ListParams, actor, page_data, problems
 from rubrica.kits.api.conditional import check_if_match, content_etag
 from rubrica.organizations.models import Affiliation, Organization
 from rubrica.organizations.services import (
+    AffiliationPrecondition,
     affiliation_create,
     affiliation_delete,
     affiliation_update,
 )
+from rubrica.organizations.types import AffiliationInput
 
 router = Router(tags=["affiliations"])
 
@@ -60,6 +62,15 @@ def _data(aff: Affiliation) -> dict[str, Any]:
 
 def _etag(aff: Affiliation) -> str:
     return content_etag(_data(aff))
+
+
+def _if_match(request: HttpRequest) -> AffiliationPrecondition:
+    """The request's If-Match, checked by the service on the affiliation it has locked."""
+
+    def check(current: Affiliation) -> None:
+        check_if_match(request, _etag(current))
+
+    return check
 
 
 @router.get("", response={200: AffiliationPage, **problems(422)})
@@ -87,7 +98,10 @@ def create_affiliation(
         errors["organization"] = _("There is no such organization.")
     raise_if(errors)
     assert contact is not None and org is not None
-    data = payload.model_dump(exclude_unset=True, exclude={"contact", "organization"})
+    data = cast(
+        AffiliationInput,
+        payload.model_dump(exclude_unset=True, exclude={"contact", "organization"}),
+    )
     aff = affiliation_create(actor=user, contact=contact, organization=org, data=data)
     aff = _visible_qs(user).get(pk=aff.pk)
     response["Location"] = request.build_absolute_uri(reverse("api:get_affiliation", args=[aff.pk]))
@@ -109,11 +123,13 @@ def update_affiliation(
     request: HttpRequest, affiliation_id: int, payload: AffiliationChange, response: HttpResponse
 ) -> Any:
     user = actor(request)
-    get_object_or_404(_visible_qs(user), pk=affiliation_id)
-    with transaction.atomic():
-        aff = _visible_qs(user).select_for_update(of=("self",)).get(pk=affiliation_id)
-        check_if_match(request, _etag(aff))
-        affiliation_update(actor=user, affiliation=aff, data=payload.model_dump(exclude_unset=True))
+    aff = get_object_or_404(_visible_qs(user), pk=affiliation_id)
+    affiliation_update(
+        actor=user,
+        affiliation=aff,
+        data=cast(AffiliationInput, payload.model_dump(exclude_unset=True)),
+        precondition=_if_match(request),
+    )
     aff = _visible_qs(user).get(pk=affiliation_id)
     response["ETag"] = _etag(aff)
     return _data(aff)
@@ -123,9 +139,6 @@ def update_affiliation(
 def delete_affiliation(request: HttpRequest, affiliation_id: int) -> HttpResponse:
     """Remove the link; the person's history keeps what it was."""
     user = actor(request)
-    get_object_or_404(_visible_qs(user), pk=affiliation_id)
-    with transaction.atomic():
-        aff = _visible_qs(user).select_for_update(of=("self",)).get(pk=affiliation_id)
-        check_if_match(request, _etag(aff))
-        affiliation_delete(actor=user, affiliation=aff)
+    aff = get_object_or_404(_visible_qs(user), pk=affiliation_id)
+    affiliation_delete(actor=user, affiliation=aff, precondition=_if_match(request))
     return HttpResponse(status=204)

@@ -1,12 +1,15 @@
 """/contacts: people. Reads go through the shared selectors and filter; writes through
-contacts.services. A person the caller may not view answers 404 on every method."""
+contacts.services. A person the caller may not view answers 404 on every method.
+
+The services own the write protocol: this door passes ``If-Match`` as ``expected_version`` (a
+stale one raises ConflictError: 412 with the current ETag) and ``?allow_duplicates`` as
+``allow_duplicates`` (the duplicate rule raises DuplicatesFound: 409 with the candidates)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -19,18 +22,18 @@ from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.models import Contact
 from rubrica.contacts.selectors import contact_detail_qs
 from rubrica.contacts.services import (
+    DuplicatesFound,
     contact_create,
     contact_delete,
     contact_restore,
     contact_update,
 )
+from rubrica.contacts.types import ContactInput
 from rubrica.core.filters import raise_filter_errors
 from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
-from rubrica.core.services import lock_and_check_version
-from rubrica.dedup import find_duplicates
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
-from rubrica.kits.api.conditional import check_if_match, not_modified, version_etag
+from rubrica.kits.api.conditional import expected_version, not_modified, version_etag
 from rubrica.segments.selectors import segment_contact_list, segment_from_param
 
 router = Router(tags=["people"])
@@ -74,12 +77,10 @@ def _visible(request: HttpRequest, contact_id: int) -> Contact:
     return get_object_or_404(Contact.objects.restrict(actor(request), Action.VIEW), pk=contact_id)
 
 
-def _locked(request: HttpRequest, contact: Contact) -> Contact:
-    """The row locked for the write, after checking If-Match against its current version."""
-    current = lock_and_check_version(Contact, contact.pk, None)
-    assert isinstance(current, Contact)
-    check_if_match(request, version_etag(current.version))
-    return current
+def _input(payload: ContactIn) -> ContactInput:
+    """The service input: only the keys the client sent, so PATCH is partial. ContactIn has
+    exactly ContactInput's fields (tests/api/test_inputs.py keeps them equal)."""
+    return cast(ContactInput, payload.model_dump(exclude_unset=True))
 
 
 @router.get("", response={200: ContactPage, **problems(422)})
@@ -107,12 +108,12 @@ def create_contact(
     """Create a person. When they look like someone already there, answers 409 with the
     likely ``duplicates`` and creates nothing, unless ``allow_duplicates=true``."""
     user = actor(request)
-    data = payload.model_dump(exclude_unset=True)
-    if not allow_duplicates:
-        candidates = find_duplicates(user=user, data=data)
-        if candidates:
-            return duplicates_problem(candidates)
-    contact = contact_create(actor=user, data=data)
+    try:
+        contact = contact_create(
+            actor=user, data=_input(payload), allow_duplicates=allow_duplicates
+        )
+    except DuplicatesFound as exc:
+        return duplicates_problem(exc.candidates)
     response["Location"] = _location(request, contact)
     response["ETag"] = version_etag(contact.version)
     return Status(201, contact_data(request, contact, user))
@@ -155,14 +156,16 @@ def update_contact(
     ``duplicates`` and changes nothing, unless ``allow_duplicates=true``."""
     user = actor(request)
     contact = _visible(request, contact_id)
-    data = payload.model_dump(exclude_unset=True)
-    with transaction.atomic():
-        locked = _locked(request, contact)
-        if not allow_duplicates:
-            candidates = find_duplicates(user=user, data=data, exclude_id=locked.pk)
-            if candidates:
-                return duplicates_problem(candidates)
-        contact = contact_update(actor=user, contact=locked, data=data)
+    try:
+        contact = contact_update(
+            actor=user,
+            contact=contact,
+            data=_input(payload),
+            expected_version=expected_version(request, contact.version),
+            allow_duplicates=allow_duplicates,
+        )
+    except DuplicatesFound as exc:
+        return duplicates_problem(exc.candidates)
     response["ETag"] = version_etag(contact.version)
     return contact_data(request, contact, user)
 
@@ -171,8 +174,11 @@ def update_contact(
 def delete_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
     """Move the person to the Trash (restorable until purged)."""
     contact = _visible(request, contact_id)
-    with transaction.atomic():
-        contact_delete(actor=actor(request), contact=_locked(request, contact))
+    contact_delete(
+        actor=actor(request),
+        contact=contact,
+        expected_version=expected_version(request, contact.version),
+    )
     return HttpResponse(status=204)
 
 
@@ -181,7 +187,8 @@ def restore_contact(request: HttpRequest, contact_id: int, response: HttpRespons
     """Take the person out of the Trash (a person not in the Trash is returned unchanged)."""
     user = actor(request)
     contact = get_object_or_404(Contact.all_objects.restrict(user, Action.VIEW), pk=contact_id)
-    with transaction.atomic():
-        contact = contact_restore(actor=user, contact=_locked(request, contact))
+    contact = contact_restore(
+        actor=user, contact=contact, expected_version=expected_version(request, contact.version)
+    )
     response["ETag"] = version_etag(contact.version)
     return contact_data(request, contact, user)

@@ -1,11 +1,11 @@
-"""/organizations: the same contract as /contacts, over organizations.services."""
+"""/organizations: the same contract as /contacts, over organizations.services (which own the
+row lock and the version check: If-Match is passed as ``expected_version``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -16,9 +16,8 @@ from rubrica.api.schemas import OrganizationIn, OrganizationOut, OrganizationPag
 from rubrica.core.filters import raise_filter_errors
 from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
-from rubrica.core.services import lock_and_check_version
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
-from rubrica.kits.api.conditional import check_if_match, not_modified, version_etag
+from rubrica.kits.api.conditional import expected_version, not_modified, version_etag
 from rubrica.organizations.filters import OrganizationFilter
 from rubrica.organizations.models import Organization
 from rubrica.organizations.selectors import organization_detail_qs, organization_list
@@ -28,6 +27,7 @@ from rubrica.organizations.services import (
     organization_restore,
     organization_update,
 )
+from rubrica.organizations.types import OrganizationInput
 
 router = Router(tags=["organizations"])
 
@@ -58,11 +58,10 @@ def _visible(request: HttpRequest, organization_id: int) -> Organization:
     return get_object_or_404(qs, pk=organization_id)
 
 
-def _locked(request: HttpRequest, organization: Organization) -> Organization:
-    current = lock_and_check_version(Organization, organization.pk, None)
-    assert isinstance(current, Organization)
-    check_if_match(request, version_etag(current.version))
-    return current
+def _input(payload: OrganizationIn) -> OrganizationInput:
+    """The service input: only the keys the client sent. OrganizationIn has exactly
+    OrganizationInput's fields (tests/api/test_inputs.py keeps them equal)."""
+    return cast(OrganizationInput, payload.model_dump(exclude_unset=True))
 
 
 @router.get("", response={200: OrganizationPage, **problems(422)})
@@ -77,7 +76,7 @@ def list_organizations(request: HttpRequest, params: Query[OrganizationQuery]) -
 def create_organization(
     request: HttpRequest, payload: OrganizationIn, response: HttpResponse
 ) -> Any:
-    org = organization_create(actor=actor(request), data=payload.model_dump(exclude_unset=True))
+    org = organization_create(actor=actor(request), data=_input(payload))
     response["Location"] = request.build_absolute_uri(
         reverse("api:get_organization", args=[org.pk])
     )
@@ -110,12 +109,12 @@ def update_organization(
     request: HttpRequest, organization_id: int, payload: OrganizationIn, response: HttpResponse
 ) -> Any:
     org = _visible(request, organization_id)
-    with transaction.atomic():
-        org = organization_update(
-            actor=actor(request),
-            organization=_locked(request, org),
-            data=payload.model_dump(exclude_unset=True),
-        )
+    org = organization_update(
+        actor=actor(request),
+        organization=org,
+        data=_input(payload),
+        expected_version=expected_version(request, org.version),
+    )
     response["ETag"] = version_etag(org.version)
     return organization_data(org, actor(request))
 
@@ -123,8 +122,11 @@ def update_organization(
 @router.delete("/{int:organization_id}", response={204: None, **problems(403, 404, 412)})
 def delete_organization(request: HttpRequest, organization_id: int) -> HttpResponse:
     org = _visible(request, organization_id)
-    with transaction.atomic():
-        organization_delete(actor=actor(request), organization=_locked(request, org))
+    organization_delete(
+        actor=actor(request),
+        organization=org,
+        expected_version=expected_version(request, org.version),
+    )
     return HttpResponse(status=204)
 
 
@@ -136,7 +138,8 @@ def restore_organization(request: HttpRequest, organization_id: int, response: H
     user = actor(request)
     qs = Organization.all_objects.restrict(user, Action.VIEW)
     org = get_object_or_404(qs, pk=organization_id)
-    with transaction.atomic():
-        org = organization_restore(actor=user, organization=_locked(request, org))
+    org = organization_restore(
+        actor=user, organization=org, expected_version=expected_version(request, org.version)
+    )
     response["ETag"] = version_etag(org.version)
     return organization_data(org, actor(request))

@@ -1,9 +1,9 @@
-"""The person form: browser input -> the data dict of contact_create / contact_update."""
+"""The person form: browser input -> the ContactInput of contact_create / contact_update."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.urls import reverse
@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from rubrica.accounts.models import Team, User
 from rubrica.contacts.models import Contact, Gender
 from rubrica.contacts.services import derive_display_name, snapshot
+from rubrica.contacts.types import ContactInput
 from rubrica.core.models import Visibility
+from rubrica.core.types import AddressInput, PhoneInput, ValueInput
 from rubrica.customfields.forms import CustomFieldsForm, custom_formfield
 from rubrica.customfields.models import CustomFieldDefinition, Entity
 from rubrica.customfields.services import definitions_for
@@ -31,6 +33,7 @@ from rubrica.kits.web.forms import (
 )
 from rubrica.organizations.forms import resolve_organization
 from rubrica.organizations.models import Organization
+from rubrica.organizations.types import AffiliationInput
 from rubrica.taxonomy.models import LifecycleStage, Tag
 
 TEXT_NAMES = (
@@ -178,22 +181,49 @@ class ContactForm(CustomFieldsForm):
             self.initial.setdefault("visibility", Visibility.EVERYONE)
             self.initial.setdefault("owner", str(user.pk))
 
-    def to_data(self) -> dict[str, Any]:
+    def to_data(self) -> ContactInput:
         """The service input for everything the form shows (a full replacement of those)."""
         cleaned = self.cleaned_data
-        data: dict[str, Any] = {name: cleaned.get(name, "") for name in TEXT_NAMES}
-        for name in LIST_NAMES:
-            data[name] = split_commas(cleaned.get(name, ""))
-        data["gender"] = cleaned.get("gender", "")
-        data["stage"] = int(cleaned["stage"]) if cleaned.get("stage") else None
+
+        def text(name: str) -> str:
+            return str(cleaned.get(name, ""))
+
+        rows = self.collections_data()
+        data: ContactInput = {
+            "prefix": text("prefix"),
+            "given_name": text("given_name"),
+            "additional_name": text("additional_name"),
+            "family_name": text("family_name"),
+            "suffix": text("suffix"),
+            "display_name": text("display_name"),
+            "phonetic_given_name": text("phonetic_given_name"),
+            "phonetic_family_name": text("phonetic_family_name"),
+            "birthday": text("birthday"),
+            "anniversary": text("anniversary"),
+            "title": text("title"),
+            "role": text("role"),
+            "time_zone": text("time_zone"),
+            "source": text("source"),
+            "notes": text("notes"),
+            "nicknames": split_commas(cleaned.get("nicknames", "")),
+            "languages": split_commas(cleaned.get("languages", "")),
+            "tags": split_commas(cleaned.get("tags", "")),
+            "gender": cleaned.get("gender", ""),
+            "stage": int(cleaned["stage"]) if cleaned.get("stage") else None,
+            "custom_fields": self.custom_fields_data(),
+            # the collection editors give rows in the input shape (kits.web.forms)
+            "emails": cast("list[ValueInput]", rows["emails"]),
+            "phones": cast("list[PhoneInput]", rows["phones"]),
+            "addresses": cast("list[AddressInput]", rows["addresses"]),
+            "urls": cast("list[ValueInput]", rows["urls"]),
+            "profiles": cast("list[ValueInput]", rows["profiles"]),
+        }
         if "owner" in self.fields and cleaned.get("owner"):
             data["owner"] = int(cleaned["owner"])
         if "team" in self.fields:
             data["team"] = int(cleaned["team"]) if cleaned.get("team") else None
         if "visibility" in self.fields and cleaned.get("visibility"):
             data["visibility"] = cleaned["visibility"]
-        data["custom_fields"] = self.custom_fields_data()
-        data.update(self.collections_data())
         return data
 
 
@@ -232,7 +262,7 @@ class AffiliationForm(forms.Form):
         self.chosen_organization = organization
         return text
 
-    def to_data(self) -> dict[str, Any]:
+    def to_data(self) -> AffiliationInput:
         cleaned = self.cleaned_data
         return {
             "title": cleaned.get("title", ""),

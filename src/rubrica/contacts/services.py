@@ -2,6 +2,15 @@
 
 Each function runs in one transaction that also writes the history entry; invalid data raises
 ValidationError with field keys (``emails.1.value``, ``custom_fields.size``) and changes nothing.
+
+``data`` is a ``ContactInput`` (contacts.types): the doors build one, so mypy checks them against
+this shape. The parameters also take a plain mapping while the importers, merges, quality fixes
+and demo data still build untyped dicts; drop ``| Mapping[str, Any]`` once they build one too.
+
+The rules every door must follow live here and are reached by keyword arguments, so that the web
+UI, the API and the CLI cannot drift apart: ``expected_version`` (optimistic concurrency: the row
+is locked and a stale version raises ConflictError) and ``allow_duplicates`` (the duplicate
+warning: unless allowed, a person who looks like someone already there raises DuplicatesFound).
 """
 
 from __future__ import annotations
@@ -10,9 +19,9 @@ import datetime as dt
 import functools
 import unicodedata
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -27,6 +36,7 @@ from rubrica.contacts.models import (
     ContactUrl,
     Gender,
 )
+from rubrica.contacts.types import ContactInput
 from rubrica.core import normalize
 from rubrica.core.models import Action
 from rubrica.core.services import (
@@ -53,6 +63,9 @@ from rubrica.customfields.services import clean_custom_fields
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import diff, history_record, purge_trashed, record_set_deleted
 from rubrica.taxonomy.models import LifecycleStage, Tag
+
+if TYPE_CHECKING:
+    from rubrica.dedup.selectors import Candidate
 
 TEXT_FIELDS: dict[str, int] = {
     "prefix": 50,
@@ -261,9 +274,45 @@ def _tag(actor: User, name: str) -> Tag:
     return tag_get_or_create(actor=actor, name=name)
 
 
+class DuplicatesFound(ValidationError):
+    """Nothing was saved: the person looks like someone already there (the duplicate warning).
+
+    ``candidates`` are the likely duplicates the actor may view, best first. Every door catches
+    it to show them and to offer saving anyway (the web form's "Save anyway", the API's 409 and
+    ``?allow_duplicates=true``, the CLI's ``--allow-duplicate``). It is a ValidationError so that
+    a caller that does not know it still refuses cleanly, with a message and no traceback."""
+
+    def __init__(self, candidates: Sequence[Candidate]) -> None:
+        super().__init__(
+            {
+                NON_FIELD_ERRORS: [
+                    _("This person looks like someone already here; nothing was saved.")
+                ]
+            }
+        )
+        self.candidates: list[Candidate] = list(candidates)
+
+
+def _refuse_duplicates(actor: User, data: Mapping[str, Any], exclude_id: int | None) -> None:
+    """The duplicate rule: raise DuplicatesFound when ``data`` (the service input as given; for
+    an edit laid over the stored person ``exclude_id``) looks like people ``actor`` may view.
+    Runs inside the write's transaction, after permission, version and validation checks, so
+    that it warns only about a write that would otherwise succeed."""
+    candidates = dedup.find_duplicates(user=actor, data=data, exclude_id=exclude_id)
+    if candidates:
+        raise DuplicatesFound(candidates)
+
+
 @transaction.atomic
-def contact_create(*, actor: User, data: Mapping[str, Any]) -> Contact:
-    """Create a person owned by ``actor`` unless ``owner`` says otherwise."""
+def contact_create(
+    *, actor: User, data: ContactInput | Mapping[str, Any], allow_duplicates: bool = True
+) -> Contact:
+    """Create a person owned by ``actor`` unless ``owner`` says otherwise.
+
+    With ``allow_duplicates=False`` (what the doors pass until a person confirms) a person who
+    looks like someone already there raises DuplicatesFound and nothing is created. The default
+    allows them: importers (with their own duplicate policy), merges and other system writes
+    never ask."""
     ensure_can_create(actor)
     values, errors = _clean(data, current=None)
     raise_if(errors)
@@ -272,6 +321,8 @@ def contact_create(*, actor: User, data: Mapping[str, Any]) -> Contact:
         values["owner"] = actor
     if values["owner"].pk != actor.pk and not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can create records for someone else."))
+    if not allow_duplicates:
+        _refuse_duplicates(actor, data, None)
     contact = Contact()
     _apply(contact, values, actor)
     contact.refresh_from_db()
@@ -296,16 +347,24 @@ def contact_update(
     *,
     actor: User,
     contact: Contact,
-    data: Mapping[str, Any],
+    data: ContactInput | Mapping[str, Any],
     expected_version: int | None = None,
+    allow_duplicates: bool = True,
     action: str = HistoryAction.UPDATE,
 ) -> Contact:
-    """Change the fields named in ``data``; refuse when ``expected_version`` is stale."""
+    """Change the fields named in ``data``.
+
+    The row is locked for the transaction; a stale ``expected_version`` (what the person or
+    client last read) raises ConflictError and changes nothing. With ``allow_duplicates=False``
+    a change that makes the person look like someone else raises DuplicatesFound (people who
+    already looked alike before, and pairs dismissed as "not a duplicate", are not repeated)."""
     current: Contact = begin_update(actor, contact, expected_version)
     values, errors = _clean(data, current=current)
     raise_if(errors)
     before = snapshot(current)
     ensure_sharing_allowed(actor, current, values)
+    if not allow_duplicates:
+        _refuse_duplicates(actor, data, current.pk)
     _apply(current, values, actor)
     after = snapshot(current)
     changes = diff(before, after)
@@ -391,9 +450,21 @@ def contact_set_photo(
     return current
 
 
+def _check_version(actor: User, contact: Contact, expected_version: int | None) -> None:
+    """Before a move to or from the Trash: lock the row and refuse a stale version. The right
+    to do it is checked first: a refusal answers before a precondition (RFC 9110 §13.2.1)."""
+    if expected_version is not None:
+        ensure_can(actor, contact, Action.DELETE)
+        lock_and_check_version(Contact, contact.pk, expected_version)
+
+
 @transaction.atomic
-def contact_delete(*, actor: User, contact: Contact) -> Contact:
-    """Move to the Trash (soft delete). Restorable until purged."""
+def contact_delete(
+    *, actor: User, contact: Contact, expected_version: int | None = None
+) -> Contact:
+    """Move to the Trash (soft delete). Restorable until purged. A stale ``expected_version``
+    raises ConflictError."""
+    _check_version(actor, contact, expected_version)
     result: Contact = record_set_deleted(actor, contact, deleted=True)
     search.remove(result)
     dedup.remove(result)
@@ -401,8 +472,12 @@ def contact_delete(*, actor: User, contact: Contact) -> Contact:
 
 
 @transaction.atomic
-def contact_restore(*, actor: User, contact: Contact) -> Contact:
-    """Take a person out of the Trash."""
+def contact_restore(
+    *, actor: User, contact: Contact, expected_version: int | None = None
+) -> Contact:
+    """Take a person out of the Trash (one not in the Trash is returned unchanged). A stale
+    ``expected_version`` raises ConflictError."""
+    _check_version(actor, contact, expected_version)
     result: Contact = record_set_deleted(actor, contact, deleted=False)
     search.index(result)
     dedup.index_contact(result)

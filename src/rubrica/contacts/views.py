@@ -1,6 +1,8 @@
 """Web pages for people. Views only translate: they read through restrict()/selectors and write
 through contacts.services; a person the user may not see answers 404, one they may see but not
-change answers 403."""
+change answers 403. The services own the write protocol: the form's version is passed as
+``expected_version`` and "Save anyway" as ``allow_duplicates``; the duplicate warning is shown
+from the service's DuplicatesFound."""
 
 from __future__ import annotations
 
@@ -22,7 +24,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rubrica import dedup
 from rubrica.accounts.models import User
 from rubrica.contacts import photo_stash, services
 from rubrica.contacts.filters import ContactFilter
@@ -345,13 +346,9 @@ def _form_context(form: ContactForm, **extra: Any) -> dict[str, Any]:
     return {"form": form, "tags": list(Tag.objects.all()), **extra}
 
 
-def _duplicates(
-    request: AuthedRequest, data: dict[str, Any], exclude_id: int | None = None
-) -> list[Any]:
-    """Likely duplicates to warn about before saving, unless the person chose "Save anyway"."""
-    if request.POST.get("confirm_duplicates"):
-        return []
-    return dedup.find_duplicates(user=request.user, data=data, exclude_id=exclude_id)
+def _duplicates_allowed(request: AuthedRequest) -> bool:
+    """The person saw the duplicate warning and chose "Save anyway"."""
+    return bool(request.POST.get("confirm_duplicates"))
 
 
 PHOTO_STASH_FIELD = "photo_token"
@@ -415,18 +412,21 @@ def create_view(request: AuthedRequest) -> HttpResponse:
         return render(request, "contacts/form.html", _form_context(form))
     form = ContactForm(request.POST, request.FILES, user=request.user)
     status = 400
-    duplicates = _duplicates(request, form.to_data()) if form.is_valid() else []
-    if duplicates:
-        return _warning_or_error(request, form, duplicates)
     if form.is_valid():
         photo, token = _chosen_photo(request, form)
         try:
             with transaction.atomic():
-                contact = services.contact_create(actor=request.user, data=form.to_data())
+                contact = services.contact_create(
+                    actor=request.user,
+                    data=form.to_data(),
+                    allow_duplicates=_duplicates_allowed(request),
+                )
                 if photo:
                     contact = services.contact_set_photo(
                         actor=request.user, contact=contact, photo=photo
                     )
+        except services.DuplicatesFound as exc:
+            return _warning_or_error(request, form, exc.candidates)
         except ValidationError as exc:
             form.apply_service_errors(exc)
         except PermissionDenied as exc:
@@ -451,9 +451,6 @@ def edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
         return render(request, "contacts/form.html", _form_context(form, contact=contact))
     form = ContactForm(request.POST, request.FILES, user=request.user, contact=contact)
     status = 400
-    duplicates = _duplicates(request, form.to_data(), contact.pk) if form.is_valid() else []
-    if duplicates:
-        return _warning_or_error(request, form, duplicates, contact=contact)
     if form.is_valid():
         photo, token = _chosen_photo(request, form)
         try:
@@ -463,6 +460,7 @@ def edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
                     contact=contact,
                     data=form.to_data(),
                     expected_version=form.cleaned_data["version"],
+                    allow_duplicates=_duplicates_allowed(request),
                 )
                 if photo:
                     updated = services.contact_set_photo(
@@ -478,6 +476,8 @@ def edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
                         photo=None,
                         expected_version=updated.version,
                     )
+        except services.DuplicatesFound as exc:
+            return _warning_or_error(request, form, exc.candidates, contact=contact)
         except ConflictError:
             form.add_error(None, str(CONFLICT_MESSAGE))
             status = 409

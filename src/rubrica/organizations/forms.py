@@ -1,10 +1,10 @@
-"""The organization form: browser input -> the data dict of organization_create / _update."""
+"""The organization form: browser input -> the OrganizationInput of organization_create/_update."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rubrica.accounts.models import Team, User
 from rubrica.core.ids import parse_id
 from rubrica.core.models import Action, Visibility
+from rubrica.core.types import AddressInput, PhoneInput
 from rubrica.customfields.forms import CustomFieldsForm, custom_formfield
 from rubrica.customfields.models import CustomFieldDefinition, Entity
 from rubrica.customfields.services import definitions_for
@@ -27,6 +28,7 @@ from rubrica.kits.web.forms import (
 from rubrica.organizations.models import Organization, OrganizationSize
 from rubrica.organizations.selectors import organizations_named
 from rubrica.organizations.services import snapshot
+from rubrica.organizations.types import OrganizationInput
 from rubrica.taxonomy.models import OrganizationKind, Tag
 
 ORG_REF = re.compile(r"\(#(\d+)\)\s*$")
@@ -179,15 +181,24 @@ class OrganizationForm(CustomFieldsForm):
         self.parent_id = parent.pk if parent is not None else None
         return text
 
-    def to_data(self) -> dict[str, Any]:
+    def to_data(self) -> OrganizationInput:
+        """The service input for everything the form shows (a full replacement of those)."""
         cleaned = self.cleaned_data
-        data: dict[str, Any] = {
-            name: cleaned.get(name, "") for name in ("name", "industry", "website", "notes")
+        rows = self.collections_data()
+        data: OrganizationInput = {
+            "name": cleaned.get("name", ""),
+            "industry": cleaned.get("industry", ""),
+            "website": cleaned.get("website", ""),
+            "notes": cleaned.get("notes", ""),
+            "size": cleaned.get("size", ""),
+            "kind": int(cleaned["kind"]) if cleaned.get("kind") else None,
+            "email_domains": split_commas(cleaned.get("email_domains", "")),
+            "tags": split_commas(cleaned.get("tags", "")),
+            "custom_fields": self.custom_fields_data(),
+            # the collection editors give rows in the input shape (kits.web.forms)
+            "phones": cast("list[PhoneInput]", rows["phones"]),
+            "addresses": cast("list[AddressInput]", rows["addresses"]),
         }
-        data["size"] = cleaned.get("size", "")
-        data["kind"] = int(cleaned["kind"]) if cleaned.get("kind") else None
-        data["email_domains"] = split_commas(cleaned.get("email_domains", ""))
-        data["tags"] = split_commas(cleaned.get("tags", ""))
         if self.parent_id is not None or not self.keep_hidden_parent:
             data["parent"] = self.parent_id
         if "owner" in self.fields and cleaned.get("owner"):
@@ -196,8 +207,6 @@ class OrganizationForm(CustomFieldsForm):
             data["team"] = int(cleaned["team"]) if cleaned.get("team") else None
         if "visibility" in self.fields and cleaned.get("visibility"):
             data["visibility"] = cleaned["visibility"]
-        data["custom_fields"] = self.custom_fields_data()
-        data.update(self.collections_data())
         return data
 
 

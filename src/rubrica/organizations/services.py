@@ -1,9 +1,15 @@
-"""Writes on organizations and affiliations (the same rules as contacts.services)."""
+"""Writes on organizations and affiliations (the same rules as contacts.services).
+
+``data`` is an ``OrganizationInput`` or ``AffiliationInput`` (organizations.types), also taken as
+a plain mapping while the importers and demo data build untyped dicts. Concurrency is the
+services' too: ``expected_version`` for organizations, and for affiliations (which have no version
+of their own) a ``precondition`` the service runs on the row it has locked.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,8 +32,10 @@ from rubrica.core.services import (
     clean_string_list,
     clean_text,
     clean_visibility,
+    ensure_can,
     ensure_can_create,
     ensure_sharing_allowed,
+    lock_and_check_version,
     lookup,
     preferred,
     raise_if,
@@ -46,6 +54,7 @@ from rubrica.organizations.models import (
     OrganizationSize,
 )
 from rubrica.organizations.selectors import name_key
+from rubrica.organizations.types import AffiliationInput, OrganizationInput
 from rubrica.taxonomy.models import OrganizationKind
 
 TEXT_FIELDS = {"name": 300, "industry": 150, "notes": 100_000}
@@ -159,7 +168,7 @@ def snapshot(org: Organization) -> dict[str, Any]:
 
 
 def _apply(org: Organization, values: Mapping[str, Any], actor: User) -> None:
-    from rubrica.contacts.services import _tag
+    from rubrica.taxonomy.services import tag_get_or_create
 
     for name, value in values.items():
         if name not in COLLECTIONS and name != "tags":
@@ -177,11 +186,13 @@ def _apply(org: Organization, values: Mapping[str, Any], actor: User) -> None:
         if kind in values:
             write_collection(org, kind, model, "organization", values[kind])
     if "tags" in values:
-        org.tags.set([_tag(actor, name) for name in values["tags"]])
+        org.tags.set([tag_get_or_create(actor=actor, name=name) for name in values["tags"]])
 
 
 @transaction.atomic
-def organization_create(*, actor: User, data: Mapping[str, Any]) -> Organization:
+def organization_create(
+    *, actor: User, data: OrganizationInput | Mapping[str, Any]
+) -> Organization:
     ensure_can_create(actor)
     values, errors = _clean(data, current=None, actor=actor)
     raise_if(errors)
@@ -209,10 +220,12 @@ def organization_update(
     *,
     actor: User,
     organization: Organization,
-    data: Mapping[str, Any],
+    data: OrganizationInput | Mapping[str, Any],
     expected_version: int | None = None,
     action: str = HistoryAction.UPDATE,
 ) -> Organization:
+    """Change the fields named in ``data``; the row is locked for the transaction and a stale
+    ``expected_version`` raises ConflictError."""
     current: Organization = begin_update(actor, organization, expected_version)
     values, errors = _clean(data, current=current, actor=actor)
     raise_if(errors)
@@ -231,15 +244,31 @@ def organization_update(
     return current
 
 
+def _check_version(actor: User, organization: Organization, expected_version: int | None) -> None:
+    """Before a move to or from the Trash: lock the row and refuse a stale version, after the
+    right to do it (a refusal answers before a precondition, RFC 9110 §13.2.1)."""
+    if expected_version is not None:
+        ensure_can(actor, organization, Action.DELETE)
+        lock_and_check_version(Organization, organization.pk, expected_version)
+
+
 @transaction.atomic
-def organization_delete(*, actor: User, organization: Organization) -> Organization:
+def organization_delete(
+    *, actor: User, organization: Organization, expected_version: int | None = None
+) -> Organization:
+    """Move to the Trash; a stale ``expected_version`` raises ConflictError."""
+    _check_version(actor, organization, expected_version)
     result: Organization = record_set_deleted(actor, organization, deleted=True)
     search.remove(result)
     return result
 
 
 @transaction.atomic
-def organization_restore(*, actor: User, organization: Organization) -> Organization:
+def organization_restore(
+    *, actor: User, organization: Organization, expected_version: int | None = None
+) -> Organization:
+    """Take out of the Trash; a stale ``expected_version`` raises ConflictError."""
+    _check_version(actor, organization, expected_version)
     result: Organization = record_set_deleted(actor, organization, deleted=False)
     search.index(result)
     return result
@@ -263,8 +292,9 @@ def organization_revert(
         before = []
     if field == "custom_fields":
         before = {**{k: None for k in organization.custom_fields}, **(before or {})}
+    data: dict[str, Any] = {field: before}
     return organization_update(
-        actor=actor, organization=organization, data={field: before}, action=HistoryAction.REVERT
+        actor=actor, organization=organization, data=data, action=HistoryAction.REVERT
     )
 
 
@@ -356,10 +386,34 @@ def _refresh_contact_org(contact_id: int) -> None:
     Contact.all_objects.filter(pk=contact_id).update(organization_id=current)
 
 
+#: A door's check of an affiliation it read earlier, run by the service on the row it has just
+#: locked, before anything changes; it raises to refuse. Affiliations have no version, so the
+#: API compares the content tag the client sent in If-Match (``PreconditionFailed``, 412).
+AffiliationPrecondition = Callable[[Affiliation], None]
+
+
+def _begin_affiliation_change(
+    actor: User, affiliation: Affiliation, precondition: AffiliationPrecondition | None
+) -> Affiliation:
+    """Permission to change the person and their row lock (an affiliation is part of its
+    person), then the affiliation re-read under its own lock and the door's precondition."""
+    begin_update(actor, affiliation.contact, None)
+    current = Affiliation.objects.select_for_update().get(pk=affiliation.pk)
+    if precondition is not None:
+        precondition(current)
+    return current
+
+
 @transaction.atomic
 def affiliation_create(
-    *, actor: User, contact: Contact, organization: Organization, data: Mapping[str, Any]
+    *,
+    actor: User,
+    contact: Contact,
+    organization: Organization,
+    data: Mapping[str, Any],
 ) -> Affiliation:
+    """Link ``contact`` to ``organization``. ``data`` is an AffiliationInput (a plain mapping
+    while the importer builds its own with ``**``)."""
     begin_update(actor, contact, None)  # may change the person, locks its row, not in Trash
     if not Organization.objects.restrict(actor, Action.VIEW).filter(pk=organization.pk).exists():
         raise PermissionDenied(_("You may not link to this organization."))
@@ -373,28 +427,41 @@ def affiliation_create(
 
 @transaction.atomic
 def affiliation_update(
-    *, actor: User, affiliation: Affiliation, data: Mapping[str, Any]
+    *,
+    actor: User,
+    affiliation: Affiliation,
+    data: AffiliationInput | Mapping[str, Any],
+    precondition: AffiliationPrecondition | None = None,
 ) -> Affiliation:
-    begin_update(actor, affiliation.contact, None)
+    """Change the fields named in ``data`` of the affiliation as it is now (re-read under a
+    lock); ``precondition`` may refuse first."""
+    current = _begin_affiliation_change(actor, affiliation, precondition)
     errors: Errors = {}
     values = _clean_affiliation(data, errors)
     raise_if(errors)
-    before = _affiliation_snapshot(affiliation)
+    before = _affiliation_snapshot(current)
     for name, value in values.items():
-        setattr(affiliation, name, value)
-    _save_affiliation(actor, affiliation, HistoryAction.UPDATE, before)
-    return affiliation
+        setattr(current, name, value)
+    _save_affiliation(actor, current, HistoryAction.UPDATE, before)
+    return current
 
 
 @transaction.atomic
-def affiliation_delete(*, actor: User, affiliation: Affiliation) -> None:
-    contact = affiliation.contact
-    begin_update(actor, contact, None)
-    before = _affiliation_snapshot(affiliation)
-    pk = affiliation.pk
-    affiliation.delete()
-    _refresh_contact_org(contact.pk)
-    contact = _bump_contact(contact.pk)
+def affiliation_delete(
+    *,
+    actor: User,
+    affiliation: Affiliation,
+    precondition: AffiliationPrecondition | None = None,
+) -> None:
+    """Remove the link; the person's history keeps what it was. ``precondition`` may refuse
+    first."""
+    current = _begin_affiliation_change(actor, affiliation, precondition)
+    contact_id = current.contact_id
+    before = _affiliation_snapshot(current)
+    pk = current.pk
+    current.delete()
+    _refresh_contact_org(contact_id)
+    contact = _bump_contact(contact_id)
     search.index(contact)
     dedup.index_contact(contact)
     history_record(

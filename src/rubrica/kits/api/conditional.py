@@ -4,7 +4,9 @@ A versioned record (people, organizations) has the entity tag ``"<version>"``; t
 on every change made through a service. Records without a version (affiliations, tags, custom
 field definitions) get a tag derived from their JSON representation. A write whose If-Match names
 no current tag answers 412 and changes nothing: the check runs on the row locked for the write,
-inside the same transaction as the service call.
+inside the same transaction as the service call. For versioned records the service does it: the
+door maps If-Match to the service's ``expected_version`` (``expected_version()`` below) and the
+service's ConflictError answers 412 with the current ETag.
 """
 
 from __future__ import annotations
@@ -50,6 +52,25 @@ def check_if_match(request: HttpRequest, current: str) -> None:
     tags = _parse(header)
     if tags is not None and current not in tags:
         raise PreconditionFailed(current)
+
+
+def expected_version(request: HttpRequest, read_version: int) -> int | None:
+    """The ``expected_version`` a write service checks under its row lock, from If-Match.
+
+    None without If-Match or with ``*`` (any current version will do). Otherwise the version
+    the client names: ``read_version``, the version the door read before calling the service,
+    when it is listed (so a list of tags is honoured), else the first version listed, else 0,
+    which no record has (versions start at 1): the service then refuses with ConflictError."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    tags = _parse(header)
+    if tags is None:
+        return None
+    versions = [int(tag[1:-1]) for tag in tags if tag[1:-1].isascii() and tag[1:-1].isdigit()]
+    if read_version in versions:
+        return read_version
+    return versions[0] if versions else 0
 
 
 def not_modified(request: HttpRequest, current: str) -> bool:

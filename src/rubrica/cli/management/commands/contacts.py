@@ -1,11 +1,17 @@
 """`rubrica contacts list|show|add|edit|delete|restore`: people from the shell.
 
 Reads start from the selectors (so `--as` sees exactly what that user sees in the web UI) and
-writes go through contacts.services, like every other door.
+writes go through contacts.services, like every other door, with the same rules: `--if-version`
+is the service's ``expected_version``, and the duplicate warning is the service's too. `add` and
+`edit` refuse a person who looks like someone already there (exit 5, the likely duplicates listed
+on stderr) unless given `--allow-duplicate`; they never ask, so that scripts and pipes behave the
+same as a terminal.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from django.utils import timezone
@@ -13,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rubrica.accounts.cli import acting_user
+from rubrica.accounts.models import User
 from rubrica.contacts.models import Contact
 from rubrica.core.ids import is_id
 from rubrica.core.models import Action, Visibility
@@ -59,6 +66,18 @@ EDIT_EPILOG = gettext_lazy(
 )
 
 
+#: `add`/`edit` refused because the person looks like someone already there.
+EXIT_DUPLICATES = 5
+DUPLICATES_EPILOG = gettext_lazy(
+    "  5  likely duplicates: nothing was saved; the people it looks like are listed on\n"
+    "     stderr, and --allow-duplicate saves anyway"
+)
+ALLOW_DUPLICATE_HELP = gettext_lazy(
+    "Save even when the person looks like someone already there (otherwise the command lists "
+    "the likely duplicates, saves nothing and exits 5)."
+)
+
+
 def _person_not_found(pk: int) -> str:
     return _("no person with id %(id)s") % {"id": pk}
 
@@ -69,13 +88,14 @@ class Command(RubricaCommand):
     def add_arguments(self, parser: Any) -> None:
         actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-        def sub(name: str, help_text: Any, epilog: Any = None) -> Any:
+        def sub(name: str, help_text: Any, epilog: Any = None, warns: bool = False) -> Any:
+            codes = f"{EXIT_CODES_HELP}\n{DUPLICATES_EPILOG}" if warns else str(EXIT_CODES_HELP)
             sub_parser = actions.add_parser(
                 name,
                 help=help_text,
                 description=help_text,
                 formatter_class=HelpFormatter,
-                epilog=f"{epilog}\n{EXIT_CODES_HELP}" if epilog else str(EXIT_CODES_HELP),
+                epilog=f"{epilog}\n{codes}" if epilog else codes,
             )
             add_acting_user_argument(sub_parser)
             return sub_parser
@@ -101,7 +121,7 @@ class Command(RubricaCommand):
         show.add_argument("id", type=int)
         show.add_argument("--json", action="store_true", help=gettext_lazy("Print JSON."))
 
-        add = sub("add", gettext_lazy("Add a person."))
+        add = sub("add", gettext_lazy("Add a person."), warns=True)
         add.add_argument("--given-name")
         add.add_argument("--family-name")
         add.add_argument("--display-name")
@@ -124,9 +144,10 @@ class Command(RubricaCommand):
             metavar="JSON",
             help=gettext_lazy("All fields as a JSON object, @file.json, or - for stdin."),
         )
+        add.add_argument("--allow-duplicate", action="store_true", help=ALLOW_DUPLICATE_HELP)
         add.add_argument("--json", action="store_true", help=gettext_lazy("Print JSON."))
 
-        edit = sub("edit", gettext_lazy("Change fields of a person."), EDIT_EPILOG)
+        edit = sub("edit", gettext_lazy("Change fields of a person."), EDIT_EPILOG, warns=True)
         edit.add_argument("id", type=int)
         edit.add_argument(
             "--set",
@@ -146,6 +167,7 @@ class Command(RubricaCommand):
             metavar="N",
             help=gettext_lazy("Refuse (exit 4) if the person is no longer at this version."),
         )
+        edit.add_argument("--allow-duplicate", action="store_true", help=ALLOW_DUPLICATE_HELP)
         edit.add_argument("--json", action="store_true", help=gettext_lazy("Print JSON."))
 
         delete = sub("delete", gettext_lazy("Move a person to the Trash (restorable)."))
@@ -161,7 +183,7 @@ class Command(RubricaCommand):
 
     # list -------------------------------------------------------------------------------------
 
-    def do_list(self, user: Any, options: dict[str, Any]) -> None:
+    def do_list(self, user: User, options: dict[str, Any]) -> None:
         from rubrica.contacts.filters import ContactFilter
         from rubrica.contacts.selectors import contact_list
 
@@ -231,7 +253,7 @@ class Command(RubricaCommand):
 
     # show -------------------------------------------------------------------------------------
 
-    def do_show(self, user: Any, options: dict[str, Any]) -> None:
+    def do_show(self, user: User, options: dict[str, Any]) -> None:
         from rubrica.contacts.selectors import contact_detail_qs
 
         contact = get_or_not_found(
@@ -239,7 +261,7 @@ class Command(RubricaCommand):
         )
         self.print_contact(contact, user, as_json=options["json"])
 
-    def print_contact(self, contact: Contact, user: Any, *, as_json: bool) -> None:
+    def print_contact(self, contact: Contact, user: User, *, as_json: bool) -> None:
         data = detail(contact, user)
         if as_json:
             self.out_json(data)
@@ -290,7 +312,7 @@ class Command(RubricaCommand):
 
     # add / edit ------------------------------------------------------------------------------
 
-    def do_add(self, user: Any, options: dict[str, Any]) -> None:
+    def do_add(self, user: User, options: dict[str, Any]) -> None:
         from rubrica.contacts.selectors import contact_detail_qs
         from rubrica.contacts.services import contact_create
 
@@ -312,7 +334,10 @@ class Command(RubricaCommand):
             if not isinstance(existing_tags, list):
                 raise invalid("tags", _("Enter a list."))
             data["tags"] = [*existing_tags, *options["tag"]]
-        contact = contact_create(actor=user, data=data)
+        with _duplicates_refused():
+            contact = contact_create(
+                actor=user, data=data, allow_duplicates=options["allow_duplicate"]
+            )
         if options["json"]:
             self.print_contact(contact_detail_qs(user).get(pk=contact.pk), user, as_json=True)
             return
@@ -320,7 +345,7 @@ class Command(RubricaCommand):
             _("Added %(name)s (id %(id)d).") % {"name": contact.display_name, "id": contact.pk}
         )
 
-    def do_edit(self, user: Any, options: dict[str, Any]) -> None:
+    def do_edit(self, user: User, options: dict[str, Any]) -> None:
         from rubrica.contacts.selectors import contact_detail_qs
         from rubrica.contacts.services import contact_update
 
@@ -332,9 +357,14 @@ class Command(RubricaCommand):
             _apply_set(data, item)
         if not data:
             raise invalid("set", _("Give at least one --set field=value, or --data."))
-        updated = contact_update(
-            actor=user, contact=contact, data=data, expected_version=options["if_version"]
-        )
+        with _duplicates_refused():
+            updated = contact_update(
+                actor=user,
+                contact=contact,
+                data=data,
+                expected_version=options["if_version"],
+                allow_duplicates=options["allow_duplicate"],
+            )
         if options["json"]:
             self.print_contact(contact_detail_qs(user).get(pk=updated.pk), user, as_json=True)
             return
@@ -348,7 +378,7 @@ class Command(RubricaCommand):
 
     # delete / restore -------------------------------------------------------------------------
 
-    def do_delete(self, user: Any, options: dict[str, Any]) -> None:
+    def do_delete(self, user: User, options: dict[str, Any]) -> None:
         from django.conf import settings
 
         from rubrica.contacts.services import contact_delete
@@ -369,7 +399,7 @@ class Command(RubricaCommand):
             % {"id": pk, "days": settings.RUBRICA_TRASH_RETENTION_DAYS}
         )
 
-    def do_restore(self, user: Any, options: dict[str, Any]) -> None:
+    def do_restore(self, user: User, options: dict[str, Any]) -> None:
         from rubrica.contacts.services import contact_restore
 
         pk = options["id"]
@@ -381,6 +411,29 @@ class Command(RubricaCommand):
             return
         contact_restore(actor=user, contact=contact)
         self.out(_("Restored %(name)s (id %(id)d).") % {"name": contact.display_name, "id": pk})
+
+
+@contextlib.contextmanager
+def _duplicates_refused() -> Iterator[None]:
+    """The service's duplicate warning as this door shows it: the message, one line per likely
+    duplicate (id, name, why) and how to save anyway, with exit code 5."""
+    from rubrica.contacts.services import DuplicatesFound
+
+    try:
+        yield
+    except DuplicatesFound as exc:
+        lines = [*exc.messages]
+        for candidate in exc.candidates:
+            lines.append(
+                _("likely duplicate: %(name)s (id %(id)d): %(reasons)s")
+                % {
+                    "name": candidate.display_name,
+                    "id": candidate.pk,
+                    "reasons": ", ".join(candidate.labels),
+                }
+            )
+        lines.append(_("Add --allow-duplicate to save anyway."))
+        raise CliError(lines, EXIT_DUPLICATES) from exc
 
 
 def _resolve_named_filters(params: dict[str, list[str]]) -> None:
@@ -467,7 +520,7 @@ def list_row(contact: Contact, visible_orgs: set[int]) -> dict[str, Any]:
     }
 
 
-def detail(contact: Contact, user: Any) -> dict[str, Any]:
+def detail(contact: Contact, user: User) -> dict[str, Any]:
     """A person in the services' input shape plus the identifiers a script needs."""
     from rubrica.contacts.services import snapshot
 
