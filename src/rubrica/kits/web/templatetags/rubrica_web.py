@@ -9,10 +9,13 @@ from typing import Any
 
 from django import template
 from django.contrib.messages.storage.base import Message
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from rubrica.core.ids import is_id
+from rubrica.kits.web.panels import Placement, rendered_panels
 
 register = template.Library()
 
@@ -127,3 +130,15 @@ def phone_display(e164: Any) -> str:
     except phonenumbers.NumberParseException:
         return text
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@register.simple_tag(takes_context=True)
+def record_panels(context: template.Context, record: Any, placement: Placement) -> str:
+    """The panels other apps registered for ``record``'s page (``kits/web/panels.py``), each
+    rendered from its own (autoescaped) template with its own context and the request."""
+    request = context["request"]
+    parts = [
+        render_to_string(shown.panel.template, {**shown.context, "record": record}, request=request)
+        for shown in rendered_panels(request, record, placement)
+    ]
+    return mark_safe("".join(parts))  # noqa: S308 - each part is a template's autoescaped output
