@@ -17,13 +17,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
-from rubrica.api.contacts import ContactQuery
-from rubrica.api.render import contacts_data
-from rubrica.api.schemas import ContactPage, Id, Ref, StrictIn, Visibility
+from rubrica.contacts.api import ContactQuery, contacts_data
 from rubrica.contacts.filters import ContactFilter
+from rubrica.contacts.schemas import ContactPage
 from rubrica.core.filters import raise_filter_errors
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
 from rubrica.kits.api.conditional import check_if_match, not_modified, version_etag
+from rubrica.kits.api.schemas import Id, Ref, StrictIn, Visibility
 from rubrica.segments.models import Segment
 from rubrica.segments.selectors import segment_contact_list, segment_count, segment_list, segment_qs
 from rubrica.segments.services import (

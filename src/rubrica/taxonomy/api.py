@@ -12,16 +12,44 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Status
+from ninja import Field, Query, Router, Schema, Status
 
-from rubrica.api.schemas import ChoiceOut, TagChange, TagIn, TagOut, TagPage
 from rubrica.core.pagination import keyset_page
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
 from rubrica.kits.api.conditional import check_if_match, content_etag
+from rubrica.kits.api.schemas import COLOR_PATTERN, StrictIn
 from rubrica.taxonomy.models import LifecycleStage, OrganizationKind, Tag
 from rubrica.taxonomy.services import named, tag_delete, tag_get_or_create, tag_update
 
 router = Router()
+
+
+class TagIn(StrictIn):
+    name: str
+    color: str | None = Field(None, pattern=COLOR_PATTERN, examples=["#1a2b3c"])
+
+
+class TagChange(StrictIn):
+    name: str | None = None
+    color: str | None = Field(None, pattern=COLOR_PATTERN)
+
+
+class TagOut(Schema):
+    id: int
+    name: str
+    color: str
+
+
+class TagPage(Schema):
+    items: list[TagOut]
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+class ChoiceOut(Schema):
+    id: int
+    name: str
+    position: int
 
 
 class TagQuery(ListParams):
