@@ -23,7 +23,7 @@ from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
 from rubrica.core.services import raise_if
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
-from rubrica.kits.api.conditional import check_if_match, content_etag
+from rubrica.kits.api.conditional import content_etag, if_match
 from rubrica.kits.api.schemas import MAX_ID
 from rubrica.organizations.models import Affiliation, Organization
 from rubrica.organizations.schemas import (
@@ -33,7 +33,6 @@ from rubrica.organizations.schemas import (
     AffiliationPage,
 )
 from rubrica.organizations.services import (
-    AffiliationPrecondition,
     affiliation_create,
     affiliation_delete,
     affiliation_update,
@@ -78,15 +77,6 @@ def _data(aff: Affiliation) -> dict[str, Any]:
 
 def _etag(aff: Affiliation) -> str:
     return content_etag(_data(aff))
-
-
-def _if_match(request: HttpRequest) -> AffiliationPrecondition:
-    """The request's If-Match, checked by the service on the affiliation it has locked."""
-
-    def check(current: Affiliation) -> None:
-        check_if_match(request, _etag(current))
-
-    return check
 
 
 @router.get("", response={200: AffiliationPage, **problems(422)})
@@ -144,7 +134,7 @@ def update_affiliation(
         actor=user,
         affiliation=aff,
         data=cast(AffiliationInput, payload.model_dump(exclude_unset=True)),
-        precondition=_if_match(request),
+        precondition=if_match(request, _etag),
     )
     aff = _visible_qs(user).get(pk=affiliation_id)
     response["ETag"] = _etag(aff)
@@ -156,5 +146,5 @@ def delete_affiliation(request: HttpRequest, affiliation_id: int) -> HttpRespons
     """Remove the link; the person's history keeps what it was."""
     user = actor(request)
     aff = get_object_or_404(_visible_qs(user), pk=affiliation_id)
-    affiliation_delete(actor=user, affiliation=aff, precondition=_if_match(request))
+    affiliation_delete(actor=user, affiliation=aff, precondition=if_match(request, _etag))
     return HttpResponse(status=204)
