@@ -1,4 +1,6 @@
-"""The REST API under /api/v1: one NinjaAPI with a router per resource.
+"""The REST API under /api/v1: one NinjaAPI mounting the router of each app (``<app>/api.py``,
+ADR 0010); this package keeps only what is door-wide: the assembly, authentication (auth.py) and
+the committed schema (schema_file.py, ``manage.py api_schema``).
 
 Handlers only translate (input schema -> service call -> output data); permissions, validation and
 history live in the services and selectors, like for every other door. Every error is a problem
