@@ -74,6 +74,35 @@ def support(other_member):
 
 
 @pytest.fixture
+def as_member(member):
+    """API request headers: a bearer token of ``member`` (helpers in tests/api/conftest.py)."""
+    from tests.api.conftest import bearer
+
+    return bearer(member)
+
+
+@pytest.fixture
+def as_other(other_member):
+    from tests.api.conftest import bearer
+
+    return bearer(other_member)
+
+
+@pytest.fixture
+def as_viewer(viewer):
+    from tests.api.conftest import bearer
+
+    return bearer(viewer)
+
+
+@pytest.fixture
+def as_admin(admin_user):
+    from tests.api.conftest import bearer
+
+    return bearer(admin_user)
+
+
+@pytest.fixture
 def member_client(client, member):
     client.force_login(member)
     return client

@@ -7,11 +7,15 @@ import typing
 
 import pytest
 
-from rubrica.api import schemas
 from rubrica.contacts.models import Contact, Gender
+from rubrica.contacts.schemas import Gender as GenderIn
 from rubrica.core.models import Visibility
+from rubrica.customfields.api import Entity as EntityIn
+from rubrica.customfields.api import FieldType as FieldTypeIn
 from rubrica.customfields.models import Entity, FieldType
+from rubrica.kits.api.schemas import Visibility as VisibilityIn
 from rubrica.organizations.models import OrganizationSize
+from rubrica.organizations.schemas import OrganizationSize as OrganizationSizeIn
 from tests.api.conftest import JSON
 
 pytestmark = pytest.mark.django_db
@@ -99,11 +103,11 @@ def test_unknown_url_under_the_api_is_a_problem_not_html(client, as_member):
 
 def test_schema_literals_match_the_model_choices():
     """The OpenAPI enums are written out for static typing; they must follow the models."""
-    assert set(typing.get_args(schemas.Gender)) == set(Gender.values)
-    assert set(typing.get_args(schemas.Visibility)) == set(Visibility.values)
-    assert set(typing.get_args(schemas.OrganizationSize)) == set(OrganizationSize.values)
-    assert set(typing.get_args(schemas.Entity)) == set(Entity.values)
-    assert set(typing.get_args(schemas.FieldType)) == set(FieldType.values)
+    assert set(typing.get_args(GenderIn)) == set(Gender.values)
+    assert set(typing.get_args(VisibilityIn)) == set(Visibility.values)
+    assert set(typing.get_args(OrganizationSizeIn)) == set(OrganizationSize.values)
+    assert set(typing.get_args(EntityIn)) == set(Entity.values)
+    assert set(typing.get_args(FieldTypeIn)) == set(FieldType.values)
 
 
 def test_conflict_from_a_service_is_a_412_problem_with_the_current_etag(rf):

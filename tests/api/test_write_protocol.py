@@ -5,21 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from rubrica.api.schemas import (
-    AddressIn,
-    AffiliationChange,
-    AffiliationCreate,
-    ContactIn,
-    OrganizationIn,
-    PhoneIn,
-    ValueIn,
-)
 from rubrica.contacts.models import Contact
+from rubrica.contacts.schemas import ContactIn
 from rubrica.contacts.services import contact_delete
 from rubrica.contacts.types import ContactInput
 from rubrica.core.types import AddressInput, PhoneInput, ValueInput
 from rubrica.kits.api.conditional import expected_version
+from rubrica.kits.api.schemas import AddressIn, PhoneIn, ValueIn
 from rubrica.organizations.models import Organization
+from rubrica.organizations.schemas import AffiliationChange, AffiliationCreate, OrganizationIn
 from rubrica.organizations.services import organization_delete
 from rubrica.organizations.types import AffiliationInput, OrganizationInput
 from tests.api.conftest import JSON

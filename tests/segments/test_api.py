@@ -54,6 +54,26 @@ def test_create_read_update_delete_a_saved_search(client, member, milan_people):
     assert not Segment.objects.filter(pk=pk).exists()
 
 
+def test_a_stale_if_match_on_delete_answers_412_and_deletes_nothing(client, member):
+    segment = segment_create(actor=member, data={"name": "Milan"})
+
+    response = client.delete(f"{URL}/{segment.pk}", HTTP_IF_MATCH='"7"', **bearer(member))
+
+    assert response.status_code == 412
+    assert response["ETag"] == '"1"'
+    assert Segment.objects.filter(pk=segment.pk).exists()
+
+
+def test_a_refusal_answers_before_a_stale_if_match(client, member, other_member):
+    """As for people: who may not delete learns that, not whether their copy is current."""
+    segment = segment_create(actor=member, data={"name": "Shared", "visibility": "everyone"})
+
+    response = client.delete(f"{URL}/{segment.pk}", HTTP_IF_MATCH='"7"', **bearer(other_member))
+
+    assert response.status_code == 403
+    assert Segment.objects.filter(pk=segment.pk).exists()
+
+
 def test_invalid_filter_answers_422_naming_the_filter_and_saves_nothing(client, member):
     response = client.post(
         URL,

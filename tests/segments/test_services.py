@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from rubrica.contacts.services import contact_delete
+from rubrica.core.services import ConflictError
 from rubrica.history.models import HistoryEntry
 from rubrica.segments.models import Segment, SegmentMember
 from rubrica.segments.selectors import segment_contacts, segment_count
@@ -209,6 +210,54 @@ def test_delete_keeps_the_definition_and_members_in_history(member, milan_people
     entry = HistoryEntry.objects.filter(object_id=pk, action="delete").get()
     assert entry.changes["name"] == {"before": "Picked", "after": None}
     assert entry.changes["members"] == {"before": [milan_people["team"].pk], "after": None}
+
+
+def test_update_with_a_stale_version_is_refused_and_changes_nothing(member):
+    segment = segment_create(actor=member, data={"name": "Milan", "filters": {"city": "Milano"}})
+    read = segment.version
+    segment_update(actor=member, segment=segment, data={"description": "by someone else"})
+
+    with pytest.raises(ConflictError) as info:
+        segment_update(actor=member, segment=segment, data={"name": "Late"}, expected_version=read)
+
+    assert info.value.current_version == read + 1
+    fresh = Segment.objects.get(pk=segment.pk)
+    assert (fresh.name, fresh.version) == ("Milan", read + 1)
+    assert HistoryEntry.objects.filter(object_id=segment.pk, action="update").count() == 1
+
+
+def test_update_with_the_current_version_is_saved(member):
+    segment = segment_create(actor=member, data={"name": "Milan"})
+
+    saved = segment_update(
+        actor=member, segment=segment, data={"name": "Milano"}, expected_version=segment.version
+    )
+
+    assert Segment.objects.get(pk=segment.pk).name == saved.name == "Milano"
+
+
+def test_delete_with_a_stale_version_is_refused_and_deletes_nothing(member, milan_people):
+    segment = segment_create(actor=member, data={"name": "Picked", "kind": "static"})
+    read = segment.version
+    segment_update(actor=member, segment=segment, data={"description": "changed meanwhile"})
+    segment_add_members(actor=member, segment=segment, contacts=[milan_people["team"].pk])
+
+    with pytest.raises(ConflictError):
+        segment_delete(actor=member, segment=segment, expected_version=read)
+
+    assert Segment.objects.filter(pk=segment.pk).exists()
+    assert SegmentMember.objects.filter(segment=segment).count() == 1
+    assert not HistoryEntry.objects.filter(object_id=segment.pk, action="delete").exists()
+
+
+def test_delete_refusal_answers_before_a_stale_version(member, other_member):
+    """A person who may not delete learns that, not whether their copy is stale."""
+    segment = segment_create(actor=member, data={"name": "Mine", "visibility": "everyone"})
+
+    with pytest.raises(PermissionDenied):
+        segment_delete(actor=other_member, segment=segment, expected_version=segment.version + 5)
+
+    assert Segment.objects.filter(pk=segment.pk).exists()
 
 
 # Sharing shows only what the viewer may see --------------------------------------------------

@@ -142,3 +142,78 @@ def test_choice_names_clash_regardless_of_case_in_any_script(admin_user):
 
     assert info.value.message_dict == {"name": ["This name is already in the list."]}
     assert not LifecycleStage.objects.filter(name="QUALIFICAÇÃO").exists()
+
+
+# Tags: the service locks the row and runs the door's precondition on it -----------------------
+
+
+class Stale(Exception):
+    pass
+
+
+def refuse(seen: list[tuple[str, str]]):
+    """A precondition that records the row it was shown, then refuses (like a stale If-Match)."""
+
+    def check(current: Tag) -> None:
+        seen.append((current.name, current.color))
+        raise Stale
+
+    return check
+
+
+def test_tag_update_refused_by_its_precondition_changes_nothing(member):
+    tag = services.tag_get_or_create(actor=member, name="Client", color="#111111")
+    stale_copy = Tag.objects.get(pk=tag.pk)
+    services.tag_update(actor=member, tag=tag, name="Customer")
+    seen: list[tuple[str, str]] = []
+
+    with pytest.raises(Stale):
+        services.tag_update(
+            actor=member, tag=stale_copy, name="Late", color="#222222", precondition=refuse(seen)
+        )
+
+    assert seen == [("Customer", "#111111")]  # the current row, not the caller's stale copy
+    fresh = Tag.objects.get(pk=tag.pk)
+    assert (fresh.name, fresh.color) == ("Customer", "#111111")
+
+
+def test_tag_update_saves_the_current_row_when_its_precondition_passes(member):
+    tag = services.tag_get_or_create(actor=member, name="Client", color="#111111")
+    stale_copy = Tag.objects.get(pk=tag.pk)
+    services.tag_update(actor=member, tag=tag, name="Customer")
+    seen: list[str] = []
+
+    saved = services.tag_update(
+        actor=member, tag=stale_copy, color="#222222", precondition=lambda t: seen.append(t.name)
+    )
+
+    assert seen == ["Customer"]
+    fresh = Tag.objects.get(pk=tag.pk)
+    assert (fresh.name, fresh.color) == (saved.name, saved.color) == ("Customer", "#222222")
+
+
+def test_tag_delete_refused_by_its_precondition_deletes_nothing(admin_user, member):
+    tag = services.tag_get_or_create(actor=admin_user, name="Client")
+    contact = make_contact(member, given_name="Ada", tags=["Client"])
+    seen: list[tuple[str, str]] = []
+
+    with pytest.raises(Stale):
+        services.tag_delete(actor=admin_user, tag=tag, precondition=refuse(seen))
+
+    assert seen == [("Client", tag.color)]
+    assert Tag.objects.filter(pk=tag.pk).exists()
+    assert list(contact.tags.values_list("name", flat=True)) == ["Client"]
+
+
+def test_tag_refusals_answer_before_the_precondition(member, viewer):
+    """Who may not write learns that, not whether their copy is current."""
+    tag = services.tag_get_or_create(actor=member, name="Client")
+    seen: list[tuple[str, str]] = []
+
+    with pytest.raises(PermissionDenied):
+        services.tag_update(actor=viewer, tag=tag, name="Mine", precondition=refuse(seen))
+    with pytest.raises(PermissionDenied):
+        services.tag_delete(actor=member, tag=tag, precondition=refuse(seen))
+
+    assert seen == []
+    assert Tag.objects.get(pk=tag.pk).name == "Client"

@@ -1,4 +1,6 @@
-"""The REST API under /api/v1: one NinjaAPI with a router per resource.
+"""The REST API under /api/v1: one NinjaAPI mounting the router of each app (``<app>/api.py``,
+ADR 0010); this package keeps only what is door-wide: the assembly, authentication (auth.py) and
+the committed schema (schema_file.py, ``manage.py api_schema``).
 
 Handlers only translate (input schema -> service call -> output data); permissions, validation and
 history live in the services and selectors, like for every other door. Every error is a problem
@@ -14,25 +16,24 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
+from ninja.operation import Operation
 from ninja.parser import Parser
 
-from rubrica.api import (
-    affiliations,
-    contacts,
-    customfields,
-    dataio,
-    duplicates,
-    jobs,
-    merges,
-    organizations,
-    search,
-    segments,
-    taxonomy,
-)
 from rubrica.api.auth import AUTH
+from rubrica.contacts import api as contacts
+from rubrica.customfields import api as customfields
+from rubrica.dataio import api as dataio
+from rubrica.dedup import api as duplicates
+from rubrica.jobs import api as jobs
 from rubrica.kits.api import errors
 from rubrica.kits.api.errors import PROBLEM_CONTENT_TYPE
+from rubrica.merges import api as merges
+from rubrica.organizations import api as organizations
+from rubrica.organizations import api_affiliations as affiliations
 from rubrica.quality import api as quality_api
+from rubrica.search import api as search
+from rubrica.segments import api as segments
+from rubrica.taxonomy import api as taxonomy
 
 DESCRIPTION = """\
 Rubrica's REST API: people, organizations, affiliations, tags and custom fields.
@@ -49,6 +50,25 @@ or deleting it, and a stale one answers 412 without changing anything.
 **Lists** are keyset-paginated: `{"items": [...], "next_cursor": ..., "prev_cursor": ...}`;
 pass a cursor back as `?cursor=` with the same filters, and `limit` (at most 200).
 """
+
+
+#: The operationIds published while the routers lived in rubrica/api/ (ninja names an operation
+#: ``<module>_<function>``). Generated clients name their methods after them, so a router that
+#: moved into its app (ADR 0010) keeps the ids of its old module; a router added since gets
+#: ninja's default (``rubrica_<app>_api_<function>``, like rubrica.quality.api).
+PUBLISHED_OPERATION_IDS = {
+    "rubrica.contacts.api": "rubrica_api_contacts",
+    "rubrica.organizations.api": "rubrica_api_organizations",
+    "rubrica.organizations.api_affiliations": "rubrica_api_affiliations",
+    "rubrica.customfields.api": "rubrica_api_customfields",
+    "rubrica.taxonomy.api": "rubrica_api_taxonomy",
+    "rubrica.segments.api": "rubrica_api_segments",
+    "rubrica.search.api": "rubrica_api_search",
+    "rubrica.jobs.api": "rubrica_api_jobs",
+    "rubrica.dedup.api": "rubrica_api_duplicates",
+    "rubrica.merges.api": "rubrica_api_merges",
+    "rubrica.dataio.api": "rubrica_api_dataio",
+}
 
 
 def _refuse_constant(name: str) -> Any:
@@ -68,6 +88,13 @@ class JsonParser(Parser):
 
 
 class RubricaAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """The published id of an operation of a router that moved (PUBLISHED_OPERATION_IDS)."""
+        prefix = PUBLISHED_OPERATION_IDS.get(operation.view_func.__module__)
+        if prefix is None:
+            return super().get_openapi_operation_id(operation)
+        return f"{prefix}_{operation.view_func.__name__}"
+
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         """ninja labels every response application/json; errors are problem documents."""
         schema = super().get_openapi_schema(**kwargs)

@@ -11,8 +11,8 @@ can be fed back to the update service.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -45,6 +45,16 @@ class ConflictError(Exception):
     def __init__(self, current_version: int) -> None:
         super().__init__(_("This record was changed by someone else meanwhile."))
         self.current_version = current_version
+
+
+M = TypeVar("M", bound=models.Model)
+
+#: A door's concurrency check on a record *without* a version (a tag, a custom field definition,
+#: an affiliation), handed to its write service: the service checks the actor's right first, locks
+#: the row, re-reads it and calls ``precondition(current)`` before changing anything, in the same
+#: transaction; it raises to refuse (the API compares the content ETag sent in If-Match and raises
+#: PreconditionFailed: 412). Versioned records take ``expected_version=`` (ConflictError) instead.
+Precondition = Callable[[M], None]
 
 
 def ensure_can(actor: User, instance: models.Model, action: str) -> None:

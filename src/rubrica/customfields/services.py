@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
 from rubrica.core import normalize
+from rubrica.core.services import Precondition
 from rubrica.customfields.models import CustomFieldDefinition, Entity, FieldType
 
 EMPTY: tuple[object, ...] = (None, "", [])
@@ -172,14 +173,46 @@ def clean_custom_fields(
     return merged
 
 
-def definition_save(
-    *, actor: User, definition: CustomFieldDefinition | None = None, data: dict[str, Any]
+def _lock_definition(
+    definition: CustomFieldDefinition, precondition: Precondition[CustomFieldDefinition] | None
 ) -> CustomFieldDefinition:
-    """Create or update a definition; only administrators. The key and entity never change."""
+    """The definition re-read under a write lock, after the door's ``precondition`` (definitions
+    have no version: the API compares the content tag sent in If-Match)."""
+    current = CustomFieldDefinition.objects.select_for_update().get(pk=definition.pk)
+    if precondition is not None:
+        precondition(current)
+    return current
+
+
+def definition_save(
+    *,
+    actor: User,
+    definition: CustomFieldDefinition | None = None,
+    data: dict[str, Any],
+    precondition: Precondition[CustomFieldDefinition] | None = None,
+) -> CustomFieldDefinition:
+    """Create or update a definition; only administrators. The key and entity never change. An
+    update changes the definition as it is now (re-read under a lock, so the instance passed is
+    left as it was); ``precondition`` may refuse first."""
     if not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can define custom fields."))
+    with transaction.atomic():
+        saved = _definition_save(definition, data, precondition)
+    _invalidate()
+    return saved
+
+
+def _definition_save(
+    definition: CustomFieldDefinition | None,
+    data: dict[str, Any],
+    precondition: Precondition[CustomFieldDefinition] | None,
+) -> CustomFieldDefinition:
     creating = definition is None
-    target = definition or CustomFieldDefinition()
+    target = (
+        CustomFieldDefinition()
+        if definition is None
+        else _lock_definition(definition, precondition)
+    )
     allowed = {
         "label",
         "field_type",
@@ -217,16 +250,20 @@ def definition_save(
     if errors:
         raise ValidationError(errors)
     target.full_clean()
-    with transaction.atomic():
-        target.save()
-    _invalidate()
+    target.save()
     return target
 
 
-def definition_delete(*, actor: User, definition: CustomFieldDefinition) -> None:
+def definition_delete(
+    *,
+    actor: User,
+    definition: CustomFieldDefinition,
+    precondition: Precondition[CustomFieldDefinition] | None = None,
+) -> None:
     """Delete a definition. Stored values stay in the records' JSON (nothing is lost) but are no
-    longer shown or validated."""
+    longer shown or validated. ``precondition`` may refuse first, on the row locked for it."""
     if not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can delete custom fields."))
-    definition.delete()
+    with transaction.atomic():
+        _lock_definition(definition, precondition).delete()
     _invalidate()

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from rubrica.api.jobs import JobOut, job_out
+from rubrica.jobs.api import JobOut, job_out
 from rubrica.jobs.models import Job
 from rubrica.kits.api.common import actor, problems
 from rubrica.quality import selectors, services

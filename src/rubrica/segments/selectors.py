@@ -153,3 +153,16 @@ def people_list_context(user: User, segment: Segment | None) -> dict[str, Any]:
             Segment.objects.restrict(user, Action.CHANGE).filter(pk=segment.pk).exists()
         )
     return context
+
+
+def segment_page(
+    *,
+    user: User,
+    scope: Segment | None,
+    flt: ContactFilter,
+    cursor: str | None = None,
+    size: int = 50,
+) -> Page[Contact]:
+    """The people list narrowed to a segment: the ``segment`` scope of the people list that
+    segments register with contacts (rubrica.contacts.scopes, segments/apps.py)."""
+    return segment_contact_list(user=user, segment=scope, flt=flt, cursor=cursor, size=size)

@@ -288,7 +288,9 @@ def segment_update(
     expected_version: int | None = None,
 ) -> Segment:
     """Change the fields named in ``data``. Sharing (visibility, team) is the owner's or an
-    administrator's decision; other people it is shared with may change the rest."""
+    administrator's decision; other people it is shared with may change the rest. The row is
+    locked for the transaction; a stale ``expected_version`` (what the person or client last
+    read) raises ConflictError and changes nothing."""
     current = _lock(actor, segment, Action.CHANGE, expected_version)
     values, errors = _clean(actor, data, current=current)
     sharing_changed = any(
@@ -319,10 +321,11 @@ def segment_update(
 
 
 @transaction.atomic
-def segment_delete(*, actor: User, segment: Segment) -> None:
+def segment_delete(*, actor: User, segment: Segment, expected_version: int | None = None) -> None:
     """Delete the segment for good (owner or administrator). The people are untouched; the
-    history entry keeps the definition and the member ids."""
-    current = _lock(actor, segment, Action.DELETE, None)
+    history entry keeps the definition and the member ids. A stale ``expected_version`` raises
+    ConflictError and deletes nothing."""
+    current = _lock(actor, segment, Action.DELETE, expected_version)
     before = snapshot(current)
     if current.kind == SegmentKind.STATIC:
         before["members"] = list(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
 from rubrica.core import normalize
+from rubrica.core.services import Precondition
 from rubrica.taxonomy.models import (
     LifecycleStage,
     OrderedChoice,
@@ -72,27 +73,50 @@ def tag_get_or_create(*, actor: User, name: str, color: str | None = None) -> Ta
     return tag
 
 
-def tag_update(*, actor: User, tag: Tag, name: str | None = None, color: str | None = None) -> Tag:
+def _lock_tag(tag: Tag, precondition: Precondition[Tag] | None) -> Tag:
+    """The tag re-read under a write lock, after the door's ``precondition`` (tags have no
+    version: the API compares the content tag sent in If-Match)."""
+    current = Tag.objects.select_for_update().get(pk=tag.pk)
+    if precondition is not None:
+        precondition(current)
+    return current
+
+
+@transaction.atomic
+def tag_update(
+    *,
+    actor: User,
+    tag: Tag,
+    name: str | None = None,
+    color: str | None = None,
+    precondition: Precondition[Tag] | None = None,
+) -> Tag:
+    """Rename or recolour the tag as it is now (re-read under a lock); ``precondition`` may
+    refuse first. Returns the saved tag."""
     if actor.is_read_only:
         raise PermissionDenied(_("Read-only users cannot change tags."))
+    current = _lock_tag(tag, precondition)
     if name is not None:
         name = " ".join(name.split())
-        clash = named(Tag.objects.all(), name).exclude(pk=tag.pk).exists()
+        clash = named(Tag.objects.all(), name).exclude(pk=current.pk).exists()
         if clash:
             raise ValidationError({"name": _("A tag with this name already exists.")})
-        tag.name = name
+        current.name = name
     if color is not None:
         color_validator(color)
-        tag.color = color
-    tag.full_clean()
-    tag.save()
-    return tag
+        current.color = color
+    current.full_clean()
+    current.save()
+    return current
 
 
-def tag_delete(*, actor: User, tag: Tag) -> None:
+@transaction.atomic
+def tag_delete(*, actor: User, tag: Tag, precondition: Precondition[Tag] | None = None) -> None:
+    """Delete the tag everywhere it is used (administrators); ``precondition`` may refuse
+    first, on the row locked for the delete."""
     if not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can delete tags."))
-    tag.delete()
+    _lock_tag(tag, precondition).delete()
 
 
 def _choice_save(model: type[C], *, actor: User, instance: C | None, data: dict[str, Any]) -> C:

@@ -60,7 +60,7 @@ def tag_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             target = Tag.objects.get(pk=tag.pk)
             try:
-                services.tag_update(
+                target = services.tag_update(
                     actor=request.user,  # type: ignore[arg-type]
                     tag=target,
                     name=form.cleaned_data["name"],

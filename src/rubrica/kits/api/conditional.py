@@ -3,21 +3,25 @@
 A versioned record (people, organizations) has the entity tag ``"<version>"``; the version grows
 on every change made through a service. Records without a version (affiliations, tags, custom
 field definitions) get a tag derived from their JSON representation. A write whose If-Match names
-no current tag answers 412 and changes nothing: the check runs on the row locked for the write,
-inside the same transaction as the service call. For versioned records the service does it: the
-door maps If-Match to the service's ``expected_version`` (``expected_version()`` below) and the
-service's ConflictError answers 412 with the current ETag.
+no current tag answers 412 and changes nothing: the service runs the check on the row it has
+locked for the write, inside its transaction. For versioned records the door maps If-Match to the
+service's ``expected_version`` (``expected_version()`` below) and the service's ConflictError
+answers 412 with the current ETag; for the others it hands the service a ``precondition``
+(``if_match()`` below) comparing the content tag.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.http import HttpRequest
 
 from rubrica.kits.api.errors import PreconditionFailed
+
+T = TypeVar("T")
 
 
 def version_etag(version: int) -> str:
@@ -52,6 +56,19 @@ def check_if_match(request: HttpRequest, current: str) -> None:
     tags = _parse(header)
     if tags is not None and current not in tags:
         raise PreconditionFailed(current)
+
+
+def if_match(request: HttpRequest, etag: Callable[[T], str]) -> Callable[[T], None] | None:
+    """The ``precondition`` a write service runs on the row it has locked, for records without a
+    version (rubrica.core.services.Precondition): the request's If-Match against the ``etag`` of
+    the current row (PreconditionFailed: 412). None without If-Match: nothing to check."""
+    if request.headers.get("If-Match") is None:
+        return None
+
+    def check(current: T) -> None:
+        check_if_match(request, etag(current))
+
+    return check
 
 
 def expected_version(request: HttpRequest, read_version: int) -> int | None:

@@ -18,23 +18,21 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Status
 
 from rubrica.accounts.models import User
-from rubrica.api.render import affiliation_data
-from rubrica.api.schemas import (
-    MAX_ID,
-    AffiliationChange,
-    AffiliationCreate,
-    AffiliationOut,
-    AffiliationPage,
-)
 from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
 from rubrica.core.services import raise_if
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
-from rubrica.kits.api.conditional import check_if_match, content_etag
+from rubrica.kits.api.conditional import content_etag, if_match
+from rubrica.kits.api.schemas import MAX_ID
 from rubrica.organizations.models import Affiliation, Organization
+from rubrica.organizations.schemas import (
+    AffiliationChange,
+    AffiliationCreate,
+    AffiliationOut,
+    AffiliationPage,
+)
 from rubrica.organizations.services import (
-    AffiliationPrecondition,
     affiliation_create,
     affiliation_delete,
     affiliation_update,
@@ -47,6 +45,23 @@ router = Router(tags=["affiliations"])
 class AffiliationQuery(ListParams):
     contact: int | None = Field(None, ge=1, le=MAX_ID, description="Only this person's.")
     organization: int | None = Field(None, ge=1, le=MAX_ID, description="Only at this one.")
+
+
+def affiliation_data(aff: Affiliation, *, with_contact: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": aff.pk,
+        "organization": {"id": aff.organization_id, "name": aff.organization.name},
+        "title": aff.title,
+        "department": aff.department,
+        "start_date": aff.start_date,
+        "end_date": aff.end_date,
+        "is_primary": aff.is_primary,
+    }
+    if with_contact:
+        data["contact"] = {"id": aff.contact_id, "name": aff.contact.display_name}
+        data["created_at"] = aff.created_at
+        data["updated_at"] = aff.updated_at
+    return data
 
 
 def _visible_qs(user: User) -> QuerySet[Affiliation]:
@@ -62,15 +77,6 @@ def _data(aff: Affiliation) -> dict[str, Any]:
 
 def _etag(aff: Affiliation) -> str:
     return content_etag(_data(aff))
-
-
-def _if_match(request: HttpRequest) -> AffiliationPrecondition:
-    """The request's If-Match, checked by the service on the affiliation it has locked."""
-
-    def check(current: Affiliation) -> None:
-        check_if_match(request, _etag(current))
-
-    return check
 
 
 @router.get("", response={200: AffiliationPage, **problems(422)})
@@ -128,7 +134,7 @@ def update_affiliation(
         actor=user,
         affiliation=aff,
         data=cast(AffiliationInput, payload.model_dump(exclude_unset=True)),
-        precondition=_if_match(request),
+        precondition=if_match(request, _etag),
     )
     aff = _visible_qs(user).get(pk=affiliation_id)
     response["ETag"] = _etag(aff)
@@ -140,5 +146,5 @@ def delete_affiliation(request: HttpRequest, affiliation_id: int) -> HttpRespons
     """Remove the link; the person's history keeps what it was."""
     user = actor(request)
     aff = get_object_or_404(_visible_qs(user), pk=affiliation_id)
-    affiliation_delete(actor=user, affiliation=aff, precondition=_if_match(request))
+    affiliation_delete(actor=user, affiliation=aff, precondition=if_match(request, _etag))
     return HttpResponse(status=204)

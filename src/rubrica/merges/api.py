@@ -16,11 +16,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from rubrica.api.schemas import MAX_ID, Id, StrictIn
 from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
 from rubrica.core.services import raise_if
 from rubrica.kits.api.common import actor, problems
+from rubrica.kits.api.schemas import MAX_ID, Id, StrictIn
 from rubrica.merges.models import Merge
 from rubrica.merges.selectors import merge_summary, merge_visible_qs
 from rubrica.merges.services import contact_merge, contact_unmerge

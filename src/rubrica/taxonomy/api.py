@@ -9,19 +9,46 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Status
+from ninja import Field, Query, Router, Schema, Status
 
-from rubrica.api.schemas import ChoiceOut, TagChange, TagIn, TagOut, TagPage
 from rubrica.core.pagination import keyset_page
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
-from rubrica.kits.api.conditional import check_if_match, content_etag
+from rubrica.kits.api.conditional import content_etag, if_match
+from rubrica.kits.api.schemas import COLOR_PATTERN, StrictIn
 from rubrica.taxonomy.models import LifecycleStage, OrganizationKind, Tag
 from rubrica.taxonomy.services import named, tag_delete, tag_get_or_create, tag_update
 
 router = Router()
+
+
+class TagIn(StrictIn):
+    name: str
+    color: str | None = Field(None, pattern=COLOR_PATTERN, examples=["#1a2b3c"])
+
+
+class TagChange(StrictIn):
+    name: str | None = None
+    color: str | None = Field(None, pattern=COLOR_PATTERN)
+
+
+class TagOut(Schema):
+    id: int
+    name: str
+    color: str
+
+
+class TagPage(Schema):
+    items: list[TagOut]
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+class ChoiceOut(Schema):
+    id: int
+    name: str
+    position: int
 
 
 class TagQuery(ListParams):
@@ -32,10 +59,8 @@ def _data(tag: Tag) -> dict[str, Any]:
     return {"id": tag.pk, "name": tag.name, "color": tag.color}
 
 
-def _locked(request: HttpRequest, tag_id: int) -> Tag:
-    tag = Tag.objects.select_for_update().get(pk=tag_id)
-    check_if_match(request, content_etag(_data(tag)))
-    return tag
+def _etag(tag: Tag) -> str:
+    return content_etag(_data(tag))
 
 
 @router.get("/tags", response={200: TagPage, **problems(422)}, tags=["tags"])
@@ -71,14 +96,13 @@ def get_tag(request: HttpRequest, tag_id: int, response: HttpResponse) -> Any:
 def update_tag(
     request: HttpRequest, tag_id: int, payload: TagChange, response: HttpResponse
 ) -> Any:
-    get_object_or_404(Tag, pk=tag_id)
-    with transaction.atomic():
-        tag = tag_update(
-            actor=actor(request),
-            tag=_locked(request, tag_id),
-            name=payload.name,
-            color=payload.color,
-        )
+    tag = tag_update(
+        actor=actor(request),
+        tag=get_object_or_404(Tag, pk=tag_id),
+        name=payload.name,
+        color=payload.color,
+        precondition=if_match(request, _etag),
+    )
     response["ETag"] = content_etag(_data(tag))
     return _data(tag)
 
@@ -86,9 +110,11 @@ def update_tag(
 @router.delete("/tags/{int:tag_id}", response={204: None, **problems(403, 404, 412)}, tags=["tags"])
 def delete_tag(request: HttpRequest, tag_id: int) -> HttpResponse:
     """Delete a tag everywhere it is used (administrators only)."""
-    get_object_or_404(Tag, pk=tag_id)
-    with transaction.atomic():
-        tag_delete(actor=actor(request), tag=_locked(request, tag_id))
+    tag_delete(
+        actor=actor(request),
+        tag=get_object_or_404(Tag, pk=tag_id),
+        precondition=if_match(request, _etag),
+    )
     return HttpResponse(status=204)
 
 

@@ -4,15 +4,15 @@ row lock and the version check: If-Match is passed as ``expected_version``)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, cast
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Status
 
-from rubrica.api.render import organization_data, organizations_data
-from rubrica.api.schemas import OrganizationIn, OrganizationOut, OrganizationPage
 from rubrica.core.filters import raise_filter_errors
 from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
@@ -20,14 +20,22 @@ from rubrica.kits.api.common import ListParams, actor, page_data, problems
 from rubrica.kits.api.conditional import expected_version, not_modified, version_etag
 from rubrica.organizations.filters import OrganizationFilter
 from rubrica.organizations.models import Organization
-from rubrica.organizations.selectors import organization_detail_qs, organization_list
+from rubrica.organizations.schemas import OrganizationIn, OrganizationOut, OrganizationPage
+from rubrica.organizations.selectors import (
+    organization_detail_qs,
+    organization_list,
+    visible_organization_ids,
+)
 from rubrica.organizations.services import (
     organization_create,
     organization_delete,
     organization_restore,
     organization_update,
 )
+from rubrica.organizations.services import snapshot as organization_snapshot
 from rubrica.organizations.types import OrganizationInput
+
+ORGANIZATION_LOOKUPS = ("kind", "owner", "team", "tags", "phones", "addresses")
 
 router = Router(tags=["organizations"])
 
@@ -51,6 +59,30 @@ class OrganizationQuery(ListParams):
     sort: str | None = Field(
         None, description="One of: " + ", ".join(OrganizationFilter.SORTS) + " (default name)."
     )
+
+
+def organizations_data(organizations: Sequence[Organization], user: Any) -> list[dict[str, Any]]:
+    prefetch_related_objects(list(organizations), *ORGANIZATION_LOOKUPS)
+    parents = visible_organization_ids(user, (org.parent_id for org in organizations))
+    out = []
+    for org in organizations:
+        data = organization_snapshot(org)
+        if data["parent"] not in parents:
+            data["parent"] = None
+        data.update(
+            id=org.pk,
+            uid=org.uid,
+            version=org.version,
+            created_at=org.created_at,
+            updated_at=org.updated_at,
+            deleted_at=org.deleted_at,
+        )
+        out.append(data)
+    return out
+
+
+def organization_data(org: Organization, user: Any) -> dict[str, Any]:
+    return organizations_data([org], user)[0]
 
 
 def _visible(request: HttpRequest, organization_id: int) -> Organization:

@@ -35,6 +35,27 @@ def test_member_creates_and_renames_a_tag(client, as_member):
     assert Tag.objects.get().name == "Key"
 
 
+def test_a_refusal_answers_before_a_stale_if_match(client, admin_user, as_member):
+    """As for people (tests/api/test_write_protocol.py): the service checks the right first."""
+    tag = tag_get_or_create(actor=admin_user, name="temp")
+
+    response = client.delete(f"{URL}/{tag.pk}", HTTP_IF_MATCH='"stale"', **as_member)
+
+    assert response.status_code == 403
+    assert Tag.objects.filter(pk=tag.pk).exists()
+
+
+def test_a_stale_if_match_on_delete_answers_412_with_the_current_etag(client, admin_user, as_admin):
+    tag = tag_get_or_create(actor=admin_user, name="temp")
+    current = client.get(f"{URL}/{tag.pk}", **as_admin)["ETag"]
+
+    response = client.delete(f"{URL}/{tag.pk}", HTTP_IF_MATCH='"stale"', **as_admin)
+
+    assert response.status_code == 412
+    assert response["ETag"] == current
+    assert Tag.objects.filter(pk=tag.pk).exists()
+
+
 def test_bad_color_names_the_field(client, as_member):
     response = client.post(URL, {"name": "x", "color": "red"}, **_json(as_member))
     assert response.status_code == 422

@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
-from rubrica.api.jobs import JobOut, job_out, output_or_expired
 from rubrica.dataio.exporting import export_start
 from rubrica.dataio.imports.report import counts, report_csv
 from rubrica.dataio.imports.services import import_revert, import_start
 from rubrica.dataio.imports.uploads import store_upload
+from rubrica.jobs.api import JobOut, job_out, output_or_expired
 from rubrica.jobs.models import Job
 from rubrica.kits.api.common import actor, problems
 

@@ -1,9 +1,10 @@
 """/segments: saved searches (dynamic) and saved selections (static) of people.
 
 Reads start from ``segment_qs`` (a segment the caller may not see answers 404 on every method);
-writes go through segments.services. A segment's people (``/segments/{id}/contacts``) are those
-the *caller* may see, in the same keyset pages and shape as ``/contacts``, and accept the same
-filters on top of the segment's own.
+writes go through segments.services, which own the row lock and the version check: If-Match is
+passed as ``expected_version`` (a stale one answers 412 with the current ETag). A segment's
+people (``/segments/{id}/contacts``) are those the *caller* may see, in the same keyset pages and
+shape as ``/contacts``, and accept the same filters on top of the segment's own.
 """
 
 from __future__ import annotations
@@ -11,19 +12,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
-from rubrica.api.contacts import ContactQuery
-from rubrica.api.render import contacts_data
-from rubrica.api.schemas import ContactPage, Id, Ref, StrictIn, Visibility
+from rubrica.contacts.api import ContactQuery, contacts_data
 from rubrica.contacts.filters import ContactFilter
+from rubrica.contacts.schemas import ContactPage
 from rubrica.core.filters import raise_filter_errors
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
-from rubrica.kits.api.conditional import check_if_match, not_modified, version_etag
+from rubrica.kits.api.conditional import expected_version, not_modified, version_etag
+from rubrica.kits.api.schemas import Id, Ref, StrictIn, Visibility
 from rubrica.segments.models import Segment
 from rubrica.segments.selectors import segment_contact_list, segment_count, segment_list, segment_qs
 from rubrica.segments.services import (
@@ -136,13 +136,6 @@ def _visible(request: HttpRequest, segment_id: int) -> Segment:
     return segment
 
 
-def _locked(request: HttpRequest, segment: Segment) -> Segment:
-    """The row locked for the write, after checking If-Match against its current version."""
-    current: Segment = Segment.objects.select_for_update(of=("self",)).get(pk=segment.pk)
-    check_if_match(request, version_etag(current.version))
-    return current
-
-
 @router.get("", response={200: SegmentPage, **problems(422)})
 def list_segments(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:
     """Segments the caller may see (theirs, their team's, everyone's), by name."""
@@ -178,12 +171,12 @@ def update_segment(
     """Change the fields sent. Send ``If-Match`` to refuse lost updates."""
     user = actor(request)
     segment = _visible(request, segment_id)
-    with transaction.atomic():
-        segment = segment_update(
-            actor=user,
-            segment=_locked(request, segment),
-            data=payload.model_dump(exclude_unset=True),
-        )
+    segment = segment_update(
+        actor=user,
+        segment=segment,
+        data=payload.model_dump(exclude_unset=True),
+        expected_version=expected_version(request, segment.version),
+    )
     segment = _visible(request, segment.pk)
     response["ETag"] = version_etag(segment.version)
     return _data(segment, user)
@@ -193,8 +186,11 @@ def update_segment(
 def delete_segment(request: HttpRequest, segment_id: int) -> HttpResponse:
     """Delete the segment (owner or administrator); the people in it are not touched."""
     segment = _visible(request, segment_id)
-    with transaction.atomic():
-        segment_delete(actor=actor(request), segment=_locked(request, segment))
+    segment_delete(
+        actor=actor(request),
+        segment=segment,
+        expected_version=expected_version(request, segment.version),
+    )
     return HttpResponse(status=204)
 
 

@@ -13,14 +13,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from rubrica.api.jobs import JobOut, job_out
-from rubrica.api.schemas import Problem
 from rubrica.core.pagination import keyset_page
 from rubrica.dedup import selectors, services
 from rubrica.dedup.models import DuplicatePair, PairStatus
 from rubrica.dedup.scoring import reason_labels
+from rubrica.jobs.api import JobOut, job_out
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
 from rubrica.kits.api.errors import PROBLEM_CONTENT_TYPE, TYPE_PREFIX
+from rubrica.kits.api.schemas import Problem
 
 router = Router(tags=["duplicates"])
 

@@ -7,27 +7,75 @@ change after creation: values are stored under the key.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import Field, Query, Router, Status
+from ninja import Field, Query, Router, Schema, Status
 
-from rubrica.api.schemas import (
-    CustomFieldChange,
-    CustomFieldCreate,
-    CustomFieldOut,
-    CustomFieldPage,
-)
 from rubrica.core.pagination import keyset_page
 from rubrica.customfields.models import CustomFieldDefinition
 from rubrica.customfields.services import definition_delete, definition_save
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
-from rubrica.kits.api.conditional import check_if_match, content_etag
+from rubrica.kits.api.conditional import content_etag, if_match
+from rubrica.kits.api.schemas import StrictIn
 
 router = Router(tags=["custom fields"])
+
+Entity = Literal["contact", "organization"]
+FieldType = Literal[
+    "text",
+    "long_text",
+    "number",
+    "decimal",
+    "date",
+    "boolean",
+    "choice",
+    "multi_choice",
+    "url",
+    "email",
+    "phone",
+]
+
+
+class CustomFieldChange(StrictIn):
+    label: str | None = None
+    field_type: FieldType | None = None
+    required: bool | None = None
+    choices: list[str] | None = None
+    pattern: str | None = Field(None, description="A regular expression text values must match.")
+    help_text: str | None = None
+    position: Annotated[int, Field(ge=0, le=32767)] | None = None
+    show_in_list: bool | None = None
+
+
+class CustomFieldCreate(CustomFieldChange):
+    entity: Entity
+    key: str = Field(description="Lower-case letters, digits, underscores; never changes.")
+    label: str
+    field_type: FieldType
+
+
+class CustomFieldOut(Schema):
+    id: int
+    entity: str
+    key: str
+    label: str
+    field_type: str
+    required: bool
+    choices: list[str]
+    pattern: str
+    help_text: str
+    position: int
+    show_in_list: bool
+
+
+class CustomFieldPage(Schema):
+    items: list[CustomFieldOut]
+    next_cursor: str | None
+    prev_cursor: str | None
+
 
 FIELDS = (
     "id",
@@ -54,10 +102,8 @@ def _data(definition: CustomFieldDefinition) -> dict[str, Any]:
     return {name: getattr(definition, name) for name in FIELDS}
 
 
-def _locked(request: HttpRequest, field_id: int) -> CustomFieldDefinition:
-    definition = CustomFieldDefinition.objects.select_for_update().get(pk=field_id)
-    check_if_match(request, content_etag(_data(definition)))
-    return definition
+def _etag(definition: CustomFieldDefinition) -> str:
+    return content_etag(_data(definition))
 
 
 @router.get("", response={200: CustomFieldPage, **problems(422)})
@@ -95,13 +141,12 @@ def update_custom_field(
     request: HttpRequest, field_id: int, payload: CustomFieldChange, response: HttpResponse
 ) -> Any:
     """Change a definition (administrators only); entity and key cannot change."""
-    get_object_or_404(CustomFieldDefinition, pk=field_id)
-    with transaction.atomic():
-        definition = definition_save(
-            actor=actor(request),
-            definition=_locked(request, field_id),
-            data=payload.model_dump(exclude_unset=True),
-        )
+    definition = definition_save(
+        actor=actor(request),
+        definition=get_object_or_404(CustomFieldDefinition, pk=field_id),
+        data=payload.model_dump(exclude_unset=True),
+        precondition=if_match(request, _etag),
+    )
     response["ETag"] = content_etag(_data(definition))
     return _data(definition)
 
@@ -109,7 +154,9 @@ def update_custom_field(
 @router.delete("/{int:field_id}", response={204: None, **problems(403, 404, 412)})
 def delete_custom_field(request: HttpRequest, field_id: int) -> HttpResponse:
     """Delete a definition (administrators only); stored values stay in the records' JSON."""
-    get_object_or_404(CustomFieldDefinition, pk=field_id)
-    with transaction.atomic():
-        definition_delete(actor=actor(request), definition=_locked(request, field_id))
+    definition_delete(
+        actor=actor(request),
+        definition=get_object_or_404(CustomFieldDefinition, pk=field_id),
+        precondition=if_match(request, _etag),
+    )
     return HttpResponse(status=204)

@@ -1,0 +1,123 @@
+"""The shapes /contacts reads and writes (the OpenAPI contract is generated from these).
+
+Input schemas mirror the services' input shape (ContactInput) so a handler only drops the keys the
+client did not send (``model_dump(exclude_unset=True)``) and passes the rest on: PATCH is a partial
+update by construction. They check types only; the services own every business rule and answer
+with field-named errors. Unknown keys are refused (``extra="forbid"``, rubrica.kits.api.schemas).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+from rubrica.kits.api.schemas import (
+    AddressIn,
+    AddressOut,
+    PhoneIn,
+    PhoneOut,
+    Ref,
+    RefOut,
+    StrictIn,
+    ValueIn,
+    ValueOut,
+    Visibility,
+)
+
+Gender = Literal["", "F", "M", "O", "N", "U"]
+
+
+class ContactIn(StrictIn):
+    """A person to create, or the fields to change (PATCH: only the keys sent are changed)."""
+
+    prefix: str | None = None
+    given_name: str | None = None
+    additional_name: str | None = None
+    family_name: str | None = None
+    suffix: str | None = None
+    display_name: str | None = Field(
+        None, description="Derived from the name parts when empty or not sent."
+    )
+    nicknames: list[str] | None = None
+    phonetic_given_name: str | None = None
+    phonetic_family_name: str | None = None
+    gender: Gender | None = None
+    birthday: str | None = Field(None, description="YYYY-MM-DD, or --MM-DD without a year.")
+    anniversary: str | None = Field(None, description="YYYY-MM-DD, or --MM-DD without a year.")
+    title: str | None = None
+    role: str | None = None
+    languages: list[str] | None = None
+    time_zone: str | None = Field(None, description="IANA name, e.g. Europe/Rome.")
+    notes: str | None = None
+    source: str | None = None
+    stage: Ref | None = Field(None, description="Lifecycle stage by id or name; null clears.")
+    owner: Ref | None = Field(None, description="User id or username (owner/admin only).")
+    team: Ref | None = Field(None, description="Team id or name.")
+    visibility: Visibility | None = None
+    tags: list[str] | None = Field(None, description="Tag names; unknown names are created.")
+    custom_fields: dict[str, Any] | None = Field(
+        None, description="key -> value; null or empty removes a key."
+    )
+    emails: list[ValueIn] | None = None
+    phones: list[PhoneIn] | None = None
+    addresses: list[AddressIn] | None = None
+    urls: list[ValueIn] | None = None
+    profiles: list[ValueIn] | None = Field(None, description="IM and social profiles.")
+
+
+class ContactAffiliationOut(Schema):
+    id: int
+    organization: RefOut
+    title: str
+    department: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+    is_primary: bool
+
+
+class ContactOut(Schema):
+    id: int
+    uid: str
+    version: int
+    display_name: str
+    prefix: str
+    given_name: str
+    additional_name: str
+    family_name: str
+    suffix: str
+    nicknames: list[str]
+    phonetic_given_name: str
+    phonetic_family_name: str
+    gender: str
+    birthday: str
+    anniversary: str
+    title: str
+    role: str
+    languages: list[str]
+    time_zone: str
+    notes: str
+    source: str
+    stage: str | None
+    owner: str
+    team: str | None
+    visibility: str
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    emails: list[ValueOut]
+    phones: list[PhoneOut]
+    addresses: list[AddressOut]
+    urls: list[ValueOut]
+    profiles: list[ValueOut]
+    affiliations: list[ContactAffiliationOut]
+    photo: str | None = Field(description="Absolute URL of the photo, or null.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    deleted_at: dt.datetime | None = Field(description="Set while the person is in the Trash.")
+
+
+class ContactPage(Schema):
+    items: list[ContactOut]
+    next_cursor: str | None
+    prev_cursor: str | None
