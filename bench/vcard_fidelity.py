@@ -167,6 +167,10 @@ class CardReport:
     added: int = 0
     #: export properties written in vCard 2.1 syntax (kept verbatim) in a 3.0 or 4.0 file
     old_syntax: int = 0
+    #: parameters of the source (each TYPE value, the preference, every other parameter value,
+    #: and a group's tie to its companions), and those of them that the export does not carry
+    parameters: int = 0
+    parameters_lost: int = 0
     differences: list[Difference] = field(default_factory=list)
 
 
@@ -313,6 +317,30 @@ def describe(s: Norm, e: Norm, version: str) -> str:
     return "; ".join(parts) or "written otherwise"
 
 
+#: Parameters that say how a version writes a value: the value itself is compared.
+VERSION_FORMS = frozenset({"X-APPLE-OMIT-YEAR", "VALUE"})
+
+
+def parameter_units(norm: Norm) -> set[tuple[str, str]]:
+    """A property's parameters as countable units: each TYPE value, the preference, each value
+    of every other parameter (transport and version forms aside), and its group's tie."""
+    units = {("TYPE", t) for t in norm.types}
+    if norm.pref:
+        units.add(("PREF", "1"))
+    for name, values in norm.params:
+        if name in VERSION_FORMS:
+            continue
+        units.update((name, value) for value in values)
+    if norm.companions:
+        units.add(("group", ",".join(norm.companions)))
+    return units
+
+
+def _lost_units(s: Norm, e: Norm | None) -> list[tuple[str, str]]:
+    kept = parameter_units(e) if e is not None else set()
+    return sorted(parameter_units(s) - kept)
+
+
 def compare_card(source: Card, exported: Card | None, version: str) -> CardReport:
     """Every property of ``source``: identical in ``exported``, changed form (with the reason)
     or lost; and every property of ``exported`` that nothing in ``source`` accounts for."""
@@ -393,6 +421,19 @@ def compare_card(source: Card, exported: Card | None, version: str) -> CardRepor
             if j >= 0 and token in exp[j].types:
                 changed[i] = (j, f"label {label!r} written as TYPE={token} on {exp[j].name}")
                 break
+    for i, s in enumerate(src):
+        report.parameters += len(parameter_units(s))
+        if s.name in FILE_PROPERTIES:
+            continue
+        j = pairs[i] if i in pairs else changed[i][0] if i in changed else -1
+        lost_units = _lost_units(s, exp[j] if j >= 0 else None)
+        report.parameters_lost += len(lost_units)
+        for name, value in lost_units:
+            what = f"group with {value}" if name == "group" else f"{name}={value}"
+            report.differences.append(
+                Difference("param", _line(src_props[i]), _line(exp_props[j]) if j >= 0 else "",
+                           f"{what} not kept")
+            )  # fmt: skip
     for i in left:
         s = src[i]
         if i in changed:
@@ -466,8 +507,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--corpus",
         type=Path,
-        default=DEFAULT_CORPUS,
-        help="folder of .vcf files (default ../shared/corpus/vcard beside the repository)",
+        nargs="+",
+        default=[DEFAULT_CORPUS],
+        help="folders of .vcf files (default ../shared/corpus/vcard beside the repository)",
     )
     parser.add_argument("--var-dir", type=Path, default=REPO / "var" / "bench")
     parser.add_argument("--docs", type=Path, default=REPO / "docs" / "benchmarks.md")
@@ -546,7 +588,15 @@ def round_trip(path: Path, number: int, out_dir: Path) -> FileReport:
         for card in exported.cards:
             uid = next((v.text(p).strip() for p in card.properties if p.key == "UID"), "")
             by_uid[uid] = card
-        totals = {"identical": 0, "changed": 0, "lost": 0, "added": 0, "old_syntax": 0}
+        totals = {
+            "identical": 0,
+            "changed": 0,
+            "lost": 0,
+            "added": 0,
+            "old_syntax": 0,
+            "parameters": 0,
+            "parameters_lost": 0,
+        }
         differences: list[dict[str, Any]] = []
         for index, (card, person) in enumerate(zip(source.cards, people, strict=True), start=1):
             if person is None:
@@ -601,12 +651,20 @@ def markdown(reports: list[FileReport], info: dict[str, Any]) -> str:
         textwrap.fill(legend, width=100, break_on_hyphens=False),
         "",
         "| file | cards in | cards imported | properties in | vCard 4.0 | vCard 3.0 "
-        "| in 2.1 syntax, 4.0 / 3.0 |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| parameters in / lost, 4.0 | 3.0 | in 2.1 syntax, 4.0 / 3.0 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     total = {"cards_in": 0, "cards_imported": 0, "properties": 0}
     sums = {
-        ver: {"identical": 0, "changed": 0, "lost": 0, "added": 0, "old_syntax": 0}
+        ver: {
+            "identical": 0,
+            "changed": 0,
+            "lost": 0,
+            "added": 0,
+            "old_syntax": 0,
+            "parameters": 0,
+            "parameters_lost": 0,
+        }
         for ver in VERSIONS
     }
 
@@ -617,6 +675,10 @@ def markdown(reports: list[FileReport], info: dict[str, Any]) -> str:
     def syntax(figures: dict[str, Any]) -> str:
         return str(figures["old_syntax"])
 
+    def params(figures: dict[str, Any]) -> str:
+        lost = figures["parameters_lost"]
+        return f"{figures['parameters']} / " + (f"**{lost}**" if lost else "0")
+
     for r in reports:
         for key in total:
             total[key] += getattr(r, key)
@@ -626,11 +688,13 @@ def markdown(reports: list[FileReport], info: dict[str, Any]) -> str:
         lines.append(
             f"| {r.name} | {r.cards_in} | {r.cards_imported} | {r.properties} | "
             f"{cell(r.versions['4.0'])} | {cell(r.versions['3.0'])} | "
+            f"{params(r.versions['4.0'])} | {params(r.versions['3.0'])} | "
             f"{syntax(r.versions['4.0'])} / {syntax(r.versions['3.0'])} |"
         )
     lines.append(
         f"| **all** | {total['cards_in']} | {total['cards_imported']} | {total['properties']} | "
         f"{cell(sums['4.0'])} | {cell(sums['3.0'])} | "
+        f"{params(sums['4.0'])} | {params(sums['3.0'])} | "
         f"{syntax(sums['4.0'])} / {syntax(sums['3.0'])} |"
     )
     lines += ["", "#### Every difference", ""]
@@ -655,7 +719,7 @@ def markdown(reports: list[FileReport], info: dict[str, Any]) -> str:
                     merged[entry].append(ver)
         if not merged and not r.refused:
             lines.append("- no difference")
-        order = {"lost": 0, "changed": 1, "syntax": 2}
+        order = {"lost": 0, "param": 1, "changed": 2, "syntax": 3}
         entries = sorted(
             (item for item in merged.items() if item[0][1] != "added"),
             key=lambda item: (item[0][0], order[item[0][1]]),
@@ -682,10 +746,19 @@ def markdown(reports: list[FileReport], info: dict[str, Any]) -> str:
                 lines.append(f"- {prefix}2.1 syntax{where}: `{_md(text)}` ({reason})")
             elif kind == "lost":
                 lines.append(f"- {prefix}**lost**{where}: `{_md(text)}` ({reason})")
+            elif kind == "param":
+                lines.append(f"- {prefix}**parameter lost**{where}: `{_md(text)}`: {_md(reason)}")
             else:
                 lines.append(f"- {prefix}changed{where}: `{_md(text)}`: {_md(reason)}")
     lines.append("")
     return "\n".join(lines)
+
+
+def _relative(folder: Path) -> str:
+    try:
+        return str(folder.relative_to(REPO))
+    except ValueError:
+        return str(folder)
 
 
 def _md(text: str) -> str:
@@ -715,13 +788,19 @@ def write_docs(path: Path, text: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    corpus = args.corpus.resolve()
-    if not corpus.is_dir():
-        print(f"fidelity: no corpus at {corpus}; nothing to measure (give one with --corpus DIR).")
+    folders = [folder.resolve() for folder in args.corpus]
+    missing = [folder for folder in folders if not folder.is_dir()]
+    if missing:
+        where = ", ".join(str(folder) for folder in missing)
+        print(f"fidelity: no corpus at {where}; nothing to measure (give one with --corpus DIR).")
         return 0
-    files = sorted(p for p in corpus.iterdir() if p.suffix.lower() == ".vcf" and p.is_file())
+    files = sorted(
+        (p for folder in folders for p in folder.iterdir()),
+        key=lambda p: (folders.index(p.parent), p.name),
+    )
+    files = [p for p in files if p.suffix.lower() == ".vcf" and p.is_file()]
     if not files:
-        print(f"fidelity: {corpus} holds no .vcf file; nothing to measure.")
+        print(f"fidelity: {', '.join(map(str, folders))} hold no .vcf file; nothing to measure.")
         return 0
     var_dir = args.var_dir.resolve()
     configure(var_dir)
@@ -736,7 +815,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         reports.append(r)
         figures = ", ".join(
             f"{ver}: {r.versions[ver]['identical']} identical, {r.versions[ver]['changed']} "
-            f"changed form, {r.versions[ver]['lost']} lost"
+            f"changed form, {r.versions[ver]['lost']} lost, {r.versions[ver]['parameters']} "
+            f"parameters with {r.versions[ver]['parameters_lost']} lost"
             for ver in VERSIONS
         )
         print(
@@ -747,9 +827,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             for d in r.versions[ver]["differences"]:
                 if d["kind"] == "lost":
                     print(f"  LOST ({ver}) card {d['card']}: {d['source']}")
-    shown = str(corpus)
-    if corpus == DEFAULT_CORPUS.resolve():
-        shown = "../shared/corpus/vcard"
+                elif d["kind"] == "param":
+                    print(f"  PARAM ({ver}) card {d['card']}: {d['source']}: {d['reason']}")
+    shown = ", ".join(
+        "../shared/corpus/vcard" if folder == DEFAULT_CORPUS.resolve() else _relative(folder)
+        for folder in folders
+    )
     info = {**machine(), "corpus": shown}
     report_path = var_dir / "vcard-fidelity.json"
     payload = {**info, "files": [asdict(r) for r in reports]}
