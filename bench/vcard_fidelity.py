@@ -37,6 +37,7 @@ if str(REPO) not in sys.path:  # run as a script: ``bench.run`` is imported from
 
 from rubrica.dataio.vcard import values as v  # noqa: E402  (after the path above)
 from rubrica.dataio.vcard.lines import content_line  # noqa: E402
+from rubrica.dataio.vcard.mapping import ONLY_30, TO_30  # noqa: E402
 from rubrica.dataio.vcard.model import BARE_ENCODINGS, Card, Property  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "vcard"
@@ -52,14 +53,18 @@ LISTS = frozenset({"NICKNAME", "CATEGORIES"})
 DATES = frozenset({"BDAY", "ANNIVERSARY", "X-ANNIVERSARY"})
 #: Parameters that only say how the value travels: ignored.
 TRANSPORT = frozenset({"ENCODING", "CHARSET"})
-#: Names a version writes differently (compared under the 4.0 name).
-RENAMED = {"X-GENDER": "GENDER", "X-ANNIVERSARY": "ANNIVERSARY"}
+#: Names a version writes differently (compared under the 4.0 name, or the 3.0 name of a
+#: property 4.0 has not): the X- forms of ``mapping.version_form``.
+RENAMED = {x: name for name, x in TO_30.items()} | {x: name for name, x in ONLY_30.items()}
 #: Properties of the file rather than of the person (ADR 0005): the export writes its own.
 FILE_PROPERTIES = {
     "VERSION": "the export writes its own version",
     "PRODID": "describes the program that wrote the file: the export names Rubrica",
     "REV": "describes the file, not the person (ADR 0005): the export writes none",
 }
+
+
+_GEO = re.compile(r"(?:geo:)?\s*([-+]?[\d.]+)\s*[;,]\s*([-+]?[\d.]+)", re.IGNORECASE)
 
 
 # --- comparison (no database) -----------------------------------------------------------------
@@ -119,6 +124,8 @@ def normalise(prop: Property, companions: tuple[str, ...] = ()) -> Norm:
         value = tuple(parts)
     elif name in LISTS:
         value = tuple(v.split_list(v.decoded_text(prop)))
+    elif name == "GEO" and (geo := _GEO.fullmatch(v.text(prop).strip())):
+        value = (geo.group(1), geo.group(2))  # ``lat;lon`` (3.0) or ``geo:lat,lon`` (4.0)
     else:
         value = v.text(prop)
     return Norm(
