@@ -368,3 +368,85 @@ def test_an_imported_card_downloads_with_every_parameter_of_its_modelled_propert
     # every group of the source is still tied to a modelled property or kept as it was
     written = {p.group.upper() for p in card.properties if p.group}
     assert len(written) >= len(groups)
+
+
+@pytest.mark.django_db
+def test_kept_forms_follow_a_merge_and_its_undo(member: Any, settings: Any, tmp_path: Path) -> None:
+    from rubrica.contacts.models import Contact
+    from rubrica.dataio.exporting import contact_vcard
+    from rubrica.merges.services import contact_merge, contact_unmerge
+    from tests.dataio.import_helpers import run_import
+    from tests.merges.conftest import state
+
+    settings.RUBRICA_PRIVATE_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    run_import(
+        member,
+        crlf("""
+BEGIN:VCARD
+VERSION:4.0
+UID:urn:uuid:ada
+FN:Ada Lovelace
+N:Lovelace;Ada;Augusta,Byron;;
+EMAIL;PID=1.1;TYPE=work:ada@example.org
+END:VCARD
+BEGIN:VCARD
+VERSION:3.0
+UID:urn:uuid:twin
+FN:Ada King
+N:King;Ada;;;
+item1.TEL;type=VOICE:+44 20 7946 0000
+item1.X-ABLabel:_$!<Main>!$_
+END:VCARD
+"""),
+    )
+    ada = Contact.objects.get(uid="urn:uuid:ada")
+    twin = Contact.objects.get(uid="urn:uuid:twin")
+    before = (state(ada), state(twin))
+
+    merge = contact_merge(actor=member, survivor=ada, merged=twin)
+
+    lines = contact_vcard(Contact.objects.get(pk=ada.pk), "3.0").split("\r\n")
+    assert "N:Lovelace;Ada;Augusta,Byron;;" in lines
+    assert "EMAIL;TYPE=work,pref;PID=1.1:ada@example.org" in lines
+    [tel] = [line for line in lines if ".TEL" in line]
+    group = tel.split(".", 1)[0]
+    assert tel == f"{group}.TEL;TYPE=VOICE,pref:+44 20 7946 0000"  # the only phone now
+    assert f"{group}.X-ABLabel:_$!<Main>!$_" in lines
+
+    contact_unmerge(actor=member, merge=merge)
+
+    assert (state(ada), state(twin)) == before
+    assert "item1.X-ABLabel:_$!<Main>!$_" in contact_vcard(twin, "3.0").split("\r\n")
+
+
+@pytest.mark.django_db
+def test_a_value_set_aside_by_the_import_keeps_its_group_and_label(
+    member: Any, settings: Any, tmp_path: Path
+) -> None:
+    from rubrica.contacts.models import Contact
+    from rubrica.dataio.exporting import contact_vcard
+    from tests.dataio.import_helpers import run_import
+
+    settings.RUBRICA_PRIVATE_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    run_import(
+        member,
+        crlf("""
+BEGIN:VCARD
+VERSION:3.0
+UID:urn:uuid:ann
+FN:Ann
+item1.TEL;type=VOICE:not a number
+item1.X-ABLabel:Studio
+END:VCARD
+"""),
+    )
+    ann = Contact.objects.get(uid="urn:uuid:ann")
+    assert list(ann.phones.all()) == []
+
+    lines = contact_vcard(ann, "3.0").split("\r\n")
+
+    assert "item1.TEL;type=VOICE:not a number" in lines
+    assert "item1.X-ABLabel:Studio" in lines
+    assert sum(".TEL" in line for line in lines) == 1
