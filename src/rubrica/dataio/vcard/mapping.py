@@ -466,7 +466,7 @@ def card_to_contact(card: Card) -> ImportedContact:
     for i in sorted(mapped):
         prop = props[i]
         kind = ROW_KINDS.get(prop.key)
-        if prop.group and kind not in (None, "profiles"):
+        if prop.group and kind is not None and kind != "profiles":
             # The export's own form of a custom label: ``itemN.TEL`` + ``itemN.X-ABLabel``.
             index = ab_labels.get(prop.group.upper())
             ungrouped = Property(prop.name, prop.value, prop.params)
@@ -650,8 +650,9 @@ def _labelled(
     if form is None:
         wanted = _label_types(kind, label)
         group = kept.groups.take() if wanted is None else None
-        params = _with_pref([], wanted or [], preferred, None, version)
-        out.append(Property(name, value, params, group))
+        out.append(
+            Property(name, value, _with_pref([], wanted or [], preferred, None, version), group)
+        )
         if group:
             out.append(Property("X-ABLabel", v.escape(label), (), group))
         return
