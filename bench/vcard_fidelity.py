@@ -1,16 +1,19 @@
 """vCard round-trip fidelity: real exports imported and exported back, property by property.
 
 Run it with ``make bench BENCH_ARGS="--only fidelity"`` (or ``bench/vcard_fidelity.py``) and
-``--help``. For every ``.vcf`` file of ``--corpus`` (default ``../shared/corpus/vcard`` beside the
-repository, when it exists; the project does not depend on it) it imports the file through the
+``--help``. For every ``.vcf`` file of the ``--corpus`` folders (default ``../shared/corpus/vcard``
+beside the repository, when it exists: the project does not depend on it; and the project's own
+tricky 3.0 and 4.0 cards in ``tests/dataio/fixtures/vcard``) it imports the file through the
 real import job (``store_upload``, ``import_start``, ``job_run``) into a fresh SQLite database
 under ``var/bench/``, exports the people it created through the real export job as vCard 4.0 and
 3.0, parses the source and both exports with the codec and compares them card by card, property
 by property, semantically (``compare_card``). Each source property is *identical*, *changed form*
 (kept, written otherwise: a version's own form, a parameter Rubrica does not model, a file
 property such as PRODID; every one with its reason) or *lost* (nothing in the export carries it:
-a bug). Cards the import refused are listed with the reason from the job's report rows. The
-figures replace the "vCard round-trip fidelity" section of ``docs/benchmarks.md``.
+a bug). Parameters are counted too (``parameter_units``: each TYPE value, the preference, each
+value of any other parameter, a group's tie to its companions), and each one the export does not
+carry is reported. Cards the import refused are listed with the reason from the job's report
+rows. The figures replace the "vCard round-trip fidelity" section of ``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from rubrica.dataio.vcard.mapping import ONLY_30, TO_30  # noqa: E402
 from rubrica.dataio.vcard.model import BARE_ENCODINGS, Card, Property  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "vcard"
+#: The project's own tricky 3.0 and 4.0 cards (written for it, also used by its tests).
+OWN_CARDS = REPO / "tests" / "dataio" / "fixtures" / "vcard"
 VERSIONS = ("4.0", "3.0")
 DOCS_BEGIN = "<!-- bench:vcard-fidelity:begin -->"
 DOCS_END = "<!-- bench:vcard-fidelity:end -->"
@@ -515,8 +520,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--corpus",
         type=Path,
         nargs="+",
-        default=[DEFAULT_CORPUS],
-        help="folders of .vcf files (default ../shared/corpus/vcard beside the repository)",
+        default=[DEFAULT_CORPUS, OWN_CARDS],
+        help="folders of .vcf files (default ../shared/corpus/vcard beside the repository, "
+        "when it exists, and the project's own tricky cards in tests/dataio/fixtures/vcard)",
     )
     parser.add_argument("--var-dir", type=Path, default=REPO / "var" / "bench")
     parser.add_argument("--docs", type=Path, default=REPO / "docs" / "benchmarks.md")
@@ -639,7 +645,11 @@ structured values as tuples), TYPE values as a case-folded set with 2.1 bare par
 them, `TYPE=pref` and `PREF=1` as one preference, ENCODING and CHARSET ignored, a group by the
 properties it ties together rather than its name. *Changed form*: the property is there, written
 otherwise (its reason is listed). *Lost*: nothing in the export carries it. *Added*: in the
-export and not in the source (a derived FN, an empty N, Rubrica's PRODID).
+export and not in the source (a derived FN, an empty N, Rubrica's PRODID). *Parameters*: each
+TYPE value, the preference, each value of every other parameter (transport and the version's own
+`VALUE`/`X-APPLE-OMIT-YEAR` aside) and a group's tie to its companions of each source property;
+*lost* when the export's matching property does not carry it. The project's own tricky 3.0 and 4.0
+cards (`tests/dataio/fixtures/vcard/`) are measured beside the corpus.
 """
 
 
@@ -648,7 +658,9 @@ def markdown(reports: list[FileReport], info: dict[str, Any]) -> str:
         f"{len(reports)} files from `{info['corpus']}`; {info['cpu']}, {info['cores']} CPU(s), "
         f"Python {info['python']}. Each version's cell: the source properties kept identical / "
         "in changed form / lost, and in brackets the export's properties that no source "
-        "property accounts for. *In 2.1 syntax*: export properties kept verbatim (ADR 0005) "
+        "property accounts for. *Parameters in / lost*: the parameter units of the source "
+        "properties (each TYPE value, the preference, each other parameter value, a group's "
+        "tie) and those the export does not carry. *In 2.1 syntax*: export properties kept verbatim (ADR 0005) "
         "from a 2.1 file, quoted-printable, with bare parameters or CHARSET, which a reader of "
         "the export's version may not decode (counted above by meaning)."
     )
@@ -796,10 +808,11 @@ def write_docs(path: Path, text: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     folders = [folder.resolve() for folder in args.corpus]
-    missing = [folder for folder in folders if not folder.is_dir()]
-    if missing:
-        where = ", ".join(str(folder) for folder in missing)
-        print(f"fidelity: no corpus at {where}; nothing to measure (give one with --corpus DIR).")
+    for folder in [folder for folder in folders if not folder.is_dir()]:
+        print(f"fidelity: no corpus at {folder}; skipped (give folders with --corpus DIR...).")
+        folders.remove(folder)
+    if not folders:
+        print("fidelity: nothing to measure.")
         return 0
     files = sorted(
         (p for folder in folders for p in folder.iterdir()),
