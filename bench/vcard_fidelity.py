@@ -660,7 +660,8 @@ def markdown(reports: list[FileReport], info: dict[str, Any]) -> str:
         "in changed form / lost, and in brackets the export's properties that no source "
         "property accounts for. *Parameters in / lost*: the parameter units of the source "
         "properties (each TYPE value, the preference, each other parameter value, a group's "
-        "tie) and those the export does not carry. *In 2.1 syntax*: export properties kept verbatim (ADR 0005) "
+        "tie) and those the export does not carry. *In 2.1 syntax*: export properties kept "
+        "verbatim (ADR 0005) "
         "from a 2.1 file, quoted-printable, with bare parameters or CHARSET, which a reader of "
         "the export's version may not decode (counted above by meaning)."
     )
