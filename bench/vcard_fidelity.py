@@ -1,16 +1,19 @@
 """vCard round-trip fidelity: real exports imported and exported back, property by property.
 
 Run it with ``make bench BENCH_ARGS="--only fidelity"`` (or ``bench/vcard_fidelity.py``) and
-``--help``. For every ``.vcf`` file of ``--corpus`` (default ``../shared/corpus/vcard`` beside the
-repository, when it exists; the project does not depend on it) it imports the file through the
+``--help``. For every ``.vcf`` file of the ``--corpus`` folders (default ``../shared/corpus/vcard``
+beside the repository, when it exists: the project does not depend on it; and the project's own
+tricky 3.0 and 4.0 cards in ``tests/dataio/fixtures/vcard``) it imports the file through the
 real import job (``store_upload``, ``import_start``, ``job_run``) into a fresh SQLite database
 under ``var/bench/``, exports the people it created through the real export job as vCard 4.0 and
 3.0, parses the source and both exports with the codec and compares them card by card, property
 by property, semantically (``compare_card``). Each source property is *identical*, *changed form*
 (kept, written otherwise: a version's own form, a parameter Rubrica does not model, a file
 property such as PRODID; every one with its reason) or *lost* (nothing in the export carries it:
-a bug). Cards the import refused are listed with the reason from the job's report rows. The
-figures replace the "vCard round-trip fidelity" section of ``docs/benchmarks.md``.
+a bug). Parameters are counted too (``parameter_units``: each TYPE value, the preference, each
+value of any other parameter, a group's tie to its companions), and each one the export does not
+carry is reported. Cards the import refused are listed with the reason from the job's report
+rows. The figures replace the "vCard round-trip fidelity" section of ``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
@@ -37,9 +40,12 @@ if str(REPO) not in sys.path:  # run as a script: ``bench.run`` is imported from
 
 from rubrica.dataio.vcard import values as v  # noqa: E402  (after the path above)
 from rubrica.dataio.vcard.lines import content_line  # noqa: E402
+from rubrica.dataio.vcard.mapping import ONLY_30, TO_30  # noqa: E402
 from rubrica.dataio.vcard.model import BARE_ENCODINGS, Card, Property  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "vcard"
+#: The project's own tricky 3.0 and 4.0 cards (written for it, also used by its tests).
+OWN_CARDS = REPO / "tests" / "dataio" / "fixtures" / "vcard"
 VERSIONS = ("4.0", "3.0")
 DOCS_BEGIN = "<!-- bench:vcard-fidelity:begin -->"
 DOCS_END = "<!-- bench:vcard-fidelity:end -->"
@@ -52,14 +58,18 @@ LISTS = frozenset({"NICKNAME", "CATEGORIES"})
 DATES = frozenset({"BDAY", "ANNIVERSARY", "X-ANNIVERSARY"})
 #: Parameters that only say how the value travels: ignored.
 TRANSPORT = frozenset({"ENCODING", "CHARSET"})
-#: Names a version writes differently (compared under the 4.0 name).
-RENAMED = {"X-GENDER": "GENDER", "X-ANNIVERSARY": "ANNIVERSARY"}
+#: Names a version writes differently (compared under the 4.0 name, or the 3.0 name of a
+#: property 4.0 has not): the X- forms of ``mapping.version_form``.
+RENAMED = {x: name for name, x in TO_30.items()} | {x: name for name, x in ONLY_30.items()}
 #: Properties of the file rather than of the person (ADR 0005): the export writes its own.
 FILE_PROPERTIES = {
     "VERSION": "the export writes its own version",
     "PRODID": "describes the program that wrote the file: the export names Rubrica",
     "REV": "describes the file, not the person (ADR 0005): the export writes none",
 }
+
+
+_GEO = re.compile(r"(?:geo:)?\s*([-+]?[\d.]+)\s*[;,]\s*([-+]?[\d.]+)", re.IGNORECASE)
 
 
 # --- comparison (no database) -----------------------------------------------------------------
@@ -119,6 +129,8 @@ def normalise(prop: Property, companions: tuple[str, ...] = ()) -> Norm:
         value = tuple(parts)
     elif name in LISTS:
         value = tuple(v.split_list(v.decoded_text(prop)))
+    elif name == "GEO" and (geo := _GEO.fullmatch(v.text(prop).strip())):
+        value = (geo.group(1), geo.group(2))  # ``lat;lon`` (3.0) or ``geo:lat,lon`` (4.0)
     else:
         value = v.text(prop)
     return Norm(
@@ -167,6 +179,10 @@ class CardReport:
     added: int = 0
     #: export properties written in vCard 2.1 syntax (kept verbatim) in a 3.0 or 4.0 file
     old_syntax: int = 0
+    #: parameters of the source (each TYPE value, the preference, every other parameter value,
+    #: and a group's tie to its companions), and those of them that the export does not carry
+    parameters: int = 0
+    parameters_lost: int = 0
     differences: list[Difference] = field(default_factory=list)
 
 
@@ -313,6 +329,30 @@ def describe(s: Norm, e: Norm, version: str) -> str:
     return "; ".join(parts) or "written otherwise"
 
 
+#: Parameters that say how a version writes a value: the value itself is compared.
+VERSION_FORMS = frozenset({"X-APPLE-OMIT-YEAR", "VALUE"})
+
+
+def parameter_units(norm: Norm) -> set[tuple[str, str]]:
+    """A property's parameters as countable units: each TYPE value, the preference, each value
+    of every other parameter (transport and version forms aside), and its group's tie."""
+    units = {("TYPE", t) for t in norm.types}
+    if norm.pref:
+        units.add(("PREF", "1"))
+    for name, values in norm.params:
+        if name in VERSION_FORMS:
+            continue
+        units.update((name, value) for value in values)
+    if norm.companions:
+        units.add(("group", ",".join(norm.companions)))
+    return units
+
+
+def _lost_units(s: Norm, e: Norm | None) -> list[tuple[str, str]]:
+    kept = parameter_units(e) if e is not None else set()
+    return sorted(parameter_units(s) - kept)
+
+
 def compare_card(source: Card, exported: Card | None, version: str) -> CardReport:
     """Every property of ``source``: identical in ``exported``, changed form (with the reason)
     or lost; and every property of ``exported`` that nothing in ``source`` accounts for."""
@@ -393,6 +433,19 @@ def compare_card(source: Card, exported: Card | None, version: str) -> CardRepor
             if j >= 0 and token in exp[j].types:
                 changed[i] = (j, f"label {label!r} written as TYPE={token} on {exp[j].name}")
                 break
+    for i, s in enumerate(src):
+        report.parameters += len(parameter_units(s))
+        if s.name in FILE_PROPERTIES:
+            continue
+        j = pairs[i] if i in pairs else changed[i][0] if i in changed else -1
+        lost_units = _lost_units(s, exp[j] if j >= 0 else None)
+        report.parameters_lost += len(lost_units)
+        for name, value in lost_units:
+            what = f"group with {value}" if name == "group" else f"{name}={value}"
+            report.differences.append(
+                Difference("param", _line(src_props[i]), _line(exp_props[j]) if j >= 0 else "",
+                           f"{what} not kept")
+            )  # fmt: skip
     for i in left:
         s = src[i]
         if i in changed:
@@ -466,8 +519,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--corpus",
         type=Path,
-        default=DEFAULT_CORPUS,
-        help="folder of .vcf files (default ../shared/corpus/vcard beside the repository)",
+        nargs="+",
+        default=[DEFAULT_CORPUS, OWN_CARDS],
+        help="folders of .vcf files (default ../shared/corpus/vcard beside the repository, "
+        "when it exists, and the project's own tricky cards in tests/dataio/fixtures/vcard)",
     )
     parser.add_argument("--var-dir", type=Path, default=REPO / "var" / "bench")
     parser.add_argument("--docs", type=Path, default=REPO / "docs" / "benchmarks.md")
@@ -546,7 +601,15 @@ def round_trip(path: Path, number: int, out_dir: Path) -> FileReport:
         for card in exported.cards:
             uid = next((v.text(p).strip() for p in card.properties if p.key == "UID"), "")
             by_uid[uid] = card
-        totals = {"identical": 0, "changed": 0, "lost": 0, "added": 0, "old_syntax": 0}
+        totals = {
+            "identical": 0,
+            "changed": 0,
+            "lost": 0,
+            "added": 0,
+            "old_syntax": 0,
+            "parameters": 0,
+            "parameters_lost": 0,
+        }
         differences: list[dict[str, Any]] = []
         for index, (card, person) in enumerate(zip(source.cards, people, strict=True), start=1):
             if person is None:
@@ -582,7 +645,11 @@ structured values as tuples), TYPE values as a case-folded set with 2.1 bare par
 them, `TYPE=pref` and `PREF=1` as one preference, ENCODING and CHARSET ignored, a group by the
 properties it ties together rather than its name. *Changed form*: the property is there, written
 otherwise (its reason is listed). *Lost*: nothing in the export carries it. *Added*: in the
-export and not in the source (a derived FN, an empty N, Rubrica's PRODID).
+export and not in the source (a derived FN, an empty N, Rubrica's PRODID). *Parameters*: each
+TYPE value, the preference, each value of every other parameter (transport and the version's own
+`VALUE`/`X-APPLE-OMIT-YEAR` aside) and a group's tie to its companions of each source property;
+*lost* when the export's matching property does not carry it. The project's own tricky 3.0 and 4.0
+cards (`tests/dataio/fixtures/vcard/`) are measured beside the corpus.
 """
 
 
@@ -591,7 +658,10 @@ def markdown(reports: list[FileReport], info: dict[str, Any]) -> str:
         f"{len(reports)} files from `{info['corpus']}`; {info['cpu']}, {info['cores']} CPU(s), "
         f"Python {info['python']}. Each version's cell: the source properties kept identical / "
         "in changed form / lost, and in brackets the export's properties that no source "
-        "property accounts for. *In 2.1 syntax*: export properties kept verbatim (ADR 0005) "
+        "property accounts for. *Parameters in / lost*: the parameter units of the source "
+        "properties (each TYPE value, the preference, each other parameter value, a group's "
+        "tie) and those the export does not carry. *In 2.1 syntax*: export properties kept "
+        "verbatim (ADR 0005) "
         "from a 2.1 file, quoted-printable, with bare parameters or CHARSET, which a reader of "
         "the export's version may not decode (counted above by meaning)."
     )
@@ -601,12 +671,20 @@ def markdown(reports: list[FileReport], info: dict[str, Any]) -> str:
         textwrap.fill(legend, width=100, break_on_hyphens=False),
         "",
         "| file | cards in | cards imported | properties in | vCard 4.0 | vCard 3.0 "
-        "| in 2.1 syntax, 4.0 / 3.0 |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| parameters in / lost, 4.0 | 3.0 | in 2.1 syntax, 4.0 / 3.0 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     total = {"cards_in": 0, "cards_imported": 0, "properties": 0}
     sums = {
-        ver: {"identical": 0, "changed": 0, "lost": 0, "added": 0, "old_syntax": 0}
+        ver: {
+            "identical": 0,
+            "changed": 0,
+            "lost": 0,
+            "added": 0,
+            "old_syntax": 0,
+            "parameters": 0,
+            "parameters_lost": 0,
+        }
         for ver in VERSIONS
     }
 
@@ -617,6 +695,10 @@ def markdown(reports: list[FileReport], info: dict[str, Any]) -> str:
     def syntax(figures: dict[str, Any]) -> str:
         return str(figures["old_syntax"])
 
+    def params(figures: dict[str, Any]) -> str:
+        lost = figures["parameters_lost"]
+        return f"{figures['parameters']} / " + (f"**{lost}**" if lost else "0")
+
     for r in reports:
         for key in total:
             total[key] += getattr(r, key)
@@ -626,11 +708,13 @@ def markdown(reports: list[FileReport], info: dict[str, Any]) -> str:
         lines.append(
             f"| {r.name} | {r.cards_in} | {r.cards_imported} | {r.properties} | "
             f"{cell(r.versions['4.0'])} | {cell(r.versions['3.0'])} | "
+            f"{params(r.versions['4.0'])} | {params(r.versions['3.0'])} | "
             f"{syntax(r.versions['4.0'])} / {syntax(r.versions['3.0'])} |"
         )
     lines.append(
         f"| **all** | {total['cards_in']} | {total['cards_imported']} | {total['properties']} | "
         f"{cell(sums['4.0'])} | {cell(sums['3.0'])} | "
+        f"{params(sums['4.0'])} | {params(sums['3.0'])} | "
         f"{syntax(sums['4.0'])} / {syntax(sums['3.0'])} |"
     )
     lines += ["", "#### Every difference", ""]
@@ -655,7 +739,7 @@ def markdown(reports: list[FileReport], info: dict[str, Any]) -> str:
                     merged[entry].append(ver)
         if not merged and not r.refused:
             lines.append("- no difference")
-        order = {"lost": 0, "changed": 1, "syntax": 2}
+        order = {"lost": 0, "param": 1, "changed": 2, "syntax": 3}
         entries = sorted(
             (item for item in merged.items() if item[0][1] != "added"),
             key=lambda item: (item[0][0], order[item[0][1]]),
@@ -682,10 +766,19 @@ def markdown(reports: list[FileReport], info: dict[str, Any]) -> str:
                 lines.append(f"- {prefix}2.1 syntax{where}: `{_md(text)}` ({reason})")
             elif kind == "lost":
                 lines.append(f"- {prefix}**lost**{where}: `{_md(text)}` ({reason})")
+            elif kind == "param":
+                lines.append(f"- {prefix}**parameter lost**{where}: `{_md(text)}`: {_md(reason)}")
             else:
                 lines.append(f"- {prefix}changed{where}: `{_md(text)}`: {_md(reason)}")
     lines.append("")
     return "\n".join(lines)
+
+
+def _relative(folder: Path) -> str:
+    try:
+        return str(folder.relative_to(REPO))
+    except ValueError:
+        return str(folder)
 
 
 def _md(text: str) -> str:
@@ -715,13 +808,20 @@ def write_docs(path: Path, text: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    corpus = args.corpus.resolve()
-    if not corpus.is_dir():
-        print(f"fidelity: no corpus at {corpus}; nothing to measure (give one with --corpus DIR).")
+    folders = [folder.resolve() for folder in args.corpus]
+    for folder in [folder for folder in folders if not folder.is_dir()]:
+        print(f"fidelity: no corpus at {folder}; skipped (give folders with --corpus DIR...).")
+        folders.remove(folder)
+    if not folders:
+        print("fidelity: nothing to measure.")
         return 0
-    files = sorted(p for p in corpus.iterdir() if p.suffix.lower() == ".vcf" and p.is_file())
+    files = sorted(
+        (p for folder in folders for p in folder.iterdir()),
+        key=lambda p: (folders.index(p.parent), p.name),
+    )
+    files = [p for p in files if p.suffix.lower() == ".vcf" and p.is_file()]
     if not files:
-        print(f"fidelity: {corpus} holds no .vcf file; nothing to measure.")
+        print(f"fidelity: {', '.join(map(str, folders))} hold no .vcf file; nothing to measure.")
         return 0
     var_dir = args.var_dir.resolve()
     configure(var_dir)
@@ -736,7 +836,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         reports.append(r)
         figures = ", ".join(
             f"{ver}: {r.versions[ver]['identical']} identical, {r.versions[ver]['changed']} "
-            f"changed form, {r.versions[ver]['lost']} lost"
+            f"changed form, {r.versions[ver]['lost']} lost, {r.versions[ver]['parameters']} "
+            f"parameters with {r.versions[ver]['parameters_lost']} lost"
             for ver in VERSIONS
         )
         print(
@@ -747,9 +848,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             for d in r.versions[ver]["differences"]:
                 if d["kind"] == "lost":
                     print(f"  LOST ({ver}) card {d['card']}: {d['source']}")
-    shown = str(corpus)
-    if corpus == DEFAULT_CORPUS.resolve():
-        shown = "../shared/corpus/vcard"
+                elif d["kind"] == "param":
+                    print(f"  PARAM ({ver}) card {d['card']}: {d['source']}: {d['reason']}")
+    shown = ", ".join(
+        "../shared/corpus/vcard" if folder == DEFAULT_CORPUS.resolve() else _relative(folder)
+        for folder in folders
+    )
     info = {**machine(), "corpus": shown}
     report_path = var_dir / "vcard-fidelity.json"
     payload = {**info, "files": [asdict(r) for r in reports]}

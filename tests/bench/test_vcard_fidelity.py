@@ -79,8 +79,42 @@ END:VCARD
     report = compare_card(card(SOURCE), exported, "2.1")
 
     assert (report.properties, report.identical, report.changed, report.lost) == (8, 7, 0, 1)
-    assert [(d.kind, d.source) for d in report.differences] == [
-        ("lost", "X-CUSTOM;X-PARAM=1:kept verbatim")
+    assert (report.parameters, report.parameters_lost) == (6, 1)
+    assert [(d.kind, d.source, d.reason) for d in report.differences] == [
+        ("param", "X-CUSTOM;X-PARAM=1:kept verbatim", "X-PARAM=1 not kept"),
+        ("lost", "X-CUSTOM;X-PARAM=1:kept verbatim", "nothing in the export carries it"),
+    ]
+
+
+def test_parameters_and_groups_are_counted_and_a_dropped_one_is_reported() -> None:
+    source = card("""
+BEGIN:VCARD
+VERSION:4.0
+FN:Ann
+TEL;PID=1.1;TYPE=voice,home;PREF=1:+1 555 0100
+item1.EMAIL;TYPE=INTERNET:ann@example.com
+item1.X-ABLabel:_$!<Other>!$_
+END:VCARD
+""")
+    exported = card("""
+BEGIN:VCARD
+VERSION:3.0
+FN:Ann
+TEL;TYPE=home,pref:+1 555 0100
+EMAIL;TYPE=INTERNET:ann@example.com
+item1.X-ABLabel:_$!<Other>!$_
+END:VCARD
+""")
+
+    report = compare_card(source, exported, "3.0")
+
+    # TEL: PID, voice, home, the preference; EMAIL: INTERNET and its group; X-ABLabel: its group
+    assert (report.parameters, report.parameters_lost) == (7, 4)
+    assert sorted(d.reason for d in report.differences if d.kind == "param") == [
+        "PID=1.1 not kept",
+        "TYPE=voice not kept",
+        "group with EMAIL not kept",
+        "group with X-ABLABEL not kept",
     ]
 
 

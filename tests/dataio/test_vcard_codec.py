@@ -112,9 +112,19 @@ END:VCARD
     assert imported["phones"] == [
         {"label": "Studio", "value": "+39 02 1234", "is_preferred": False}
     ]
+    # Apple's built-in label stays with the email it labels (its group, TYPE=INTERNET: a kept
+    # form); a custom label the export writes the same way needs nothing kept.
     assert imported["vcard_extra"] == [
+        {"group": "item1", "name": "X-ABLabel", "params": [], "value": "_$!<Other>!$_"},
         {"group": "item3", "name": "X-ABDATE", "params": [], "value": "2001-01-01"},
         {"group": "item3", "name": "X-ABLabel", "params": [], "value": "_$!<Anniversary>!$_"},
+        {
+            "group": "item1",
+            "name": "EMAIL",
+            "params": [["type", ["INTERNET"]], ["type", ["pref"]]],
+            "value": "ann@example.com",
+            "of": "EMAIL",
+        },
     ]
 
 
@@ -224,7 +234,10 @@ END:VCARD
     imported = card_to_contact(card).data
     assert imported["birthday"] == "--04-15"
     assert imported["anniversary"] == ""
-    assert [e["name"] for e in imported["vcard_extra"]] == ["ANNIVERSARY"]
+    assert [(e["name"], e.get("of")) for e in imported["vcard_extra"]] == [
+        ("ANNIVERSARY", None),
+        ("BDAY", "BDAY"),  # the kept form of the birthday: VALUE=date
+    ]
 
 
 def test_empty_note_title_and_role_are_kept_verbatim_and_do_not_hide_the_next_one() -> None:
@@ -282,7 +295,7 @@ END:VCARD
     assert (data["family_name"], data["given_name"], data["additional_name"]) == (
         "Doe, Jr",
         "John",
-        "Paul,Peter",
+        "Paul Peter",  # two additional names (the kept form writes the list back)
     )
     assert data["nicknames"] == ["Jo", "Johnny, the Kid", "JD"]
     assert data["notes"] == "a;b\nc\\d e,f"
@@ -534,7 +547,7 @@ END:VCARD
     card = one_card(text)
     assert card.properties[2].params[2] == Param("SORT-AS", ("Tremblay,Marie",))
     imported = card_to_contact(card).data
-    assert (imported["family_name"], imported["suffix"]) == ("Tremblay", "Ph.D.,M.Sc.")
+    assert (imported["family_name"], imported["suffix"]) == ("Tremblay", "Ph.D., M.Sc.")
     assert imported["gender"] == "M"
     assert imported["languages"] == ["fr", "en"]
     assert imported["time_zone"] == "America/Toronto"
@@ -545,10 +558,16 @@ END:VCARD
         {"label": "Jabber", "value": "xmpp:marie@example.com", "is_preferred": True},
         {"label": "linkedin", "value": "mariet", "is_preferred": False},
     ]
-    assert [(e["name"], e["value"]) for e in imported["vcard_extra"]] == [
-        ("KIND", "individual"),
-        ("N", "トランブレ;マリー;;;"),
-        ("TZ", "-0500"),
+    assert [(e["name"], e["value"], e.get("of")) for e in imported["vcard_extra"]] == [
+        ("KIND", "individual", None),
+        ("N", "トランブレ;マリー;;;", None),
+        ("TZ", "-0500", None),
+        # kept forms: ALTID, LANGUAGE and SORT-AS, the ranks of the languages, a PID
+        ("N", "Tremblay;Marie;;;Ph.D.,M.Sc.", "N"),
+        ("LANG", "fr", "LANG"),
+        ("LANG", "en", "LANG"),
+        ("EMAIL", "marie@example.com", "EMAIL"),
+        ("X-SOCIALPROFILE", "", "X-SOCIALPROFILE"),  # x-user=mariet
     ]
     assert_lossless(text)
 

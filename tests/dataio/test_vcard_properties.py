@@ -288,3 +288,127 @@ def test_a_kept_property_in_the_version_form_is_left_as_it_is(prop: Property, ve
     # Written and read back, it is the same property.
     [card] = parse(serialize([Card([Property("VERSION", version), once])])).cards
     assert card.properties[1] == once
+
+
+# --- cards with parameters, groups and lists: import → export keeps them --------------------
+
+NAME_ITEM = (
+    st.text(st.sampled_from("abcXYZäöüß ,;\\"), min_size=1, max_size=6).map(str.strip).filter(bool)
+)
+NAME_COMPONENT = st.lists(NAME_ITEM, max_size=2).map(lambda items: ",".join(map(escape, items)))
+KEPT_PARAM = st.builds(
+    Param,
+    st.sampled_from(["PID", "ALTID", "SORT-AS", "LANGUAGE", "X-ORIGIN", "X-FLAG"]),
+    st.lists(PARAM_VALUE.map(str.strip).filter(bool), min_size=1, max_size=2).map(tuple),
+)
+ROW_TYPES = {
+    "EMAIL": ["INTERNET", "home", "work", "x-special"],
+    "TEL": ["voice", "cell", "home", "work", "fax", "x-sat"],
+    "ADR": ["home", "work", "postal", "dom"],
+    "URL": ["home", "work", "x-blog"],
+}
+APPLE_BUILT_IN = ["_$!<Other>!$_", "_$!<HomeFAX>!$_", "_$!<Main>!$_", "_$!<HomePage>!$_"]
+AB_LABEL = st.sampled_from(APPLE_BUILT_IN) | SAFE_LABEL.filter(bool).map(lambda s: f"My {s}")
+#: one value per row, distinct within a card (a kept form finds its row by value)
+ROW_VALUES = {
+    "EMAIL": lambda i: f"person{i}@example.com",
+    "TEL": lambda i: f"+1 555 010{i}",
+    "ADR": lambda i: f";;{i} Main Street;Springfield;;0000{i};Utopia",
+    "URL": lambda i: f"https://example.com/{i}",
+}
+
+
+@st.composite
+def rich_cards(draw: st.DrawFn) -> Card:
+    """A 3.0 or 4.0 card whose modelled properties carry parameters Rubrica does not model,
+    Apple groups (X-ABLabel, X-ABADR) and structured values with lists."""
+    version = draw(st.sampled_from(["3.0", "4.0"]))
+    props = [Property("VERSION", version)]
+
+    def params() -> tuple[Param, ...]:
+        return tuple(draw(st.lists(KEPT_PARAM, max_size=2, unique_by=lambda p: p.name)))
+
+    props.append(Property("FN", escape(draw(NON_EMPTY)), params()))
+    n = ";".join(draw(NAME_COMPONENT) for _ in range(5))
+    props.append(Property("N", n, params()))
+    if draw(st.booleans()):
+        units = draw(st.lists(NAME_ITEM, min_size=0, max_size=3))
+        org = ";".join(escape(x) for x in [draw(NAME_ITEM), *units])
+        props.append(Property("ORG", org, params()))
+    if draw(st.booleans()):
+        nicknames = ",".join(escape(x) for x in draw(st.lists(NAME_ITEM, min_size=1, max_size=3)))
+        props.append(Property("NICKNAME", nicknames, params()))
+    group_number = 0
+    for name, make in ROW_VALUES.items():
+        for index in range(draw(st.integers(0, 2))):
+            types = draw(st.lists(st.sampled_from(ROW_TYPES[name]), max_size=2, unique=True))
+            row_params = (Param("TYPE", tuple(types)),) if types else ()
+            row_params += params()
+            if name == "ADR" and draw(st.booleans()):
+                row_params += (Param("LABEL", ("1 Main Street\\nSpringfield",)),)
+                row_params += (Param("GEO", ("geo:52.52,13.40",)),)
+            group = None
+            companions = []
+            if draw(st.booleans()):
+                group_number += 1
+                group = f"item{group_number}"
+                companions.append(Property("X-ABLabel", escape(draw(AB_LABEL)), (), group))
+                if name == "ADR" and draw(st.booleans()):
+                    companions.append(Property("X-ABADR", "us", (), group))
+            props.append(Property(name, make(index), row_params, group))
+            props.extend(companions)
+    for index, lang in enumerate(draw(st.lists(st.sampled_from(["en", "de", "fr"]), max_size=2))):
+        props.append(Property("LANG", lang, (Param("PREF", (str(index + 1),)),)))
+    return Card(properties=props)
+
+
+def _units(prop: Property) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for param in prop.params:
+        name = "TYPE" if param.name is None else param.name.upper()
+        for value in param.values:
+            for item in value.split(",") if name == "TYPE" else [value]:
+                pref = (name == "TYPE" and item.lower() == "pref") or (name, item) == ("PREF", "1")
+                out.add(("PREF", "1") if pref else (name, item.lower() if name == "TYPE" else item))
+    return out
+
+
+def _companions(card: Card, group: str | None) -> list[tuple[str, str]]:
+    if not group:
+        return []
+    return sorted(
+        (p.key, p.value)
+        for p in card.properties
+        if (p.group or "").upper() == group.upper() and p.key in ("X-ABLABEL", "X-ABADR")
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(rich_cards(), st.sampled_from(["3.0", "4.0"]))
+def test_parameters_groups_and_lists_of_modelled_properties_survive_import_and_export(
+    card: Card, version: str
+) -> None:
+    imported = card_to_contact(card)
+    exported = contact_to_card(imported.data, version=version, organization=imported.organization)
+    [again] = parse(serialize([exported])).cards
+
+    for prop in card.properties:
+        if prop.key in ("VERSION", "X-ABLABEL", "X-ABADR"):
+            continue
+        name = "X-LANG" if prop.key == "LANG" and version == "3.0" else prop.key
+        candidates = [
+            q
+            for q in again.properties
+            if q.key == name
+            and q.value == prop.value
+            and _units(prop) <= _units(q)
+            and _companions(again, q.group) == _companions(card, prop.group)
+        ]
+        assert candidates, f"{prop} is not in the {version} export"
+    # ... and the export maps to the same person.
+    again_data = card_to_contact(again).data
+    for key in ("given_name", "family_name", "additional_name", "prefix", "suffix", "nicknames"):
+        assert again_data[key] == imported.data[key]
+    for kind in ("emails", "phones", "addresses", "urls"):
+        assert again_data[kind] == imported.data[kind]
+    assert card_to_contact(again).organization == imported.organization

@@ -30,6 +30,7 @@ from rubrica.contacts.services import TEXT_FIELDS
 from rubrica.core import normalize
 from rubrica.dataio.records import SourceRecord
 from rubrica.dataio.tabular import checks
+from rubrica.dataio.vcard.mapping import KEPT_FORM
 
 FORMAT = "rubrica"
 VERSION = 1
@@ -389,14 +390,18 @@ def _vcard_extra(value: Any) -> list[dict[str, Any]] | None:
                 token(name) and all(text(v, _NOT_IN_PARAM) for v in values)
             ):
                 return None
-        out.append(
-            {
-                "group": group or None,
-                "name": item["name"],
-                "params": [[n, list(vs)] for n, vs in params],
-                "value": item.get("value", ""),
-            }
-        )
+        kept = {
+            "group": group or None,
+            "name": item["name"],
+            "params": [[n, list(vs)] for n, vs in params],
+            "value": item.get("value", ""),
+        }
+        form_of = item.get(KEPT_FORM)
+        if form_of is not None:  # the kept form of a modelled property (ADR 0005, amended)
+            if not token(form_of):
+                return None
+            kept[KEPT_FORM] = form_of
+        out.append(kept)
     return out
 
 

@@ -84,6 +84,18 @@ def split_components(raw: str) -> list[str]:
     return [unescape(part) for part in _split(raw, ";")]
 
 
+def raw_components(raw: str) -> list[str]:
+    """A structured value split on unescaped ``;``, each component still escaped (so that a
+    component that is itself a comma list can be written back as it was)."""
+    return _split(raw, ";")
+
+
+def component_items(raw_component: str) -> list[str]:
+    """One escaped component of a structured value as its unescaped comma-separated items
+    (N's ``Karl,Heinz`` is two additional names)."""
+    return [unescape(part) for part in _split(raw_component, ",")]
+
+
 def split_list(raw: str) -> list[str]:
     """A comma list (NICKNAME, CATEGORIES) as unescaped items."""
     return [unescape(part) for part in _split(raw, ",")]
