@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
@@ -338,14 +339,10 @@ def _forget_files(names: Iterable[str]) -> None:
 
 def orphan_sweep(*, older_than: dt.timedelta) -> int:
     """Delete stored files no version names (left by a failed transaction, or by a record purged
-    with its documents). Files younger than ``older_than`` are left (an upload may be committing)."""
-    import datetime
-
-    from django.utils import timezone
-
+    with its documents). Younger files are left (an upload may be committing)."""
     storage = documents_storage()
     known = set(DocumentVersion.objects.values_list("stored_name", flat=True))
-    cutoff = timezone.now() - max(older_than, datetime.timedelta(0))
+    cutoff = timezone.now() - max(older_than, dt.timedelta(0))
     removed = 0
     try:
         directories, _files = storage.listdir("")
