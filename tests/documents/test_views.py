@@ -162,8 +162,9 @@ def test_an_svg_with_a_script_is_never_served_inline(member_client, member):
 
 
 def test_an_image_gets_a_thumbnail(member_client, member):
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     contact = make_contact(member)
     document = _attach(member, contact, name="big.png", data=png_bytes((1200, 600)))

@@ -30,6 +30,7 @@ from rubrica.api import (
     taxonomy,
 )
 from rubrica.api.auth import AUTH
+from rubrica.documents import api as documents_api
 from rubrica.kits.api import errors
 from rubrica.kits.api.errors import PROBLEM_CONTENT_TYPE
 from rubrica.quality import api as quality_api
@@ -103,6 +104,7 @@ api.add_router("/merges", merges.router)
 api.add_router("/imports", dataio.imports)
 api.add_router("/exports", dataio.exports)
 api.add_router("/quality", quality_api.router)
+api.add_router("/documents", documents_api.router)
 
 fallback = Router()
 

@@ -19,7 +19,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -28,7 +27,6 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -37,14 +35,13 @@ from rubrica.core.services import ConflictError
 from rubrica.documents import selectors, services
 from rubrica.documents.attachables import attachable_kind, kind_of
 from rubrica.documents.models import Document, DocumentVersion
+from rubrica.documents.serving import FILE_CSP, file_response
 from rubrica.documents.sniffing import is_previewable_image
 from rubrica.documents.storage import documents_storage
 from rubrica.kits.web.access import AuthedRequest, can
 
 #: Documents listed in a record's panel (the newest; the API pages through all of them).
 PANEL_SIZE = 50
-#: The policy of every response carrying a stored file: nothing in it runs, nothing loads.
-FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 #: Longest side of a thumbnail, in pixels; larger images are refused for thumbnails.
 THUMBNAIL_SIDE = 320
 MAX_THUMBNAIL_SOURCE_PIXELS = 40_000_000
@@ -65,7 +62,7 @@ def panel_context(request: HttpRequest, record: Any) -> Mapping[str, Any] | None
         "kind": kind,
         "documents": documents[:PANEL_SIZE],
         "more": len(documents) > PANEL_SIZE,
-        "can_add": can(user, record, Action.CHANGE),  # type: ignore[arg-type]
+        "can_add": can(user, record, Action.CHANGE),
         "upload_url": reverse("documents:upload", args=[kind.key, record.pk]),
     }
 
@@ -216,21 +213,6 @@ def _version_or_404(request: AuthedRequest, pk: int, number: int | None) -> Docu
     return version
 
 
-def _file_response(version: DocumentVersion, *, inline: bool) -> FileResponse:
-    try:
-        handle = documents_storage().open(version.stored_name, "rb")
-    except (OSError, FileNotFoundError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type=version.content_type)
-    response["Content-Length"] = str(version.size)
-    response["Content-Disposition"] = content_disposition_header(not inline, version.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = FILE_CSP
-    response["Cache-Control"] = "private, no-store"
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    return response
-
-
 def _previewable(version: DocumentVersion) -> bool:
     return version.is_pdf or is_previewable_image(version.content_type)
 
@@ -239,7 +221,7 @@ def _previewable(version: DocumentVersion) -> bool:
 @require_GET
 def download_view(request: AuthedRequest, pk: int, number: int | None = None) -> HttpResponseBase:
     """The file of the current version (or of version ``number``), always as an attachment."""
-    return _file_response(_version_or_404(request, pk, number), inline=False)
+    return file_response(_version_or_404(request, pk, number), inline=False)
 
 
 @login_required
@@ -247,7 +229,7 @@ def download_view(request: AuthedRequest, pk: int, number: int | None = None) ->
 def preview_view(request: AuthedRequest, pk: int, number: int | None = None) -> HttpResponseBase:
     """An image or a PDF shown by the browser itself (inline); anything else is a download."""
     version = _version_or_404(request, pk, number)
-    response = _file_response(version, inline=_previewable(version))
+    response = file_response(version, inline=_previewable(version))
     if version.is_pdf:
         # Chromium's and Firefox's PDF viewers do not open a sandboxed document; a PDF runs no
         # script of ours in either (their viewers ignore or isolate PDF JavaScript), and the
