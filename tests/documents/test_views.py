@@ -126,7 +126,8 @@ def test_a_non_ascii_name_is_encoded_per_rfc_5987(member_client, member):
     document = _attach(member, contact, name="قرارداد 合同.pdf")
     response = member_client.get(reverse("documents:download", args=[document.pk]))
     assert response["Content-Disposition"] == (
-        "attachment; filename*=utf-8''%D9%82%D8%B1%D8%A7%D8%B1%D8%AF%D8%A7%D8%AF%20%E5%90%88%E5%90%8C.pdf"
+        "attachment; filename*=utf-8''"
+        "%D9%82%D8%B1%D8%A7%D8%B1%D8%AF%D8%A7%D8%AF%20%E5%90%88%E5%90%8C.pdf"
     )
 
 
