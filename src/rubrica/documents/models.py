@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -40,10 +40,13 @@ class DocumentPolicy(OwnedRecordPolicy):
     def queryset_for(self, user: AnyUser, action: str, queryset: Any) -> Any:
         queryset = super().queryset_for(user, action, queryset)
         record_action = Action.VIEW if action == Action.VIEW else Action.CHANGE
+        # A correlated EXISTS per kind (a primary-key probe per document), not ``IN (SELECT ...)``:
+        # the database would otherwise collect every record the user may see before listing the
+        # few documents of one of them.
         follows = Q(pk__in=[])
         for kind in attachable_kinds():
             visible = kind.model.objects.restrict(user, record_action)  # type: ignore[attr-defined]
-            follows |= Q(**{f"{kind.field}__in": visible.values("pk")})
+            follows |= Q(Exists(visible.filter(pk=OuterRef(kind.field))))
         return queryset.filter(follows)
 
 

@@ -81,6 +81,15 @@ def check_file(upload: IO[bytes] | File[bytes], *, name: str | None = None) -> C
     ``RUBRICA_DOCUMENTS_ALLOWED_TYPES``; the type comes from the bytes only."""
     shown = clean_filename(name) if name is not None else _upload_name(upload)
     limit = int(settings.RUBRICA_DOCUMENTS_MAX_BYTES)
+    too_large = ValidationError(
+        {
+            "file": _("%(name)s is larger than %(limit)s, the most a document may be.")
+            % {"name": shown, "limit": filesizeformat(limit)}
+        }
+    )
+    declared = getattr(upload, "size", None)
+    if isinstance(declared, int) and declared > limit:
+        raise too_large  # before reading it: the size of an upload is known
     digest = hashlib.sha256()
     size = 0
     handle = cast(IO[bytes], upload)
@@ -88,12 +97,7 @@ def check_file(upload: IO[bytes] | File[bytes], *, name: str | None = None) -> C
     while chunk := handle.read(1024 * 1024):
         size += len(chunk)
         if size > limit:
-            raise ValidationError(
-                {
-                    "file": _("%(name)s is larger than %(limit)s, the most a document may be.")
-                    % {"name": shown, "limit": filesizeformat(limit)}
-                }
-            )
+            raise too_large
         digest.update(chunk)
     content_type = sniff(handle, shown)
     allowed = set(settings.RUBRICA_DOCUMENTS_ALLOWED_TYPES)
