@@ -220,3 +220,21 @@ def test_the_documents_history_page(member_client, member):
     assert "Offer" in response.content.decode()
     history = member_client.get(reverse("history:contact", args=[contact.pk])).content.decode()
     assert "Documents" in history and "Offer" in history
+
+
+def test_only_me_keeps_a_document_to_its_uploader(client, member, other_member):
+    from django.test import Client
+
+    contact = make_contact(member)
+    client.force_login(member)
+    client.post(
+        reverse("documents:upload", args=["contact", contact.pk]),
+        {"file": upload("salary.pdf", PDF), "private": "1"},
+    )
+    document = Document.objects.get()
+    assert document.visibility == "private"
+    other = Client()  # a browser of their own (the uploader's flash message stays in theirs)
+    other.force_login(other_member)
+    html = other.get(reverse("contacts:detail", args=[contact.pk])).content.decode()
+    assert "salary.pdf" not in html and "No documents yet." in html
+    assert other.get(reverse("documents:download", args=[document.pk])).status_code == 404

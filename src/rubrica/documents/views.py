@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from rubrica.core.models import Action
+from rubrica.core.models import Action, Visibility
 from rubrica.core.services import ConflictError
 from rubrica.documents import selectors, services
 from rubrica.documents.attachables import attachable_kind, kind_of
@@ -114,6 +114,7 @@ def upload_view(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
             record=record,
             upload=upload,
             title=request.POST.get("title", ""),
+            visibility=Visibility.PRIVATE if request.POST.get("private") else None,
         )
     except ValidationError as error:
         return _done(request, record, error=_error_text(error))
