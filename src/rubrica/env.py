@@ -66,6 +66,8 @@ MAX_UPLOAD_MB = _int("MAX_UPLOAD_MB", 10, minimum=1)
 #: Files people upload for import live here, outside MEDIA_ROOT: never served, never executed.
 PRIVATE_ROOT = Path(os.environ.get("RUBRICA_PRIVATE_ROOT", str(VAR_DIR / "private")))
 IMPORT_MAX_MB = _int("RUBRICA_IMPORT_MAX_MB", 200, minimum=1)
+#: The largest document (one version of an attached file) people may upload, in MB.
+DOCUMENTS_MAX_MB = _int("RUBRICA_DOCUMENTS_MAX_MB", 25, minimum=1)
 #: Files of finished jobs (export outputs, uploads of imports that did not finish) are deleted
 #: this many days after the job ended, by `rubrica jobs purge` and at `rubrica serve` start.
 JOB_FILES_DAYS = _int("RUBRICA_JOB_FILES_DAYS", 30, minimum=1)

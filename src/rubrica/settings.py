@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "rubrica.search",
     "rubrica.jobs",
     "rubrica.dedup",
+    "rubrica.documents",
     "rubrica.merges",
     "rubrica.segments",
     "rubrica.quality",
@@ -143,6 +144,13 @@ MEDIA_ROOT = env.MEDIA_ROOT
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Attached documents (rubrica.documents): under the private root, never under MEDIA_ROOT, and
+    # with no URL of their own; they are served only by a permission-checked view. At scale an
+    # S3-compatible bucket through django-storages (docs/operator.md).
+    "documents": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env.PRIVATE_ROOT / "documents", "base_url": None},
+    },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.MAX_UPLOAD_MB * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -160,6 +168,33 @@ RUBRICA_AUTO_MERGE_EXACT = env.AUTO_MERGE_EXACT
 RUBRICA_DEFAULT_PHONE_REGION = env.DEFAULT_PHONE_REGION
 RUBRICA_PRIVATE_ROOT = env.PRIVATE_ROOT
 RUBRICA_IMPORT_MAX_BYTES = env.IMPORT_MAX_MB * 1024 * 1024
+#: Attached documents: the largest file accepted, and the content types accepted, as sniffed from
+#: the bytes (never the name or the declared type); rubrica.documents.sniffing knows these types.
+RUBRICA_DOCUMENTS_MAX_BYTES = env.DOCUMENTS_MAX_MB * 1024 * 1024
+RUBRICA_DOCUMENTS_ALLOWED_TYPES = [
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/tiff",
+    "image/svg+xml",
+    "text/plain",
+    "text/csv",
+    "text/markdown",
+    "text/vcard",
+    "text/calendar",
+    "application/rtf",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
+]
 RUBRICA_JOB_FILES_DAYS = env.JOB_FILES_DAYS
 RUBRICA_IMPORT_READER_MIN = env.IMPORT_READER_MIN
 

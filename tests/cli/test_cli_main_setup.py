@@ -24,6 +24,7 @@ RUBRICA_COMMANDS = [
     "dedup",
     "quality",
     "segments",
+    "documents",
     "import",
     "export",
     "jobs",

@@ -46,6 +46,7 @@ def test_the_apps_register_their_kinds_and_sweepers() -> None:
     assert [k for k, kind in kinds.items() if kind.on_success] == ["import"]
     assert {sweeper.key for sweeper in registry.file_sweepers()} == {
         "contacts.photo_stash",
+        "documents.orphans",
         "dataio.import_drafts",
     }
 

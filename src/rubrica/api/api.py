@@ -24,6 +24,7 @@ from rubrica.contacts import api as contacts
 from rubrica.customfields import api as customfields
 from rubrica.dataio import api as dataio
 from rubrica.dedup import api as duplicates
+from rubrica.documents import api as documents_api
 from rubrica.jobs import api as jobs
 from rubrica.kits.api import errors
 from rubrica.kits.api.errors import PROBLEM_CONTENT_TYPE
@@ -130,6 +131,7 @@ api.add_router("/merges", merges.router)
 api.add_router("/imports", dataio.imports)
 api.add_router("/exports", dataio.exports)
 api.add_router("/quality", quality_api.router)
+api.add_router("/documents", documents_api.router)
 
 fallback = Router()
 

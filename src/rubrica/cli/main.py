@@ -34,6 +34,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("dedup", gettext_noop("scan | list | dismiss | merge | undo duplicate people.")),
     ("quality", gettext_noop("report data quality; clean ACTION [--apply]; undo JOB.")),
     ("segments", gettext_noop("list | show | create | delete | add | remove saved segments.")),
+    ("documents", gettext_noop("list | add | get files attached to people and organizations.")),
     ("import", gettext_noop("Import people from vCard, CSV, XLSX or JSON; revert | report JOB.")),
     ("export", gettext_noop("Export people to CSV, XLSX, vCard or JSON (filters, segment, ids).")),
     ("jobs", gettext_noop("list | show | wait | cancel | resume background jobs.")),

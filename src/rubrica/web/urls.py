@@ -41,6 +41,7 @@ urlpatterns = [
     path("segments/", include("rubrica.segments.urls")),
     path("quality/", include("rubrica.quality.urls")),
     path("io/", include("rubrica.dataio.urls")),
+    path("documents/", include("rubrica.documents.urls")),
     path("trash/", views.trash, name="trash"),
     path("settings/", include(settings_urls)),
 ]
