@@ -143,7 +143,7 @@ class FoldedChanges:
 
     @property
     def at(self) -> dt.datetime:
-        return self.entries[0].created_at
+        return self.entries[0].at
 
 
 def folded_history(
@@ -161,10 +161,10 @@ def folded_history(
         action__in=[HistoryAction.UPDATE, HistoryAction.REVERT],
     ).select_related("actor")
     if newer_than is not None:
-        qs = qs.filter(created_at__gt=newer_than)
+        qs = qs.filter(at__gt=newer_than)
     if older_than is not None:
-        qs = qs.filter(created_at__lte=older_than)
-    return list(qs.order_by("-created_at", "-id")[:MAX_FOLDED])
+        qs = qs.filter(at__lte=older_than)
+    return list(qs.order_by("-at", "-id")[:MAX_FOLDED])
 
 
 def interleave(activities: list[Activity], entries: list[HistoryEntry]) -> list[Any]:
@@ -174,7 +174,7 @@ def interleave(activities: list[Activity], entries: list[HistoryEntry]) -> list[
     pending = list(entries)
     for activity in activities:
         run = []
-        while pending and pending[0].created_at > activity.occurred_at:
+        while pending and pending[0].at > activity.occurred_at:
             run.append(pending.pop(0))
         if run:
             out.append(FoldedChanges(run))

@@ -27,8 +27,8 @@ from rubrica.activities.models import (
     ActivityOrganization,
     ActivityPerson,
     Direction,
-    Kind,
     KeepInTouch,
+    Kind,
     Outcome,
 )
 from rubrica.activities.types import ActivityInput
@@ -228,8 +228,8 @@ def _clean(
         if not linked and not any(k.split(".")[0] in errors for k in ("people", "organizations")):
             errors["people"] = _("Name at least one person or organization.")
     else:
-        people_after = values.get("people", None)
-        orgs_after = values.get("organizations", None)
+        people_after = values.get("people")
+        orgs_after = values.get("organizations")
         if people_after is not None or orgs_after is not None:
             has_people = (
                 bool(people_after) if people_after is not None else current.person_links.exists()
