@@ -79,7 +79,7 @@ def test_quick_log_one_click_saves_and_answers_the_timeline(member, member_clien
         "No answer",
         [ada],
     )
-    assert 'data-activity="%d"' % activity.pk in response.content.decode()
+    assert f'data-activity="{activity.pk}"' in response.content.decode()
     assert Contact.objects.get(pk=ada.pk).last_interaction_at == activity.occurred_at
 
 

@@ -156,6 +156,9 @@ class ActivityPerson(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.activity_id} → {self.contact_id}"
+
 
 class ActivityOrganization(models.Model):
     """An organization an activity is explicitly linked to."""
@@ -188,6 +191,9 @@ class ActivityOrganization(models.Model):
                 name="activity_org_time_idx",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} → {self.organization_id}"
 
 
 class KeepInTouch(models.Model):
@@ -226,3 +232,6 @@ class KeepInTouch(models.Model):
             models.CheckConstraint(condition=Q(ideal_days__gte=1), name="keep_in_touch_ideal_pos"),
         ]
         indexes = [models.Index(fields=["overdue_at", "id"], name="keep_in_touch_overdue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}: {self.ideal_days}/{self.max_days}"

@@ -94,9 +94,7 @@ class Contact(OwnedRecord):
         related_name="+",
     )
     #: The latest interaction that counts (kept by the activities services), ``NEVER`` if none.
-    last_interaction_at = models.DateTimeField(
-        _("last interaction"), default=NEVER, editable=False
-    )
+    last_interaction_at = models.DateTimeField(_("last interaction"), default=NEVER, editable=False)
 
     class Meta:
         verbose_name = _("person")
