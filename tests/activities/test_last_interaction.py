@@ -38,7 +38,7 @@ def people(member):
 
 
 def test_filter_not_contacted_for_n_days_includes_the_never_contacted(member, people):
-    recent, stale, never = people
+    _recent, stale, never = people
     flt, errors = ContactFilter.parse({"not_contacted_days": "90"})
     assert errors == {}
     found = set(flt.apply(Contact.objects.restrict(member)).values_list("pk", flat=True))
@@ -51,7 +51,7 @@ def test_a_bad_number_of_days_is_named(member):
 
 
 def test_list_page_column_sort_and_filter(member, member_client, people):
-    recent, stale, never = people
+    _recent, _stale, _never = people
     url = reverse("contacts:list")
     member_client.post(reverse("contacts:columns"), {"columns": ["last_interaction"]}, follow=True)
     html = member_client.get(url, {"sort": "-last_interaction"}).content.decode()
@@ -61,7 +61,7 @@ def test_list_page_column_sort_and_filter(member, member_client, people):
 
 
 def test_api_filter_and_value(member, client, people):
-    recent, stale, never = people
+    _recent, stale, never = people
     client.force_login(member)
     body = client.get("/api/v1/contacts", {"not_contacted_days": "90", "sort": "last_interaction"})
     assert body.status_code == 200
@@ -72,7 +72,7 @@ def test_api_filter_and_value(member, client, people):
 
 
 def test_segments_filter_on_it(member, people):
-    recent, stale, never = people
+    _recent, stale, never = people
     segment = segment_create(
         actor=member, data={"name": "Cold", "filters": {"not_contacted_days": "90"}}
     )
