@@ -29,6 +29,7 @@ from rubrica.api import (
     segments,
     taxonomy,
 )
+from rubrica.activities import api as activities_api
 from rubrica.api.auth import AUTH
 from rubrica.kits.api import errors
 from rubrica.kits.api.errors import PROBLEM_CONTENT_TYPE
@@ -103,6 +104,7 @@ api.add_router("/merges", merges.router)
 api.add_router("/imports", dataio.imports)
 api.add_router("/exports", dataio.exports)
 api.add_router("/quality", quality_api.router)
+api.add_router("/activities", activities_api.router)
 
 fallback = Router()
 
