@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
 from ninja.parser import Parser
 
+from rubrica.activities import api as activities_api
 from rubrica.api import (
     affiliations,
     contacts,
@@ -29,7 +30,6 @@ from rubrica.api import (
     segments,
     taxonomy,
 )
-from rubrica.activities import api as activities_api
 from rubrica.api.auth import AUTH
 from rubrica.kits.api import errors
 from rubrica.kits.api.errors import PROBLEM_CONTENT_TYPE
