@@ -151,9 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     admin = User.objects.filter(role="admin").order_by("pk").first()
     member = User.objects.filter(role="member").order_by("pk").first()
     assert admin is not None and member is not None, "bench.seed makes an admin and members"
-    person = (
-        Contact.objects.restrict(member).filter(visibility="everyone").order_by("pk").first()
-    )
+    person = Contact.objects.restrict(member).filter(visibility="everyone").order_by("pk").first()
     assert person is not None
     have = ActivityPerson.objects.filter(contact=person).count()
     if have != args.activities:
@@ -169,7 +167,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     connection.close()
 
     rng = random.Random(7)
-    results: dict[str, Any] = {"engine": engine, "people": args.people, "activities": args.activities}
+    results: dict[str, Any] = {
+        "engine": engine,
+        "people": args.people,
+        "activities": args.activities,
+    }
 
     for label, user in (("admin", admin), ("member", member)):
         flt = selectors.TimelineFilter()
@@ -184,8 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         samples = [rng.choice(cursors) for _ in range(args.samples)]
         keyset = [
             timed(
-                lambda c=c: list(
-                    selectors.timeline_page(user=user, record=person, flt=flt, cursor=c).items
+                lambda c=c, u=user, f=flt: list(
+                    selectors.timeline_page(user=u, record=person, flt=f, cursor=c).items
                 )
             )
             for c in samples
@@ -217,8 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         samples = [rng.choice(cursors) for _ in range(args.samples)]
         keyset = [
             timed(
-                lambda c=c: list(
-                    contact_list(user=user, flt=flt_people, cursor=c, size=50).items
+                lambda c=c, u=user, f=flt_people: list(
+                    contact_list(user=u, flt=f, cursor=c, size=50).items
                 )
             )
             for c in samples

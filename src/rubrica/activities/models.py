@@ -14,7 +14,7 @@ in time order, whatever the number of activities in the database.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -81,14 +81,14 @@ class Activity(OwnedRecord):
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     body = models.TextField(_("text (Markdown)"), blank=True)
     private = models.BooleanField(_("private"), default=False)
-    people = models.ManyToManyField(
+    people: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         "contacts.Contact",
         verbose_name=_("people"),
         through="ActivityPerson",
         related_name="activities",
         blank=True,
     )
-    organizations = models.ManyToManyField(
+    organizations: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         "organizations.Organization",
         verbose_name=_("organizations"),
         through="ActivityOrganization",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -425,9 +425,8 @@ def activity_revert(
     before = entry.changes[field]["before"]
     if before is None and field in ("people", "organizations", "users"):
         before = []
-    return activity_update(
-        actor=actor, activity=activity, data={field: before}, action=HistoryAction.REVERT
-    )
+    data: dict[str, Any] = {field: before}
+    return activity_update(actor=actor, activity=activity, data=data, action=HistoryAction.REVERT)
 
 
 # Last interaction and keep in touch ---------------------------------------------------------
@@ -494,7 +493,7 @@ def keep_in_touch_set(
     if not errors and days["ideal_days"] > days["max_days"]:
         errors["max_days"] = _("The maximum interval cannot be shorter than the ideal one.")
     raise_if(errors)
-    current = lock_and_check_version(Contact, contact.pk, None)
+    current = cast(Contact, lock_and_check_version(Contact, contact.pk, None))
     cadence = KeepInTouch.objects.filter(contact=current).first()
     before = {"ideal_days": cadence.ideal_days, "max_days": cadence.max_days} if cadence else {}
     if cadence is None:

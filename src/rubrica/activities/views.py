@@ -5,7 +5,7 @@ go through restrict()/selectors, writes through activities.services."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -130,10 +130,8 @@ def _visible_record(request: AuthedRequest, key: str, pk: int) -> Contact | Orga
     model = RECORD_MODELS.get(key)
     if model is None:
         raise Http404
-    record: Contact | Organization = get_object_or_404(
-        model.objects.restrict(request.user, Action.VIEW), pk=pk
-    )
-    return record
+    record = get_object_or_404(model.objects.restrict(request.user, Action.VIEW), pk=pk)
+    return cast("Contact | Organization", record)
 
 
 @login_required

@@ -27,6 +27,11 @@ EPILOG = gettext_lazy(
 )
 
 
+def _lazy(text: str) -> Any:
+    """A lazy translation for argparse help (its stubs want str; printed when help is shown)."""
+    return gettext_lazy(text)
+
+
 class Command(RubricaCommand):
     help = gettext_lazy("Log an activity (call, email, meeting...) or list a timeline.")
     epilog = str(EPILOG)
@@ -42,20 +47,20 @@ class Command(RubricaCommand):
         from rubrica.activities.models import Direction, Kind
 
         parser.add_argument("kind", choices=[*Kind.values, "list"], metavar="KIND|list")
-        parser.add_argument("text", nargs="?", default="", help=gettext_lazy("Notes (Markdown)."))
+        parser.add_argument("text", nargs="?", default="", help=_lazy("Notes (Markdown)."))
         parser.add_argument("--person", type=int, action="append", default=[], metavar="ID")
         parser.add_argument("--organization", type=int, action="append", default=[], metavar="ID")
-        parser.add_argument("--outcome", help=gettext_lazy("connected, voicemail, no-answer..."))
+        parser.add_argument("--outcome", help=_lazy("connected, voicemail, no-answer..."))
         parser.add_argument("--direction", choices=[d for d in Direction.values if d])
-        parser.add_argument("--at", help=gettext_lazy("When (ISO 8601); default now."))
-        parser.add_argument("--duration", help=gettext_lazy("Minutes."))
+        parser.add_argument("--at", help=_lazy("When (ISO 8601); default now."))
+        parser.add_argument("--duration", help=_lazy("Minutes."))
         parser.add_argument("--subject", default=None)
         parser.add_argument("--private", action="store_true")
         parser.add_argument("--user", action="append", default=[], metavar="USERNAME")
         parser.add_argument("--kind", dest="filter_kind", action="append", default=[])
         parser.add_argument("--limit", type=int, default=20)
         parser.add_argument("--cursor")
-        parser.add_argument("--json", action="store_true", help=gettext_lazy("Print JSON."))
+        parser.add_argument("--json", action="store_true", help=_lazy("Print JSON."))
         add_acting_user_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -143,14 +148,14 @@ class Command(RubricaCommand):
         if options["json"]:
             self.out_json({"items": rows, "next_cursor": page.next_cursor})
             return
-        for row in rows:
-            text = row["subject"] or (row["body"] or "").splitlines()[0:1]
-            if isinstance(text, list):
-                text = text[0] if text else ""
-            outcome = f" — {row['outcome']}" if row["outcome"] else ""
+        for activity in page.items:
+            lines = activity.body.splitlines()
+            text = activity.subject or (lines[0] if lines else "")
+            outcome = f" — {activity.outcome.name}" if activity.outcome else ""
+            when = activity.occurred_at.isoformat()[:16]
             self.out(
-                f"{row['id']}\t{row['occurred_at'][:16]}\t{row['kind']}{outcome}\t"
-                f"{row['owner']}\t{text}"
+                f"{activity.pk}\t{when}\t{activity.kind}{outcome}\t"
+                f"{activity.owner.username}\t{text}"
             )
         if page.next_cursor:
             self.out(_("more: --cursor %(cursor)s") % {"cursor": page.next_cursor})
