@@ -13,10 +13,12 @@ class ActivitiesConfig(AppConfig):
 
 def _register_panels() -> None:
     """The timeline on a person's and an organization's page, the keep-in-touch card beside a
-    person (kits.web.panels: the pages of contacts and organizations know nothing of this)."""
+    person, and quick-log on each row of the people list (kits.web.panels and row_actions: the
+    pages of contacts and organizations know nothing of this)."""
     from rubrica.activities import views
     from rubrica.contacts.models import Contact
     from rubrica.kits.web.panels import Panel, register_panel
+    from rubrica.kits.web.row_actions import RowAction, register_row_action
     from rubrica.organizations.models import Organization
 
     register_panel(
@@ -31,6 +33,7 @@ def _register_panels() -> None:
             order=10,
         )
     )
+    register_row_action(RowAction("quick-log", Contact, "activities/_row_quick_log.html"))
     register_panel(
         Panel(
             "keep-in-touch",
