@@ -1,0 +1,3 @@
+app_name = "tasks"
+
+urlpatterns: list[object] = []
