@@ -118,6 +118,7 @@ def cli_user() -> str:
     call, not at import, because it belongs to one shell session rather than to the server."""
     return os.environ.get("RUBRICA_USER", "").strip()
 
+
 # E-mail (notifications: reminders, mentions, digests). Django's SMTP backend by default; set
 # EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend to print them instead.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
