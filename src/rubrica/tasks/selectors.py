@@ -32,18 +32,20 @@ class MyTasks:
     upcoming_count: int = 0
 
 
-def day_bounds(user: User, now: dt.datetime) -> tuple[dt.date, dt.datetime]:
+def day_bounds(
+    user: User, now: dt.datetime, tz: dt.tzinfo | None = None
+) -> tuple[dt.date, dt.datetime]:
     """The user's local date and the moment their tomorrow starts."""
-    tz = user_timezone(user)
+    tz = tz or user_timezone(user)
     local = now.astimezone(tz)
     tomorrow = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
     return local.date(), tomorrow
 
 
-def bucket_filters(user: User, now: dt.datetime) -> dict[str, Q]:
+def bucket_filters(user: User, now: dt.datetime, tz: dt.tzinfo | None = None) -> dict[str, Q]:
     """Overdue, today and upcoming as filters: a timed task by its moment, a day task by its
     day (due all that day, overdue from the next)."""
-    today, tomorrow = day_bounds(user, now)
+    today, tomorrow = day_bounds(user, now, tz)
     timed, day_only = Q(due_at__isnull=False), Q(due_at__isnull=True)
     return {
         "overdue": (timed & Q(due_at__lt=now)) | (day_only & Q(due_date__lt=today)),
@@ -64,10 +66,11 @@ def my_tasks(user: User, *, now: dt.datetime | None = None, limit: int = 50) -> 
     """The open tasks assigned to ``user``: overdue, today, upcoming (and undated ones are
     listed by ``undated``). Six small indexed queries whatever the number of tasks."""
     moment = now or timezone.now()
-    today, _tomorrow = day_bounds(user, moment)
+    tz = user_timezone(user)
+    today, _tomorrow = day_bounds(user, moment, tz)
     mine = open_tasks(user, assignee=user)
     result = MyTasks(today_date=today)
-    for name, q in bucket_filters(user, moment).items():
+    for name, q in bucket_filters(user, moment, tz).items():
         rows = mine.filter(q)
         setattr(result, name, list(rows.order_by(*ORDER)[:limit]))
         setattr(result, f"{name}_count", rows.count())
