@@ -27,6 +27,7 @@ RUBRICA_COMMANDS = [
     "import",
     "export",
     "jobs",
+    "tasks",
     "notifications",
     "trash",
     "token",
