@@ -143,3 +143,14 @@ def test_team_view_counts_per_assignee(admin_client, member, other_member) -> No
     assert "member" in page and "other" in page
     detail = admin_client.get(reverse("tasks:team") + f"?assignee={member.pk}").content.decode()
     assert ">A<" in detail.replace("<bdi>", "").replace("</bdi>", "")
+
+
+def test_history_and_trash_pages_show_tasks(member_client, member) -> None:
+    task = task_create(actor=member, data={"title": "Tracked"})
+    history = member_client.get(reverse("history:task", args=[task.pk]))
+    assert history.status_code == 200
+    member_client.post(reverse("tasks:delete", args=[task.pk]))
+    trash = member_client.get(reverse("trash")).content.decode()
+    assert "Tracked" in trash
+    member_client.post(reverse("tasks:restore", args=[task.pk]))
+    assert Task.objects.filter(pk=task.pk).exists()
