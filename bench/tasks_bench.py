@@ -44,7 +44,7 @@ def timed(fn: Callable[[], object], samples: int) -> tuple[float, float]:
         fn()
         runs.append((time.perf_counter() - start) * 1000)
     runs.sort()
-    p95 = runs[min(len(runs) - 1, int(round(0.95 * len(runs))) - 1)]
+    p95 = runs[min(len(runs) - 1, round(0.95 * len(runs)) - 1)]
     return statistics.median(runs), p95
 
 
@@ -127,7 +127,7 @@ def write_docs(engine: str, n: int, rows: list[tuple[str, float, float]]) -> Non
         f'## "My tasks" ({engine}, {n:,} tasks of the user beside {n:,} of others)',
         "",
         f"Target: p95 < {TARGET_MS:.0f} ms. `bench/tasks_bench.py --tasks {n}`, "
-        f"{dt.date.today().isoformat()}.",
+        f"{dt.datetime.now(dt.UTC).date().isoformat()}.",
         "",
         "| measure | p50 ms | p95 ms |",
         "|---|---:|---:|",
