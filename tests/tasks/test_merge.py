@@ -15,9 +15,7 @@ def test_tasks_follow_a_merge_and_its_undo(member) -> None:
     ada = make_contact(member)
     twin = make_contact(member)
     about_twin = task_create(actor=member, data={"title": "Call twin", "people": [twin.pk]})
-    about_both = task_create(
-        actor=member, data={"title": "Meet both", "people": [ada.pk, twin.pk]}
-    )
+    about_both = task_create(actor=member, data={"title": "Meet both", "people": [ada.pk, twin.pk]})
     merge = contact_merge(actor=member, survivor=ada, merged=twin)
     assert list(about_twin.people.all()) == [ada]
     assert list(about_both.people.all()) == [ada]
