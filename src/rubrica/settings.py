@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "rubrica.customfields",
     "rubrica.contacts",
     "rubrica.organizations",
+    "rubrica.activities",
     "rubrica.search",
     "rubrica.jobs",
     "rubrica.notifications",

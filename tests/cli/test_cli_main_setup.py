@@ -20,6 +20,7 @@ RUBRICA_COMMANDS = [
     "createuser",
     "demo",
     "contacts",
+    "log",
     "search",
     "dedup",
     "quality",

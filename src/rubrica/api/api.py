@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
 from ninja.parser import Parser
 
+from rubrica.activities import api as activities_api
 from rubrica.api import (
     affiliations,
     contacts,
@@ -105,6 +106,7 @@ api.add_router("/imports", dataio.imports)
 api.add_router("/exports", dataio.exports)
 api.add_router("/quality", quality_api.router)
 api.add_router("/tasks", tasks_api.router)
+api.add_router("/activities", activities_api.router)
 
 fallback = Router()
 

@@ -54,6 +54,9 @@ class ContactQuery(ListParams):
     country: str | None = None
     has_email: bool | None = None
     has_phone: bool | None = None
+    not_contacted_days: int | None = Field(
+        None, ge=0, le=36_600, description="Last interaction older than this many days, or none."
+    )
     created_from: dt.date | None = None
     created_to: dt.date | None = None
     updated_from: dt.date | None = None

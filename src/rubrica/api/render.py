@@ -15,7 +15,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest
 from django.urls import reverse
 
-from rubrica.contacts.models import Contact
+from rubrica.contacts.models import NEVER, Contact
 from rubrica.contacts.services import snapshot as contact_snapshot
 from rubrica.organizations.models import Affiliation, Organization
 from rubrica.organizations.selectors import visible_organization_ids
@@ -78,6 +78,9 @@ def contacts_data(
             created_at=contact.created_at,
             updated_at=contact.updated_at,
             deleted_at=contact.deleted_at,
+            last_interaction_at=(
+                contact.last_interaction_at if contact.last_interaction_at > NEVER else None
+            ),
             affiliations=[
                 affiliation_data(aff)
                 for aff in contact.affiliations.all()

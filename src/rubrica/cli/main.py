@@ -30,6 +30,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("createuser", gettext_noop("Create a user; prints a generated password once.")),
     ("demo", gettext_noop("Fill the database with realistic demo people and organizations.")),
     ("contacts", gettext_noop("list | show | add | edit | delete | restore people.")),
+    ("log", gettext_noop("Log a call, email, meeting... on people; `log list` shows a timeline.")),
     ("search", gettext_noop("Find people and organizations; `search reindex` rebuilds the index.")),
     ("dedup", gettext_noop("scan | list | dismiss | merge | undo duplicate people.")),
     ("quality", gettext_noop("report data quality; clean ACTION [--apply]; undo JOB.")),

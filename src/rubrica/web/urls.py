@@ -33,6 +33,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("people/", include("rubrica.contacts.urls")),
     path("organizations/", include("rubrica.organizations.urls")),
+    path("activities/", include("rubrica.activities.urls")),
     path("history/", include("rubrica.history.urls")),
     path("search/", include("rubrica.search.urls")),
     path("jobs/", include("rubrica.jobs.urls")),
