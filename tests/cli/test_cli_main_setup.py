@@ -28,6 +28,8 @@ RUBRICA_COMMANDS = [
     "import",
     "export",
     "jobs",
+    "tasks",
+    "notifications",
     "trash",
     "token",
 ]

@@ -37,6 +37,8 @@ urlpatterns = [
     path("history/", include("rubrica.history.urls")),
     path("search/", include("rubrica.search.urls")),
     path("jobs/", include("rubrica.jobs.urls")),
+    path("notifications/", include("rubrica.notifications.urls")),
+    path("tasks/", include("rubrica.tasks.urls")),
     path("duplicates/", include("rubrica.dedup.urls")),
     path("merges/", include("rubrica.merges.urls")),
     path("segments/", include("rubrica.segments.urls")),
