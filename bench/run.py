@@ -659,6 +659,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.vcard_fidelity import main as fidelity_main
 
         return fidelity_main(argv[2:] if argv[0] == "--only" else argv[1:])
+    if argv[:2] == ["--only", "tasks"] or argv[:1] == ["--only=tasks"]:
+        # The "My tasks" benchmark (bench/tasks_bench.py).
+        from bench.tasks_bench import main as tasks_main
+
+        return tasks_main(argv[2:] if argv[0] == "--only" else argv[1:])
     if argv[:2] == ["--only", "dedup"] or argv[:1] == ["--only=dedup"]:
         # The duplicate-scan benchmark (bench/dedup_bench.py): precision, recall, F1, time.
         sys.path.insert(0, str(REPO))

@@ -119,3 +119,18 @@ def cli_user() -> str:
     """RUBRICA_USER: whom `rubrica contacts ...` acts for when --as is not given. Read at each
     call, not at import, because it belongs to one shell session rather than to the server."""
     return os.environ.get("RUBRICA_USER", "").strip()
+
+
+# E-mail (notifications: reminders, mentions, digests). Django's SMTP backend by default; set
+# EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend to print them instead.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "rubrica@localhost")
+#: The address people reach Rubrica at, for links in e-mails (e.g. https://crm.example.org).
+SITE_URL = os.environ.get("RUBRICA_SITE_URL", "http://localhost:8000").rstrip("/")
+#: Seconds between two ticks of the scheduler (reminders, digests, e-mails) in the worker.
+TICK_SECONDS = _int("RUBRICA_TICK_SECONDS", 60, minimum=5)

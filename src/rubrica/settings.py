@@ -33,11 +33,14 @@ INSTALLED_APPS = [
     "rubrica.customfields",
     "rubrica.contacts",
     "rubrica.organizations",
+    "rubrica.activities",
     "rubrica.search",
     "rubrica.jobs",
+    "rubrica.notifications",
     "rubrica.dedup",
     "rubrica.documents",
     "rubrica.merges",
+    "rubrica.tasks",
     "rubrica.segments",
     "rubrica.quality",
     "rubrica.dataio",
@@ -162,6 +165,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+EMAIL_BACKEND = env.EMAIL_BACKEND
+EMAIL_HOST = env.EMAIL_HOST
+EMAIL_PORT = env.EMAIL_PORT
+EMAIL_HOST_USER = env.EMAIL_HOST_USER
+EMAIL_HOST_PASSWORD = env.EMAIL_HOST_PASSWORD
+EMAIL_USE_TLS = env.EMAIL_USE_TLS
+DEFAULT_FROM_EMAIL = env.DEFAULT_FROM_EMAIL
+RUBRICA_SITE_URL = env.SITE_URL
+RUBRICA_TICK_SECONDS = env.TICK_SECONDS
 
 RUBRICA_TRASH_RETENTION_DAYS = env.TRASH_RETENTION_DAYS
 RUBRICA_AUTO_MERGE_EXACT = env.AUTO_MERGE_EXACT

@@ -20,6 +20,7 @@ RUBRICA_COMMANDS = [
     "createuser",
     "demo",
     "contacts",
+    "log",
     "search",
     "dedup",
     "quality",
@@ -28,6 +29,8 @@ RUBRICA_COMMANDS = [
     "import",
     "export",
     "jobs",
+    "tasks",
+    "notifications",
     "trash",
     "token",
 ]

@@ -84,6 +84,7 @@ def test_get_returns_every_documented_field_and_a_quoted_version_etag(client, me
         "created_at",
         "updated_at",
         "deleted_at",
+        "last_interaction_at",
     }
     assert body["uid"] == contact.uid
     assert body["nicknames"] == ["Countess"]

@@ -43,7 +43,13 @@ def own_table(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_domains_register_their_kinds_in_app_order():
-    assert [kind.key for kind in trash_kinds()] == ["people", "organizations", "documents"]
+    assert [kind.key for kind in trash_kinds()] == [
+        "people",
+        "organizations",
+        "activities",
+        "documents",
+        "tasks",
+    ]
     people, organizations = trash_kind("people"), trash_kind("organizations")
     assert (people.model, people.restore_url_name) == (Contact, "contacts:restore")
     assert (organizations.model, organizations.restore_url_name) == (

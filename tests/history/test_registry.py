@@ -46,7 +46,13 @@ def own_table(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_domains_register_their_kinds_in_app_order():
-    assert [kind.key for kind in history_kinds()] == ["contact", "organization", "document"]
+    assert [kind.key for kind in history_kinds()] == [
+        "contact",
+        "organization",
+        "activity",
+        "document",
+        "task",
+    ]
     contact, organization = history_kind("contact"), history_kind("organization")
     assert (contact.model, contact.url_prefix) == (Contact, "people")
     assert (organization.model, organization.url_prefix) == (Organization, "organizations")

@@ -19,6 +19,7 @@ from ninja import NinjaAPI, Router
 from ninja.operation import Operation
 from ninja.parser import Parser
 
+from rubrica.activities import api as activities_api
 from rubrica.api.auth import AUTH
 from rubrica.contacts import api as contacts
 from rubrica.customfields import api as customfields
@@ -34,6 +35,7 @@ from rubrica.organizations import api_affiliations as affiliations
 from rubrica.quality import api as quality_api
 from rubrica.search import api as search
 from rubrica.segments import api as segments
+from rubrica.tasks import api as tasks_api
 from rubrica.taxonomy import api as taxonomy
 
 DESCRIPTION = """\
@@ -132,6 +134,8 @@ api.add_router("/imports", dataio.imports)
 api.add_router("/exports", dataio.exports)
 api.add_router("/quality", quality_api.router)
 api.add_router("/documents", documents_api.router)
+api.add_router("/tasks", tasks_api.router)
+api.add_router("/activities", activities_api.router)
 
 fallback = Router()
 

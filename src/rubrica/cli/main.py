@@ -30,6 +30,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("createuser", gettext_noop("Create a user; prints a generated password once.")),
     ("demo", gettext_noop("Fill the database with realistic demo people and organizations.")),
     ("contacts", gettext_noop("list | show | add | edit | delete | restore people.")),
+    ("log", gettext_noop("Log a call, email, meeting... on people; `log list` shows a timeline.")),
     ("search", gettext_noop("Find people and organizations; `search reindex` rebuilds the index.")),
     ("dedup", gettext_noop("scan | list | dismiss | merge | undo duplicate people.")),
     ("quality", gettext_noop("report data quality; clean ACTION [--apply]; undo JOB.")),
@@ -38,6 +39,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("import", gettext_noop("Import people from vCard, CSV, XLSX or JSON; revert | report JOB.")),
     ("export", gettext_noop("Export people to CSV, XLSX, vCard or JSON (filters, segment, ids).")),
     ("jobs", gettext_noop("list | show | wait | cancel | resume background jobs.")),
+    ("tasks", gettext_noop("list | add | done: your tasks (overdue, today, upcoming).")),
+    ("notifications", gettext_noop("list | read your notifications; tick: send due reminders.")),
     ("trash", gettext_noop("purge: delete for good what has been in the Trash too long.")),
     ("token", gettext_noop("create: make an API token for a user (shown once).")),
 ]

@@ -18,7 +18,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Status
 
 from rubrica.contacts.filters import ContactFilter
-from rubrica.contacts.models import Contact
+from rubrica.contacts.models import NEVER, Contact
 from rubrica.contacts.schemas import ContactIn, ContactOut, ContactPage
 from rubrica.contacts.scopes import list_scope
 from rubrica.contacts.selectors import contact_detail_qs, contact_list
@@ -71,6 +71,9 @@ class ContactQuery(ListParams):
     country: str | None = None
     has_email: bool | None = None
     has_phone: bool | None = None
+    not_contacted_days: int | None = Field(
+        None, ge=0, le=36_600, description="Last interaction older than this many days, or none."
+    )
     created_from: dt.date | None = None
     created_to: dt.date | None = None
     updated_from: dt.date | None = None
@@ -112,6 +115,9 @@ def contacts_data(
             created_at=contact.created_at,
             updated_at=contact.updated_at,
             deleted_at=contact.deleted_at,
+            last_interaction_at=(
+                contact.last_interaction_at if contact.last_interaction_at > NEVER else None
+            ),
             affiliations=[
                 affiliation_data(aff)
                 for aff in contact.affiliations.all()

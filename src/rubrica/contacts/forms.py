@@ -304,6 +304,11 @@ class ContactFilterForm(forms.Form):
     country = forms.CharField(label=_("Country"), required=False)
     has_email = forms.ChoiceField(label=_("Has an email"), required=False, choices=YES_NO)
     has_phone = forms.ChoiceField(label=_("Has a phone"), required=False, choices=YES_NO)
+    not_contacted_days = forms.CharField(
+        label=_("Not contacted for (days)"),
+        required=False,
+        widget=forms.NumberInput(attrs={"min": "0"}),
+    )
     created_from = forms.CharField(label=_("Created from"), required=False, widget=DATE)
     created_to = forms.CharField(label=_("Created until"), required=False, widget=DATE)
     updated_from = forms.CharField(label=_("Updated from"), required=False, widget=DATE)

@@ -7,6 +7,8 @@ million rows without joins. Only ``contacts.services`` writes them, from the chi
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -22,6 +24,11 @@ from rubrica.core.models import (
 )
 
 ALIVE = Q(deleted_at__isnull=True)
+
+#: ``last_interaction_at`` of a person nobody has interacted with: the earliest time, not NULL, so
+#: that the column sorts and pages by keyset the same way on SQLite and PostgreSQL (which order
+#: NULLs differently) and "not contacted for N days" includes the people never contacted.
+NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class Gender(models.TextChoices):
@@ -86,6 +93,8 @@ class Contact(OwnedRecord):
         editable=False,
         related_name="+",
     )
+    #: The latest interaction that counts (kept by the activities services), ``NEVER`` if none.
+    last_interaction_at = models.DateTimeField(_("last interaction"), default=NEVER, editable=False)
 
     class Meta:
         verbose_name = _("person")
@@ -114,6 +123,11 @@ class Contact(OwnedRecord):
                 fields=["organization", "sort_name", "id"], condition=ALIVE, name="contact_org_idx"
             ),
             models.Index(fields=["primary_email", "id"], condition=ALIVE, name="contact_email_idx"),
+            models.Index(
+                fields=["last_interaction_at", "id"],
+                condition=ALIVE,
+                name="contact_last_interaction_idx",
+            ),
             models.Index(fields=["family_name", "given_name"], name="contact_name_idx"),
             models.Index(fields=["deleted_at"], condition=~ALIVE, name="contact_trash_idx"),
         ]

@@ -115,6 +115,9 @@ class ContactOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
     deleted_at: dt.datetime | None = Field(description="Set while the person is in the Trash.")
+    last_interaction_at: dt.datetime | None = Field(
+        description="The latest interaction that counts (activities), null if none."
+    )
 
 
 class ContactPage(Schema):

@@ -70,6 +70,7 @@ COLUMNS = (
     Column("owner", gettext_lazy("Owner")),
     Column("created", gettext_lazy("Created"), "created"),
     Column("updated", gettext_lazy("Updated"), "updated"),
+    Column("last_interaction", gettext_lazy("Last interaction"), "last_interaction"),
 )
 NAME_COLUMN = Column("name", gettext_lazy("Name"), "name")
 DEFAULT_COLUMNS = ("email", "phone", "organization", "city", "stage", "tags")

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from rubrica import search
 from rubrica.accounts.models import User
+from rubrica.activities.services import refresh_last_interaction
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import (
     COLLECTIONS,
@@ -397,9 +398,12 @@ def move_links(
 
 
 def _refresh_organization(contact_id: int) -> None:
+    """The list copies of a person that depend on the rows that moved: their organization and
+    their last interaction (the latest of the activities that now point at them)."""
     from rubrica.organizations.services import _refresh_contact_org
 
     _refresh_contact_org(contact_id)
+    refresh_last_interaction([contact_id])
 
 
 # History notes ------------------------------------------------------------------------------

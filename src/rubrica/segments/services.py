@@ -45,7 +45,9 @@ ID_KEYS = ("tag", "stage", "owner", "team", "organization")
 TEXT_KEYS = ("q", "city", "country")
 BOOL_KEYS = ("has_email", "has_phone")
 DATE_KEYS = ("created_from", "created_to", "updated_from", "updated_to")
-FILTER_KEYS = (*TEXT_KEYS, *ID_KEYS, *BOOL_KEYS, *DATE_KEYS)
+#: Whole numbers: "not contacted for N days" (the people's last interaction, kept by activities).
+NUMBER_KEYS = ("not_contacted_days",)
+FILTER_KEYS = (*TEXT_KEYS, *ID_KEYS, *BOOL_KEYS, *DATE_KEYS, *NUMBER_KEYS)
 CUSTOM_PREFIX = "cf_"
 #: At most this many values per filter (ids are looked up in one query).
 MAX_FILTER_VALUES = 100
@@ -86,6 +88,8 @@ def filters_of(flt: ContactFilter) -> dict[str, Any]:
         day = getattr(flt, key)
         if day is not None:
             out[key] = day.isoformat()
+    if flt.not_contacted_days is not None:
+        out["not_contacted_days"] = str(flt.not_contacted_days)
     for name, value in sorted(flt.custom.items()):
         out[f"{CUSTOM_PREFIX}{name}"] = value
     return out

@@ -151,6 +151,9 @@ class Command(RubricaCommand):
             commands["tasks"] = worker_command()
             recovered = jobs_recover()
             files_purge(older_than=dt.timedelta(days=settings.RUBRICA_JOB_FILES_DAYS))
+            from rubrica.notifications.scheduling import schedule_ensure
+
+            schedule_ensure()  # the worker then runs the scheduler's tick every minute
             if recovered:
                 self.out(
                     _("%(n)d job(s) interrupted by the last stop can be resumed from /jobs/.")

@@ -1,0 +1,68 @@
+"""Who may do what with activities (``Activity.permission_policy``).
+
+- Anonymous and inactive users may do nothing; administrators may do everything.
+- view: the activities a person owns, and the activities that are not private and concern at
+  least one record (a person or an organization) the person may see. A private activity is seen
+  by its owner and the administrators only.
+- change and delete: the owner (unless read-only) and the administrators.
+- add: any active person who is not read-only (the services also require that they may see the
+  records they link the activity to).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from rubrica.core.policies import Action, AnyUser, Policy, check_action, signed_in
+
+_QS = TypeVar("_QS", bound="QuerySet[Any, Any]")
+
+
+class ActivityPolicy(Policy):
+    def visible_q(self, user: AnyUser) -> Q | None:
+        """The filter of what ``user`` may see; None for no restriction (administrators)."""
+        from rubrica.activities.models import ActivityOrganization, ActivityPerson
+        from rubrica.contacts.models import Contact
+        from rubrica.organizations.models import Organization
+
+        person = signed_in(user)
+        if person is None:
+            return Q(pk__in=[])
+        if person.is_administrator:
+            return None
+        people = Contact.objects.restrict(person, Action.VIEW).filter(pk=OuterRef("contact_id"))
+        organizations = Organization.objects.restrict(person, Action.VIEW).filter(
+            pk=OuterRef("organization_id")
+        )
+        through_people = ActivityPerson.objects.filter(activity_id=OuterRef("pk")).filter(
+            Exists(people)
+        )
+        through_organizations = ActivityOrganization.objects.filter(
+            activity_id=OuterRef("pk")
+        ).filter(Exists(organizations))
+        return Q(owner=person) | (
+            Q(private=False) & (Exists(through_people) | Exists(through_organizations))
+        )
+
+    def queryset_for(self, user: AnyUser, action: str, queryset: _QS) -> _QS:
+        check_action(action)
+        person = signed_in(user)
+        if person is None:
+            return queryset.none()
+        if person.is_administrator:
+            return queryset
+        if action == Action.VIEW:
+            q = self.visible_q(person)
+            return queryset if q is None else queryset.filter(q)
+        if person.is_read_only:
+            return queryset.none()
+        return queryset.filter(owner=person)
+
+    def user_has_permission(self, user: AnyUser, action: str) -> bool:
+        check_action(action, (*Action.ALL, Action.ADD))
+        person = signed_in(user)
+        if person is None:
+            return False
+        return action == Action.VIEW or not person.is_read_only

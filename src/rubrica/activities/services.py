@@ -1,0 +1,536 @@
+"""Writes on activities and keep-in-touch cadences (the same protocol as contacts.services).
+
+Every write checks the permission (``ensure_can``, the model's ``ActivityPolicy``), the version
+(``expected_version``), writes its history entry in the same transaction, and keeps what other
+records copy from activities: the link rows' ``occurred_at``, each person's
+``last_interaction_at`` (``refresh_last_interaction``) and their keep-in-touch dates. Validation
+errors are keyed by field and nothing is written when there is one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, cast
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from rubrica import search
+from rubrica.accounts.models import User
+from rubrica.activities.markdown import mentioned_names
+from rubrica.activities.models import (
+    Activity,
+    ActivityOrganization,
+    ActivityPerson,
+    Direction,
+    KeepInTouch,
+    Kind,
+    Outcome,
+)
+from rubrica.activities.types import ActivityInput
+from rubrica.contacts.models import NEVER, Contact
+from rubrica.core.models import Action
+from rubrica.core.services import (
+    Errors,
+    begin_update,
+    clean_choice,
+    clean_text,
+    ensure_can,
+    ensure_can_create,
+    lock_and_check_version,
+    raise_if,
+)
+from rubrica.history.models import HistoryAction, HistoryEntry
+from rubrica.history.services import diff, history_record, purge_trashed, record_set_deleted
+from rubrica.organizations.models import Organization
+
+TEXT_FIELDS = {"subject": 300, "body": 100_000}
+ALL_FIELDS = (
+    "kind",
+    "direction",
+    "occurred_at",
+    "duration_minutes",
+    "outcome",
+    "subject",
+    "body",
+    "private",
+    "people",
+    "organizations",
+    "users",
+)
+MAX_LINKS = 100
+MAX_DURATION = 60 * 24 * 31
+
+#: The kinds that do not count as an interaction (a note is written about someone, not with
+#: them); a deployment may name others with the RUBRICA_ACTIVITY_KINDS_NOT_COUNTING setting.
+NOT_COUNTING_DEFAULT = (Kind.NOTE.value,)
+
+#: Called inside the write's transaction with (activity, users newly mentioned who may see it);
+#: the notifications engine plugs in here (activities.apps). Nothing is sent when nobody did.
+MentionHook = Callable[[Activity, list[User]], None]
+_MENTION_HOOKS: list[MentionHook] = []
+
+
+def register_mention_hook(hook: MentionHook) -> None:
+    if hook not in _MENTION_HOOKS:
+        _MENTION_HOOKS.append(hook)
+
+
+def not_counting_kinds() -> tuple[str, ...]:
+    return tuple(getattr(settings, "RUBRICA_ACTIVITY_KINDS_NOT_COUNTING", NOT_COUNTING_DEFAULT))
+
+
+# Cleaning -----------------------------------------------------------------------------------
+
+
+def _clean_datetime(raw: Any, field: str, errors: Errors) -> dt.datetime | None:
+    if isinstance(raw, dt.datetime):
+        value: dt.datetime | None = raw
+    elif isinstance(raw, str) and raw.strip():
+        try:
+            value = parse_datetime(raw.strip())
+        except ValueError:
+            value = None
+        if value is None:
+            errors[field] = _("Enter a date and time as YYYY-MM-DDTHH:MM.")
+            return None
+    else:
+        errors[field] = _("Enter a date and time.")
+        return None
+    assert value is not None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if (
+        not dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+        <= value
+        <= dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+    ):
+        errors[field] = _("Enter a date between 1900 and 9000.")
+        return None
+    return value
+
+
+def _clean_ids(data: Mapping[str, Any], name: str, errors: Errors) -> list[Any] | None:
+    if name not in data:
+        return None
+    raw = data[name]
+    if raw in (None, ""):
+        return []
+    if isinstance(raw, str | int):
+        raw = [part for part in str(raw).split(",") if part.strip()]
+    if not isinstance(raw, list | tuple):
+        errors[name] = _("Enter a list.")
+        return None
+    if len(raw) > MAX_LINKS:
+        errors[name] = _("At most %(n)d entries.") % {"n": MAX_LINKS}
+        return None
+    return list(dict.fromkeys(raw))
+
+
+def _resolve(
+    source: Any, items: list[Any], name: str, errors: Errors, *, by: str | None = None
+) -> list[Any]:
+    """Records of ``source`` (a restricted queryset) named by id (or by ``by``); an unknown or
+    invisible one is a field error naming its position."""
+    found = []
+    for index, item in enumerate(items):
+        text = str(item).strip()
+        try:
+            if text.isascii() and text.isdigit() and int(text) < 2**63:
+                found.append(source.get(pk=int(text)))
+            elif by is not None:
+                found.append(source.get(**{f"{by}__iexact": text}))
+            else:
+                raise source.model.DoesNotExist
+        except source.model.DoesNotExist:
+            errors[f"{name}.{index}"] = _("There is no such %(what)s.") % {
+                "what": source.model._meta.verbose_name
+            }
+    return found
+
+
+def _clean(
+    data: Mapping[str, Any], *, current: Activity | None, actor: User
+) -> tuple[dict[str, Any], Errors]:
+    errors: Errors = {}
+    for name in sorted(set(data) - set(ALL_FIELDS)):
+        errors[name] = _("Unknown field.")
+    values: dict[str, Any] = clean_text(data, TEXT_FIELDS, errors, multiline=("body",))
+    kind = clean_choice(data, "kind", Kind.values, errors)
+    if kind is not None:
+        values["kind"] = kind
+    direction = clean_choice(data, "direction", Direction.values, errors)
+    if direction is not None:
+        values["direction"] = direction
+    if "occurred_at" in data:
+        when = _clean_datetime(data["occurred_at"], "occurred_at", errors)
+        if when is not None:
+            values["occurred_at"] = when
+    if "duration_minutes" in data:
+        raw = data["duration_minutes"]
+        if raw in (None, ""):
+            values["duration_minutes"] = None
+        else:
+            try:
+                minutes = int(str(raw).strip())
+            except (TypeError, ValueError):
+                errors["duration_minutes"] = _("Enter a whole number of minutes.")
+            else:
+                if not 0 <= minutes <= MAX_DURATION:
+                    errors["duration_minutes"] = _(
+                        "Enter a number of minutes between 0 and %(n)d."
+                    ) % {"n": MAX_DURATION}
+                else:
+                    values["duration_minutes"] = minutes
+    if "outcome" in data:
+        raw = data["outcome"]
+        if raw in (None, ""):
+            values["outcome"] = None
+        else:
+            text = str(raw).strip()
+            outcome = None
+            if text.isascii() and text.isdigit():
+                outcome = Outcome.objects.filter(pk=int(text)).first()
+            if outcome is None:  # by name; "no-answer" finds "No answer"
+                wanted = text.replace("-", " ").replace("_", " ").casefold()
+                outcome = next(
+                    (o for o in Outcome.objects.all() if o.name.casefold() == wanted), None
+                )
+            if outcome is None:
+                errors["outcome"] = _("There is no such outcome.")
+            values["outcome"] = outcome
+    if "private" in data:
+        values["private"] = bool(data["private"]) and data["private"] not in ("0", "false", "off")
+    people = _clean_ids(data, "people", errors)
+    if people is not None:
+        visible = Contact.objects.restrict(actor, Action.VIEW)
+        values["people"] = _resolve(visible, people, "people", errors)
+    organizations = _clean_ids(data, "organizations", errors)
+    if organizations is not None:
+        visible_orgs = Organization.objects.restrict(actor, Action.VIEW)
+        values["organizations"] = _resolve(
+            visible_orgs, organizations, "organizations", errors, by="name"
+        )
+    users = _clean_ids(data, "users", errors)
+    if users is not None:
+        active = User.objects.filter(is_active=True)
+        values["users"] = _resolve(active, users, "users", errors, by="username")
+    if current is None:
+        values.setdefault("kind", Kind.NOTE.value)
+        values.setdefault("occurred_at", None)
+        if values["occurred_at"] is None and "occurred_at" not in errors:
+            values["occurred_at"] = timezone.now()
+        linked = values.get("people") or values.get("organizations")
+        if not linked and not any(k.split(".")[0] in errors for k in ("people", "organizations")):
+            errors["people"] = _("Name at least one person or organization.")
+    else:
+        people_after = values.get("people")
+        orgs_after = values.get("organizations")
+        if people_after is not None or orgs_after is not None:
+            has_people = (
+                bool(people_after) if people_after is not None else current.person_links.exists()
+            )
+            has_orgs = (
+                bool(orgs_after) if orgs_after is not None else current.organization_links.exists()
+            )
+            if not has_people and not has_orgs and "people" not in errors:
+                errors["people"] = _("Name at least one person or organization.")
+    return values, errors
+
+
+# Snapshots and writing ----------------------------------------------------------------------
+
+
+def snapshot(activity: Activity) -> dict[str, Any]:
+    return {
+        "kind": activity.kind,
+        "direction": activity.direction,
+        "occurred_at": activity.occurred_at.isoformat() if activity.occurred_at else None,
+        "duration_minutes": activity.duration_minutes,
+        "outcome": activity.outcome.name if activity.outcome else None,
+        "subject": activity.subject,
+        "body": activity.body,
+        "private": activity.private,
+        "people": sorted(activity.person_links.values_list("contact_id", flat=True)),
+        "organizations": sorted(
+            activity.organization_links.values_list("organization_id", flat=True)
+        ),
+        "users": sorted(activity.users.values_list("username", flat=True)),
+    }
+
+
+def _apply(activity: Activity, values: Mapping[str, Any]) -> list[User]:
+    """Write ``values``; returns the users newly mentioned."""
+    links = ("people", "organizations", "users")
+    for name, value in values.items():
+        if name not in links:
+            setattr(activity, name, value)
+    activity.save()
+    when = activity.occurred_at
+    if "people" in values:
+        ActivityPerson.objects.filter(activity=activity).delete()
+        ActivityPerson.objects.bulk_create(
+            [
+                ActivityPerson(activity=activity, contact=c, occurred_at=when)
+                for c in values["people"]
+            ]
+        )
+    if "organizations" in values:
+        ActivityOrganization.objects.filter(activity=activity).delete()
+        ActivityOrganization.objects.bulk_create(
+            [
+                ActivityOrganization(activity=activity, organization=o, occurred_at=when)
+                for o in values["organizations"]
+            ]
+        )
+    ActivityPerson.objects.filter(activity=activity).exclude(occurred_at=when).update(
+        occurred_at=when
+    )
+    ActivityOrganization.objects.filter(activity=activity).exclude(occurred_at=when).update(
+        occurred_at=when
+    )
+    if "users" in values:
+        activity.users.set(values["users"])
+    new_mentions: list[User] = []
+    if "body" in values:
+        names = mentioned_names(activity.body)
+        users = [
+            u
+            for u in User.objects.filter(is_active=True)
+            if names and u.username.casefold() in {n.casefold() for n in names}
+        ]
+        before = set(activity.mentioned_users.values_list("pk", flat=True))
+        activity.mentioned_users.set(users)
+        new_mentions = [u for u in users if u.pk not in before]
+    return new_mentions
+
+
+def _notify_mentions(activity: Activity, users: list[User]) -> None:
+    """Hand the newly mentioned users who may see the activity to the hooks, inside the write's
+    transaction (a notification is then undone with the write)."""
+    if not users or not _MENTION_HOOKS:
+        return
+    allowed = [
+        u
+        for u in users
+        if Activity.objects.restrict(u, Action.VIEW).filter(pk=activity.pk).exists()
+    ]
+    for hook in _MENTION_HOOKS if allowed else ():
+        hook(activity, allowed)
+
+
+def _contact_ids(activity: Activity) -> set[int]:
+    return set(
+        ActivityPerson.objects.filter(activity=activity).values_list("contact_id", flat=True)
+    )
+
+
+@transaction.atomic
+def activity_create(*, actor: User, data: ActivityInput | Mapping[str, Any]) -> Activity:
+    ensure_can_create(actor, Activity)
+    values, errors = _clean(data, current=None, actor=actor)
+    raise_if(errors)
+    activity = Activity(owner=actor)
+    mentions = _apply(activity, values)
+    after = {k: v for k, v in snapshot(activity).items() if v not in ("", None, [], {}, False)}
+    history_record(
+        actor=actor,
+        instance=activity,
+        action=HistoryAction.CREATE,
+        changes=diff({}, after),
+        version=activity.version,
+    )
+    refresh_last_interaction(_contact_ids(activity))
+    search.index(activity)
+    _notify_mentions(activity, mentions)
+    return activity
+
+
+@transaction.atomic
+def activity_update(
+    *,
+    actor: User,
+    activity: Activity,
+    data: ActivityInput | Mapping[str, Any],
+    expected_version: int | None = None,
+    action: str = HistoryAction.UPDATE,
+) -> Activity:
+    """Change the fields named in ``data``; a stale ``expected_version`` raises ConflictError."""
+    current: Activity = begin_update(actor, activity, expected_version)
+    values, errors = _clean(data, current=current, actor=actor)
+    raise_if(errors)
+    before = snapshot(current)
+    people_before = _contact_ids(current)
+    mentions = _apply(current, values)
+    changes = diff(before, snapshot(current))
+    if changes:
+        current.version += 1
+        current.save(update_fields=["version", "updated_at"])
+        history_record(
+            actor=actor, instance=current, action=action, changes=changes, version=current.version
+        )
+    refresh_last_interaction(people_before | _contact_ids(current))
+    search.index(current)
+    _notify_mentions(current, mentions)
+    current.refresh_from_db()
+    return current
+
+
+def _check_version(actor: User, activity: Activity, expected_version: int | None) -> None:
+    if expected_version is not None:
+        ensure_can(actor, activity, Action.DELETE)
+        lock_and_check_version(Activity, activity.pk, expected_version)
+
+
+@transaction.atomic
+def activity_delete(
+    *, actor: User, activity: Activity, expected_version: int | None = None
+) -> Activity:
+    """Move to the Trash; the people's last interaction is recomputed without it."""
+    _check_version(actor, activity, expected_version)
+    result: Activity = record_set_deleted(actor, activity, deleted=True)
+    refresh_last_interaction(_contact_ids(result))
+    search.remove(result)
+    return result
+
+
+@transaction.atomic
+def activity_restore(
+    *, actor: User, activity: Activity, expected_version: int | None = None
+) -> Activity:
+    _check_version(actor, activity, expected_version)
+    result: Activity = record_set_deleted(actor, activity, deleted=False)
+    refresh_last_interaction(_contact_ids(result))
+    search.index(result)
+    return result
+
+
+def activity_trash_purge(*, cutoff: dt.datetime) -> int:
+    """Delete for good the activities moved to the Trash before ``cutoff`` (system task)."""
+    return purge_trashed(Activity, cutoff=cutoff)
+
+
+def activity_revert(
+    *, actor: User, activity: Activity, entry: HistoryEntry, field: str
+) -> Activity:
+    if entry.action not in (HistoryAction.UPDATE, HistoryAction.REVERT):
+        raise ValidationError({"field": _("Only values from changes can be restored.")})
+    if entry.object_id != activity.pk or field not in entry.changes or field not in ALL_FIELDS:
+        raise ValidationError({"field": _("This change does not concern that field.")})
+    before = entry.changes[field]["before"]
+    if before is None and field in ("people", "organizations", "users"):
+        before = []
+    data: dict[str, Any] = {field: before}
+    return activity_update(actor=actor, activity=activity, data=data, action=HistoryAction.REVERT)
+
+
+# Last interaction and keep in touch ---------------------------------------------------------
+
+
+def latest_interaction(contact_id: int, *, now: dt.datetime | None = None) -> dt.datetime:
+    """The time of the person's latest counting activity not in the future (NEVER if none)."""
+    now = now or timezone.now()
+    latest = (
+        ActivityPerson.objects.filter(
+            contact_id=contact_id, occurred_at__lte=now, activity__deleted_at__isnull=True
+        )
+        .exclude(activity__kind__in=not_counting_kinds())
+        .order_by("-occurred_at", "-activity_id")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    return latest or NEVER
+
+
+def refresh_last_interaction(contact_ids: Iterable[int]) -> None:
+    """Recompute the list copy ``Contact.last_interaction_at`` and the keep-in-touch dates of
+    these people. Not a change of the person: no version, no history (like the list copy of
+    their organization). Call inside the writing transaction."""
+    now = timezone.now()
+    for contact_id in sorted(set(contact_ids)):
+        latest = latest_interaction(contact_id, now=now)
+        Contact.all_objects.filter(pk=contact_id).exclude(last_interaction_at=latest).update(
+            last_interaction_at=latest
+        )
+        cadence = KeepInTouch.objects.filter(contact_id=contact_id).first()
+        if cadence is not None:
+            _set_due(cadence, latest)
+            cadence.save(update_fields=["due_at", "overdue_at"])
+
+
+def _set_due(cadence: KeepInTouch, latest: dt.datetime) -> None:
+    start = latest if latest > NEVER else cadence_start_for_never()
+    cadence.due_at = start + dt.timedelta(days=cadence.ideal_days)
+    cadence.overdue_at = start + dt.timedelta(days=cadence.max_days)
+
+
+def cadence_start_for_never() -> dt.datetime:
+    """A person never contacted is due at once."""
+    return NEVER
+
+
+@transaction.atomic
+def keep_in_touch_set(
+    *, actor: User, contact: Contact, ideal_days: Any, max_days: Any
+) -> KeepInTouch:
+    """Set (or change) the cadence of a person: whoever may change the person may do it."""
+    ensure_can(actor, contact, Action.CHANGE)
+    errors: Errors = {}
+    days: dict[str, int] = {}
+    for name, raw in (("ideal_days", ideal_days), ("max_days", max_days)):
+        try:
+            days[name] = int(str(raw).strip())
+        except (TypeError, ValueError):
+            errors[name] = _("Enter a whole number of days.")
+            continue
+        if not 1 <= days[name] <= 3660:
+            errors[name] = _("Enter a number of days between 1 and 3660.")
+    if not errors and days["ideal_days"] > days["max_days"]:
+        errors["max_days"] = _("The maximum interval cannot be shorter than the ideal one.")
+    raise_if(errors)
+    current = cast(Contact, lock_and_check_version(Contact, contact.pk, None))
+    cadence = KeepInTouch.objects.filter(contact=current).first()
+    before = {"ideal_days": cadence.ideal_days, "max_days": cadence.max_days} if cadence else {}
+    if cadence is None:
+        cadence = KeepInTouch(contact=current, created_by=actor)
+    cadence.ideal_days, cadence.max_days = days["ideal_days"], days["max_days"]
+    _set_due(cadence, current.last_interaction_at)
+    cadence.save()
+    changes = diff({"keep_in_touch": before or None}, {"keep_in_touch": days})
+    if changes:
+        history_record(
+            actor=actor,
+            instance=current,
+            action=HistoryAction.UPDATE,
+            changes=changes,
+            version=current.version,
+        )
+    return cadence
+
+
+@transaction.atomic
+def keep_in_touch_clear(*, actor: User, contact: Contact) -> None:
+    ensure_can(actor, contact, Action.CHANGE)
+    cadence = KeepInTouch.objects.filter(contact=contact).first()
+    if cadence is None:
+        return
+    before = {"ideal_days": cadence.ideal_days, "max_days": cadence.max_days}
+    cadence.delete()
+    history_record(
+        actor=actor,
+        instance=contact,
+        action=HistoryAction.UPDATE,
+        changes={"keep_in_touch": {"before": before, "after": None}},
+        version=contact.version,
+    )
+
+
+def ensure_may_log(actor: User) -> None:
+    """A door's early refusal for a read-only user (the service refuses too)."""
+    if actor.is_read_only:
+        raise PermissionDenied(_("Read-only users cannot create records."))

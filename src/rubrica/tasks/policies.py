@@ -1,0 +1,67 @@
+"""Who may see and change a task (``TaskPolicy``); the rule is documented in ADR 0011.
+
+- Anonymous and inactive users: nothing. Administrators: everything.
+- view: the owner; the assignee; everyone when the task is shared with everyone; the members of
+  its team when shared with a team; and, unless the task is private, whoever may see one of the
+  people or organizations it is linked to (a task about a person is part of that person's
+  story).
+- change and delete: the owner, the assignee, and the team / everyone as the owned-record rule
+  says (seeing a linked person lets one read the task, not change it); never a read-only user.
+- add: any active person who is not read-only.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from rubrica.core.policies import (
+    Action,
+    AnyUser,
+    OwnedRecordPolicy,
+    Visibility,
+    check_action,
+    signed_in,
+)
+
+_QS = TypeVar("_QS", bound="QuerySet[Any, Any]")
+
+
+class TaskPolicy(OwnedRecordPolicy):
+    def visibility_q(self, user: AnyUser, action: str) -> Q | None:
+        check_action(action)
+        person = signed_in(user)
+        if person is None:
+            return Q(pk__in=[])
+        if person.is_administrator:
+            return None
+        if action != Action.VIEW and person.is_read_only:
+            return Q(pk__in=[])
+        shared = super().visibility_q(user, action)
+        q = Q(assignee=person)
+        if shared is not None:
+            q |= shared
+        if action == Action.VIEW:
+            q |= ~Q(visibility=Visibility.PRIVATE) & (
+                Exists(self._linked_people(person)) | Exists(self._linked_organizations(person))
+            )
+        return q
+
+    @staticmethod
+    def _linked_people(person: Any) -> QuerySet[Any, Any]:
+        from rubrica.contacts.models import Contact
+        from rubrica.tasks.models import Task
+
+        visible = Contact.objects.restrict(person).values("pk")
+        return Task.people.through.objects.filter(task_id=OuterRef("pk"), contact_id__in=visible)
+
+    @staticmethod
+    def _linked_organizations(person: Any) -> QuerySet[Any, Any]:
+        from rubrica.organizations.models import Organization
+        from rubrica.tasks.models import Task
+
+        visible = Organization.objects.restrict(person).values("pk")
+        return Task.organizations.through.objects.filter(
+            task_id=OuterRef("pk"), organization_id__in=visible
+        )
