@@ -238,3 +238,6 @@ def test_only_me_keeps_a_document_to_its_uploader(client, member, other_member):
     html = other.get(reverse("contacts:detail", args=[contact.pk])).content.decode()
     assert "salary.pdf" not in html and "No documents yet." in html
     assert other.get(reverse("documents:download", args=[document.pk])).status_code == 404
+    # nor is it named on the person's history (or the timeline, which folds the history in)
+    history = other.get(reverse("history:contact", args=[contact.pk]))
+    assert history.status_code == 200 and "salary.pdf" not in history.content.decode()

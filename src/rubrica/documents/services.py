@@ -125,9 +125,17 @@ def _forget_file(name: str) -> None:
         documents_storage().delete(name)
 
 
-def _record_note(actor: User, record: OwnedRecord, before: str | None, after: str | None) -> None:
+def _record_note(
+    actor: User, record: OwnedRecord, document: Document, before: str | None, after: str | None
+) -> None:
     """An entry on the record's own history: a file added to or removed from it. The record's
-    version is not changed (its fields did not change), so an open form on it stays valid."""
+    version is not changed (its fields did not change), so an open form on it stays valid.
+
+    A private document is not named there: whoever may see the record reads its history (and
+    its timeline, which folds the history in), and a private document's title is for its owner.
+    """
+    if document.visibility == Visibility.PRIVATE:
+        return
     history_record(
         actor=actor,
         instance=record,
@@ -204,7 +212,7 @@ def document_create(
                 },
                 version=document.version,
             )
-            _record_note(actor, record, None, title)
+            _record_note(actor, record, document, None, title)
     except BaseException:
         _forget_file(stored)
         raise
@@ -302,6 +310,7 @@ def _set_deleted(
                 _record_note(
                     actor,
                     record,
+                    result,
                     result.title if deleted else None,
                     None if deleted else result.title,
                 )
