@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rubrica.accounts.models import User
+from rubrica.activities.models import Activity
 from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
 from rubrica.core.services import ConflictError
@@ -85,15 +86,25 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "people": Contact.objects.restrict(request.user).filter(tasks=task),
         "organizations": Organization.objects.restrict(request.user).filter(tasks=task),
         "can_change": can(request.user, task, Action.CHANGE),
+        "activity": Activity.objects.restrict(request.user).filter(follow_up_tasks=task).first(),
         "due": services.due_text(task, request.user),
         "section": "tasks",
     }
     return render(request, "tasks/detail.html", context)
 
 
-def _links_from(request: HttpRequest) -> dict[str, str]:
-    """``?person=``/``?organization=`` of the "add task" link of a record's panel."""
-    initial = {}
+def _links_from(request: AuthedRequest) -> dict[str, Any]:
+    """``?person=``/``?organization=`` of the "add task" link of a record's panel, or
+    ``?activity=``: a follow-up task of an activity the user may see (else 404)."""
+    initial: dict[str, Any] = {}
+    if request.GET.get("activity", "").isdigit():
+        activity = get_object_or_404(
+            Activity.objects.restrict(request.user), pk=int(request.GET["activity"])
+        )
+        data = services.follow_up_data(actor=request.user, activity=activity)
+        data["people"] = ",".join(str(pk) for pk in data["people"])
+        data["organizations"] = ",".join(str(pk) for pk in data["organizations"])
+        return data
     if request.GET.get("person", "").isdigit():
         initial["people"] = request.GET["person"]
     if request.GET.get("organization", "").isdigit():
