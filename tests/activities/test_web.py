@@ -204,3 +204,42 @@ def test_keep_in_touch_and_people_to_contact_overdue_first(member, member_client
     html = member_client.get(reverse("activities:to_contact")).content.decode()
     assert html.index(f'data-contact="{late.pk}"') < html.index(f'data-contact="{fine.pk}"')
     assert "Overdue" in html
+
+
+def test_quick_log_from_the_people_list(member, member_client):
+    ada = make_contact(member)
+    html = member_client.get(reverse("contacts:list")).content.decode()
+    assert f'data-quick-log-row="{ada.pk}"' in html and "Called — no answer" in html
+    response = member_client.post(
+        reverse("activities:quick_log"),
+        {
+            "record_key": "person",
+            "record_pk": ada.pk,
+            "kind": "call",
+            "outcome": "no answer",
+            "reply": "row",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200 and "Logged" in response.content.decode()
+    assert Activity.objects.get().people.get() == ada
+    bad = member_client.post(
+        reverse("activities:quick_log"),
+        {
+            "record_key": "person",
+            "record_pk": ada.pk,
+            "kind": "call",
+            "outcome": "maybe",
+            "reply": "row",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert bad.status_code == 422 and 'data-field="outcome"' in bad.content.decode()
+    assert Activity.objects.count() == 1
+
+
+def test_a_viewer_gets_no_quick_log_on_the_list(member, viewer, client):
+    make_contact(member)
+    client.force_login(viewer)
+    html = client.get(reverse("contacts:list")).content.decode()
+    assert "Called — no answer" not in html

@@ -25,8 +25,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_people_and_organizations_are_registered_by_their_apps():
-    assert registry.keys() == ("contact", "organization")
-    people, organizations = registry.kinds()
+    assert registry.keys()[:2] == ("contact", "organization")  # then kinds of other apps
+    people, organizations = registry.kinds()[:2]
     assert (people.model, people.document, people.display_field) == (
         Contact,
         contact_fields,

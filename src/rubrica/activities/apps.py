@@ -7,16 +7,20 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self) -> None:
         _register_panels()
+        _register_search()
+        _register_notifications()
         _register_history()
         _register_trash()
 
 
 def _register_panels() -> None:
     """The timeline on a person's and an organization's page, the keep-in-touch card beside a
-    person (kits.web.panels: the pages of contacts and organizations know nothing of this)."""
+    person, and quick-log on each row of the people list (kits.web.panels and row_actions: the
+    pages of contacts and organizations know nothing of this)."""
     from rubrica.activities import views
     from rubrica.contacts.models import Contact
     from rubrica.kits.web.panels import Panel, register_panel
+    from rubrica.kits.web.row_actions import RowAction, register_row_action
     from rubrica.organizations.models import Organization
 
     register_panel(
@@ -31,6 +35,7 @@ def _register_panels() -> None:
             order=10,
         )
     )
+    register_row_action(RowAction("quick-log", Contact, "activities/_row_quick_log.html"))
     register_panel(
         Panel(
             "keep-in-touch",
@@ -88,3 +93,59 @@ def _register_trash() -> None:
             purge=lambda cutoff: activity_trash_purge(cutoff=cutoff),
         )
     )
+
+
+def _register_search() -> None:
+    """Activity text is searchable; a hit opens the activity, which links its people."""
+    from django.utils.translation import gettext_lazy
+
+    from rubrica.activities import search
+    from rubrica.activities.models import Activity
+    from rubrica.search import registry
+
+    registry.register(
+        registry.SearchKind(
+            kind=search.KIND,
+            model=Activity,
+            display_field="subject",
+            document=search.activity_fields,
+            prefetch=search.ACTIVITY_PREFETCH,
+            filter_keys=search.FILTER_KEYS,
+            parse_filters=search.parse_filters,
+            label=gettext_lazy("Activities"),
+            detail_url="activities:detail",
+        )
+    )
+
+
+def _register_notifications() -> None:
+    """Mentions and overdue keep-in-touch cadences are told through the notifications engine,
+    when it is installed (it arrives with the tasks work of issue 15)."""
+    from django.apps import apps
+
+    if not apps.is_installed("rubrica.notifications"):
+        return
+    from django.utils.translation import gettext_lazy
+
+    from rubrica.activities import reminders
+    from rubrica.activities.services import register_mention_hook
+    from rubrica.notifications.registry import (
+        NotificationKind,
+        Schedule,
+        register_kind,
+        register_schedule,
+    )
+
+    register_kind(
+        NotificationKind(
+            key=reminders.MENTION, label=gettext_lazy("Someone mentioned me in an activity")
+        )
+    )
+    register_kind(
+        NotificationKind(
+            key=reminders.KEEP_IN_TOUCH,
+            label=gettext_lazy("A person I own is due a call (keep in touch)"),
+        )
+    )
+    register_schedule(Schedule(key=reminders.KEEP_IN_TOUCH, run=reminders.keep_in_touch_send))
+    register_mention_hook(reminders.notify_mentions)

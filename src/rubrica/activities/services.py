@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from rubrica import search
 from rubrica.accounts.models import User
 from rubrica.activities.markdown import mentioned_names
 from rubrica.activities.models import (
@@ -69,8 +70,8 @@ MAX_DURATION = 60 * 24 * 31
 #: them); a deployment may name others with the RUBRICA_ACTIVITY_KINDS_NOT_COUNTING setting.
 NOT_COUNTING_DEFAULT = (Kind.NOTE.value,)
 
-#: Called after commit with (activity, users newly mentioned); the notifications engine plugs in
-#: here (see activities.apps). Nothing is sent when nobody registered.
+#: Called inside the write's transaction with (activity, users newly mentioned who may see it);
+#: the notifications engine plugs in here (activities.apps). Nothing is sent when nobody did.
 MentionHook = Callable[[Activity, list[User]], None]
 _MENTION_HOOKS: list[MentionHook] = []
 
@@ -310,7 +311,8 @@ def _apply(activity: Activity, values: Mapping[str, Any]) -> list[User]:
 
 
 def _notify_mentions(activity: Activity, users: list[User]) -> None:
-    """After commit, hand the newly mentioned users (who may see the activity) to the hooks."""
+    """Hand the newly mentioned users who may see the activity to the hooks, inside the write's
+    transaction (a notification is then undone with the write)."""
     if not users or not _MENTION_HOOKS:
         return
     allowed = [
@@ -318,14 +320,8 @@ def _notify_mentions(activity: Activity, users: list[User]) -> None:
         for u in users
         if Activity.objects.restrict(u, Action.VIEW).filter(pk=activity.pk).exists()
     ]
-    if not allowed:
-        return
-
-    def send() -> None:
-        for hook in _MENTION_HOOKS:
-            hook(activity, allowed)
-
-    transaction.on_commit(send)
+    for hook in _MENTION_HOOKS if allowed else ():
+        hook(activity, allowed)
 
 
 def _contact_ids(activity: Activity) -> set[int]:
@@ -350,6 +346,7 @@ def activity_create(*, actor: User, data: ActivityInput | Mapping[str, Any]) -> 
         version=activity.version,
     )
     refresh_last_interaction(_contact_ids(activity))
+    search.index(activity)
     _notify_mentions(activity, mentions)
     return activity
 
@@ -378,6 +375,7 @@ def activity_update(
             actor=actor, instance=current, action=action, changes=changes, version=current.version
         )
     refresh_last_interaction(people_before | _contact_ids(current))
+    search.index(current)
     _notify_mentions(current, mentions)
     current.refresh_from_db()
     return current
@@ -397,6 +395,7 @@ def activity_delete(
     _check_version(actor, activity, expected_version)
     result: Activity = record_set_deleted(actor, activity, deleted=True)
     refresh_last_interaction(_contact_ids(result))
+    search.remove(result)
     return result
 
 
@@ -407,6 +406,7 @@ def activity_restore(
     _check_version(actor, activity, expected_version)
     result: Activity = record_set_deleted(actor, activity, deleted=False)
     refresh_last_interaction(_contact_ids(result))
+    search.index(result)
     return result
 
 

@@ -187,6 +187,13 @@ def quick_log_view(request: AuthedRequest) -> HttpResponse:
     except ValidationError as exc:
         errors = {k: "; ".join(v) for k, v in exc.message_dict.items()}
         activity = None
+    if request.headers.get("HX-Request") and request.POST.get("reply") == "row":
+        return render(
+            request,
+            "activities/_row_logged.html",
+            {"record": record, "errors": errors, "activity": activity},
+            status=422 if errors else 200,
+        )
     if request.headers.get("HX-Request"):
         context = _timeline_context(request, record)
         context["log_errors"] = errors

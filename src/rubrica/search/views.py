@@ -135,6 +135,12 @@ def results_view(request: AuthedRequest) -> HttpResponse:
     rows = [_row(hit) for hit in hits]
     people = [row for row in rows if row.kind == Kind.CONTACT]
     organizations = [row for row in rows if row.kind == Kind.ORGANIZATION]
+    # kinds other apps registered (activities...), each under its registered label
+    others = [
+        (entry.kind, entry.label, [row for row in rows if row.kind == entry.kind])
+        for entry in registry.kinds()
+        if entry.kind not in Kind.values
+    ]
     context = {
         "q": q,
         "quick_search": q,
@@ -142,6 +148,7 @@ def results_view(request: AuthedRequest) -> HttpResponse:
         "kind_choices": kind_choices(),
         "people": people,
         "organizations": organizations,
+        "others": [group for group in others if group[2]],
         "total": len(rows),
         "truncated": len(rows) >= RESULTS,
         "limit": RESULTS,

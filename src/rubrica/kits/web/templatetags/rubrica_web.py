@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from rubrica.core.ids import is_id
 from rubrica.kits.web.panels import Placement, rendered_panels
+from rubrica.kits.web.row_actions import row_actions_for
 
 register = template.Library()
 
@@ -142,3 +143,23 @@ def record_panels(context: template.Context, record: Any, placement: Placement) 
         for shown in rendered_panels(request, record, placement)
     ]
     return mark_safe("".join(parts))  # noqa: S308 - each part is a template's autoescaped output
+
+
+@register.simple_tag(takes_context=True)
+def row_actions(context: template.Context, record: Any) -> str:
+    """The actions other apps registered for the rows of ``record``'s list
+    (``kits/web/row_actions.py``), each from its own (autoescaped) template."""
+    request = context.get("request")
+    parts = [
+        render_to_string(action.template, {"record": record}, request=request)
+        for action in row_actions_for(type(record))
+    ]
+    return mark_safe("".join(parts))  # noqa: S308 - each part is a template's autoescaped output
+
+
+@register.simple_tag
+def has_row_actions(model_label: str) -> bool:
+    """Whether any app registered row actions for the model ``app_label.ModelName``."""
+    from django.apps import apps
+
+    return bool(row_actions_for(apps.get_model(model_label)))
