@@ -103,8 +103,9 @@ class Task(OwnedRecord):
         verbose_name_plural = _("tasks")
         ordering = ["due_date", "due_at", "id"]
         indexes = [
-            models.Index(
+            models.Index(  # My tasks: buckets counted and listed from the index alone
                 fields=["assignee", "status", "due_date", "due_at", "id"],
+                condition=Q(deleted_at__isnull=True),
                 name="task_assignee_due",
             ),
             models.Index(
