@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from rubrica.accounts.models import User
@@ -29,7 +30,10 @@ from rubrica.tasks import selectors, services
 from rubrica.tasks.forms import TaskForm
 from rubrica.tasks.models import Status, Task
 
-CONFLICT = _("This task was changed by someone else meanwhile: reload it and try again.")
+#: Rows per bucket of My tasks; the rest is one click away (the team view of oneself).
+MINE_PER_BUCKET = 25
+
+CONFLICT = gettext_lazy("This task was changed by someone else meanwhile: reload it and try again.")
 
 
 def _task(request: AuthedRequest, pk: int) -> Task:
@@ -41,7 +45,7 @@ def _task(request: AuthedRequest, pk: int) -> Task:
 
 @login_required
 def my_tasks(request: AuthedRequest) -> HttpResponse:
-    buckets = selectors.my_tasks(request.user)
+    buckets = selectors.my_tasks(request.user, limit=MINE_PER_BUCKET)
     context = {
         "buckets": [
             ("overdue", _("Overdue"), buckets.overdue, buckets.overdue_count),
@@ -128,7 +132,7 @@ def _save(request: AuthedRequest, form: TaskForm, task: Task | None) -> tuple[Ta
             200,
         )
     except ConflictError:
-        form.add_error(None, CONFLICT)
+        form.add_error(None, str(CONFLICT))
         return None, 409
     except ValidationError as exc:
         if "due_at" in getattr(exc, "error_dict", {}):
@@ -186,7 +190,7 @@ def task_complete_view(request: AuthedRequest, pk: int) -> HttpResponse:
             expected_version=int(version) if version.isdigit() else None,
         )
     except ConflictError:
-        messages.error(request, CONFLICT)
+        messages.error(request, str(CONFLICT))
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:
