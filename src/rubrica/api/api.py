@@ -33,6 +33,7 @@ from rubrica.api import (
 from rubrica.api.auth import AUTH
 from rubrica.kits.api import errors
 from rubrica.kits.api.errors import PROBLEM_CONTENT_TYPE
+from rubrica.notifications import api as notifications_api
 from rubrica.quality import api as quality_api
 from rubrica.tasks import api as tasks_api
 
@@ -106,6 +107,7 @@ api.add_router("/imports", dataio.imports)
 api.add_router("/exports", dataio.exports)
 api.add_router("/quality", quality_api.router)
 api.add_router("/tasks", tasks_api.router)
+api.add_router("/notifications", notifications_api.router)
 api.add_router("/activities", activities_api.router)
 
 fallback = Router()
