@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from rubrica.kits.web.forms import add_service_errors, error_text
 from rubrica.kits.web.lists import safe_next
 from rubrica.organizations.models import Organization
 from rubrica.tasks import selectors, services
+from rubrica.tasks.export import csv_rows
 from rubrica.tasks.forms import TaskForm
 from rubrica.tasks.models import Status, Task
 
@@ -243,6 +244,23 @@ def task_bulk_view(request: AuthedRequest) -> HttpResponse:
     if result.skipped:
         messages.warning(request, _("%(n)d task(s) left unchanged.") % {"n": len(result.skipped)})
     return redirect(safe_next(request, reverse("tasks:mine")))
+
+
+@login_required
+def task_export_view(request: AuthedRequest) -> StreamingHttpResponse:
+    """CSV of the tasks the user may see (``?mine=1``: assigned to them; ``?status=open|done|
+    cancelled``)."""
+    rows = Task.objects.restrict(request.user)
+    if request.GET.get("mine") == "1":
+        rows = rows.filter(assignee=request.user)
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        rows = rows.filter(status=status)
+    response = StreamingHttpResponse(
+        csv_rows(request.user, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="tasks.csv"'
+    return response
 
 
 def record_panel(request: HttpRequest, record: Any) -> Mapping[str, Any] | None:
