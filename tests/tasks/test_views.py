@@ -171,3 +171,28 @@ def test_csv_export_lists_visible_tasks_and_neutralises_formulas(
     assert "'=HYPERLINK(1)" in lines[1]
     assert f",{person.pk}," in lines[1]
     assert "Secret" not in text
+
+
+def test_a_reminder_set_elsewhere_survives_the_edit_form(member_client, member) -> None:
+    task = task_create(
+        actor=member, data={"title": "T", "due_date": _day(2), "remind_minutes_before": 30}
+    )
+    form = member_client.get(reverse("tasks:edit", args=[task.pk])).content.decode()
+    assert '<option value="30" selected>' in form
+
+
+def test_a_stale_edit_is_refused_and_nothing_changes(member_client, member) -> None:
+    task = task_create(actor=member, data={"title": "Old"})
+    response = member_client.post(
+        reverse("tasks:edit", args=[task.pk]),
+        {
+            "title": "New",
+            "assignee": member.pk,
+            "priority": "2",
+            "visibility": "team",
+            "version": "7",
+        },
+    )
+    assert response.status_code == 409
+    task.refresh_from_db()
+    assert (task.title, task.version) == ("Old", 1)

@@ -69,6 +69,18 @@ class TaskForm(BootstrapMixin, forms.Form):
         assignee.queryset = User.objects.filter(is_active=True).order_by("username")
         if task is None and not self.is_bound:
             self.initial.setdefault("assignee", user.pk)
+        remind = self.fields["remind"]
+        assert isinstance(remind, forms.ChoiceField)
+        current = (
+            ""
+            if task is None or task.remind_minutes_before is None
+            else str(task.remind_minutes_before)
+        )
+        if current and current not in dict(REMIND_CHOICES):  # set through the API or the CLI
+            remind.choices = [
+                *REMIND_CHOICES,
+                (current, _("%(n)s minutes before") % {"n": current}),
+            ]
 
     def to_data(self) -> dict[str, Any]:
         data = self.cleaned_data
