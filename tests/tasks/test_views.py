@@ -154,3 +154,45 @@ def test_history_and_trash_pages_show_tasks(member_client, member) -> None:
     assert "Tracked" in trash
     member_client.post(reverse("tasks:restore", args=[task.pk]))
     assert Task.objects.filter(pk=task.pk).exists()
+
+
+def test_csv_export_lists_visible_tasks_and_neutralises_formulas(
+    member_client, member, other_member
+) -> None:
+    person = make_contact(member, given_name="Ada")
+    task_create(actor=member, data={"title": "=HYPERLINK(1)", "people": [person.pk]})
+    task_create(actor=other_member, data={"title": "Secret", "visibility": "private"})
+    response = member_client.get(reverse("tasks:export"))
+    assert response["Content-Disposition"] == 'attachment; filename="tasks.csv"'
+    text = b"".join(response.streaming_content).decode()
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("id,title,description,status")
+    assert len(lines) == 2
+    assert "'=HYPERLINK(1)" in lines[1]
+    assert f",{person.pk}," in lines[1]
+    assert "Secret" not in text
+
+
+def test_a_reminder_set_elsewhere_survives_the_edit_form(member_client, member) -> None:
+    task = task_create(
+        actor=member, data={"title": "T", "due_date": _day(2), "remind_minutes_before": 30}
+    )
+    form = member_client.get(reverse("tasks:edit", args=[task.pk])).content.decode()
+    assert '<option value="30" selected>' in form
+
+
+def test_a_stale_edit_is_refused_and_nothing_changes(member_client, member) -> None:
+    task = task_create(actor=member, data={"title": "Old"})
+    response = member_client.post(
+        reverse("tasks:edit", args=[task.pk]),
+        {
+            "title": "New",
+            "assignee": member.pk,
+            "priority": "2",
+            "visibility": "team",
+            "version": "7",
+        },
+    )
+    assert response.status_code == 409
+    task.refresh_from_db()
+    assert (task.title, task.version) == ("Old", 1)

@@ -30,6 +30,7 @@ from rubrica.jobs import api as jobs
 from rubrica.kits.api import errors
 from rubrica.kits.api.errors import PROBLEM_CONTENT_TYPE
 from rubrica.merges import api as merges
+from rubrica.notifications import api as notifications_api
 from rubrica.organizations import api as organizations
 from rubrica.organizations import api_affiliations as affiliations
 from rubrica.quality import api as quality_api
@@ -135,6 +136,7 @@ api.add_router("/exports", dataio.exports)
 api.add_router("/quality", quality_api.router)
 api.add_router("/documents", documents_api.router)
 api.add_router("/tasks", tasks_api.router)
+api.add_router("/notifications", notifications_api.router)
 api.add_router("/activities", activities_api.router)
 
 fallback = Router()

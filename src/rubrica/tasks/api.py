@@ -46,6 +46,7 @@ class TaskIn(StrictIn):
     recurrence: str | None = Field(None, max_length=500, description="RRULE, e.g. FREQ=WEEKLY.")
     people: list[int] | None = None
     organizations: list[int] | None = None
+    activity: int | None = Field(None, description="The activity this task follows up.")
     visibility: Literal["private", "team", "everyone"] | None = None
     owner: int | str | None = None
     team: int | str | None = None
@@ -67,6 +68,7 @@ class TaskOut(Schema):
     remind_at: dt.datetime | None
     recurrence: str
     previous: int | None
+    activity: int | None
     people: list[int]
     organizations: list[int]
     owner: int
@@ -127,6 +129,7 @@ def task_data(task: Task, request: HttpRequest) -> dict[str, Any]:
         "remind_at": task.remind_at,
         "recurrence": task.recurrence,
         "previous": task.previous_id,
+        "activity": task.activity_id,
         "people": sorted(p.pk for p in task.people.all()),
         "organizations": sorted(o.pk for o in task.organizations.all()),
         "owner": task.owner_id,

@@ -57,6 +57,7 @@ class TaskForm(BootstrapMixin, forms.Form):
     )
     people = forms.CharField(required=False, widget=forms.HiddenInput)
     organizations = forms.CharField(required=False, widget=forms.HiddenInput)
+    activity = forms.IntegerField(required=False, widget=forms.HiddenInput)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: User, task: Task | None = None, **kwargs: Any) -> None:
@@ -68,6 +69,18 @@ class TaskForm(BootstrapMixin, forms.Form):
         assignee.queryset = User.objects.filter(is_active=True).order_by("username")
         if task is None and not self.is_bound:
             self.initial.setdefault("assignee", user.pk)
+        remind = self.fields["remind"]
+        assert isinstance(remind, forms.ChoiceField)
+        current = (
+            ""
+            if task is None or task.remind_minutes_before is None
+            else str(task.remind_minutes_before)
+        )
+        if current and current not in dict(REMIND_CHOICES):  # set through the API or the CLI
+            remind.choices = [
+                *REMIND_CHOICES,
+                (current, _("%(n)s minutes before") % {"n": current}),
+            ]
 
     def to_data(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -84,6 +97,8 @@ class TaskForm(BootstrapMixin, forms.Form):
             "people": [p for p in data["people"].split(",") if p.strip()],
             "organizations": [p for p in data["organizations"].split(",") if p.strip()],
         }
+        if data["activity"] is not None:
+            values["activity"] = data["activity"]
         if due_date is not None and due_time is not None:
             values["due_at"] = dt.datetime.combine(due_date, due_time)
         else:
@@ -110,5 +125,6 @@ def initial_of(task: Task) -> dict[str, Any]:
         "organizations": ",".join(
             str(pk) for pk in task.organizations.values_list("pk", flat=True)
         ),
+        "activity": task.activity_id,
         "version": task.version,
     }

@@ -42,7 +42,7 @@ class Task(OwnedRecord):
     minus ``remind_minutes_before``) and ``reminder_sent_at`` is cleared whenever ``remind_at``
     changes; ``completed_at`` is set exactly when ``status`` is done. ``recurrence`` is an RRULE
     (RFC 5545, without DTSTART) counted from ``recurrence_start``; completing an occurrence
-    creates the next one.
+    creates the next one. ``activity``, when set, is the activity this task follows up.
     """
 
     title = models.CharField(_("title"), max_length=200)
@@ -79,6 +79,14 @@ class Task(OwnedRecord):
     reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
     recurrence = models.CharField(_("recurrence"), max_length=500, blank=True)
     recurrence_start = models.DateTimeField(_("recurrence start"), null=True, blank=True)
+    activity = models.ForeignKey(
+        "activities.Activity",
+        verbose_name=_("follow-up of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_up_tasks",
+    )
     previous = models.ForeignKey(
         "self",
         verbose_name=_("previous occurrence"),
@@ -95,8 +103,9 @@ class Task(OwnedRecord):
         verbose_name_plural = _("tasks")
         ordering = ["due_date", "due_at", "id"]
         indexes = [
-            models.Index(
+            models.Index(  # My tasks: buckets counted and listed from the index alone
                 fields=["assignee", "status", "due_date", "due_at", "id"],
+                condition=Q(deleted_at__isnull=True),
                 name="task_assignee_due",
             ),
             models.Index(

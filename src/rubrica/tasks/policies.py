@@ -48,6 +48,15 @@ class TaskPolicy(OwnedRecordPolicy):
             )
         return q
 
+    def assigned_to(self, user: AnyUser, queryset: _QS) -> _QS:
+        """The tasks of ``queryset`` assigned to ``user``: all of them are visible to their
+        assignee (the rule above), so "My tasks" needs no other filter, and its queries stay
+        on the ``(assignee, status, due...)`` index."""
+        person = signed_in(user)
+        if person is None:
+            return queryset.none()
+        return queryset.filter(assignee=person)
+
     @staticmethod
     def _linked_people(person: Any) -> QuerySet[Any, Any]:
         from rubrica.contacts.models import Contact

@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import Team, User
+from rubrica.activities.models import Activity
 from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
 from rubrica.core.services import (
@@ -57,7 +58,7 @@ SCALAR_FIELDS = (
     "recurrence",
 )
 LINKS = ("people", "organizations")
-ALL_FIELDS = (*TEXT_FIELDS, *SCALAR_FIELDS, *LINKS, *SHARING_FIELDS)
+ALL_FIELDS = (*TEXT_FIELDS, *SCALAR_FIELDS, *LINKS, "activity", *SHARING_FIELDS)
 REVERTABLE = frozenset({*TEXT_FIELDS, *SCALAR_FIELDS, *LINKS})
 
 #: A task due on a day (no time) reminds at this local hour, minus its minutes before.
@@ -178,6 +179,11 @@ def _clean(
     )
     if organizations is not None:
         values["organizations"] = organizations
+    if "activity" in data:  # the activity followed up: one the actor may see
+        visible_activities = Activity.objects.restrict(actor, Action.VIEW)
+        values["activity"] = lookup(
+            visible_activities, data["activity"], "activity", errors, by="subject"
+        )
     visibility = clean_visibility(data, errors)
     if visibility is not None:
         values["visibility"] = visibility
@@ -256,6 +262,7 @@ def snapshot(task: Task) -> dict[str, Any]:
         status=task.status,
         remind_minutes_before=task.remind_minutes_before,
         recurrence=task.recurrence,
+        activity=task.activity_id,
         owner=task.owner_id,
         team=task.team_id,
         visibility=task.visibility,
@@ -302,6 +309,27 @@ def _notify_assignee(actor: User, task: Task) -> None:
 
 
 # Services ------------------------------------------------------------------------------------
+
+
+def follow_up_data(*, actor: User, activity: Activity) -> dict[str, Any]:
+    """What a follow-up task of ``activity`` starts with: its title, the people and
+    organizations of the activity that the actor may see, due tomorrow (the actor's day)."""
+    tomorrow = timezone.now().astimezone(user_timezone(actor)).date() + dt.timedelta(days=1)
+    return {
+        "title": (_("Follow up: %(activity)s") % {"activity": activity})[: TEXT_FIELDS["title"]],
+        "activity": activity.pk,
+        "due_date": tomorrow,
+        "people": list(
+            Contact.objects.restrict(actor)
+            .filter(pk__in=activity.people.values("pk"))
+            .values_list("pk", flat=True)
+        ),
+        "organizations": list(
+            Organization.objects.restrict(actor)
+            .filter(pk__in=activity.organizations.values("pk"))
+            .values_list("pk", flat=True)
+        ),
+    }
 
 
 @transaction.atomic

@@ -10,13 +10,15 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from rubrica.accounts.models import User
+from rubrica.activities.models import Activity
 from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
 from rubrica.core.services import ConflictError
@@ -25,10 +27,14 @@ from rubrica.kits.web.forms import add_service_errors, error_text
 from rubrica.kits.web.lists import safe_next
 from rubrica.organizations.models import Organization
 from rubrica.tasks import selectors, services
+from rubrica.tasks.export import csv_rows
 from rubrica.tasks.forms import TaskForm
 from rubrica.tasks.models import Status, Task
 
-CONFLICT = _("This task was changed by someone else meanwhile: reload it and try again.")
+#: Rows per bucket of My tasks; the rest is one click away (the team view of oneself).
+MINE_PER_BUCKET = 25
+
+CONFLICT = gettext_lazy("This task was changed by someone else meanwhile: reload it and try again.")
 
 
 def _task(request: AuthedRequest, pk: int) -> Task:
@@ -40,7 +46,7 @@ def _task(request: AuthedRequest, pk: int) -> Task:
 
 @login_required
 def my_tasks(request: AuthedRequest) -> HttpResponse:
-    buckets = selectors.my_tasks(request.user)
+    buckets = selectors.my_tasks(request.user, limit=MINE_PER_BUCKET)
     context = {
         "buckets": [
             ("overdue", _("Overdue"), buckets.overdue, buckets.overdue_count),
@@ -85,15 +91,25 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "people": Contact.objects.restrict(request.user).filter(tasks=task),
         "organizations": Organization.objects.restrict(request.user).filter(tasks=task),
         "can_change": can(request.user, task, Action.CHANGE),
+        "activity": Activity.objects.restrict(request.user).filter(follow_up_tasks=task).first(),
         "due": services.due_text(task, request.user),
         "section": "tasks",
     }
     return render(request, "tasks/detail.html", context)
 
 
-def _links_from(request: HttpRequest) -> dict[str, str]:
-    """``?person=``/``?organization=`` of the "add task" link of a record's panel."""
-    initial = {}
+def _links_from(request: AuthedRequest) -> dict[str, Any]:
+    """``?person=``/``?organization=`` of the "add task" link of a record's panel, or
+    ``?activity=``: a follow-up task of an activity the user may see (else 404)."""
+    initial: dict[str, Any] = {}
+    if request.GET.get("activity", "").isdigit():
+        activity = get_object_or_404(
+            Activity.objects.restrict(request.user), pk=int(request.GET["activity"])
+        )
+        data = services.follow_up_data(actor=request.user, activity=activity)
+        data["people"] = ",".join(str(pk) for pk in data["people"])
+        data["organizations"] = ",".join(str(pk) for pk in data["organizations"])
+        return data
     if request.GET.get("person", "").isdigit():
         initial["people"] = request.GET["person"]
     if request.GET.get("organization", "").isdigit():
@@ -117,7 +133,7 @@ def _save(request: AuthedRequest, form: TaskForm, task: Task | None) -> tuple[Ta
             200,
         )
     except ConflictError:
-        form.add_error(None, CONFLICT)
+        form.add_error(None, str(CONFLICT))
         return None, 409
     except ValidationError as exc:
         if "due_at" in getattr(exc, "error_dict", {}):
@@ -175,7 +191,7 @@ def task_complete_view(request: AuthedRequest, pk: int) -> HttpResponse:
             expected_version=int(version) if version.isdigit() else None,
         )
     except ConflictError:
-        messages.error(request, CONFLICT)
+        messages.error(request, str(CONFLICT))
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:
@@ -228,6 +244,23 @@ def task_bulk_view(request: AuthedRequest) -> HttpResponse:
     if result.skipped:
         messages.warning(request, _("%(n)d task(s) left unchanged.") % {"n": len(result.skipped)})
     return redirect(safe_next(request, reverse("tasks:mine")))
+
+
+@login_required
+def task_export_view(request: AuthedRequest) -> StreamingHttpResponse:
+    """CSV of the tasks the user may see (``?mine=1``: assigned to them; ``?status=open|done|
+    cancelled``)."""
+    rows = Task.objects.restrict(request.user)
+    if request.GET.get("mine") == "1":
+        rows = rows.filter(assignee=request.user)
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        rows = rows.filter(status=status)
+    response = StreamingHttpResponse(
+        csv_rows(request.user, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="tasks.csv"'
+    return response
 
 
 def record_panel(request: HttpRequest, record: Any) -> Mapping[str, Any] | None:
