@@ -41,6 +41,7 @@ FIELDS = (
     "help_text",
     "position",
     "show_in_list",
+    "identifying",
 )
 
 

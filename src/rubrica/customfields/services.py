@@ -189,6 +189,7 @@ def definition_save(
         "help_text",
         "position",
         "show_in_list",
+        "identifying",
     }
     if creating:
         allowed |= {"entity", "key"}
