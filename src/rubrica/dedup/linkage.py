@@ -14,7 +14,7 @@ Two rules stand beside the sum, because the fields of one household are not inde
 family name, street, postcode and landline; conditional independence would count them four times):
 the household fields are capped together (:data:`HOUSEHOLD_CAP` bits); and (``_vetoed``) a name
 alone is never more than "possible", nor are two *different* given names with no shared
-birthday, identifier or personal e-mail.
+birthday, identifier or personal email.
 """
 
 from __future__ import annotations
@@ -130,11 +130,11 @@ CITY = Comparison(
 )
 EMAIL = Comparison(
     "email",
-    _("e-mail"),
+    _("email"),
     _levels(
-        ("email_exact", _("Same e-mail"), 0.75, 0.002),
-        ("email_local", _("Same e-mail name at another provider"), 0.10, 0.002),
-        ("email_different", _("Different e-mails"), 0.15, 0.996),
+        ("email_exact", _("Same email"), 0.75, 0.002),
+        ("email_local", _("Same email name at another provider"), 0.10, 0.002),
+        ("email_different", _("Different emails"), 0.15, 0.996),
     ),
 )
 PHONE = Comparison(
@@ -456,7 +456,7 @@ _BEYOND_NAME = {
 def _vetoed(pattern: str) -> bool:
     """A careful person's two rules, which conditional independence cannot express: a name
     alone is never enough (namesakes are common), and different given names with nothing
-    personal shared (birthday, identifier, personal e-mail) are relatives, not one person."""
+    personal shared (birthday, identifier, personal email) are relatives, not one person."""
     if not any(pattern[_INDEX[key]] in levels for key, levels in _BEYOND_NAME.items()):
         return True
     if pattern[_INDEX["given"]] != "5":

@@ -111,6 +111,18 @@ def find_duplicates(
     return found_candidates[: max(0, limit)]
 
 
+#: What a list of pairs shows, by name: the review queue (sure and likely pairs, and pairs of
+#: the older scoring that no scan has weighed yet), one tier, or everything.
+TIER_VIEWS: dict[str, tuple[str, ...]] = {
+    "review": ("sure", "likely", ""),
+    "sure": ("sure",),
+    "likely": ("likely",),
+    "possible": ("possible",),
+    "all": ("sure", "likely", "possible", ""),
+}
+DEFAULT_VIEW = "review"
+
+
 def pairs_visible(
     user: User, status: str = PairStatus.OPEN, tiers: Sequence[str] | None = None
 ) -> QuerySet[DuplicatePair]:
