@@ -184,6 +184,9 @@ _INDEX = {c.key: i for i, c in enumerate(COMPARISONS)}
 #: Most bits the household comparisons add together (a family at one address with one landline
 #: is not that much more alike than a family at one address).
 HOUSEHOLD_CAP = 14.0
+#: The comparisons of one address, and the most bits they weigh against together.
+_ADDRESS = (ADDRESS, POSTCODE, CITY)
+ADDRESS_FLOOR = -4.0
 #: The prior share of matches among compared pairs.
 PRIOR_LAMBDA = 0.05
 
@@ -436,7 +439,11 @@ class Scored:
 
 def _capped(model: Model, pattern: str) -> tuple[float, list[tuple[Comparison, int, float]]]:
     parts = model.weights(pattern)
-    household = sum(w for c, _level, w in parts if c.household)
+    address = sum(w for c, _level, w in parts if c in _ADDRESS)
+    household = sum(w for c, _level, w in parts if c.household and c not in _ADDRESS)
+    # Street, postcode and city that differ are one fact (the person moved, or it is someone
+    # else): counted once, at most ADDRESS_FLOOR bits against.
+    household += max(address, ADDRESS_FLOOR)
     personal = sum(w for c, _level, w in parts if not c.household)
     return personal + min(household, HOUSEHOLD_CAP), parts
 
@@ -564,7 +571,7 @@ def estimate(counts: Mapping[str, int], start: Model | None = None) -> Model:
     if total < 50:
         model.note = "too few pairs to estimate: prior weights"
         return model
-    decoded = [([int(d) for d in p], n) for p, n in patterns]
+    decoded = [([int(d) for d in p], n, _vetoed(p)) for p, n in patterns]
     for iteration in range(1, MAX_ITERATIONS + 1):
         log_m = {c.key: [math.log(x) for x in model.m[c.key]] for c in COMPARISONS}
         log_u = {c.key: [math.log(x) for x in model.u[c.key]] for c in COMPARISONS}
@@ -572,14 +579,17 @@ def estimate(counts: Mapping[str, int], start: Model | None = None) -> Model:
         m_acc = {c.key: [SMOOTHING * x for x in prior.m[c.key]] for c in COMPARISONS}
         u_acc = {c.key: [SMOOTHING * x for x in prior.u[c.key]] for c in COMPARISONS}
         matched = 0.0
-        for levels, n in decoded:
+        for levels, n, vetoed in decoded:
             a, b = log_lam, log_not
             for c, level in zip(COMPARISONS, levels, strict=True):
                 if level:
                     a += log_m[c.key][level - 1]
                     b += log_u[c.key][level - 1]
             diff = max(-50.0, min(50.0, b - a))
-            w = 1 / (1 + math.exp(diff))
+            # A pair the careful-person rules rule out (``_vetoed``) trains as a non-match: else
+            # EM is free to call "match" the larger cluster of households (same family name,
+            # address and landline), not the same person.
+            w = 0.0 if vetoed else 1 / (1 + math.exp(diff))
             matched += n * w
             for c, level in zip(COMPARISONS, levels, strict=True):
                 if level:

@@ -225,9 +225,9 @@ def _weigh(state: dict[str, Any], job: Job) -> tuple[linkage.Model, dict[str, in
             same = DuplicatePair.objects.filter(pattern=pattern)
             if not scored.tier:
                 same.filter(status=PairStatus.OPEN).delete()
-            count = same.update(score=scored.probability, reasons=scored.reasons, tier=scored.tier)
-            if scored.tier:
-                tiers[scored.tier] += count
+            same.update(score=scored.probability, reasons=scored.reasons, tier=scored.tier)
+        open_pairs = DuplicatePair.objects.filter(status=PairStatus.OPEN).exclude(tier="")
+        tiers.update(dict(open_pairs.values_list("tier").annotate(n=Count("id")).order_by()))
         DuplicateScan.objects.create(
             job=job,
             finished_at=timezone.now(),
