@@ -207,8 +207,8 @@ def _token_level(a: str, b: str) -> int:
     if (distance <= 1 and shorter >= 3) or jw >= 0.94:
         return 3
     if (
-        jw >= 0.82
-        or (distance <= 2 and shorter >= 5)
+        jw >= 0.88
+        or (distance <= 2 and shorter >= 7)
         or (shorter >= 3 and phonetic(a) == phonetic(b) and len(phonetic(a)) >= 2)
     ):
         return 4
@@ -239,7 +239,9 @@ def _names(a: Identity, b: Identity) -> tuple[int, int, int]:
         return given, family, 1
     crossed_given = _part_level(a.given, b.family)
     crossed_family = _part_level(a.family, b.given)
-    if crossed_given + crossed_family < given + family:
+    # Crossed only when both parts then agree at least closely (or as an initial): a family
+    # name that merely resembles another's given name is no swap.
+    if crossed_given + crossed_family < given + family and max(crossed_given, crossed_family) <= 3:
         return crossed_given, crossed_family, 2
     return given, family, 1
 
@@ -488,7 +490,7 @@ TIER_LABELS: dict[str, Promise] = {
     LIKELY: _("Likely"),
     POSSIBLE: _("Possible"),
 }
-DEFAULT_TIERS = {SURE: 0.995, LIKELY: 0.8, POSSIBLE: 0.3}
+DEFAULT_TIERS = {SURE: 0.995, LIKELY: 0.6, POSSIBLE: 0.3}
 
 
 def tier_of(probability: float, thresholds: Mapping[str, float] | None = None) -> str:
