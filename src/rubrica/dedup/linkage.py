@@ -277,6 +277,10 @@ def _street(a: str, b: str) -> int:
     if a == b:
         return 1
     words_a, words_b = set(a.split()), set(b.split())
+    numbers_a = {w for w in words_a if w[0].isdigit()}
+    numbers_b = {w for w in words_b if w[0].isdigit()}
+    if numbers_a and numbers_b and not numbers_a & numbers_b:
+        return 3  # another house number: another address, however alike the street
     overlap = len(words_a & words_b) / len(words_a | words_b)
     if overlap >= 0.5 or JaroWinkler.similarity(a, b) >= 0.9:
         return 2
