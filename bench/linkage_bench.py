@@ -53,10 +53,38 @@ STREETS = {
     "it": ("Via Roma", "Via Garibaldi", "Corso Italia", "Via Dante", "Viale Mazzini", "Via Verdi"),
     "en": ("High Street", "Station Road", "Church Lane", "Main Street", "Park Avenue", "Mill Road"),
     "de": ("Hauptstraße", "Bahnhofstraße", "Gartenweg", "Schulstraße", "Lindenallee", "Bergstraße"),
-    "fr": ("Rue de la Paix", "Avenue Victor Hugo", "Rue Pasteur", "Boulevard Voltaire", "Rue Nationale", "Place de la Gare"),  # noqa: E501
-    "es": ("Calle Mayor", "Avenida de la Constitución", "Calle Real", "Plaza España", "Calle Sol", "Gran Vía"),  # noqa: E501
-    "zh": ("Zhongshan Road", "Renmin Road", "Jiefang Road", "Nanjing Road", "Huaihai Road", "Beijing Road"),  # noqa: E501
-    "fa": ("Valiasr Street", "Enghelab Street", "Azadi Avenue", "Ferdowsi Street", "Hafez Street", "Shariati Street"),  # noqa: E501
+    "fr": (
+        "Rue de la Paix",
+        "Avenue Victor Hugo",
+        "Rue Pasteur",
+        "Boulevard Voltaire",
+        "Rue Nationale",
+        "Place de la Gare",
+    ),
+    "es": (
+        "Calle Mayor",
+        "Avenida de la Constitución",
+        "Calle Real",
+        "Plaza España",
+        "Calle Sol",
+        "Gran Vía",
+    ),
+    "zh": (
+        "Zhongshan Road",
+        "Renmin Road",
+        "Jiefang Road",
+        "Nanjing Road",
+        "Huaihai Road",
+        "Beijing Road",
+    ),
+    "fa": (
+        "Valiasr Street",
+        "Enghelab Street",
+        "Azadi Avenue",
+        "Ferdowsi Street",
+        "Hafez Street",
+        "Shariati Street",
+    ),
 }
 CITIES = {
     "it": "Roma Milano Napoli Torino Bologna Firenze Bari Padova",
@@ -73,7 +101,8 @@ PROVIDERS = ("gmail.com", "outlook.com", "yahoo.com", "libero.it", "web.de", "or
 WADE_GILES = {
     "zhang": "chang", "zhou": "chou", "zhao": "chao", "xu": "hsu", "xie": "hsieh",
     "zheng": "cheng", "zhu": "chu", "xiaoming": "hsiao-ming", "zhiqiang": "chih-chiang",
-    "qiang": "chiang", "jun": "chun", "jing": "ching", "jianhua": "chien-hua", "xiuying": "hsiu-ying",
+    "qiang": "chiang", "jun": "chun", "jing": "ching", "jianhua": "chien-hua",
+    "xiuying": "hsiu-ying",
     "xinyi": "hsin-yi", "jiaqi": "chia-chi", "jiayi": "chia-yi", "guo": "kuo", "gao": "kao",
     "gang": "kang", "song": "sung", "tang": "tang", "liang": "liang", "zhi": "chih",
 }  # fmt: skip
@@ -293,7 +322,11 @@ class Generator:
                         continue
                     taken.add(member.given)
                     member.family = head.family
-                    member.street, member.postcode, member.city = head.street, head.postcode, head.city
+                    member.street, member.postcode, member.city = (
+                        head.street,
+                        head.postcode,
+                        head.city,
+                    )
                     if self.contact_points and head.phone:
                         member.phone = head.phone
                     rows.append(member)
@@ -418,7 +451,9 @@ def evaluate(truth: dict[int, int], rows: list[Record]) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)  # noqa: E501
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", type=int, default=20_000)
     parser.add_argument("--contact-points", choices=("none", "some"), default="none")
     parser.add_argument("--seed", type=int, default=20261205)

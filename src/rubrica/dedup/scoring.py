@@ -60,7 +60,7 @@ def reason_labels(codes: list[str]) -> list[str]:
     are)."""
     from rubrica.dedup.linkage import REASON_LABELS
 
-    return [str(REASON_LABELS.get(code) or REASONS.get(code, code)) for code in codes]
+    return [str(REASON_LABELS.get(code) or REASONS.get(code) or code) for code in codes]
 
 
 @dataclass(frozen=True)
