@@ -61,6 +61,30 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 TRASH_RETENTION_DAYS = _int("TRASH_RETENTION_DAYS", 30, minimum=1)
 #: Merge people with the same email and the same name without asking (rubrica.merges).
 AUTO_MERGE_EXACT = _bool("RUBRICA_AUTO_MERGE_EXACT", False)
+
+
+def _probability(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number from 0 to 1, not {raw!r}") from exc
+    if not 0 < value <= 1:
+        raise ImproperlyConfigured(f"{name} must be a number from 0 to 1, not {raw!r}")
+    return value
+
+
+#: Match probabilities from which a duplicate pair is "sure" (auto-merge allowed), "likely"
+#: (the review queue) and "possible" (shown on request); see docs/adr/0011-record-linkage.md.
+DEDUP_SURE = _probability("RUBRICA_DEDUP_SURE", 0.995)
+DEDUP_LIKELY = _probability("RUBRICA_DEDUP_LIKELY", 0.6)
+DEDUP_POSSIBLE = _probability("RUBRICA_DEDUP_POSSIBLE", 0.3)
+if not DEDUP_POSSIBLE <= DEDUP_LIKELY <= DEDUP_SURE:
+    raise ImproperlyConfigured(
+        "RUBRICA_DEDUP_POSSIBLE <= RUBRICA_DEDUP_LIKELY <= RUBRICA_DEDUP_SURE must hold"
+    )
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(VAR_DIR / "media")))
 MAX_UPLOAD_MB = _int("MAX_UPLOAD_MB", 10, minimum=1)
 #: Files people upload for import live here, outside MEDIA_ROOT: never served, never executed.

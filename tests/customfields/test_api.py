@@ -32,6 +32,7 @@ def test_administrator_creates_changes_and_deletes_a_definition(client, as_admin
         "help_text": "",
         "position": 0,
         "show_in_list": True,
+        "identifying": False,
     }
     assert created["Location"] == f"http://testserver/api/v1/custom-fields/{definition.pk}"
 
@@ -95,3 +96,22 @@ def test_entity_filter_is_validated(client, as_member):
     response = client.get(URL, {"entity": "planet"}, **as_member)
     assert response.status_code == 422
     assert set(response.json()["errors"]) == {"entity"}
+
+
+def test_a_definition_is_marked_identifying(client, as_admin):
+    """The duplicate scan compares the values of identifying fields (ADR 0011)."""
+    created = client.post(
+        URL,
+        {
+            "entity": "contact",
+            "key": "ssn",
+            "label": "SSN",
+            "field_type": "text",
+            "identifying": True,
+        },
+        content_type=JSON,
+        **as_admin,
+    )
+    assert created.status_code == 201
+    assert created.json()["identifying"] is True
+    assert CustomFieldDefinition.objects.get().identifying is True

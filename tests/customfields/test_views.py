@@ -136,3 +136,17 @@ def test_unknown_entity_answers_404(admin_client):
     response = admin_client.get(reverse("settings:field_create", args=["invoice"]))
 
     assert response.status_code == 404
+
+
+def test_admin_marks_a_field_identifying(admin_client):
+    """The form offers the flag the duplicate scan reads (ADR 0011); off by default."""
+    form = admin_client.get(reverse("settings:field_create", args=[Entity.CONTACT]))
+    assert 'name="identifying"' in form.content.decode()
+    response = admin_client.post(
+        reverse("settings:field_create", args=[Entity.CONTACT]),
+        _field_data(
+            key="ssn", label="SSN", field_type=FieldType.TEXT, choices="", identifying="on"
+        ),
+    )
+    assert response.status_code == 302
+    assert CustomFieldDefinition.objects.get(key="ssn").identifying is True

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from rubrica import dedup
+from rubrica.dedup import keys
 from rubrica.dedup.models import DuplicateKey, DuplicatePair, PairStatus
 from rubrica.jobs.models import Job
 from tests.factories import make_contact
@@ -26,10 +28,14 @@ def test_scan_runs_in_the_foreground_and_reports(rubrica, member, twins):
     assert code == 0, err
     job = Job.objects.get()
     assert (job.kind, job.status, job.owner) == ("dedup_scan", "succeeded", member)
-    assert out.splitlines() == [
-        f"#{job.pk} Duplicate scan: Finished · 5120 of 5120",
-        "1 candidate pair(s) from 1 block(s); 1 open in all; 0 oversized block(s) skipped.",
-    ]
+    # More blocking rules (each a kind of key, 1,024 buckets each) and a line for the model.
+    # The twins share an email, their name and its sound: one pair, compared once.
+    total = len(keys.KINDS) * 1024
+    lines = out.splitlines()
+    assert lines[0] == f"#{job.pk} Duplicate scan: Finished · {total} of {total}"
+    assert lines[1].startswith("1 candidate pair(s) from ")
+    assert lines[1].endswith("; 1 open in all; 0 oversized block(s) skipped.")
+    assert lines[2].startswith("1 sure, 0 likely, 0 possible; 1 pair(s) compared, ")
     assert DuplicatePair.objects.count() == 1
 
 
@@ -51,7 +57,8 @@ def test_list_as_table_and_json(rubrica, member, twins):
     code, out, _err = rubrica("dedup", "list", "--as", "member")
     assert code == 0
     assert f"Ada Lovelace (#{ada.pk})" in out
-    assert "Same email, Same name" in out
+    assert "Same email + Same" in out  # the table wraps the reasons
+    assert "Sure" in out
 
     code, out, _err = rubrica("dedup", "list", "--as", "member", "--json")
     assert code == 0
@@ -60,9 +67,10 @@ def test_list_as_table_and_json(rubrica, member, twins):
             "id": pair.pk,
             "a": {"id": ada.pk, "display_name": "Ada Lovelace"},
             "b": {"id": twin.pk, "display_name": "Ada Lovelace"},
-            "score": 0.97,
+            "score": pair.score,
+            "tier": "sure",
             "reasons": ["Same email", "Same name"],
-            "reason_codes": ["email", "same_name"],
+            "reason_codes": ["email_exact", "name_exact"],
             "status": "open",
         }
     ]
@@ -119,13 +127,16 @@ def test_scan_as_viewer_exits_3(rubrica, viewer):
 
 
 def test_reindex(rubrica, member, twins):
+    ada, _twin = twins
     DuplicateKey.objects.all().delete()
 
     code, out, _err = rubrica("dedup", "reindex")
 
     assert code == 0
     assert "Indexed 2 people." in out
-    assert DuplicateKey.objects.count() == 2
+    # Each twin: the email, and the keys of the name-based blocking rules (same for both).
+    twin_keys = keys.blocking_keys(dedup.index.identities([ada.pk])[ada.pk])
+    assert DuplicateKey.objects.count() == 2 * len(twin_keys)
 
 
 def test_help_lists_dedup(rubrica):

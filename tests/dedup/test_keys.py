@@ -126,7 +126,8 @@ def test_organization_key_drops_case_punctuation_and_legal_form():
     assert organization_key("Inc") == "inc"
 
 
-def test_blocking_keys_combine_names_with_the_birthday_only():
+def test_blocking_keys_of_every_rule():
+    """One or more keys per blocking rule (ADR 0011); the organization is no key."""
     person = identity(
         given_name="Bob",
         family_name="Smith",
@@ -134,22 +135,56 @@ def test_blocking_keys_combine_names_with_the_birthday_only():
         phones=["+393331234567"],
         organization="Acme S.r.l.",
         birthday="1980-05-17",
+        postcode="20 121",
+        identifiers={"tax": "RSS-123.45"},
     )
-    assert blocking_keys(person) == {
+    found = blocking_keys(person)
+    names = {
+        (keys.NAME_SOUND, "RBRT SM0"),
+        (keys.SORTED_NAME, "smith robert"),
+        (keys.NAME_DELETE, "smith|r"),
+        (keys.NAME_DELETE, "smth|r"),
+    }
+    assert found >= {
         (keys.EMAIL, "bobsmith@gmail.com"),
         (keys.EMAIL_LOCAL, "bobsmith"),
         (keys.PHONE, "+393331234567"),
         (keys.PHONE_NSN, "3331234567"),
         (keys.NAME_BIRTHDAY, "05-17|RBRT"),
         (keys.NAME_BIRTHDAY, "05-17|SM0"),
+        (keys.BIRTHDAY, "1980-05-17"),
+        (keys.POSTCODE_NAME, "20121|RBRT"),
+        (keys.POSTCODE_NAME, "20121|SM0"),
+        (keys.IDENTIFIER, "tax=rss12345"),
+        *names,
     }
+    assert {kind for kind, _key in found} == set(keys.KINDS)
+    # every other key is a one-deletion spelling of a name token
+    assert all(
+        kind == keys.NAME_DELETE
+        for kind, _key in found - names
+        if kind
+        not in (
+            keys.EMAIL,
+            keys.EMAIL_LOCAL,
+            keys.PHONE,
+            keys.PHONE_NSN,
+            keys.NAME_BIRTHDAY,
+            keys.BIRTHDAY,
+            keys.POSTCODE_NAME,
+            keys.IDENTIFIER,
+        )
+    )
 
 
-def test_a_bare_name_or_a_name_at_an_organization_has_no_blocking_key():
-    assert blocking_keys(identity(given_name="Maria", family_name="Rossi")) == set()
+def test_a_bare_name_has_only_name_keys_and_an_organization_adds_none():
+    """A bare name is compared with sound-alike and nearby names (it can be a "possible" pair,
+    never more); the organization is compared, not blocked on."""
+    bare = blocking_keys(identity(given_name="Maria", family_name="Rossi"))
+    assert {kind for kind, _key in bare} == {keys.NAME_SOUND, keys.NAME_DELETE, keys.SORTED_NAME}
     assert (
         blocking_keys(identity(given_name="Maria", family_name="Rossi", organization="Acme"))
-        == set()
+        == bare
     )
 
 

@@ -8,7 +8,7 @@ import pytest
 from rubrica import dedup
 from rubrica.contacts.services import contact_delete, contact_update
 from rubrica.dedup import keys, scan
-from rubrica.dedup.models import DuplicatePair, PairStatus
+from rubrica.dedup.models import DuplicateKey, DuplicatePair, PairStatus
 from rubrica.dedup.services import pair_dismiss, scan_start
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import job_run
@@ -71,7 +71,9 @@ def test_scan_stores_each_pair_once_in_id_order_with_reasons(member):
 
     pair = DuplicatePair.objects.get()
     assert (pair.contact_a_id, pair.contact_b_id) == (ada.pk, twin.pk)
-    assert (pair.score, pair.reasons, pair.status) == (1.0, ["email", "phone", "same_name"], "open")
+    # A probability (no longer a fixed 1.0) and the reasons, strongest first.
+    assert pair.score >= 0.995 and pair.tier == "sure" and pair.status == "open"
+    assert pair.reasons == ["email_exact", "phone_exact", "name_exact"]
 
 
 def test_a_dismissed_pair_stays_dismissed_after_later_scans(member):
@@ -93,7 +95,13 @@ def test_open_pairs_that_no_longer_hold_are_removed(member):
     run_scan(member)
     assert len(pairs()) == 1
 
-    contact_update(actor=member, contact=twin, data={"emails": [{"value": "other@example.org"}]})
+    # Another person now (a bare same name would still be a "possible" pair: a name alone is
+    # never more, but it is shown on request).
+    contact_update(
+        actor=member,
+        contact=twin,
+        data={"given_name": "Grace", "family_name": "Hopper", "emails": [{"value": "o@x.org"}]},
+    )
     job = run_scan(member)
 
     assert pairs() == set()
@@ -112,14 +120,20 @@ def test_people_in_the_trash_are_not_compared(member):
 
 def test_oversized_blocks_are_skipped_and_counted(member, monkeypatch):
     monkeypatch.setattr(scan, "MAX_BLOCK", 2)
-    for _ in range(3):
-        make_contact(member, emails=[{"value": "ada@example.org"}])
+    for given in ("Ada", "Bea", "Cleo"):
+        make_contact(member, given_name=given, emails=[{"value": "ada@example.org"}])
 
     job = run_scan(member)
 
-    assert pairs() == set()
-    assert job.result["skipped_blocks"] == 1  # "ada" is too short to be a local-part key
-    assert job.result["skipped_members"] == 3
+    # The email block (and the blocks of the shared family name) are too large: skipped and
+    # counted. ("ada" is too short to be a local-part key.)
+    assert job.result["skipped_blocks"] >= 1
+    assert job.result["skipped_members"] >= 3
+    assert not DuplicateKey.objects.filter(kind="email").exclude(key="ada@example.org").exists()
+    # The sorted neighbourhood still compares the three (bounded: each with its next few), so
+    # an oversized block never hides a pair; different given names are never "sure".
+    assert job.result["pairs_scored"] == 3
+    assert "sure" not in set(DuplicatePair.objects.values_list("tier", flat=True))
 
 
 def test_a_resumed_scan_continues_after_its_checkpoint(member):
@@ -161,5 +175,7 @@ def test_small_windows_cover_every_bucket(member, monkeypatch):
     job = run_scan(member)
 
     assert len(pairs()) == 3
-    assert job.result["blocks"] == 6  # each email and its local part
+    # The six share the key "x|p" (family name X, a given name starting with p): each of the 15
+    # pairs is compared once, whatever other rules share it.
+    assert job.result["pairs_scored"] == 15
     assert job.done == job.total == len(keys.KINDS) * 1024

@@ -118,8 +118,14 @@ def test_page_lists_open_pairs_side_by_side_with_actions(member_client, member):
     assert f'href="{ada.get_absolute_url()}">Ada Lovelace</a>' in html
     assert f'href="{twin.get_absolute_url()}">Lovelace Ada</a>' in html
     # typed without +39, the number was read in the default region: same digits, other prefix
-    assert '<span class="badge text-bg-warning">86%</span>' in html
-    assert "<li>Same phone number with another country code</li><li>Same name</li>" in html
+    # The match probability, rounded down (never "100%"), its tier and the reasons, strongest
+    # first (it used to be a fixed 86%).
+    assert '<span class="badge text-bg-danger">99%</span>' in html
+    assert '<div class="small text-body-secondary">Sure</div>' in html
+    assert (
+        "<li>Same phone number with another country code</li>"
+        "<li>Same name with given and family names swapped</li>"
+    ) in html
     assert f'href="/merges/new/?a={ada.pk}&amp;b={twin.pk}"' in html
     assert f'action="{reverse("dedup:dismiss", args=[pair.pk])}"' in html
     assert 'name="csrfmiddlewaretoken"' in html

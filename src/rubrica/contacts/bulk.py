@@ -296,11 +296,13 @@ def _derive(
     children, tags (in the database's order) and affiliation: the very ``snapshot``/``diff``,
     ``contact_fields`` and ``dedup`` functions contact_create goes through, over rows held in
     memory (``_Held``)."""
+    from rubrica.contacts.matching import address_parts, identifying_keys, identifying_values
     from rubrica.dedup.index import key_rows
     from rubrica.dedup.keys import identity, phone_e164
 
     related = _related(children, tags, affiliation)
     held = cast(Contact, _Held(contact, related))
+    street, postcode = address_parts(related["addresses"])
     person = identity(
         given_name=contact.given_name,
         family_name=contact.family_name,
@@ -312,6 +314,9 @@ def _derive(
         organization=organization,
         birthday=contact.birthday,
         city=contact.city,
+        street=street,
+        postcode=postcode,
+        identifiers=identifying_values(contact.custom_fields, identifying_keys()),
     )
     return Derived(
         organization=organization,

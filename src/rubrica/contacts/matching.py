@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from rubrica.accounts.models import User
-from rubrica.contacts.models import Contact, ContactEmail, ContactPhone
+from rubrica.contacts.models import Contact, ContactAddress, ContactEmail, ContactPhone
 from rubrica.core import normalize
 from rubrica.core.models import Action
 from rubrica.dedup.keys import Identity, identity, phone_e164
@@ -28,6 +28,31 @@ CARD_TEMPLATE = "contacts/_duplicate_card.html"
 #: What that template reads beside the person.
 CARD_RELATED = ("organization",)
 
+
+def identifying_keys() -> list[str]:
+    """Keys of the people's custom fields marked identifying (compared by the duplicate scan)."""
+    from rubrica.customfields.models import Entity
+    from rubrica.customfields.services import definitions_for
+
+    return [d.key for d in definitions_for(Entity.CONTACT) if d.identifying]
+
+
+def identifying_values(custom_fields: Any, keys: Sequence[str]) -> dict[str, Any]:
+    """The values of the identifying fields ``keys`` in one person's ``custom_fields``."""
+    if not isinstance(custom_fields, Mapping) or not keys:
+        return {}
+    return {key: custom_fields[key] for key in keys if custom_fields.get(key) not in (None, "")}
+
+
+def address_parts(addresses: Sequence[Any]) -> tuple[str, str]:
+    """(street, postcode) of the preferred address (else the first) of address rows."""
+    if not addresses:
+        return "", ""
+    first = next((a for a in addresses if a.is_preferred), addresses[0])
+    street = " ".join(part for part in (first.street, first.extended) if part)
+    return street, first.postal_code
+
+
 _CONTACT_VALUES = (
     "id",
     "given_name",
@@ -38,6 +63,7 @@ _CONTACT_VALUES = (
     "birthday",
     "city",
     "organization__name",
+    "custom_fields",
 )
 
 
@@ -67,9 +93,16 @@ def identities(ids: list[int] | QuerySet[Any, Any]) -> dict[int, Identity]:
         "contact_id", "e164", "raw"
     ):
         phones[contact_id].append(phone_e164(raw, e164))
+    addresses: dict[int, list[ContactAddress]] = defaultdict(list)
+    for address in ContactAddress.objects.filter(contact_id__in=ids).only(
+        "contact_id", "street", "extended", "postal_code", "is_preferred", "position"
+    ):
+        addresses[address.contact_id].append(address)
+    keys = identifying_keys()
     result: dict[int, Identity] = {}
     rows = Contact.objects.filter(pk__in=ids).values_list(*_CONTACT_VALUES)
-    for pk, given, family, additional, display, nicknames, birthday, city, org in rows:
+    for pk, given, family, additional, display, nicknames, birthday, city, org, custom in rows:
+        street, postcode = address_parts(addresses.get(pk, []))
         result[pk] = identity(
             given_name=given,
             family_name=family,
@@ -81,6 +114,9 @@ def identities(ids: list[int] | QuerySet[Any, Any]) -> dict[int, Identity]:
             organization=org or "",
             birthday=birthday,
             city=city,
+            street=street,
+            postcode=postcode,
+            identifiers=identifying_values(custom, keys),
         )
     return result
 
@@ -113,12 +149,18 @@ def input_identity(data: Mapping[str, Any], organization: str = "") -> Identity:
                 phones.append(normalize.phone(raw).e164)
             except ValueError:
                 continue
-    city = ""
+    city = street = postcode = ""
     addresses = _rows(data.get("addresses"))
     if addresses:
         first = next((a for a in addresses if a.get("is_preferred")), addresses[0])
-        value = first.get("city")
-        city = value if isinstance(value, str) else ""
+
+        def part(name: str) -> str:
+            value = first.get(name)
+            return value if isinstance(value, str) else ""
+
+        city = part("city")
+        street = " ".join(p for p in (part("street"), part("extended")) if p)
+        postcode = part("postal_code")
     nicknames = data.get("nicknames")
     return identity(
         given_name=text("given_name"),
@@ -133,6 +175,9 @@ def input_identity(data: Mapping[str, Any], organization: str = "") -> Identity:
         organization=organization,
         birthday=text("birthday"),
         city=city or "",
+        street=street,
+        postcode=postcode,
+        identifiers=identifying_values(data.get("custom_fields"), identifying_keys()),
     )
 
 
@@ -148,8 +193,16 @@ def _current_data(contact: Contact) -> dict[str, Any]:
         "emails": [{"value": row.value} for row in contact.emails.all()],
         "phones": [{"value": row.e164 or row.raw} for row in contact.phones.all()],
         "addresses": [
-            {"city": row.city, "is_preferred": row.is_preferred} for row in contact.addresses.all()
+            {
+                "city": row.city,
+                "street": row.street,
+                "extended": row.extended,
+                "postal_code": row.postal_code,
+                "is_preferred": row.is_preferred,
+            }
+            for row in contact.addresses.all()
         ],
+        "custom_fields": dict(contact.custom_fields or {}),
     }
 
 

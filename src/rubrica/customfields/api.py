@@ -48,6 +48,9 @@ class CustomFieldChange(StrictIn):
     help_text: str | None = None
     position: Annotated[int, Field(ge=0, le=32767)] | None = None
     show_in_list: bool | None = None
+    identifying: bool | None = Field(
+        None, description="The value identifies one record: the duplicate scan compares it."
+    )
 
 
 class CustomFieldCreate(CustomFieldChange):
@@ -69,6 +72,7 @@ class CustomFieldOut(Schema):
     help_text: str
     position: int
     show_in_list: bool
+    identifying: bool
 
 
 class CustomFieldPage(Schema):
@@ -89,6 +93,7 @@ FIELDS = (
     "help_text",
     "position",
     "show_in_list",
+    "identifying",
 )
 
 

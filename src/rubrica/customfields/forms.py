@@ -41,6 +41,14 @@ class DefinitionForm(BootstrapMixin, forms.Form):
     help_text = forms.CharField(label=_("Help text"), max_length=200, required=False)
     position = forms.IntegerField(label=_("Position"), min_value=0, max_value=32767, initial=0)
     show_in_list = forms.BooleanField(label=_("Offer as list column"), required=False, initial=True)
+    identifying = forms.BooleanField(
+        label=_("Identifying"),
+        required=False,
+        help_text=_(
+            "A number or code that belongs to one record only (a tax or membership number): "
+            "the duplicate scan compares it."
+        ),
+    )
 
     def __init__(self, *args: Any, entity: str, creating: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -60,6 +68,7 @@ class DefinitionForm(BootstrapMixin, forms.Form):
             "help_text": definition.help_text,
             "position": definition.position,
             "show_in_list": definition.show_in_list,
+            "identifying": definition.identifying,
         }
 
     def clean_key(self) -> str:

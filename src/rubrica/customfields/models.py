@@ -46,6 +46,13 @@ class CustomFieldDefinition(models.Model):
     help_text = models.CharField(_("help text"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     show_in_list = models.BooleanField(_("offer as list column"), default=True)
+    #: The value identifies one person or organization (a tax or membership number): the
+    #: duplicate scan compares it and blocks on it (``rubrica.dedup``, see ADR 0011).
+    identifying = models.BooleanField(
+        _("identifying"),
+        default=False,
+        help_text=_("Two records with the same value are most likely the same."),
+    )
 
     class Meta:
         ordering = ["entity", "position", "label"]

@@ -222,6 +222,7 @@ def _definition_save(
         "help_text",
         "position",
         "show_in_list",
+        "identifying",
     }
     if creating:
         allowed |= {"entity", "key"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -33,7 +33,11 @@ ALLOW_DUPLICATES = (
 class DuplicateOut(Schema):
     id: int = Field(..., description="The existing person's id.")
     display_name: str
-    score: float = Field(..., description="0..1; proposed from 0.8 on.")
+    score: float = Field(
+        ...,
+        description="The probability (0..1) that they are one person under the latest scan's "
+        "record-linkage model; sure and likely matches are proposed.",
+    )
     reasons: list[str] = Field(..., description="Why they look alike (translated).")
 
 
@@ -77,8 +81,13 @@ class PairOut(Schema):
     id: int
     a: PersonOut
     b: PersonOut
-    score: float
-    reasons: list[str] = Field(..., description="Translated reasons.")
+    score: float = Field(..., description="The probability (0..1) that they are one person.")
+    tier: str = Field(
+        ...,
+        description="sure (auto-merge allowed), likely (to review) or possible (shown on request);"
+        " empty for a pair of the older scoring that no scan has weighed since.",
+    )
+    reasons: list[str] = Field(..., description="Translated reasons, strongest first.")
     reason_codes: list[str] = Field(..., description="Stable codes of the reasons.")
     status: str = Field(..., description="open, dismissed or merged.")
     found_at: dt.datetime
@@ -92,6 +101,10 @@ class PairPage(Schema):
 
 class PairQuery(ListParams):
     status: PairStatus = Field(PairStatus.OPEN, description="open (default), dismissed or merged.")
+    tier: Literal["review", "sure", "likely", "possible", "all"] = Field(
+        "review",
+        description="review (default: sure and likely pairs), one tier, or all of them.",
+    )
 
 
 def _person(contact: Any) -> dict[str, Any]:
@@ -109,6 +122,7 @@ def pair_out(pair: DuplicatePair) -> dict[str, Any]:
         "a": _person(pair.contact_a),
         "b": _person(pair.contact_b),
         "score": pair.score,
+        "tier": pair.tier,
         "reasons": reason_labels(list(pair.reasons)),
         "reason_codes": list(pair.reasons),
         "status": pair.status,
@@ -119,9 +133,9 @@ def pair_out(pair: DuplicatePair) -> dict[str, Any]:
 @router.get("", response={200: PairPage, **problems(422)})
 def list_pairs(request: HttpRequest, params: Query[PairQuery]) -> dict[str, Any]:
     """Candidate pairs whose two people the caller may view, best score first."""
-    queryset = selectors.pairs_visible(actor(request), params.status).select_related(
-        "contact_a", "contact_b"
-    )
+    queryset = selectors.pairs_visible(
+        actor(request), params.status, selectors.TIER_VIEWS[params.tier]
+    ).select_related("contact_a", "contact_b")
     page = keyset_page(queryset, order=("-score", "id"), cursor=params.cursor, size=params.limit)
     return page_data(page, [pair_out(pair) for pair in page.items])
 

@@ -16,7 +16,7 @@ from django.db.models import Model, QuerySet
 
 from rubrica.dedup import registry
 from rubrica.dedup.keys import Identity, blocking_keys
-from rubrica.dedup.models import DuplicateKey, key_bucket
+from rubrica.dedup.models import DuplicateKey, bucket_of
 
 BATCH = 2000
 
@@ -45,7 +45,7 @@ def key_rows(
     (an import) derives the very rows :func:`index_contact` writes, before the person has an id
     (``pk`` None, set after the insert)."""
     return [
-        make(contact_id=pk, kind=kind, key=key, bucket=key_bucket(key))
+        make(contact_id=pk, kind=kind, key=key, bucket=bucket_of(kind, key))
         for kind, key in blocking_keys(person)
     ]
 

@@ -37,8 +37,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import jellyfish
 import phonenumbers
@@ -53,7 +54,35 @@ EMAIL_LOCAL = "email_local"
 PHONE = "phone"
 PHONE_NSN = "phone_nsn"
 NAME_BIRTHDAY = "name_bday"
-KINDS = (EMAIL, EMAIL_LOCAL, PHONE, PHONE_NSN, NAME_BIRTHDAY)
+#: Blocking rules of the record-linkage model (ADR 0011), unioned with the ones above so that no
+#: single field's typo hides a pair: the full birthday; an identifier (a custom field marked
+#: identifying); the postcode with the sound of one name token; the sound of the whole name;
+#: the family name within one deletion (a q-gram-like neighbourhood: "masonx" and "mason"
+#: share "mason"; "mosan" and "mason" share "msan") with the given name's initial; and a sorted
+#: neighbourhood on the
+#: name (``SORTED_NAME``: compared with the next few in key order, not by equal keys).
+BIRTHDAY = "bday"
+IDENTIFIER = "ident"
+POSTCODE_NAME = "post_name"
+NAME_SOUND = "name_snd"
+NAME_DELETE = "name_del"
+SORTED_NAME = "name_sn"
+#: Kinds whose people are compared when they share a key, in the order the scan walks them (a
+#: pair is compared under the first rule that finds it, see ``rubrica.dedup.scan``).
+BLOCK_KINDS = (
+    EMAIL,
+    PHONE,
+    IDENTIFIER,
+    BIRTHDAY,
+    NAME_BIRTHDAY,
+    EMAIL_LOCAL,
+    PHONE_NSN,
+    POSTCODE_NAME,
+    NAME_SOUND,
+    NAME_DELETE,
+)
+#: Every kind, the sorted neighbourhood last.
+KINDS = (*BLOCK_KINDS, SORTED_NAME)
 #: Keys are stored in a column of this size; longer ones are cut (they stay selective).
 MAX_KEY_LENGTH = 200
 
@@ -390,6 +419,86 @@ def month_day(birthday: str) -> str:
     return ""
 
 
+def name_parts(
+    *,
+    given_name: str = "",
+    family_name: str = "",
+    additional_name: str = "",
+    tokens: tuple[str, ...] = (),
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(given, family) canonical tokens. Structured parts win; a name known only as a whole
+    (display name, nickname) counts its last token as the family name (a Chinese name read
+    from a display name is already family-last in ``tokens``)."""
+    given = tuple(
+        canonical_token(t) for t in (*_field_tokens(given_name), *_field_tokens(additional_name))
+    )
+    family = tuple(canonical_token(t) for t in _field_tokens(family_name))
+    if given or family:
+        return given, family
+    if len(tokens) >= 2:
+        return tokens[:-1], tokens[-1:]
+    return tokens, ()
+
+
+_STREET_ABBREVIATIONS = {
+    "st": "street",
+    "str": "strasse",
+    "rd": "road",
+    "ave": "avenue",
+    "av": "avenue",
+    "pl": "place",
+    "cres": "crescent",
+    "ct": "court",
+    "dr": "drive",
+    "ln": "lane",
+    "sq": "square",
+    "pde": "parade",
+    "cl": "close",
+    "hwy": "highway",
+    "blvd": "boulevard",
+    "v": "via",
+    "vle": "viale",
+    "pza": "piazza",
+    "c": "corso",
+}
+
+
+@functools.lru_cache(maxsize=65536)
+def normalize_street(text: str) -> str:
+    """A street as folded words, common abbreviations spelled out ("12 Main St." -> "12 main
+    street"; "straße" folds to "strasse")."""
+    words = [w for w in _TOKEN_SPLIT.split(fold(text)) if w and w != "_"]
+    return " ".join(_STREET_ABBREVIATIONS.get(w, w) for w in words)
+
+
+_NOT_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+
+
+def normalize_postcode(text: str) -> str:
+    return _NOT_ALNUM.sub("", str(text or "")).upper()[:12]
+
+
+def normalize_identifiers(values: Mapping[str, Any]) -> frozenset[str]:
+    """ "key=value" of every identifying value: folded, without spaces, dots and dashes (an
+    identifier is typed "123-45-678" or "12345678")."""
+    found: set[str] = set()
+    for key, value in values.items():
+        if value is None or isinstance(value, (bool, list, dict)):
+            continue
+        text = _LOCAL_PUNCTUATION.sub("", fold(str(value))).replace(" ", "")
+        if len(text) >= 3:
+            found.add(f"{key}={text}")
+    return frozenset(found)
+
+
+def deletions(token: str) -> set[str]:
+    """The token and every spelling of it with one letter deleted (a symmetric-deletion
+    neighbourhood: two tokens one edit or one transposition apart share one of them)."""
+    if len(token) < 4:
+        return {token}
+    return {token, *(token[:i] + token[i + 1 :] for i in range(len(token)))}
+
+
 # A person's identity ------------------------------------------------------------------------
 
 
@@ -406,6 +515,15 @@ class Identity:
     #: Derived from emails and phones (by ``identity``), kept so scoring does not recompute them.
     email_locals: frozenset[str] = field(default_factory=frozenset)
     national_numbers: frozenset[str] = field(default_factory=frozenset)
+    #: The name in its parts (canonical folded tokens): given (with additional names) and family.
+    given: tuple[str, ...] = ()
+    family: tuple[str, ...] = ()
+    #: The preferred address: street (folded words, extended address included) and postcode
+    #: (letters and digits, upper case).
+    street: str = ""
+    postcode: str = ""
+    #: Values of fields marked identifying, as "key=value" (folded, spaces and dashes removed).
+    identifiers: frozenset[str] = field(default_factory=frozenset)
 
 
 def identity(
@@ -420,18 +538,34 @@ def identity(
     organization: str = "",
     birthday: str = "",
     city: str = "",
+    street: str = "",
+    postcode: str = "",
+    identifiers: Mapping[str, Any] | None = None,
 ) -> Identity:
-    """Build an Identity from raw values (``phones`` as E.164)."""
+    """Build an Identity from raw values (``phones`` as E.164; ``identifiers`` the values of the
+    fields marked identifying, by field key)."""
     normalized_emails = frozenset(e for e in map(normalize_email, emails) if e)
     e164s = frozenset(p for p in phones if p)
+    tokens = name_tokens(
+        given_name=given_name,
+        family_name=family_name,
+        additional_name=additional_name,
+        display_name=display_name,
+        nicknames=nicknames,
+    )
+    given, family = name_parts(
+        given_name=given_name,
+        family_name=family_name,
+        additional_name=additional_name,
+        tokens=tokens,
+    )
     return Identity(
-        tokens=name_tokens(
-            given_name=given_name,
-            family_name=family_name,
-            additional_name=additional_name,
-            display_name=display_name,
-            nicknames=nicknames,
-        ),
+        tokens=tokens,
+        given=given,
+        family=family,
+        street=normalize_street(street),
+        postcode=normalize_postcode(postcode),
+        identifiers=normalize_identifiers(identifiers or {}),
         emails=normalized_emails,
         phones=e164s,
         organization=organization_key(organization) if organization else "",
@@ -442,16 +576,46 @@ def identity(
     )
 
 
+def _first(tokens: tuple[str, ...]) -> str:
+    return tokens[0] if tokens else ""
+
+
+def neighbourhood_key(person: Identity) -> str:
+    """The sorted-neighbourhood key: family then given name ("" without both)."""
+    family, given = " ".join(person.family), " ".join(person.given)
+    if not family or not given:
+        return ""
+    return f"{family} {given}"
+
+
 def blocking_keys(person: Identity) -> set[tuple[str, str]]:
-    """(kind, key) pairs under which ``person`` is indexed; two records sharing one are compared.
-    See the module docstring for why names only appear combined with something else."""
+    """(kind, key) pairs under which ``person`` is indexed; two records sharing one are compared
+    (``SORTED_NAME`` keys: compared with their neighbours in key order). See the module
+    docstring and ``BIRTHDAY`` above for the rules."""
     keys: set[tuple[str, str]] = set()
     keys.update((EMAIL, e) for e in person.emails if not is_role_mailbox(e))
     keys.update((EMAIL_LOCAL, k) for k in person.email_locals)
     keys.update((PHONE, p) for p in person.phones)
     keys.update((PHONE_NSN, n) for n in person.national_numbers)
+    keys.update((IDENTIFIER, i) for i in person.identifiers)
     sounds = {phonetic(t) for t in person.tokens if len(t) >= 2}
     birthday = month_day(person.birthday)
     if birthday:
         keys.update((NAME_BIRTHDAY, f"{birthday}|{s}") for s in sounds)
+    if len(person.birthday) == 10 and person.birthday[:4].isdigit():
+        keys.add((BIRTHDAY, person.birthday))
+    given, family = _first(person.given), _first(person.family)
+    if person.postcode:
+        keys.update(
+            (POSTCODE_NAME, f"{person.postcode}|{phonetic(t)}") for t in (given, family) if t
+        )
+    if given and family:
+        keys.add((NAME_SOUND, " ".join(sorted((phonetic(given), phonetic(family))))))
+        # The family name only (a key per letter of it): the given name's typos are left to
+        # the sound of the name, the birthday, the postcode and the neighbourhood, so that a
+        # million people carry ~8 of these keys each, not ~15.
+        keys.update((NAME_DELETE, f"{d}|{given[0]}") for d in deletions(family))
+    sorted_key = neighbourhood_key(person)
+    if sorted_key:
+        keys.add((SORTED_NAME, sorted_key))
     return {(kind, key[:MAX_KEY_LENGTH]) for kind, key in keys if key}

@@ -16,6 +16,25 @@ def key_bucket(key: str) -> int:
     return zlib.crc32(key.encode()) % BUCKETS
 
 
+#: The kind whose buckets follow the order of its keys (``keys.SORTED_NAME``; a string here:
+#: models import nothing of the engine's logic).
+ORDERED_KIND = "name_sn"
+
+
+def _rank(char: str) -> int:
+    return min(31, max(0, ord(char) - 96))
+
+
+def bucket_of(kind: str, key: str) -> int:
+    """The bucket of a key: a hash of it, except for the sorted-neighbourhood kind, whose
+    bucket is a non-decreasing function of its first two letters, so that walking its buckets in
+    order, each by (key, contact), walks the keys in order (``rubrica.dedup.scan``)."""
+    if kind == ORDERED_KIND:
+        padded = f"{key}  "
+        return _rank(padded[0]) * 32 + _rank(padded[1])
+    return key_bucket(key)
+
+
 class DuplicateKey(models.Model):
     """One blocking key of one person (see ``rubrica.dedup.keys``): people sharing a (kind, key)
     are compared. Invariant: the rows of a person are exactly ``blocking_keys`` of their current
@@ -74,8 +93,15 @@ class DuplicatePair(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
+    #: The calibrated match probability (0-1) under the model of the scan that last found it.
     score = models.FloatField(_("score"))
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    #: "sure", "likely" or "possible" (``rubrica.dedup.linkage.TIERS``; "" for pairs of the
+    #: older scoring, before a scan refreshed them).
+    tier = models.CharField(_("tier"), max_length=10, blank=True, default="")
+    #: The comparison levels of the two people (``rubrica.dedup.linkage.compare``): a scan
+    #: rescores every pair of one pattern at once when it has estimated its weights.
+    pattern = models.CharField(_("pattern"), max_length=24, blank=True, default="")
     status = models.CharField(
         _("status"), max_length=10, choices=PairStatus.choices, default=PairStatus.OPEN
     )
@@ -103,7 +129,37 @@ class DuplicatePair(models.Model):
         indexes = [
             models.Index(fields=["status", "-score", "id"], name="dedup_pair_status_idx"),
             models.Index(fields=["contact_b"], name="dedup_pair_b_idx"),
+            models.Index(fields=["status", "tier", "-score", "id"], name="dedup_pair_tier_idx"),
+            models.Index(fields=["pattern"], name="dedup_pair_pattern_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.contact_a_id}~{self.contact_b_id} ({self.score:.2f})"
+
+
+class DuplicateScan(models.Model):
+    """The record-linkage model one scan estimated (``rubrica.dedup.linkage.Model.as_json``):
+    ``m``/``u`` per comparison level and the share of matches, with how many compared pairs it
+    was estimated from and whether EM converged. The latest one scores the warnings shown before
+    saving a person; each scan keeps its own, so a change of weights can be followed."""
+
+    job = models.ForeignKey(
+        "jobs.Job",
+        verbose_name=_("job"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    finished_at = models.DateTimeField(_("finished"))
+    model = models.JSONField(_("model"), default=dict)
+    pairs_compared = models.PositiveBigIntegerField(_("pairs compared"), default=0)
+    tiers = models.JSONField(_("pairs per tier"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("duplicate scan")
+        verbose_name_plural = _("duplicate scans")
+        ordering = ["-finished_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"scan {self.pk} ({self.finished_at:%Y-%m-%d %H:%M})"

@@ -1,25 +1,39 @@
-"""The duplicate scan (job kind ``dedup_scan``): compare people who share a blocking key, never
-everyone with everyone.
+"""The duplicate scan (job kind ``dedup_scan``): compare people who share a blocking key or sit
+next to each other in name order, never everyone with everyone; weigh the evidence with the
+record-linkage model estimated from this very scan (``rubrica.dedup.linkage``, ADR 0011).
 
-Keys are spread over :data:`~rubrica.dedup.models.BUCKETS` buckets by a hash of the key. For each
-key kind the scan walks bucket ranges sized to hold about :data:`WINDOW` rows; in each range,
-blocks (people sharing one key) come from ``GROUP BY key HAVING COUNT(*) > 1`` over a bounded
-slice of the (kind, bucket, key) index, so singletons never leave the database and no query
-depends on the planner choosing an ordered index walk. Progress counts buckets.
+**Blocking.** Several rules are unioned (``keys.BLOCK_KINDS``: e-mail, phone, identifier,
+birthday, birthday + name sound, e-mail local part, national number, postcode + name sound,
+sound of the name, names within one deletion), so that a typo in one field still leaves another
+rule to find the pair, plus a sorted neighbourhood (``keys.SORTED_NAME``: each person is
+compared with the next :data:`WINDOW_SIZE` - 1 in name order). Keys are spread over
+:data:`~rubrica.dedup.models.BUCKETS` buckets; for each kind the scan walks bucket ranges sized
+to hold about :data:`WINDOW` rows; in each range, blocks come from ``GROUP BY key HAVING
+COUNT(*) > 1`` over a bounded slice of the (kind, bucket, key) index. The sorted-neighbourhood
+kind's buckets follow its key order (``models.bucket_of``), so its ranges are read in order.
 
-Blocks larger than :data:`MAX_BLOCK` (a switchboard shared by a whole company, a birthday shared
-by many Johns) are skipped and counted: comparing everyone in them costs quadratic time and
-proves little. Each page is scored in memory (identities loaded in three queries) and its pairs are
-written with its checkpoint in one transaction, so a killed scan resumes after the last page.
+A pair that several rules find is compared once, under the first rule that finds it (the kinds'
+order, then the smallest shared key): whether two people share an earlier key is read from their
+own keys, so no set of compared pairs is kept in memory. Blocks larger than :data:`MAX_BLOCK`
+(a switchboard, a birthday shared by many Johns) are skipped and counted; their keys are listed
+when the kind starts, so that a pair they would have held is still compared under a later rule.
+
+**Weighing.** Each compared pair's pattern (``linkage.compare``) is counted; a pair worth
+keeping under the prior weights is written with its pattern and the page's checkpoint in one
+transaction, so a killed scan resumes after the last page. At the end EM estimates ``m``, ``u``
+and the share of matches from the pattern counts; the model is stored
+(:class:`~rubrica.dedup.models.DuplicateScan`) and every pattern is scored once: the pairs of a
+pattern get its probability, reasons and tier in one UPDATE; open pairs below every tier go.
 
 Pairs are upserted on (contact_a, contact_b): an open pair gets its new score, a dismissed or
-merged pair keeps its status (a decision is never undone by a scan). At the end, open pairs that
-this scan did not find again (people changed or went to the Trash) are removed.
+merged pair keeps its status (a decision is never undone by a scan). Open pairs this scan did not
+find again (people changed or went to the Trash) are removed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from itertools import combinations
 from typing import Any
 
@@ -27,11 +41,10 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from rubrica.dedup import registry
+from rubrica.dedup import linkage, registry
 from rubrica.dedup.index import identities
-from rubrica.dedup.keys import KINDS
-from rubrica.dedup.models import BUCKETS, DuplicateKey, DuplicatePair, PairStatus
-from rubrica.dedup.scoring import score
+from rubrica.dedup.keys import BLOCK_KINDS, KINDS, SORTED_NAME, Identity, blocking_keys
+from rubrica.dedup.models import BUCKETS, DuplicateKey, DuplicatePair, DuplicateScan, PairStatus
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import Progress
 
@@ -41,6 +54,13 @@ MAX_BLOCK = 200
 WINDOW = 20000
 #: Keys per ``key IN (...)`` query (well below SQLite's limit on parameters).
 KEYS_PER_QUERY = 2000
+#: Sorted neighbourhood: each person is compared with the next WINDOW_SIZE - 1 in name order.
+WINDOW_SIZE = 4
+#: Pairs are written (and kept until the model weighs them) from this probability under the
+#: prior weights: low, so that the estimated weights decide.
+KEEP_PRIOR = 0.02
+
+_ORDER = {kind: index for index, kind in enumerate(BLOCK_KINDS)}
 
 
 def _span(kind: str) -> int:
@@ -53,17 +73,17 @@ def _slice(kind: str, first: int, last: int) -> Any:
     return DuplicateKey.objects.filter(kind=kind, bucket__gte=first, bucket__lte=last)
 
 
-def _oversized(kind: str, first: int, last: int) -> list[int]:
-    """Sizes of the blocks too large to compare in buckets ``first``..``last`` of ``kind``."""
+def _oversized(kind: str) -> dict[str, int]:
+    """The keys of ``kind`` shared by more than MAX_BLOCK people, with their sizes."""
     rows = (
-        _slice(kind, first, last)
+        DuplicateKey.objects.filter(kind=kind)
         .values("key")
         .annotate(n=Count("id"))
         .filter(n__gt=MAX_BLOCK)
         .order_by()
-        .values_list("n", flat=True)
+        .values_list("key", "n")
     )
-    return list(rows)
+    return dict(rows)
 
 
 def _members(kind: str, first: int, last: int) -> dict[str, list[int]]:
@@ -89,21 +109,139 @@ def _members(kind: str, first: int, last: int) -> dict[str, list[int]]:
     return members
 
 
-def _write(pairs: dict[tuple[int, int], tuple[float, list[str]]], now: dt.datetime) -> None:
+def _write(pairs: dict[tuple[int, int], tuple[str, linkage.Scored]], now: dt.datetime) -> None:
     if not pairs:
         return
     DuplicatePair.objects.bulk_create(
         [
             DuplicatePair(
-                contact_a_id=a, contact_b_id=b, score=value, reasons=reasons, found_at=now
+                contact_a_id=a,
+                contact_b_id=b,
+                score=scored.probability,
+                reasons=scored.reasons,
+                tier=scored.tier,
+                pattern=pattern,
+                found_at=now,
             )
-            for (a, b), (value, reasons) in pairs.items()
+            for (a, b), (pattern, scored) in pairs.items()
         ],
         update_conflicts=True,
         unique_fields=["contact_a", "contact_b"],
-        update_fields=["score", "reasons", "found_at"],
+        update_fields=["score", "reasons", "tier", "pattern", "found_at"],
         batch_size=500,
     )
+
+
+class _Page:
+    """One page's people, their keys and the pairs kept, with the scan's counters."""
+
+    def __init__(self, state: dict[str, Any], people: dict[int, Identity]) -> None:
+        self.state = state
+        self.people = people
+        self.keys: dict[int, set[tuple[str, str]]] = {}
+        self.oversized = {(k, key) for k, keys in state["oversized"].items() for key in keys}
+        self.prior = linkage.Model.prior()
+        self.patterns: Counter[str] = Counter()
+        self.kept: dict[tuple[int, int], tuple[str, linkage.Scored]] = {}
+        self.scores: dict[str, linkage.Scored] = {}
+
+    def keys_of(self, pk: int) -> set[tuple[str, str]]:
+        found = self.keys.get(pk)
+        if found is None:
+            found = self.keys[pk] = blocking_keys(self.people[pk])
+        return found
+
+    def first_rule(self, a: int, b: int) -> tuple[int, str] | None:
+        """The rule and key that compare ``a`` and ``b`` (the first of their shared keys that is
+        not oversized), or None when they share none."""
+        shared = [
+            (_ORDER[kind], key)
+            for kind, key in self.keys_of(a) & self.keys_of(b)
+            if kind in _ORDER and (kind, key) not in self.oversized
+        ]
+        return min(shared) if shared else None
+
+    def compare(self, a: int, b: int) -> None:
+        pattern = linkage.compare(self.people[a], self.people[b])
+        self.patterns[pattern] += 1
+        self.state["scored"] += 1
+        scored = self.scores.get(pattern)
+        if scored is None:
+            scored = self.scores[pattern] = linkage.score_pattern(self.prior, pattern)
+        if scored.probability >= KEEP_PRIOR:
+            self.kept[(a, b)] = (pattern, scored)
+
+
+def _blocks(kind: str, first: int, last: int, state: dict[str, Any]) -> _Page:
+    members = _members(kind, first, last)
+    page = _Page(state, identities({pk for ids in members.values() for pk in ids}))
+    order = _ORDER[kind]
+    for key, ids in members.items():
+        for a, b in combinations(sorted(set(ids)), 2):
+            if a not in page.people or b not in page.people:
+                continue
+            if page.first_rule(a, b) != (order, key):
+                continue  # compared under an earlier rule or key
+            page.compare(a, b)
+    state["blocks"] += len(members)
+    return page
+
+
+def _neighbours(first: int, last: int, state: dict[str, Any]) -> _Page:
+    """The sorted neighbourhood over buckets ``first``..``last``, continuing from the tail of the
+    previous range (``state["tail"]``)."""
+    rows = [tuple(row) for row in state["tail"]] + list(
+        _slice(SORTED_NAME, first, last)
+        .order_by("bucket", "key", "contact_id")
+        .values_list("key", "contact_id")
+    )
+    carried = len(state["tail"])
+    page = _Page(state, identities({pk for _key, pk in rows}))
+    for j in range(carried, len(rows)):
+        b = rows[j][1]
+        for i in range(max(0, j - WINDOW_SIZE + 1), j):
+            a = rows[i][1]
+            if a == b or a not in page.people or b not in page.people:
+                continue
+            low, high = min(a, b), max(a, b)
+            if page.first_rule(low, high) is not None:
+                continue  # a blocking rule compared them
+            page.compare(low, high)
+    state["tail"] = [list(row) for row in rows[-(WINDOW_SIZE - 1) :]]
+    return page
+
+
+def _weigh(state: dict[str, Any], job: Job) -> tuple[linkage.Model, dict[str, int]]:
+    """Estimate the model from the pattern counts, store it, score every pair by its pattern."""
+    model = linkage.estimate(state["patterns"])
+    thresholds = linkage.tier_thresholds()
+    tiers: Counter[str] = Counter()
+    patterns = list(
+        DuplicatePair.objects.exclude(pattern="").values_list("pattern", flat=True).distinct()
+    )
+    with transaction.atomic():
+        for pattern in patterns:
+            scored = linkage.score_pattern(model, pattern, thresholds)
+            same = DuplicatePair.objects.filter(pattern=pattern)
+            if not scored.tier:
+                same.filter(status=PairStatus.OPEN).delete()
+            same.update(score=scored.probability, reasons=scored.reasons, tier=scored.tier)
+        open_pairs = DuplicatePair.objects.filter(status=PairStatus.OPEN).exclude(tier="")
+        tiers.update(dict(open_pairs.values_list("tier").annotate(n=Count("id")).order_by()))
+        DuplicateScan.objects.create(
+            job=job,
+            finished_at=timezone.now(),
+            model=model.as_json(),
+            pairs_compared=state["scored"],
+            tiers=dict(tiers),
+        )
+    return model, dict(tiers)
+
+
+def latest_model() -> linkage.Model:
+    """The model of the latest scan (the prior weights before any scan)."""
+    scan = DuplicateScan.objects.order_by("-finished_at", "-id").first()
+    return linkage.Model.from_json(scan.model) if scan is not None else linkage.Model.prior()
 
 
 def run_dedup_scan(job: Job, progress: Progress) -> dict[str, Any]:
@@ -117,40 +255,34 @@ def run_dedup_scan(job: Job, progress: Progress) -> dict[str, Any]:
         "found": 0,
         "skipped_blocks": 0,
         "skipped_members": 0,
+        "patterns": {},
+        "oversized": {},
+        "tail": [],
         **job.checkpoint,
     }
     started = dt.datetime.fromisoformat(state["started"])
     progress.set_total(len(KINDS) * BUCKETS)
     progress.set_done(state["kind"] * BUCKETS + state["bucket"])
-    seen: set[int] = set()
     span = 0
     while state["kind"] < len(KINDS):
         kind = KINDS[state["kind"]]
         progress.raise_if_cancelled()
+        if kind != SORTED_NAME and kind not in state["oversized"]:
+            oversized = _oversized(kind)
+            state["oversized"][kind] = sorted(oversized)
+            state["skipped_blocks"] += len(oversized)
+            state["skipped_members"] += sum(oversized.values())
         span = span or _span(kind)
         first = state["bucket"]
         last = min(BUCKETS, first + span) - 1
-        oversized = _oversized(kind, first, last)
-        state["skipped_blocks"] += len(oversized)
-        state["skipped_members"] += sum(oversized)
-        members = _members(kind, first, last)
-        people = identities({pk for ids in members.values() for pk in ids})
-        pairs: dict[tuple[int, int], tuple[float, list[str]]] = {}
-        for ids in members.values():
-            for a, b in combinations(sorted(set(ids)), 2):
-                token = (a << 32) | b
-                if token in seen:
-                    continue
-                seen.add(token)
-                one, other = people.get(a), people.get(b)
-                if one is None or other is None:
-                    continue
-                state["scored"] += 1
-                match = score(one, other)
-                if match.is_duplicate:
-                    pairs[(a, b)] = (match.score, match.reasons)
-        state["blocks"] += len(members) + len(oversized)
-        state["found"] += len(pairs)
+        if kind == SORTED_NAME:
+            page = _neighbours(first, last, state)
+        else:
+            page = _blocks(kind, first, last, state)
+        counts = Counter(state["patterns"])
+        counts.update(page.patterns)
+        state["patterns"] = dict(counts)
+        state["found"] += len(page.kept)
         if last == BUCKETS - 1:
             state["kind"] += 1
             state["bucket"] = 0
@@ -158,23 +290,29 @@ def run_dedup_scan(job: Job, progress: Progress) -> dict[str, Any]:
         else:
             state["bucket"] = last + 1
         with transaction.atomic():
-            _write(pairs, timezone.now())
+            _write(page.kept, timezone.now())
             progress.checkpoint(dict(state))
         progress.set_done(state["kind"] * BUCKETS + state["bucket"])
     removed, _detail = DuplicatePair.objects.filter(
         status=PairStatus.OPEN, found_at__lt=started
     ).delete()
+    model, tiers = _weigh(state, job)
     # Exact duplicates (same email, same name) merged without asking by the merging registered
     # with the engine (rubrica.merges: only when the operator turned it on, each merge undoable).
     merging = registry.merging()
     merged = merging.auto_merge_exact(actor=job.owner) if merging is not None else 0
+    open_pairs = DuplicatePair.objects.filter(status=PairStatus.OPEN)
     return {
         "auto_merged": merged,
         "blocks": state["blocks"],
         "pairs_scored": state["scored"],
-        "pairs_found": state["found"],
-        "open_pairs": DuplicatePair.objects.filter(status=PairStatus.OPEN).count(),
+        "pairs_found": open_pairs.filter(found_at__gte=started).count(),
+        "open_pairs": open_pairs.count(),
+        "tiers": tiers,
         "stale_removed": removed,
         "skipped_blocks": state["skipped_blocks"],
         "skipped_members": state["skipped_members"],
+        "em_iterations": model.iterations,
+        "em_converged": model.converged,
+        "match_share": round(model.lam, 6),
     }

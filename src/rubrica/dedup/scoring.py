@@ -55,8 +55,12 @@ REASONS: dict[str, Promise] = {
 
 
 def reason_labels(codes: list[str]) -> list[str]:
-    """Translated labels of reason codes (unknown codes are shown as they are)."""
-    return [str(REASONS.get(code, code)) for code in codes]
+    """Translated labels of reason codes, those of the record-linkage model
+    (``linkage.REASON_LABELS``) and of this older scoring (unknown codes are shown as they
+    are)."""
+    from rubrica.dedup.linkage import REASON_LABELS
+
+    return [str(REASON_LABELS.get(code) or REASONS.get(code) or code) for code in codes]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ are visible, and a warning never names a record its reader cannot see."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,9 +15,10 @@ from rubrica.accounts.models import User
 from rubrica.core.models import Action
 from rubrica.dedup import registry
 from rubrica.dedup.index import identities
-from rubrica.dedup.keys import blocking_keys
-from rubrica.dedup.models import DuplicateKey, DuplicatePair, PairStatus, key_bucket
-from rubrica.dedup.scoring import reason_labels, score
+from rubrica.dedup.keys import Identity, blocking_keys
+from rubrica.dedup.linkage import LIKELY, SURE, Model, compare, score_pattern
+from rubrica.dedup.models import DuplicateKey, DuplicatePair, PairStatus, bucket_of
+from rubrica.dedup.scoring import reason_labels
 
 #: People sharing a key with the one being entered that are scored at most.
 MAX_CANDIDATES = 500
@@ -46,7 +47,7 @@ def _candidate_ids(keys: set[tuple[str, str]], visible: QuerySet[Any]) -> list[i
         return []
     where = Q()
     for kind, key in keys:
-        where |= Q(kind=kind, bucket=key_bucket(key), key=key)  # the index's order
+        where |= Q(kind=kind, bucket=bucket_of(kind, key), key=key)  # the index's order
     ids = (
         DuplicateKey.objects.filter(where)
         .filter(contact_id__in=visible.values("pk"))
@@ -54,6 +55,13 @@ def _candidate_ids(keys: set[tuple[str, str]], visible: QuerySet[Any]) -> list[i
         .distinct()[:MAX_CANDIDATES]
     )
     return list(ids)
+
+
+def _warns(model: Model, one: Identity, other: Identity) -> tuple[bool, float, list[str]]:
+    """Whether ``other`` is worth a warning about ``one`` (a sure or likely match under the
+    latest scan's model), with its probability and reasons."""
+    scored = score_pattern(model, compare(one, other))
+    return scored.tier in (SURE, LIKELY), scored.probability, scored.reasons
 
 
 def find_duplicates(
@@ -65,8 +73,11 @@ def find_duplicates(
     may be partial: it is laid over the stored person, that person is left out, and so are
     people who already looked like them before this edit and pairs dismissed as "not a
     duplicate", so that saving an unrelated change does not warn again about a known pair."""
+    from rubrica.dedup.scan import latest_model
+
     records = registry.records()
     visible = records.restrict(user, Action.VIEW)
+    model = latest_model()
     organization = ""
     known: set[int] = set()
     merged: Mapping[str, Any] = data
@@ -78,7 +89,7 @@ def find_duplicates(
             before = records.input_identity(current.data, organization)
             known = set(_candidate_ids(blocking_keys(before), visible))
             found = identities(known - {exclude_id})
-            known = {pk for pk, other in found.items() if score(before, other).is_duplicate}
+            known = {pk for pk, other in found.items() if _warns(model, before, other)[0]}
             dismissed = DuplicatePair.objects.filter(
                 Q(contact_a_id=exclude_id) | Q(contact_b_id=exclude_id),
                 status=PairStatus.DISMISSED,
@@ -91,22 +102,40 @@ def find_duplicates(
     names = dict(visible.filter(pk__in=list(others)).values_list("pk", records.name_field))
     found_candidates = []
     for pk, other in others.items():
-        match = score(person, other)
-        if match.is_duplicate and pk in names:
+        warns, probability, reasons = _warns(model, person, other)
+        if warns and pk in names:
             found_candidates.append(
-                Candidate(pk=pk, display_name=names[pk], score=match.score, reasons=match.reasons)
+                Candidate(pk=pk, display_name=names[pk], score=probability, reasons=reasons)
             )
     found_candidates.sort(key=lambda c: (-c.score, c.display_name.casefold(), c.pk))
     return found_candidates[: max(0, limit)]
 
 
-def pairs_visible(user: User, status: str = PairStatus.OPEN) -> QuerySet[DuplicatePair]:
+#: What a list of pairs shows, by name: the review queue (sure and likely pairs, and pairs of
+#: the older scoring that no scan has weighed yet), one tier, or everything.
+TIER_VIEWS: dict[str, tuple[str, ...]] = {
+    "review": ("sure", "likely", ""),
+    "sure": ("sure",),
+    "likely": ("likely",),
+    "possible": ("possible",),
+    "all": ("sure", "likely", "possible", ""),
+}
+DEFAULT_VIEW = "review"
+
+
+def pairs_visible(
+    user: User, status: str = PairStatus.OPEN, tiers: Sequence[str] | None = None
+) -> QuerySet[DuplicatePair]:
     """Pairs of ``status`` whose two people ``user`` may both view (people in the Trash are not
-    viewable, so their pairs drop out), best score first."""
+    viewable, so their pairs drop out), best score first; only those of ``tiers`` when given
+    ("sure", "likely", "possible"; "" is a pair the older scoring found and no scan weighed)."""
     visible = registry.records().restrict(user, Action.VIEW).values("pk")
-    return DuplicatePair.objects.filter(
+    pairs = DuplicatePair.objects.filter(
         status=status, contact_a_id__in=visible, contact_b_id__in=visible
-    ).order_by("-score", "id")
+    )
+    if tiers is not None:
+        pairs = pairs.filter(tier__in=list(tiers))
+    return pairs.order_by("-score", "id")
 
 
 def open_pair_count(user: User) -> int:

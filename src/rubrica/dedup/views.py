@@ -8,6 +8,8 @@ and is not offered without it.
 
 from __future__ import annotations
 
+import math
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rubrica.core.pagination import keyset_page
 from rubrica.dedup import registry, selectors, services
+from rubrica.dedup.linkage import TIER_LABELS
 from rubrica.dedup.scoring import reason_labels
 from rubrica.kits.web.access import AuthedRequest
 from rubrica.kits.web.lists import PAGE_SIZES, page_size
@@ -29,7 +32,12 @@ from rubrica.kits.web.lists import PAGE_SIZES, page_size
 def pair_list(request: AuthedRequest) -> HttpResponse:
     size = page_size(request)
     card = registry.records().card
-    queryset = selectors.pairs_visible(request.user).select_related(
+    view = request.GET.get("tier", selectors.DEFAULT_VIEW)
+    if view not in selectors.TIER_VIEWS:
+        view = selectors.DEFAULT_VIEW
+    queryset = selectors.pairs_visible(
+        request.user, tiers=selectors.TIER_VIEWS[view]
+    ).select_related(
         *(f"{side}__{path}" for path in card.related for side in ("contact_a", "contact_b"))
     )
     try:
@@ -46,8 +54,10 @@ def pair_list(request: AuthedRequest) -> HttpResponse:
     rows = [
         {
             "pair": pair,
-            "percent": round(pair.score * 100),
+            # Rounded down: a probability of 0.9996 is not "100%".
+            "percent": math.floor(pair.score * 100),
             "reasons": reason_labels(list(pair.reasons)),
+            "tier": TIER_LABELS.get(pair.tier, ""),
             "a": next(sides),
             "b": next(sides),
         }
@@ -59,6 +69,14 @@ def pair_list(request: AuthedRequest) -> HttpResponse:
         "rows": rows,
         "size": size,
         "page_sizes": PAGE_SIZES,
+        "view": view,
+        "views": [
+            ("review", _("To review")),
+            ("sure", TIER_LABELS["sure"]),
+            ("likely", TIER_LABELS["likely"]),
+            ("possible", TIER_LABELS["possible"]),
+            ("all", _("All")),
+        ],
         "can_write": not request.user.is_read_only,
         "card_template": card.template,
         "merge_url": reverse(merging.page) if merging is not None else "",

@@ -9,6 +9,7 @@ progress bar unless --background leaves it to the worker.
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from rubrica import dedup
 from rubrica.accounts.cli import acting_user
 from rubrica.accounts.models import User
 from rubrica.dedup import registry, selectors, services
+from rubrica.dedup.linkage import TIER_LABELS
 from rubrica.dedup.models import PairStatus
 from rubrica.dedup.scoring import reason_labels
 from rubrica.kits.cli.base import (
@@ -33,7 +35,10 @@ EXAMPLES = gettext_lazy(
     "examples:\n"
     "  rubrica dedup scan                 find duplicate candidates now (progress bar)\n"
     "  rubrica dedup scan --background    leave the scan to the worker\n"
-    "  rubrica dedup list --json          open pairs you can see, as JSON\n"
+    "  rubrica dedup list --json          open pairs to review (sure, likely), as JSON\n"
+    "  rubrica dedup list --tier possible --limit 100 --offset 100\n"
+    "                                     the second hundred of the possible pairs\n"
+    "  rubrica dedup list --limit 0 --json  every open pair to review, however many\n"
     "  rubrica dedup dismiss 42           pair 42 is not a duplicate (kept so by later scans)\n"
 )
 REINDEX_EXAMPLE = gettext_lazy(
@@ -97,7 +102,24 @@ class Command(RubricaCommand):
             help=gettext_lazy("Which pairs (default: open)."),
         )
         listing.add_argument(
-            "--limit", type=int, default=50, help=gettext_lazy("At most this many, 1-1000.")
+            "--tier",
+            choices=list(selectors.TIER_VIEWS),
+            default=selectors.DEFAULT_VIEW,
+            help=gettext_lazy(
+                "review (default: sure and likely pairs), sure, likely, possible, or all."
+            ),
+        )
+        listing.add_argument(
+            "--limit",
+            type=int,
+            default=50,
+            help=gettext_lazy("At most this many (default 50; 0: all of them)."),
+        )
+        listing.add_argument(
+            "--offset",
+            type=int,
+            default=0,
+            help=gettext_lazy("Skip this many first (paging: --offset 50 is the second page)."),
         )
         dismiss = sub("dismiss", gettext_lazy("Mark a pair as not a duplicate."))
         dismiss.add_argument("pair", type=int, metavar="PAIR")
@@ -155,52 +177,85 @@ class Command(RubricaCommand):
                         "skipped": result.get("skipped_blocks", 0),
                     }
                 )
+                tiers = result.get("tiers", {})
+                self.out(
+                    _(
+                        "%(sure)d sure, %(likely)d likely, %(possible)d possible; "
+                        "%(compared)d pair(s) compared, weights estimated in %(iterations)d "
+                        "EM iteration(s)."
+                    )
+                    % {
+                        "sure": tiers.get("sure", 0),
+                        "likely": tiers.get("likely", 0),
+                        "possible": tiers.get("possible", 0),
+                        "compared": result.get("pairs_scored", 0),
+                        "iterations": result.get("em_iterations", 0),
+                    }
+                )
         if job.status == JobStatus.FAILED:
             raise CliError(job.error or _("The scan failed."), EXIT_JOB_FAILED)
 
     def _list(self, user: User, options: dict[str, Any]) -> None:
-        limit = options["limit"]
-        if not 1 <= limit <= 1000:
-            raise CliError(_("limit: Give a number from 1 to 1000."), 2)
-        pairs = list(
-            selectors.pairs_visible(user, options["status"]).select_related(
-                "contact_a", "contact_b"
-            )[:limit]
-        )
+        limit, offset = options["limit"], options["offset"]
+        if limit < 0:
+            raise CliError(_("limit: Give 0 (all) or a positive number."), 2)
+        if offset < 0:
+            raise CliError(_("offset: Give 0 or a positive number."), 2)
+        queryset = selectors.pairs_visible(
+            user, options["status"], selectors.TIER_VIEWS[options["tier"]]
+        ).select_related("contact_a", "contact_b")
+        window = queryset[offset : offset + limit] if limit else queryset[offset:]
+        pairs = window.iterator(chunk_size=2000)
         name = registry.records().name
         if options["json"]:
-            self.out_json(
-                [
-                    {
-                        "id": pair.pk,
-                        "a": {"id": pair.contact_a_id, "display_name": name(pair.contact_a)},
-                        "b": {"id": pair.contact_b_id, "display_name": name(pair.contact_b)},
-                        "score": pair.score,
-                        "reasons": reason_labels(list(pair.reasons)),
-                        "reason_codes": list(pair.reasons),
-                        "status": pair.status,
-                    }
-                    for pair in pairs
-                ]
-            )
+            # Streamed: a list of any length without holding it whole.
+            self.stdout.write("[", ending="")
+            for index, pair in enumerate(pairs):
+                item = {
+                    "id": pair.pk,
+                    "a": {"id": pair.contact_a_id, "display_name": name(pair.contact_a)},
+                    "b": {"id": pair.contact_b_id, "display_name": name(pair.contact_b)},
+                    "score": pair.score,
+                    "tier": pair.tier,
+                    "reasons": reason_labels(list(pair.reasons)),
+                    "reason_codes": list(pair.reasons),
+                    "status": pair.status,
+                }
+                separator = "," if index else ""
+                self.stdout.write(separator + json.dumps(item, ensure_ascii=False), ending="")
+            self.stdout.write("]")
             return
-        if not pairs:
+        rows = list(pairs)
+        if not rows:
             self.out(_("No candidate pairs."))
             return
         from rich.table import Table
 
         table = Table(box=None)
-        for heading in (_("pair"), _("score"), _("person"), _("possible duplicate"), _("why")):
+        headings = (
+            _("pair"),
+            _("score"),
+            _("tier"),
+            _("person"),
+            _("possible duplicate"),
+            _("why"),
+        )
+        for heading in headings:
             table.add_column(heading)
-        for pair in pairs:
+        for pair in rows:
             table.add_row(
                 str(pair.pk),
                 f"{pair.score:.2f}",
+                str(TIER_LABELS.get(pair.tier, "")),
                 f"{name(pair.contact_a)} (#{pair.contact_a_id})",
                 f"{name(pair.contact_b)} (#{pair.contact_b_id})",
-                ", ".join(reason_labels(list(pair.reasons))),
+                " + ".join(reason_labels(list(pair.reasons))),
             )
         self.console().print(table)
+        if limit and len(rows) == limit:
+            self.out(
+                _("More pairs: --offset %(next)d.") % {"next": offset + limit},
+            )
 
     def _reindex(self) -> None:
         with self.progress_bar(_("Indexing")) as report:
