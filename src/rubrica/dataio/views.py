@@ -341,7 +341,8 @@ def contact_vcard_view(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(contact_detail_qs(request.user), pk=pk)
     version = "3.0" if request.GET.get("version") == "3.0" else "4.0"
     response = HttpResponse(
-        contact_vcard(contact, version), content_type="text/vcard; charset=utf-8"
+        contact_vcard(contact, version, viewer=request.user),
+        content_type="text/vcard; charset=utf-8",
     )
     name = get_valid_filename(contact.display_name)[:80] or f"person-{contact.pk}"
     response["Content-Disposition"] = f'attachment; filename="{name}.vcf"'
