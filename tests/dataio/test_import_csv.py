@@ -173,3 +173,31 @@ def test_old_mac_line_ends_count_as_lines(tmp_path: Any) -> None:
     path.write_bytes(b"a,b\rc,d\re,f")
 
     assert _count_lines(path) == 3
+
+
+def test_a_killed_imports_done_count_matches_its_committed_checkpoint(
+    member: Any, monkeypatch: Any
+) -> None:
+    """A run killed after two batches leaves ``done`` at the records of those two batches, the
+    ones its checkpoint says were written (it lagged by one batch)."""
+    from rubrica.jobs.services import Progress
+    from tests.dataio.import_helpers import start_import
+
+    calls: list[int] = []
+
+    def killed_at_the_third_batch(self: Any) -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # not caught by the runner: as a kill would leave it
+
+    monkeypatch.setattr(Progress, "raise_if_cancelled", killed_at_the_third_batch)
+    rows = "".join(f"P{n},Rossi,p{n}@example.com,,\r\n" for n in range(10))
+    job = start_import(member, CSV.splitlines(keepends=True)[0] + rows, "p.csv", batch_size=4)
+    from rubrica.jobs.services import job_run
+
+    with pytest.raises(KeyboardInterrupt):
+        job_run(job.pk)
+    job = Job.objects.get(pk=job.pk)
+    assert job.checkpoint == {"line": 9}
+    assert ImportRow.objects.filter(job=job).count() == 8
+    assert job.done == 8

@@ -57,8 +57,7 @@ def run_import_revert(job: Job, progress: Progress) -> dict[str, Any]:
                 row.reverted = True
             ImportRow.objects.bulk_update(rows, ["reverted"])
             done += len(rows)
-            progress.checkpoint({"done": done, "tally": tally, "kept": kept})
-            progress.set_done(done)
+            progress.checkpoint({"done": done, "tally": tally, "kept": kept}, done=done)
     with transaction.atomic():
         tally["organizations_trashed"] = _revert_organizations(actor, source)
     return {"import_job": source.pk, **tally, "kept_rows": kept}

@@ -498,11 +498,10 @@ def run_import(job: Job, progress: Progress) -> dict[str, Any]:
             with transaction.atomic():
                 rows = _Batch(job, actor, caches).run(batch, ready)
                 fast_insert(ImportRow, rows)
-                progress.checkpoint({"line": batch[-1].line})
                 for row in rows:
                     tally[row.outcome] += 1
                 done += len(batch)
-                progress.set_done(done)
+                progress.checkpoint({"line": batch[-1].line}, done=done)
             del batch, ready, rows  # before the collector's pass, which would traverse them
             pipeline.collect()
     progress.set_total(done)  # a CSV's total was its line count, an upper bound
