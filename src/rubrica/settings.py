@@ -153,7 +153,13 @@ CSRF_COOKIE_SECURE = env.SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Two queues: long jobs, and short interactive ones run by a second worker (jobs.tasks).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "interactive"],
+    }
+}
 
 RUBRICA_TRASH_RETENTION_DAYS = env.TRASH_RETENTION_DAYS
 RUBRICA_AUTO_MERGE_EXACT = env.AUTO_MERGE_EXACT
