@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import dj_database_url
@@ -87,7 +88,9 @@ def _databases() -> dict[str, Any]:
     else:
         config = {"NAME": str(env.VAR_DIR / "rubrica.sqlite3"), "ENGINE": "sqlite"}
     if "sqlite" in config["ENGINE"]:
-        env.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        env.private_dir(env.VAR_DIR)  # var/ is 0700 and the database 0600 (issue 13)
+        if config["NAME"] != ":memory:" and not str(config["NAME"]).startswith("file:"):
+            env.private_file(Path(config["NAME"]))
         config.update(
             ENGINE="rubrica.core.sqlite_backend",
             CONN_MAX_AGE=0,

@@ -137,3 +137,30 @@ def test_the_embedded_setup_runs_a_second_worker_for_short_interactive_jobs():
     assert interactive[interactive.index("--queue-name") + 1] == INTERACTIVE_QUEUE
     # Only the main worker recovers stuck jobs, every minute.
     assert "--recover-every" in main and "--recover-every" not in interactive
+
+
+def test_setup_creates_var_for_its_owner_only(tmp_path):
+    """`var/` is created 0700 and the database 0600, whatever the umask."""
+    import stat
+
+    script = str(Path(sys.executable).parent / "rubrica")
+    environ = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    var = tmp_path / "var"
+    environ["RUBRICA_VAR_DIR"] = str(var)
+    setup = subprocess.run(
+        [script, "setup"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: os.umask(0o022),
+    )
+    assert setup.returncode == 0, setup.stderr
+    assert stat.S_IMODE(var.stat().st_mode) == 0o700
+    database = var / "rubrica.sqlite3"
+    for path in (database,):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    for path in var.glob("rubrica.sqlite3-*"):  # WAL and shared memory follow the database
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path

@@ -201,3 +201,17 @@ def test_a_killed_imports_done_count_matches_its_committed_checkpoint(
     assert job.checkpoint == {"line": 9}
     assert ImportRow.objects.filter(job=job).count() == 8
     assert job.done == 8
+
+
+def test_an_uploaded_file_is_readable_by_the_owner_only(member: Any, settings: Any) -> None:
+    import io
+    import stat
+    from pathlib import Path
+
+    from rubrica.dataio.imports.uploads import store_upload, stored_path
+
+    upload = store_upload(actor=member, stream=io.BytesIO(CSV.encode()), filename="p.csv")
+    path = stored_path({"file": upload.path})
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(Path(settings.RUBRICA_PRIVATE_ROOT).stat().st_mode) == 0o700
