@@ -215,3 +215,89 @@ def test_an_uploaded_file_is_readable_by_the_owner_only(member: Any, settings: A
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(Path(settings.RUBRICA_PRIVATE_ROOT).stat().st_mode) == 0o700
+
+
+GOOGLE_HEADER = (
+    "First Name,Last Name,Birthday,E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,"
+    "Phone 1 - Value,Labels,Custom Field 1 - Label,Custom Field 1 - Value\r\n"
+)
+
+
+def test_one_invalid_cell_is_set_aside_and_the_person_kept_and_reported(
+    member: Any, settings: Any
+) -> None:
+    """An impossible date and a phone the default region cannot read cost the value, not the
+    person: each is set aside (kept in the notes) and named on the report row."""
+    settings.RUBRICA_DEFAULT_PHONE_REGION = ""
+    content = GOOGLE_HEADER + (
+        "Ada,Lovelace,1990-02-31,Work,ada@example.com,Mobile,0347 123 4567,,,\r\n"
+        "Grace,Hopper,1906-12-09,Work,grace@example.com,,,,,\r\n"
+    )
+    job = run_import(member, content, "google.csv")
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert outcomes(job) == [(2, "created"), (3, "created")]
+    ada = Contact.objects.get(given_name="Ada")
+    assert ada.birthday is None and ada.primary_email == "ada@example.com"
+    assert "1990-02-31" in ada.notes and "0347 123 4567" in ada.notes
+    message = ImportRow.objects.get(job=job, line=2).message
+    assert "Set aside" in message and "birthday" in message and "phones.0" in message
+
+
+def test_google_custom_field_columns_matching_no_field_keep_the_row_and_the_values(
+    member: Any,
+) -> None:
+    """A custom field the site does not define ("Ref", "Social security id") is kept with the
+    person (in the notes, named on the report row), never the row lost."""
+    content = GOOGLE_HEADER + (
+        "Ada,Lovelace,,Work,ada@example.com,,,,Ref,A-17\r\n"
+        "Grace,Hopper,,Work,grace@example.com,,,,Social security id,123-45-6789\r\n"
+    )
+    job = run_import(member, content, "google.csv")
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert outcomes(job) == [(2, "created"), (3, "created")]
+    assert "Ref: A-17" in Contact.objects.get(given_name="Ada").notes
+    assert "123-45-6789" in Contact.objects.get(given_name="Grace").notes
+    assert "Ref" in ImportRow.objects.get(job=job, line=2).message
+
+
+def test_googles_legacy_my_contacts_group_is_not_a_tag(member: Any) -> None:
+    content = GOOGLE_HEADER + (
+        "Ada,Lovelace,,Work,ada@example.com,,,* My Contacts ::: vip,,\r\n"
+        "Grace,Hopper,,Work,grace@example.com,,,* myContacts ::: * Starred,,\r\n"
+    )
+    job = run_import(member, content, "google.csv")
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert set(Tag.objects.values_list("name", flat=True)) == {"vip", "Starred"}
+
+
+def test_random_binary_bytes_are_refused_as_csv_naming_the_first_bad_byte(member: Any) -> None:
+    import random
+
+    from django.core.exceptions import ValidationError
+
+    rng = random.Random(7)
+    noise = bytes(rng.randrange(256) for _ in range(5000))
+    noise = b"Name\n" + noise.replace(b"\xef\xbb\xbf", b"")
+    first = next(
+        i
+        for i, byte in enumerate(noise)
+        if (byte < 0x20 and byte not in b"\t\n\r\f\v") or 0x7F <= byte <= 0x9F
+    )
+    try:
+        job = run_import(member, noise, "noise.csv", encoding="latin-1")
+    except ValidationError as exc:
+        text = " ".join(exc.messages)
+    else:
+        assert job.status == JobStatus.FAILED
+        text = job.error
+    assert Contact.objects.count() == 0
+    assert "not a text file" in text
+    assert f"0x{noise[first]:02x} at position {first}" in text
+
+
+def test_the_default_duplicate_policy_updates_the_matching_person(member: Any) -> None:
+    first = run_import(member, CSV, "outlook.csv")
+    again = run_import(member, CSV.replace("Engines Ltd", "Engines Ltd"), "outlook.csv")
+    assert first.params["on_duplicate"] == again.params["on_duplicate"] == "update"
+    assert Contact.objects.filter(given_name="Ada").count() == 1
+    assert dict(outcomes(again))[2] in ("updated", "unchanged")

@@ -271,7 +271,8 @@ def test_a_stuck_running_job_is_recovered_by_the_worker_without_a_restart(member
 
     crashed = _selftest(member)
     Job.objects.filter(pk=crashed.pk).update(
-        status=JobStatus.RUNNING, heartbeat_at=timezone.now() - STALE_AFTER - dt.timedelta(seconds=5)
+        status=JobStatus.RUNNING,
+        heartbeat_at=timezone.now() - STALE_AFTER - dt.timedelta(seconds=5),
     )
     loop = RecoveryLoop(interval=0.05)
     loop.start()

@@ -222,7 +222,7 @@ class _Batch:
         self.job = job
         self.actor = actor
         self.caches = caches
-        self.policy = job.params.get("on_duplicate", "create")
+        self.policy = job.params.get("on_duplicate", "update")
         self.key = job.params.get("match", "email")
 
     def run(self, records: list[SourceRecord], ready: pipeline.Ready | None = None) -> list[Any]:

@@ -21,7 +21,9 @@ from rubrica.dataio.tabular.targets import ADDRESS_PARTS, Target, parse_target
 MULTI = " ::: "
 NEUTRALISED = frozenset("=+-@\t\r")
 _LIST_SPLIT = re.compile(r"\s*[;,]\s*")
-_GOOGLE_SYSTEM_TAGS = frozenset({"* mycontacts", "* other contacts"})
+_GOOGLE_SYSTEM_TAGS = frozenset(
+    {"* mycontacts", "* my contacts", "* other contacts", "* othercontacts"}
+)
 _GENDERS = {
     "f": "F",
     "female": "F",

@@ -67,7 +67,7 @@ class Command(RubricaCommand):
         parser.add_argument(
             "--on-duplicate",
             choices=POLICIES,
-            default="create",
+            default="update",
             help=gettext_lazy("What to do with a record that matches someone."),
         )
         parser.add_argument(
