@@ -6,6 +6,7 @@ one place (docs/operator.md) and a bad value fails fast with ImproperlyConfigure
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import zoneinfo
@@ -106,10 +107,8 @@ def private_file(path: Path) -> Path:
     exists: SQLite then opens it, and makes its WAL and shared-memory files with its mode."""
     if not path.exists():
         private_dir(path.parent)
-        try:
+        with contextlib.suppress(FileExistsError):
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except FileExistsError:
-            pass
     return path
 
 

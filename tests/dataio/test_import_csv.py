@@ -30,9 +30,12 @@ CSV = (
 def test_a_csv_with_a_proposed_mapping_is_imported_and_a_bad_cell_reported(member: Any) -> None:
     job = run_import(member, CSV, "outlook.csv")
     assert job.status == JobStatus.SUCCEEDED, job.error
-    assert outcomes(job) == [(2, "created"), (3, "failed"), (4, "created")]
+    # The bad email is set aside (kept in the notes), not the person (issue 13).
+    assert outcomes(job) == [(2, "created"), (3, "created"), (4, "created")]
     message = ImportRow.objects.get(job=job, line=3).message
-    assert message.startswith('line 3, column "E-mail Address"')
+    assert message.startswith("Set aside (kept in the notes): ")
+    assert 'line 3, column "E-mail Address"' in message
+    assert "not-an-email" in Contact.objects.get(given_name="Bad").notes
     ada = Contact.objects.get(given_name="Ada")
     assert (ada.primary_email, ada.primary_phone, ada.organization.name) == (
         "ada@example.com",
@@ -82,8 +85,9 @@ def test_an_xlsx_workbook_is_imported_like_a_csv(member: Any) -> None:
     job = run_import(member, buffer.getvalue(), "people.xlsx")
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.params["format"] == "xlsx"
-    assert outcomes(job) == [(2, "created"), (3, "failed")]
-    assert Contact.objects.get().primary_email == "ada@example.com"
+    assert outcomes(job) == [(2, "created"), (3, "created")]  # the bad email set aside
+    assert Contact.objects.get(given_name="Ada").primary_email == "ada@example.com"
+    assert "broken@" in Contact.objects.get(given_name="Grace").notes
 
 
 def test_an_unknown_encoding_is_refused_before_the_job_starts(member: Any) -> None:
@@ -237,7 +241,7 @@ def test_one_invalid_cell_is_set_aside_and_the_person_kept_and_reported(
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert outcomes(job) == [(2, "created"), (3, "created")]
     ada = Contact.objects.get(given_name="Ada")
-    assert ada.birthday is None and ada.primary_email == "ada@example.com"
+    assert not ada.birthday and ada.primary_email == "ada@example.com"
     assert "1990-02-31" in ada.notes and "0347 123 4567" in ada.notes
     message = ImportRow.objects.get(job=job, line=2).message
     assert "Set aside" in message and "birthday" in message and "phones.0" in message

@@ -66,14 +66,16 @@ def test_a_csv_goes_through_mapping_preview_and_report(member_client: Any, membe
     ada = Contact.objects.get(given_name="Ada")
     assert rows[0] == ["line", "outcome", "record", "message"]
     assert rows[1] == ["2", "created", f"http://testserver/people/{ada.pk}/", ""]
-    assert rows[2][:3] == ["3", "failed", ""]
-    assert rows[2][3].startswith('line 3, column "E-mail Address"')
+    bad = Contact.objects.get(given_name="Bad")  # the bad email set aside, not the person
+    assert rows[2][:3] == ["3", "created", f"http://testserver/people/{bad.pk}/"]
+    assert rows[2][3].startswith("Set aside (kept in the notes): ")
+    assert 'line 3, column "E-mail Address"' in rows[2][3]
     response = member_client.post(f"/io/imports/{job.pk}/revert/")
     revert = Job.objects.get(kind="import_revert")
     assert response["Location"] == f"/jobs/{revert.pk}/"
     job_run(revert.pk)
     assert Contact.objects.count() == 0
-    assert Contact.trash.count() == 1
+    assert Contact.trash.count() == 2
 
 
 def test_a_file_over_the_size_cap_is_refused_and_not_kept(

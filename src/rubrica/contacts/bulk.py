@@ -532,11 +532,19 @@ def _create_many(
 # Update path --------------------------------------------------------------------------------
 
 
-def contact_data_errors(data: Mapping[str, Any], *, current: Contact) -> dict[str, str]:
-    """The field errors ``contact_update(contact=current, data=data)`` would refuse ``data``
-    with (empty when none), by the same ``_clean``; writes nothing. For a bulk update that
-    sets aside what the services refuse before it updates."""
-    _values, errors = _clean(data, current=current)
+def contact_data_errors(data: Mapping[str, Any], *, current: Contact | None) -> dict[str, str]:
+    """The field errors ``contact_update(contact=current, data=data)`` (``contact_create``
+    when ``current`` is None) would refuse ``data`` with (empty when none), by the same
+    ``_clean`` and, for a new person, the same "give at least a name" rule; writes nothing. For
+    a bulk update that sets aside what the services refuse before it updates, and an import's
+    dry run."""
+    values, errors = _clean(data, current=current)
+    if (
+        current is None
+        and not errors
+        and not (values.get("display_name") or derive_display_name(values))
+    ):
+        errors["given_name"] = _("Give at least a name, an email or a phone number.")
     return errors
 
 

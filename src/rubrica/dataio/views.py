@@ -27,6 +27,7 @@ from rubrica.dataio import tabular_bridge
 from rubrica.dataio.exporting import contact_vcard, export_start
 from rubrica.dataio.forms import ExportForm, OptionsForm, UploadForm, target_choices
 from rubrica.dataio.imports import report, uploads
+from rubrica.dataio.imports.runner import preview_check
 from rubrica.dataio.imports.services import import_revert, import_start
 from rubrica.dataio.imports.uploads import StoredUpload
 from rubrica.dataio.models import ImportRow
@@ -194,9 +195,15 @@ def import_preview(request: AuthedRequest, token: str) -> HttpResponse:
             request.session[DRAFTS] = drafts
             return redirect(job)
     records: list[Any] = []
+    matches: dict[int, str] = {}
     error = ""
+    chosen = form.data if form.is_bound else {}
+    policy = str(chosen.get("on_duplicate") or form.fields["on_duplicate"].initial)
+    key = str(chosen.get("match") or initial["match"])
     try:
         records = uploads.import_preview(params)
+        # The import's own validation, and whom each record matches (nothing written).
+        matches = preview_check(request.user, records, policy=policy, key=key)
     except (ValidationError, PermissionDenied) as exc:
         error = " ".join(_messages(exc))
     rows = [
@@ -207,6 +214,8 @@ def import_preview(request: AuthedRequest, token: str) -> HttpResponse:
             "phone": ", ".join(str(p.get("value", "")) for p in r.data.get("phones") or []),
             "organization": (r.organization or {}).get("name", ""),
             "errors": r.errors,
+            "set_aside": r.set_aside,
+            "match": matches.get(r.line, ""),
         }
         for r in records
     ]

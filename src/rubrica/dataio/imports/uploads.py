@@ -100,7 +100,7 @@ def store_upload(*, actor: User, stream: IO[bytes], filename: str) -> StoredUplo
         raise PermissionDenied(_("Read-only users cannot import."))
     limit = max_bytes()
     private_dir(private_root())
-    folder = private_dir(private_root() / "imports")
+    private_dir(private_root() / "imports")
     suffix = Path(filename).suffix.lower()
     suffix = suffix if suffix in EXTENSIONS else ".bin"
     name = f"imports/{uuid.uuid4().hex}{suffix}"

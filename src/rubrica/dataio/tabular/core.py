@@ -307,7 +307,8 @@ class RowMapper:
         state = self.fill(cells)
         problems: list[tuple[int, str]] = []
         data = self._data(state, problems)
-        errors = [self.problem(line, column, message) for column, message in problems]
+        # A bad cell costs its value, not the person (issue 13): reported, not an error.
+        set_aside = [self.problem(line, column, message) for column, message in problems]
         organization = None
         if state.organization.get("name"):
             organization = {
@@ -326,8 +327,8 @@ class RowMapper:
             data=data,
             organization=organization,
             external_id=state.external_id,
-            errors=errors,
             raw=raw_row,
+            set_aside=set_aside,
         )
         return record, problems
 

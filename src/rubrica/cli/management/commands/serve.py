@@ -3,10 +3,11 @@
 On SQLite there is exactly one gunicorn worker process with threads: SQLite allows one writer at a
 time and the database opens write transactions with BEGIN IMMEDIATE, so one process with a busy
 timeout never sees "database is locked". On PostgreSQL there are as many processes as the cores
-allow. The task worker is django-tasks-db's `db_worker`, run as a child process; both children
-are stopped together (a second worker runs only short interactive jobs: exports, reports; the
-first also recovers stuck jobs every minute) on Ctrl-C or SIGTERM, and if one dies the other is stopped too, so a
-service manager sees the failure and can restart the pair.
+allow. The task workers are django-tasks-db's `db_worker` (as `jobs_worker`), run as child
+processes: one for every queue, which also recovers stuck jobs every minute, and one for short
+interactive jobs only (exports, reports). All children are stopped together on Ctrl-C or
+SIGTERM, and if one dies the others are stopped too, so a service manager sees the failure and
+can restart them.
 """
 
 from __future__ import annotations
