@@ -33,7 +33,7 @@ class PrivateJobStorage(FileSystemStorage):
         if not os.path.isdir(root):
             os.makedirs(root, mode=0o700, exist_ok=True)
             os.chmod(root, 0o700)
-        return super()._save(name, content)
+        return super()._save(name, content)  # type: ignore[misc]
 
 
 _STORAGE = PrivateJobStorage()

@@ -70,7 +70,7 @@ def run_import_revert(job: Job, progress: Progress) -> dict[str, Any]:
                         keep(row, reason)
                     else:
                         tally["restored"] += 1
-            versions = {row.contact_id: row.version for row in created if row.contact_id}
+            versions = {row.contact_id: int(row.version or 0) for row in created if row.contact_id}
             left = contacts_trash_many(actor=actor, versions=versions)
             for row in created:
                 if row.contact_id is None:
