@@ -6,6 +6,7 @@ one place (docs/operator.md) and a bad value fails fast with ImproperlyConfigure
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import zoneinfo
@@ -118,6 +119,25 @@ if DEFAULT_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
     )
 
 
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and its missing parents) readable by this user only (0700); a folder
+    that exists is left as it is."""
+    if not path.is_dir():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)  # mkdir's mode is masked by the umask
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create the empty file ``path`` readable and writable by this user only (0600) unless it
+    exists: SQLite then opens it, and makes its WAL and shared-memory files with its mode."""
+    if not path.exists():
+        private_dir(path.parent)
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return path
+
+
 def secret_key() -> str:
     """SECRET_KEY from the environment, else one generated once and kept in var/secret_key."""
     key = os.environ.get("SECRET_KEY", "").strip()
@@ -128,7 +148,7 @@ def secret_key() -> str:
     path = VAR_DIR / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    private_dir(VAR_DIR)
     key = secrets.token_urlsafe(50)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import dj_database_url
@@ -91,7 +92,9 @@ def _databases() -> dict[str, Any]:
     else:
         config = {"NAME": str(env.VAR_DIR / "rubrica.sqlite3"), "ENGINE": "sqlite"}
     if "sqlite" in config["ENGINE"]:
-        env.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        env.private_dir(env.VAR_DIR)  # var/ is 0700 and the database 0600 (issue 13)
+        if config["NAME"] != ":memory:" and not str(config["NAME"]).startswith("file:"):
+            env.private_file(Path(config["NAME"]))
         config.update(
             ENGINE="rubrica.core.sqlite_backend",
             CONN_MAX_AGE=0,
@@ -164,7 +167,13 @@ CSRF_COOKIE_SECURE = env.SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Two queues: long jobs, and short interactive ones run by a second worker (jobs.tasks).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "interactive"],
+    }
+}
 
 EMAIL_BACKEND = env.EMAIL_BACKEND
 EMAIL_HOST = env.EMAIL_HOST

@@ -39,10 +39,10 @@ def test_gunicorn_command_line():
     assert bind_address("::1", 80) == "[::1]:80"
 
 
-def test_worker_command_runs_django_tasks_db_worker():
+def test_worker_command_runs_django_tasks_db_worker_with_recovery():
     argv = worker_command()
 
-    assert argv[:4] == [sys.executable, "-m", "rubrica.cli.main", "db_worker"]
+    assert argv[:4] == [sys.executable, "-m", "rubrica.cli.main", "jobs_worker"]
     assert "--no-reload" in argv
 
 
@@ -114,7 +114,7 @@ def test_serve_answers_http_and_stops_with_its_children_on_sigterm(tmp_path):
                 time.sleep(0.3)
         assert status is not None and status < 500
         children = _children_of(server.pid)
-        assert len(children) == 2  # gunicorn and db_worker
+        assert len(children) == 3  # gunicorn and two workers
     finally:
         server.send_signal(signal.SIGTERM)
         code = server.wait(timeout=20)
@@ -123,3 +123,44 @@ def test_serve_answers_http_and_stops_with_its_children_on_sigterm(tmp_path):
     assert f"Rubrica is starting at http://127.0.0.1:{port}" in output
     assert "Starting worker" in output
     assert all(not Path(f"/proc/{pid}").exists() for pid in children)
+
+
+def test_the_embedded_setup_runs_a_second_worker_for_short_interactive_jobs():
+    from rubrica.cli.management.commands.serve import worker_commands
+    from rubrica.jobs.tasks import INTERACTIVE_QUEUE
+
+    commands = worker_commands()
+    assert set(commands) == {"tasks", "tasks-interactive"}
+    main, interactive = commands["tasks"], commands["tasks-interactive"]
+    assert main[3] == interactive[3] == "jobs_worker"
+    assert main[main.index("--queue-name") + 1] == "*"
+    assert interactive[interactive.index("--queue-name") + 1] == INTERACTIVE_QUEUE
+    # Only the main worker recovers stuck jobs, every minute.
+    assert "--recover-every" in main and "--recover-every" not in interactive
+
+
+def test_setup_creates_var_for_its_owner_only(tmp_path):
+    """`var/` is created 0700 and the database 0600, whatever the umask."""
+    import stat
+
+    script = str(Path(sys.executable).parent / "rubrica")
+    environ = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    var = tmp_path / "var"
+    environ["RUBRICA_VAR_DIR"] = str(var)
+    setup = subprocess.run(
+        [script, "setup"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: os.umask(0o022),
+    )
+    assert setup.returncode == 0, setup.stderr
+    assert stat.S_IMODE(var.stat().st_mode) == 0o700
+    database = var / "rubrica.sqlite3"
+    for path in (database,):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    for path in var.glob("rubrica.sqlite3-*"):  # WAL and shared memory follow the database
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path

@@ -184,3 +184,29 @@ def test_a_segment_export_holds_its_members_the_owner_may_see(
     )
     job = _run(member, "vcard4", {"segment": segment.pk})
     assert _uids(job) == {people["mine"].uid, people["shared"].uid}
+
+
+def test_an_export_is_kept_privately_with_an_unguessable_name_readable_by_the_owner_only(
+    member: Any, settings: Any
+) -> None:
+    """Exports are not under MEDIA_ROOT (nothing serves them but the permission-checked
+    download), their path holds at least 128 random bits, and the file is 0600 in 0700
+    folders."""
+    import stat
+    from pathlib import Path
+
+    make_contact(member, given_name="Ada")
+    first, second = _run(member, "csv", {"filters": {}}), _run(member, "csv", {"filters": {}})
+    path = Path(first.output.path).resolve()
+    private = Path(settings.RUBRICA_PRIVATE_ROOT).resolve()
+    assert private in path.parents
+    assert Path(settings.MEDIA_ROOT).resolve() not in path.parents
+    assert not list(Path(settings.MEDIA_ROOT).rglob("*.csv"))
+    token = first.output.name.split("/")[0]
+    assert len(token) >= 22 and token != second.output.name.split("/")[0]
+    assert first.result["filename"].startswith("rubrica-people-")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    for folder in path.parents:
+        if folder == private:
+            break
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder

@@ -31,9 +31,13 @@ def _call(*args: Any) -> str:
 def test_import_runs_in_the_foreground_and_prints_the_counts(member: Any, tmp_path: Any) -> None:
     path = tmp_path / "people.vcf"
     path.write_text(card("urn:uuid:1", "Ada", "Lovelace") + "BEGIN:VCARD\r\nFN\r\nEND:VCARD\r\n")
-    out = _call("import", str(path), "--as", "member")
-    assert "created: 1" in out
-    assert "failed: 1" in out
+    from rubrica.kits.cli.base import EXIT_PARTIAL, CliError
+
+    with pytest.raises(CliError) as exc:  # one of two failed: exit 6, counts printed
+        _call("import", str(path), "--as", "member")
+    assert exc.value.returncode == EXIT_PARTIAL
+    job = Job.objects.get(kind="import")
+    assert job.result["counts"]["created"] == 1 and job.result["counts"]["failed"] == 1
     assert Contact.objects.get().owner == member
 
 
@@ -121,3 +125,52 @@ def test_a_mapping_naming_a_column_the_file_lacks_is_refused_and_keeps_nothing(
     assert Job.objects.count() == 0
     assert Contact.objects.count() == 0
     assert list((tmp_path / "private" / "imports").iterdir()) == []
+
+
+DRY = (
+    "First Name,Last Name,E-mail Address,Notes\r\n"
+    "Ada,Lovelace,ada@example.com,\r\n"
+    ",,,a note only\r\n"
+)
+
+
+def test_the_dry_run_runs_the_validation_of_the_import_and_shows_whom_rows_match(
+    member: Any, tmp_path: Any
+) -> None:
+    """What the dry run calls ok the import takes, and what it refuses the import refuses: a
+    row with no name is no longer "ok"; a row matching someone says whom (the default policy
+    updates them)."""
+    from rubrica.kits.cli.base import CliError
+
+    make_contact(member, given_name="Old", emails=[{"label": "", "value": "ada@example.com"}])
+    path = tmp_path / "people.csv"
+    path.write_text(DRY)
+    out = _call("import", str(path), "--dry-run", "--json", "--as", "member")
+    rows = {row["line"]: row for row in json.loads(out)}
+    assert rows[2]["errors"] == [] and rows[2]["match"] == "Matches Old Lovelace by email: updated."
+    assert rows[3]["errors"] == ["given_name: Give at least a name, an email or a phone number."]
+    with pytest.raises(CliError) as exc:  # the real import agrees (and says so by its exit)
+        _call("import", str(path), "--as", "member")
+    assert exc.value.returncode == 6
+    job = Job.objects.get(kind="import")
+    assert job.result["counts"]["failed"] == 1 and job.result["counts"]["updated"] == 1
+
+
+def test_an_import_where_every_row_failed_does_not_exit_0(member: Any, tmp_path: Any) -> None:
+    from rubrica.kits.cli.base import EXIT_ALL_FAILED, EXIT_PARTIAL, CliError
+
+    path = tmp_path / "people.csv"
+    path.write_text("First Name,Notes\r\n,a\r\n,b\r\n")
+    with pytest.raises(CliError) as exc:
+        _call("import", str(path), "--as", "member")
+    assert exc.value.returncode == EXIT_ALL_FAILED == 7
+    assert EXIT_PARTIAL == 6
+    assert Contact.objects.count() == 0
+
+
+def test_every_command_documents_the_exit_codes_of_jobs() -> None:
+    from rubrica.kits.cli.base import EXIT_CODES_HELP
+
+    text = str(EXIT_CODES_HELP)
+    for code, words in (("5", "failed"), ("6", "some"), ("7", "every")):
+        assert f"  {code}  " in text and words in text

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from typing import Any
 
 import pytest
@@ -46,7 +47,7 @@ PEOPLE = _csv(
     [
         ["Ada", "Lovelace", "ada@example.com", "+39 347 000 0001", "Analytical Engines", "vip"],
         ["Grace", "Hopper", "grace@example.com", "", "acme corp", "Golf;vip"],  # existing, cased
-        ["Alan", "Turing", "not-an-email", "", "", ""],  # a bad cell: reported, not written
+        ["Alan", "Turing", "not-an-email", "", "", ""],  # a bad cell: set aside, reported
         ["", "", "", "", "+1", ""],  # no name: refused by the services
         ["Zoë", "Müller", "zoe@example.de", "+49 30 123456", "Bäckerei", "lead;Lead"],
         *[
@@ -118,10 +119,10 @@ def test_an_import_through_the_reader_process_writes_what_one_without_it_writes(
     tag_get_or_create(actor=member, name="golf")
 
     with override_settings(RUBRICA_IMPORT_READER_MIN=0):
-        inline = run_import(member, PEOPLE, "people.csv", batch_size=4)
+        inline = run_import(member, PEOPLE, "people.csv", batch_size=4, on_duplicate="create")
     assert forced == []  # without the reader process
     with override_settings(RUBRICA_IMPORT_READER_MIN=1):
-        piped = run_import(member, PEOPLE, "people.csv", batch_size=4)
+        piped = run_import(member, PEOPLE, "people.csv", batch_size=4, on_duplicate="create")
 
     assert inline.status == piped.status == JobStatus.SUCCEEDED, (inline.error, piped.error)
     assert forced == [4, 4, 4, 4, 4, 4, 1]  # 25 records in batches of 4, in file order
@@ -130,7 +131,8 @@ def test_an_import_through_the_reader_process_writes_what_one_without_it_writes(
     for a, b in zip(first, second, strict=True):
         assert a == b
     outcomes = {line: outcome for line, outcome, _what in second}
-    assert {line for line, outcome in outcomes.items() if outcome != "created"} == {4, 5}
+    # Line 4's bad email is set aside (the person created); line 5 has no name.
+    assert {line for line, outcome in outcomes.items() if outcome != "created"} == {5}
     # The existing organization and tag, spelt otherwise in the file, were reused.
     grace = Contact.objects.filter(given_name="Grace").order_by("-pk")[0]
     assert grace.organization is not None and grace.organization.name == "ACME Corp"
@@ -239,3 +241,65 @@ def test_cycles_made_while_the_collector_is_off_are_freed_by_the_pass_between_ba
         pipeline.collect()
         assert ref() is None
     assert gc.isenabled()
+
+
+def _gone(pid: int) -> bool:
+    """Whether process ``pid`` has ended (a zombie no one reaped yet counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or not os.path.isdir("/proc"), reason="Linux only")
+def test_the_reader_process_exits_when_its_writer_is_killed(member: Any) -> None:
+    """``kill -9`` of the writer (as the out-of-memory killer would) leaves no reader behind:
+    the reader has the kernel end it with its parent (PR_SET_PDEATHSIG), or notices."""
+    import signal
+    import time
+
+    from rubrica.dataio.records import SourceRecord
+
+    class Endless:
+        def records(self) -> Any:
+            line = 1
+            while True:  # batches of ~250 kB each: more than a pipe holds
+                line += 1
+                yield SourceRecord(line=line, data={"notes": "x" * 200}, errors=["bad"])
+
+    read_end, write_end = os.pipe()
+    writer = os.fork()
+    if writer == 0:  # the writer: takes one batch, reports its reader, then never reads again
+        try:
+            os.close(read_end)
+            with pipeline.batches(
+                {},
+                member.pk,
+                0,
+                1000,
+                reader=True,
+                open_reader=lambda params: Endless(),
+                record_item=lambda record: (None, None),
+            ) as received:
+                next(received)
+                import multiprocessing
+
+                (child,) = multiprocessing.active_children()
+                os.write(write_end, f"{child.pid}\n".encode())
+                time.sleep(120)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as report:
+        reader = int(report.readline())
+    time.sleep(0.5)  # the reader fills the queue and the pipe, and blocks
+    os.kill(writer, signal.SIGKILL)
+    os.waitpid(writer, 0)
+    deadline = time.monotonic() + 10
+    while not _gone(reader) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    still_there = not _gone(reader)
+    if still_there:
+        os.kill(reader, signal.SIGKILL)
+    assert not still_there, "the reader outlived its writer"

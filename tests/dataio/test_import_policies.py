@@ -220,3 +220,35 @@ def test_a_crashed_import_resumes_after_the_last_committed_batch(member: Any) ->
     assert finished.result["counts"]["created"] == 7
     # Tallied across the two runs, as the report rows count them.
     assert finished.result["counts"] == counts(finished)
+
+
+def test_revert_trashes_created_people_in_batches_with_the_same_guarantees(
+    member: Any, django_assert_max_num_queries: Any
+) -> None:
+    """The people an import created go to the Trash a batch at a time (a few statements, not a
+    dozen per person), each with its DELETE history entry and out of the search index and the
+    duplicate keys; one changed since the import is left alone and reported."""
+    from rubrica.dedup.models import DuplicateKey
+    from rubrica.search.models import SearchDocument
+
+    text = "".join(card(f"urn:uuid:{n}", f"P{n}", "Batch", f"p{n}@example.com") for n in range(60))
+    job = run_import(member, text, on_duplicate="create")
+    changed = Contact.objects.get(uid="urn:uuid:7")
+    contact_update(actor=member, contact=changed, data={"title": "Edited"})
+    revert = import_revert(actor=member, job=job, enqueue=False)
+    with django_assert_max_num_queries(60):
+        revert = job_run(revert.pk)
+    assert revert.status == JobStatus.SUCCEEDED, revert.error
+    assert (revert.result["trashed"], revert.result["kept"]) == (59, 1)
+    assert revert.result["kept_rows"][0]["contact"] == changed.pk
+    assert "Changed since the import" in revert.result["kept_rows"][0]["reason"]
+    assert list(Contact.objects.values_list("pk", flat=True)) == [changed.pk]
+    trashed = list(Contact.trash.values_list("pk", flat=True))
+    assert len(trashed) == 59 and all(c.version == 2 for c in Contact.trash.all())
+    entries = HistoryEntry.objects.filter(object_id__in=trashed, action="delete")
+    assert sorted(entries.values_list("object_id", "version", "actor")) == sorted(
+        (pk, 2, member.pk) for pk in trashed
+    )
+    assert not SearchDocument.objects.filter(record_id__in=trashed, kind="contact").exists()
+    assert not DuplicateKey.objects.filter(contact_id__in=trashed).exists()
+    assert revert.done == revert.total == 60

@@ -102,7 +102,7 @@ def test_a_refused_phone_is_set_aside_and_kept_verbatim_for_export(member: Any) 
     assert {"group": None, "name": "TEL", "params": [["TYPE", ["HOME"]]], "value": "555-12"} in (
         contact.vcard_extra
     )
-    assert "TEL;TYPE=HOME:555-12" in contact_vcard(contact, "3.0")
+    assert "TEL;TYPE=HOME:555-12" in contact_vcard(contact, "3.0", viewer=member)
 
 
 def test_an_update_sets_a_refused_phone_aside_into_the_notes_once(member: Any) -> None:

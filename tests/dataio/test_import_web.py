@@ -66,14 +66,16 @@ def test_a_csv_goes_through_mapping_preview_and_report(member_client: Any, membe
     ada = Contact.objects.get(given_name="Ada")
     assert rows[0] == ["line", "outcome", "record", "message"]
     assert rows[1] == ["2", "created", f"http://testserver/people/{ada.pk}/", ""]
-    assert rows[2][:3] == ["3", "failed", ""]
-    assert rows[2][3].startswith('line 3, column "E-mail Address"')
+    bad = Contact.objects.get(given_name="Bad")  # the bad email set aside, not the person
+    assert rows[2][:3] == ["3", "created", f"http://testserver/people/{bad.pk}/"]
+    assert rows[2][3].startswith("Set aside (kept in the notes): ")
+    assert 'line 3, column "E-mail Address"' in rows[2][3]
     response = member_client.post(f"/io/imports/{job.pk}/revert/")
     revert = Job.objects.get(kind="import_revert")
     assert response["Location"] == f"/jobs/{revert.pk}/"
     job_run(revert.pk)
     assert Contact.objects.count() == 0
-    assert Contact.trash.count() == 1
+    assert Contact.trash.count() == 2
 
 
 def test_a_file_over_the_size_cap_is_refused_and_not_kept(
@@ -154,3 +156,30 @@ def test_the_person_page_downloads_a_vcard(
     assert "FN:Ada Lovelace" in response.content.decode()
     hidden = make_contact(other_member, given_name="Hidden", visibility="private")
     assert member_client.get(f"/io/people/{hidden.pk}/vcard/").status_code == 404
+
+
+def test_the_preview_shows_whom_rows_match_and_the_values_set_aside(
+    member_client: Any, member: Any
+) -> None:
+    from tests.factories import make_contact
+
+    make_contact(member, given_name="Old", emails=[{"label": "", "value": "ada@example.com"}])
+    content = (
+        b"First Name,Last Name,E-mail Address,Birthday\r\n"
+        b"Ada,Lovelace,ada@example.com,\r\n"
+        b"Grace,Hopper,grace@example.com,1990-02-31\r\n"
+    )
+    response = _upload(member_client, content)
+    mapping_url = response["Location"]
+    response = member_client.post(
+        mapping_url,
+        {
+            "column-0": "given_name",
+            "column-1": "family_name",
+            "column-2": "emails[1].value",
+            "column-3": "birthday",
+        },
+    )
+    text = member_client.get(response["Location"]).content.decode()
+    assert "Matches Old Lovelace by email: updated." in text
+    assert "Set aside" in text and "This date does not exist." in text

@@ -47,7 +47,7 @@ def test_excel_dates_numbers_and_blank_rows_are_read_as_the_mapping_expects():
     assert ana.data["phones"] == [{"label": "mobile", "value": "4155550134", "is_preferred": False}]
     assert rui.data["birthday"] == "1985-01-02"
     assert rui.data["notes"] == "12.5"
-    assert rui.errors == ['line 4, column "E-mail Address": Enter a valid email address.']
+    assert rui.set_aside == ['line 4, column "E-mail Address": Enter a valid email address.']
 
 
 def test_cell_text_of_each_excel_type():

@@ -259,3 +259,53 @@ def test_cli_resume_runs_a_failed_job_to_the_end(admin_user, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["status"] == "succeeded"
     assert out["done"] == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stuck_running_job_is_recovered_by_the_worker_without_a_restart(member):
+    """The worker runs recovery periodically: a job left "running" by a crash becomes failed
+    (resumable) while the worker runs, without a restart, a page visit or a command."""
+    import time
+
+    from rubrica.jobs.worker import RecoveryLoop
+
+    crashed = _selftest(member)
+    Job.objects.filter(pk=crashed.pk).update(
+        status=JobStatus.RUNNING,
+        heartbeat_at=timezone.now() - STALE_AFTER - dt.timedelta(seconds=5),
+    )
+    loop = RecoveryLoop(interval=0.05)
+    loop.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if Job.objects.get(pk=crashed.pk).status != JobStatus.RUNNING:
+                break
+            time.sleep(0.05)
+    finally:
+        loop.stop()
+    crashed.refresh_from_db()
+    assert crashed.status == JobStatus.FAILED
+    assert "Resume" in crashed.error
+    assert loop.passes >= 1
+    job_resume(actor=member, job=crashed, enqueue=False)  # and it can be resumed
+
+
+def test_short_interactive_jobs_go_to_their_own_queue(member, django_capture_on_commit_callbacks):
+    """Exports (and other short kinds) are queued apart from long jobs, so that a second worker
+    runs them while an import or a revert holds the first."""
+    from django_tasks_db.models import DBTaskResult
+
+    from rubrica.dataio.exporting import export_start
+    from rubrica.jobs.registry import job_kind
+    from rubrica.jobs.tasks import INTERACTIVE_QUEUE
+
+    with django_capture_on_commit_callbacks(execute=True):
+        export = export_start(actor=member, format="csv", selection={"ids": []})
+        long = _selftest(member)
+    queues = dict(
+        DBTaskResult.objects.values_list("args_kwargs__args__0", "queue_name").order_by("pk")
+    )
+    assert queues == {export.pk: INTERACTIVE_QUEUE, long.pk: "default"}
+    assert job_kind("export").interactive and not job_kind("import").interactive
+    assert not job_kind("import_revert").interactive

@@ -117,3 +117,72 @@ def test_team_visibility_is_respected(member_client, member, other_member):
     assert (
         member_client.get(reverse("contacts:detail", args=[shared_with_team.pk])).status_code == 200
     )
+
+
+@pytest.mark.parametrize("fmt", ["vcard4", "vcard3", "json", "csv", "csv-google", "xlsx"])
+def test_a_private_organization_never_leaks_through_a_visible_persons_exports(
+    member, other_member, member_client, settings, tmp_path, fmt
+):
+    """Every writer applies the pages' rule: a person visible to everyone, linked by another
+    member to their own private organization with a title, is exported to a member who may not
+    see that organization without its name or the title (the vCard download, and each export
+    format)."""
+    from rubrica.dataio.exporting import export_start
+    from rubrica.jobs.services import job_run
+    from rubrica.organizations.services import affiliation_create
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.RUBRICA_PRIVATE_ROOT = tmp_path / "private"
+    person = make_contact(other_member, given_name="Open", visibility="everyone")
+    secret = make_organization(other_member, name="Zanzibar Covert Ltd", visibility="private")
+    affiliation_create(
+        actor=other_member,
+        contact=person,
+        organization=secret,
+        data={"title": "Chief Mole", "department": "Ops", "is_primary": True},
+    )
+    assert member_client.get(reverse("organizations:detail", args=[secret.pk])).status_code == 404
+
+    job = job_run(export_start(actor=member, format=fmt, selection={"ids": [person.pk]}).pk)
+    assert job.status == "succeeded", job.error
+    with job.output.open("rb") as handle:
+        raw = handle.read()
+    if fmt == "xlsx":
+        import io
+
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(io.BytesIO(raw), read_only=True).active
+        raw = repr(list(sheet.iter_rows(values_only=True))).encode()
+    assert b"Open" in raw
+    for leak in (b"Zanzibar", b"Chief Mole"):
+        assert leak not in raw, fmt
+    # ... and the one who may see it still gets it.
+    own = job_run(export_start(actor=other_member, format=fmt, selection={"ids": [person.pk]}).pk)
+    with own.output.open("rb") as handle:
+        raw = handle.read()
+    if fmt != "xlsx":
+        assert b"Zanzibar" in raw
+
+
+def test_a_private_organization_never_leaks_through_a_visible_persons_vcard_download(
+    member, other_member, member_client
+):
+    from rubrica.organizations.services import affiliation_create
+
+    person = make_contact(other_member, given_name="Open", visibility="everyone")
+    secret = make_organization(other_member, name="Zanzibar Covert Ltd", visibility="private")
+    affiliation_create(
+        actor=other_member,
+        contact=person,
+        organization=secret,
+        data={"title": "Chief Mole", "is_primary": True},
+    )
+    for version in ("4.0", "3.0"):
+        response = member_client.get(
+            reverse("dataio:contact_vcard", args=[person.pk]), {"version": version}
+        )
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert "FN:Open" in text
+        assert "Zanzibar" not in text and "Chief Mole" not in text, text

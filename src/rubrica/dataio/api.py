@@ -69,7 +69,7 @@ def create_import(
     format: Literal["vcard", "csv", "xlsx", "json"] | None = Form(
         None, description="Default: detected from the content and the name."
     ),
-    on_duplicate: Literal["create", "update", "skip"] = Form("create"),
+    on_duplicate: Literal["create", "update", "skip"] = Form("update"),
     match: Literal["uid", "email", "phone", "external_id"] | None = Form(
         None, description="Default: uid for vCard, email otherwise."
     ),

@@ -27,5 +27,5 @@ def _register_jobs() -> None:
         )
     )
     register_job_kind(JobKind(key="import_revert", run=run_import_revert))
-    register_job_kind(JobKind(key="export", run=run_export))
+    register_job_kind(JobKind(key="export", run=run_export, interactive=True))
     register_file_sweeper(FileSweeper(key="dataio.import_drafts", sweep=import_drafts_purge))

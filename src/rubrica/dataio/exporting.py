@@ -34,6 +34,7 @@ from rubrica.core.models import Action
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import Progress, job_create
 from rubrica.organizations.models import Affiliation, Organization
+from rubrica.organizations.selectors import visible_organization_ids
 
 FORMATS = ("csv", "csv-google", "xlsx", "vcard3", "vcard4", "json")
 EXTENSIONS = {
@@ -48,12 +49,20 @@ CHUNK = 2000
 MAX_IDS = 100_000
 
 
-def export_data(contact: Contact) -> dict[str, Any]:
+def export_data(contact: Contact, *, visible_organizations: set[int]) -> dict[str, Any]:
     """What every writer gets for one person: the services' snapshot, plus ``uid``,
     ``vcard_extra``, ``organization`` (name, title, department of the primary or latest
-    affiliation), ``id`` and the timestamps."""
+    affiliation among those with an organization in ``visible_organizations``), ``id`` and the
+    timestamps.
+
+    The pages' rule, applied here once for every writer (vCard, CSV, XLSX, JSON): an
+    affiliation with an organization the reader may not see is left out, its name and the
+    title with it (``visible_organizations`` is ``organizations.selectors.
+    visible_organization_ids`` for the reader)."""
     data = snapshot(contact)
-    affiliations = list(contact.affiliations.all())
+    affiliations = [
+        a for a in contact.affiliations.all() if a.organization_id in visible_organizations
+    ]
     current = [a for a in affiliations if a.end_date is None] or affiliations
     primary = next((a for a in current if a.is_primary), current[0] if current else None)
     data.update(
@@ -200,11 +209,12 @@ class VCardWriter:
         self.stream.flush()
 
 
-def contact_vcard(contact: Contact, version: str = "4.0") -> str:
-    """One person as a vCard (the person page's "Download vCard")."""
+def contact_vcard(contact: Contact, version: str = "4.0", *, viewer: User) -> str:
+    """One person as a vCard (the person page's "Download vCard") as ``viewer`` may see it:
+    without affiliations with organizations they may not see."""
     from rubrica.dataio.vcard import contact_to_card, serialize_card
 
-    data = export_data(contact)
+    data = export_data(contact, visible_organizations=_visible_organizations(viewer, [contact]))
     data["_photo"] = _photo(contact)
     org = data.get("organization")
     organization = (org["name"], org.get("department") or "") if org else None
@@ -253,7 +263,15 @@ def open_writer(fmt: str, stream: IO[bytes]) -> Writer:
     return CsvWriter(stream, flavour=flavour, layout=default_layout())
 
 
-def _rows(qs: QuerySet[Contact], with_photos: bool) -> Iterator[dict[str, Any]]:
+def _visible_organizations(viewer: User, contacts: list[Contact]) -> set[int]:
+    """The organizations of ``contacts``' affiliations that ``viewer`` may see."""
+    return visible_organization_ids(
+        viewer, {a.organization_id for c in contacts for a in c.affiliations.all()}
+    )
+
+
+def _rows(viewer: User, qs: QuerySet[Contact], with_photos: bool) -> Iterator[dict[str, Any]]:
+    """Each person's ``export_data`` as ``viewer`` may see it, read in chunks of ``CHUNK``."""
     qs = qs.select_related("owner", "team", "stage").prefetch_related(
         "emails",
         "phones",
@@ -263,8 +281,19 @@ def _rows(qs: QuerySet[Contact], with_photos: bool) -> Iterator[dict[str, Any]]:
         "tags",
         Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization")),
     )
+    chunk: list[Contact] = []
     for contact in qs.iterator(chunk_size=CHUNK):
-        data = export_data(contact)
+        chunk.append(contact)
+        if len(chunk) >= CHUNK:
+            yield from _chunk_rows(viewer, chunk, with_photos)
+            chunk = []
+    yield from _chunk_rows(viewer, chunk, with_photos)
+
+
+def _chunk_rows(viewer: User, chunk: list[Contact], with_photos: bool) -> Iterator[dict[str, Any]]:
+    visible = _visible_organizations(viewer, chunk)
+    for contact in chunk:
+        data = export_data(contact, visible_organizations=visible)
         if with_photos:
             data["_photo"] = _photo(contact)
         yield data
@@ -285,7 +314,7 @@ def run_export(job: Job, progress: Progress) -> dict[str, Any]:
     count = 0
     with tempfile.TemporaryFile() as handle:
         writer = open_writer(fmt, handle)
-        for data in _rows(qs, with_photos=fmt.startswith("vcard")):
+        for data in _rows(job.owner, qs, with_photos=fmt.startswith("vcard")):
             writer.write(data)
             count += 1
             if count % 500 == 0:

@@ -67,7 +67,7 @@ class OptionsForm(forms.Form):
     on_duplicate = forms.ChoiceField(
         label=_("When a record matches someone"),
         choices=POLICY_CHOICES,
-        initial="create",
+        initial="update",
         widget=forms.RadioSelect,
     )
     match = forms.ChoiceField(label=_("Match on"), choices=MATCH_CHOICES, initial="email")

@@ -28,12 +28,14 @@ a database a second process can open (not an in-memory SQLite).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
 import pickle
 import queue as queues
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -45,6 +47,8 @@ from django.utils.translation import gettext as _
 from rubrica.contacts.bulk import NewContact, Prepared, prepare_item
 from rubrica.dataio.records import Reader, SourceRecord
 
+#: prctl(2) option: the signal this process gets when its parent dies (linux/prctl.h).
+PR_SET_PDEATHSIG = 1
 #: Batches prepared ahead of the writer, at most.
 QUEUE_BATCHES = 2
 #: Records whose prepared item and photo are known: line -> (item, photo).
@@ -205,6 +209,7 @@ def _reader_main(
     # here a SIGTERM (the writer's ``terminate``) ends the reader at once.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the writer, which stops us
+    _die_with_parent(parent)
     try:
         from rubrica.accounts.models import User
 
@@ -227,6 +232,28 @@ def _reader_main(
         _send(channel, ("error", f"{type(exc).__name__}: {exc}"), parent)
     finally:
         connections.close_all()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process when its writer dies (``kill -9``, the out-of-memory
+    killer), on Linux (``PR_SET_PDEATHSIG``); elsewhere ``_send`` notices at its next try.
+    A writer that died before this ran is caught by the check after it."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the polling in ``_send`` remains
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _orphaned(channel: Any) -> None:
+    """End the reader whose writer is gone, now: the queue's feeding thread may be blocked on
+    a pipe nobody reads any more, and a normal exit would wait for it for ever."""
+    channel.cancel_join_thread()
+    connections.close_all()
+    os._exit(1)
 
 
 def prepare(actor: Any, records: list[SourceRecord], record_item: RecordItem) -> Ready:
@@ -261,4 +288,4 @@ def _send(channel: Any, message: tuple[str, Any], parent: int) -> None:
             return
         except queues.Full:
             if os.getppid() != parent:
-                raise SystemExit(1) from None
+                _orphaned(channel)

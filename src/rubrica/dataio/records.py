@@ -40,6 +40,10 @@ class SourceRecord:
     # "organization_uid", "title", "department", "start", "end", "is_primary"}]. Empty for
     # the other formats, whose one affiliation is ``organization``.
     affiliations: list[dict[str, Any]] = field(default_factory=list)
+    # Cells the reader could not read (an impossible date, an email that is none): named by
+    # line and column. They do not fail the record: the services refuse the value, which the
+    # import sets aside (kept in the notes) and reports with these words.
+    set_aside: list[str] = field(default_factory=list)
 
 
 class Reader(Protocol):

@@ -27,6 +27,7 @@ from rubrica.dataio import tabular_bridge
 from rubrica.dataio.exporting import contact_vcard, export_start
 from rubrica.dataio.forms import ExportForm, OptionsForm, UploadForm, target_choices
 from rubrica.dataio.imports import report, uploads
+from rubrica.dataio.imports.runner import preview_check
 from rubrica.dataio.imports.services import import_revert, import_start
 from rubrica.dataio.imports.uploads import StoredUpload
 from rubrica.dataio.models import ImportRow
@@ -194,9 +195,15 @@ def import_preview(request: AuthedRequest, token: str) -> HttpResponse:
             request.session[DRAFTS] = drafts
             return redirect(job)
     records: list[Any] = []
+    matches: dict[int, str] = {}
     error = ""
+    chosen = form.data if form.is_bound else {}
+    policy = str(chosen.get("on_duplicate") or form.fields["on_duplicate"].initial)
+    key = str(chosen.get("match") or initial["match"])
     try:
         records = uploads.import_preview(params)
+        # The import's own validation, and whom each record matches (nothing written).
+        matches = preview_check(request.user, records, policy=policy, key=key)
     except (ValidationError, PermissionDenied) as exc:
         error = " ".join(_messages(exc))
     rows = [
@@ -207,6 +214,8 @@ def import_preview(request: AuthedRequest, token: str) -> HttpResponse:
             "phone": ", ".join(str(p.get("value", "")) for p in r.data.get("phones") or []),
             "organization": (r.organization or {}).get("name", ""),
             "errors": r.errors,
+            "set_aside": r.set_aside,
+            "match": matches.get(r.line, ""),
         }
         for r in records
     ]
@@ -341,7 +350,8 @@ def contact_vcard_view(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(contact_detail_qs(request.user), pk=pk)
     version = "3.0" if request.GET.get("version") == "3.0" else "4.0"
     response = HttpResponse(
-        contact_vcard(contact, version), content_type="text/vcard; charset=utf-8"
+        contact_vcard(contact, version, viewer=request.user),
+        content_type="text/vcard; charset=utf-8",
     )
     name = get_valid_filename(contact.display_name)[:80] or f"person-{contact.pk}"
     response["Content-Disposition"] = f'attachment; filename="{name}.vcf"'

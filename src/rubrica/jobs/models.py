@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rubrica.core.policies import Policy, policy_for
 from rubrica.jobs.policies import JobPolicy
+from rubrica.jobs.storage import job_output_path, job_storage
 
 
 class JobStatus(models.TextChoices):
@@ -68,7 +69,13 @@ class Job(models.Model):
     checkpoint = models.JSONField(_("checkpoint"), default=dict, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
-    output = models.FileField(_("output file"), upload_to="jobs/%Y/%m/", blank=True)
+    output = models.FileField(
+        _("output file"),
+        upload_to=job_output_path,
+        storage=job_storage,
+        max_length=300,
+        blank=True,
+    )
     cancel_requested = models.BooleanField(_("cancel requested"), default=False)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -42,12 +42,16 @@ class JobKind:
     of this kind has succeeded and its status is recorded (``hook(job)``; a failing hook is
     logged and never fails the job). ``discard_private_files``: deletes the files the kind keeps
     outside ``Job.output`` (an import's upload) once the job is old (``jobs_purge_files``);
-    True when a file was removed. A kind with one may not be resumed once it was purged."""
+    True when a file was removed. A kind with one may not be resumed once it was purged.
+    ``interactive``: short work someone waits for (an export, a report): queued on
+    ``tasks.INTERACTIVE_QUEUE``, which a second worker runs, so that it never waits behind
+    an import, a revert or a full scan."""
 
     key: str
     run: Runner
     on_success: Callable[[Job], object] | None = None
     discard_private_files: Callable[[Job], bool] | None = None
+    interactive: bool = False
 
 
 @dataclass(frozen=True)

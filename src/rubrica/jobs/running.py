@@ -67,9 +67,12 @@ class Progress:
         self.job.done = done if self.job.total is None else min(done, self.job.total)
         self._write()
 
-    def checkpoint(self, data: dict[str, Any]) -> None:
-        """Save where a resumed run continues from. Call it inside the transaction of the batch
-        it describes: both commit or neither does."""
+    def checkpoint(self, data: dict[str, Any], *, done: int | None = None) -> None:
+        """Save where a resumed run continues from, and with ``done`` how much that is. Call it
+        inside the transaction of the batch it describes: both commit or neither does, so the
+        ``done`` a killed run leaves is the count its checkpoint stands for."""
+        if done is not None:
+            self.job.done = done if self.job.total is None else min(done, self.job.total)
         self.job.checkpoint = data
         self._write(force=True, fields=["checkpoint"])
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.registry import file_sweepers, is_job_kind, job_kind, job_kinds
 from rubrica.jobs.running import STALE_AFTER, JobCancelled, Progress, finish, job_run
-from rubrica.jobs.tasks import run_job_task
+from rubrica.jobs.tasks import enqueue_job
 
 __all__ = [
     "FINISHED",
@@ -59,12 +59,12 @@ def job_create(
         raise PermissionDenied(_("Log in to start a job."))
     job = Job.objects.create(kind=kind, title=title[:200], owner=actor, params=params or {})
     if enqueue:
-        transaction.on_commit(functools.partial(_enqueue, job.pk))
+        transaction.on_commit(functools.partial(_enqueue, job.pk, kind))
     return job
 
 
-def _enqueue(job_id: int) -> None:
-    run_job_task.enqueue(job_id)
+def _enqueue(job_id: int, kind: str) -> None:
+    enqueue_job(job_id, interactive=job_kind(kind).interactive)
 
 
 def _owned(actor: Any, job: Job) -> Job:
@@ -107,14 +107,15 @@ def job_resume(*, actor: Any, job: Job, enqueue: bool = True) -> Job:
             status=JobStatus.QUEUED, error="", finished_at=None, cancel_requested=False
         )
     if enqueue:
-        transaction.on_commit(functools.partial(_enqueue, job.pk))
+        transaction.on_commit(functools.partial(_enqueue, job.pk, job.kind))
     return Job.objects.get(pk=job.pk)
 
 
 def jobs_recover(*, now: dt.datetime | None = None) -> int:
     """Mark running jobs whose process died (stale heartbeat) as failed, saying so; the owner can
-    resume them from their checkpoint. Called when the worker starts (``rubrica serve``) and by
-    ``rubrica jobs recover``. Returns how many were marked."""
+    resume them from their checkpoint. Called when the worker starts (``rubrica serve``), every
+    minute by the worker itself (``worker.RecoveryLoop``) and by ``rubrica jobs recover``.
+    Returns how many were marked."""
     now = now or timezone.now()
     stale = Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
     count = 0

@@ -15,4 +15,4 @@ def _register_jobs() -> None:
     from rubrica.quality.services import run_cleaning, run_snapshot
 
     register_job_kind(JobKind(key="quality_clean", run=run_cleaning))
-    register_job_kind(JobKind(key="quality_report", run=run_snapshot))
+    register_job_kind(JobKind(key="quality_report", run=run_snapshot, interactive=True))

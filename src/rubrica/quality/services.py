@@ -211,8 +211,7 @@ def run_cleaning(job: Job, progress: Progress) -> dict[str, Any]:
                 state["fields"] += len(shown)
             state["last_pk"] = ids[-1]
             state["done"] = min(int(state["total"]), int(state["done"]) + len(ids))
-            progress.checkpoint(dict(state))
-            progress.set_done(int(state["done"]))
+            progress.checkpoint(dict(state), done=int(state["done"]))
     return {
         "action": action,
         "changed": state["changed"],
@@ -279,8 +278,7 @@ def _run_undo(job: Job, progress: Progress) -> dict[str, Any]:
                         state[key] += 1
             state["last_id"] = batch[-1].id
             state["done"] = int(state["done"]) + len(batch)
-            progress.checkpoint(dict(state))
-            progress.set_done(int(state["done"]))
+            progress.checkpoint(dict(state), done=int(state["done"]))
     return {
         "undo_of": original.pk,
         **{

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
-from rubrica.contacts.bulk import error_text
+from rubrica.contacts.bulk import contacts_trash_many, error_text
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import contact_delete, contact_update
 from rubrica.dataio.models import ImportRow, Outcome
@@ -28,9 +28,19 @@ from rubrica.jobs.services import Progress
 from rubrica.organizations.models import Affiliation, Organization
 from rubrica.organizations.services import affiliation_delete, organization_delete
 
+#: Report rows undone per transaction (and checkpoint).
+BATCH = 1000
+
 
 def run_import_revert(job: Job, progress: Progress) -> dict[str, Any]:
-    """Undo an import row by row (see the module docstring), in checkpointed batches."""
+    """Undo an import (see the module docstring), in checkpointed batches of ``BATCH`` rows.
+
+    In each batch the people the import updated get their snapshot back one by one (through
+    ``contact_update``, newest line first), then the people it created go to the Trash
+    together (``contacts.bulk.contacts_trash_many``: a few statements for the whole batch, the
+    same checks: permission, and only people still at the version the import left them at).
+    Updates first: a person created and then updated by the same file is left alone, as
+    row by row from the last line."""
     actor = job.owner
     source = Job.objects.get(pk=job.params["import_job"])
     pending = ImportRow.objects.filter(
@@ -40,25 +50,38 @@ def run_import_revert(job: Job, progress: Progress) -> dict[str, Any]:
     done = int(job.checkpoint.get("done", 0))
     tally = {"trashed": 0, "restored": 0, "kept": 0, **job.checkpoint.get("tally", {})}
     kept: list[dict[str, Any]] = list(job.checkpoint.get("kept", []))
+
+    def keep(row: ImportRow, reason: str) -> None:
+        tally["kept"] += 1
+        if len(kept) < 1000:
+            kept.append({"line": row.line, "contact": row.contact_id, "reason": reason})
+
     while True:
         progress.raise_if_cancelled()
-        rows = list(pending.select_related("contact")[:100])
+        rows = list(pending.select_related("contact")[:BATCH])
         if not rows:
             break
         with transaction.atomic():
+            created = [row for row in rows if row.outcome == Outcome.CREATED]
             for row in rows:
-                reason = _revert_row(actor, row)
-                if reason:
-                    tally["kept"] += 1
-                    if len(kept) < 1000:
-                        kept.append({"line": row.line, "contact": row.contact_id, "reason": reason})
+                if row.outcome == Outcome.UPDATED:
+                    reason = _revert_row(actor, row)
+                    if reason:
+                        keep(row, reason)
+                    else:
+                        tally["restored"] += 1
+            versions = {row.contact_id: int(row.version or 0) for row in created if row.contact_id}
+            left = contacts_trash_many(actor=actor, versions=versions)
+            for row in created:
+                if row.contact_id is None:
+                    keep(row, _("The person no longer exists."))
+                elif row.contact_id in left:
+                    keep(row, left[row.contact_id])
                 else:
-                    tally["trashed" if row.outcome == Outcome.CREATED else "restored"] += 1
-                row.reverted = True
-            ImportRow.objects.bulk_update(rows, ["reverted"])
+                    tally["trashed"] += 1
+            ImportRow.objects.filter(pk__in=[row.pk for row in rows]).update(reverted=True)
             done += len(rows)
-            progress.checkpoint({"done": done, "tally": tally, "kept": kept})
-            progress.set_done(done)
+            progress.checkpoint({"done": done, "tally": tally, "kept": kept}, done=done)
     with transaction.atomic():
         tally["organizations_trashed"] = _revert_organizations(actor, source)
     return {"import_job": source.pk, **tally, "kept_rows": kept}

@@ -140,6 +140,11 @@ def _split(record: SourceRecord) -> tuple[dict[str, Any], str | None, list[Any] 
 
 
 _SALVAGEABLE = re.compile(r"^(emails|phones|urls|profiles|addresses)\.(\d+)(?:\.[a-z_]+)?$")
+#: Single values the services may refuse that an import sets aside (kept in the notes).
+_SALVAGEABLE_SCALARS = {
+    "birthday": gettext_lazy("birthday"),
+    "anniversary": gettext_lazy("anniversary"),
+}
 KIND_LABELS = {
     "emails": gettext_lazy("email"),
     "phones": gettext_lazy("phone"),
@@ -173,11 +178,18 @@ def salvage(
     if not fields:
         return None
     bad: dict[str, dict[int, str]] = {}
+    scalars: dict[str, str] = {}
+    customs: dict[str, str] = {}
     for name, message in fields.items():
         match = _SALVAGEABLE.match(name)
-        if match is None:
+        if match is not None:
+            bad.setdefault(match.group(1), {})[int(match.group(2))] = f"{name}: {message}"
+        elif name in _SALVAGEABLE_SCALARS and data.get(name):
+            scalars[name] = f"{name}: {message}"
+        elif name.startswith("custom_fields.") and name[14:] in (data.get("custom_fields") or {}):
+            customs[name[14:]] = f"{name}: {message}"
+        else:
             return None
-        bad.setdefault(match.group(1), {})[int(match.group(2))] = f"{name}: {message}"
     data = dict(data)
     sources = record.data.get("_vcard_sources") or {}
     extra: list[Any] = []
@@ -204,15 +216,70 @@ def salvage(
                 label = f" ({row['label']})" if row.get("label") else ""
                 kept.append(f"{KIND_LABELS[kind]}{label}: {text}")
         data[kind] = [row for i, row in enumerate(rows) if i not in indices]
+    for name in scalars:
+        kept.append(f"{_SALVAGEABLE_SCALARS[name]}: {data.pop(name)}")
+    if customs:
+        custom = dict(data.get("custom_fields") or {})
+        for key in customs:
+            # A custom field this site does not define (a Google "Ref" column): its value is
+            # kept as extra data with the person, under its own name.
+            kept.append(f"{key}: {custom.pop(key)}")
+        data["custom_fields"] = custom
     if kept:
         note = _("Not imported (refused by validation): %(values)s") % {"values": "; ".join(kept)}
         notes = str(data.get("notes", current_notes) or "").rstrip()
         if note not in notes:  # a re-import of the same file changes nothing
             data["notes"] = f"{notes}\n\n{note}" if notes else note
     where = _("kept in the notes") if kept else _("kept in the vCard extras")
-    reasons = "; ".join(text for indices in bad.values() for text in indices.values())
+    reasons = "; ".join(
+        [
+            *record.set_aside,  # the reader's words: line and column
+            *(text for indices in bad.values() for text in indices.values()),
+            *scalars.values(),
+            *customs.values(),
+        ]
+    )
     message = _("Set aside (%(where)s): %(reasons)s") % {"where": where, "reasons": reasons}
     return Salvage(data=data, extra=extra, message=message)
+
+
+def preview_check(
+    actor: User, records: list[SourceRecord], *, policy: str, key: str
+) -> dict[int, str]:
+    """Run on ``records`` (a preview, a dry run) the validation the import runs, writing
+    nothing: what the services would refuse outright goes to ``record.errors``, what the import
+    would set aside to ``record.set_aside``. Returns, by line, whom a record matches (with the
+    policy ``update`` or ``skip``) as the report would say it."""
+    for record in records:
+        if record.errors:
+            continue
+        data, _uid, _extra, _photo = _split(record)
+        errors = contact_data_errors(data, current=None)
+        if not errors:
+            continue
+        saved = salvage(record, data, errors, into_extra=isinstance(record.raw, str))
+        if saved is None:
+            record.errors.append("; ".join(f"{name}: {text}" for name, text in errors.items()))
+        else:
+            record.set_aside = [saved.message]
+    if policy == "create":
+        return {}
+    wanted = {value for record in records for value in _match_value(record, key)}
+    found = _find_matches(actor, key, wanted)
+    names = dict(
+        Contact.objects.filter(pk__in=set(found.values())).values_list("pk", "display_name")
+    )
+    out: dict[int, str] = {}
+    for record in records:
+        pk = next((found[v] for v in _match_value(record, key) if v in found), None)
+        if pk is not None and not record.errors:
+            words = (
+                _("Matches %(name)s by %(key)s: updated.")
+                if policy == "update"
+                else _("Matches %(name)s by %(key)s: skipped.")
+            )
+            out[record.line] = words % {"name": names.get(pk, ""), "key": key}
+    return out
 
 
 class _Batch:
@@ -222,7 +289,7 @@ class _Batch:
         self.job = job
         self.actor = actor
         self.caches = caches
-        self.policy = job.params.get("on_duplicate", "create")
+        self.policy = job.params.get("on_duplicate", "update")
         self.key = job.params.get("match", "email")
 
     def run(self, records: list[SourceRecord], ready: pipeline.Ready | None = None) -> list[Any]:
@@ -498,11 +565,10 @@ def run_import(job: Job, progress: Progress) -> dict[str, Any]:
             with transaction.atomic():
                 rows = _Batch(job, actor, caches).run(batch, ready)
                 fast_insert(ImportRow, rows)
-                progress.checkpoint({"line": batch[-1].line})
                 for row in rows:
                     tally[row.outcome] += 1
                 done += len(batch)
-                progress.set_done(done)
+                progress.checkpoint({"line": batch[-1].line}, done=done)
             del batch, ready, rows  # before the collector's pass, which would traverse them
             pipeline.collect()
     progress.set_total(done)  # a CSV's total was its line count, an upper bound

@@ -31,7 +31,7 @@ def clean_options(options: dict[str, Any]) -> dict[str, Any]:
     fmt = options.get("format")
     if fmt not in FORMATS:
         errors["format"] = _("Choose one of: %(choices)s.") % {"choices": ", ".join(FORMATS)}
-    policy = options.get("on_duplicate") or "create"
+    policy = options.get("on_duplicate") or "update"
     if policy not in POLICIES:
         errors["on_duplicate"] = _("Choose one of: %(choices)s.") % {"choices": ", ".join(POLICIES)}
     match = options.get("match") or ("uid" if fmt == "vcard" else "email")

@@ -12,6 +12,7 @@ discarder), and an upload no import refers to is swept once old (``import_drafts
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
 from rubrica.dataio.records import Reader, SourceRecord
+from rubrica.env import private_dir
 from rubrica.jobs.models import Job
 
 PREVIEW = 20
@@ -97,8 +99,8 @@ def store_upload(*, actor: User, stream: IO[bytes], filename: str) -> StoredUplo
     if not actor.is_authenticated or actor.is_read_only:
         raise PermissionDenied(_("Read-only users cannot import."))
     limit = max_bytes()
-    folder = private_root() / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(private_root())
+    private_dir(private_root() / "imports")
     suffix = Path(filename).suffix.lower()
     suffix = suffix if suffix in EXTENSIONS else ".bin"
     name = f"imports/{uuid.uuid4().hex}{suffix}"
@@ -106,7 +108,7 @@ def store_upload(*, actor: User, stream: IO[bytes], filename: str) -> StoredUplo
     size = 0
     head = b""
     try:
-        with open(target, "wb") as out:
+        with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
             while chunk := stream.read(1024 * 1024):
                 if len(head) < 4096:
                     head += chunk[: 4096 - len(head)]

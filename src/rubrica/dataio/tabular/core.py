@@ -21,7 +21,9 @@ from rubrica.dataio.tabular.targets import ADDRESS_PARTS, Target, parse_target
 MULTI = " ::: "
 NEUTRALISED = frozenset("=+-@\t\r")
 _LIST_SPLIT = re.compile(r"\s*[;,]\s*")
-_GOOGLE_SYSTEM_TAGS = frozenset({"* mycontacts", "* other contacts"})
+_GOOGLE_SYSTEM_TAGS = frozenset(
+    {"* mycontacts", "* my contacts", "* other contacts", "* othercontacts"}
+)
 _GENDERS = {
     "f": "F",
     "female": "F",
@@ -305,7 +307,8 @@ class RowMapper:
         state = self.fill(cells)
         problems: list[tuple[int, str]] = []
         data = self._data(state, problems)
-        errors = [self.problem(line, column, message) for column, message in problems]
+        # A bad cell costs its value, not the person (issue 13): reported, not an error.
+        set_aside = [self.problem(line, column, message) for column, message in problems]
         organization = None
         if state.organization.get("name"):
             organization = {
@@ -324,8 +327,8 @@ class RowMapper:
             data=data,
             organization=organization,
             external_id=state.external_id,
-            errors=errors,
             raw=raw_row,
+            set_aside=set_aside,
         )
         return record, problems
 

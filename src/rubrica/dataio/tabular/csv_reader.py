@@ -127,6 +127,42 @@ def sniff_encoding(sample: bytes, chosen: str | None = None) -> Encoding:
     return Encoding("cp1252", "replace")
 
 
+#: Characters no text has (controls, unreadable bytes) that make a sample binary: more than
+#: this many and more than 1% of it.
+BINARY_MIN_BAD = 8
+#: Control characters a text file may hold (tab, line ends, form feed, vertical tab).
+_TEXT_CONTROLS = frozenset("\t\n\r\f\v")
+
+
+def _refuse_binary(sample: bytes, text: str, encoding: str) -> None:
+    """Refuse a file that is not text in ``encoding``: its sample (``text``, decoded) holds a
+    control character no text file has (NUL, the C0 and C1 controls but white space) or a byte
+    the encoding cannot read, more than ``BINARY_MIN_BAD`` of them and more than 1% of it. The
+    message names the first such byte and its position."""
+    bad = [
+        index
+        for index, char in enumerate(text)
+        if char == "\ufffd" or (unicodedata.category(char) == "Cc" and char not in _TEXT_CONTROLS)
+    ]
+    if len(bad) <= max(BINARY_MIN_BAD, len(text) // 100):
+        return  # a stray NUL or bad byte in a cell: that row is reported, not the file refused
+    index = bad[0]
+    offset = len(sample) - len(sample.lstrip(codecs.BOM_UTF8)) if encoding != "utf-16" else 0
+    try:
+        offset += len(text[:index].encode(encoding))
+    except (UnicodeEncodeError, LookupError):
+        offset += index
+    byte = sample[offset] if offset < len(sample) else 0
+    raise CsvFormatError(
+        _(
+            "This is not a text file in %(encoding)s: byte 0x%(byte)02x at position %(position)d "
+            "is no character of a CSV file. Choose the file's encoding, or export it again as "
+            "CSV."
+        )
+        % {"encoding": encoding, "byte": byte, "position": offset}
+    )
+
+
 def _reads_as_western(text: str) -> bool:
     """True when the letters beyond ASCII are few and Latin: names with accents in Western
     text (``Müller``), not a Cyrillic or Greek text that cp1252 would turn into runs of
@@ -230,6 +266,7 @@ class CsvReader:
         )
         if sample_text.startswith("\ufeff"):
             sample_text = sample_text[1:]
+        _refuse_binary(sample, sample_text, encoding.name)
         delimiter = self._delimiter or sniff_delimiter(sample_text)
         self.dialect = Dialect(encoding, delimiter)
         strict = encoding.errors == "strict"
@@ -355,7 +392,7 @@ def _preview(rows: Iterator[tuple[int, list[str]]], mapper: RowMapper, n: int) -
                 ],
                 "data": record.data,
                 "organization": record.organization,
-                "errors": record.errors,
+                "errors": [*record.errors, *record.set_aside],
             }
         )
     return {

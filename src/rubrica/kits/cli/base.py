@@ -38,6 +38,12 @@ EXIT_NOT_FOUND = 1
 EXIT_INVALID = 2
 EXIT_PERMISSION = 3
 EXIT_CONFLICT = 4
+#: A job run in the foreground (import, export, scan, cleaning) failed; resumable.
+EXIT_JOB_FAILED = 5
+#: A job finished but some of its records failed (an import: see its report).
+EXIT_PARTIAL = 6
+#: A job finished but every one of its records failed (nothing was imported).
+EXIT_ALL_FAILED = 7
 
 EXIT_CODES_HELP = gettext_lazy(
     "exit codes:\n"
@@ -45,7 +51,10 @@ EXIT_CODES_HELP = gettext_lazy(
     "  1  not found (or Rubrica is not set up yet)\n"
     "  2  invalid input: one line per field on stderr, nothing was changed\n"
     "  3  permission denied for the acting user\n"
-    "  4  conflict: the record changed meanwhile (--if-version)"
+    "  4  conflict: the record changed meanwhile (--if-version)\n"
+    "  5  the job failed (resume it: rubrica jobs resume ID)\n"
+    "  6  the job finished, but some records failed (see its report)\n"
+    "  7  the job finished, but every record failed"
 )
 
 

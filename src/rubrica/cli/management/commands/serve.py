@@ -1,11 +1,13 @@
-"""`rubrica serve`: the production web server (gunicorn) plus one background task worker.
+"""`rubrica serve`: the production web server (gunicorn) plus two background task workers.
 
 On SQLite there is exactly one gunicorn worker process with threads: SQLite allows one writer at a
 time and the database opens write transactions with BEGIN IMMEDIATE, so one process with a busy
 timeout never sees "database is locked". On PostgreSQL there are as many processes as the cores
-allow. The task worker is django-tasks-db's `db_worker`, run as a child process; both children
-are stopped together on Ctrl-C or SIGTERM, and if one dies the other is stopped too, so a
-service manager sees the failure and can restart the pair.
+allow. The task workers are django-tasks-db's `db_worker` (as `jobs_worker`), run as child
+processes: one for every queue, which also recovers stuck jobs every minute, and one for short
+interactive jobs only (exports, reports). All children are stopped together on Ctrl-C or
+SIGTERM, and if one dies the others are stopped too, so a service manager sees the failure and
+can restart them.
 """
 
 from __future__ import annotations
@@ -79,19 +81,38 @@ def gunicorn_command(*, host: str, port: int, workers: int, threads: int) -> lis
     ]
 
 
-def worker_command() -> list[str]:
-    return [
+def worker_command(queue: str = "*", *, recover: bool = True) -> list[str]:
+    """A background worker (``jobs_worker``: django-tasks-db's ``db_worker`` that also recovers
+    stuck jobs every minute when ``recover``) for ``queue`` ("*": every queue)."""
+    from rubrica.jobs.worker import RECOVER_EVERY
+
+    argv = [
         sys.executable,
         "-m",
         "rubrica.cli.main",
-        "db_worker",
+        "jobs_worker",
         "--queue-name",
-        "*",
+        queue,
         "--interval",
         "1",
         "--no-reload",
         "--no-startup-delay",
     ]
+    if recover:
+        argv += ["--recover-every", str(int(RECOVER_EVERY))]
+    return argv
+
+
+def worker_commands() -> dict[str, list[str]]:
+    """The embedded setup's two workers: one for every queue, which also recovers stuck jobs,
+    and one for short interactive jobs only (exports, reports: ``JobKind.interactive``), so
+    those never wait behind a long import, revert or scan."""
+    from rubrica.jobs.tasks import INTERACTIVE_QUEUE
+
+    return {
+        "tasks": worker_command(),
+        "tasks-interactive": worker_command(INTERACTIVE_QUEUE, recover=False),
+    }
 
 
 class Command(RubricaCommand):
@@ -148,7 +169,7 @@ class Command(RubricaCommand):
         if start_worker:
             from rubrica.jobs.services import files_purge, jobs_recover
 
-            commands["tasks"] = worker_command()
+            commands.update(worker_commands())
             recovered = jobs_recover()
             files_purge(older_than=dt.timedelta(days=settings.RUBRICA_JOB_FILES_DAYS))
             from rubrica.notifications.scheduling import schedule_ensure

@@ -14,9 +14,13 @@ from rubrica.accounts.cli import acting_user
 from rubrica.dataio.exporting import FORMATS, export_start
 from rubrica.jobs.cli import run_with_progress, summary
 from rubrica.jobs.models import JobStatus
-from rubrica.kits.cli.base import CliError, RubricaCommand, add_acting_user_argument, invalid
-
-EXIT_JOB_FAILED = 5
+from rubrica.kits.cli.base import (
+    EXIT_JOB_FAILED,
+    CliError,
+    RubricaCommand,
+    add_acting_user_argument,
+    invalid,
+)
 
 
 class Command(RubricaCommand):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from rubrica.accounts.cli import acting_user
 from rubrica.dataio.imports.report import counts, report_csv, report_rows
+from rubrica.dataio.imports.runner import preview_check
 from rubrica.dataio.imports.services import (
     FORMATS,
     MATCH_KEYS,
@@ -26,15 +27,16 @@ from rubrica.dataio.models import ImportRow
 from rubrica.jobs.cli import as_json, run_with_progress, summary
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.kits.cli.base import (
+    EXIT_ALL_FAILED,
     EXIT_INVALID,
+    EXIT_JOB_FAILED,
+    EXIT_PARTIAL,
     CliError,
     RubricaCommand,
     add_acting_user_argument,
     get_or_not_found,
     invalid,
 )
-
-EXIT_JOB_FAILED = 5
 
 
 class Command(RubricaCommand):
@@ -67,7 +69,7 @@ class Command(RubricaCommand):
         parser.add_argument(
             "--on-duplicate",
             choices=POLICIES,
-            default="create",
+            default="update",
             help=gettext_lazy("What to do with a record that matches someone."),
         )
         parser.add_argument(
@@ -135,9 +137,13 @@ class Command(RubricaCommand):
             try:
                 params = clean_options({**chosen, "file": upload.path})
                 records = import_preview(params)
+                # The import's own validation, and whom each record matches (nothing written).
+                matches = preview_check(
+                    user, records, policy=params["on_duplicate"], key=params["match"]
+                )
             finally:
                 upload.discard()
-            self._preview(records, options)
+            self._preview(records, matches, options)
             return
         try:
             job = import_start(
@@ -162,8 +168,24 @@ class Command(RubricaCommand):
                     self.out(f"  {key}: {value}")
         if job.status == JobStatus.FAILED:
             raise CliError(job.error or _("The job failed."), EXIT_JOB_FAILED)
+        tally = job.result.get("counts") or {}
+        failed = int(tally.get("failed") or 0)
+        if job.kind == "import" and failed:
+            if failed == sum(int(v) for v in tally.values() if isinstance(v, int)):
+                raise CliError(
+                    _("Every record failed (%(n)d): see `rubrica import report %(id)d`.")
+                    % {"n": failed, "id": job.pk},
+                    EXIT_ALL_FAILED,
+                )
+            raise CliError(
+                _("%(n)d record(s) failed: see `rubrica import report %(id)d`.")
+                % {"n": failed, "id": job.pk},
+                EXIT_PARTIAL,
+            )
 
-    def _preview(self, records: list[Any], options: dict[str, Any]) -> None:
+    def _preview(
+        self, records: list[Any], matches: dict[int, str], options: dict[str, Any]
+    ) -> None:
         if options["json"]:
             self.out_json(
                 [
@@ -173,6 +195,8 @@ class Command(RubricaCommand):
                         "organization": r.organization,
                         "external_id": r.external_id,
                         "errors": r.errors,
+                        "set_aside": r.set_aside,
+                        "match": matches.get(r.line, ""),
                     }
                     for r in records
                 ]
@@ -185,7 +209,11 @@ class Command(RubricaCommand):
                 or " ".join(str(data.get(k) or "") for k in ("given_name", "family_name")).strip()
             )
             emails = ", ".join(str(e.get("value")) for e in data.get("emails") or [])
-            status = "; ".join(record.errors) if record.errors else _("ok")
+            status = (
+                "; ".join(record.errors)
+                if record.errors
+                else " ".join([*record.set_aside, matches.get(record.line, "")]).strip() or _("ok")
+            )
             self.out(f"{record.line}\t{name}\t{emails}\t{status}")
         self.out(_("Dry run: nothing was imported."))
 

@@ -23,6 +23,7 @@ from rubrica.jobs.services import (
 )
 from rubrica.kits.cli.base import (
     EXIT_CODES_HELP,
+    EXIT_JOB_FAILED,
     CliError,
     HelpFormatter,
     RubricaCommand,
@@ -30,9 +31,6 @@ from rubrica.kits.cli.base import (
     get_or_not_found,
     invalid,
 )
-
-EXIT_JOB_FAILED = 5
-
 
 #: A century: anything longer is a typo (and would overflow the date arithmetic).
 MAX_DAYS = 36_500

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from rubrica.accounts.cli import acting_user
 from rubrica.kits.cli.base import (
     EXIT_CODES_HELP,
+    EXIT_JOB_FAILED,
     CliError,
     HelpFormatter,
     RubricaCommand,
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from rubrica.accounts.models import User
     from rubrica.jobs.models import Job
 
-EXIT_JOB_FAILED = 5
 EPILOG = gettext_lazy(
     "examples:\n"
     "  rubrica quality report                   the figures, as a table\n"
