@@ -62,7 +62,7 @@ def test_trash_purge_days_option_and_dry_run(admin_user, rubrica):
     assert not Contact.all_objects.filter(pk=recent.pk).exists()
 
 
-def test_trash_purge_counts_and_purges_the_registered_kinds(admin_user, rubrica, monkeypatch):
+def test_trash_purge_counts_and_purges_the_registered_kinds(admin_user, rubrica, isolated_registry):
     from rubrica.core import trash
     from rubrica.organizations.services import organization_delete
 
@@ -76,7 +76,7 @@ def test_trash_purge_counts_and_purges_the_registered_kinds(admin_user, rubrica,
     code, out, _ = rubrica("trash", "purge", "--days", "30", "--dry-run")
     assert (code, out.split(" ")[0]) == (0, "2")
 
-    monkeypatch.setattr(trash, "_KINDS", {"people": trash.trash_kind("people")})
+    isolated_registry(trash.TRASH_KINDS, trash.trash_kind("people"))
 
     code, out, _ = rubrica("trash", "purge", "--days", "30", "--dry-run")
     assert (code, out.split(" ")[0]) == (0, "1")

@@ -117,12 +117,12 @@ def test_organization_delete_and_undo(member_client, member):
     assert Organization.objects.filter(pk=organization.pk).exists()
 
 
-def test_trash_page_shows_a_kind_registered_by_a_test(member_client, member, monkeypatch):
+def test_trash_page_shows_a_kind_registered_by_a_test(member_client, member, isolated_registry):
     from rubrica.contacts.services import contact_delete
     from rubrica.core import trash
     from rubrica.core.trash import TrashKind, register_trash
 
-    monkeypatch.setattr(trash, "_KINDS", {})
+    isolated_registry(trash.TRASH_KINDS)
     register_trash(
         TrashKind(
             key="persons",
