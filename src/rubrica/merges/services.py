@@ -397,9 +397,9 @@ def move_links(
 
 
 def _refresh_organization(contact_id: int) -> None:
-    from rubrica.organizations.services import _refresh_contact_org
+    from rubrica.organizations.services import contact_organization_refresh
 
-    _refresh_contact_org(contact_id)
+    contact_organization_refresh(contact_id=contact_id)
 
 
 # History notes ------------------------------------------------------------------------------
