@@ -29,12 +29,14 @@ from rubrica.contacts import photo_stash, services
 from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.forms import AffiliationForm, ContactFilterForm, ContactForm
 from rubrica.contacts.models import Contact, Gender
-from rubrica.contacts.selectors import contact_detail_qs
+from rubrica.contacts.selectors import contact_detail_qs, contact_list
 from rubrica.core.ids import parse_id
 from rubrica.core.models import Action
+from rubrica.core.pagination import Page
 from rubrica.core.services import ConflictError
 from rubrica.customfields.models import CustomFieldDefinition, Entity
 from rubrica.kits.web.access import AuthedRequest, can, require, require_can_create
+from rubrica.kits.web.list_scopes import resolve_scopes, scope_bulk
 from rubrica.kits.web.lists import (
     PAGE_SIZES,
     Column,
@@ -53,7 +55,6 @@ from rubrica.kits.web.trash import delete_record, restore_record
 from rubrica.organizations import services as organization_services
 from rubrica.organizations.forms import organization_ref, resolve_organization
 from rubrica.organizations.models import Affiliation, Organization
-from rubrica.segments import selectors as segment_selectors
 from rubrica.taxonomy.models import LifecycleStage, Tag
 
 logger = logging.getLogger(__name__)
@@ -122,33 +123,26 @@ def list_view(request: AuthedRequest) -> HttpResponse:
     params, org_errors, org_label = _organization_params(request)
     flt, errors = ContactFilter.parse(params)
     errors.update(org_errors)
-    segment, segment_error = segment_selectors.segment_from_param(
-        request.user, request.GET.get("segment")
-    )
-    if segment_error:
-        errors["segment"] = segment_error
+    # Scopes other apps add (a saved segment: ?segment=ID), kits/web/list_scopes.py.
+    scoped = resolve_scopes(request.user, Contact, request.GET)
+    errors.update(scoped.errors)
     size = page_size(request)
     cursor = request.GET.get("cursor") or None
-    missing = bool(segment_error)
-    try:
-        page = segment_selectors.segment_contact_list(
-            user=request.user,
-            flt=flt,
-            cursor=cursor,
-            size=size,
-            segment=segment,
-            segment_missing=missing,
+
+    def listed(cursor: str | None) -> Page[Contact]:
+        return scoped.page(
+            request.user,
+            flt,
+            cursor,
+            size,
+            own=lambda: contact_list(user=request.user, flt=flt, cursor=cursor, size=size),
         )
+
+    try:
+        page = listed(cursor)
     except ValidationError as exc:
         errors.update({key: "; ".join(value) for key, value in exc.message_dict.items()})
-        page = segment_selectors.segment_contact_list(
-            user=request.user,
-            flt=flt,
-            cursor=None,
-            size=size,
-            segment=segment,
-            segment_missing=missing,
-        )
+        page = listed(None)
     organization_ids = {c.organization_id for c in page.items if c.organization_id}
     visible_organizations = set(
         Organization.objects.restrict(request.user, Action.VIEW)
@@ -182,7 +176,7 @@ def list_view(request: AuthedRequest) -> HttpResponse:
     stages = list(LifecycleStage.objects.all())
     users = list(User.objects.filter(is_active=True).order_by("username"))
     context.update(tags=tags, bulk_stages=stages, bulk_users=users)
-    context.update(segment_selectors.people_list_context(request.user, segment))
+    context.update(scoped.context(request.user))
     data = request.GET.copy()
     if org_label:
         data.setlist("organization", [org_label])
@@ -214,10 +208,9 @@ def bulk_view(request: AuthedRequest) -> HttpResponse:
     if not ids:
         messages.warning(request, _("Select at least one person first."))
         return redirect(next_url)
-    if action in ("segment_add", "segment_remove"):
-        from rubrica.segments.views import bulk_members
-
-        return bulk_members(request, ids, next_url)
+    scope_bulk_action = scope_bulk(Contact, action)
+    if scope_bulk_action is not None:
+        return scope_bulk_action(request, ids, next_url)
     if action not in services.BULK_ACTIONS:
         messages.error(request, _("Choose what to do with the selected people."))
         return redirect(next_url)
