@@ -40,12 +40,14 @@ class TrashKind(Generic[RecordT]):
     label: str | Promise
     empty_text: str | Promise
     pages_label: str | Promise
-    #: The URL name the Restore button posts to, with the record's pk ("contacts:restore").
-    restore_url_name: str
-    #: The restore service: (actor, record) -> the restored record.
+    #: The restore service: (actor, record) -> the restored record. The Trash page's Restore
+    #: button restores through it (``web`` URL ``trash_restore``, with the key and the pk).
     restore: Callable[[User, RecordT], RecordT]
     #: Deletes for good the records moved to the Trash before the cutoff; returns how many went.
     purge: Callable[[dt.datetime], int]
+    #: The record app's own restore URL name ("contacts:restore", its Undo button's); the Trash
+    #: page no longer posts there. Optional, kept so that registrations naming it still load.
+    restore_url_name: str = ""
 
 
 #: The trashable kinds by key; tests use ``TRASH_KINDS.isolated()``.
