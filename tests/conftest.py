@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -142,3 +144,11 @@ def rubrica(capsys, monkeypatch) -> Callable[..., tuple[int, str, str]]:
         return code, captured.out, captured.err
 
     return run
+
+
+@pytest.fixture
+def isolated_registry() -> Iterator[Callable[..., Any]]:
+    """``isolated_registry(registry, *entries)``: until the test ends, the engine registry
+    (``rubrica.core.registry.Registry``) holds only ``entries``; then it is as it was."""
+    with contextlib.ExitStack() as stack:
+        yield lambda registry, *entries: stack.enter_context(registry.isolated(*entries))

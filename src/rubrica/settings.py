@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "ninja",
     "rubrica.core",
     "rubrica.kits.web",
+    "rubrica.kits.cli",
     "rubrica.accounts",
     "rubrica.history",
     "rubrica.taxonomy",

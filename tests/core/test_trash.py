@@ -4,6 +4,7 @@ and the purge empties every registered kind, including one registered by a test.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -37,9 +38,10 @@ def _kind(key: str, purged: list[dt.datetime]) -> TrashKind[Contact]:
 
 
 @pytest.fixture
-def own_table(monkeypatch: pytest.MonkeyPatch) -> None:
+def own_table() -> Iterator[None]:
     """A copy of the table, so what a test registers goes away after it."""
-    monkeypatch.setattr(trash, "_KINDS", dict(trash._KINDS))
+    with trash.TRASH_KINDS.isolated(*trash.TRASH_KINDS):
+        yield
 
 
 def test_the_domains_register_their_kinds_in_app_order():
@@ -122,9 +124,9 @@ def test_purge_runs_a_kind_registered_by_a_test_with_one_cutoff(own_table, monke
     now = dt.datetime(2024, 5, 1, 12, tzinfo=dt.UTC)
     monkeypatch.setattr(trash.timezone, "now", lambda: now)
     purged: list[dt.datetime] = []
-    monkeypatch.setattr(trash, "_KINDS", {})
-    register_trash(_kind("persons", purged))
-    register_trash(_kind("others", purged))
+    with trash.TRASH_KINDS.isolated():
+        register_trash(_kind("persons", purged))
+        register_trash(_kind("others", purged))
 
-    assert trash_purge(older_than=dt.timedelta(days=3)) == 4
+        assert trash_purge(older_than=dt.timedelta(days=3)) == 4
     assert purged == [now - dt.timedelta(days=3)] * 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import types
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -40,9 +41,10 @@ def _kind(key: str, revert: Any = None) -> HistoryKind[Contact]:
 
 
 @pytest.fixture
-def own_table(monkeypatch: pytest.MonkeyPatch) -> None:
+def own_table() -> Iterator[None]:
     """A copy of the table, so what a test registers goes away after it."""
-    monkeypatch.setattr(registry, "_KINDS", dict(registry._KINDS))
+    with registry.HISTORY_KINDS.isolated(*registry.HISTORY_KINDS):
+        yield
 
 
 def test_the_domains_register_their_kinds_in_app_order():

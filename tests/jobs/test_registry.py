@@ -4,6 +4,7 @@ runs whatever is registered, and a kind nobody registered fails loudly."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,10 +24,11 @@ from rubrica.jobs.services import (
 
 
 @pytest.fixture
-def scratch(monkeypatch: Any) -> None:
+def scratch() -> Iterator[None]:
     """Registrations made by a test are forgotten after it."""
-    monkeypatch.setattr(registry, "_KINDS", dict(registry._KINDS))
-    monkeypatch.setattr(registry, "_SWEEPERS", dict(registry._SWEEPERS))
+    kinds, sweepers = registry.JOB_KINDS, registry.FILE_SWEEPERS
+    with kinds.isolated(*kinds), sweepers.isolated(*sweepers):
+        yield
 
 
 def test_the_apps_register_their_kinds_and_sweepers() -> None:
@@ -63,7 +65,7 @@ def test_a_job_whose_kind_is_no_longer_registered_fails_saying_so(
 ) -> None:
     register_job_kind(JobKind(key="gone", run=lambda job, progress: {}))
     job = job_create(actor=member, kind="gone", title="t", enqueue=False)
-    del registry._KINDS["gone"]
+    registry.JOB_KINDS.unregister("gone")
 
     job = job_run(job.pk)
 

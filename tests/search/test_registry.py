@@ -60,9 +60,10 @@ def test_a_kind_nobody_registered_fails_loudly(member):
 
 
 def test_the_search_page_needs_a_kind_that_gives_its_filter_panel(monkeypatch):
-    monkeypatch.setattr(registry, "_KINDS", {})
-
-    with pytest.raises(ImproperlyConfigured, match="filter panel"):
+    with (
+        registry.SEARCH_KINDS.isolated(),
+        pytest.raises(ImproperlyConfigured, match="filter panel"),
+    ):
         registry.filter_form()
 
 
@@ -98,10 +99,10 @@ def _firm_filters(params: Params) -> tuple[Narrowing, dict[str, str]]:
 
 
 @pytest.fixture
-def firms(monkeypatch):
+def firms(isolated_registry):
     """The registry holding only a kind of this test: organizations seen as "firms", whose
     document is their name and notes."""
-    monkeypatch.setattr(registry, "_KINDS", {})
+    isolated_registry(registry.SEARCH_KINDS)
     registry.register(
         SearchKind(
             kind="firm",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -69,11 +70,12 @@ def test_trash_lists_what_the_user_may_delete_with_restore_buttons(
     assert ">Mine<" in html
     assert "Theirs" not in html
     assert ">Gone Ltd<" in html
-    assert f'action="{reverse("contacts:restore", args=[mine.pk])}"' in html
-    assert f'action="{reverse("organizations:restore", args=[organization.pk])}"' in html
+    assert f'action="{reverse("trash_restore", args=["people", mine.pk])}"' in html
+    assert f'action="{reverse("trash_restore", args=["organizations", organization.pk])}"' in html
 
     response = member_client.post(
-        reverse("organizations:restore", args=[organization.pk]), {"next": reverse("trash")}
+        reverse("trash_restore", args=["organizations", organization.pk]),
+        {"next": reverse("trash")},
     )
     assert response["Location"] == reverse("trash")
     assert Organization.objects.filter(pk=organization.pk).exists()
@@ -117,12 +119,12 @@ def test_organization_delete_and_undo(member_client, member):
     assert Organization.objects.filter(pk=organization.pk).exists()
 
 
-def test_trash_page_shows_a_kind_registered_by_a_test(member_client, member, monkeypatch):
+def test_trash_page_shows_a_kind_registered_by_a_test(member_client, member, isolated_registry):
     from rubrica.contacts.services import contact_delete
     from rubrica.core import trash
     from rubrica.core.trash import TrashKind, register_trash
 
-    monkeypatch.setattr(trash, "_KINDS", {})
+    isolated_registry(trash.TRASH_KINDS)
     register_trash(
         TrashKind(
             key="persons",
@@ -130,7 +132,6 @@ def test_trash_page_shows_a_kind_registered_by_a_test(member_client, member, mon
             label="Persons",
             empty_text="No persons here.",
             pages_label="Pages of persons",
-            restore_url_name="contacts:restore",
             restore=lambda actor, record: record,
             purge=lambda cutoff: 0,
         )
@@ -143,7 +144,7 @@ def test_trash_page_shows_a_kind_registered_by_a_test(member_client, member, mon
     assert '<section aria-labelledby="trash-persons">' in html
     assert '<h2 class="h5" id="trash-persons">Persons</h2>' in html
     assert ">Gone<" in html
-    assert f'action="{reverse("contacts:restore", args=[gone.pk])}"' in html
+    assert f'action="{reverse("trash_restore", args=["persons", gone.pk])}"' in html
     assert '<nav aria-label="Pages of persons">' in html
     assert "People" not in html.split("<main", 1)[-1].split("</main>", 1)[0]
 
@@ -168,3 +169,53 @@ def test_trash_pages_each_kind_with_its_own_cursor(member_client, member):
     assert html.count(">Restore</button>") == 1
     assert re.search(r'rel="prev" href="\?q=x&amp;people_cursor=[^"]+"', html)
     assert "No organizations in the Trash." in html
+
+
+def test_the_trash_page_restores_through_the_kinds_registered_restore_service(
+    member_client, member, isolated_registry
+):
+    from rubrica.contacts.services import contact_delete, contact_restore
+    from rubrica.core import trash
+
+    calls: list[int] = []
+
+    def restore(actor, record):
+        calls.append(record.pk)
+        return contact_restore(actor=actor, contact=record)
+
+    people = trash.trash_kind("people")
+    isolated_registry(trash.TRASH_KINDS, dataclasses.replace(people, restore=restore))
+    gone = make_contact(member, given_name="Gone", family_name="")
+    contact_delete(actor=member, contact=gone)
+
+    response = member_client.post(
+        reverse("trash_restore", args=["people", gone.pk]), {"next": reverse("trash")}
+    )
+
+    assert response["Location"] == reverse("trash")
+    assert calls == [gone.pk]
+    assert Contact.objects.filter(pk=gone.pk).exists()
+
+
+def test_restoring_through_the_trash_page_is_checked_like_any_restore(
+    member_client, viewer_client, member, other_member
+):
+    from rubrica.contacts.services import contact_delete
+
+    theirs = make_contact(other_member, visibility="private")
+    mine = make_contact(member)
+    contact_delete(actor=other_member, contact=theirs)
+    contact_delete(actor=member, contact=mine)
+
+    not_theirs = member_client.post(reverse("trash_restore", args=["people", theirs.pk]))
+    not_a_viewer = viewer_client.post(reverse("trash_restore", args=["people", mine.pk]))
+    no_such_kind = member_client.post(reverse("trash_restore", args=["ships", mine.pk]))
+    not_by_get = member_client.get(reverse("trash_restore", args=["people", mine.pk]))
+
+    assert [r.status_code for r in (not_theirs, not_a_viewer, no_such_kind, not_by_get)] == [
+        404,
+        404,
+        404,
+        405,
+    ]
+    assert Contact.trash.filter(pk__in=[theirs.pk, mine.pk]).count() == 2

@@ -149,7 +149,7 @@ def _tag(actor: User, name: str, caches: BatchCaches) -> Tag:
     from rubrica.taxonomy.services import tag_get_or_create
 
     key = " ".join(name.split()).casefold()
-    tag = caches.recall(caches.tags, key)
+    tag: Tag | None = caches.recall(caches.tags, key)
     if tag is None:
         tag = tag_get_or_create(actor=actor, name=name)
         caches.remember(caches.tags, key, tag)

@@ -255,7 +255,7 @@ class AffiliationForm(forms.Form):
             field.widget.attrs["class"] = css
 
     def clean_organization(self) -> str:
-        text = self.cleaned_data.get("organization", "")
+        text: str = self.cleaned_data.get("organization", "")
         organization, error = resolve_organization(self.user, text)
         if error:
             raise forms.ValidationError(error)

@@ -14,12 +14,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
+from django.forms import Form
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,31 +30,30 @@ from rubrica.contacts import photo_stash, services
 from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.forms import AffiliationForm, ContactFilterForm, ContactForm
 from rubrica.contacts.models import Contact, Gender
-from rubrica.contacts.selectors import contact_detail_qs
+from rubrica.contacts.selectors import contact_detail_qs, contact_list
 from rubrica.core.ids import parse_id
 from rubrica.core.models import Action
-from rubrica.core.services import ConflictError
+from rubrica.core.pagination import Page
 from rubrica.customfields.models import CustomFieldDefinition, Entity
-from rubrica.kits.web.access import AuthedRequest, can, require, require_can_create
-from rubrica.kits.web.lists import (
-    PAGE_SIZES,
-    Column,
-    chosen_columns,
-    custom_columns,
-    filters_active,
-    header_cells,
-    labelled_errors,
-    page_size,
-    safe_next,
-    save_columns,
-    wants_partial,
+from rubrica.customfields.services import definitions_for
+from rubrica.kits.web.access import AuthedRequest, require, require_can_create
+from rubrica.kits.web.generic import (
+    ObjectColumnsView,
+    ObjectDeleteView,
+    ObjectEditView,
+    ObjectListView,
+    ObjectMixin,
+    ObjectRestoreView,
+    ObjectView,
 )
-from rubrica.kits.web.templatetags.rubrica_web import custom_values
-from rubrica.kits.web.trash import delete_record, restore_record
+from rubrica.kits.web.list_scopes import resolve_scopes, scope_bulk
+from rubrica.kits.web.lists import (
+    Column,
+    safe_next,
+)
 from rubrica.organizations import services as organization_services
 from rubrica.organizations.forms import organization_ref, resolve_organization
 from rubrica.organizations.models import Affiliation, Organization
-from rubrica.segments import selectors as segment_selectors
 from rubrica.taxonomy.models import LifecycleStage, Tag
 
 logger = logging.getLogger(__name__)
@@ -85,12 +85,8 @@ CONFLICT_MESSAGE = gettext_lazy(
 # List ----------------------------------------------------------------------------------------
 
 
-def _list_definitions() -> list[CustomFieldDefinition]:
-    return list(CustomFieldDefinition.objects.filter(entity=Entity.CONTACT, show_in_list=True))
-
-
-def _available_columns(definitions: list[CustomFieldDefinition]) -> list[Column]:
-    return [*COLUMNS, *custom_columns(definitions)]
+def _custom_fields() -> list[CustomFieldDefinition]:
+    return definitions_for(Entity.CONTACT)
 
 
 def _organization_params(request: AuthedRequest) -> tuple[QueryDict, dict[str, str], str]:
@@ -114,94 +110,77 @@ def _organization_params(request: AuthedRequest) -> tuple[QueryDict, dict[str, s
     return params, errors, label
 
 
-@login_required
-@require_GET
-def list_view(request: AuthedRequest) -> HttpResponse:
-    definitions = _list_definitions()
-    available = _available_columns(definitions)
-    columns = chosen_columns(request, COLUMNS_SESSION_KEY, available, DEFAULT_COLUMNS)
-    params, org_errors, org_label = _organization_params(request)
-    flt, errors = ContactFilter.parse(params)
-    errors.update(org_errors)
-    segment, segment_error = segment_selectors.segment_from_param(
-        request.user, request.GET.get("segment")
-    )
-    if segment_error:
-        errors["segment"] = segment_error
-    size = page_size(request)
-    cursor = request.GET.get("cursor") or None
-    missing = bool(segment_error)
-    try:
-        page = segment_selectors.segment_contact_list(
-            user=request.user,
-            flt=flt,
-            cursor=cursor,
-            size=size,
-            segment=segment,
-            segment_missing=missing,
-        )
-    except ValidationError as exc:
-        errors.update({key: "; ".join(value) for key, value in exc.message_dict.items()})
-        page = segment_selectors.segment_contact_list(
-            user=request.user,
-            flt=flt,
-            cursor=None,
-            size=size,
-            segment=segment,
-            segment_missing=missing,
-        )
-    organization_ids = {c.organization_id for c in page.items if c.organization_id}
-    visible_organizations = set(
-        Organization.objects.restrict(request.user, Action.VIEW)
-        .filter(pk__in=organization_ids)
-        .values_list("pk", flat=True)
-        if organization_ids
-        else []
-    )
-    rows = [
-        {"contact": c, "organization_visible": c.organization_id in visible_organizations}
-        for c in page.items
-    ]
-    partial = wants_partial(request, "results")
-    context: dict[str, Any] = {
-        "page": page,
-        "rows": rows,
-        "columns": columns,
-        "available_columns": available,
-        "chosen_keys": [column.key for column in columns],
-        "name_column": NAME_COLUMN,
-        "header_cells": header_cells([NAME_COLUMN, *columns], flt.sort),
-        "sort": flt.sort,
-        "size": size,
-        "page_sizes": PAGE_SIZES,
-        "filtered": filters_active(request.GET),
-        "quick_search": flt.q,
-        "can_write": not request.user.is_read_only,
-        "partial": partial,
-    }
-    tags = list(Tag.objects.all())
-    stages = list(LifecycleStage.objects.all())
-    users = list(User.objects.filter(is_active=True).order_by("username"))
-    context.update(tags=tags, bulk_stages=stages, bulk_users=users)
-    context.update(segment_selectors.people_list_context(request.user, segment))
-    data = request.GET.copy()
-    if org_label:
-        data.setlist("organization", [org_label])
-    form = ContactFilterForm(data, definitions=definitions, tags=tags, stages=stages, users=users)
-    context["filter_form"] = form
-    context["filter_errors"] = labelled_errors(form, errors)
-    template = "contacts/_results.html" if partial else "contacts/list.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request", "HX-Target"))
-    return response
+class ContactListView(ObjectListView):
+    """The people list; beyond the generic list: organization names in the filter, the scopes
+    other apps add (kits/web/list_scopes.py: a saved segment), rows that show an organization
+    only to those who may see it, and the choices of the bulk actions."""
 
+    model = Contact
+    namespace = "contacts"
+    filter_class = ContactFilter
+    list_selector = contact_list
+    filter_form_class = ContactFilterForm
+    columns = COLUMNS
+    name_column = NAME_COLUMN
+    default_columns = DEFAULT_COLUMNS
+    columns_session_key = COLUMNS_SESSION_KEY
+    custom_fields = _custom_fields
+    template_name = "contacts/list.html"
+    partial_template_name = "contacts/_results.html"
 
-@login_required
-@require_POST
-def columns_view(request: AuthedRequest) -> HttpResponse:
-    """Remember which columns this person shows (in the session)."""
-    save_columns(request, COLUMNS_SESSION_KEY, _available_columns(_list_definitions()))
-    return redirect(safe_next(request, reverse("contacts:list")))
+    def parse_filter(self, request: AuthedRequest) -> tuple[Any, dict[str, str]]:
+        params, org_errors, self.org_label = _organization_params(request)
+        flt, errors = ContactFilter.parse(params)
+        errors.update(org_errors)
+        # Scopes other apps add (a saved segment: ?segment=ID), kits/web/list_scopes.py.
+        self.scoped = resolve_scopes(request.user, Contact, request.GET)
+        errors.update(self.scoped.errors)
+        return flt, errors
+
+    def list_page(
+        self, request: AuthedRequest, flt: Any, cursor: str | None, size: int
+    ) -> Page[Contact]:
+        return self.scoped.page(
+            request.user,
+            flt,
+            cursor,
+            size,
+            own=lambda: contact_list(user=request.user, flt=flt, cursor=cursor, size=size),
+        )
+
+    def extra_context(self, request: AuthedRequest, flt: Any, page: Page[Any]) -> dict[str, Any]:
+        organization_ids = {c.organization_id for c in page.items if c.organization_id}
+        visible_organizations = set(
+            Organization.objects.restrict(request.user, Action.VIEW)
+            .filter(pk__in=organization_ids)
+            .values_list("pk", flat=True)
+            if organization_ids
+            else []
+        )
+        rows = [
+            {"contact": c, "organization_visible": c.organization_id in visible_organizations}
+            for c in page.items
+        ]
+        self.tags = list(Tag.objects.all())
+        self.stages = list(LifecycleStage.objects.all())
+        self.users = list(User.objects.filter(is_active=True).order_by("username"))
+        context: dict[str, Any] = {
+            "rows": rows,
+            "quick_search": flt.q,
+            "tags": self.tags,
+            "bulk_stages": self.stages,
+            "bulk_users": self.users,
+        }
+        context.update(self.scoped.context(request.user))
+        return context
+
+    def filter_form(self, request: AuthedRequest, definitions: list[Any]) -> Form:
+        data = request.GET.copy()
+        if self.org_label:
+            data.setlist("organization", [self.org_label])
+        return ContactFilterForm(
+            data, definitions=definitions, tags=self.tags, stages=self.stages, users=self.users
+        )
 
 
 @login_required
@@ -215,10 +194,9 @@ def bulk_view(request: AuthedRequest) -> HttpResponse:
     if not ids:
         messages.warning(request, _("Select at least one person first."))
         return redirect(next_url)
-    if action in ("segment_add", "segment_remove"):
-        from rubrica.segments.views import bulk_members
-
-        return bulk_members(request, ids, next_url)
+    scope_bulk_action = scope_bulk(Contact, action)
+    if scope_bulk_action is not None:
+        return scope_bulk_action(request, ids, next_url)
     if action not in services.BULK_ACTIONS:
         messages.error(request, _("Choose what to do with the selected people."))
         return redirect(next_url)
@@ -282,29 +260,49 @@ def _affiliations(request: AuthedRequest, contact: Contact) -> list[Affiliation]
     return [a for a in affiliations if a.organization_id in visible]
 
 
+class ContactMixin(ObjectMixin):
+    model = Contact
+    namespace = "contacts"
+    record_name = "contact"
+
+    def get_queryset(self, request: AuthedRequest) -> QuerySet[Contact]:
+        return contact_detail_qs(request.user, Action.VIEW)
+
+
+class ContactColumnsView(ContactMixin, ObjectColumnsView):
+    list_view = ContactListView
+
+
+list_view = ContactListView.as_view()
+columns_view = ContactColumnsView.as_view()
+
+
+class ContactView(ContactMixin, ObjectView):
+    template_name = "contacts/detail.html"
+    custom_fields = _custom_fields
+
+    def extra_context(self, request: AuthedRequest, record: Any) -> dict[str, Any]:
+        contact: Contact = record
+        return {
+            "affiliations": _affiliations(request, contact),
+            "gender_label": dict(Gender.choices).get(contact.gender, "") if contact.gender else "",
+            "today": timezone.localdate(),
+        }
+
+    def get_context(self, request: AuthedRequest, record: Any, **extra: Any) -> dict[str, Any]:
+        """The page's context; ``extra`` (an affiliation form with its errors) goes over it."""
+        context = super().get_context(request, record)
+        if context["can_change"] and "affiliation_form" not in extra:
+            context["affiliation_form"] = AffiliationForm(user=request.user)
+        context.update(extra)
+        return context
+
+
 def _detail_context(request: AuthedRequest, contact: Contact, **extra: Any) -> dict[str, Any]:
-    definitions = list(CustomFieldDefinition.objects.filter(entity=Entity.CONTACT))
-    can_change = can(request.user, contact, Action.CHANGE)
-    context = {
-        "contact": contact,
-        "can_change": can_change,
-        "can_delete": can(request.user, contact, Action.DELETE),
-        "custom_values": custom_values(definitions, contact.custom_fields),
-        "affiliations": _affiliations(request, contact),
-        "gender_label": dict(Gender.choices).get(contact.gender, "") if contact.gender else "",
-        "today": timezone.localdate(),
-    }
-    if can_change and "affiliation_form" not in extra:
-        context["affiliation_form"] = AffiliationForm(user=request.user)
-    context.update(extra)
-    return context
+    return ContactView().get_context(request, contact, **extra)
 
 
-@login_required
-@require_GET
-def detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    contact = get_object_or_404(contact_detail_qs(request.user, Action.VIEW), pk=pk)
-    return render(request, "contacts/detail.html", _detail_context(request, contact))
+detail_view = ContactView.as_view()
 
 
 _IMAGE_SIGNATURES = (
@@ -341,10 +339,6 @@ def photo_view(request: AuthedRequest, pk: int) -> HttpResponseBase:
 
 
 # Create / edit -------------------------------------------------------------------------------
-
-
-def _form_context(form: ContactForm, **extra: Any) -> dict[str, Any]:
-    return {"form": form, "tags": list(Tag.objects.all()), **extra}
 
 
 def _duplicates_allowed(request: AuthedRequest) -> bool:
@@ -394,29 +388,43 @@ def _warning_or_error(
 ) -> HttpResponse:
     """The form again with the duplicate warning, or, when the chosen photo is no image, with
     that error next to the photo input instead (the usual 400)."""
+    context = {"form": form, "tags": list(Tag.objects.all()), **extra}
     try:
         token = _warning_photo_token(request, form)
     except ValidationError as exc:
         form.apply_service_errors(exc)
         form.mark_invalid()
-        return render(request, "contacts/form.html", _form_context(form, **extra), status=400)
-    context = _form_context(form, duplicates=duplicates, photo_token=token, **extra)
+        return render(request, "contacts/form.html", context, status=400)
+    context.update(duplicates=duplicates, photo_token=token)
     return render(request, "contacts/form.html", context)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def create_view(request: AuthedRequest) -> HttpResponse:
-    require_can_create(request.user)
-    if request.method != "POST":
-        form = ContactForm(user=request.user)
-        return render(request, "contacts/form.html", _form_context(form))
-    form = ContactForm(request.POST, request.FILES, user=request.user)
-    status = 400
-    if form.is_valid():
-        photo, token = _chosen_photo(request, form)
-        try:
-            with transaction.atomic():
+class ContactEditView(ContactMixin, ObjectEditView):
+    """Add or edit a person; beyond the generic form: the photo (kept across the duplicate
+    warning by photo_stash) and the duplicate warning ("Save anyway")."""
+
+    form_class = ContactForm
+    template_name = "contacts/form.html"
+    create = services.contact_create
+    update = services.contact_update
+    conflict_message = CONFLICT_MESSAGE
+    handled_errors = (services.DuplicatesFound,)
+
+    def form_extra_context(self, request: AuthedRequest) -> dict[str, Any]:
+        return {"tags": list(Tag.objects.all())}
+
+    def form_context(
+        self, request: AuthedRequest, form: Any, record: Any, *, failed: bool = False
+    ) -> dict[str, Any]:
+        context = super().form_context(request, form, record, failed=failed)
+        if failed:
+            context["photo_token"] = _kept_photo_token(request)
+        return context
+
+    def save(self, request: AuthedRequest, form: Any, record: Any) -> Contact:
+        photo, self.photo_token = _chosen_photo(request, form)
+        with transaction.atomic():
+            if record is None:
                 contact = services.contact_create(
                     actor=request.user,
                     data=form.to_data(),
@@ -426,100 +434,58 @@ def create_view(request: AuthedRequest) -> HttpResponse:
                     contact = services.contact_set_photo(
                         actor=request.user, contact=contact, photo=photo
                     )
-        except services.DuplicatesFound as exc:
-            return _warning_or_error(request, form, exc.candidates)
-        except ValidationError as exc:
-            form.apply_service_errors(exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc) or _("You may not do this."))
-            status = 403
-        else:
-            photo_stash.photo_stash_discard(actor=request.user, token=token)
-            messages.success(request, _("%(name)s was added.") % {"name": contact.display_name})
-            return redirect(contact)
-    form.mark_invalid()
-    context = _form_context(form, photo_token=_kept_photo_token(request))
-    return render(request, "contacts/form.html", context, status=status)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    contact = get_object_or_404(contact_detail_qs(request.user, Action.VIEW), pk=pk)
-    require(request.user, contact, Action.CHANGE)
-    if request.method != "POST":
-        form = ContactForm(user=request.user, contact=contact)
-        return render(request, "contacts/form.html", _form_context(form, contact=contact))
-    form = ContactForm(request.POST, request.FILES, user=request.user, contact=contact)
-    status = 400
-    if form.is_valid():
-        photo, token = _chosen_photo(request, form)
-        try:
-            with transaction.atomic():
-                updated = services.contact_update(
+                return contact
+            updated = services.contact_update(
+                actor=request.user,
+                contact=record,
+                data=form.to_data(),
+                expected_version=form.cleaned_data["version"],
+                allow_duplicates=_duplicates_allowed(request),
+            )
+            if photo:
+                updated = services.contact_set_photo(
                     actor=request.user,
-                    contact=contact,
-                    data=form.to_data(),
-                    expected_version=form.cleaned_data["version"],
-                    allow_duplicates=_duplicates_allowed(request),
+                    contact=updated,
+                    photo=photo,
+                    expected_version=updated.version,
                 )
-                if photo:
-                    updated = services.contact_set_photo(
-                        actor=request.user,
-                        contact=updated,
-                        photo=photo,
-                        expected_version=updated.version,
-                    )
-                elif form.cleaned_data.get("remove_photo") and updated.photo:
-                    updated = services.contact_set_photo(
-                        actor=request.user,
-                        contact=updated,
-                        photo=None,
-                        expected_version=updated.version,
-                    )
-        except services.DuplicatesFound as exc:
-            return _warning_or_error(request, form, exc.candidates, contact=contact)
-        except ConflictError:
-            form.add_error(None, str(CONFLICT_MESSAGE))
-            status = 409
-        except ValidationError as exc:
-            form.apply_service_errors(exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc) or _("You may not do this."))
-            status = 403
-        else:
-            photo_stash.photo_stash_discard(actor=request.user, token=token)
-            messages.success(request, _("%(name)s was saved.") % {"name": updated.display_name})
-            return redirect(updated)
-    form.mark_invalid()
-    context = _form_context(form, contact=contact, photo_token=_kept_photo_token(request))
-    return render(request, "contacts/form.html", context, status=status)
+            elif form.cleaned_data.get("remove_photo") and updated.photo:
+                updated = services.contact_set_photo(
+                    actor=request.user,
+                    contact=updated,
+                    photo=None,
+                    expected_version=updated.version,
+                )
+            return updated
+
+    def respond_to(
+        self, request: AuthedRequest, form: Any, record: Any, exc: Exception
+    ) -> HttpResponse:
+        assert isinstance(exc, services.DuplicatesFound)
+        extra = {"contact": record} if record is not None else {}
+        return _warning_or_error(request, form, exc.candidates, **extra)
+
+    def saved(self, request: AuthedRequest, record: Any, saved: Any) -> HttpResponse:
+        photo_stash.photo_stash_discard(actor=request.user, token=self.photo_token)
+        return super().saved(request, record, saved)
+
+
+create_view = edit_view = ContactEditView.as_view()
 
 
 # Trash ---------------------------------------------------------------------------------------
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def delete_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    return delete_record(
-        request,
-        pk,
-        model=Contact,
-        namespace="contacts",
-        delete=lambda actor, record: services.contact_delete(actor=actor, contact=record),
-    )
+class ContactDeleteView(ContactMixin, ObjectDeleteView):
+    delete = services.contact_delete
 
 
-@login_required
-@require_POST
-def restore_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    return restore_record(
-        request,
-        pk,
-        model=Contact,
-        restore=lambda actor, record: services.contact_restore(actor=actor, contact=record),
-    )
+class ContactRestoreView(ContactMixin, ObjectRestoreView):
+    restore = services.contact_restore
+
+
+delete_view = ContactDeleteView.as_view()
+restore_view = ContactRestoreView.as_view()
 
 
 # Affiliations --------------------------------------------------------------------------------

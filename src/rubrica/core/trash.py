@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.functional import Promise
 
 from rubrica.core.models import OwnedRecord
+from rubrica.core.registry import Registry
 
 if TYPE_CHECKING:
     from rubrica.accounts.models import User
@@ -40,37 +40,34 @@ class TrashKind(Generic[RecordT]):
     label: str | Promise
     empty_text: str | Promise
     pages_label: str | Promise
-    #: The URL name the Restore button posts to, with the record's pk ("contacts:restore").
-    restore_url_name: str
-    #: The restore service: (actor, record) -> the restored record.
+    #: The restore service: (actor, record) -> the restored record. The Trash page's Restore
+    #: button restores through it (``web`` URL ``trash_restore``, with the key and the pk).
     restore: Callable[[User, RecordT], RecordT]
     #: Deletes for good the records moved to the Trash before the cutoff; returns how many went.
     purge: Callable[[dt.datetime], int]
+    #: The record app's own restore URL name ("contacts:restore", its Undo button's); the Trash
+    #: page no longer posts there. Optional, kept so that registrations naming it still load.
+    restore_url_name: str = ""
 
 
-_KINDS: dict[str, TrashKind[Any]] = {}
+#: The trashable kinds by key; tests use ``TRASH_KINDS.isolated()``.
+TRASH_KINDS: Registry[TrashKind[Any]] = Registry(
+    "trash kind",
+    key=lambda kind: kind.key,
+    hint="its app registers it from AppConfig.ready() with register_trash()",
+    same_again=False,
+)
 
 
-def register_trash(kind: TrashKind[Any]) -> None:
-    """Add a trashable kind (from an ``AppConfig.ready()``). A key registered twice is refused:
-    two apps would fight over one section of the page."""
-    if kind.key in _KINDS:
-        raise ImproperlyConfigured(f"The trash kind {kind.key!r} is already registered.")
-    _KINDS[kind.key] = kind
+#: Add a kind (from an ``AppConfig.ready()``); a key registered twice is refused.
+register_trash = TRASH_KINDS.register
+#: The kind registered under a key; NotRegistered (a LookupError) names the registered ones.
+trash_kind = TRASH_KINDS.get
 
 
 def trash_kinds() -> list[TrashKind[Any]]:
     """Every trashable kind, in registration order."""
-    return list(_KINDS.values())
-
-
-def trash_kind(key: str) -> TrashKind[Any]:
-    """The kind registered as ``key``; LookupError names the registered ones when it is missing."""
-    try:
-        return _KINDS[key]
-    except KeyError:
-        known = ", ".join(_KINDS) or "none"
-        raise LookupError(f"No trash kind {key!r} is registered (registered: {known}).") from None
+    return list(TRASH_KINDS)
 
 
 def trash_purge(*, older_than: dt.timedelta) -> int:

@@ -13,7 +13,7 @@ by ``rubrica.merges.apps``. It is optional: without it the engine still finds an
 merges nothing and offers no merge.
 
 Registering is explicit and typed (one call per table, no signal); registering the same table
-twice is a mistake and raises.
+twice is a mistake and raises (``rubrica.core.registry.Registry``).
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
 from django.utils.functional import Promise
 
+from rubrica.core.registry import Registry
 from rubrica.dedup.keys import Identity
 
 if TYPE_CHECKING:
@@ -136,28 +136,28 @@ class Merging:
     cli: CliActions
 
 
-_RECORDS: dict[str, Records] = {}
-_MERGING: list[Merging] = []  # at most one
+#: The records each domain registered, by model label; tests use ``RECORDS.isolated()``.
+RECORDS: Registry[Records] = Registry(
+    "dedup records",
+    key=lambda records: records.label,
+    hint="its AppConfig.ready() must call rubrica.dedup.registry.register()",
+    same_again=False,
+)
+#: What merging adds, at most one (under the key "merging"); tests use ``MERGING.isolated()``.
+MERGING: Registry[Merging] = Registry(
+    "dedup merging", key=lambda merging: "merging", same_again=False
+)
 
 
 def register(records: Records) -> None:
     """Tell the engine how to read and show the records of ``records.model`` (called once, from
     the domain's ``AppConfig.ready()``)."""
-    if records.label in _RECORDS:
-        raise ImproperlyConfigured(f"dedup: {records.label} is registered twice.")
-    _RECORDS[records.label] = records
+    RECORDS.register(records)
 
 
 def records_of(label: str) -> Records:
     """The records registered under the model label ``label``; ImproperlyConfigured if none."""
-    try:
-        return _RECORDS[label]
-    except KeyError:
-        known = ", ".join(sorted(_RECORDS)) or "none"
-        raise ImproperlyConfigured(
-            f"dedup: no app registered {label} (registered: {known}); its AppConfig.ready() "
-            "must call rubrica.dedup.registry.register()."
-        ) from None
+    return RECORDS.get(label)
 
 
 def matched_label() -> str:
@@ -176,11 +176,9 @@ def records() -> Records:
 
 def register_merging(merging: Merging) -> None:
     """Add merging to duplicate detection (called once, from ``rubrica.merges``' ready())."""
-    if _MERGING:
-        raise ImproperlyConfigured("dedup: merging is registered twice.")
-    _MERGING.append(merging)
+    MERGING.register(merging)
 
 
 def merging() -> Merging | None:
     """What merging adds, or None when no app registered it."""
-    return _MERGING[0] if _MERGING else None
+    return MERGING.get("merging") if "merging" in MERGING else None

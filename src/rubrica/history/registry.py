@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import Promise
 
 from rubrica.accounts.models import User
 from rubrica.core.models import OwnedRecord
+from rubrica.core.registry import Registry
 from rubrica.history.models import HistoryEntry
 
 RecordT = TypeVar("RecordT", bound=OwnedRecord)
@@ -47,26 +47,21 @@ class HistoryKind(Generic[RecordT]):
     name_field: str
 
 
-_KINDS: dict[str, HistoryKind[Any]] = {}
+#: The kinds with history pages by key; tests use ``HISTORY_KINDS.isolated()``.
+HISTORY_KINDS: Registry[HistoryKind[Any]] = Registry(
+    "history kind",
+    key=lambda kind: kind.key,
+    hint="its app registers it from AppConfig.ready() with register_history()",
+    same_again=False,
+)
 
 
-def register_history(kind: HistoryKind[Any]) -> None:
-    """Add a kind (from an ``AppConfig.ready()``). A key registered twice is refused: two apps
-    would fight over the same URL names."""
-    if kind.key in _KINDS:
-        raise ImproperlyConfigured(f"The history kind {kind.key!r} is already registered.")
-    _KINDS[kind.key] = kind
+#: Add a kind (from an ``AppConfig.ready()``); a key registered twice is refused.
+register_history = HISTORY_KINDS.register
+#: The kind registered under a key; NotRegistered (a LookupError) names the registered ones.
+history_kind = HISTORY_KINDS.get
 
 
 def history_kinds() -> list[HistoryKind[Any]]:
     """Every kind with history pages, in registration order (the order of INSTALLED_APPS)."""
-    return list(_KINDS.values())
-
-
-def history_kind(key: str) -> HistoryKind[Any]:
-    """The kind registered as ``key``; LookupError names the registered ones when it is missing."""
-    try:
-        return _KINDS[key]
-    except KeyError:
-        known = ", ".join(_KINDS) or "none"
-        raise LookupError(f"No history kind {key!r} is registered (registered: {known}).") from None
+    return list(HISTORY_KINDS)

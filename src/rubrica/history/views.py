@@ -238,7 +238,7 @@ def _history_page(
             organization_names,
         ),
         "revert_url": reverse(f"history:{kind.key}_revert", args=[record.pk]),
-        "record_url": record.get_absolute_url(),  # type: ignore[attr-defined]
+        "record_url": record.get_absolute_url(),
         "record_name": str(record),
     }
     return render(request, "history/history.html", context)

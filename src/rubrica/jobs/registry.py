@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from django.core.exceptions import ImproperlyConfigured
+from rubrica.core.registry import Registry
 
 if TYPE_CHECKING:
     from rubrica.jobs.models import Job
@@ -65,52 +65,46 @@ class FileSweeper:
     sweep: Sweep
 
 
-_KINDS: dict[str, JobKind] = {}
-_SWEEPERS: dict[str, FileSweeper] = {}
+#: The job kinds and the file sweepers by key; tests use ``JOB_KINDS.isolated()`` and
+#: ``FILE_SWEEPERS.isolated()`` for tables of their own.
+JOB_KINDS: Registry[JobKind] = Registry(
+    "job kind",
+    key=lambda kind: kind.key,
+    hint="its app registers it from AppConfig.ready() with "
+    "rubrica.jobs.registry.register_job_kind()",
+)
+FILE_SWEEPERS: Registry[FileSweeper] = Registry("file sweeper", key=lambda sweeper: sweeper.key)
 
 
 def register_job_kind(kind: JobKind) -> None:
     """Make a kind of job runnable; called once per kind by its app's ``AppConfig.ready()``.
     Registering the same entry again is harmless (``ready()`` may run twice); a different entry
     under a key already taken is refused, so two apps cannot silently fight over a kind."""
-    current = _KINDS.get(kind.key)
-    if current is not None and current != kind:
-        raise ImproperlyConfigured(f"The job kind {kind.key!r} is already registered.")
-    _KINDS[kind.key] = kind
+    JOB_KINDS.register(kind)
 
 
 def register_file_sweeper(sweeper: FileSweeper) -> None:
     """Add a sweeper to ``files_purge`` (from an ``AppConfig.ready()``); same rules as
     ``register_job_kind``."""
-    current = _SWEEPERS.get(sweeper.key)
-    if current is not None and current != sweeper:
-        raise ImproperlyConfigured(f"The file sweeper {sweeper.key!r} is already registered.")
-    _SWEEPERS[sweeper.key] = sweeper
+    FILE_SWEEPERS.register(sweeper)
 
 
 def is_job_kind(key: str) -> bool:
     """Whether a kind ``key`` is registered (``job_create`` refuses others as user input)."""
-    return key in _KINDS
+    return key in JOB_KINDS
 
 
 def job_kind(key: str) -> JobKind:
     """The registered kind ``key``; ImproperlyConfigured names the registered ones when it is
     missing."""
-    try:
-        return _KINDS[key]
-    except KeyError:
-        known = ", ".join(sorted(_KINDS)) or "none"
-        raise ImproperlyConfigured(
-            f"No job kind {key!r} is registered (registered: {known}); its app registers it "
-            "from AppConfig.ready() with rubrica.jobs.registry.register_job_kind()."
-        ) from None
+    return JOB_KINDS.get(key)
 
 
 def job_kinds() -> tuple[JobKind, ...]:
     """Every registered kind, in registration order (the order of INSTALLED_APPS)."""
-    return tuple(_KINDS.values())
+    return JOB_KINDS.entries()
 
 
 def file_sweepers() -> tuple[FileSweeper, ...]:
     """Every registered sweeper, in registration order (the order of INSTALLED_APPS)."""
-    return tuple(_SWEEPERS.values())
+    return FILE_SWEEPERS.entries()

@@ -206,6 +206,7 @@ def job_output_open(job: Job) -> FieldFile | None:
     if not job.output:
         return None
     try:
-        return job.output.open("rb")
+        opened: FieldFile = job.output.open("rb")
     except FileNotFoundError:
         return None
+    return opened

@@ -20,11 +20,11 @@ class PrivateJobStorage(FileSystemStorage):
     def __init__(self) -> None:
         super().__init__(file_permissions_mode=0o600, directory_permissions_mode=0o700)
 
-    @property  # type: ignore[override]
+    @property
     def base_location(self) -> str:
         return os.path.join(settings.RUBRICA_PRIVATE_ROOT, "jobs")
 
-    @property  # type: ignore[override]
+    @property
     def location(self) -> str:
         return os.path.abspath(self.base_location)
 
@@ -33,7 +33,8 @@ class PrivateJobStorage(FileSystemStorage):
         if not os.path.isdir(root):
             os.makedirs(root, mode=0o700, exist_ok=True)
             os.chmod(root, 0o700)
-        return super()._save(name, content)  # type: ignore[misc]
+        saved: str = super()._save(name, content)  # type: ignore[misc]
+        return saved
 
 
 _STORAGE = PrivateJobStorage()

@@ -400,9 +400,9 @@ def move_links(
 def _refresh_organization(contact_id: int) -> None:
     """The list copies of a person that depend on the rows that moved: their organization and
     their last interaction (the latest of the activities that now point at them)."""
-    from rubrica.organizations.services import _refresh_contact_org
+    from rubrica.organizations.services import contact_organization_refresh
 
-    _refresh_contact_org(contact_id)
+    contact_organization_refresh(contact_id=contact_id)
     refresh_last_interaction([contact_id])
 
 

@@ -174,7 +174,7 @@ class OrganizationForm(CustomFieldsForm):
             self.initial.setdefault("owner", str(user.pk))
 
     def clean_parent(self) -> str:
-        text = self.cleaned_data.get("parent", "")
+        text: str = self.cleaned_data.get("parent", "")
         parent, error = resolve_organization(self.user, text)
         if error:
             raise forms.ValidationError(error)

@@ -349,7 +349,7 @@ def _save_affiliation(actor: User, aff: Affiliation, action: str, before: dict[s
             aff.save()
     except IntegrityError:
         raise ValidationError({"__all__": _("This affiliation conflicts with another.")}) from None
-    _refresh_contact_org(aff.contact_id)
+    contact_organization_refresh(contact_id=aff.contact_id)
     contact = _bump_contact(aff.contact_id)
     search.index(contact)
     dedup.index_contact(contact)
@@ -374,9 +374,10 @@ def _bump_contact(contact_id: int) -> Contact:
     return Contact.all_objects.get(pk=contact_id)
 
 
-def _refresh_contact_org(contact_id: int) -> None:
-    """The contact's list copy of its organization: the primary current affiliation, else the
-    latest current one."""
+def contact_organization_refresh(*, contact_id: int) -> None:
+    """Rewrite the person's list copy of their organization (ADR 0002): the primary current
+    affiliation, else the latest current one. No permission check: a step of a service that has
+    checked (the affiliation services here, a merge moving affiliations), in its transaction."""
     current = (
         Affiliation.objects.filter(contact_id=contact_id, end_date__isnull=True)
         .order_by("-is_primary", "-start_date", "-id")
@@ -460,7 +461,7 @@ def affiliation_delete(
     before = _affiliation_snapshot(current)
     pk = current.pk
     current.delete()
-    _refresh_contact_org(contact_id)
+    contact_organization_refresh(contact_id=contact_id)
     contact = _bump_contact(contact_id)
     search.index(contact)
     dedup.index_contact(contact)

@@ -22,6 +22,7 @@ from django.forms import Form
 from django.utils.functional import Promise
 
 from rubrica.core.filters import Params
+from rubrica.core.registry import Registry
 from rubrica.search.models import Kind
 
 if TYPE_CHECKING:
@@ -74,28 +75,24 @@ class SearchKind:
     filter_form: Callable[[Params, Sequence[User]], Form] | None = None
 
 
-_KINDS: dict[str, SearchKind] = {}
+#: The searchable kinds by key; tests use ``SEARCH_KINDS.isolated()`` for a table of their own.
+SEARCH_KINDS: Registry[SearchKind] = Registry(
+    "search kind",
+    key=lambda entry: entry.kind,
+    hint="its app registers it from AppConfig.ready() with rubrica.search.registry.register()",
+)
 
 
 def register(entry: SearchKind) -> None:
     """Make a kind searchable; called once per kind by its domain's ``AppConfig.ready()``.
     Registering the same entry again is harmless (``ready()`` may run twice); a different entry
     under a key already taken is refused, so that two apps cannot silently fight over a kind."""
-    current = _KINDS.get(entry.kind)
-    if current is not None and current != entry:
-        raise ImproperlyConfigured(f"The search kind {entry.kind!r} is already registered.")
-    _KINDS[entry.kind] = entry
+    SEARCH_KINDS.register(entry)
 
 
 def get(kind: str) -> SearchKind:
     """The registered kind ``kind``; ImproperlyConfigured when no app registered it."""
-    try:
-        return _KINDS[kind]
-    except KeyError:
-        raise ImproperlyConfigured(
-            f"No search kind {kind!r} is registered: its app registers it from "
-            "AppConfig.ready() with rubrica.search.registry.register()."
-        ) from None
+    return SEARCH_KINDS.get(kind)
 
 
 def _position(entry: SearchKind) -> tuple[int, str]:
@@ -107,7 +104,7 @@ def kinds() -> tuple[SearchKind, ...]:
     """Every registered kind, in the order of ``Kind`` (people first), then any other by key:
     the order the engine indexes them in, the results page lists them in, and filter errors
     are reported in, whatever the order the apps started in."""
-    return tuple(sorted(_KINDS.values(), key=_position))
+    return tuple(sorted(SEARCH_KINDS, key=_position))
 
 
 def keys() -> tuple[str, ...]:

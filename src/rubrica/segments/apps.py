@@ -6,12 +6,37 @@ class SegmentsConfig(AppConfig):
     label = "segments"
 
     def ready(self) -> None:
-        _register_contacts()
+        _register_list_scopes()
+        _register_api_scopes()
 
 
-def _register_contacts() -> None:
-    """``?segment=<id>`` narrows the people list to a segment: contacts knows no segment and asks
-    the scope this registers (rubrica.contacts.scopes)."""
+def _register_list_scopes() -> None:
+    """The people list narrowed to a saved segment (``?segment=ID``), its banner and its bulk
+    actions ("Add to segment…", "Remove from this segment")."""
+    from rubrica.contacts.models import Contact
+    from rubrica.kits.web.list_scopes import ListScope, register_list_scope
+    from rubrica.segments import selectors, views
+
+    register_list_scope(
+        ListScope(
+            model=Contact,
+            param="segment",
+            resolve=selectors.segment_from_param,
+            page=lambda user, segment, flt, cursor, size: selectors.segment_contact_list(
+                user=user, segment=segment, flt=flt, cursor=cursor, size=size
+            ),
+            context=selectors.people_list_context,
+            banner_template="segments/_people_banner.html",
+            bulk_options_template="segments/_bulk_options.html",
+            bulk_fields_template="segments/_bulk_fields.html",
+            bulk_actions=("segment_add", "segment_remove"),
+            bulk=views.bulk_members,
+        )
+    )
+
+
+def _register_api_scopes() -> None:
+    """``?segment=<id>`` on the people API (rubrica.contacts.scopes)."""
     from rubrica.contacts import scopes
     from rubrica.segments import selectors
 

@@ -1,7 +1,8 @@
 """Pages that belong to no single app: the start page and the Trash.
 
 The Trash page knows no model: it shows one section per kind the domains registered
-(``core.trash``), in registration order, each paged on its own (``<key>_cursor``).
+(``core.trash``), in registration order, each paged on its own (``<key>_cursor``). Its Restore
+buttons post to ``trash_restore``, which restores through the kind's registered restore service.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from rubrica.core.models import Action
 from rubrica.core.pagination import Page, keyset_page
-from rubrica.core.trash import trash_kinds
+from rubrica.core.registry import NotRegistered
+from rubrica.core.trash import trash_kind, trash_kinds
 from rubrica.kits.web.access import AuthedRequest
+from rubrica.kits.web.trash import restore_record
 
 TRASH_PAGE_SIZE = 50
 TRASH_ORDER = ("-deleted_at", "-id")
@@ -76,3 +79,15 @@ def trash(request: AuthedRequest) -> HttpResponse:
         "web/trash.html",
         {"sections": sections, "retention_days": settings.RUBRICA_TRASH_RETENTION_DAYS},
     )
+
+
+@login_required
+@require_POST
+def trash_restore(request: AuthedRequest, key: str, pk: int) -> HttpResponse:
+    """Take a record of the kind ``key`` out of the Trash through that kind's registered restore
+    service; back to the Trash page (``next``). A kind nobody registered is a 404."""
+    try:
+        kind = trash_kind(key)
+    except NotRegistered:
+        raise Http404 from None
+    return restore_record(request, pk, model=kind.model, restore=kind.restore)

@@ -153,7 +153,7 @@ class Command(RubricaCommand):
         console.print(table)
 
     def do_show(self, user: User, options: dict[str, Any]) -> None:
-        from rubrica.cli.management.commands.contacts import list_row
+        from rubrica.contacts.cli import list_row
         from rubrica.contacts.filters import ContactFilter
         from rubrica.organizations.selectors import visible_organization_ids
         from rubrica.segments.selectors import segment_contact_list, segment_count
@@ -223,21 +223,13 @@ class Command(RubricaCommand):
     # create / delete / members ----------------------------------------------------------------
 
     def do_create(self, user: User, options: dict[str, Any]) -> None:
-        from rubrica.cli.management.commands.contacts import _resolve_named_filters
+        from rubrica.contacts.cli import filter_params, resolve_named_filters
         from rubrica.segments.services import segment_create
 
-        params: dict[str, list[str]] = {}
-        for item in options["filter"]:
-            key, sep, value = item.partition("=")
-            key = key.strip()
-            if not sep or not key:
-                raise invalid(
-                    "filter", _("Write filters as key=value, not %(item)r.") % {"item": item}
-                )
-            params.setdefault(key, []).append(value.strip())
+        params = filter_params(options["filter"])
         if options["static"] and params:
             raise invalid("filter", _("A saved selection (--static) has members, not filters."))
-        _resolve_named_filters(params)
+        resolve_named_filters(params)
         data: dict[str, Any] = {
             "name": options["name"],
             "description": options["description"],

@@ -1,5 +1,7 @@
 """`rubrica trash purge`: delete for good what has been in the Trash past the retention period.
 
+A door kit command (it lives beside the Trash page's views of ``kits.web``): it knows no domain.
+
 Meant for cron or a systemd timer as well as for hands; `--dry-run` only counts. Every kind the
 domains registered as trashable (``core.trash``) is counted and purged; the command names none.
 """

@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from rubrica.accounts.cli import acting_user
 from rubrica.accounts.models import User
+from rubrica.contacts.cli import filter_params, list_row, resolve_named_filters
 from rubrica.contacts.models import Contact
-from rubrica.core.ids import is_id
 from rubrica.core.models import Action, Visibility
 from rubrica.kits.cli.base import (
     EXIT_CODES_HELP,
@@ -38,8 +38,6 @@ from rubrica.organizations.selectors import visible_organization_ids
 
 #: Collections that `--set kind=a,b` fills with plain values (addresses need --data).
 SIMPLE_COLLECTIONS = ("emails", "phones", "urls", "profiles")
-#: Filters that take ids; the CLI also accepts names and looks the ids up.
-NAMED_FILTERS = ("tag", "stage", "owner", "team")
 
 LIST_EPILOG = gettext_lazy(
     "filters (--filter key=value, repeatable):\n"
@@ -187,16 +185,8 @@ class Command(RubricaCommand):
         from rubrica.contacts.filters import ContactFilter
         from rubrica.contacts.selectors import contact_list
 
-        params: dict[str, list[str]] = {}
-        for item in options["filter"]:
-            key, sep, value = item.partition("=")
-            key = key.strip()
-            if not sep or not key:
-                raise invalid(
-                    "filter", _("Write filters as key=value, not %(item)r.") % {"item": item}
-                )
-            params.setdefault(key, []).append(value.strip())
-        _resolve_named_filters(params)
+        params = filter_params(options["filter"])
+        resolve_named_filters(params)
         params["sort"] = [options["sort"]]
         flt, errors = ContactFilter.parse(params)
         if errors:
@@ -436,42 +426,6 @@ def _duplicates_refused() -> Iterator[None]:
         raise CliError(lines, EXIT_DUPLICATES) from exc
 
 
-def _resolve_named_filters(params: dict[str, list[str]]) -> None:
-    """Let people write tag=VIP or owner=giulia where the shared filter wants ids."""
-    from rubrica.accounts.models import Team, User
-    from rubrica.taxonomy.models import LifecycleStage, Tag
-
-    lookups: dict[str, tuple[Any, str]] = {
-        "tag": (Tag, "name"),
-        "stage": (LifecycleStage, "name"),
-        "owner": (User, "username"),
-        "team": (Team, "name"),
-    }
-    for key in NAMED_FILTERS:
-        model, field = lookups[key]
-        resolved = []
-        for value in params.get(key, []):
-            for part in value.split(","):
-                part = part.strip()
-                if not part or is_id(part):
-                    resolved.append(part)
-                    continue
-                pk = (
-                    model.objects.filter(**{f"{field}__iexact": part})
-                    .values_list("pk", flat=True)
-                    .first()
-                )
-                if pk is None:
-                    raise invalid(
-                        key,
-                        _("There is no %(what)s named %(name)s.")
-                        % {"what": model._meta.verbose_name, "name": part},
-                    )
-                resolved.append(str(pk))
-        if key in params:
-            params[key] = [",".join(p for p in resolved if p)]
-
-
 def _apply_set(data: dict[str, Any], item: str) -> None:
     """Fold one ``field=value`` into the service input ``data``."""
     name, sep, value = item.partition("=")
@@ -493,31 +447,6 @@ def _apply_set(data: dict[str, Any], item: str) -> None:
         data[name] = [{"value": part.strip()} for part in value.split(",") if part.strip()]
         return
     data[name] = value
-
-
-def list_row(contact: Contact, visible_orgs: set[int]) -> dict[str, Any]:
-    """One person as a list shows them (only columns the list page has, no extra queries).
-    ``visible_orgs``: the organization ids the acting user may see."""
-    return {
-        "id": contact.pk,
-        "display_name": contact.display_name,
-        "given_name": contact.given_name,
-        "family_name": contact.family_name,
-        "email": contact.primary_email,
-        "phone": contact.primary_phone,
-        "organization": (
-            contact.organization.name
-            if contact.organization and contact.organization_id in visible_orgs
-            else None
-        ),
-        "city": contact.city,
-        "country": contact.country,
-        "stage": contact.stage.name if contact.stage else None,
-        "tags": sorted(tag.name for tag in contact.tags.all()),
-        "owner": contact.owner.username,
-        "version": contact.version,
-        "updated_at": contact.updated_at.isoformat(),
-    }
 
 
 def detail(contact: Contact, user: User) -> dict[str, Any]:
