@@ -78,7 +78,7 @@ def _probability(name: str, default: float) -> float:
 
 
 #: Match probabilities from which a duplicate pair is "sure" (auto-merge allowed), "likely"
-#: (the review queue) and "possible" (shown on request); see docs/adr/0011-record-linkage.md.
+#: (the review queue) and "possible" (shown on request); see docs/adr/0014-record-linkage.md.
 DEDUP_SURE = _probability("RUBRICA_DEDUP_SURE", 0.995)
 DEDUP_LIKELY = _probability("RUBRICA_DEDUP_LIKELY", 0.6)
 DEDUP_POSSIBLE = _probability("RUBRICA_DEDUP_POSSIBLE", 0.3)

@@ -99,7 +99,7 @@ def test_entity_filter_is_validated(client, as_member):
 
 
 def test_a_definition_is_marked_identifying(client, as_admin):
-    """The duplicate scan compares the values of identifying fields (ADR 0011)."""
+    """The duplicate scan compares the values of identifying fields (ADR 0014)."""
     created = client.post(
         URL,
         {

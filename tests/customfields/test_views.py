@@ -139,7 +139,7 @@ def test_unknown_entity_answers_404(admin_client):
 
 
 def test_admin_marks_a_field_identifying(admin_client):
-    """The form offers the flag the duplicate scan reads (ADR 0011); off by default."""
+    """The form offers the flag the duplicate scan reads (ADR 0014); off by default."""
     form = admin_client.get(reverse("settings:field_create", args=[Entity.CONTACT]))
     assert 'name="identifying"' in form.content.decode()
     response = admin_client.post(

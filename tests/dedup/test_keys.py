@@ -127,7 +127,7 @@ def test_organization_key_drops_case_punctuation_and_legal_form():
 
 
 def test_blocking_keys_of_every_rule():
-    """One or more keys per blocking rule (ADR 0011); the organization is no key."""
+    """One or more keys per blocking rule (ADR 0014); the organization is no key."""
     person = identity(
         given_name="Bob",
         family_name="Smith",

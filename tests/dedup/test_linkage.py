@@ -1,4 +1,4 @@
-"""The record-linkage model (ADR 0011): each comparison level, EM on a synthetic sample, the
+"""The record-linkage model (ADR 0014): each comparison level, EM on a synthetic sample, the
 careful-person rules, tiers and reasons; blocking recall on typical typos; the scan storing its
 model; identifying custom fields; tiers and paging in the CLI and the API."""
 

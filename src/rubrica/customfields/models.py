@@ -47,7 +47,7 @@ class CustomFieldDefinition(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     show_in_list = models.BooleanField(_("offer as list column"), default=True)
     #: The value identifies one person or organization (a tax or membership number): the
-    #: duplicate scan compares it and blocks on it (``rubrica.dedup``, see ADR 0011).
+    #: duplicate scan compares it and blocks on it (``rubrica.dedup``, see ADR 0014).
     identifying = models.BooleanField(
         _("identifying"),
         default=False,

@@ -54,7 +54,7 @@ EMAIL_LOCAL = "email_local"
 PHONE = "phone"
 PHONE_NSN = "phone_nsn"
 NAME_BIRTHDAY = "name_bday"
-#: Blocking rules of the record-linkage model (ADR 0011), unioned with the ones above so that no
+#: Blocking rules of the record-linkage model (ADR 0014), unioned with the ones above so that no
 #: single field's typo hides a pair: the full birthday; an identifier (a custom field marked
 #: identifying); the postcode with the sound of one name token; the sound of the whole name;
 #: the family name within one deletion (a q-gram-like neighbourhood: "masonx" and "mason"

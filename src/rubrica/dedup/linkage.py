@@ -1,4 +1,4 @@
-"""The record-linkage model (Fellegi–Sunter, as Splink does it; ADR 0011): comparison levels per
+"""The record-linkage model (Fellegi–Sunter, as Splink does it; ADR 0014): comparison levels per
 field, match weights estimated from the data by expectation-maximisation, calibrated match
 probabilities, the reasons shown with them, and three tiers.
 

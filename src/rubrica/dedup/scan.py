@@ -1,6 +1,6 @@
 """The duplicate scan (job kind ``dedup_scan``): compare people who share a blocking key or sit
 next to each other in name order, never everyone with everyone; weigh the evidence with the
-record-linkage model estimated from this very scan (``rubrica.dedup.linkage``, ADR 0011).
+record-linkage model estimated from this very scan (``rubrica.dedup.linkage``, ADR 0014).
 
 **Blocking.** Several rules are unioned (``keys.BLOCK_KINDS``: e-mail, phone, identifier,
 birthday, birthday + name sound, e-mail local part, national number, postcode + name sound,

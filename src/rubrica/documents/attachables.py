@@ -6,7 +6,7 @@ set (a named check constraint). Each kind is also registered here: the field tha
 model, the record's action that a document's action needs. The permission policy
 (``DocumentPolicy``), the services and the doors read this table, so adding a kind is a field and
 its migration, the constraint widened, and one ``register_attachable`` call; nothing else is
-edited (docs/adr/0011-documents.md says why foreign keys and not a generic relation).
+edited (docs/adr/0017-documents.md says why foreign keys and not a generic relation).
 """
 
 from __future__ import annotations

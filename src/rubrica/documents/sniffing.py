@@ -1,7 +1,7 @@
 """What a file is, from its bytes: the name and the declared Content-Type are never trusted.
 
 Binary formats are recognised by their signatures through ``puremagic`` (pure Python, no system
-library, a maintained table of several hundred signatures; see docs/adr/0011-documents.md).
+library, a maintained table of several hundred signatures; see docs/adr/0017-documents.md).
 Containers that puremagic cannot tell apart from their first bytes are opened: a ZIP is an
 OOXML or OpenDocument file only when its entries say so, an OLE2 compound file (the old .doc,
 .xls, .ppt) is named by its extension only among those three. Text is recognised here: markup

@@ -1,4 +1,4 @@
-"""Who may see and change a task (``TaskPolicy``); the rule is documented in ADR 0011.
+"""Who may see and change a task (``TaskPolicy``); the rule is documented in ADR 0016.
 
 - Anonymous and inactive users: nothing. Administrators: everything.
 - view: the owner; the assignee; everyone when the task is shared with everyone; the members of

@@ -12,7 +12,7 @@ the property as read, marked ``"of": <its name>`` (``KEPT_FORM``). Export writes
 value with the kept form that still maps to it (a row by its value, a name part by its text), so
 an unchanged value goes back as it came, and an edited one keeps its parameters and group around
 the new value. A kept form whose value is gone (the row was deleted) is not written, nor are the
-companions of its group (``X-ABLabel``, ``X-ABADR``). See docs/adr/0011-vcard-kept-forms.md.
+companions of its group (``X-ABLabel``, ``X-ABADR``). See docs/adr/0012-vcard-kept-forms.md.
 
 VERSION, PRODID and REV describe the file, not the contact, and are dropped (export writes its
 own)."""
