@@ -67,7 +67,8 @@ def _rows(job: Job) -> list[list[str]]:
             {"filters": {"sort": "password"}},
             {
                 "selection.filters.sort": "Sort by one of: name, -name, email, -email, city, "
-                "-city, country, -country, created, -created, updated, -updated."
+                "-city, country, -country, created, -created, updated, -updated, last_interaction,"
+                " -last_interaction."
             },
         ),
         (

@@ -4,9 +4,11 @@ timeline and the last interaction set."""
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import pytest
+from django.apps import apps
 
 from rubrica.activities.models import Activity
 from rubrica.contacts.models import NEVER, Contact
@@ -16,6 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_quick_log_with_the_keyboard_and_from_the_list(live_server, page):
+    # a transactional test empties every table after it: put back the outcomes a migration seeds
+    importlib.import_module("rubrica.activities.migrations.0002_outcomes").add_outcomes(apps, None)
     carla = UserFactory(username="carla", role="member")
     ada = make_contact(carla, given_name="Ada", family_name="Lovelace")
     base = live_server.url
