@@ -273,6 +273,14 @@ def test_the_reader_process_exits_when_its_writer_is_killed(member: Any) -> None
     if writer == 0:  # the writer: takes one batch, reports its reader, then never reads again
         try:
             os.close(read_end)
+            # This fork shares the test's database session; the pipeline closes connections
+            # before forking its reader, which would end the test's session on PostgreSQL.
+            # Forget it here without closing it (nothing is finalised: the child ends by _exit).
+            from django.db import connections
+
+            inherited = [conn.connection for conn in connections.all()]  # noqa: F841 - kept alive
+            for conn in connections.all():
+                conn.connection = None
             with pipeline.batches(
                 {},
                 member.pk,
