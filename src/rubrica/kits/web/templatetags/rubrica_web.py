@@ -149,11 +149,15 @@ def record_panels(context: template.Context, record: Any, placement: Placement) 
 def row_actions(context: template.Context, record: Any) -> str:
     """The actions other apps registered for the rows of ``record``'s list
     (``kits/web/row_actions.py``), each from its own (autoescaped) template."""
-    request = context.get("request")
-    parts = [
-        render_to_string(action.template, {"record": record}, request=request)
-        for action in row_actions_for(type(record))
-    ]
+    # Rendered in the page's own context (as {% include %} does), not as a new RequestContext
+    # per row: a list renders this once per row, and the page's context already holds the
+    # request, the user and the CSRF token.
+    assert context.template is not None  # a tag is always rendered inside a template
+    engine = context.template.engine
+    parts = []
+    with context.push(record=record):
+        for action in row_actions_for(type(record)):
+            parts.append(engine.get_template(action.template).render(context))
     return mark_safe("".join(parts))  # noqa: S308 - each part is a template's autoescaped output
 
 
