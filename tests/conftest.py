@@ -136,6 +136,9 @@ def rubrica(capsys, monkeypatch) -> Callable[..., tuple[int, str, str]]:
 
     monkeypatch.setattr(connections, "close_all", lambda: None)
     monkeypatch.delenv("RUBRICA_USER", raising=False)
+    # Tables are as wide as the terminal (rich reads COLUMNS); a test's is fixed, so a table
+    # wraps the same on every machine and with any number of digits in an id.
+    monkeypatch.setenv("COLUMNS", "160")
 
     def run(*args: str) -> tuple[int, str, str]:
         capsys.readouterr()
