@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run install install-dev test lint format types pytest schema bench assets clean
+.PHONY: run install install-dev test lint format types pytest schema bench assets messages clean
 
 run: install
 	$(BIN)/rubrica setup
@@ -50,6 +50,9 @@ schema: install-dev
 
 bench: install-dev
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+messages: install-dev
+	$(PY) scripts/messages.py update
 
 assets:
 	npm ci --ignore-scripts
