@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from rubrica.kits.web.access import AuthedRequest
@@ -77,7 +78,11 @@ def notification_read(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def notification_read_all(request: AuthedRequest) -> HttpResponse:
     count = notifications_mark_all_read(actor=request.user)
-    messages.success(request, _("%(n)d notification(s) marked read.") % {"n": count})
+    messages.success(
+        request,
+        ngettext("%(n)d notification marked read.", "%(n)d notifications marked read.", count)
+        % {"n": count},
+    )
     return redirect("notifications:list")
 
 

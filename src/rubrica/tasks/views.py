@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from rubrica.accounts.models import User
@@ -240,9 +240,19 @@ def task_bulk_view(request: AuthedRequest) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, error_text(exc))
         return redirect(safe_next(request, reverse("tasks:mine")))
-    messages.success(request, _("%(n)d task(s) changed.") % {"n": len(result.changed)})
+    messages.success(
+        request,
+        ngettext("%(n)d task changed.", "%(n)d tasks changed.", len(result.changed))
+        % {"n": len(result.changed)},
+    )
     if result.skipped:
-        messages.warning(request, _("%(n)d task(s) left unchanged.") % {"n": len(result.skipped)})
+        messages.warning(
+            request,
+            ngettext(
+                "%(n)d task left unchanged.", "%(n)d tasks left unchanged.", len(result.skipped)
+            )
+            % {"n": len(result.skipped)},
+        )
     return redirect(safe_next(request, reverse("tasks:mine")))
 
 

@@ -27,7 +27,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from rubrica.kits.cli.base import EXIT_NOT_FOUND, CliError, RubricaCommand, invalid
 
@@ -177,19 +177,30 @@ class Command(RubricaCommand):
             schedule_ensure()  # the worker then runs the scheduler's tick every minute
             if recovered:
                 self.out(
-                    _("%(n)d job(s) interrupted by the last stop can be resumed from /jobs/.")
+                    ngettext(
+                        "%(n)d job interrupted by the last stop can be resumed from /jobs/.",
+                        "%(n)d jobs interrupted by the last stop can be resumed from /jobs/.",
+                        recovered,
+                    )
                     % {"n": recovered}
                 )
 
         url = f"http://{bind_address(options['host'], options['port'])}"
+        message = (
+            _(
+                "Rubrica is starting at %(url)s (%(workers)d x %(threads)d threads on %(db)s, "
+                "with a background worker)."
+            )
+            if start_worker
+            else _("Rubrica is starting at %(url)s (%(workers)d x %(threads)d threads on %(db)s).")
+        )
         self.out(
-            _("Rubrica is starting at %(url)s (%(workers)d x %(threads)d threads on %(db)s%(w)s).")
+            message
             % {
                 "url": url,
                 "workers": workers,
                 "threads": threads,
                 "db": "SQLite" if vendor == "sqlite" else vendor,
-                "w": _(", with a background worker") if start_worker else "",
             }
         )
         if options["host"] not in ("127.0.0.1", "localhost", "::1"):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from rubrica.accounts.cli import acting_user
 from rubrica.dataio.imports.report import counts, report_csv, report_rows
@@ -178,7 +178,11 @@ class Command(RubricaCommand):
                     EXIT_ALL_FAILED,
                 )
             raise CliError(
-                _("%(n)d record(s) failed: see `rubrica import report %(id)d`.")
+                ngettext(
+                    "%(n)d record failed: see `rubrica import report %(id)d`.",
+                    "%(n)d records failed: see `rubrica import report %(id)d`.",
+                    failed,
+                )
                 % {"n": failed, "id": job.pk},
                 EXIT_PARTIAL,
             )

@@ -106,7 +106,14 @@ class Command(RubricaCommand):
             return
         if action == "recover":
             count = jobs_recover()
-            self.out(_("%(count)d interrupted job(s) marked as failed.") % {"count": count})
+            self.out(
+                ngettext(
+                    "%(count)d interrupted job marked as failed.",
+                    "%(count)d interrupted jobs marked as failed.",
+                    count,
+                )
+                % {"count": count}
+            )
             return
         if action == "check":
             self._check(user, options)

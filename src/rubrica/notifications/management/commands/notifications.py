@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from rubrica.accounts.cli import acting_user
 from rubrica.kits.cli.base import (
@@ -83,7 +83,12 @@ class Command(RubricaCommand):
             return
         if options["all"]:
             count = notifications_mark_all_read(actor=user)
-            self.out(_("%(n)d notification(s) marked read.") % {"n": count})
+            self.out(
+                ngettext(
+                    "%(n)d notification marked read.", "%(n)d notifications marked read.", count
+                )
+                % {"n": count}
+            )
             return
         if options["notification"] is None:
             raise invalid("notification", _("Name a notification or use --all."))
