@@ -34,6 +34,7 @@ lint: install-dev
 	$(BIN)/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
+	$(PY) scripts/messages.py check
 
 format: install-dev
 	$(BIN)/ruff format .

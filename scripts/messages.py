@@ -2,6 +2,12 @@
 ``check`` fails when a catalogue is stale, has an untranslated or fuzzy message, or its compiled
 ``.mo`` does not match its ``.po`` (part of ``make lint``, so of ``make test``).
 
+For translators: ``todo LOCALE`` prints the untranslated and fuzzy messages as JSON
+(``{"msgid": ""}``; a plural message maps to a list, one string per plural form of the locale;
+a message with a context is keyed ``"context\u0004msgid"``); ``fill LOCALE FILE.json`` writes
+such a file back (clearing the fuzzy flags) and compiles; ``union LOCALE OTHER.po ...`` fills the
+untranslated messages from other copies of the catalogue (e.g. both sides of a merge).
+
 The catalogues carry no source locations (``--no-location``): a moved line changes nothing, and
 two branches that add strings merge without touching each other's lines.
 """
@@ -130,13 +136,114 @@ def check() -> int:
     return 1 if problems else 0
 
 
+def _json_key(entry) -> str:  # type: ignore[no-untyped-def]
+    return f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
+
+
+def _plural_count(catalogue) -> int:  # type: ignore[no-untyped-def]
+    header = catalogue.metadata.get("Plural-Forms", "nplurals=2;")
+    return int(header.split("nplurals=")[1].split(";")[0])
+
+
+def _compile(locale: str) -> None:
+    from django.core.management import call_command
+
+    here = Path.cwd()
+    os.chdir(PACKAGE)
+    try:
+        call_command("compilemessages", locale=[locale], verbosity=0)
+    finally:
+        os.chdir(here)
+
+
+def todo(locale: str) -> int:
+    import json
+
+    import polib
+
+    catalogue = polib.pofile(str(_po(locale, "django")))
+    forms = _plural_count(catalogue)
+    pending: dict[str, object] = {}
+    for entry in catalogue:
+        if entry.obsolete or (entry.translated() and "fuzzy" not in entry.flags):
+            continue
+        pending[_json_key(entry)] = [""] * forms if entry.msgid_plural else ""
+    print(json.dumps(pending, ensure_ascii=False, indent=1))
+    return 0
+
+
+def fill(locale: str, source: str) -> int:
+    import json
+
+    import polib
+
+    path = _po(locale, "django")
+    catalogue = polib.pofile(str(path))
+    given = json.loads(Path(source).read_text(encoding="utf-8"))
+    used = 0
+    for entry in catalogue:
+        value = given.get(_json_key(entry))
+        if not value:
+            continue
+        if entry.msgid_plural:
+            entry.msgstr_plural = dict(enumerate(value))
+        else:
+            entry.msgstr = value
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
+        entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
+        used += 1
+    catalogue.save(str(path))
+    _compile(locale)
+    print(f"{locale}: {used} of {len(given)} messages written", file=sys.stderr)
+    return 0 if used == len([v for v in given.values() if v]) else 1
+
+
+def union(locale: str, others: list[str]) -> int:
+    import polib
+
+    path = _po(locale, "django")
+    catalogue = polib.pofile(str(path))
+    known: dict[tuple[str, str, str], object] = {}
+    for other in others:
+        for entry in polib.pofile(other):
+            if entry.translated() and "fuzzy" not in entry.flags and not entry.obsolete:
+                known.setdefault(_key(entry), entry)
+    used = 0
+    for entry in catalogue:
+        if entry.obsolete or (entry.translated() and "fuzzy" not in entry.flags):
+            continue
+        found = known.get(_key(entry))
+        if found is None:
+            continue
+        entry.msgstr = found.msgstr  # type: ignore[attr-defined]
+        entry.msgstr_plural = dict(found.msgstr_plural)  # type: ignore[attr-defined]
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
+        used += 1
+    catalogue.save(str(path))
+    _compile(locale)
+    print(f"{locale}: {used} messages filled from {len(others)} catalogue(s)", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     _setup()
-    if argv[1:] == ["update"]:
+    args = argv[1:]
+    if args == ["update"]:
         return update()
-    if argv[1:] == ["check"]:
+    if args == ["check"]:
         return check()
-    print("usage: messages.py update|check", file=sys.stderr)
+    if len(args) == 2 and args[0] == "todo":
+        return todo(args[1])
+    if len(args) == 3 and args[0] == "fill":
+        return fill(args[1], args[2])
+    if len(args) >= 3 and args[0] == "union":
+        return union(args[1], args[2:])
+    print(
+        "usage: messages.py update|check|todo LOCALE|fill LOCALE FILE.json|union LOCALE PO...",
+        file=sys.stderr,
+    )
     return 2
 
 
