@@ -19,6 +19,7 @@ from rubrica.activities.types import ActivityInput
 from rubrica.contacts.models import Contact
 from rubrica.core.filters import raise_filter_errors
 from rubrica.core.models import Action
+from rubrica.core.pagination import keyset_page
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
 from rubrica.kits.api.conditional import expected_version, not_modified, version_etag
 from rubrica.kits.api.schemas import StrictIn
@@ -173,7 +174,7 @@ def list_activities(request: HttpRequest, params: Query[ActivityQuery]) -> dict[
         .select_related("owner", "outcome")
         .prefetch_related("users", "mentioned_users")
     )
-    page = selectors.keyset_page(qs, order=selectors.ORDER, cursor=params.cursor, size=params.limit)
+    page = keyset_page(qs, order=selectors.ORDER, cursor=params.cursor, size=params.limit)
     return page_data(page, activity_data(page.items, user))
 
 

@@ -24,6 +24,7 @@ from rubrica.activities.markdown import render as render_markdown
 from rubrica.activities.models import Activity, Direction, KeepInTouch, Kind, Outcome
 from rubrica.contacts.models import NEVER, Contact
 from rubrica.core.models import Action
+from rubrica.core.pagination import keyset_page
 from rubrica.core.services import ConflictError
 from rubrica.kits.web.access import AuthedRequest, can, require
 from rubrica.kits.web.lists import safe_next
@@ -223,11 +224,9 @@ def list_view(request: AuthedRequest) -> HttpResponse:
     flt, errors = selectors.TimelineFilter.parse(request.GET)
     qs = flt.apply(selectors.visible_activities(request.user)).select_related("owner", "outcome")
     try:
-        page = selectors.keyset_page(
-            qs, order=selectors.ORDER, cursor=request.GET.get("cursor"), size=50
-        )
+        page = keyset_page(qs, order=selectors.ORDER, cursor=request.GET.get("cursor"), size=50)
     except ValidationError:
-        page = selectors.keyset_page(qs, order=selectors.ORDER, cursor=None, size=50)
+        page = keyset_page(qs, order=selectors.ORDER, cursor=None, size=50)
     return render(
         request,
         "activities/list.html",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from django.apps import apps
@@ -163,7 +164,9 @@ def row_key(kind: str, row: Mapping[str, Any]) -> Any:
     return str(row.get("value", "")).rstrip("/").casefold()
 
 
-def union_rows(kind: str, first: list[dict[str, Any]], second: list[dict[str, Any]]) -> list:
+def union_rows(
+    kind: str, first: list[dict[str, Any]], second: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """``first`` then the rows of ``second`` it lacks; ``first``'s preferred row stays so."""
     seen = {row_key(kind, row) for row in first}
     out = [dict(row) for row in first]
@@ -602,7 +605,9 @@ def union_list_json(first: list[Any], second: list[Any]) -> list[Any]:
 # Unmerge ------------------------------------------------------------------------------------
 
 
-def _restore_list(before: list[Any], after: list[Any], current: list[Any], key: Callable) -> list:
+def _restore_list(
+    before: list[Any], after: list[Any], current: list[Any], key: Callable[[Any], Any]
+) -> list[Any]:
     """Three-way: drop from ``current`` what the merge added, put back what it removed."""
     before_keys = {key(item) for item in before}
     added = {key(item) for item in after} - before_keys
@@ -634,7 +639,7 @@ def restore_data(
             continue
         kept_edits.append(name)
         if name in COLLECTIONS:
-            data[name] = _restore_list(b, a, c, lambda row, kind=name: row_key(kind, row))
+            data[name] = _restore_list(b, a, c, partial(row_key, name))
         elif name in LIST_FIELDS:
             data[name] = _restore_list(b, a, c, lambda item: str(item).casefold())
         elif name == "custom_fields":
