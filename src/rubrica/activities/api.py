@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
+from rubrica.accounts.models import User
 from rubrica.activities import selectors, services
 from rubrica.activities.markdown import render
 from rubrica.activities.models import Activity, ActivityOrganization, ActivityPerson
@@ -86,7 +87,7 @@ class ActivityQuery(ListParams):
     until: dt.date | None = None
 
 
-def activity_data(activities: list[Activity], user: Any) -> list[dict[str, Any]]:
+def activity_data(activities: list[Activity], user: User) -> list[dict[str, Any]]:
     ids = [a.pk for a in activities]
     people_links = list(ActivityPerson.objects.filter(activity_id__in=ids))
     org_links = list(ActivityOrganization.objects.filter(activity_id__in=ids))
@@ -137,7 +138,7 @@ def activity_data(activities: list[Activity], user: Any) -> list[dict[str, Any]]
     return out
 
 
-def _one(activity: Activity, user: Any) -> dict[str, Any]:
+def _one(activity: Activity, user: User) -> dict[str, Any]:
     return activity_data([activity], user)[0]
 
 

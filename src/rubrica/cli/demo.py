@@ -17,6 +17,8 @@ from typing import Any
 
 from django.db import transaction
 
+from rubrica.accounts.models import User
+
 DEMO_SOURCE = "demo"
 
 #: (name, colour) of the demo tags.
@@ -556,7 +558,7 @@ def _ascii(name: str, romanised: str) -> str:
 
 
 class _Generator:
-    def __init__(self, actor: Any, seed: int) -> None:
+    def __init__(self, actor: User, seed: int) -> None:
         self.actor = actor
         self.rng = random.Random(seed)
         self.used_emails: set[str] = set()
@@ -760,7 +762,7 @@ def _find(names: tuple[tuple[str, str], ...], wanted: str) -> tuple[str, str]:
 
 def generate(
     *,
-    actor: Any,
+    actor: User,
     people: int,
     seed: int,
     advance: Callable[[], None] = lambda: None,

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Status
 
+from rubrica.accounts.models import User
 from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.models import NEVER, Contact
 from rubrica.contacts.schemas import ContactIn, ContactOut, ContactPage
@@ -90,7 +91,7 @@ class ContactListQuery(ContactQuery):
 
 
 def contacts_data(
-    request: HttpRequest, contacts: Sequence[Contact], user: Any
+    request: HttpRequest, contacts: Sequence[Contact], user: User
 ) -> list[dict[str, Any]]:
     prefetch_related_objects(
         list(contacts),
@@ -128,7 +129,7 @@ def contacts_data(
     return out
 
 
-def contact_data(request: HttpRequest, contact: Contact, user: Any) -> dict[str, Any]:
+def contact_data(request: HttpRequest, contact: Contact, user: User) -> dict[str, Any]:
     return contacts_data(request, [contact], user)[0]
 
 

@@ -766,7 +766,7 @@ def contact_unmerge(*, actor: User, merge: Merge) -> tuple[Contact, Contact]:
     return survivor, merged
 
 
-def ensure_can_merge(actor: Any, survivor: Contact, merged: Contact) -> None:
+def ensure_can_merge(actor: User, survivor: Contact, merged: Contact) -> None:
     """The permission part of ``contact_merge``, for doors that want to ask before showing a
     form."""
     ensure_can(actor, survivor, Action.CHANGE)

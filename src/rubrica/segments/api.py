@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
+from rubrica.accounts.models import User
 from rubrica.contacts.api import ContactQuery, contacts_data
 from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.schemas import ContactPage
@@ -112,7 +113,7 @@ class MembersOut(Schema):
     changed: int = Field(description="How many people were added (or removed).")
 
 
-def _data(segment: Segment, user: Any = None) -> dict[str, Any]:
+def _data(segment: Segment, user: User | None = None) -> dict[str, Any]:
     count = segment_count(user, segment) if user is not None else None
     return {
         "id": segment.pk,

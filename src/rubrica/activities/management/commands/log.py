@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rubrica.accounts.cli import acting_user
+from rubrica.accounts.models import User
 from rubrica.kits.cli.base import RubricaCommand, add_acting_user_argument, get_or_not_found
 
 EPILOG = gettext_lazy(
@@ -70,7 +71,7 @@ class Command(RubricaCommand):
         else:
             self.do_log(user, options)
 
-    def do_log(self, user: Any, options: dict[str, Any]) -> None:
+    def do_log(self, user: User, options: dict[str, Any]) -> None:
         from rubrica.activities import services
 
         data: dict[str, Any] = {
@@ -99,7 +100,7 @@ class Command(RubricaCommand):
         else:
             self.out(_("Logged activity %(id)d.") % {"id": activity.pk})
 
-    def do_list(self, user: Any, options: dict[str, Any]) -> None:
+    def do_list(self, user: User, options: dict[str, Any]) -> None:
         from rubrica.activities import selectors
         from rubrica.contacts.models import Contact
         from rubrica.core.models import Action

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rubrica.accounts.cli import acting_user
+from rubrica.accounts.models import User
 from rubrica.core.models import Action
 from rubrica.kits.cli.base import (
     EXIT_CODES_HELP,
@@ -77,7 +78,7 @@ class Command(RubricaCommand):
         else:
             self._done(user, options)
 
-    def _list(self, user: Any, options: dict[str, Any]) -> None:
+    def _list(self, user: User, options: dict[str, Any]) -> None:
         mine = selectors.my_tasks(user, limit=200)
         buckets = [("overdue", _("Overdue"), mine.overdue)]
         if not options["overdue"]:
@@ -94,7 +95,7 @@ class Command(RubricaCommand):
                 due = services.due_text(task, user)
                 self.out(f"  {task.pk}\t{due}\t{task.title}")
 
-    def _add(self, user: Any, options: dict[str, Any]) -> None:
+    def _add(self, user: User, options: dict[str, Any]) -> None:
         data: dict[str, Any] = {"title": options["title"]}
         due = options["due"]
         if due:
@@ -116,7 +117,7 @@ class Command(RubricaCommand):
         else:
             self.out(_("Task %(id)d added: %(title)s") % {"id": task.pk, "title": task.title})
 
-    def _done(self, user: Any, options: dict[str, Any]) -> None:
+    def _done(self, user: User, options: dict[str, Any]) -> None:
         visible = Task.objects.restrict(user, Action.VIEW)
         results = []
         for pk in options["task"]:
