@@ -23,7 +23,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -48,6 +48,7 @@ from rubrica.contacts.services import (
     contact_update,
     snapshot,
 )
+from rubrica.contacts.types import ContactInput
 from rubrica.core.models import Action
 from rubrica.core.services import SHARING_FIELDS, ensure_can, lock_and_check_version
 from rubrica.customfields.models import Entity
@@ -504,8 +505,8 @@ def contact_merge(
     if errors:
         raise ValidationError(errors)
     since = _last_entry_id()
-    if data:
-        contact_update(actor=actor, contact=survivor, data=data)
+    if data:  # snapshot() fields, so ContactInput's
+        contact_update(actor=actor, contact=survivor, data=cast(ContactInput, data))
     photo_copied = _copy_photo(actor, survivor, merged)  # after validation: a file is written
     extra = union_list_json(before[SURVIVOR]["vcard_extra"], before[MERGED]["vcard_extra"])
     if extra != before[SURVIVOR]["vcard_extra"]:
@@ -721,7 +722,12 @@ def contact_unmerge(*, actor: User, merge: Merge) -> tuple[Contact, Contact]:
         before["data"], snap["survivor_after"]["data"], snapshot(survivor)
     )
     if data:
-        contact_update(actor=actor, contact=survivor, data=data, action=HistoryAction.REVERT)
+        contact_update(  # snapshot() fields, so ContactInput's
+            actor=actor,
+            contact=survivor,
+            data=cast(ContactInput, data),
+            action=HistoryAction.REVERT,
+        )
     exact = [kind for kind in COLLECTIONS if kind in data and data[kind] == before["data"][kind]]
     _restore_child_ids(survivor, exact, before)
     survivor = Contact.all_objects.get(pk=survivor.pk)
