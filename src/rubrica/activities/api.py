@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
+from rubrica.accounts.models import User
 from rubrica.activities import selectors, services
 from rubrica.activities.markdown import render
 from rubrica.activities.models import Activity, ActivityOrganization, ActivityPerson
@@ -19,6 +20,7 @@ from rubrica.activities.types import ActivityInput
 from rubrica.contacts.models import Contact
 from rubrica.core.filters import raise_filter_errors
 from rubrica.core.models import Action
+from rubrica.core.pagination import keyset_page
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
 from rubrica.kits.api.conditional import expected_version, not_modified, version_etag
 from rubrica.kits.api.schemas import StrictIn
@@ -85,7 +87,7 @@ class ActivityQuery(ListParams):
     until: dt.date | None = None
 
 
-def activity_data(activities: list[Activity], user: Any) -> list[dict[str, Any]]:
+def activity_data(activities: list[Activity], user: User) -> list[dict[str, Any]]:
     ids = [a.pk for a in activities]
     people_links = list(ActivityPerson.objects.filter(activity_id__in=ids))
     org_links = list(ActivityOrganization.objects.filter(activity_id__in=ids))
@@ -136,7 +138,7 @@ def activity_data(activities: list[Activity], user: Any) -> list[dict[str, Any]]
     return out
 
 
-def _one(activity: Activity, user: Any) -> dict[str, Any]:
+def _one(activity: Activity, user: User) -> dict[str, Any]:
     return activity_data([activity], user)[0]
 
 
@@ -173,7 +175,7 @@ def list_activities(request: HttpRequest, params: Query[ActivityQuery]) -> dict[
         .select_related("owner", "outcome")
         .prefetch_related("users", "mentioned_users")
     )
-    page = selectors.keyset_page(qs, order=selectors.ORDER, cursor=params.cursor, size=params.limit)
+    page = keyset_page(qs, order=selectors.ORDER, cursor=params.cursor, size=params.limit)
     return page_data(page, activity_data(page.items, user))
 
 

@@ -331,7 +331,7 @@ def _contact_ids(activity: Activity) -> set[int]:
 
 
 @transaction.atomic
-def activity_create(*, actor: User, data: ActivityInput | Mapping[str, Any]) -> Activity:
+def activity_create(*, actor: User, data: ActivityInput) -> Activity:
     ensure_can_create(actor, Activity)
     values, errors = _clean(data, current=None, actor=actor)
     raise_if(errors)
@@ -356,7 +356,7 @@ def activity_update(
     *,
     actor: User,
     activity: Activity,
-    data: ActivityInput | Mapping[str, Any],
+    data: ActivityInput,
     expected_version: int | None = None,
     action: str = HistoryAction.UPDATE,
 ) -> Activity:
@@ -425,7 +425,7 @@ def activity_revert(
     before = entry.changes[field]["before"]
     if before is None and field in ("people", "organizations", "users"):
         before = []
-    data: dict[str, Any] = {field: before}
+    data = cast(ActivityInput, {field: before})  # ``field`` is one of the fields, checked above
     return activity_update(actor=actor, activity=activity, data=data, action=HistoryAction.REVERT)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -45,6 +45,7 @@ from rubrica.notifications.services import notify, user_settings, user_timezone
 from rubrica.organizations.models import Organization
 from rubrica.tasks import recurrence
 from rubrica.tasks.models import Priority, Status, Task
+from rubrica.tasks.types import TaskInput
 
 TEXT_FIELDS = {"title": 200, "description": 20_000}
 SCALAR_FIELDS = (
@@ -333,7 +334,7 @@ def follow_up_data(*, actor: User, activity: Activity) -> dict[str, Any]:
 
 
 @transaction.atomic
-def task_create(*, actor: User, data: Mapping[str, Any]) -> Task:
+def task_create(*, actor: User, data: TaskInput) -> Task:
     """Create a task; the assignee defaults to the actor, the owner too (only administrators
     create one owned by someone else), the time zone to the actor's."""
     ensure_can_create(actor, Task)
@@ -356,7 +357,7 @@ def task_update(
     *,
     actor: User,
     task: Task,
-    data: Mapping[str, Any],
+    data: TaskInput,
     expected_version: int | None = None,
     action: str = HistoryAction.UPDATE,
 ) -> Task:
@@ -468,7 +469,8 @@ def task_revert(*, actor: User, task: Task, entry: HistoryEntry, field: str) -> 
     before = entry.changes[field]["before"]
     if before is None and field in LINKS:
         before = []
-    return task_update(actor=actor, task=task, data={field: before}, action=HistoryAction.REVERT)
+    data = cast(TaskInput, {field: before})  # ``field`` is one of the fields, checked above
+    return task_update(actor=actor, task=task, data=data, action=HistoryAction.REVERT)
 
 
 # Bulk ----------------------------------------------------------------------------------------
@@ -494,7 +496,7 @@ def _bulk_ids(ids: Iterable[Any]) -> list[int]:
     return list(dict.fromkeys(out))
 
 
-def _bulk(actor: User, ids: Iterable[Any], data: Mapping[str, Any]) -> BulkResult:
+def _bulk(actor: User, ids: Iterable[Any], data: TaskInput) -> BulkResult:
     """Apply ``data`` to each task the actor may change among ``ids`` (read through
     ``restrict``: an id one may not change, or that does not exist, is skipped as "not found"
     and nothing happens to it). Each task is its own transaction."""
