@@ -1,0 +1,48 @@
+from django.apps import AppConfig
+
+
+class CalendarsConfig(AppConfig):
+    name = "rubrica.calendars"
+    label = "calendars"
+
+    def ready(self) -> None:
+        _register_trash()
+
+
+def _register_trash() -> None:
+    """Calendars and appointments go to the Trash like every owned record."""
+    from django.utils.translation import gettext_lazy
+
+    from rubrica.calendars.models import Appointment, Calendar
+    from rubrica.calendars.services import (
+        appointment_restore,
+        appointment_trash_purge,
+        calendar_restore,
+        calendar_trash_purge,
+    )
+    from rubrica.core.trash import TrashKind, register_trash
+
+    register_trash(
+        TrashKind(
+            key="calendars",
+            model=Calendar,
+            label=gettext_lazy("Calendars"),
+            empty_text=gettext_lazy("No calendars in the Trash."),
+            pages_label=gettext_lazy("Pages of calendars"),
+            restore=lambda actor, calendar: calendar_restore(actor=actor, calendar=calendar),
+            purge=lambda cutoff: calendar_trash_purge(cutoff=cutoff),
+        )
+    )
+    register_trash(
+        TrashKind(
+            key="appointments",
+            model=Appointment,
+            label=gettext_lazy("Appointments"),
+            empty_text=gettext_lazy("No appointments in the Trash."),
+            pages_label=gettext_lazy("Pages of appointments"),
+            restore=lambda actor, appointment: appointment_restore(
+                actor=actor, appointment=appointment
+            ),
+            purge=lambda cutoff: appointment_trash_purge(cutoff=cutoff),
+        )
+    )
