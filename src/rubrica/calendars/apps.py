@@ -7,6 +7,25 @@ class CalendarsConfig(AppConfig):
 
     def ready(self) -> None:
         _register_trash()
+        _register_panels()
+
+
+def _register_panels() -> None:
+    """Upcoming appointments and "New appointment" on a person's page."""
+    from rubrica.calendars import views
+    from rubrica.contacts.models import Contact
+    from rubrica.kits.web.panels import Panel, register_panel
+
+    register_panel(
+        Panel(
+            key="appointments",
+            model=Contact,
+            template="calendars/_panel.html",
+            context=views.person_panel,
+            placement="side",
+            order=15,
+        )
+    )
 
 
 def _register_trash() -> None:
