@@ -8,6 +8,25 @@ class CalendarsConfig(AppConfig):
     def ready(self) -> None:
         _register_trash()
         _register_panels()
+        _register_notifications()
+
+
+def _register_notifications() -> None:
+    """Appointment reminders, sent by the notifications engine's tick."""
+    from django.utils.translation import gettext_lazy
+
+    from rubrica.calendars.services import appointment_reminders_send
+    from rubrica.notifications.registry import (
+        NotificationKind,
+        Schedule,
+        register_kind,
+        register_schedule,
+    )
+
+    register_kind(
+        NotificationKind(key="calendars.reminder", label=gettext_lazy("Appointment reminders"))
+    )
+    register_schedule(Schedule(key="calendars.reminders", run=appointment_reminders_send))
 
 
 def _register_panels() -> None:

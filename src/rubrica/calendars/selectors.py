@@ -105,3 +105,22 @@ def free_busy(
         found = ical.expand(_with_series(list(rows)), start, end, busy=set())
         out[person.pk] = [(o.start, o.end) for o in found]
     return out
+
+
+def reminder_occurrences(
+    *, now: dt.datetime, grace: dt.timedelta
+) -> list[tuple[ical.Occurrence, int]]:
+    """(occurrence, minutes) for each reminder that fell due in ``(now - grace, now]`` (system
+    read for the notifications tick: no user, every calendar not in the Trash)."""
+    from rubrica.calendars.services import MAX_REMIND_MINUTES
+
+    horizon = now + dt.timedelta(minutes=MAX_REMIND_MINUTES)
+    rows = Appointment.objects.filter(calendar__deleted_at__isnull=True).exclude(reminders=[])
+    rows = rows.filter(_window_q(now - grace, horizon)).select_related("calendar", "owner")
+    out: list[tuple[ical.Occurrence, int]] = []
+    for occurrence in ical.expand(_with_series(list(rows)), now - grace, horizon, busy=set()):
+        for minutes in occurrence.appointment.reminders:
+            due = occurrence.start - dt.timedelta(minutes=minutes)
+            if now - grace < due <= now:
+                out.append((occurrence, minutes))
+    return out

@@ -76,6 +76,7 @@ APPOINTMENT_FIELDS = (
 ICAL_FIELDS = ("ical_uid", "ical_extra", "sequence", "organizer_email", "rsvp")
 MAX_LINKS = 100
 MAX_REMINDERS = 10
+MAX_REMIND_MINUTES = 60 * 24 * 60
 MAX_SPAN = dt.timedelta(days=366)
 FREQS = ("SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 
@@ -509,7 +510,7 @@ def _clean_reminders(raw: Any, errors: Errors) -> list[int]:
     out = []
     for item in items:
         text = str(item).strip()
-        if not text.isdigit() or int(text) > 60 * 24 * 60:
+        if not text.isdigit() or int(text) > MAX_REMIND_MINUTES:
             errors["reminders"] = _("Enter minutes before the start, from 0 to 86400.")
             return []
         out.append(int(text))
@@ -911,3 +912,40 @@ def record_rsvp(actor: User | None, appointment: Any, attendee: Attendee, rsvp: 
 def ensure_may_write(actor: User, calendar: Calendar) -> None:
     if not writable_calendars(actor).filter(pk=calendar.pk).exists():
         raise PermissionDenied(_("You may not change this calendar."))
+
+
+# Reminders ----------------------------------------------------------------------------------
+
+#: A reminder found this late (the worker was down) is still sent; later than this it is dropped.
+REMINDER_GRACE = dt.timedelta(hours=1)
+
+
+def appointment_reminders_send(now: dt.datetime) -> int:
+    """Notify the owner and the invited users (unless they declined) of each occurrence whose
+    reminder fell due in the last ``REMINDER_GRACE``. Idempotent: the notification's key names
+    the appointment, the occurrence and the reminder (the notifications engine's tick)."""
+    from rubrica.calendars.selectors import reminder_occurrences
+    from rubrica.notifications.services import notify
+
+    sent = 0
+    for occurrence, minutes in reminder_occurrences(now=now, grace=REMINDER_GRACE):
+        appointment = occurrence.appointment
+        recipients = {appointment.owner_id: appointment.owner}
+        for attendee in appointment.attendees.select_related("user"):
+            if attendee.user is not None and attendee.rsvp != Rsvp.DECLINED:
+                recipients[attendee.user.pk] = attendee.user
+        when = occurrence.start.astimezone(zone(appointment.time_zone))
+        for user in recipients.values():
+            notification = notify(
+                recipient=user,
+                kind="calendars.reminder",
+                title=_("Reminder: %(title)s") % {"title": appointment.title},
+                url=appointment.get_absolute_url(),
+                body=_("Starts %(when)s.") % {"when": when.strftime("%Y-%m-%d %H:%M %Z")},
+                key=(
+                    f"calendars.reminder:{appointment.pk}:"
+                    f"{occurrence.start.astimezone(dt.UTC).isoformat()}:{minutes}"
+                ),
+            )
+            sent += notification is not None
+    return sent
