@@ -5,11 +5,12 @@ METHOD:REQUEST invitation e-mail."""
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import zoneinfo
 
 import icalendar
 import pytest
-from django.core import mail
 from django.core.exceptions import ValidationError
 
 from rubrica.calendars import ical, selectors
@@ -189,16 +190,16 @@ def test_a_reply_from_someone_else_changes_nothing(member) -> None:
     assert Attendee.objects.get(appointment=appointment).rsvp == "NEEDS-ACTION"
 
 
-def test_the_invitation_is_a_request_e_mailed_to_outside_attendees(member, settings) -> None:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+def test_the_invitation_is_a_request_e_mailed_to_outside_attendees(member, smtp_inbox) -> None:
     appointment = _invite(member)
     sent = ical.send_invitations(actor=member, appointment=appointment)
     assert sent == ["client@example.com"]
-    (message,) = mail.outbox
-    assert message.to == ["client@example.com"]
-    body, mimetype = message.alternatives[0]
-    assert mimetype == 'text/calendar; method="REQUEST"'
-    cal = icalendar.Calendar.from_ical(body)
+    ((_sender, recipients, raw),) = smtp_inbox.messages
+    assert recipients == ["client@example.com"]
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert [p.get_param("method") for p in parts] == ["REQUEST"]
+    cal = icalendar.Calendar.from_ical(parts[0].get_content())
     assert str(cal["METHOD"]) == "REQUEST"
     (event,) = cal.walk("VEVENT")
     assert str(event["UID"]) == appointment.ical_uid
