@@ -57,6 +57,16 @@ ASSETS: tuple[Asset, ...] = (
         "bootstrap-icons/fonts/bootstrap-icons.woff",
     ),
     Asset("htmx.org", "dist/htmx.min.js", "htmx/htmx.min.js"),
+    Asset(
+        "@event-calendar/build",
+        "dist/event-calendar.min.js",
+        "event-calendar/event-calendar.min.js",
+    ),
+    Asset(
+        "@event-calendar/build",
+        "dist/event-calendar.min.css",
+        "event-calendar/event-calendar.min.css",
+    ),
 )
 
 TEXT_SUFFIXES = frozenset({".css", ".js"})

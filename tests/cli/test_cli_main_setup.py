@@ -31,6 +31,7 @@ RUBRICA_COMMANDS = [
     "jobs",
     "tasks",
     "notifications",
+    "calendars",
     "trash",
     "token",
 ]

@@ -21,6 +21,7 @@ from ninja.parser import Parser
 
 from rubrica.activities import api as activities_api
 from rubrica.api.auth import AUTH
+from rubrica.calendars import api as calendars_api
 from rubrica.contacts import api as contacts
 from rubrica.customfields import api as customfields
 from rubrica.dataio import api as dataio
@@ -138,6 +139,8 @@ api.add_router("/documents", documents_api.router)
 api.add_router("/tasks", tasks_api.router)
 api.add_router("/notifications", notifications_api.router)
 api.add_router("/activities", activities_api.router)
+api.add_router("/calendars", calendars_api.router)
+api.add_router("/appointments", calendars_api.appointments)
 
 fallback = Router()
 

@@ -41,6 +41,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("jobs", gettext_noop("list | show | wait | cancel | resume background jobs.")),
     ("tasks", gettext_noop("list | add | done: your tasks (overdue, today, upcoming).")),
     ("notifications", gettext_noop("list | read your notifications; tick: send due reminders.")),
+    ("calendars", gettext_noop("list | agenda | export | import calendars and appointments.")),
     ("trash", gettext_noop("purge: delete for good what has been in the Trash too long.")),
     ("token", gettext_noop("create: make an API token for a user (shown once).")),
 ]

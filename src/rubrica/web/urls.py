@@ -39,6 +39,7 @@ urlpatterns = [
     path("jobs/", include("rubrica.jobs.urls")),
     path("notifications/", include("rubrica.notifications.urls")),
     path("tasks/", include("rubrica.tasks.urls")),
+    path("calendar/", include("rubrica.calendars.urls")),
     path("duplicates/", include("rubrica.dedup.urls")),
     path("merges/", include("rubrica.merges.urls")),
     path("segments/", include("rubrica.segments.urls")),
