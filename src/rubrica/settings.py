@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "rubrica.documents",
     "rubrica.merges",
     "rubrica.tasks",
+    "rubrica.mail",
     "rubrica.segments",
     "rubrica.quality",
     "rubrica.dataio",
