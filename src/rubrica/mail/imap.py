@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.running import Progress
@@ -183,7 +184,7 @@ def poll(now: dt.datetime) -> int:
         job_create(
             actor=mailbox.owner,
             kind=FETCH_KIND,
-            title=f"Fetch mail: {mailbox.name}",
+            title=_("Fetch mail: %(name)s") % {"name": mailbox.name},
             params={"mailbox": mailbox.pk},
         )
     return 0
