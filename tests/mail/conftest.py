@@ -11,7 +11,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -227,3 +227,61 @@ def dovecot() -> Iterator[Dovecot]:
                     break
                 time.sleep(0.05)
         shutil.rmtree(root, ignore_errors=True)
+
+
+# An SMTP server on loopback (aiosmtpd) ---------------------------------------------------------
+
+
+@dataclass
+class Smtp:
+    host: str
+    port: int
+    received: list[tuple[str, list[str], bytes]]
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    """A loopback port nothing listens on yet (the server may be started later on it)."""
+    return _free_port()
+
+
+@pytest.fixture
+def smtp_settings(settings, smtp_port):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    return settings
+
+
+@pytest.fixture
+def start_smtp(smtp_settings, smtp_port) -> Iterator[Callable[[], Smtp]]:
+    """Start an aiosmtpd server on the chosen port when called; stopped after the test."""
+    from aiosmtpd.controller import Controller
+
+    controllers = []
+
+    class Handler:
+        def __init__(self, server: Smtp) -> None:
+            self.server = server
+
+        async def handle_DATA(self, server, session, envelope):
+            self.server.received.append(
+                (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+            )
+            return "250 OK"
+
+    def start() -> Smtp:
+        server = Smtp("127.0.0.1", smtp_port, [])
+        controller = Controller(Handler(server), hostname="127.0.0.1", port=smtp_port)
+        controller.start()
+        controllers.append(controller)
+        return server
+
+    yield start
+    for controller in controllers:
+        controller.stop()

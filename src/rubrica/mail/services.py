@@ -29,7 +29,14 @@ from rubrica.jobs.running import Progress
 from rubrica.jobs.services import job_create
 from rubrica.mail import crypto
 from rubrica.mail.capture import activity_text, describe, file_address, mail_capture
-from rubrica.mail.models import Level, Mailbox, MailMessage, MailPreference, Security
+from rubrica.mail.models import (
+    Level,
+    Mailbox,
+    MailMessage,
+    MailPreference,
+    MailTemplate,
+    Security,
+)
 
 IMPORT_KIND = "mail_import"
 FETCH_KIND = "mail_fetch"
@@ -307,3 +314,62 @@ def discard_upload(job: Job) -> bool:
 def capture_one(*, actor: User, raw: bytes) -> dict[str, Any]:
     """Capture one message now (the API's forward-to-Rubrica door)."""
     return describe(mail_capture(actor=actor, raw=raw))
+
+
+# Templates -----------------------------------------------------------------------------------
+
+
+def _clean_template(data: dict[str, Any], creating: bool) -> dict[str, Any]:
+    from rubrica.mail.templating import check
+
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name in sorted(set(data) - {"name", "subject", "body"}):
+        errors[name] = _("Unknown field.")
+    for name, limit in (("name", 100), ("subject", 500), ("body", 100_000)):
+        if name in data:
+            text = str(data[name] or "")
+            if name != "body":
+                text = " ".join(text.split())
+            if not text.strip():
+                errors[name] = _("This field is required.")
+            elif len(text) > limit:
+                errors[name] = _("At most %(n)d characters.") % {"n": limit}
+            else:
+                try:
+                    if name != "name":
+                        check(text, field=name)
+                except ValidationError as exc:
+                    errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
+            values[name] = text
+        elif creating:
+            errors[name] = _("This field is required.")
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+@transaction.atomic
+def mail_template_create(*, actor: User, data: dict[str, Any]) -> MailTemplate:
+    """A template of ``actor``; its merge fields are checked in the sandbox before it is kept."""
+    ensure_may_log(actor)
+    return MailTemplate.objects.create(owner=actor, **_clean_template(data, creating=True))
+
+
+@transaction.atomic
+def mail_template_update(
+    *, actor: User, template: MailTemplate, data: dict[str, Any]
+) -> MailTemplate:
+    ensure_can(actor, template, Action.CHANGE)
+    values = _clean_template(data, creating=False)
+    current = MailTemplate.objects.select_for_update().get(pk=template.pk)
+    for name, value in values.items():
+        setattr(current, name, value)
+    current.save()
+    return current
+
+
+@transaction.atomic
+def mail_template_delete(*, actor: User, template: MailTemplate) -> None:
+    ensure_can(actor, template, Action.DELETE)
+    template.delete()

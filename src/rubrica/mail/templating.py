@@ -58,3 +58,14 @@ def render(source: str, *, contact: dict[str, str], sender: dict[str, str], fiel
             {field: _("This template cannot be used: %(error)s") % {"error": exc.message or exc}}
         ) from exc
     return text[:MAX_OUTPUT]
+
+
+def check(source: str, *, field: str) -> None:
+    """ValidationError on ``field`` unless ``source`` renders with sample values of every
+    allowed field (a template is checked when it is saved, not only when it is sent)."""
+    render(
+        source,
+        contact={name: name for name in CONTACT_FIELDS},
+        sender={name: name for name in SENDER_FIELDS},
+        field=field,
+    )
