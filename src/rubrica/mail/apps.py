@@ -6,6 +6,7 @@ class MailConfig(AppConfig):
     label = "mail"
 
     def ready(self) -> None:
+        _register_panels()
         _register_jobs()
         _register_schedules()
 
@@ -34,3 +35,21 @@ def _register_schedules() -> None:
 
     register_schedule(Schedule(key="mail.poll", run=imap.poll))
     register_schedule(Schedule(key="mail.outbox", run=sending.outbox_tick))
+
+
+def _register_panels() -> None:
+    """An e-mail card beside each person (write to them; a bouncing address is shown)."""
+    from rubrica.contacts.models import Contact
+    from rubrica.kits.web.panels import Panel, register_panel
+    from rubrica.mail import views
+
+    register_panel(
+        Panel(
+            "mail",
+            Contact,
+            "mail/panel_person.html",
+            views.person_panel,
+            placement="side",
+            order=20,
+        )
+    )
