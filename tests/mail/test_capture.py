@@ -277,3 +277,15 @@ def test_an_upload_that_is_not_mail_is_refused(member):
 
     with pytest.raises(ValidationError):
         services.import_start(actor=member, upload=io.BytesIO(b"x"), filename="a.pdf")
+
+
+def test_metadata_level_hides_attachment_names_too(member, other_member):
+    make_contact(member, emails=[{"value": "ada@example.com"}])
+    services.mail_preference_set(actor=member, level=Level.METADATA)
+    raw = make_message(attachments=[("salary-2027.pdf", PDF, "application/pdf")])
+    message = mail_capture(actor=member, raw=raw).message
+    view = selectors.view_of(other_member, selectors.message_visible(other_member, message.pk))
+    assert view.attachments == []
+    assert "salary" not in Activity.objects.get(pk=message.activity_id).body
+    own = selectors.view_of(member, selectors.message_visible(member, message.pk))
+    assert own.attachments == ["salary-2027.pdf"]

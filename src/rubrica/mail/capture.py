@@ -26,7 +26,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
 import nh3
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
@@ -209,7 +209,7 @@ def activity_text(record: MailMessage, level: str) -> tuple[str, str]:
         if named:
             lines.append(f"**{label}:** {', '.join(named)}")
     names = [a.filename for a in record.attachments.all()]
-    if names:
+    if names and level in (Level.SUBJECT, Level.FULL):
         lines.append(f"**{_('Attachments')}:** {', '.join(names)}")
     subject = record.subject if level in (Level.SUBJECT, Level.FULL) else _("E-mail")
     body = "  \n".join(lines)
@@ -307,9 +307,9 @@ def _store_attachments(
                     document = document_create(
                         actor=actor, record=contact, upload=ContentFile(data, name=name)
                     )
-            except (ValidationError, PermissionError) as exc:
-                logger.info("attachment %s of %s not stored: %s", name, record.message_id, exc)
-            except Exception as exc:  # PermissionDenied and friends: listed, not stored
+            except (ValidationError, PermissionDenied, OSError) as exc:
+                # A type documents refuse, a person the actor may not change, a full disk: the
+                # attachment is listed on the message, not stored.
                 logger.info("attachment %s of %s not stored: %s", name, record.message_id, exc)
         if document is None:
             skipped.append(name)

@@ -16,8 +16,8 @@ from rubrica.mail.models import Level, MailMessage, MailParticipant, MailPrefere
 
 @dataclass
 class MessageView:
-    """A message as one user may see it: ``subject`` and ``body`` are empty when its owner's
-    preference hides them from that user."""
+    """A message as one user may see it: ``subject`` and ``attachments`` (their names) are
+    empty at the metadata level, ``body`` below the full level."""
 
     pk: int
     message_id: str
@@ -64,11 +64,11 @@ def view_of(user: User, message: MailMessage, level: str | None = None) -> Messa
         cc=[p.address for p in participants if p.role == "cc"],
         sent_at=message.sent_at,
         level=level,
-        attachments=[a.filename for a in message.attachments.all()],
         activity_id=message.activity_id,
     )
     if level in (Level.SUBJECT, Level.FULL):
         view.subject = message.subject
+        view.attachments = [a.filename for a in message.attachments.all()]
     if level == Level.FULL:
         view.body = message.body
     return view
