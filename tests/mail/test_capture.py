@@ -289,3 +289,14 @@ def test_metadata_level_hides_attachment_names_too(member, other_member):
     assert "salary" not in Activity.objects.get(pk=message.activity_id).body
     own = selectors.view_of(member, selectors.message_visible(member, message.pk))
     assert own.attachments == ["salary-2027.pdf"]
+
+
+def test_nul_characters_and_malformed_headers_are_captured_not_refused(member):
+    raw = (
+        b"From: Ada <ada@example.com>\r\nTo: =?bogus?Q?x?= <member@example.org>\r\n"
+        b"Subject: bad\x00subject\r\nDate: not a date\r\nMessage-ID: <nul@x>\r\n\r\n"
+        b"body with a \x00 NUL\r\n"
+    )
+    message = mail_capture(actor=member, raw=raw).message
+    assert message.subject == "badsubject"
+    assert "\x00" not in message.body and "NUL" in message.body

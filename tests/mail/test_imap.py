@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from rubrica.jobs.models import Job
-from rubrica.mail import crypto, imap, services
+from rubrica.mail import capture, crypto, imap, services
 from rubrica.mail.models import Mailbox, MailboxFolder, MailMessage
 from tests.factories import make_contact
 from tests.mail.conftest import make_message
@@ -68,17 +68,17 @@ def test_an_interrupted_fetch_resumes_after_the_last_uid_committed(member, dovec
         dovecot.append(make_message(message_id=f"<r{i}@x>"))
     mailbox = _mailbox(member, dovecot)
     monkeypatch.setattr(imap, "BATCH", 2)
-    real = imap.mail_capture
+    real = capture.mail_capture
     calls = {"n": 0}
 
     def dies_on_the_fourth(**kwargs):
         calls["n"] += 1
         if calls["n"] == 4:
-            raise RuntimeError("killed")
+            raise SystemExit("killed")  # the process dies: nothing of this batch commits
         return real(**kwargs)
 
-    monkeypatch.setattr(imap, "mail_capture", dies_on_the_fourth)
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(capture, "mail_capture", dies_on_the_fourth)
+    with pytest.raises(SystemExit):
         imap.fetch_mailbox(mailbox)
     # The first batch (UIDs 1-2) committed; the second was undone with its UID.
     assert MailboxFolder.objects.get(mailbox=mailbox).last_uid == 2
@@ -87,7 +87,7 @@ def test_an_interrupted_fetch_resumes_after_the_last_uid_committed(member, dovec
         "<r1@x>",
     ]
 
-    monkeypatch.setattr(imap, "mail_capture", real)
+    monkeypatch.setattr(capture, "mail_capture", real)
     counts = imap.fetch_mailbox(mailbox)
 
     assert counts == {"captured": 3, "duplicates": 0, "failed": 0}
@@ -166,3 +166,21 @@ def test_the_poll_queues_one_fetch_per_due_mailbox(member):
 
     jobs = Job.objects.filter(kind=services.FETCH_KIND)
     assert [job.params["mailbox"] for job in jobs] == [due.pk]
+
+
+def test_a_message_that_cannot_be_captured_is_skipped_and_the_fetch_goes_on(
+    member, dovecot, monkeypatch
+):
+    for i in range(3):
+        dovecot.append(make_message(message_id=f"<s{i}@x>"))
+    mailbox = _mailbox(member, dovecot)
+    real = capture.mail_capture
+
+    def breaks_on_the_second(**kwargs):
+        if b"<s1@x>" in kwargs["raw"]:
+            raise UnicodeError("a message this code cannot read")
+        return real(**kwargs)
+
+    monkeypatch.setattr(capture, "mail_capture", breaks_on_the_second)
+    assert imap.fetch_mailbox(mailbox) == {"captured": 2, "duplicates": 0, "failed": 1}
+    assert MailboxFolder.objects.get(mailbox=mailbox).last_uid == 3

@@ -84,7 +84,7 @@ def _header(message: EmailMessage, name: str) -> str:
         value = message.get(name)
     except Exception:  # malformed header: policy.default raises on access
         value = message.get_all(name, failobj=[""])[0] if name in message else ""
-    return " ".join(str(value or "").split())
+    return " ".join(str(value or "").replace("\x00", "").split())
 
 
 def _addresses(
@@ -152,7 +152,7 @@ def body_text(message: EmailMessage) -> str:
         text = nh3.clean(text, tags=set(), strip_comments=True)
         text = re.sub(r"[ \t]+", " ", text)
         text = re.sub(r"\n\s*\n+", "\n\n", text)
-    return text.strip()[:MAX_BODY]
+    return text.replace("\x00", "").strip()[:MAX_BODY]
 
 
 def _internal_addresses(addresses: set[str]) -> set[str]:
@@ -422,6 +422,24 @@ def mail_capture(
         attachments_skipped=skipped,
         bounced=[a for a, _r in bounces],
     )
+
+
+def capture_or_count(
+    counts: dict[str, int], *, actor: User, raw: bytes, mailbox: Mailbox | None = None
+) -> Captured | None:
+    """Capture one message of a batch (an import, a fetch) in its own savepoint: a message that
+    cannot be captured is logged and counted as ``failed`` instead of stopping the mailbox for
+    ever on it. A permission refusal (the owner became read-only) still stops the batch."""
+    try:
+        result = mail_capture(actor=actor, raw=raw, mailbox=mailbox)
+    except PermissionDenied:
+        raise
+    except Exception:
+        logger.exception("a message could not be captured; it is skipped")
+        counts["failed"] += 1
+        return None
+    counts["duplicates" if result.duplicate else "captured"] += 1
+    return result
 
 
 def _file(actor: User, record: MailMessage, contact_ids: list[int], internal: set[str]) -> None:

@@ -23,8 +23,7 @@ from django.utils.translation import gettext as _
 
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.running import Progress
-from rubrica.mail import crypto
-from rubrica.mail.capture import mail_capture
+from rubrica.mail import capture, crypto
 from rubrica.mail.models import Mailbox, MailboxFolder, Security
 
 logger = logging.getLogger(__name__)
@@ -139,12 +138,7 @@ def _fetch_folder(
         batch = _messages(client, uids[first : first + BATCH])
         with transaction.atomic():
             for _uid, raw in batch:
-                try:
-                    result = mail_capture(actor=mailbox.owner, raw=raw, mailbox=mailbox)
-                except (ValueError, LookupError):
-                    counts["failed"] += 1
-                    continue
-                counts["duplicates" if result.duplicate else "captured"] += 1
+                capture.capture_or_count(counts, actor=mailbox.owner, raw=raw, mailbox=mailbox)
             last = uids[min(first + BATCH, len(uids)) - 1]
             MailboxFolder.objects.filter(pk=state.pk).update(last_uid=last)
             if progress is not None:

@@ -28,7 +28,13 @@ from rubrica.jobs.models import Job
 from rubrica.jobs.running import Progress
 from rubrica.jobs.services import job_create
 from rubrica.mail import crypto
-from rubrica.mail.capture import activity_text, describe, file_address, mail_capture
+from rubrica.mail.capture import (
+    activity_text,
+    capture_or_count,
+    describe,
+    file_address,
+    mail_capture,
+)
 from rubrica.mail.models import (
     Level,
     Mailbox,
@@ -285,15 +291,9 @@ def run_import(job: Job, progress: Progress) -> dict[str, Any]:
         progress.raise_if_cancelled()
         with transaction.atomic():
             for raw in raws[first : first + BATCH]:
-                try:
-                    result = mail_capture(actor=actor, raw=raw)
-                except (ValueError, ValidationError, LookupError):
-                    counts["failed"] += 1
+                result = capture_or_count(counts, actor=actor, raw=raw)
+                if result is None or result.duplicate:
                     continue
-                if result.duplicate:
-                    counts["duplicates"] += 1
-                    continue
-                counts["captured"] += 1
                 counts["filed"] += bool(result.contact_ids)
                 unknown.update(result.unknown)
             done = min(first + BATCH, len(raws))
