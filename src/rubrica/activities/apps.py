@@ -11,6 +11,7 @@ class ActivitiesConfig(AppConfig):
         _register_notifications()
         _register_history()
         _register_trash()
+        _register_cadence_hooks()
 
 
 def _register_panels() -> None:
@@ -149,3 +150,14 @@ def _register_notifications() -> None:
     )
     register_schedule(Schedule(key=reminders.KEEP_IN_TOUCH, run=reminders.keep_in_touch_send))
     register_mention_hook(reminders.notify_mentions)
+
+
+def _register_cadence_hooks() -> None:
+    """Keep the stored effective cadences right when people's tags change or a tag goes
+    (contacts.hooks, taxonomy.hooks: the apps below know nothing of cadences)."""
+    from rubrica.activities.services import tag_deleting, tags_changed
+    from rubrica.contacts.hooks import TagsHook, register_tags_hook
+    from rubrica.taxonomy.hooks import TagDeleteHook, register_tag_delete_hook
+
+    register_tags_hook(TagsHook(key="activities.cadences", run=tags_changed))
+    register_tag_delete_hook(TagDeleteHook(key="activities.cadences", run=tag_deleting))
