@@ -166,3 +166,28 @@ def test_the_person_page_names_the_tag_a_cadence_comes_from(admin_user, member, 
     html = member_client.get(ada.get_absolute_url()).content.decode()
     assert 'id="keep-in-touch-source"' in html
     assert "customer" in html
+
+
+def test_the_daily_digest_names_the_people_due_at_the_digest_hour_once(admin_user, member):
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    from rubrica.activities import reminders
+    from rubrica.notifications.models import Notification
+
+    ada = make_contact(member, given_name="Ada", tags=["customer"])
+    make_contact(member, given_name="Bob")  # no cadence: not in the digest
+    set_tag(admin_user, "customer", 30, 45)
+    zone = ZoneInfo(settings.TIME_ZONE)
+    day = timezone.now().astimezone(zone).date() + dt.timedelta(days=1)
+    before = dt.datetime(day.year, day.month, day.day, 7, 59, tzinfo=zone)
+    after = dt.datetime(day.year, day.month, day.day, 8, 0, tzinfo=zone)
+    assert reminders.keep_in_touch_digest_send(before) == 0  # before the digest hour (8)
+    assert reminders.keep_in_touch_digest_send(after) == 1
+    assert reminders.keep_in_touch_digest_send(after + dt.timedelta(hours=2)) == 0  # once a day
+    note = Notification.objects.get(kind=reminders.KEEP_IN_TOUCH_DIGEST)
+    assert note.recipient == member
+    assert note.title == "1 person to contact today"
+    assert note.body == f"- {ada.display_name}"
+    assert note.url == reverse("activities:to_contact")

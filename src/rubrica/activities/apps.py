@@ -131,6 +131,7 @@ def _register_notifications() -> None:
     from rubrica.activities import reminders
     from rubrica.activities.services import register_mention_hook
     from rubrica.notifications.registry import (
+        Channel,
         NotificationKind,
         Schedule,
         register_kind,
@@ -148,7 +149,17 @@ def _register_notifications() -> None:
             label=gettext_lazy("A person I own is due a call (keep in touch)"),
         )
     )
+    register_kind(
+        NotificationKind(
+            key=reminders.KEEP_IN_TOUCH_DIGEST,
+            label=gettext_lazy("Daily digest of the people I should contact"),
+            default_channels=(Channel.EMAIL,),
+        )
+    )
     register_schedule(Schedule(key=reminders.KEEP_IN_TOUCH, run=reminders.keep_in_touch_send))
+    register_schedule(
+        Schedule(key=reminders.KEEP_IN_TOUCH_DIGEST, run=reminders.keep_in_touch_digest_send)
+    )
     register_mention_hook(reminders.notify_mentions)
 
 
