@@ -191,3 +191,12 @@ def test_the_daily_digest_names_the_people_due_at_the_digest_hour_once(admin_use
     assert note.title == "1 person to contact today"
     assert note.body == f"- {ada.display_name}"
     assert note.url == reverse("activities:to_contact")
+
+
+def test_the_cadence_hooks_are_registered_with_contacts_and_taxonomy():
+    from rubrica.activities.services import tag_deleting, tags_changed
+    from rubrica.contacts.hooks import tags_hooks
+    from rubrica.taxonomy.hooks import tag_delete_hooks
+
+    assert tags_hooks.get("activities.cadences").run is tags_changed
+    assert tag_delete_hooks.get("activities.cadences").run is tag_deleting
