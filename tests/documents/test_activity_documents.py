@@ -59,3 +59,24 @@ def test_the_activity_page_has_a_documents_panel_that_uploads(member):
     document = Document.objects.get()
     assert (document.activity_id, document.title) == (call.pk, "Minutes")
     assert "Minutes" in client.get(call.get_absolute_url()).content.decode()
+
+
+def test_the_persons_page_lists_the_files_of_their_activities_one_may_see(member, other_member):
+    ada = make_contact(member, visibility="everyone")
+    call = activities.activity_create(actor=member, data={"kind": "call", "people": [ada.pk]})
+    secret = activities.activity_create(
+        actor=member, data={"kind": "note", "people": [ada.pk], "private": True}
+    )
+    shown = services.document_create(
+        actor=member, record=call, upload=upload("offer.pdf", PDF), title="Offer"
+    )
+    services.document_create(
+        actor=member, record=secret, upload=upload("x.pdf", PDF), title="Hidden minutes"
+    )
+    assert list(selectors.activity_documents_of(other_member, ada)) == [shown]
+    client = Client()
+    client.force_login(other_member)
+    html = client.get(ada.get_absolute_url()).content.decode()
+    assert 'id="activity-documents"' in html
+    assert "Offer" in html and "Hidden minutes" not in html
+    assert call.get_absolute_url() in html
