@@ -716,8 +716,10 @@ def tag_cadence_clear(*, actor: User, tag: Tag) -> None:
 
 def tags_changed(contact_ids: Iterable[int]) -> None:
     """The people's tags changed (contacts' services and batched imports call this through
-    ``contacts.hooks``): store their effective cadence again."""
-    refresh_cadences(contact_ids)
+    ``contacts.hooks``): store their effective cadence again. Without any tag cadence there is
+    nothing a tag can change (no row comes from a tag), so imports pay one query per batch."""
+    if TagCadence.objects.exists():
+        refresh_cadences(contact_ids)
 
 
 def tag_deleting(tag: Tag) -> None:
