@@ -10,7 +10,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,8 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rubrica.accounts.models import User
 from rubrica.activities import selectors, services
+from rubrica.activities.export import csv_rows
 from rubrica.activities.markdown import render as render_markdown
-from rubrica.activities.models import Activity, Direction, KeepInTouch, Kind, Outcome
+from rubrica.activities.models import Activity, Direction, KeepInTouch, Kind
 from rubrica.activities.types import ActivityInput
 from rubrica.contacts.models import NEVER, Contact
 from rubrica.core.models import Action
@@ -105,7 +106,7 @@ def _timeline_context(request: HttpRequest, record: Contact | Organization) -> d
         "filter_errors": errors,
         "kinds": Kind.choices,
         "directions": Direction.choices,
-        "outcomes": list(Outcome.objects.all()),
+        "outcomes": services.outcomes_offered(),
         "users": list(User.objects.filter(is_active=True).order_by("username")),
         "can_log": not request.user.is_read_only,  # type: ignore[union-attr]
         "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
@@ -119,7 +120,7 @@ def timeline_panel(request: HttpRequest, record: Contact | Organization) -> dict
 
 
 def keep_in_touch_panel(request: HttpRequest, record: Contact) -> dict[str, Any] | None:
-    cadence = KeepInTouch.objects.filter(contact=record).first()
+    cadence = KeepInTouch.objects.filter(contact=record).select_related("source_tag").first()
     return {
         "cadence": cadence,
         "last": record.last_interaction_at if record.last_interaction_at > NEVER else None,
@@ -256,6 +257,19 @@ def list_view(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+def export_view(request: AuthedRequest) -> StreamingHttpResponse:
+    """CSV of the activities the user may see, with the list's filters (``?kind=``...)."""
+    flt, _errors = selectors.TimelineFilter.parse(request.GET)
+    rows = flt.apply(selectors.visible_activities(request.user))
+    response = StreamingHttpResponse(
+        csv_rows(request.user, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="activities.csv"'
+    return response
+
+
+@login_required
+@require_GET
 def detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
     activity = _activity(request, pk)
     people = Contact.objects.restrict(request.user, Action.VIEW).filter(
@@ -328,7 +342,7 @@ def edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "errors": errors,
             "kinds": Kind.choices,
             "directions": Direction.choices,
-            "outcomes": list(Outcome.objects.all()),
+            "outcomes": services.outcomes_offered(activity.outcome),
             "users": list(User.objects.filter(is_active=True).order_by("username")),
         },
         status=422 if errors else 200,

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from rubrica import dedup, search
 from rubrica.accounts.models import Team, User
+from rubrica.contacts.hooks import tags_changed
 from rubrica.contacts.models import (
     Contact,
     ContactAddress,
@@ -247,7 +248,10 @@ def _apply(contact: Contact, values: Mapping[str, Any], actor: User) -> None:
             write_collection(contact, kind, model, "contact", values[kind])
     if "tags" in values:
         tags = [_tag(actor, name) for name in values["tags"]]
+        before = set(contact.tags.values_list("pk", flat=True))
         contact.tags.set(tags)
+        if before != {tag.pk for tag in tags}:
+            tags_changed([contact.pk])
 
 
 def set_list_copies(contact: Contact, values: Mapping[str, Any]) -> None:

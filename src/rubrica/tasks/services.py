@@ -20,6 +20,7 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from rubrica import search
 from rubrica.accounts.models import Team, User
 from rubrica.activities.models import Activity
 from rubrica.contacts.models import Contact
@@ -349,6 +350,7 @@ def task_create(*, actor: User, data: TaskInput) -> Task:
     _apply(task, values)
     _record(actor, task, HistoryAction.CREATE, {})
     _notify_assignee(actor, task)
+    search.index(task)
     return task
 
 
@@ -378,6 +380,7 @@ def task_update(
     if current.assignee_id != old_assignee:
         _notify_assignee(actor, current)
     current.refresh_from_db()
+    search.index(current)
     return current
 
 
@@ -418,6 +421,7 @@ def _plan_next(actor: User, done: Task) -> Task | None:
     nxt.people.set(done.people.all())
     nxt.organizations.set(done.organizations.all())
     _record(actor, nxt, HistoryAction.CREATE, {})
+    search.index(nxt)
     return nxt
 
 
@@ -444,6 +448,7 @@ def task_delete(*, actor: User, task: Task, expected_version: int | None = None)
     """Move to the Trash; a stale ``expected_version`` raises ConflictError."""
     _check_version(actor, task, expected_version)
     result: Task = record_set_deleted(actor, task, deleted=True)
+    search.remove(result)
     return result
 
 
@@ -452,6 +457,7 @@ def task_restore(*, actor: User, task: Task, expected_version: int | None = None
     """Take out of the Trash; a stale ``expected_version`` raises ConflictError."""
     _check_version(actor, task, expected_version)
     result: Task = record_set_deleted(actor, task, deleted=False)
+    search.index(result)
     return result
 
 
