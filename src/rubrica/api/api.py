@@ -19,6 +19,7 @@ from ninja import NinjaAPI, Router
 from ninja.operation import Operation
 from ninja.parser import Parser
 
+from rubrica.accounts import api as accounts_api
 from rubrica.activities import api as activities_api
 from rubrica.api.auth import AUTH
 from rubrica.contacts import api as contacts
@@ -138,6 +139,8 @@ api.add_router("/documents", documents_api.router)
 api.add_router("/tasks", tasks_api.router)
 api.add_router("/notifications", notifications_api.router)
 api.add_router("/activities", activities_api.router)
+api.add_router("/me", accounts_api.me_router)
+api.add_router("/team", accounts_api.team_router)
 
 fallback = Router()
 
