@@ -182,5 +182,6 @@ class PersonalSettingsForm(BootstrapMixin, forms.Form):
             ],
         )
         self.fields["date_style"].help_text = _(
-            "The Persian calendar is shown beside the usual date; dates are still typed as usual."
+            "With the Persian calendar, dates are shown as Jalali dates and are still typed as "
+            "Gregorian ones."
         )

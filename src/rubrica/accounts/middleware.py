@@ -2,7 +2,8 @@
 
 Runs after the authentication middleware. A language the user chose wins over the browser's
 ``Accept-Language`` (which Django's ``LocaleMiddleware`` has applied before); an empty choice
-leaves the browser's. Dates and times are shown in the user's time zone, else the site's.
+leaves the browser's. Dates and times are shown in the user's time zone, else the site's, and in
+their date style (``core.formats``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
 from rubrica.accounts.selectors import user_settings, user_zone
+from rubrica.core import formats
 
 
 class UserSettingsMiddleware:
@@ -28,7 +30,9 @@ class UserSettingsMiddleware:
             translation.activate(prefs.language)
             request.LANGUAGE_CODE = translation.get_language()
         timezone.activate(user_zone(user))
+        token = formats.activate(prefs.date_style)
         try:
             return self.get_response(request)
         finally:
+            formats.deactivate(token)
             timezone.deactivate()
