@@ -112,8 +112,8 @@ if LANGUAGE_CODE not in SUPPORTED_LANGUAGES:
         f"LANGUAGE_CODE must be one of {', '.join(SUPPORTED_LANGUAGES)}, not {LANGUAGE_CODE!r}"
     )
 
-DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "US").upper()
-if DEFAULT_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
+DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "").upper()
+if DEFAULT_PHONE_REGION and DEFAULT_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
     raise ImproperlyConfigured(
         f"DEFAULT_PHONE_REGION {DEFAULT_PHONE_REGION!r} is not a region phonenumbers knows"
     )

@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "rubrica.accounts.middleware.UserSettingsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -68,8 +69,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "rubrica.urls"
 WSGI_APPLICATION = "rubrica.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["rubrica.accounts.backends.SettingsModelBackend"]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "contacts:list"
+LOGIN_REDIRECT_URL = "home"  # the page each user chose (ADR 0021)
 LOGOUT_REDIRECT_URL = "login"
 
 TEMPLATES = [
@@ -83,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "rubrica.accounts.context_processors.display_settings",
             ],
         },
     },

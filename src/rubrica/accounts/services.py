@@ -13,7 +13,21 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rubrica.accounts.models import ApiToken, Role, Team, User, generate_token, hash_token
+from rubrica.accounts import selectors
+from rubrica.accounts.models import (
+    ApiToken,
+    DateStyle,
+    Density,
+    HomePage,
+    Role,
+    SiteSettings,
+    Team,
+    Theme,
+    User,
+    UserSettings,
+    generate_token,
+    hash_token,
+)
 from rubrica.core import normalize
 
 
@@ -238,3 +252,140 @@ def team_update(
         if members is not None:
             team.members.set(list(members))
     return team
+
+
+# Team and personal settings (ADR 0021) --------------------------------------------------------
+
+#: The lists whose default columns and sort a user may choose, with the columns and sorts each
+#: accepts; the lists' apps sit above accounts, so they tell it from their ``ready()``.
+LIST_CHOICES: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def register_list_choices(name: str, *, columns: Iterable[str], sorts: Iterable[str]) -> None:
+    LIST_CHOICES[name] = (frozenset(columns), frozenset(sorts))
+
+
+def _country(value: str) -> str:
+    import phonenumbers
+
+    code = str(value or "").strip().upper()
+    if code and code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(_("Choose a country by its two-letter code, such as IT or CN."))
+    return code
+
+
+def team_settings_update(*, actor: User | None, country: str) -> SiteSettings:
+    """Set the team's default country (an ISO 3166 two-letter code, "" for none). Only
+    administrators; ``actor`` None is the operator at the command line (``rubrica setup``)."""
+    if actor is not None and not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can change the team settings."))
+    try:
+        code = _country(country)
+    except ValueError as exc:
+        raise ValidationError({"country": str(exc)}) from None
+    with transaction.atomic():
+        row, _created = SiteSettings.objects.select_for_update().get_or_create(
+            pk=SiteSettings.SINGLETON
+        )
+        row.country = code
+        row.save(update_fields=["country", "updated_at"])
+    transaction.on_commit(lambda: selectors.remember_team_country(code))
+    selectors.forget_team_settings()
+    return row
+
+
+def _language(value: Any) -> str:
+    from django.conf import settings
+
+    code = str(value or "").strip().lower()
+    if code and code not in {lang for lang, _name in settings.LANGUAGES}:
+        raise ValueError(_("Choose one of the languages offered."))
+    return code
+
+
+def _time_zone(value: Any) -> str:
+    import zoneinfo
+
+    name = str(value or "").strip()
+    if name:
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(_("Enter a time zone such as Europe/Rome.")) from None
+    return name
+
+
+def _choice(choices: type[Any]) -> Any:
+    def check(value: Any) -> str:
+        if value not in choices.values:
+            raise ValueError(_("Choose one of the options offered."))
+        return str(value)
+
+    return check
+
+
+def _lists(kind: str) -> Any:
+    def check(value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise ValueError(_("Give one entry per list."))
+        out: dict[str, Any] = {}
+        for name, chosen in value.items():
+            if name not in LIST_CHOICES:
+                raise ValueError(_("Unknown list %(name)s.") % {"name": name})
+            columns, sorts = LIST_CHOICES[name]
+            if kind == "columns":
+                if not isinstance(chosen, list) or not set(chosen) <= columns:
+                    raise ValueError(
+                        _("Choose the columns of %(name)s among: %(keys)s.")
+                        % {"name": name, "keys": ", ".join(sorted(columns))}
+                    )
+                out[name] = [str(key) for key in chosen]
+            else:
+                if chosen not in sorts:
+                    raise ValueError(
+                        _("Sort %(name)s by one of: %(keys)s.")
+                        % {"name": name, "keys": ", ".join(sorted(sorts))}
+                    )
+                out[name] = str(chosen)
+        return out
+
+    return check
+
+
+USER_SETTINGS_FIELDS = {
+    "language": _language,
+    "time_zone": _time_zone,
+    "date_style": _choice(DateStyle),
+    "theme": _choice(Theme),
+    "density": _choice(Density),
+    "home_page": _choice(HomePage),
+    "list_columns": _lists("columns"),
+    "list_sort": _lists("sort"),
+}
+
+
+def user_settings_update(*, actor: User, user: User, data: dict[str, Any]) -> UserSettings:
+    """Change ``user``'s personal settings; a person changes only their own. Partial: only the
+    keys in ``data`` change; every bad value is reported by field and nothing is saved."""
+    if actor.pk != user.pk:
+        raise PermissionDenied(_("You can change only your own settings."))
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name, check in USER_SETTINGS_FIELDS.items():
+        if name in data:
+            try:
+                values[name] = check(data[name])
+            except ValueError as exc:
+                errors[name] = str(exc)
+    unknown = set(data) - set(USER_SETTINGS_FIELDS)
+    for name in sorted(unknown):
+        errors[name] = _("Unknown setting.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        row, _created = UserSettings.objects.select_for_update().get_or_create(user=user)
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.save()
+    selectors.remember_user_settings(user, row)
+    return row

@@ -16,10 +16,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from rubrica.accounts.selectors import team_country, user_settings
 from rubrica.core.models import Action
+from rubrica.core.normalize import default_region
 from rubrica.core.pagination import Page, keyset_page
 from rubrica.core.registry import NotRegistered
 from rubrica.core.trash import trash_kind, trash_kinds
@@ -32,7 +35,11 @@ TRASH_ORDER = ("-deleted_at", "-id")
 
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
-    return redirect("contacts:list")
+    """The page the user chose as home (ADR 0021); an administrator of a team without a default
+    country is first asked for one (the first-run page)."""
+    if request.user.is_administrator and not team_country() and not default_region():
+        return redirect(reverse("settings:team_settings") + "?welcome=1")
+    return redirect(user_settings(request.user).home_page)
 
 
 def _trash_page(request: AuthedRequest, queryset: QuerySet[Any], param: str) -> Page[Any]:
