@@ -23,7 +23,9 @@ def person(actor, given_name: str, **data):
 def names_in(response) -> list[str]:
     """Display names of the rows, in order (the row header cell of each table row)."""
     html = response.content.decode()
-    return re.findall(r'<th scope="row"[^>]*><a class="fw-semibold" href="[^"]+">([^<]+)</a>', html)
+    return re.findall(
+        r'<th scope="row"[^>]*><a class="fw-semibold" href="[^"]+"><bdi>([^<]+)</bdi></a>', html
+    )
 
 
 def test_list_shows_people_sorted_by_name_by_default(member_client, member):

@@ -11,6 +11,7 @@ from django import template
 from django.contrib.messages.storage.base import Message
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -167,3 +168,14 @@ def has_row_actions(model_label: str) -> bool:
     from django.apps import apps
 
     return bool(row_actions_for(apps.get_model(model_label)))
+
+
+@register.filter(is_safe=True)
+def bdi(value: Any) -> str:
+    """``value`` escaped and wrapped in ``<bdi>``, so a Latin e-mail inside Persian text (or a
+    Persian name inside English text) keeps its own direction; "" stays "" (so ``|default``
+    still applies). For values passed into ``{% blocktranslate with %}``, where a literal
+    ``<bdi>`` in the template would change the message id."""
+    if value is None or value == "":
+        return ""
+    return format_html("<bdi>{}</bdi>", value)
