@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from rubrica.core.ids import is_id
+from rubrica.core.pagination import bounded_count
 from rubrica.kits.web.panels import Placement, rendered_panels
 from rubrica.kits.web.row_actions import row_actions_for
 
@@ -179,3 +180,13 @@ def bdi(value: Any) -> str:
     if value is None or value == "":
         return ""
     return format_html("<bdi>{}</bdi>", value)
+
+
+@register.inclusion_tag("web/partials/match_count.html")
+def match_count(page: Any) -> dict[str, Any]:
+    """How many records the list matches (see ``core.pagination.bounded_count``): one bounded
+    query, run only where the template asks; nothing when the page carries no queryset."""
+    matching = getattr(page, "matching", None)
+    if matching is None:
+        return {"count": None}
+    return {"count": bounded_count(matching)}
