@@ -8,7 +8,7 @@ settings pages of three apps, each mounting its own urls.
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from rubrica.web import views
+from rubrica.web import pwa, views
 
 #: settings/: accounts (users, teams, tokens, password), settings/fields/: custom fields,
 #: settings/lists/: tags, stages and kinds; all named in the one "settings" namespace.
@@ -48,4 +48,5 @@ urlpatterns = [
     path("trash/", views.trash, name="trash"),
     path("trash/<slug:key>/<int:pk>/restore/", views.trash_restore, name="trash_restore"),
     path("settings/", include(settings_urls)),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
 ]
