@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "rubrica.segments",
     "rubrica.quality",
     "rubrica.dataio",
+    "rubrica.feedback",
     "rubrica.api",
     "rubrica.cli",
     "rubrica.web",

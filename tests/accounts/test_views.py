@@ -110,7 +110,7 @@ def test_member_cannot_edit_or_deactivate_users_and_nothing_changes(member_clien
 
 
 def _row_of(page: str, username: str) -> str:
-    rows = [row for row in page.split("<tr")[1:] if f">{username}</div>" in row]
+    rows = [row for row in page.split("<tr")[1:] if f"><bdi>{username}</bdi></div>" in row]
     assert len(rows) == 1
     return rows[0]
 
