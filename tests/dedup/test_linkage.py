@@ -147,27 +147,6 @@ def test_em_converges_and_recovers_the_match_share():
     assert model.m["given"][4] < model.u["given"][4]
 
 
-def test_em_estimates_a_match_share_per_blocking_rule():
-    """A rule that brings mostly matches together (a shared birthday and name sound) gets a
-    higher prior than one that brings mostly namesakes (name order), and the same evidence
-    then weighs more under the strong rule."""
-    counts = {f"name_bday|{p}": n for p, n in synthetic_counts(0.4, 6000, seed=5).items()}
-    for pattern, n in synthetic_counts(0.02, 20000, seed=6).items():
-        counts[f"name_sn|{pattern}"] = n
-    model = estimate(counts)
-    assert model.converged
-    assert model.lam_by_rule["name_bday"] == pytest.approx(0.4, abs=0.06)
-    assert model.lam_by_rule["name_sn"] == pytest.approx(0.02, abs=0.01)
-    assert model.lam == pytest.approx((0.4 * 6000 + 0.02 * 20000) / 26000, abs=0.03)
-    borderline = "41130000000"  # a distant given name, same family name, a near birthday
-    strong = score_pattern(model, f"name_bday|{borderline}").probability
-    weak = score_pattern(model, f"name_sn|{borderline}").probability
-    unknown = score_pattern(model, borderline).probability  # a warning before saving
-    assert strong > unknown > weak
-    again = Model.from_json(json.loads(json.dumps(model.as_json())))
-    assert again.lam_by_rule == model.lam_by_rule
-
-
 def test_em_keeps_the_prior_with_too_few_pairs():
     model = estimate({"11111110000": 3})
     assert not model.converged and "too few" in model.note
@@ -282,10 +261,7 @@ def test_each_scan_estimates_and_stores_its_model(member):
     assert scans[-1].pairs_compared == second.result["pairs_scored"] > 0
     assert set(scans[-1].model) >= {"m", "u", "lambda", "iterations", "converged"}
     [pair] = DuplicatePair.objects.filter(tier__in=("sure", "likely"))
-    assert pair.contact_b_id == maria.pk
-    rule, _bar, pattern = pair.pattern.partition("|")  # counted under the rule that found it
-    assert rule in keys.KINDS and len(pattern) == len(COMPARISONS)
-    assert set(scans[-1].model["lambda_by_rule"]) <= set(keys.KINDS)
+    assert pair.contact_b_id == maria.pk and pair.pattern
     assert "birthday_exact" in pair.reasons
 
 

@@ -15,14 +15,6 @@ family name, street, postcode and landline; conditional independence would count
 the household fields are capped together (:data:`HOUSEHOLD_CAP` bits); and (``_vetoed``) a name
 alone is never more than "possible", nor are two *different* given names with no shared
 birthday, identifier or personal email.
-
-**The prior depends on the blocking rule.** A scan counts each pattern under the rule that first
-brought the pair together (``"name_bday|21100…"``, :func:`split_key`): a pair two people share a
-birthday and the sound of a name for is far likelier the same person than one that only sits
-next to another in name order among thousands of Rossis. EM estimates one ``λ`` per rule (pulled
-towards the overall ``λ`` by :data:`RULE_SMOOTHING` pairs) with ``m`` and ``u`` shared; a
-pattern without a rule (a warning before saving) takes the overall ``λ``. Without this, a larger
-team (more namesakes compared by the weak rules) lowered every pair's probability alike.
 """
 
 from __future__ import annotations
@@ -383,8 +375,6 @@ class Model:
     m: dict[str, list[float]]
     u: dict[str, list[float]]
     lam: float = PRIOR_LAMBDA
-    #: λ per blocking rule (see the module docstring); a rule not listed takes ``lam``.
-    lam_by_rule: dict[str, float] = field(default_factory=dict)
     iterations: int = 0
     converged: bool = False
     pairs: int = 0
@@ -403,7 +393,6 @@ class Model:
             "m": self.m,
             "u": self.u,
             "lambda": self.lam,
-            "lambda_by_rule": self.lam_by_rule,
             "iterations": self.iterations,
             "converged": self.converged,
             "pairs": self.pairs,
@@ -424,25 +413,16 @@ class Model:
             m=m,
             u=u,
             lam=float(data.get("lambda", PRIOR_LAMBDA)),
-            lam_by_rule={
-                str(rule): float(value)
-                for rule, value in (data.get("lambda_by_rule") or {}).items()
-            },
             iterations=int(data.get("iterations", 0)),
             converged=bool(data.get("converged", False)),
             pairs=int(data.get("pairs", 0)),
             note=str(data.get("note", "")),
         )
 
-    def prior_of(self, rule: str) -> float:
-        """λ of the pairs a blocking rule brings together (the overall λ for an unknown one)."""
-        return self.lam_by_rule.get(rule, self.lam)
-
     def weights(self, pattern: str) -> list[tuple[Comparison, int, float]]:
-        """(comparison, level, log2 m/u) of each compared field of ``pattern`` (or of a
-        ``rule|pattern`` key)."""
+        """(comparison, level, log2 m/u) of each compared field of ``pattern``."""
         found = []
-        for comparison, digit in zip(COMPARISONS, split_key(pattern)[1], strict=False):
+        for comparison, digit in zip(COMPARISONS, pattern, strict=False):
             level = int(digit)
             if level == 0:
                 continue
@@ -526,22 +506,13 @@ def tier_of(probability: float, thresholds: Mapping[str, float] | None = None) -
     return ""
 
 
-def split_key(key: str) -> tuple[str, str]:
-    """``("name_bday", "2110…")`` from ``"name_bday|2110…"``; ``("", pattern)`` without a rule."""
-    rule, _bar, pattern = key.rpartition("|")
-    return rule, pattern
-
-
 def score_pattern(
     model: Model, pattern: str, thresholds: Mapping[str, float] | None = None
 ) -> Scored:
-    """Probability, weight, reasons and tier of a pattern (or of a ``rule|pattern`` key: the
-    rule's λ is its prior) under ``model``."""
+    """Probability, weight, reasons and tier of a pattern under ``model``."""
     limits = thresholds or tier_thresholds()
-    rule, pattern = split_key(pattern)
     weight, parts = _capped(model, pattern)
-    lam = model.prior_of(rule)
-    prior = math.log2(lam / (1 - lam))
+    prior = math.log2(model.lam / (1 - model.lam))
     total = max(-60.0, min(60.0, weight + prior))
     probability = 1 / (1 + 2 ** (-total))
     if _vetoed(pattern):
@@ -584,15 +555,12 @@ def reasons_text(codes: list[str]) -> str:
 #: Pseudo-counts pulling each estimate towards its prior (the data decides once it has a few
 #: hundred pairs of a level; a level no pair shows keeps its prior).
 SMOOTHING = 2.0
-#: Pairs pulling each rule's λ towards the overall λ (a rule with few pairs follows the rest).
-RULE_SMOOTHING = 50.0
 MAX_ITERATIONS = 200
 TOLERANCE = 1e-6
 
 
 def estimate(counts: Mapping[str, int], start: Model | None = None) -> Model:
-    """``m``, ``u`` and ``λ`` (overall and per blocking rule) from pattern counts by EM (no
-    labels). ``counts`` are keyed by pattern or by ``rule|pattern`` (:func:`split_key`).
+    """``m``, ``u`` and ``λ`` from pattern counts by EM (no labels).
 
     E-step: each pattern's posterior of being a match under the current parameters. M-step: ``m``
     of a level is the expected share of matches showing it among matches where the field is
@@ -603,28 +571,22 @@ def estimate(counts: Mapping[str, int], start: Model | None = None) -> Model:
     and these bounds keep it on the question asked."""
     model = start or Model.prior()
     prior = Model.prior()
-    split = [(*split_key(key), n) for key, n in counts.items() if n > 0]
-    patterns = [(r, p, n) for r, p, n in split if len(p) == len(COMPARISONS)]
-    total = sum(n for _r, _p, n in patterns)
+    patterns = [(p, n) for p, n in counts.items() if n > 0 and len(p) == len(COMPARISONS)]
+    total = sum(n for _p, n in patterns)
     model.pairs = total
     if total < 50:
         model.note = "too few pairs to estimate: prior weights"
         return model
-    rules = sorted({r for r, _p, _n in patterns})
-    rule_totals = {r: sum(n for rr, _p, n in patterns if rr == r) for r in rules}
-    decoded = [([int(d) for d in p], n, _vetoed(p), r) for r, p, n in patterns]
+    decoded = [([int(d) for d in p], n, _vetoed(p)) for p, n in patterns]
     for iteration in range(1, MAX_ITERATIONS + 1):
         log_m = {c.key: [math.log(x) for x in model.m[c.key]] for c in COMPARISONS}
         log_u = {c.key: [math.log(x) for x in model.u[c.key]] for c in COMPARISONS}
-        log_prior = {
-            r: (math.log(model.prior_of(r)), math.log(1 - model.prior_of(r))) for r in rules
-        }
+        log_lam, log_not = math.log(model.lam), math.log(1 - model.lam)
         m_acc = {c.key: [SMOOTHING * x for x in prior.m[c.key]] for c in COMPARISONS}
         u_acc = {c.key: [SMOOTHING * x for x in prior.u[c.key]] for c in COMPARISONS}
         matched = 0.0
-        matched_by_rule = dict.fromkeys(rules, 0.0)
-        for levels, n, vetoed, rule in decoded:
-            a, b = log_prior[rule]
+        for levels, n, vetoed in decoded:
+            a, b = log_lam, log_not
             for c, level in zip(COMPARISONS, levels, strict=True):
                 if level:
                     a += log_m[c.key][level - 1]
@@ -635,7 +597,6 @@ def estimate(counts: Mapping[str, int], start: Model | None = None) -> Model:
             # address and landline), not the same person.
             w = 0.0 if vetoed else 1 / (1 + math.exp(diff))
             matched += n * w
-            matched_by_rule[rule] += n * w
             for c, level in zip(COMPARISONS, levels, strict=True):
                 if level:
                     m_acc[c.key][level - 1] += n * w
@@ -651,15 +612,6 @@ def estimate(counts: Mapping[str, int], start: Model | None = None) -> Model:
         lam = min(0.99, max(1e-6, matched / total))
         change = max(change, abs(lam - model.lam))
         model.lam = lam
-        for rule in rules:
-            if not rule:
-                continue
-            share = (matched_by_rule[rule] + RULE_SMOOTHING * lam) / (
-                rule_totals[rule] + RULE_SMOOTHING
-            )
-            share = min(0.99, max(1e-6, share))
-            change = max(change, abs(share - model.prior_of(rule)))
-            model.lam_by_rule[rule] = share
         model.history.append(lam)
         model.iterations = iteration
         if change < TOLERANCE:

@@ -188,8 +188,8 @@ class _Page:
         ]
         return min(shared) if shared else None
 
-    def compare(self, a: int, b: int, rule: str) -> None:
-        pattern = f"{rule}|{linkage.compare(self.people[a], self.people[b])}"
+    def compare(self, a: int, b: int) -> None:
+        pattern = linkage.compare(self.people[a], self.people[b])
         self.patterns[pattern] += 1
         self.state["scored"] += 1
         scored = self.scores.get(pattern)
@@ -209,7 +209,7 @@ def _blocks(kind: str, first: int, last: int, state: dict[str, Any], cache: _Peo
                 continue
             if page.first_rule(a, b) != (order, key):
                 continue  # compared under an earlier rule or key
-            page.compare(a, b, kind)
+            page.compare(a, b)
     state["blocks"] += len(members)
     return page
 
@@ -233,7 +233,7 @@ def _neighbours(first: int, last: int, state: dict[str, Any], cache: _People) ->
             low, high = min(a, b), max(a, b)
             if page.first_rule(low, high) is not None:
                 continue  # a blocking rule compared them
-            page.compare(low, high, SORTED_NAME)
+            page.compare(low, high)
     state["tail"] = [list(row) for row in rows[-(WINDOW_SIZE - 1) :]]
     return page
 
@@ -310,7 +310,6 @@ def run_dedup_scan(job: Job, progress: Progress) -> dict[str, Any]:
         "bucket": 0,
         "blocks": 0,
         "scored": 0,
-        "scored_by_kind": {},
         "found": 0,
         "skipped_blocks": 0,
         "skipped_members": 0,
@@ -339,8 +338,6 @@ def run_dedup_scan(job: Job, progress: Progress) -> dict[str, Any]:
             page = _neighbours(first, last, state, cache)
         else:
             page = _blocks(kind, first, last, state, cache)
-        by_kind = state["scored_by_kind"]
-        by_kind[kind] = by_kind.get(kind, 0) + sum(page.patterns.values())
         counts = Counter(state["patterns"])
         counts.update(page.patterns)
         state["patterns"] = dict(counts)
@@ -368,7 +365,6 @@ def run_dedup_scan(job: Job, progress: Progress) -> dict[str, Any]:
         "auto_merged": merged,
         "blocks": state["blocks"],
         "pairs_scored": state["scored"],
-        "pairs_scored_by_rule": state["scored_by_kind"],
         "pairs_found": open_pairs.filter(found_at__gte=started).count(),
         "open_pairs": open_pairs.count(),
         "tiers": tiers,
