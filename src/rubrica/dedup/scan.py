@@ -310,6 +310,7 @@ def run_dedup_scan(job: Job, progress: Progress) -> dict[str, Any]:
         "bucket": 0,
         "blocks": 0,
         "scored": 0,
+        "scored_by_kind": {},
         "found": 0,
         "skipped_blocks": 0,
         "skipped_members": 0,
@@ -338,6 +339,8 @@ def run_dedup_scan(job: Job, progress: Progress) -> dict[str, Any]:
             page = _neighbours(first, last, state, cache)
         else:
             page = _blocks(kind, first, last, state, cache)
+        by_kind = state["scored_by_kind"]
+        by_kind[kind] = by_kind.get(kind, 0) + sum(page.patterns.values())
         counts = Counter(state["patterns"])
         counts.update(page.patterns)
         state["patterns"] = dict(counts)
@@ -365,6 +368,7 @@ def run_dedup_scan(job: Job, progress: Progress) -> dict[str, Any]:
         "auto_merged": merged,
         "blocks": state["blocks"],
         "pairs_scored": state["scored"],
+        "pairs_scored_by_rule": state["scored_by_kind"],
         "pairs_found": open_pairs.filter(found_at__gte=started).count(),
         "open_pairs": open_pairs.count(),
         "tiers": tiers,
