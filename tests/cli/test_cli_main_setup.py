@@ -33,6 +33,7 @@ RUBRICA_COMMANDS = [
     "notifications",
     "trash",
     "token",
+    "users",
 ]
 PASSWORD_LINE = re.compile(
     r"^Log in at http://127\.0\.0\.1:8000 as admin with password: (\S+)$", re.MULTILINE

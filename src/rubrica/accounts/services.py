@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -45,6 +46,12 @@ def user_create(
         raise ValidationError({"role": _("Unknown role %(role)s.") % {"role": role}})
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("A user with this username already exists.")})
+    if password is not None:
+        candidate = User(username=username, email=email, first_name=first_name, last_name=last_name)
+        try:
+            validate_password(password, candidate)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
     generated = None
     if password is None:
         generated = password = secrets.token_urlsafe(12)
