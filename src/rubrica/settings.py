@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "rubrica.kits.web",
     "rubrica.kits.cli",
     "rubrica.accounts",
+    "rubrica.audit",
     "rubrica.history",
     "rubrica.taxonomy",
     "rubrica.customfields",
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "rubrica.accounts.sessions.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -176,9 +178,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.MAX_UPLOAD_MB * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
-# Idle timeout: the session is saved at every request, so it ends this long after the last one.
+# Idle timeout: a session in use is saved again (at most once a minute) with a new expiry, so it
+# ends this long after its last request (accounts.sessions.SessionIdleTimeoutMiddleware).
 SESSION_COOKIE_AGE = env.SESSION_IDLE_HOURS * 3600
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_SECURE = env.SECURE_COOKIES
 CSRF_COOKIE_SECURE = env.SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from rubrica.accounts import services
 from rubrica.accounts.models import User
+from rubrica.accounts.sessions import TOUCHED_KEY
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -200,11 +202,36 @@ def test_argon2_is_the_password_hasher(member):
 def test_each_request_pushes_the_idle_timeout_back(client, member, settings):
     assert settings.SESSION_COOKIE_AGE == 8 * 3600
     client.force_login(member)
+    key = client.session.session_key
+    client.get(reverse("contacts:list"))
+    # An hour later (the session was last written an hour ago, and expires in seven hours)...
+    session = Session.objects.get(session_key=key)
+    data = session.get_decoded()
+    data[TOUCHED_KEY] -= 3600
+    Session.objects.filter(session_key=key).update(
+        session_data=SessionStore().encode(data),
+        expire_date=timezone.now() + dt.timedelta(hours=7),
+    )
 
     client.get(reverse("contacts:list"))
 
-    session = Session.objects.get(session_key=client.session.session_key)
+    session = Session.objects.get(session_key=key)
     expected = timezone.now() + dt.timedelta(hours=8)
+    assert abs((session.expire_date - expected).total_seconds()) < 60
+
+
+def test_a_session_in_use_is_written_at_most_once_a_minute(client, member):
+    client.force_login(member)
+    client.get(reverse("contacts:list"))
+    key = client.session.session_key
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() + dt.timedelta(hours=7)
+    )
+
+    client.get(reverse("contacts:list"))
+
+    session = Session.objects.get(session_key=key)
+    expected = timezone.now() + dt.timedelta(hours=7)
     assert abs((session.expire_date - expected).total_seconds()) < 60
 
 

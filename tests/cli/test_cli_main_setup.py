@@ -33,6 +33,7 @@ RUBRICA_COMMANDS = [
     "notifications",
     "trash",
     "token",
+    "audit",
     "users",
 ]
 PASSWORD_LINE = re.compile(

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import ApiToken, Role, Team, User, generate_token, hash_token
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.core import normalize
 
 
@@ -67,6 +69,7 @@ def user_create(
         )
         user.set_password(password)
         user.save()
+        audit.record(actor, AuditAction.USER_CREATE, user, {"role": role})
     return user, generated
 
 
@@ -80,21 +83,30 @@ def token_create(
     if not name:
         raise ValidationError({"name": _("Give the token a name.")})
     raw = generate_token()
-    token = ApiToken.objects.create(
-        user=user,
-        name=name[:100],
-        key_prefix=raw[:10],
-        key_hash=hash_token(raw),
-        expires_at=expires_at,
-    )
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name[:100],
+            key_prefix=raw[:10],
+            key_hash=hash_token(raw),
+            expires_at=expires_at,
+        )
+        audit.record(
+            actor,
+            AuditAction.TOKEN_CREATE,
+            token,
+            {"user": user.username, "prefix": token.key_prefix},
+        )
     return token, raw
 
 
 def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     if actor.pk != token.user_id and not actor.is_administrator:
         raise PermissionDenied(_("You can only revoke your own tokens."))
-    token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor, AuditAction.TOKEN_REVOKE, token, {"prefix": token.key_prefix})
     return token
 
 
@@ -181,6 +193,7 @@ def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
             )
         if values:
             current.save(update_fields=[*values])
+            audit.record(actor, AuditAction.USER_UPDATE, current, values)
     for name in values:
         setattr(user, name, getattr(current, name))
     return user
@@ -199,6 +212,7 @@ def user_reset_password(*, actor: User, user: User) -> str:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
+        audit.record(actor, AuditAction.USER_PASSWORD_RESET, user)
     return password
 
 
@@ -228,6 +242,7 @@ def team_create(*, actor: User, name: str, members: Iterable[User] = ()) -> Team
     with transaction.atomic():
         team = Team.objects.create(name=cleaned)
         team.members.set(list(members))
+        audit.record(actor, AuditAction.TEAM_CREATE, team, {"members": _member_names(team)})
     return team
 
 
@@ -244,4 +259,14 @@ def team_update(
             team.save(update_fields=["name"])
         if members is not None:
             team.members.set(list(members))
+        audit.record(
+            actor,
+            AuditAction.TEAM_UPDATE,
+            team,
+            {"name": team.name, "members": _member_names(team)},
+        )
     return team
+
+
+def _member_names(team: Team) -> list[str]:
+    return sorted(team.members.values_list("username", flat=True))

@@ -17,11 +17,14 @@ from axes.models import AccessAttempt
 from axes.utils import reset
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 
 
 def normalize_username(username: str) -> str:
@@ -76,4 +79,11 @@ def unlock(*, actor: User | None, username: str) -> int:
     ``actor`` None is the operator at the command line; a user must be an administrator."""
     if actor is not None and not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can unlock sign-ins."))
-    return int(reset(username=normalize_username(username)))
+    with transaction.atomic():
+        count = int(reset(username=normalize_username(username)))
+        audit.record(
+            actor,
+            AuditAction.SIGNIN_UNLOCK,
+            details={"username": normalize_username(username), "count": count},
+        )
+    return count

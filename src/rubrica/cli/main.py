@@ -43,6 +43,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("notifications", gettext_noop("list | read your notifications; tick: send due reminders.")),
     ("trash", gettext_noop("purge: delete for good what has been in the Trash too long.")),
     ("token", gettext_noop("create: make an API token for a user (shown once).")),
+    ("audit", gettext_noop("verify | head: check the audit log's hash chain; its latest hash.")),
     ("users", gettext_noop("locked | unlock USERNAME: sign-ins locked after failed attempts.")),
 ]
 

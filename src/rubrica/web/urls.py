@@ -45,6 +45,7 @@ urlpatterns = [
     path("quality/", include("rubrica.quality.urls")),
     path("io/", include("rubrica.dataio.urls")),
     path("documents/", include("rubrica.documents.urls")),
+    path("audit/", include("rubrica.audit.urls")),
     path("trash/", views.trash, name="trash"),
     path("trash/<slug:key>/<int:pk>/restore/", views.trash_restore, name="trash_restore"),
     path("settings/", include(settings_urls)),
