@@ -35,6 +35,8 @@ RUBRICA_COMMANDS = [
     "calendars",
     "trash",
     "token",
+    "audit",
+    "users",
 ]
 PASSWORD_LINE = re.compile(
     r"^Log in at http://127\.0\.0\.1:8000 as admin with password: (\S+)$", re.MULTILINE

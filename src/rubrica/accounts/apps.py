@@ -6,6 +6,12 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from rubrica.accounts.sessions import on_logged_in
+
+        # A new session is written at sign-in: its idle clock starts then (Django's own signal).
+        user_logged_in.connect(on_logged_in, dispatch_uid="rubrica.accounts.session_touched")
         _register_phone_region()
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -28,6 +29,8 @@ from rubrica.accounts.models import (
     generate_token,
     hash_token,
 )
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.core import normalize
 
 
@@ -59,6 +62,12 @@ def user_create(
         raise ValidationError({"role": _("Unknown role %(role)s.") % {"role": role}})
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("A user with this username already exists.")})
+    if password is not None:
+        candidate = User(username=username, email=email, first_name=first_name, last_name=last_name)
+        try:
+            validate_password(password, candidate)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
     generated = None
     if password is None:
         generated = password = secrets.token_urlsafe(12)
@@ -74,6 +83,7 @@ def user_create(
         )
         user.set_password(password)
         user.save()
+        audit.record(actor, AuditAction.USER_CREATE, user, {"role": role})
     return user, generated
 
 
@@ -87,21 +97,30 @@ def token_create(
     if not name:
         raise ValidationError({"name": _("Give the token a name.")})
     raw = generate_token()
-    token = ApiToken.objects.create(
-        user=user,
-        name=name[:100],
-        key_prefix=raw[:10],
-        key_hash=hash_token(raw),
-        expires_at=expires_at,
-    )
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name[:100],
+            key_prefix=raw[:10],
+            key_hash=hash_token(raw),
+            expires_at=expires_at,
+        )
+        audit.record(
+            actor,
+            AuditAction.TOKEN_CREATE,
+            token,
+            {"user": user.username, "prefix": token.key_prefix},
+        )
     return token, raw
 
 
 def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     if actor.pk != token.user_id and not actor.is_administrator:
         raise PermissionDenied(_("You can only revoke your own tokens."))
-    token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor, AuditAction.TOKEN_REVOKE, token, {"prefix": token.key_prefix})
     return token
 
 
@@ -188,6 +207,7 @@ def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
             )
         if values:
             current.save(update_fields=[*values])
+            audit.record(actor, AuditAction.USER_UPDATE, current, values)
     for name in values:
         setattr(user, name, getattr(current, name))
     return user
@@ -206,6 +226,7 @@ def user_reset_password(*, actor: User, user: User) -> str:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
+        audit.record(actor, AuditAction.USER_PASSWORD_RESET, user)
     return password
 
 
@@ -235,6 +256,7 @@ def team_create(*, actor: User, name: str, members: Iterable[User] = ()) -> Team
     with transaction.atomic():
         team = Team.objects.create(name=cleaned)
         team.members.set(list(members))
+        audit.record(actor, AuditAction.TEAM_CREATE, team, {"members": _member_names(team)})
     return team
 
 
@@ -251,6 +273,12 @@ def team_update(
             team.save(update_fields=["name"])
         if members is not None:
             team.members.set(list(members))
+        audit.record(
+            actor,
+            AuditAction.TEAM_UPDATE,
+            team,
+            {"name": team.name, "members": _member_names(team)},
+        )
     return team
 
 
@@ -389,3 +417,7 @@ def user_settings_update(*, actor: User, user: User, data: dict[str, Any]) -> Us
         row.save()
     selectors.remember_user_settings(user, row)
     return row
+
+
+def _member_names(team: Team) -> list[str]:
+    return sorted(team.members.values_list("username", flat=True))

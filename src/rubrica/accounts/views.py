@@ -36,6 +36,8 @@ from rubrica.accounts.forms import (
     UserUpdateForm,
 )
 from rubrica.accounts.models import ApiToken, Team, User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.kits.web.access import administrator_required
 from rubrica.kits.web.forms import add_service_errors, error_text
 from rubrica.kits.web.lists import paginate
@@ -246,6 +248,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: StyledPasswordChangeForm) -> HttpResponse:
         response = super().form_valid(form)
+        audit.record(form.user, AuditAction.PASSWORD_CHANGE, form.user)
         messages.success(self.request, gettext_lazy("Your password was changed."))
         return response
 
