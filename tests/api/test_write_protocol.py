@@ -12,6 +12,8 @@ from rubrica.contacts.schemas import ContactIn
 from rubrica.contacts.services import contact_delete
 from rubrica.contacts.types import ContactInput
 from rubrica.core.types import AddressInput, PhoneInput, ValueInput
+from rubrica.customfields.api import CustomFieldChange, CustomFieldCreate
+from rubrica.customfields.types import DefinitionInput
 from rubrica.kits.api.conditional import expected_version
 from rubrica.kits.api.schemas import AddressIn, PhoneIn, ValueIn
 from rubrica.organizations.models import Organization
@@ -47,6 +49,7 @@ def _keys(typed: type) -> set[str]:
         (ActivityIn, ActivityInput),
         (TaskIn, TaskInput),
         (SegmentIn, SegmentInput),
+        (CustomFieldCreate, DefinitionInput),
     ],
 )
 def test_each_input_schema_names_exactly_the_fields_of_the_service_input(schema, typed):
@@ -55,6 +58,10 @@ def test_each_input_schema_names_exactly_the_fields_of_the_service_input(schema,
 
 def test_the_segment_change_schema_names_the_segment_input_but_its_kind():
     assert set(SegmentChange.model_fields) == _keys(SegmentInput) - {"kind"}
+
+
+def test_the_custom_field_change_schema_names_the_definition_input_but_entity_and_key():
+    assert set(CustomFieldChange.model_fields) == _keys(DefinitionInput) - {"entity", "key"}
 
 
 def test_the_affiliation_create_schema_adds_only_the_two_links():

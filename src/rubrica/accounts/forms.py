@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from rubrica.accounts.models import DateStyle, Density, HomePage, Role, Theme, User
+from rubrica.accounts.types import UserInput
 from rubrica.kits.web.forms import BootstrapMixin
 
 
@@ -57,6 +58,17 @@ class UserUpdateForm(BootstrapMixin, forms.Form):
         required=False,
         help_text=_("Inactive users cannot log in or use API tokens; their records stay theirs."),
     )
+
+    def to_data(self) -> UserInput:
+        """The service input of the valid form."""
+        cleaned = self.cleaned_data
+        return {
+            "first_name": cleaned["first_name"],
+            "last_name": cleaned["last_name"],
+            "email": cleaned["email"],
+            "role": cleaned["role"],
+            "is_active": cleaned["is_active"],
+        }
 
     @classmethod
     def initial_for(cls, user: User) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from rubrica.accounts.models import (
     generate_token,
     hash_token,
 )
+from rubrica.accounts.types import UserInput
 from rubrica.audit import services as audit
 from rubrica.audit.services import AuditAction
 from rubrica.core import normalize
@@ -151,7 +152,7 @@ def active_administrators() -> QuerySet[User]:
 USER_TEXT_FIELDS = {"first_name": 150, "last_name": 150}
 
 
-def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
+def user_update(*, actor: User, user: User, data: UserInput) -> User:
     """Change a user's name, email, role or active flag; only administrators.
 
     Users are never deleted (records keep their owner); ``is_active=False`` is how someone leaves.
@@ -163,10 +164,11 @@ def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
         raise PermissionDenied(_("Only administrators can change users."))
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
+    texts: Mapping[str, Any] = data  # read by field name below
     for name, max_length in USER_TEXT_FIELDS.items():
-        if name in data:
+        if name in texts:
             try:
-                values[name] = normalize.single_line(data[name] or "", max_length=max_length)
+                values[name] = normalize.single_line(texts[name] or "", max_length=max_length)
             except ValueError as exc:
                 errors[name] = str(exc)
     if "email" in data:

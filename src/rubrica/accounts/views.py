@@ -106,7 +106,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 services.user_update(
                     actor=request.user,  # type: ignore[arg-type]
                     user=target,
-                    data=form.cleaned_data,
+                    data=form.to_data(),
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)

@@ -52,6 +52,7 @@ from rubrica.history.services import diff, history_record, purge_trashed, record
 from rubrica.organizations.models import Organization
 from rubrica.taxonomy.models import Tag
 from rubrica.taxonomy.services import choice_delete, choice_move, choice_save
+from rubrica.taxonomy.types import ChoiceInput
 
 TEXT_FIELDS = {"subject": 300, "body": 100_000}
 ALL_FIELDS = (
@@ -626,7 +627,7 @@ def ensure_may_log(actor: User) -> None:
 # Call outcomes (an editable list) -------------------------------------------------------------
 
 
-def outcome_save(*, actor: User, outcome: Outcome | None = None, data: dict[str, Any]) -> Outcome:
+def outcome_save(*, actor: User, outcome: Outcome | None = None, data: ChoiceInput) -> Outcome:
     """Add an outcome or rename/move it (administrators; the names are unique in any case)."""
     return choice_save(Outcome, actor=actor, instance=outcome, data=data)
 

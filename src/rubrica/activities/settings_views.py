@@ -17,6 +17,7 @@ from rubrica.kits.web.access import administrator_required
 from rubrica.kits.web.forms import add_service_errors, error_text
 from rubrica.taxonomy.forms import ChoiceForm
 from rubrica.taxonomy.models import Tag
+from rubrica.taxonomy.views import choice_input
 
 
 @administrator_required
@@ -24,7 +25,7 @@ def outcome_list(request: HttpRequest) -> HttpResponse:
     form = ChoiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            entry = services.outcome_save(actor=request.user, data=form.cleaned_data)  # type: ignore[arg-type]
+            entry = services.outcome_save(actor=request.user, data=choice_input(form))  # type: ignore[arg-type]
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -41,7 +42,11 @@ def outcome_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = ChoiceForm(request.POST)
         if form.is_valid():
             try:
-                services.outcome_save(actor=request.user, outcome=entry, data=form.cleaned_data)  # type: ignore[arg-type]
+                services.outcome_save(
+                    actor=request.user,  # type: ignore[arg-type]
+                    outcome=entry,
+                    data=choice_input(form),
+                )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:

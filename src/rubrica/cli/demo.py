@@ -20,6 +20,7 @@ from django.db import transaction
 from rubrica.accounts.models import User
 from rubrica.contacts.types import ContactInput
 from rubrica.core.types import AddressInput, PhoneInput, ValueInput
+from rubrica.customfields.types import DefinitionInput
 from rubrica.organizations.types import OrganizationInput
 
 DEMO_SOURCE = "demo"
@@ -35,7 +36,7 @@ TAGS: list[tuple[str, str]] = [
     ("Key account", "#d63384"),
 ]
 
-CONTACT_FIELDS: list[dict[str, Any]] = [
+CONTACT_FIELDS: list[DefinitionInput] = [
     {
         "entity": "contact",
         "key": "preferred_channel",
@@ -52,7 +53,7 @@ CONTACT_FIELDS: list[dict[str, Any]] = [
         "position": 2,
     },
 ]
-ORGANIZATION_FIELDS: list[dict[str, Any]] = [
+ORGANIZATION_FIELDS: list[DefinitionInput] = [
     {
         "entity": "organization",
         "key": "account_number",
@@ -586,7 +587,7 @@ class _Generator:
                 entity=data["entity"], key=data["key"]
             ).exists()
             if not exists:
-                definition_save(actor=self.actor, data=dict(data))
+                definition_save(actor=self.actor, data=DefinitionInput(**data))
                 result.custom_fields += 1
         self.stages = list(LifecycleStage.objects.values_list("name", flat=True))
         self.kinds = list(OrganizationKind.objects.values_list("name", flat=True))

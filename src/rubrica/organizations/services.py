@@ -409,10 +409,9 @@ def affiliation_create(
     actor: User,
     contact: Contact,
     organization: Organization,
-    data: Mapping[str, Any],
+    data: AffiliationInput,
 ) -> Affiliation:
-    """Link ``contact`` to ``organization``. ``data`` is an AffiliationInput (a plain mapping
-    while the importer builds its own with ``**``)."""
+    """Link ``contact`` to ``organization`` with the role, dates and flags in ``data``."""
     begin_update(actor, contact, None)  # may change the person, locks its row, not in Trash
     if not Organization.objects.restrict(actor, Action.VIEW).filter(pk=organization.pk).exists():
         raise PermissionDenied(_("You may not link to this organization."))

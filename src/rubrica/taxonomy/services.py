@@ -23,6 +23,7 @@ from rubrica.taxonomy.models import (
     Tag,
     color_validator,
 )
+from rubrica.taxonomy.types import ChoiceInput
 
 C = TypeVar("C", bound=OrderedChoice)
 M = TypeVar("M", bound=Model)
@@ -123,7 +124,7 @@ def tag_delete(*, actor: User, tag: Tag, precondition: Precondition[Tag] | None 
     current.delete()
 
 
-def _choice_save(model: type[C], *, actor: User, instance: C | None, data: dict[str, Any]) -> C:
+def _choice_save(model: type[C], *, actor: User, instance: C | None, data: ChoiceInput) -> C:
     """Create or change one entry of an ordered list (name and/or position). Names are unique
     regardless of case; a new entry without a position goes last."""
     if not actor.is_administrator:
@@ -144,9 +145,10 @@ def _choice_save(model: type[C], *, actor: User, instance: C | None, data: dict[
             elif clash.exists():
                 errors["name"] = _("This name is already in the list.")
             values["name"] = name
-    if data.get("position") not in (None, ""):
+    raw_position = data.get("position")
+    if raw_position is not None and raw_position != "":
         try:
-            position = int(data["position"])
+            position = int(raw_position)
         except (TypeError, ValueError):
             errors["position"] = _("Enter a whole number.")
         else:
@@ -220,7 +222,7 @@ def _choice_delete(instance: OrderedChoice, *, actor: User, in_use: str) -> None
 
 
 def stage_save(
-    *, actor: User, stage: LifecycleStage | None = None, data: dict[str, Any]
+    *, actor: User, stage: LifecycleStage | None = None, data: ChoiceInput
 ) -> LifecycleStage:
     return _choice_save(LifecycleStage, actor=actor, instance=stage, data=data)
 
@@ -242,7 +244,7 @@ def stage_delete(*, actor: User, stage: LifecycleStage) -> None:
 
 
 def kind_save(
-    *, actor: User, kind: OrganizationKind | None = None, data: dict[str, Any]
+    *, actor: User, kind: OrganizationKind | None = None, data: ChoiceInput
 ) -> OrganizationKind:
     return _choice_save(OrganizationKind, actor=actor, instance=kind, data=data)
 

@@ -50,6 +50,7 @@ from rubrica.jobs.models import Job
 from rubrica.jobs.services import Progress
 from rubrica.organizations.models import Affiliation, Organization
 from rubrica.organizations.services import affiliation_create
+from rubrica.organizations.types import AffiliationInput
 
 BATCH = 1000
 
@@ -491,14 +492,13 @@ class _Batch:
         org, created = organization_for(self.actor, name, self.caches)
         if Affiliation.objects.filter(contact=contact, organization=org).exists():
             return None, None
-        values = {k: org_data[k] for k in ("title", "department") if org_data.get(k)}
         has_primary = Affiliation.objects.filter(contact=contact, is_primary=True).exists()
-        aff = affiliation_create(
-            actor=self.actor,
-            contact=contact,
-            organization=org,
-            data={**values, "is_primary": not has_primary},
-        )
+        data: AffiliationInput = {"is_primary": not has_primary}
+        if org_data.get("title"):
+            data["title"] = org_data["title"]
+        if org_data.get("department"):
+            data["department"] = org_data["department"]
+        aff = affiliation_create(actor=self.actor, contact=contact, organization=org, data=data)
         return (org if created else None), aff
 
 
