@@ -159,6 +159,29 @@ def secret_key() -> str:
     return key
 
 
+def mail_key() -> bytes:
+    """The Fernet key that encrypts mailbox passwords (ADR 0024): RUBRICA_MAIL_KEY, else the key
+    file RUBRICA_MAIL_KEY_FILE (default var/mail_key, made once, 0600). Never in the database or
+    the repository; losing it means typing the mailbox passwords again. Read at each call."""
+    key = os.environ.get("RUBRICA_MAIL_KEY", "").strip()
+    if key:
+        return key.encode("ascii")
+    path = Path(os.environ.get("RUBRICA_MAIL_KEY_FILE", str(VAR_DIR / "mail_key")))
+    if path.exists():
+        return path.read_bytes().strip()
+    private_dir(path.parent)
+    from cryptography.fernet import Fernet
+
+    new = Fernet.generate_key()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race: use its key
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(new)
+    return new
+
+
 def cli_user() -> str:
     """RUBRICA_USER: whom `rubrica contacts ...` acts for when --as is not given. Read at each
     call, not at import, because it belongs to one shell session rather than to the server."""

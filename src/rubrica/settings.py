@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "rubrica.merges",
     "rubrica.tasks",
     "rubrica.calendars",
+    "rubrica.mail",
     "rubrica.segments",
     "rubrica.quality",
     "rubrica.dataio",

@@ -229,3 +229,35 @@ def test_an_occurrence_changed_then_exported_carries_its_recurrence_id(member) -
     moved = next(e for e in events if "RECURRENCE-ID" in e)
     assert moved["RECURRENCE-ID"].dt == dt.datetime(2026, 12, 14, 10, tzinfo=ROME)
     assert str(moved["SUMMARY"]) == "Moved"
+
+
+def test_a_reply_captured_by_mail_sets_the_answer(member) -> None:
+    """The iMIP reply arrives as an e-mail with a text/calendar part; mail capture hands the part
+    to the calendars (kits.inbound), which set the sender's answer."""
+    from email.message import EmailMessage
+
+    from rubrica.mail.capture import mail_capture
+
+    appointment = _invite(member)
+    message = EmailMessage()
+    message["From"] = "Client <client@example.com>"
+    message["To"] = member.email or "member@example.com"
+    message["Subject"] = "Accepted: Demo"
+    message["Message-ID"] = "<reply-1@example.com>"
+    message.set_content("Accepted")
+    message.add_attachment(
+        _reply(appointment.ical_uid, "client@example.com", "ACCEPTED"),
+        maintype="text",
+        subtype="calendar",
+        params={"method": "REPLY"},
+    )
+    mail_capture(actor=member, raw=message.as_bytes())
+    assert Attendee.objects.get(appointment=appointment).rsvp == "ACCEPTED"
+    # A forged answer for the same attendee from another address changes nothing.
+    message.replace_header("From", "mallory@example.com")
+    message.replace_header("Message-ID", "<reply-2@example.com>")
+    message.get_payload()[1].set_payload(
+        _reply(appointment.ical_uid, "client@example.com", "DECLINED")
+    )
+    mail_capture(actor=member, raw=message.as_bytes())
+    assert Attendee.objects.get(appointment=appointment).rsvp == "ACCEPTED"

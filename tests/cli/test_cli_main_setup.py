@@ -29,6 +29,7 @@ RUBRICA_COMMANDS = [
     "import",
     "export",
     "jobs",
+    "mail",
     "tasks",
     "notifications",
     "calendars",

@@ -30,6 +30,7 @@ from rubrica.documents import api as documents_api
 from rubrica.jobs import api as jobs
 from rubrica.kits.api import errors
 from rubrica.kits.api.errors import PROBLEM_CONTENT_TYPE
+from rubrica.mail import api as mail_api
 from rubrica.merges import api as merges
 from rubrica.notifications import api as notifications_api
 from rubrica.organizations import api as organizations
@@ -141,6 +142,7 @@ api.add_router("/notifications", notifications_api.router)
 api.add_router("/activities", activities_api.router)
 api.add_router("/calendars", calendars_api.router)
 api.add_router("/appointments", calendars_api.appointments)
+api.add_router("/mail", mail_api.router)
 
 fallback = Router()
 

@@ -9,6 +9,15 @@ class CalendarsConfig(AppConfig):
         _register_trash()
         _register_panels()
         _register_notifications()
+        _register_inbound()
+
+
+def _register_inbound() -> None:
+    """Answers to invitations (iMIP ``METHOD:REPLY``) captured by mail set the RSVP."""
+    from rubrica.calendars.inbound import itip_reply_part
+    from rubrica.kits.inbound import register_part_handler
+
+    register_part_handler("text/calendar", itip_reply_part)
 
 
 def _register_notifications() -> None:

@@ -30,7 +30,7 @@ from rubrica.accounts.models import User
 from rubrica.calendars import services
 from rubrica.calendars.models import Appointment, Attendee, Calendar, Rsvp
 from rubrica.contacts.models import Contact, ContactEmail
-from rubrica.core.models import Action
+from rubrica.core.models import Action, new_uid
 
 PRODID = "-//Rubrica//Rubrica calendars//EN"
 #: The VEVENT properties Rubrica models; every other one is kept verbatim.
@@ -142,7 +142,7 @@ def _serialize(cal: Any, appointments: Iterable[Appointment]) -> bytes:
     """The calendar as bytes, each kept-verbatim block put back in place of its mark."""
     with contextlib.suppress(ValueError, KeyError):  # an unknown zone is written as TZID only
         cal.add_missing_timezones()
-    text = cal.to_ical().decode()
+    text: str = cal.to_ical().decode()
     for appointment in appointments:
         if appointment.ical_extra:
             mark = f"{KEEP_MARK}:{appointment.pk}\r\n"
@@ -420,7 +420,7 @@ def _import_event(
     actor: User, calendar: Calendar, event: Any, tz: dt.tzinfo, result: ImportResult
 ) -> None:
     data = event_data(event, tz=tz, actor=actor)
-    uid = data["ical_uid"] or services.new_uid().removeprefix("urn:uuid:")
+    uid = data["ical_uid"] or new_uid().removeprefix("urn:uuid:")
     data["ical_uid"] = uid
     masters = Appointment.objects.filter(calendar=calendar, master=None, ical_uid=uid)
     series = masters.first()

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from rubrica.accounts.models import Team, User
 from rubrica.activities import services as activities
 from rubrica.activities.models import Activity, Kind
+from rubrica.activities.types import ActivityInput
 from rubrica.calendars.models import (
     Appointment,
     Attendee,
@@ -642,7 +643,7 @@ def _apply(appointment: Appointment, values: Mapping[str, Any]) -> None:
         appointment.organizations.set(values["organizations"])
 
 
-def _activity_data(appointment: Appointment) -> dict[str, Any]:
+def _activity_data(appointment: Appointment) -> ActivityInput:
     minutes = int((appointment.end - appointment.start).total_seconds() // 60)
     return {
         "kind": Kind.MEETING.value,
@@ -652,7 +653,7 @@ def _activity_data(appointment: Appointment) -> dict[str, Any]:
         "body": appointment.description[:100_000],
         "private": appointment.private,
         "people": [a.contact_id for a in appointment.attendees.all() if a.contact_id is not None],
-        "organizations": list(appointment.organizations.values_list("pk", flat=True)),
+        "organizations": [*appointment.organizations.values_list("pk", flat=True)],
     }
 
 
@@ -665,7 +666,7 @@ def _sync_activity(actor: User, appointment: Appointment) -> None:
     data = _activity_data(appointment)
     activity = appointment.activity
     if activity is None or activity.deleted_at is not None:
-        if not data["people"]:
+        if not data.get("people"):
             return
         writer = actor if Activity.permission_policy.user_has_permission(actor, "add") else None
         activity = activities.activity_create(actor=writer or appointment.owner, data=data)
@@ -677,7 +678,7 @@ def _sync_activity(actor: User, appointment: Appointment) -> None:
         if Activity.permission_policy.user_can(actor, Action.CHANGE, activity)
         else appointment.owner
     )
-    if not data["people"] and not data["organizations"]:
+    if not data.get("people") and not data.get("organizations"):
         activities.activity_delete(actor=writer, activity=activity)
         return
     activities.activity_update(actor=writer, activity=activity, data=data)

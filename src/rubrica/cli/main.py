@@ -39,6 +39,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("import", gettext_noop("Import people from vCard, CSV, XLSX or JSON; revert | report JOB.")),
     ("export", gettext_noop("Export people to CSV, XLSX, vCard or JSON (filters, segment, ids).")),
     ("jobs", gettext_noop("list | show | wait | cancel | resume background jobs.")),
+    ("mail", gettext_noop("import | fetch | send e-mail; mailboxes; unknown senders.")),
     ("tasks", gettext_noop("list | add | done: your tasks (overdue, today, upcoming).")),
     ("notifications", gettext_noop("list | read your notifications; tick: send due reminders.")),
     ("calendars", gettext_noop("list | agenda | export | import calendars and appointments.")),

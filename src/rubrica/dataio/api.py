@@ -15,8 +15,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Router, Schema
+from ninja import Field, Router, Schema
 from ninja.files import UploadedFile
+from ninja.params.functions import File, Form
 
 from rubrica.dataio.exporting import export_start
 from rubrica.dataio.imports.report import counts, report_csv

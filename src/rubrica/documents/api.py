@@ -27,7 +27,7 @@ from rubrica.kits.api.conditional import expected_version, version_etag
 
 router = Router(tags=["documents"])
 
-RecordKind = Literal["contact", "organization"]
+RecordKind = Literal["contact", "organization", "activity"]
 DocumentVisibility = Literal["private", "team", "everyone"]
 
 

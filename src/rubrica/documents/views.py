@@ -59,6 +59,7 @@ def panel_context(request: HttpRequest, record: Any) -> Mapping[str, Any] | None
     kind = kind_of(record)
     documents = list(selectors.documents_of(user, record)[: PANEL_SIZE + 1])
     return {
+        "on_activities": list(selectors.activity_documents_of(user, record)[:PANEL_SIZE]),
         "kind": kind,
         "documents": documents[:PANEL_SIZE],
         "more": len(documents) > PANEL_SIZE,

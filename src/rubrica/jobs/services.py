@@ -25,6 +25,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rubrica.accounts.models import User
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.registry import file_sweepers, is_job_kind, job_kind, job_kinds
 from rubrica.jobs.running import STALE_AFTER, JobCancelled, Progress, finish, job_run
@@ -50,7 +51,12 @@ logger = logging.getLogger(__name__)
 
 
 def job_create(
-    *, actor: Any, kind: str, title: str, params: dict[str, Any] | None = None, enqueue: bool = True
+    *,
+    actor: User,
+    kind: str,
+    title: str,
+    params: dict[str, Any] | None = None,
+    enqueue: bool = True,
 ) -> Job:
     """Record a job for ``actor``; with ``enqueue`` a worker picks it up after commit."""
     if not is_job_kind(kind):
@@ -67,14 +73,14 @@ def _enqueue(job_id: int, kind: str) -> None:
     enqueue_job(job_id, interactive=job_kind(kind).interactive)
 
 
-def _owned(actor: Any, job: Job) -> Job:
+def _owned(actor: User, job: Job) -> Job:
     found = Job.objects.restrict(actor, "change").filter(pk=job.pk).first()
     if found is None:
         raise PermissionDenied(_("You cannot change this job."))
     return found
 
 
-def job_cancel(*, actor: Any, job: Job) -> Job:
+def job_cancel(*, actor: User, job: Job) -> Job:
     """Ask a queued or running job to stop; a queued one stops at once, a running one at its
     next batch. Work already committed stays (revert it where the kind offers that)."""
     job = _owned(actor, job)
@@ -89,7 +95,7 @@ def job_cancel(*, actor: Any, job: Job) -> Job:
     return Job.objects.get(pk=job.pk)
 
 
-def job_resume(*, actor: Any, job: Job, enqueue: bool = True) -> Job:
+def job_resume(*, actor: User, job: Job, enqueue: bool = True) -> Job:
     """Queue a failed or interrupted job again; its runner continues from the checkpoint."""
     job = _owned(actor, job)
     with transaction.atomic():

@@ -11,12 +11,14 @@ from django.urls import include, path
 from rubrica.web import views
 
 #: settings/: accounts (users, teams, tokens, password), settings/fields/: custom fields,
-#: settings/lists/: tags, stages and kinds; all named in the one "settings" namespace.
+#: settings/lists/: tags, stages and kinds, the activities' call outcomes and tag cadences; all
+#: named in the one "settings" namespace.
 settings_urls = (
     [
         path("", include("rubrica.accounts.urls")),
         path("fields/", include("rubrica.customfields.urls")),
         path("lists/", include("rubrica.taxonomy.urls")),
+        path("lists/", include("rubrica.activities.settings_urls")),
     ],
     "settings",
 )
@@ -46,6 +48,7 @@ urlpatterns = [
     path("quality/", include("rubrica.quality.urls")),
     path("io/", include("rubrica.dataio.urls")),
     path("documents/", include("rubrica.documents.urls")),
+    path("mail/", include("rubrica.mail.urls")),
     path("trash/", views.trash, name="trash"),
     path("trash/<slug:key>/<int:pk>/restore/", views.trash_restore, name="trash_restore"),
     path("settings/", include(settings_urls)),

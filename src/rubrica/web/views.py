@@ -7,6 +7,8 @@ buttons post to ``trash_restore``, which restores through the kind's registered 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,7 +35,7 @@ def home(request: AuthedRequest) -> HttpResponse:
     return redirect("contacts:list")
 
 
-def _trash_page(request: AuthedRequest, queryset: QuerySet, param: str) -> Page:
+def _trash_page(request: AuthedRequest, queryset: QuerySet[Any], param: str) -> Page[Any]:
     try:
         return keyset_page(
             queryset, order=TRASH_ORDER, cursor=request.GET.get(param) or None, size=TRASH_PAGE_SIZE

@@ -124,7 +124,7 @@ def _columns_past_the_header(params: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def import_job(actor: Any, pk: int, action: str = "view") -> Job:
+def import_job(actor: User, pk: int, action: str = "view") -> Job:
     """An import job the actor may see (404-style DoesNotExist otherwise)."""
     job: Job = Job.objects.restrict(actor, action).get(pk=pk, kind="import")
     return job
