@@ -203,3 +203,17 @@ def test_one_occurrence_of_a_series_is_edited_or_cancelled_from_its_page(
     series.refresh_from_db()
     assert series.exdates == [dt.datetime(2026, 12, 9, 9, tzinfo=dt.UTC).isoformat()]
     assert series.deleted_at is None
+
+
+def test_a_trashed_appointment_is_on_the_trash_page_and_comes_back(member_client, member) -> None:
+    from rubrica.calendars.services import appointment_delete
+
+    calendar = calendar_create(actor=member, data={"name": "Mine"})
+    appointment = _meeting(member, calendar, title="Lost lunch")
+    appointment_delete(actor=member, appointment=appointment)
+    page = member_client.get(reverse("trash"))
+    assert page.status_code == 200
+    assert "Lost lunch" in page.content.decode()
+    member_client.post(reverse("trash_restore", args=["appointments", appointment.pk]))
+    appointment.refresh_from_db()
+    assert appointment.deleted_at is None
