@@ -67,6 +67,8 @@ ASSETS: tuple[Asset, ...] = (
         "dist/event-calendar.min.css",
         "event-calendar/event-calendar.min.css",
     ),
+    # Only the browser tests load it (the WCAG colour-contrast check, ADR 0021); no page does.
+    Asset("axe-core", "axe.min.js", "axe-core/axe.min.js"),
 )
 
 TEXT_SUFFIXES = frozenset({".css", ".js"})

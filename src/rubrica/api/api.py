@@ -19,6 +19,7 @@ from ninja import NinjaAPI, Router
 from ninja.operation import Operation
 from ninja.parser import Parser
 
+from rubrica.accounts import api as accounts_api
 from rubrica.activities import api as activities_api
 from rubrica.api.auth import AUTH
 from rubrica.calendars import api as calendars_api
@@ -143,6 +144,8 @@ api.add_router("/activities", activities_api.router)
 api.add_router("/calendars", calendars_api.router)
 api.add_router("/appointments", calendars_api.appointments)
 api.add_router("/mail", mail_api.router)
+api.add_router("/me", accounts_api.me_router)
+api.add_router("/team", accounts_api.team_router)
 
 fallback = Router()
 

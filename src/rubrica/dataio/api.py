@@ -154,7 +154,7 @@ def get_export(request: HttpRequest, job_id: int) -> dict[str, Any]:
 )
 def download_export(request: HttpRequest, job_id: int) -> FileResponse:
     job = _job(request, job_id, "export")
-    handle = output_or_expired(job, _("This export has no file yet."))
+    handle = output_or_expired(request, job, _("This export has no file yet."))
     name = get_valid_filename(job.output.name.rsplit("/", 1)[-1]) or f"export-{job.pk}"
     response = FileResponse(handle, as_attachment=True, filename=name)
     response["X-Content-Type-Options"] = "nosniff"

@@ -23,11 +23,14 @@ from typing import IO, Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import snapshot
@@ -175,13 +178,16 @@ def export_start(
         )
     cleaned = clean_selection(selection)
     title = _("Export of people (%(format)s)") % {"format": format}
-    return job_create(
-        actor=actor,
-        kind="export",
-        title=title,
-        params={"format": format, "selection": cleaned},
-        enqueue=enqueue,
-    )
+    with transaction.atomic():
+        job = job_create(
+            actor=actor,
+            kind="export",
+            title=title,
+            params={"format": format, "selection": cleaned},
+            enqueue=enqueue,
+        )
+        audit.record(actor, AuditAction.EXPORT_START, job, {"format": format, "selection": cleaned})
+    return job
 
 
 class Writer(Protocol):

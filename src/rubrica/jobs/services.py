@@ -26,6 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.registry import file_sweepers, is_job_kind, job_kind, job_kinds
 from rubrica.jobs.running import STALE_AFTER, JobCancelled, Progress, finish, job_run
@@ -206,13 +208,16 @@ def job_file_expired(job: Job) -> bool:
     return bool((job.result or {}).get("file_expired"))
 
 
-def job_output_open(job: Job) -> FieldFile | None:
+def job_output_open(job: Job, *, actor: Any = None) -> FieldFile | None:
     """The job's output file opened for reading; None when it expired or is missing from
-    storage (the download doors then say "This file has expired", never a 500)."""
+    storage (the download doors then say "This file has expired", never a 500). A door that
+    hands the file to ``actor`` names them: the download is written to the audit log."""
     if not job.output:
         return None
     try:
         opened: FieldFile = job.output.open("rb")
     except FileNotFoundError:
         return None
+    if actor is not None:
+        audit.record(actor, AuditAction.EXPORT_DOWNLOAD, job, {"kind": job.kind})
     return opened

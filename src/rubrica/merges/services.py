@@ -38,6 +38,8 @@ from django.utils.translation import gettext as _
 from rubrica import search
 from rubrica.accounts.models import User
 from rubrica.activities.services import refresh_last_interaction
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import (
     COLLECTIONS,
@@ -537,7 +539,7 @@ def contact_merge(
     )
     survivor = Contact.all_objects.get(pk=survivor.pk)
     search.index(survivor)
-    return Merge.objects.create(
+    merge = Merge.objects.create(
         survivor=survivor,
         merged=merged,
         actor=actor,
@@ -559,6 +561,13 @@ def contact_merge(
             "pair": pair,
         },
     )
+    audit.record(
+        actor,
+        AuditAction.MERGE,
+        merge,
+        {"survivor": survivor.pk, "merged": merged.pk, "changed": sorted(data)},
+    )
+    return merge
 
 
 def _close_duplicate_pair(actor: User, survivor_id: int, merged_id: int) -> dict[str, Any] | None:
@@ -769,6 +778,9 @@ def contact_unmerge(*, actor: User, merge: Merge) -> tuple[Contact, Contact]:
     merged = Contact.all_objects.get(pk=merged.pk)
     search.index(survivor)
     search.index(merged)
+    audit.record(
+        actor, AuditAction.MERGE_UNDO, merge, {"survivor": survivor.pk, "merged": merged.pk}
+    )
     return survivor, merged
 
 

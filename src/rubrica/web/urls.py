@@ -8,7 +8,7 @@ settings pages of three apps, each mounting its own urls.
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from rubrica.web import views
+from rubrica.web import help_views, pwa, views
 
 #: settings/: accounts (users, teams, tokens, password), settings/fields/: custom fields,
 #: settings/lists/: tags, stages and kinds, the activities' call outcomes and tag cadences; all
@@ -49,7 +49,11 @@ urlpatterns = [
     path("io/", include("rubrica.dataio.urls")),
     path("documents/", include("rubrica.documents.urls")),
     path("mail/", include("rubrica.mail.urls")),
+    path("audit/", include("rubrica.audit.urls")),
     path("trash/", views.trash, name="trash"),
     path("trash/<slug:key>/<int:pk>/restore/", views.trash_restore, name="trash_restore"),
     path("settings/", include(settings_urls)),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("help/", help_views.help_page, name="help"),
+    path("feedback/", include("rubrica.feedback.urls")),
 ]
