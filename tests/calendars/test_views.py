@@ -163,3 +163,57 @@ def test_export_then_import_into_a_second_calendar(member_client, member) -> Non
     member_client.post(reverse("calendars:import", args=[second.pk]), {"file": upload})
     copy = Appointment.objects.get(calendar=second)
     assert (copy.title, copy.rrule) == ("Review", "FREQ=WEEKLY;COUNT=3")
+
+
+def test_one_occurrence_of_a_series_is_edited_or_cancelled_from_its_page(
+    member_client, member
+) -> None:
+    calendar = calendar_create(actor=member, data={"name": "Mine", "time_zone": "Europe/Rome"})
+    series = _meeting(member, calendar, rrule="FREQ=DAILY;COUNT=3", time_zone="Europe/Rome")
+    events = member_client.get(
+        reverse("calendars:events"),
+        {"start": "2026-12-07T00:00:00", "end": "2026-12-14T00:00:00"},
+    ).json()
+    second = events[1]["extendedProps"]["url"]
+    page = member_client.get(second)
+    assert page.status_code == 200
+    assert 'id="cancel-occurrence"' in page.content.decode()
+    occurrence = page.context["occurrence_iso"]
+    edit = reverse("calendars:edit", args=[series.pk])
+    form = member_client.get(edit, {"occurrence": occurrence})
+    assert "rrule" not in form.context["form"].fields
+    response = member_client.post(
+        f"{edit}?occurrence={occurrence}",
+        {
+            "title": "Moved",
+            "start": "2026-12-08T15:00",
+            "end": "2026-12-08T16:00",
+            "scope": "this",
+            "occurrence": occurrence,
+            "version": series.version,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:1500]
+    override = Appointment.objects.get(master=series)
+    assert (override.title, override.start) == ("Moved", dt.datetime(2026, 12, 8, 15, tzinfo=ROME))
+    third = events[2]["extendedProps"]["occurrence"]
+    member_client.post(
+        reverse("calendars:appointment_delete", args=[series.pk]), {"occurrence": third}
+    )
+    series.refresh_from_db()
+    assert series.exdates == [dt.datetime(2026, 12, 9, 9, tzinfo=dt.UTC).isoformat()]
+    assert series.deleted_at is None
+
+
+def test_a_trashed_appointment_is_on_the_trash_page_and_comes_back(member_client, member) -> None:
+    from rubrica.calendars.services import appointment_delete
+
+    calendar = calendar_create(actor=member, data={"name": "Mine"})
+    appointment = _meeting(member, calendar, title="Lost lunch")
+    appointment_delete(actor=member, appointment=appointment)
+    page = member_client.get(reverse("trash"))
+    assert page.status_code == 200
+    assert "Lost lunch" in page.content.decode()
+    member_client.post(reverse("trash_restore", args=["appointments", appointment.pk]))
+    appointment.refresh_from_db()
+    assert appointment.deleted_at is None

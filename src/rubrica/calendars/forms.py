@@ -68,18 +68,44 @@ class AppointmentForm(BootstrapMixin, forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    scope = forms.ChoiceField(
+        label=_("Change"),
+        choices=[
+            ("this", _("Only this occurrence")),
+            ("following", _("This one and the following")),
+        ],
+        required=False,
+    )
     people = forms.CharField(required=False, widget=forms.HiddenInput)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(
-        self, *args: Any, user: User, appointment: Appointment | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        user: User,
+        appointment: Appointment | None = None,
+        occurrence: dt.datetime | None = None,
+        **kwargs: Any,
     ) -> None:
         if appointment is not None and "initial" not in kwargs:
             kwargs["initial"] = initial_of(appointment)
+            if occurrence is not None:
+                tz = zone(appointment.time_zone)
+                length = appointment.end - appointment.start
+                kwargs["initial"].update(
+                    start=occurrence.astimezone(tz).replace(tzinfo=None),
+                    end=(occurrence + length).astimezone(tz).replace(tzinfo=None),
+                    scope="this",
+                )
         super().__init__(*args, **kwargs)
-        calendar = self.fields["calendar"]
-        assert isinstance(calendar, forms.ModelChoiceField)
-        calendar.queryset = selectors.writable_calendars(user).order_by("name", "id")
+        if occurrence is None:
+            del self.fields["scope"]
+        else:
+            del self.fields["rrule"]
+            del self.fields["calendar"]
+        calendar = self.fields.get("calendar")
+        if isinstance(calendar, forms.ModelChoiceField):
+            calendar.queryset = selectors.writable_calendars(user).order_by("name", "id")
         users = self.fields["users"]
         assert isinstance(users, forms.ModelMultipleChoiceField)
         users.queryset = User.objects.filter(is_active=True).exclude(pk=user.pk)
@@ -99,12 +125,12 @@ class AppointmentForm(BootstrapMixin, forms.Form):
         reminders = [r.strip() for r in data["reminders"].split(",") if r.strip()]
         values: dict[str, Any] = {
             "title": data["title"],
-            "calendar": data["calendar"].pk,
+            "calendar": data["calendar"].pk if data.get("calendar") else None,
             "start": data["start"].replace(tzinfo=None),
             "end": data["end"].replace(tzinfo=None) if data["end"] else None,
             "all_day": data["all_day"],
             "location": data["location"],
-            "rrule": data["rrule"],
+            "rrule": data.get("rrule", ""),
             "users": [u.pk for u in data["users"]],
             "guests": guests,
             "reminders": reminders,
@@ -116,6 +142,8 @@ class AppointmentForm(BootstrapMixin, forms.Form):
             values["time_zone"] = data["time_zone"]
         if values["end"] is None:
             values.pop("end")
+        if values["calendar"] is None:
+            values.pop("calendar")
         return values
 
 

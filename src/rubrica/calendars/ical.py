@@ -201,16 +201,29 @@ def expand(
 ) -> list[Occurrence]:
     """The occurrences of ``series`` (masters with their overrides) in ``[start, end)``;
     ``busy`` names the appointments shown as busy time only."""
-    by_uid: dict[str, Appointment] = {}
-    cal = _calendar_component()
-    for appointment in series:
-        event = to_event(appointment, busy_only=True)
-        event.add("X-RUBRICA-ID", str(appointment.pk))
-        cal.add_component(event)
-        if appointment.master_id is None:
-            by_uid[appointment.ical_uid] = appointment
     out: list[Occurrence] = []
-    rows = {a.pk: a for a in series}
+    series_uids = {a.ical_uid for a in series if a.rrule and a.master_id is None}
+    cal = _calendar_component()
+    rows: dict[int, Appointment] = {}
+    for appointment in series:
+        if appointment.master_id is None and not appointment.rrule:
+            # A single appointment needs no expansion (the fast path of every view).
+            if appointment.start < end and (appointment.end > start or appointment.start >= start):
+                out.append(
+                    Occurrence(
+                        appointment=appointment,
+                        start=appointment.start,
+                        end=appointment.end,
+                        busy_only=appointment.pk in busy,
+                    )
+                )
+            continue
+        if appointment.master_id is not None and appointment.ical_uid not in series_uids:
+            continue  # an override whose series is not here (deleted): nothing to attach to
+        cal.add_component(_expansion_event(appointment))
+        rows[appointment.pk] = appointment
+    if not rows:
+        return sorted(out, key=lambda o: (o.start, o.appointment.pk))
     for event in recurring_ical_events.of(cal, skip_bad_series=True).between(start, end):
         row = rows[int(str(event["X-RUBRICA-ID"]))]
         first = _aware(event["DTSTART"].dt, row)
@@ -226,6 +239,28 @@ def expand(
             )
         )
     return sorted(out, key=lambda o: (o.start, o.appointment.pk))
+
+
+def _expansion_event(appointment: Appointment) -> Any:
+    """The least VEVENT that recurrence expansion needs (times, rule, exceptions, the row's id):
+    a view expands hundreds of series, and every property added costs."""
+    event = icalendar.Event()
+    event.add("UID", appointment.ical_uid)
+    first, last = _local(appointment.start, appointment), _local(appointment.end, appointment)
+    if appointment.all_day:
+        event.add("DTSTART", first.date())
+        event.add("DTEND", last.date())
+    else:
+        event.add("DTSTART", first)
+        event.add("DTEND", last)
+    if appointment.recurrence_id is not None:
+        event.add("RECURRENCE-ID", _local(appointment.recurrence_id, appointment))
+    if appointment.rrule:
+        event.add("RRULE", icalendar.vRecur.from_ical(appointment.rrule))
+        for day in appointment.exdates:
+            event.add("EXDATE", _local(dt.datetime.fromisoformat(day), appointment))
+    event.add("X-RUBRICA-ID", str(appointment.pk))
+    return event
 
 
 def _aware(value: dt.date | dt.datetime, appointment: Appointment) -> dt.datetime:

@@ -1,6 +1,7 @@
 """iMIP replies arriving by e-mail: mail capture hands every ``text/calendar`` part to
 :func:`itip_reply_part` (registered in ``CalendarsConfig.ready()`` through ``kits.inbound``), which
-applies a ``METHOD:REPLY`` to the appointments of the calendars the mailbox's owner may change.
+applies a ``METHOD:REPLY`` to the appointments of the calendars the mailbox's owner may write in
+(their own and those shared with them read-write).
 Only the sender's own answer is taken; any other calendar part (an invitation received, a
 published event) is not a reply and is left alone."""
 
@@ -12,8 +13,8 @@ from email.utils import parseaddr
 from django.core.exceptions import ValidationError
 
 from rubrica.calendars.ical import apply_itip_reply
-from rubrica.calendars.models import Appointment, Calendar
-from rubrica.core.models import Action
+from rubrica.calendars.models import Appointment
+from rubrica.calendars.selectors import writable_calendars
 from rubrica.kits.inbound import InboundContext
 
 
@@ -22,7 +23,7 @@ def itip_reply_part(part: EmailMessage, context: InboundContext) -> None:
     if not isinstance(payload, bytes) or b"REPLY" not in payload.upper():
         return
     sender = parseaddr(context.sender)[1] or context.sender
-    writable = Calendar.objects.restrict(context.actor, Action.CHANGE)
+    writable = writable_calendars(context.actor).values("pk")
     try:
         apply_itip_reply(
             ics=payload,

@@ -121,7 +121,9 @@ class Appointment(OwnedRecord):
     ``time_zone``; ``rrule`` (without ``RRULE:``) and ``exdates`` only on a series' master; an
     override has ``master`` and ``recurrence_id`` and the master's ``ical_uid``; ``ical_uid`` is
     unique among the masters of a calendar; ``ical_extra`` holds the iCalendar lines of
-    properties Rubrica does not model, verbatim, written back on export; ``activity`` is the
+    properties Rubrica does not model, verbatim, written back on export; ``series_end`` is the
+    end of the last occurrence (``end`` for a single appointment, empty for an endless series),
+    so a window's query skips the series that are over; ``activity`` is the
     meeting on the timelines of the people invited (kept by the services).
     """
 
@@ -159,6 +161,7 @@ class Appointment(OwnedRecord):
         related_name="overrides",
     )
     recurrence_id = models.DateTimeField(_("original start"), null=True, blank=True)
+    series_end = models.DateTimeField(_("end of the last occurrence"), null=True, blank=True)
     reminders = models.JSONField(_("reminders (minutes before)"), default=list, blank=True)
     private = models.BooleanField(_("private"), default=False)
     sequence = models.PositiveIntegerField(_("iCalendar sequence"), default=0)

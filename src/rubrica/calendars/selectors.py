@@ -28,15 +28,16 @@ def writable_calendars(user: User | Any) -> QuerySet[Calendar]:
 
 
 def _window_q(start: dt.datetime, end: dt.datetime) -> Q:
-    """Appointments that may have an occurrence in ``[start, end)``: single ones overlapping it,
-    series begun before its end (expansion decides), overrides whose original or new time is in
-    it."""
-    single = Q(rrule="", master__isnull=True, start__lt=end, end__gt=start)
-    series = ~Q(rrule="") & Q(master__isnull=True, start__lt=end)
+    """Appointments that may have an occurrence in ``[start, end)``: single ones and series
+    begun before its end and not over before its start (``series_end``; expansion decides the
+    rest), overrides whose original or new time is in it."""
+    masters = Q(master__isnull=True, start__lt=end) & (
+        Q(series_end__isnull=True) | Q(series_end__gt=start)
+    )
     overrides = Q(master__isnull=False) & (
         Q(start__lt=end, end__gt=start) | Q(recurrence_id__lt=end, recurrence_id__gte=start)
     )
-    return single | series | overrides
+    return masters | overrides
 
 
 def occurrences(

@@ -560,11 +560,40 @@ def _contact_email(contact: Contact) -> str:
     return preferred.value if preferred else ""
 
 
+#: A series with more occurrences than this counts as endless for ``series_end``.
+MAX_COUNTED = 5000
+
+
+def series_end_of(appointment: Appointment) -> dt.datetime | None:
+    """The end of the last occurrence: ``end`` for a single appointment, None for a series
+    without COUNT or UNTIL (or with very many occurrences)."""
+    if not appointment.rrule:
+        return appointment.end
+    upper = appointment.rrule.upper()
+    if "COUNT=" not in upper and "UNTIL=" not in upper:
+        return None
+    tz = zone(appointment.time_zone)
+    local = appointment.start.astimezone(tz)
+    try:
+        rule = rrulestr(appointment.rrule, dtstart=local.replace(tzinfo=None), ignoretz=True)
+    except (ValueError, TypeError):
+        return None
+    last = None
+    for index, moment in enumerate(rule):
+        if index >= MAX_COUNTED:
+            return None
+        last = moment
+    if last is None:
+        return appointment.end
+    return last.replace(tzinfo=tz) + (appointment.end - appointment.start)
+
+
 def _apply(appointment: Appointment, values: Mapping[str, Any]) -> None:
     links = ("people", "users", "guests", "organizations", "rsvp")
     for name, value in values.items():
         if name not in links:
             setattr(appointment, name, value)
+    appointment.series_end = series_end_of(appointment)
     appointment.save()
     existing = {_attendee_key(a): a for a in appointment.attendees.all()}
     wanted: dict[str, Attendee] = {}
@@ -800,6 +829,7 @@ def _split_series(
     series.exdates = [d for d in series.exdates if d < _occurrence_key(occurrence)]
     series.version += 1
     series.sequence += 1
+    series.series_end = series_end_of(series)
     series.save()
     _history(actor, series, HistoryAction.UPDATE, diff(before, snapshot(series)))
     following = appointment_create(actor=actor, data=fresh, organizer=series.organizer)

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -112,12 +113,19 @@ def _event(occurrence: ical.Occurrence, tz: Any, writable: set[int]) -> dict[str
             "pk": appointment.pk,
             "version": appointment.version,
             "busy": busy,
-            "url": "" if busy else appointment.get_absolute_url(),
+            "url": "" if busy else _occurrence_url(appointment, occurrence),
             "occurrence": occurrence.start.isoformat()
             if series and not appointment.master_id
             else "",
         },
     }
+
+
+def _occurrence_url(appointment: Appointment, occurrence: ical.Occurrence) -> str:
+    url = appointment.get_absolute_url()
+    if appointment.rrule and appointment.master_id is None:
+        url += "?" + urlencode({"occurrence": occurrence.start.isoformat()})
+    return url
 
 
 @login_required
@@ -190,11 +198,29 @@ def move(request: AuthedRequest, pk: int) -> HttpResponse:
     return JsonResponse({"pk": changed.pk, "version": changed.version})
 
 
+def _occurrence(request: HttpRequest, appointment: Appointment) -> dt.datetime | None:
+    """``?occurrence=`` (or the posted field): the original start of one occurrence of a series
+    (the calendar links each occurrence so); None for a single appointment or a bad value."""
+    raw = request.POST.get("occurrence") or request.GET.get("occurrence") or ""
+    if not raw or not appointment.rrule:
+        return None
+    try:
+        moment = parse_datetime(raw.replace(" ", "+"))
+    except ValueError:
+        return None
+    if moment is None or timezone.is_naive(moment):
+        return None
+    return moment
+
+
 @login_required
 def appointment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     appointment = _appointment(request, pk)
     tz = services.zone(appointment.time_zone)
+    occurrence = _occurrence(request, appointment)
     context = {
+        "occurrence": occurrence.astimezone(tz) if occurrence else None,
+        "occurrence_iso": occurrence.isoformat() if occurrence else "",
         "appointment": appointment,
         "start": appointment.start.astimezone(tz),
         "end": appointment.end.astimezone(tz),
@@ -214,19 +240,32 @@ def appointment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _save(
-    request: AuthedRequest, form: AppointmentForm, appointment: Appointment | None
+    request: AuthedRequest,
+    form: AppointmentForm,
+    appointment: Appointment | None,
+    occurrence: dt.datetime | None = None,
 ) -> tuple[Appointment | None, int]:
     if not form.is_valid():
         return None, 400
     try:
         if appointment is None:
             return services.appointment_create(actor=request.user, data=form.to_data()), 200
+        data = form.to_data()
+        if occurrence is not None:
+            data.pop("rrule", None)
+            data.pop("calendar", None)
         return (
             services.appointment_update(
                 actor=request.user,
                 appointment=appointment,
-                data=form.to_data(),
+                data=data,
                 expected_version=form.cleaned_data["version"],
+                scope="following"
+                if occurrence and form.cleaned_data.get("scope") == "following"
+                else "this"
+                if occurrence
+                else "all",
+                occurrence=occurrence,
             ),
             200,
         )
@@ -295,19 +334,23 @@ def appointment_create_view(request: AuthedRequest) -> HttpResponse:
 def appointment_edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
     appointment = _appointment(request, pk)
     require(request.user, appointment, Action.CHANGE)
+    occurrence = _occurrence(request, appointment)
     if request.method == "POST":
-        form = AppointmentForm(request.POST, user=request.user, appointment=appointment)
-        saved, status = _save(request, form, appointment)
+        form = AppointmentForm(
+            request.POST, user=request.user, appointment=appointment, occurrence=occurrence
+        )
+        saved, status = _save(request, form, appointment, occurrence)
         if saved is not None:
             messages.success(request, _("The appointment was saved."))
             return redirect(saved)
     else:
-        form = AppointmentForm(user=request.user, appointment=appointment)
+        form = AppointmentForm(user=request.user, appointment=appointment, occurrence=occurrence)
         status = 200
     people = Contact.objects.restrict(request.user).filter(attendances__appointment=appointment)
     context = {
         "form": form,
         "appointment": appointment,
+        "occurrence_iso": occurrence.isoformat() if occurrence else "",
         "people": list(people),
         "next": "",
         "section": "calendars",
@@ -320,6 +363,17 @@ def appointment_edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
 def appointment_delete_view(request: AuthedRequest, pk: int) -> HttpResponse:
     appointment = _appointment(request, pk)
     require(request.user, appointment, Action.DELETE)
+    occurrence = _occurrence(request, appointment)
+    if occurrence is not None:
+        try:
+            services.appointment_delete(
+                actor=request.user, appointment=appointment, occurrence=occurrence
+            )
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("This occurrence was cancelled."))
+        return redirect(appointment)
     services.appointment_delete(actor=request.user, appointment=appointment)
     messages.success(request, _("The appointment was moved to the Trash."))
     return redirect("calendars:page")

@@ -8,181 +8,527 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('activities', '0002_outcomes'),
-        ('contacts', '0004_last_interaction_at'),
-        ('organizations', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("activities", "0002_outcomes"),
+        ("contacts", "0004_last_interaction_at"),
+        ("organizations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Appointment',
+            name="Appointment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated')),
-                ('uid', models.CharField(default=rubrica.core.models.new_uid, editable=False, max_length=255, unique=True, verbose_name='UID')),
-                ('visibility', models.CharField(choices=[('private', 'Private (owner only)'), ('team', 'Team'), ('everyone', 'Everyone')], default='everyone', max_length=10, verbose_name='visibility')),
-                ('custom_fields', models.JSONField(blank=True, default=dict, verbose_name='custom fields')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='deleted')),
-                ('ical_uid', models.CharField(max_length=255, verbose_name='iCalendar UID')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('location', models.CharField(blank=True, max_length=500, verbose_name='location')),
-                ('start', models.DateTimeField(verbose_name='start')),
-                ('end', models.DateTimeField(verbose_name='end')),
-                ('all_day', models.BooleanField(default=False, verbose_name='all day')),
-                ('time_zone', models.CharField(blank=True, max_length=64, verbose_name='time zone')),
-                ('organizer_email', models.CharField(blank=True, max_length=254, verbose_name='organizer e-mail')),
-                ('rrule', models.CharField(blank=True, max_length=500, verbose_name='recurrence')),
-                ('exdates', models.JSONField(blank=True, default=list, verbose_name='excluded occurrences')),
-                ('recurrence_id', models.DateTimeField(blank=True, null=True, verbose_name='original start')),
-                ('reminders', models.JSONField(blank=True, default=list, verbose_name='reminders (minutes before)')),
-                ('private', models.BooleanField(default=False, verbose_name='private')),
-                ('sequence', models.PositiveIntegerField(default=0, verbose_name='iCalendar sequence')),
-                ('ical_extra', models.TextField(blank=True, verbose_name='iCalendar properties kept verbatim')),
-                ('activity', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='appointment', to='activities.activity', verbose_name='activity')),
-                ('deleted_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='deleted by')),
-                ('master', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='overrides', to='calendars.appointment', verbose_name='series')),
-                ('organizations', models.ManyToManyField(blank=True, related_name='appointments', to='organizations.organization', verbose_name='organizations')),
-                ('organizer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='organizer')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.team', verbose_name='team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, db_index=True, verbose_name="updated"),
+                ),
+                (
+                    "uid",
+                    models.CharField(
+                        default=rubrica.core.models.new_uid,
+                        editable=False,
+                        max_length=255,
+                        unique=True,
+                        verbose_name="UID",
+                    ),
+                ),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("private", "Private (owner only)"),
+                            ("team", "Team"),
+                            ("everyone", "Everyone"),
+                        ],
+                        default="everyone",
+                        max_length=10,
+                        verbose_name="visibility",
+                    ),
+                ),
+                (
+                    "custom_fields",
+                    models.JSONField(blank=True, default=dict, verbose_name="custom fields"),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+                ),
+                (
+                    "deleted_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="deleted"
+                    ),
+                ),
+                ("ical_uid", models.CharField(max_length=255, verbose_name="iCalendar UID")),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("location", models.CharField(blank=True, max_length=500, verbose_name="location")),
+                ("start", models.DateTimeField(verbose_name="start")),
+                ("end", models.DateTimeField(verbose_name="end")),
+                ("all_day", models.BooleanField(default=False, verbose_name="all day")),
+                (
+                    "time_zone",
+                    models.CharField(blank=True, max_length=64, verbose_name="time zone"),
+                ),
+                (
+                    "organizer_email",
+                    models.CharField(blank=True, max_length=254, verbose_name="organizer e-mail"),
+                ),
+                ("rrule", models.CharField(blank=True, max_length=500, verbose_name="recurrence")),
+                (
+                    "exdates",
+                    models.JSONField(blank=True, default=list, verbose_name="excluded occurrences"),
+                ),
+                (
+                    "recurrence_id",
+                    models.DateTimeField(blank=True, null=True, verbose_name="original start"),
+                ),
+                (
+                    "reminders",
+                    models.JSONField(
+                        blank=True, default=list, verbose_name="reminders (minutes before)"
+                    ),
+                ),
+                ("private", models.BooleanField(default=False, verbose_name="private")),
+                (
+                    "sequence",
+                    models.PositiveIntegerField(default=0, verbose_name="iCalendar sequence"),
+                ),
+                (
+                    "ical_extra",
+                    models.TextField(blank=True, verbose_name="iCalendar properties kept verbatim"),
+                ),
+                (
+                    "activity",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="appointment",
+                        to="activities.activity",
+                        verbose_name="activity",
+                    ),
+                ),
+                (
+                    "deleted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="deleted by",
+                    ),
+                ),
+                (
+                    "master",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="overrides",
+                        to="calendars.appointment",
+                        verbose_name="series",
+                    ),
+                ),
+                (
+                    "organizations",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="appointments",
+                        to="organizations.organization",
+                        verbose_name="organizations",
+                    ),
+                ),
+                (
+                    "organizer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="organizer",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.team",
+                        verbose_name="team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'appointment',
-                'verbose_name_plural': 'appointments',
-                'ordering': ['start', 'id'],
-                'abstract': False,
-                'base_manager_name': 'all_objects',
+                "verbose_name": "appointment",
+                "verbose_name_plural": "appointments",
+                "ordering": ["start", "id"],
+                "abstract": False,
+                "base_manager_name": "all_objects",
             },
             managers=[
-                ('objects', django.db.models.manager.Manager()),
-                ('all_objects', django.db.models.manager.Manager()),
+                ("objects", django.db.models.manager.Manager()),
+                ("all_objects", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='Attendee',
+            name="Attendee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.CharField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('name', models.CharField(blank=True, max_length=300, verbose_name='name')),
-                ('rsvp', models.CharField(choices=[('NEEDS-ACTION', 'No answer yet'), ('ACCEPTED', 'Accepted'), ('DECLINED', 'Declined'), ('TENTATIVE', 'Maybe')], default='NEEDS-ACTION', max_length=12, verbose_name='answer')),
-                ('appointment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendees', to='calendars.appointment', verbose_name='appointment')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='attendances', to='contacts.contact', verbose_name='person')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='attendances', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.CharField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("name", models.CharField(blank=True, max_length=300, verbose_name="name")),
+                (
+                    "rsvp",
+                    models.CharField(
+                        choices=[
+                            ("NEEDS-ACTION", "No answer yet"),
+                            ("ACCEPTED", "Accepted"),
+                            ("DECLINED", "Declined"),
+                            ("TENTATIVE", "Maybe"),
+                        ],
+                        default="NEEDS-ACTION",
+                        max_length=12,
+                        verbose_name="answer",
+                    ),
+                ),
+                (
+                    "appointment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attendees",
+                        to="calendars.appointment",
+                        verbose_name="appointment",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attendances",
+                        to="contacts.contact",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attendances",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attendee',
-                'verbose_name_plural': 'attendees',
-                'ordering': ['id'],
+                "verbose_name": "attendee",
+                "verbose_name_plural": "attendees",
+                "ordering": ["id"],
             },
         ),
         migrations.AddField(
-            model_name='appointment',
-            name='people',
-            field=models.ManyToManyField(blank=True, related_name='appointments', through='calendars.Attendee', to='contacts.contact', verbose_name='people'),
+            model_name="appointment",
+            name="people",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="appointments",
+                through="calendars.Attendee",
+                to="contacts.contact",
+                verbose_name="people",
+            ),
         ),
         migrations.CreateModel(
-            name='Calendar',
+            name="Calendar",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated')),
-                ('uid', models.CharField(default=rubrica.core.models.new_uid, editable=False, max_length=255, unique=True, verbose_name='UID')),
-                ('custom_fields', models.JSONField(blank=True, default=dict, verbose_name='custom fields')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='deleted')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('color', models.CharField(default='#3a87ad', max_length=7, verbose_name='colour')),
-                ('time_zone', models.CharField(blank=True, max_length=64, verbose_name='time zone')),
-                ('feed_token', models.CharField(blank=True, max_length=64, verbose_name='subscription token')),
-                ('ical_extra', models.TextField(blank=True, verbose_name='iCalendar properties kept verbatim')),
-                ('visibility', models.CharField(choices=[('private', 'Private (owner only)'), ('team', 'Team'), ('everyone', 'Everyone')], default='private', max_length=10, verbose_name='visibility')),
-                ('deleted_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='deleted by')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.team', verbose_name='team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, db_index=True, verbose_name="updated"),
+                ),
+                (
+                    "uid",
+                    models.CharField(
+                        default=rubrica.core.models.new_uid,
+                        editable=False,
+                        max_length=255,
+                        unique=True,
+                        verbose_name="UID",
+                    ),
+                ),
+                (
+                    "custom_fields",
+                    models.JSONField(blank=True, default=dict, verbose_name="custom fields"),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+                ),
+                (
+                    "deleted_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="deleted"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("color", models.CharField(default="#3a87ad", max_length=7, verbose_name="colour")),
+                (
+                    "time_zone",
+                    models.CharField(blank=True, max_length=64, verbose_name="time zone"),
+                ),
+                (
+                    "feed_token",
+                    models.CharField(blank=True, max_length=64, verbose_name="subscription token"),
+                ),
+                (
+                    "ical_extra",
+                    models.TextField(blank=True, verbose_name="iCalendar properties kept verbatim"),
+                ),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("private", "Private (owner only)"),
+                            ("team", "Team"),
+                            ("everyone", "Everyone"),
+                        ],
+                        default="private",
+                        max_length=10,
+                        verbose_name="visibility",
+                    ),
+                ),
+                (
+                    "deleted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="deleted by",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.team",
+                        verbose_name="team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'calendar',
-                'verbose_name_plural': 'calendars',
-                'ordering': ['name', 'id'],
-                'abstract': False,
-                'base_manager_name': 'all_objects',
+                "verbose_name": "calendar",
+                "verbose_name_plural": "calendars",
+                "ordering": ["name", "id"],
+                "abstract": False,
+                "base_manager_name": "all_objects",
             },
             managers=[
-                ('objects', django.db.models.manager.Manager()),
-                ('all_objects', django.db.models.manager.Manager()),
+                ("objects", django.db.models.manager.Manager()),
+                ("all_objects", django.db.models.manager.Manager()),
             ],
         ),
         migrations.AddField(
-            model_name='appointment',
-            name='calendar',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='calendars.calendar', verbose_name='calendar'),
+            model_name="appointment",
+            name="calendar",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="appointments",
+                to="calendars.calendar",
+                verbose_name="calendar",
+            ),
         ),
         migrations.CreateModel(
-            name='CalendarShare',
+            name="CalendarShare",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('access', models.CharField(choices=[('read', 'Read only'), ('write', 'Read and write')], default='read', max_length=5, verbose_name='access')),
-                ('calendar', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shares', to='calendars.calendar', verbose_name='calendar')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.team', verbose_name='team')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "access",
+                    models.CharField(
+                        choices=[("read", "Read only"), ("write", "Read and write")],
+                        default="read",
+                        max_length=5,
+                        verbose_name="access",
+                    ),
+                ),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="shares",
+                        to="calendars.calendar",
+                        verbose_name="calendar",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.team",
+                        verbose_name="team",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'calendar share',
-                'verbose_name_plural': 'calendar shares',
+                "verbose_name": "calendar share",
+                "verbose_name_plural": "calendar shares",
             },
         ),
         migrations.AddIndex(
-            model_name='attendee',
-            index=models.Index(fields=['user', 'appointment'], name='attendee_user'),
+            model_name="attendee",
+            index=models.Index(fields=["user", "appointment"], name="attendee_user"),
         ),
         migrations.AddConstraint(
-            model_name='calendar',
-            constraint=models.UniqueConstraint(condition=models.Q(('feed_token', ''), _negated=True), fields=('feed_token',), name='calendar_feed_token'),
+            model_name="calendar",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("feed_token", ""), _negated=True),
+                fields=("feed_token",),
+                name="calendar_feed_token",
+            ),
         ),
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['calendar', 'start', 'id'], name='appointment_cal_start'),
+            model_name="appointment",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["calendar", "start", "id"],
+                name="appointment_cal_start",
+            ),
         ),
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True), models.Q(('rrule', ''), _negated=True)), fields=['calendar', 'end'], name='appointment_cal_series'),
+            model_name="appointment",
+            index=models.Index(
+                condition=models.Q(
+                    ("deleted_at__isnull", True), models.Q(("rrule", ""), _negated=True)
+                ),
+                fields=["calendar", "end"],
+                name="appointment_cal_series",
+            ),
         ),
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(fields=['ical_uid'], name='appointment_ical_uid'),
+            model_name="appointment",
+            index=models.Index(fields=["ical_uid"], name="appointment_ical_uid"),
         ),
         migrations.AddConstraint(
-            model_name='appointment',
-            constraint=models.CheckConstraint(condition=models.Q(('start__lte', models.F('end'))), name='appt_start_end'),
+            model_name="appointment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("start__lte", models.F("end"))), name="appt_start_end"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='appointment',
-            constraint=models.UniqueConstraint(condition=models.Q(('master__isnull', True)), fields=('calendar', 'ical_uid'), name='appointment_calendar_uid'),
+            model_name="appointment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("master__isnull", True)),
+                fields=("calendar", "ical_uid"),
+                name="appointment_calendar_uid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='appointment',
-            constraint=models.UniqueConstraint(condition=models.Q(('master__isnull', False)), fields=('master', 'recurrence_id'), name='appointment_override_unique'),
+            model_name="appointment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("master__isnull", False)),
+                fields=("master", "recurrence_id"),
+                name="appointment_override_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='calendarshare',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('team__isnull', True), ('user__isnull', False)), models.Q(('team__isnull', False), ('user__isnull', True)), _connector='OR'), name='calendar_share_user_xor_team'),
+            model_name="calendarshare",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("team__isnull", True), ("user__isnull", False)),
+                    models.Q(("team__isnull", False), ("user__isnull", True)),
+                    _connector="OR",
+                ),
+                name="calendar_share_user_xor_team",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='calendarshare',
-            constraint=models.UniqueConstraint(fields=('calendar', 'user'), name='calendar_share_user'),
+            model_name="calendarshare",
+            constraint=models.UniqueConstraint(
+                fields=("calendar", "user"), name="calendar_share_user"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='calendarshare',
-            constraint=models.UniqueConstraint(fields=('calendar', 'team'), name='calendar_share_team'),
+            model_name="calendarshare",
+            constraint=models.UniqueConstraint(
+                fields=("calendar", "team"), name="calendar_share_team"
+            ),
         ),
     ]

@@ -1,0 +1,225 @@
+"""Calendar views benchmark (issue 16): the week of a team calendar with N appointments (5,000 by
+default, one in ten a weekly series) and the month of 20 users' calendars, as the calendar page's
+``events.json`` answers them (server time, through Django's test client).
+
+``.venv/bin/python bench/calendars_bench.py [--appointments N] [--samples S]``. It seeds, into a
+database of its own (``var/bench/calendars-N.sqlite3``, or ``rubrica_calendars_bench`` on
+PostgreSQL with ``--engine postgresql``), the appointments in bulk (the services are bypassed on
+purpose), shares every calendar with the user who reads them, then times:
+
+- the week view of the team calendar (``/calendar/events.json``, one week),
+- the month view of the 20 users' calendars (six weeks, as the month grid asks),
+- a naive baseline: every appointment of the team calendar expanded for the week, no window
+  filter in the database.
+
+It prints p50/p95 in milliseconds and replaces its section of ``docs/benchmarks.md`` (between the
+``bench:calendars-<engine>`` markers). Target: p95 < 150 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "src"))
+
+TARGET_MS = 150.0
+DOCS_BEGIN = "<!-- bench:calendars-{engine}:begin -->"
+DOCS_END = "<!-- bench:calendars-{engine}:end -->"
+WEEK = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+
+
+def timed(fn: Callable[[], object], samples: int) -> tuple[float, float]:
+    fn()
+    runs = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - start) * 1000)
+    runs.sort()
+    p95 = runs[min(len(runs) - 1, round(0.95 * len(runs)) - 1)]
+    return statistics.median(runs), p95
+
+
+def seed(n: int) -> None:
+    from django.db import transaction
+
+    from rubrica.accounts.models import User
+    from rubrica.calendars.models import Appointment, Calendar, CalendarShare
+    from rubrica.calendars.services import series_end_of
+
+    rng = random.Random(16)
+    reader = User.objects.create(username="bench", email="bench@example.org")
+    users = [User.objects.create(username=f"user{i}") for i in range(20)]
+    team = Calendar.objects.create(name="Team", owner=users[0], visibility="everyone")
+    year = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+    def rows(calendar: Calendar, owner: User, count: int, prefix: str) -> list[Appointment]:
+        out = []
+        for i in range(count):
+            start = year + dt.timedelta(
+                days=rng.randint(0, 364), hours=rng.randint(7, 18), minutes=rng.choice([0, 30])
+            )
+            out.append(
+                Appointment(
+                    calendar=calendar,
+                    owner=owner,
+                    organizer=owner,
+                    ical_uid=f"{prefix}-{i}@bench",
+                    title=f"{prefix} {i}",
+                    start=start,
+                    end=start + dt.timedelta(minutes=rng.choice([30, 60, 90])),
+                    time_zone="UTC",
+                    rrule="FREQ=WEEKLY;COUNT=20" if i % 10 == 0 else "",
+                    private=i % 25 == 0,
+                )
+            )
+        for row in out:
+            row.series_end = series_end_of(row)
+        return out
+
+    with transaction.atomic():
+        Appointment.objects.bulk_create(rows(team, users[0], n, "team"), batch_size=2000)
+        for user in users:
+            own = Calendar.objects.create(name=f"{user.username}", owner=user)
+            CalendarShare.objects.create(calendar=own, user=reader, access="read")
+            Appointment.objects.bulk_create(rows(own, user, 250, user.username), batch_size=2000)
+
+
+def naive(calendar_id: int) -> int:
+    from rubrica.calendars import ical
+    from rubrica.calendars.models import Appointment
+
+    everything = list(Appointment.objects.filter(calendar_id=calendar_id))
+    return len(ical.expand(everything, WEEK, WEEK + dt.timedelta(days=7), busy=set()))
+
+
+def write_docs(engine: str, n: int, rows: list[tuple[str, float, float]], counts: str) -> None:
+    begin, end = DOCS_BEGIN.format(engine=engine), DOCS_END.format(engine=engine)
+    docs = REPO / "docs" / "benchmarks.md"
+    text = docs.read_text() if docs.exists() else "# Benchmarks\n"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    lines = [
+        begin,
+        f"## Calendar views ({engine}, a team calendar of {n:,} appointments, 20 users' calendars)",
+        "",
+        f"Target: p95 < {TARGET_MS:.0f} ms server time. `bench/calendars_bench.py "
+        f"--appointments {n}`, {dt.datetime.now(dt.UTC).date().isoformat()}, load average {load} "
+        f"on a shared 2-core machine. {counts}",
+        "",
+        "| measure | p50 ms | p95 ms |",
+        "|---|---:|---:|",
+        *[f"| {name} | {p50:.1f} | {p95:.1f} |" for name, p50, p95 in rows],
+        end,
+    ]
+    block = "\n".join(lines)
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        _old, tail = rest.split(end, 1)
+        text = head + block + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    docs.write_text(text)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--appointments", type=int, default=5_000)
+    parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--no-docs", action="store_true", help="do not touch docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    var_dir = REPO / "var" / "bench"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["RUBRICA_VAR_DIR"] = str(var_dir)
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", "bench-secret-key-long-enough-for-django-0123456789abcdef")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "rubrica.settings"
+    if args.engine == "postgresql":
+        import psycopg
+
+        with psycopg.connect(
+            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
+        ) as db:
+            db.execute("DROP DATABASE IF EXISTS rubrica_calendars_bench")
+            db.execute("CREATE DATABASE rubrica_calendars_bench")
+        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/rubrica_calendars_bench"
+    else:
+        path = var_dir / f"calendars-{args.appointments}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+
+    from rubrica.accounts.models import User
+    from rubrica.calendars.models import Calendar
+
+    call_command("migrate", verbosity=0, interactive=False)
+    started = time.perf_counter()
+    seed(args.appointments)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"seeded in {time.perf_counter() - started:.1f} s")
+    user = User.objects.get(username="bench")
+    team = Calendar.objects.get(name="Team")
+    others = list(Calendar.objects.exclude(pk=team.pk).values_list("pk", flat=True))
+    settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    client = Client()
+    client.force_login(user)
+    week = {"start": "2026-06-01T00:00:00", "end": "2026-06-08T00:00:00", "calendars": team.pk}
+    month = {
+        "start": "2026-06-01T00:00:00",
+        "end": "2026-07-13T00:00:00",
+        "calendars": ",".join(str(pk) for pk in others),
+    }
+    sizes = {}
+
+    def fetch(params: dict[str, object], name: str) -> Callable[[], None]:
+        def run() -> None:
+            response = client.get("/calendar/events.json", params)
+            assert response.status_code == 200, response.status_code
+            sizes[name] = len(response.json())
+
+        return run
+
+    rows = [
+        ("week of the team calendar (events.json)", *timed(fetch(week, "week"), args.samples)),
+        ("month of 20 users' calendars (events.json)", *timed(fetch(month, "month"), args.samples)),
+        (
+            "naive: the team calendar expanded whole for the week",
+            *timed(lambda: naive(team.pk), max(5, args.samples // 4)),
+        ),
+    ]
+    counts = f"Events answered: {sizes['week']} in the week, {sizes['month']} in the month."
+    print(counts)
+    print(f"{'measure':55} {'p50 ms':>8} {'p95 ms':>8}")
+    for name, p50, p95 in rows:
+        print(f"{name:55} {p50:8.1f} {p95:8.1f}")
+    if not args.no_docs:
+        write_docs(args.engine, args.appointments, rows, counts)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
