@@ -169,13 +169,11 @@ def _accounts() -> tuple[str, str, str, int, int]:
     return login, internal, internal_group, nobody.pw_uid, nobody.pw_gid
 
 
-@pytest.fixture
-def dovecot() -> Iterator[Dovecot]:
+@contextlib.contextmanager
+def running_dovecot() -> Iterator[Dovecot]:
     """A private Dovecot (Debian's dovecot-imapd) on a free loopback port, with its own
-    configuration, state and one passwd-file user in a temporary directory; skipped only when the
-    binary is not installed."""
-    if not os.path.exists(DOVECOT):
-        pytest.skip("dovecot is not installed (Debian package dovecot-imapd)")
+    configuration, state and one passwd-file user in a temporary directory, stopped and removed
+    on exit (the tests' fixture and ``bench/mail_bench.py`` use it)."""
     root = Path(tempfile.mkdtemp(prefix="rubrica-dovecot-"))
     root.chmod(0o755)  # its unprivileged processes read the passwd file and sockets here
     for name in ("run", "state"):
@@ -227,6 +225,15 @@ def dovecot() -> Iterator[Dovecot]:
                     break
                 time.sleep(0.05)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    """A private Dovecot for one test; skipped only when the binary is not installed."""
+    if not os.path.exists(DOVECOT):
+        pytest.skip("dovecot is not installed (Debian package dovecot-imapd)")
+    with running_dovecot() as server:
+        yield server
 
 
 # An SMTP server on loopback (aiosmtpd) ---------------------------------------------------------
