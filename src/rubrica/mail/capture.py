@@ -330,9 +330,11 @@ def mail_capture(
     raw: bytes,
     mailbox: Mailbox | None = None,
     received_at: dt.datetime | None = None,
+    sent: bool = False,
 ) -> Captured:
     """File the message ``raw`` for ``actor`` (the user whose mail it is). A Message-ID already
-    captured is refused (``duplicate``) and nothing is written."""
+    captured is refused (``duplicate``) and nothing is written. A message is outgoing when a
+    colleague sent it, or with ``sent`` (what Rubrica itself sent, whatever its From)."""
     from rubrica.activities.services import ensure_may_log
 
     ensure_may_log(actor)
@@ -348,7 +350,7 @@ def mail_capture(
     addresses = {a for _r, _n, a in by_role}
     internal = _internal_addresses(addresses)
     sender = senders[0][1] if senders else ""
-    direction = Direction.OUT if sender and sender in internal else Direction.IN
+    direction = Direction.OUT if sent or (sender and sender in internal) else Direction.IN
     references = _ID.findall(_header(message, "references"))
     in_reply_to = _one_id(_header(message, "in-reply-to"))
     sent_at = _date(message, received_at)

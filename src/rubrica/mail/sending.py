@@ -183,7 +183,7 @@ def deliver(outgoing: OutgoingMail, *, connection: Any = None) -> bool:
         )
         return False
     with transaction.atomic():
-        captured = mail_capture(actor=owner, raw=message.message().as_bytes())
+        captured = mail_capture(actor=owner, raw=message.message().as_bytes(), sent=True)
         OutgoingMail.objects.filter(pk=outgoing.pk).update(
             attempts=outgoing.attempts + 1,
             status=OutStatus.SENT,
