@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.http import HttpRequest
 from django.urls import reverse
 
 from rubrica.accounts.models import ApiToken, Role, Team, User
@@ -63,7 +64,7 @@ def test_admin_creates_a_user_and_the_shown_password_logs_in(admin_client, clien
     user = User.objects.get(username="grace")
     assert user.role == Role.MEMBER
     admin_client.logout()
-    assert admin_client.login(username="grace", password=password) is True
+    assert admin_client.login(request=HttpRequest(), username="grace", password=password) is True
 
 
 def test_admin_creates_a_user_with_a_chosen_password(admin_client):
@@ -110,7 +111,7 @@ def test_member_cannot_edit_or_deactivate_users_and_nothing_changes(member_clien
 
 
 def _row_of(page: str, username: str) -> str:
-    rows = [row for row in page.split("<tr")[1:] if f">{username}</div>" in row]
+    rows = [row for row in page.split("<tr")[1:] if f"><bdi>{username}</bdi></div>" in row]
     assert len(rows) == 1
     return rows[0]
 

@@ -115,8 +115,8 @@ def test_page_lists_open_pairs_side_by_side_with_actions(member_client, member):
     html = member_client.get(LIST).content.decode()
 
     assert (pair.contact_a_id, pair.contact_b_id) == (ada.pk, twin.pk)
-    assert f'href="{ada.get_absolute_url()}">Ada Lovelace</a>' in html
-    assert f'href="{twin.get_absolute_url()}">Lovelace Ada</a>' in html
+    assert f'href="{ada.get_absolute_url()}"><bdi>Ada Lovelace</bdi></a>' in html
+    assert f'href="{twin.get_absolute_url()}"><bdi>Lovelace Ada</bdi></a>' in html
     # typed without +39, the number was read in the default region: same digits, other prefix
     # The match probability, rounded down (never "100%"), its tier and the reasons, strongest
     # first (it used to be a fixed 86%).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-LINK = re.compile(r'<a class="fw-semibold" href="([^"]+)">([^<]*)</a>')
+LINK = re.compile(r'<a class="fw-semibold" href="([^"]+)"><bdi>([^<]*)</bdi></a>')
 
 
 def shown(response) -> list[str]:

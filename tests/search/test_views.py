@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 RESULTS = reverse("search:results")
 SUGGEST = reverse("search:suggest")
-LINK = re.compile(r'<a class="fw-semibold" href="([^"]+)">([^<]*)</a>')
+LINK = re.compile(r'<a class="fw-semibold" href="([^"]+)"><bdi>([^<]*)</bdi></a>')
 OPTION = re.compile(r'role="option"')
 
 
@@ -72,7 +72,7 @@ def test_highlight_escapes_the_name_and_marks_only_the_matched_part(member_clien
 
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;<mark>alert</mark>(1)&lt;/script&gt;" in html
-    assert ">&lt;script&gt;alert(1)&lt;/script&gt; Hacker</a>" in html
+    assert ">&lt;script&gt;alert(1)&lt;/script&gt; Hacker</bdi></a>" in html
 
 
 def test_highlighted_escapes_each_slice_and_ignores_a_bad_range():

@@ -38,7 +38,8 @@ def test_add_affiliation_from_the_person_page(member_client, member):
         True,
     )
     html = response.content.decode()
-    assert f'<a class="fw-semibold" href="{organization.get_absolute_url()}">Acme</a>' in html
+    href = organization.get_absolute_url()
+    assert f'<a class="fw-semibold" href="{href}"><bdi>Acme</bdi></a>' in html
 
 
 def test_affiliation_errors_are_shown_and_nothing_is_saved(member_client, member):

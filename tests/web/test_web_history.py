@@ -29,7 +29,7 @@ def test_history_shows_who_changed_what(member_client, member):
     html = response.content.decode()
     assert html.count("<strong>Changed</strong>") == 1
     assert html.count("<strong>Created</strong>") == 1
-    assert "by member" in html
+    assert "by <bdi>member</bdi>" in html
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert "Job title Countess Analyst Restore this value" in text
     assert "Phones +1 202 555 0100 (preferred) +1 202 555 0101 (preferred)" in text

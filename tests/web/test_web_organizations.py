@@ -37,7 +37,7 @@ def org_form(**overrides):
 
 def org_names(response) -> list[str]:
     return re.findall(
-        r'<th scope="row"[^>]*><a class="fw-semibold" href="[^"]+">([^<]+)</a>',
+        r'<th scope="row"[^>]*><a class="fw-semibold" href="[^"]+"><bdi>([^<]+)</bdi></a>',
         response.content.decode(),
     )
 
@@ -80,7 +80,7 @@ def test_create_with_phones_kind_and_parent(member_client, member):
     assert list(organization.phones.values_list("raw", flat=True)) == ["+44 20 7946 0000"]
 
     parent_page = member_client.get(reverse("organizations:detail", args=[parent.pk]))
-    assert f'<a href="{organization.get_absolute_url()}">Babbage &amp; Co</a>' in (
+    assert f'<a href="{organization.get_absolute_url()}"><bdi>Babbage &amp; Co</bdi></a>' in (
         parent_page.content.decode()
     )
 
@@ -150,7 +150,8 @@ def test_detail_lists_only_people_the_user_may_view(member_client, member, other
         reverse("organizations:detail", args=[organization.pk])
     ).content.decode()
 
-    assert f'<a class="fw-semibold" href="{visible.get_absolute_url()}">Visible Person</a>' in html
+    href = visible.get_absolute_url()
+    assert f'<a class="fw-semibold" href="{href}"><bdi>Visible Person</bdi></a>' in html
     assert "CTO" in html
     assert "Secret" not in html
     assert f'href="{reverse("contacts:list")}?organization={organization.pk}"' in html

@@ -19,8 +19,10 @@ from ninja import NinjaAPI, Router
 from ninja.operation import Operation
 from ninja.parser import Parser
 
+from rubrica.accounts import api as accounts_api
 from rubrica.activities import api as activities_api
 from rubrica.api.auth import AUTH
+from rubrica.calendars import api as calendars_api
 from rubrica.contacts import api as contacts
 from rubrica.customfields import api as customfields
 from rubrica.dataio import api as dataio
@@ -139,7 +141,11 @@ api.add_router("/documents", documents_api.router)
 api.add_router("/tasks", tasks_api.router)
 api.add_router("/notifications", notifications_api.router)
 api.add_router("/activities", activities_api.router)
+api.add_router("/calendars", calendars_api.router)
+api.add_router("/appointments", calendars_api.appointments)
 api.add_router("/mail", mail_api.router)
+api.add_router("/me", accounts_api.me_router)
+api.add_router("/team", accounts_api.team_router)
 
 fallback = Router()
 

@@ -3,6 +3,10 @@
 A page is fetched with ``WHERE (sort columns) > (last row's values)`` over an index on the same
 columns; no ``OFFSET`` and no ``COUNT(*)``. The cursor is an opaque, URL-safe token carrying the
 last (or first, for going back) row's sort values.
+
+How many rows match is told by ``bounded_count``: exact up to ``COUNT_BOUND``, then "more than
+COUNT_BOUND", from ``SELECT COUNT(*) FROM (SELECT id ... LIMIT bound + 1)``, so a list over a
+million rows never counts them all.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from django.utils.translation import gettext as _
 
 T = TypeVar("T", bound=Model)
 MAX_PAGE_SIZE = 200
+#: Lists count matching rows exactly up to this many; past it they say "more than".
+COUNT_BOUND = 1000
 
 
 @dataclass
@@ -28,6 +34,23 @@ class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
     prev_cursor: str | None
+    #: Every row the list matches (without the cursor), unevaluated: for ``bounded_count``.
+    matching: QuerySet[T] | None = None
+
+
+@dataclass(frozen=True)
+class MatchCount:
+    """How many rows match: ``value`` exactly, or more than ``value`` when ``more``."""
+
+    value: int
+    more: bool
+
+
+def bounded_count(queryset: QuerySet[Any], bound: int = COUNT_BOUND) -> MatchCount:
+    """Count the rows of ``queryset``, stopping at ``bound + 1``: one query whose cost is capped
+    by the bound, never by the table (``COUNT(*)`` over a ``LIMIT``ed subquery)."""
+    seen = queryset.order_by().values("pk")[: bound + 1].count()
+    return MatchCount(value=min(seen, bound), more=seen > bound)
 
 
 def _encode(values: list[Any], direction: str) -> str:
@@ -94,6 +117,7 @@ def keyset_page(
     size = max(1, min(size, MAX_PAGE_SIZE))
     model = queryset.model
     names = [term.lstrip("-") for term in order]
+    matching = queryset
     direction = "next"
     if cursor:
         values, direction = _decode(cursor)
@@ -118,11 +142,12 @@ def keyset_page(
         return [getattr(row, name) for name in names]
 
     if not rows:
-        return Page(items=[], next_cursor=None, prev_cursor=None)
+        return Page(items=[], next_cursor=None, prev_cursor=None, matching=matching)
     has_next = has_more if direction == "next" else True
     has_prev = bool(cursor) if direction == "next" else has_more
     return Page(
         items=rows,
         next_cursor=_encode(key(rows[-1]), "next") if has_next else None,
         prev_cursor=_encode(key(rows[0]), "prev") if has_prev else None,
+        matching=matching,
     )

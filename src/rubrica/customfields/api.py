@@ -7,7 +7,7 @@ change after creation: values are stored under the key.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 from rubrica.core.pagination import keyset_page
 from rubrica.customfields.models import CustomFieldDefinition
 from rubrica.customfields.services import definition_delete, definition_save
+from rubrica.customfields.types import DefinitionInput
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
 from rubrica.kits.api.conditional import content_etag, if_match
 from rubrica.kits.api.schemas import StrictIn
@@ -121,12 +122,18 @@ def list_custom_fields(request: HttpRequest, params: Query[CustomFieldQuery]) ->
     return page_data(page, [_data(d) for d in page.items])
 
 
+def _input(payload: CustomFieldChange) -> DefinitionInput:
+    """The service input: only the keys the client sent. The schemas name DefinitionInput's
+    fields (tests/api/test_write_protocol.py keeps them equal)."""
+    return cast(DefinitionInput, payload.model_dump(exclude_unset=True))
+
+
 @router.post("", response={201: CustomFieldOut, **problems(403, 422)})
 def create_custom_field(
     request: HttpRequest, payload: CustomFieldCreate, response: HttpResponse
 ) -> Any:
     """Define a custom field (administrators only)."""
-    definition = definition_save(actor=actor(request), data=payload.model_dump(exclude_unset=True))
+    definition = definition_save(actor=actor(request), data=_input(payload))
     response["Location"] = request.build_absolute_uri(
         reverse("api:get_custom_field", args=[definition.pk])
     )
@@ -149,7 +156,7 @@ def update_custom_field(
     definition = definition_save(
         actor=actor(request),
         definition=get_object_or_404(CustomFieldDefinition, pk=field_id),
-        data=payload.model_dump(exclude_unset=True),
+        data=_input(payload),
         precondition=if_match(request, _etag),
     )
     response["ETag"] = content_etag(_data(definition))

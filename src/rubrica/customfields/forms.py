@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rubrica.customfields.models import CustomFieldDefinition, FieldType, key_validator
+from rubrica.customfields.types import DefinitionInput
 from rubrica.kits.web.forms import BootstrapMixin, ServiceForm
 
 
@@ -82,9 +83,21 @@ class DefinitionForm(BootstrapMixin, forms.Form):
         text: str = self.cleaned_data.get("choices") or ""
         return [line.strip() for line in text.splitlines() if line.strip()]
 
-    def service_data(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
+    def service_data(self) -> DefinitionInput:
+        cleaned = self.cleaned_data
+        data: DefinitionInput = {
+            "label": cleaned["label"],
+            "field_type": cleaned["field_type"],
+            "required": cleaned["required"],
+            "choices": cleaned["choices"],
+            "pattern": cleaned["pattern"],
+            "help_text": cleaned["help_text"],
+            "position": cleaned["position"],
+            "show_in_list": cleaned["show_in_list"],
+            "identifying": cleaned["identifying"],
+        }
         if self.creating:
+            data["key"] = cleaned["key"]
             data["entity"] = self.entity
         return data
 

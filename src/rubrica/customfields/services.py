@@ -18,6 +18,7 @@ from rubrica.accounts.models import User
 from rubrica.core import normalize
 from rubrica.core.services import Precondition
 from rubrica.customfields.models import CustomFieldDefinition, Entity, FieldType
+from rubrica.customfields.types import DefinitionInput
 
 EMPTY: tuple[object, ...] = (None, "", [])
 
@@ -188,7 +189,7 @@ def definition_save(
     *,
     actor: User,
     definition: CustomFieldDefinition | None = None,
-    data: dict[str, Any],
+    data: DefinitionInput,
     precondition: Precondition[CustomFieldDefinition] | None = None,
 ) -> CustomFieldDefinition:
     """Create or update a definition; only administrators. The key and entity never change. An
@@ -204,7 +205,7 @@ def definition_save(
 
 def _definition_save(
     definition: CustomFieldDefinition | None,
-    data: dict[str, Any],
+    data: DefinitionInput,
     precondition: Precondition[CustomFieldDefinition] | None,
 ) -> CustomFieldDefinition:
     creating = definition is None

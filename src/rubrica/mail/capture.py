@@ -461,7 +461,7 @@ def mail_capture(
     )
     for part in _walk(message, skip):
         for handler in part_handlers(part.get_content_type()):
-            handler(part, context)  # type: ignore[arg-type]
+            handler(part, context)
     unknown = sorted(
         {r.address for r in rows if not r.internal and r.contact_id is None and not bounces}
     )
@@ -524,8 +524,8 @@ def _file(actor: User, record: MailMessage, contact_ids: list[int], internal: se
                 "occurred_at": record.sent_at,
                 "subject": subject,
                 "body": body,
-                "people": contact_ids,
-                "users": users,
+                "people": [*contact_ids],
+                "users": [*users],
             },
         )
         record.activity = activity
@@ -536,7 +536,7 @@ def _file(actor: User, record: MailMessage, contact_ids: list[int], internal: se
         activity_update(
             actor=record.owner,
             activity=current,
-            data={"people": people + [c for c in contact_ids if c not in people]},
+            data={"people": [*people, *(c for c in contact_ids if c not in people)]},
         )
 
 

@@ -21,6 +21,7 @@ from rubrica.activities.models import Activity
 from rubrica.activities.services import activity_update, ensure_may_log
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import contact_create
+from rubrica.contacts.types import ContactInput
 from rubrica.core.models import Action
 from rubrica.core.services import ensure_can
 from rubrica.env import private_dir
@@ -88,7 +89,7 @@ def contact_from_address(*, actor: User, address: str, name: str = "") -> tuple[
     ).exists():
         raise ValidationError({"address": _("No message of yours names this address.")})
     parts = name.strip().rsplit(" ", 1)
-    data: dict[str, Any] = {"emails": [{"value": address}]}
+    data: ContactInput = {"emails": [{"value": address}]}
     if name.strip():
         data["given_name"] = parts[0][:150]
         if len(parts) > 1:

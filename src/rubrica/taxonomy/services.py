@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from rubrica.accounts.models import User
 from rubrica.core import normalize
 from rubrica.core.services import Precondition
+from rubrica.taxonomy.hooks import tag_delete_hooks
 from rubrica.taxonomy.models import (
     LifecycleStage,
     OrderedChoice,
@@ -22,6 +23,7 @@ from rubrica.taxonomy.models import (
     Tag,
     color_validator,
 )
+from rubrica.taxonomy.types import ChoiceInput
 
 C = TypeVar("C", bound=OrderedChoice)
 M = TypeVar("M", bound=Model)
@@ -116,10 +118,13 @@ def tag_delete(*, actor: User, tag: Tag, precondition: Precondition[Tag] | None 
     first, on the row locked for the delete."""
     if not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can delete tags."))
-    _lock_tag(tag, precondition).delete()
+    current = _lock_tag(tag, precondition)
+    for hook in tag_delete_hooks:
+        hook.run(current)
+    current.delete()
 
 
-def _choice_save(model: type[C], *, actor: User, instance: C | None, data: dict[str, Any]) -> C:
+def _choice_save(model: type[C], *, actor: User, instance: C | None, data: ChoiceInput) -> C:
     """Create or change one entry of an ordered list (name and/or position). Names are unique
     regardless of case; a new entry without a position goes last."""
     if not actor.is_administrator:
@@ -140,9 +145,10 @@ def _choice_save(model: type[C], *, actor: User, instance: C | None, data: dict[
             elif clash.exists():
                 errors["name"] = _("This name is already in the list.")
             values["name"] = name
-    if data.get("position") not in (None, ""):
+    raw_position = data.get("position")
+    if raw_position is not None and raw_position != "":
         try:
-            position = int(data["position"])
+            position = int(raw_position)
         except (TypeError, ValueError):
             errors["position"] = _("Enter a whole number.")
         else:
@@ -216,7 +222,7 @@ def _choice_delete(instance: OrderedChoice, *, actor: User, in_use: str) -> None
 
 
 def stage_save(
-    *, actor: User, stage: LifecycleStage | None = None, data: dict[str, Any]
+    *, actor: User, stage: LifecycleStage | None = None, data: ChoiceInput
 ) -> LifecycleStage:
     return _choice_save(LifecycleStage, actor=actor, instance=stage, data=data)
 
@@ -238,7 +244,7 @@ def stage_delete(*, actor: User, stage: LifecycleStage) -> None:
 
 
 def kind_save(
-    *, actor: User, kind: OrganizationKind | None = None, data: dict[str, Any]
+    *, actor: User, kind: OrganizationKind | None = None, data: ChoiceInput
 ) -> OrganizationKind:
     return _choice_save(OrganizationKind, actor=actor, instance=kind, data=data)
 
@@ -257,3 +263,10 @@ def kind_delete(*, actor: User, kind: OrganizationKind) -> None:
             "of this kind. Change their kind first."
         ),
     )
+
+
+# The ordered-list writes for apps above that keep an ordered list of their own (the activities'
+# call outcomes): the same administrators-only rule, name checks and renumbering.
+choice_save = _choice_save
+choice_move = _choice_move
+choice_delete = _choice_delete

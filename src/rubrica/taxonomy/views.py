@@ -24,6 +24,7 @@ from rubrica.kits.web.lists import paginate
 from rubrica.taxonomy import services
 from rubrica.taxonomy.forms import ChoiceForm, TagForm
 from rubrica.taxonomy.models import LifecycleStage, OrganizationKind, Tag
+from rubrica.taxonomy.types import ChoiceInput
 
 # Tags -----------------------------------------------------------------------------------------
 
@@ -89,6 +90,11 @@ def tag_confirm_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # Ordered lists: lifecycle stages and organization kinds ---------------------------------------
 
 
+def choice_input(form: ChoiceForm) -> ChoiceInput:
+    """The service input of a valid list-entry form."""
+    return {"name": form.cleaned_data["name"], "position": form.cleaned_data["position"]}
+
+
 @dataclass(frozen=True)
 class OrderedList:
     """What differs between the stage and the kind pages."""
@@ -149,7 +155,7 @@ def choice_list(request: HttpRequest, list_name: str) -> HttpResponse:
     form = ChoiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            entry = spec.save(actor=request.user, data=form.cleaned_data)
+            entry = spec.save(actor=request.user, data=choice_input(form))
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -169,7 +175,7 @@ def choice_edit(request: HttpRequest, list_name: str, pk: int) -> HttpResponse:
         form = ChoiceForm(request.POST)
         if form.is_valid():
             try:
-                spec.save(actor=request.user, data=form.cleaned_data, **{spec.arg: entry})
+                spec.save(actor=request.user, data=choice_input(form), **{spec.arg: entry})
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -36,6 +36,7 @@ from rubrica.contacts.bulk import (
 )
 from rubrica.contacts.models import Contact, ContactEmail, ContactPhone
 from rubrica.contacts.services import contact_set_photo, contact_update, snapshot
+from rubrica.contacts.types import ContactInput
 from rubrica.core import normalize
 from rubrica.core.bulk import fast_insert, stand_in
 from rubrica.core.models import Action
@@ -49,6 +50,7 @@ from rubrica.jobs.models import Job
 from rubrica.jobs.services import Progress
 from rubrica.organizations.models import Affiliation, Organization
 from rubrica.organizations.services import affiliation_create
+from rubrica.organizations.types import AffiliationInput
 
 BATCH = 1000
 
@@ -458,7 +460,9 @@ class _Batch:
                 before = snapshot(contact)
                 version = contact.version
                 if not same:
-                    contact = contact_update(actor=self.actor, contact=contact, data=data)
+                    contact = contact_update(
+                        actor=self.actor, contact=contact, data=cast(ContactInput, data)
+                    )
                 organization, affiliation = self._link(contact, record)
                 if affiliation is not None:
                     contact = Contact.objects.get(pk=pk)
@@ -488,14 +492,13 @@ class _Batch:
         org, created = organization_for(self.actor, name, self.caches)
         if Affiliation.objects.filter(contact=contact, organization=org).exists():
             return None, None
-        values = {k: org_data[k] for k in ("title", "department") if org_data.get(k)}
         has_primary = Affiliation.objects.filter(contact=contact, is_primary=True).exists()
-        aff = affiliation_create(
-            actor=self.actor,
-            contact=contact,
-            organization=org,
-            data={**values, "is_primary": not has_primary},
-        )
+        data: AffiliationInput = {"is_primary": not has_primary}
+        if org_data.get("title"):
+            data["title"] = org_data["title"]
+        if org_data.get("department"):
+            data["department"] = org_data["department"]
+        aff = affiliation_create(actor=self.actor, contact=contact, organization=org, data=data)
         return (org if created else None), aff
 
 

@@ -11,10 +11,12 @@ from django import template
 from django.contrib.messages.storage.base import Message
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from rubrica.core.ids import is_id
+from rubrica.core.pagination import bounded_count
 from rubrica.kits.web.panels import Placement, rendered_panels
 from rubrica.kits.web.row_actions import row_actions_for
 
@@ -167,3 +169,24 @@ def has_row_actions(model_label: str) -> bool:
     from django.apps import apps
 
     return bool(row_actions_for(apps.get_model(model_label)))
+
+
+@register.filter(is_safe=True)
+def bdi(value: Any) -> str:
+    """``value`` escaped and wrapped in ``<bdi>``, so a Latin e-mail inside Persian text (or a
+    Persian name inside English text) keeps its own direction; "" stays "" (so ``|default``
+    still applies). For values passed into ``{% blocktranslate with %}``, where a literal
+    ``<bdi>`` in the template would change the message id."""
+    if value is None or value == "":
+        return ""
+    return format_html("<bdi>{}</bdi>", value)
+
+
+@register.inclusion_tag("web/partials/match_count.html")
+def match_count(page: Any) -> dict[str, Any]:
+    """How many records the list matches (see ``core.pagination.bounded_count``): one bounded
+    query, run only where the template asks; nothing when the page carries no queryset."""
+    matching = getattr(page, "matching", None)
+    if matching is None:
+        return {"count": None}
+    return {"count": bounded_count(matching)}
