@@ -173,6 +173,10 @@ def secret_key() -> str:
     return key
 
 
+#: A CA bundle (PEM) trusted for IMAP over TLS besides the system's (a private mail server's CA).
+MAIL_CA_FILE = os.environ.get("RUBRICA_MAIL_CA_FILE", "").strip()
+
+
 def mail_key() -> bytes:
     """The Fernet key that encrypts mailbox passwords (ADR 0024): RUBRICA_MAIL_KEY, else the key
     file RUBRICA_MAIL_KEY_FILE (default var/mail_key, made once, 0600). Never in the database or

@@ -81,7 +81,9 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <{root}/cert.pem
+ssl_key = <{root}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_login_user = {login_user}
@@ -104,7 +106,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 service anvil {{
@@ -119,10 +122,14 @@ service auth {{
 @dataclass
 class Dovecot:
     host: str
+    #: Plain IMAP (STARTTLS offered) and IMAP over TLS.
     port: int
     user: str
     password: str
     root: Path
+    tls_port: int = 0
+    #: The self-signed certificate of 127.0.0.1 the server presents (trust it as a CA).
+    ca_file: str = ""
 
     def append(self, raw: bytes, folder: str = "INBOX") -> None:
         import imaplib
@@ -136,6 +143,45 @@ class Dovecot:
             assert typ == "OK", data
         finally:
             client.logout()
+
+
+def _self_signed(root: Path) -> None:
+    """A certificate for 127.0.0.1, valid two days, and its key (cert.pem, key.pem)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    (root / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (root / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    (root / "key.pem").chmod(0o644)  # read by Dovecot's unprivileged processes; a test key
 
 
 def _free_port() -> int:
@@ -169,13 +215,11 @@ def _accounts() -> tuple[str, str, str, int, int]:
     return login, internal, internal_group, nobody.pw_uid, nobody.pw_gid
 
 
-@pytest.fixture
-def dovecot() -> Iterator[Dovecot]:
+@contextlib.contextmanager
+def running_dovecot() -> Iterator[Dovecot]:
     """A private Dovecot (Debian's dovecot-imapd) on a free loopback port, with its own
-    configuration, state and one passwd-file user in a temporary directory; skipped only when the
-    binary is not installed."""
-    if not os.path.exists(DOVECOT):
-        pytest.skip("dovecot is not installed (Debian package dovecot-imapd)")
+    configuration, state and one passwd-file user in a temporary directory, stopped and removed
+    on exit (the tests' fixture and ``bench/mail_bench.py`` use it)."""
     root = Path(tempfile.mkdtemp(prefix="rubrica-dovecot-"))
     root.chmod(0o755)  # its unprivileged processes read the passwd file and sockets here
     for name in ("run", "state"):
@@ -186,7 +230,8 @@ def dovecot() -> Iterator[Dovecot]:
     (root / "passwd").write_text("alice:{PLAIN}s3cret-pass::::::\n")
     (root / "passwd").chmod(0o644)
     login, internal, group, uid, gid = _accounts()
-    port = _free_port()
+    _self_signed(root)
+    port, tls_port = _free_port(), _free_port()
     config = root / "dovecot.conf"
     config.write_text(
         _CONFIG.format(
@@ -197,6 +242,7 @@ def dovecot() -> Iterator[Dovecot]:
             uid=uid,
             gid=gid,
             port=port,
+            tls_port=tls_port,
         )
     )
     subprocess.run([DOVECOT, "-c", str(config)], check=True, timeout=30)
@@ -213,7 +259,9 @@ def dovecot() -> Iterator[Dovecot]:
                 log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
                 raise RuntimeError(f"dovecot did not start:\n{log}")
             time.sleep(0.1)
-        yield Dovecot("127.0.0.1", port, "alice", "s3cret-pass", root)
+        yield Dovecot(
+            "127.0.0.1", port, "alice", "s3cret-pass", root, tls_port, str(root / "cert.pem")
+        )
     finally:
         pid_file = root / "run" / "master.pid"
         if pid_file.exists():
@@ -227,6 +275,15 @@ def dovecot() -> Iterator[Dovecot]:
                     break
                 time.sleep(0.05)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    """A private Dovecot for one test; skipped only when the binary is not installed."""
+    if not os.path.exists(DOVECOT):
+        pytest.skip("dovecot is not installed (Debian package dovecot-imapd)")
+    with running_dovecot() as server:
+        yield server
 
 
 # An SMTP server on loopback (aiosmtpd) ---------------------------------------------------------

@@ -116,6 +116,8 @@ def test_send_queues_one_message_per_person_and_a_bad_template_changes_nothing(c
     assert queued.status_code == 202, queued.content
     assert [(o["subject"], o["status"]) for o in queued.json()] == [("Hi Ada", "queued")]
     assert MailTemplate.objects.count() == 1
+    listed = client.get(f"{BASE}/outgoing?status=queued", **bearer(member)).json()
+    assert [o["id"] for o in listed["items"]] == [queued.json()[0]["id"]]
 
 
 def test_unknown_senders_and_one_click_creation(client, member):
@@ -153,3 +155,14 @@ def test_an_import_is_a_job(client, member):
         **bearer(member),
     )
     assert bad.status_code == 422
+
+
+def test_others_do_not_see_your_outgoing_mail(client, member, other_member):
+    ada = make_contact(member, emails=[{"value": "ada@example.com"}])
+    client.post(
+        f"{BASE}/send",
+        {"people": [ada.pk], "subject": "Hi", "body": "x"},
+        content_type=JSON,
+        **bearer(member),
+    )
+    assert client.get(f"{BASE}/outgoing", **bearer(other_member)).json()["items"] == []

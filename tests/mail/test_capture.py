@@ -300,3 +300,81 @@ def test_nul_characters_and_malformed_headers_are_captured_not_refused(member):
     message = mail_capture(actor=member, raw=raw).message
     assert message.subject == "badsubject"
     assert "\x00" not in message.body and "NUL" in message.body
+
+
+# Forwards and the team drop-box ------------------------------------------------------------
+
+
+def _forward(original: bytes, *, sender: str, to: str, message_id: str = "<fw1@x>") -> bytes:
+    from email import message_from_bytes, policy
+    from email.message import EmailMessage
+
+    outer = EmailMessage()
+    outer["From"] = sender
+    outer["To"] = to
+    outer["Subject"] = "Fwd: Engines"
+    outer["Message-ID"] = message_id
+    outer.set_content("See below.")
+    outer.add_attachment(message_from_bytes(original, policy=policy.default))
+    return outer.as_bytes()
+
+
+def _dropbox(member, sales):
+    return services.mailbox_create(
+        actor=member,
+        data={
+            "name": "Sales drop-box",
+            "host": "imap.example.org",
+            "username": "sales@example.org",
+            "password": "x",
+            "team": sales.pk,
+        },
+    )
+
+
+def test_a_message_forwarded_as_attachment_by_a_colleague_is_filed_as_theirs(
+    member, other_member, sales
+):
+    ada = make_contact(member, emails=[{"value": "ada@example.com"}])
+    sales.members.add(other_member)
+    mailbox = _dropbox(member, sales)
+    original = make_message(to=other_member.email, message_id="<orig@x>")
+    raw = _forward(original, sender=other_member.email, to="sales@example.org")
+
+    result = mail_capture(actor=member, raw=raw, mailbox=mailbox)
+
+    inner = MailMessage.objects.get(message_id="<orig@x>")
+    assert result.forwarded == [inner.pk]
+    assert inner.owner == other_member and inner.subject == "Engines"
+    assert list(ada.activity_links.values_list("activity_id", flat=True)) == [inner.activity_id]
+    # The forward itself names only colleagues and the drop-box: nobody unknown to list.
+    assert result.message.owner == other_member
+    assert result.message.activity_id is None
+    assert selectors.unknown_senders(member) == []
+    assert selectors.unknown_senders(other_member) == []
+    # Forwarding it again adds nothing.
+    again = mail_capture(
+        actor=member, raw=_forward(original, sender=other_member.email, to="x", message_id="<2@x>")
+    )
+    assert again.forwarded == [] and MailMessage.objects.filter(message_id="<orig@x>").count() == 1
+
+
+def test_a_bcc_to_the_team_drop_box_is_the_senders_mail(member, other_member, sales):
+    ada = make_contact(member, emails=[{"value": "ada@example.com"}])
+    sales.members.add(other_member)
+    mailbox = _dropbox(member, sales)
+    raw = make_message(sender=other_member.email, to="ada@example.com", message_id="<bcc@x>")
+
+    message = mail_capture(actor=member, raw=raw, mailbox=mailbox).message
+
+    assert message.owner == other_member and message.direction == "out"
+    assert ada.activity_links.count() == 1
+
+
+def test_a_sender_outside_the_drop_box_team_does_not_take_the_mail_over(
+    member, other_member, sales
+):
+    make_contact(member, emails=[{"value": "ada@example.com"}])
+    mailbox = _dropbox(member, sales)  # other_member is not in Sales
+    raw = make_message(sender=other_member.email, to="ada@example.com")
+    assert mail_capture(actor=member, raw=raw, mailbox=mailbox).message.owner == member

@@ -184,3 +184,17 @@ def test_a_message_that_cannot_be_captured_is_skipped_and_the_fetch_goes_on(
     monkeypatch.setattr(capture, "mail_capture", breaks_on_the_second)
     assert imap.fetch_mailbox(mailbox) == {"captured": 2, "duplicates": 0, "failed": 1}
     assert MailboxFolder.objects.get(mailbox=mailbox).last_uid == 3
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_tls_mailboxes_verify_the_certificate(member, dovecot, settings, security):
+    dovecot.append(make_message(message_id="<tls@x>"))
+    port = dovecot.tls_port if security == "ssl" else dovecot.port
+    mailbox = _mailbox(member, dovecot, security=security, port=port)
+
+    with pytest.raises(imap.FetchError, match="CERTIFICATE_VERIFY_FAILED"):
+        imap.fetch_mailbox(mailbox)  # a self-signed certificate nobody said to trust
+    assert MailMessage.objects.count() == 0
+
+    settings.RUBRICA_MAIL_CA_FILE = dovecot.ca_file
+    assert imap.fetch_mailbox(mailbox)["captured"] == 1

@@ -206,3 +206,22 @@ def test_a_template_that_reaches_beyond_the_allow_list_is_not_saved(member):
         )
     assert list(caught.value.message_dict) == ["body"]
     assert MailTemplate.objects.count() == 0
+
+
+def test_mail_sent_by_a_user_without_an_address_is_still_logged_as_outgoing(
+    member, ada, start_smtp, settings
+):
+    from rubrica.accounts.models import User
+
+    start_smtp()
+    settings.DEFAULT_FROM_EMAIL = "crm@example.org"
+    User.objects.filter(pk=member.pk).update(email="")
+    member.refresh_from_db()
+    [outgoing] = sending.mail_send(
+        actor=member, contact_ids=[ada.pk], subject="Hi", body="Hello", enqueue=False
+    )
+    sending.send_due([outgoing.pk])
+    outgoing.refresh_from_db()
+    captured = MailMessage.objects.get(pk=outgoing.captured_id)
+    assert (captured.direction, captured.sender) == ("out", "crm@example.org")
+    assert Activity.objects.get(pk=captured.activity_id).direction == "out"

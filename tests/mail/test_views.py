@@ -124,3 +124,16 @@ def test_posts_need_the_csrf_token(member):
     client.force_login(member)
     assert client.post("/mail/preference/", {"level": "full"}).status_code == 403
     assert not MailPreference.objects.filter(user=member).exists()
+
+
+def test_a_persons_page_offers_to_write_and_shows_a_bouncing_address(member_client, member):
+    from django.utils import timezone
+
+    from rubrica.mail.models import BouncedAddress
+
+    ada = make_contact(member, emails=[{"value": "ada@example.com"}])
+    page = member_client.get(ada.get_absolute_url()).content.decode()
+    assert f"/mail/send/?people={ada.pk}" in page and 'id="mail-bounced"' not in page
+    BouncedAddress.objects.create(address="ada@example.com", bounced_at=timezone.now())
+    page = member_client.get(ada.get_absolute_url()).content.decode()
+    assert 'id="mail-bounced"' in page

@@ -21,7 +21,7 @@ from rubrica.kits.api.common import ListParams, actor, page_data, problems
 from rubrica.kits.api.schemas import StrictIn
 from rubrica.mail import selectors, sending, services
 from rubrica.mail.capture import level_of
-from rubrica.mail.models import Mailbox, MailTemplate
+from rubrica.mail.models import Mailbox, MailTemplate, OutgoingMail
 
 router = Router(tags=["mail"])
 
@@ -366,6 +366,39 @@ def delete_template(request: HttpRequest, template_id: int) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+def _outgoing_data(o: OutgoingMail) -> dict[str, Any]:
+    return {
+        "id": o.pk,
+        "person": o.contact_id,
+        "address": o.address,
+        "subject": o.subject,
+        "status": o.status,
+        "attempts": o.attempts,
+        "last_error": o.last_error,
+        "message_id": o.message_id,
+    }
+
+
+class OutgoingPage(Schema):
+    items: list[OutgoingOut]
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+class OutgoingQuery(ListParams):
+    status: Literal["queued", "sent", "failed"] | None = None
+
+
+@router.get("/outgoing", response={200: OutgoingPage, **problems(422)})
+def list_outgoing(request: HttpRequest, params: Query[OutgoingQuery]) -> dict[str, Any]:
+    """The mail you sent or queued, newest first, with its delivery state."""
+    qs = OutgoingMail.objects.restrict(actor(request), Action.VIEW)
+    if params.status:
+        qs = qs.filter(status=params.status)
+    page = keyset_page(qs, order=("-id",), cursor=params.cursor, size=params.limit)
+    return page_data(page, [_outgoing_data(o) for o in page.items])
+
+
 @router.post("/send", response={202: list[OutgoingOut], **problems(403, 422)})
 def send(request: HttpRequest, payload: SendIn) -> Any:
     """Queue one e-mail to each person; the worker sends them (and retries)."""
@@ -379,22 +412,7 @@ def send(request: HttpRequest, payload: SendIn) -> Any:
         template=template,
         document_ids=payload.documents,
     )
-    return Status(
-        202,
-        [
-            {
-                "id": o.pk,
-                "person": o.contact_id,
-                "address": o.address,
-                "subject": o.subject,
-                "status": o.status,
-                "attempts": o.attempts,
-                "last_error": o.last_error,
-                "message_id": o.message_id,
-            }
-            for o in queued
-        ],
-    )
+    return Status(202, [_outgoing_data(o) for o in queued])
 
 
 # Unknown senders and the preference ----------------------------------------------------------

@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.headerregistry import Address
@@ -70,6 +70,8 @@ class Captured:
     unknown: list[str] = field(default_factory=list)
     attachments_skipped: list[str] = field(default_factory=list)
     bounced: list[str] = field(default_factory=list)
+    #: Ids of the messages captured from the forwarded attachments of this one.
+    forwarded: list[int] = field(default_factory=list)
 
 
 def parse(raw: bytes) -> EmailMessage:
@@ -280,9 +282,30 @@ def _mark_bounced(found: list[tuple[str, str]], when: dt.datetime) -> None:
             row.save(update_fields=["count", "reason", "bounced_at"])
 
 
-def _attachments(message: EmailMessage) -> list[tuple[str, str, bytes]]:
+def _forwarded(message: EmailMessage) -> list[EmailMessage]:
+    """The messages attached whole (``message/rfc822``: "forward as attachment")."""
     found = []
-    for part in message.walk():
+    for part in message.iter_attachments():
+        if part.get_content_type() == "message/rfc822":
+            inner = part.get_payload()
+            inner = inner[0] if isinstance(inner, list) and inner else inner
+            if isinstance(inner, EmailMessage):
+                found.append(inner)
+    return found
+
+
+def _walk(part: Any, skip: set[int]) -> Iterator[EmailMessage]:
+    """Every part, not descending into the forwarded messages captured on their own."""
+    yield part
+    if id(part) in skip or not part.is_multipart():
+        return
+    for sub in part.get_payload():
+        yield from _walk(sub, skip)
+
+
+def _attachments(message: EmailMessage, skip: set[int]) -> list[tuple[str, str, bytes]]:
+    found = []
+    for part in _walk(message, skip):
         if part.is_multipart() or part.get_content_disposition() != "attachment":
             continue
         data = part.get_payload(decode=True)
@@ -330,9 +353,11 @@ def mail_capture(
     raw: bytes,
     mailbox: Mailbox | None = None,
     received_at: dt.datetime | None = None,
+    sent: bool = False,
 ) -> Captured:
     """File the message ``raw`` for ``actor`` (the user whose mail it is). A Message-ID already
-    captured is refused (``duplicate``) and nothing is written."""
+    captured is refused (``duplicate``) and nothing is written. A message is outgoing when a
+    colleague sent it, or with ``sent`` (what Rubrica itself sent, whatever its From)."""
     from rubrica.activities.services import ensure_may_log
 
     ensure_may_log(actor)
@@ -347,8 +372,19 @@ def mail_capture(
         by_role += [(header, n, a) for n, a in _addresses(message, header, spellings)]
     addresses = {a for _r, _n, a in by_role}
     internal = _internal_addresses(addresses)
+    if mailbox is not None and mailbox.username.lower() in addresses:
+        internal.add(mailbox.username.lower())  # the mailbox's own address (a drop-box's)
     sender = senders[0][1] if senders else ""
-    direction = Direction.OUT if sender and sender in internal else Direction.IN
+    direction = Direction.OUT if sent or (sender and sender in internal) else Direction.IN
+    colleague = _colleague(sender) if sender in internal else None
+    if (
+        mailbox is not None
+        and mailbox.team_id is not None
+        and colleague is not None
+        and not colleague.is_read_only
+        and colleague.teams.filter(pk=mailbox.team_id).exists()
+    ):
+        actor = colleague  # a team drop-box: what a colleague sent or BCC'd to it is their mail
     references = _ID.findall(_header(message, "references"))
     in_reply_to = _one_id(_header(message, "in-reply-to"))
     sent_at = _date(message, received_at)
@@ -394,7 +430,21 @@ def mail_capture(
         )
         contact_ids += [i for i in ids if i not in contact_ids]
     MailParticipant.objects.bulk_create(rows)
-    files = _attachments(message)
+    forwarded_ids: list[int] = []
+    forwarded = []
+    if colleague is not None and not colleague.is_read_only:
+        forwarded = _forwarded(message)
+    skip = {id(m) for m in forwarded}
+    for inner in forwarded:
+        assert colleague is not None
+        # "Forward as attachment" from a colleague (to a drop-box or to their own mailbox): the
+        # original message is their mail with the customer, captured on its own.
+        done = mail_capture(
+            actor=colleague, raw=inner.as_bytes(policy=policy.SMTP), mailbox=mailbox
+        )
+        if done.message is not None:
+            forwarded_ids.append(done.message.pk)
+    files = _attachments(message, skip)
     first = Contact.objects.filter(pk=contact_ids[0]).first() if contact_ids else None
     skipped = _store_attachments(actor, record, files, first)
     if contact_ids:
@@ -409,7 +459,7 @@ def mail_capture(
         contact_ids=tuple(contact_ids),
         message=message,
     )
-    for part in message.walk():
+    for part in _walk(message, skip):
         for handler in part_handlers(part.get_content_type()):
             handler(part, context)
     unknown = sorted(
@@ -421,6 +471,7 @@ def mail_capture(
         unknown=unknown,
         attachments_skipped=skipped,
         bounced=[a for a, _r in bounces],
+        forwarded=forwarded_ids,
     )
 
 
@@ -440,6 +491,16 @@ def capture_or_count(
         return None
     counts["duplicates" if result.duplicate else "captured"] += 1
     return result
+
+
+def _colleague(address: str) -> User | None:
+    return (
+        User.objects.filter(is_active=True)
+        .annotate(address=Lower("email"))
+        .filter(address=address)
+        .order_by("pk")
+        .first()
+    )
 
 
 def _file(actor: User, record: MailMessage, contact_ids: list[int], internal: set[str]) -> None:

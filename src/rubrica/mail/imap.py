@@ -17,6 +17,7 @@ import re
 import ssl
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,22 +39,35 @@ class FetchError(Exception):
     """The server refused or failed; the message is what the mailbox shows as its last error."""
 
 
+def _tls() -> ssl.SSLContext:
+    """Certificates and host names are always verified: against the system's CAs and, when set,
+    ``RUBRICA_MAIL_CA_FILE`` (a private server's CA)."""
+    context = ssl.create_default_context()
+    ca_file = getattr(settings, "RUBRICA_MAIL_CA_FILE", "")
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
 def connect(mailbox: Mailbox) -> imaplib.IMAP4:
+    client: imaplib.IMAP4 | None = None
     try:
-        client: imaplib.IMAP4
         if mailbox.security == Security.SSL:
             client = imaplib.IMAP4_SSL(
                 mailbox.host,
                 mailbox.port,
-                ssl_context=ssl.create_default_context(),
+                ssl_context=_tls(),
                 timeout=TIMEOUT,
             )
         else:
             client = imaplib.IMAP4(mailbox.host, mailbox.port, timeout=TIMEOUT)
             if mailbox.security == Security.STARTTLS:
-                client.starttls(ssl_context=ssl.create_default_context())
+                client.starttls(ssl_context=_tls())
         client.login(mailbox.username, crypto.decrypt(mailbox.password_encrypted))
     except (OSError, imaplib.IMAP4.error) as exc:
+        if client is not None:
+            with contextlib.suppress(OSError):
+                client.shutdown()
         raise FetchError(str(exc) or exc.__class__.__name__) from exc
     return client
 

@@ -38,6 +38,8 @@ MAX_ATTEMPTS = 5
 MAX_RECIPIENTS = 500
 #: Minutes before retry n (1, 2, 4, 8...).
 RETRY_BASE_MINUTES = 1
+#: Seconds an SMTP exchange may take when EMAIL_TIMEOUT is not set.
+SMTP_TIMEOUT = 30
 
 
 def _sender(actor: User) -> dict[str, str]:
@@ -156,6 +158,12 @@ def _attach(message: EmailMessage, outgoing: OutgoingMail) -> None:
             message.attach(version.original_name, handle.read(), version.content_type)
 
 
+def _connection() -> Any:
+    """Django's e-mail backend; a server that accepts the connection and never answers must not
+    hold the worker for ever (EMAIL_TIMEOUT, else ``SMTP_TIMEOUT``)."""
+    return get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or SMTP_TIMEOUT)
+
+
 def deliver(outgoing: OutgoingMail, *, connection: Any = None) -> bool:
     """Try to send ``outgoing`` once. On success it is captured (the timeline entry of the
     person); on failure the next attempt is set (1, 2, 4... minutes) until ``MAX_ATTEMPTS``."""
@@ -166,7 +174,7 @@ def deliver(outgoing: OutgoingMail, *, connection: Any = None) -> bool:
         from_email=_from_header(owner),
         to=[outgoing.address],
         headers={"Message-ID": outgoing.message_id},
-        connection=connection,
+        connection=connection or _connection(),
     )
     _attach(message, outgoing)
     now = timezone.now()
@@ -183,7 +191,7 @@ def deliver(outgoing: OutgoingMail, *, connection: Any = None) -> bool:
         )
         return False
     with transaction.atomic():
-        captured = mail_capture(actor=owner, raw=message.message().as_bytes())
+        captured = mail_capture(actor=owner, raw=message.message().as_bytes(), sent=True)
         OutgoingMail.objects.filter(pk=outgoing.pk).update(
             attempts=outgoing.attempts + 1,
             status=OutStatus.SENT,
@@ -204,7 +212,7 @@ def send_due(ids: list[int] | None = None, *, now: dt.datetime | None = None) ->
     rows = list(due.select_related("owner").order_by("next_attempt_at", "id")[:MAX_RECIPIENTS])
     if not rows:
         return counts
-    connection = get_connection()
+    connection = _connection()
     try:
         connection.open()
     except Exception:  # the server is down: each row records it and is retried
