@@ -30,6 +30,10 @@ class UserSettingsMiddleware:
             translation.activate(prefs.language)
             request.LANGUAGE_CODE = translation.get_language()
         timezone.activate(user_zone(user))
+        # The lists' defaults, read by the list kit (kits.web.generic), which may not import
+        # accounts: {list name: [column keys]} and {list name: sort}.
+        request.list_columns = prefs.list_columns or {}  # type: ignore[attr-defined]
+        request.list_sort = prefs.list_sort or {}  # type: ignore[attr-defined]
         token = formats.activate(prefs.date_style)
         try:
             return self.get_response(request)
