@@ -26,6 +26,7 @@ class UserSettingsMiddleware:
         if user is None or not user.is_authenticated:
             return self.get_response(request)
         prefs = user_settings(user)
+        previous = translation.get_language()
         if prefs.language:
             translation.activate(prefs.language)
             request.LANGUAGE_CODE = translation.get_language()
@@ -36,7 +37,13 @@ class UserSettingsMiddleware:
         request.list_sort = prefs.list_sort or {}  # type: ignore[attr-defined]
         token = formats.activate(prefs.date_style)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            if prefs.language:
+                response.headers.setdefault("Content-Language", translation.get_language())
+            return response
         finally:
+            # Put back what the locale middleware chose, so the user's language does not stay
+            # on this thread for whatever it runs next (a test, a command).
             formats.deactivate(token)
             timezone.deactivate()
+            translation.activate(previous)

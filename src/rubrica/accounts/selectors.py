@@ -99,7 +99,7 @@ def speaking_as(user: User) -> Iterator[None]:
     token = formats.activate(prefs.date_style)
     try:
         with (
-            translation.override(prefs.language or translation.get_language()),
+            translation.override(prefs.language or settings.LANGUAGE_CODE),
             timezone.override(user_zone(user)),
         ):
             yield
