@@ -227,3 +227,44 @@ def test_the_first_administrator_is_welcomed_and_asked_for_the_country(admin_cli
         admin_client.post("/settings/team/", {"country": "CN", "welcome": "1"})["Location"] == "/"
     )
     assert admin_client.get("/")["Location"] == "/people/"
+
+
+def test_my_default_columns_and_sort_shape_the_people_list(member_client, member):
+    from tests.factories import make_contact
+
+    make_contact(member, given_name="Anna", family_name="Bianchi")
+    make_contact(member, given_name="Zeno", family_name="Verdi")
+    response = member_client.post(
+        "/settings/personal/",
+        {
+            "date_style": "locale",
+            "theme": "system",
+            "density": "comfortable",
+            "home_page": "contacts:list",
+            "contacts_columns": ["city", "owner"],
+            "contacts_sort": "-name",
+        },
+    )
+    assert response.status_code == 302
+    row = UserSettings.objects.get(user=member)
+    assert (row.list_columns, row.list_sort) == (
+        {"contacts": ["city", "owner"]},
+        {"contacts": "-name"},
+    )
+
+    html = member_client.get("/people/").content.decode()
+
+    assert html.index("Verdi") < html.index("Bianchi")  # Z to A
+    assert ">City<" in html and ">Owner<" in html
+    assert ">Email<" not in html.split("<thead")[1].split("</thead>")[0]
+    asked = member_client.get("/people/", {"sort": "name"}).content.decode()
+    assert asked.index("Bianchi") < asked.index("Verdi")  # a sort asked for wins
+
+
+def test_an_unknown_default_column_is_refused(member):
+    with pytest.raises(ValidationError) as caught:
+        user_settings_update(
+            actor=member, user=member, data={"list_columns": {"contacts": ["shoe_size"]}}
+        )
+    assert list(caught.value.message_dict) == ["list_columns"]
+    assert not UserSettings.objects.exists()

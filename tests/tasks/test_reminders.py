@@ -125,3 +125,26 @@ def test_birthdays_only_for_those_who_opted_in(member, other_member, settings) -
     tick(now=dt.datetime(2026, 12, 7, 10, 0, tzinfo=ROME))
     births = Notification.objects.filter(kind="tasks.birthday")
     assert [(n.recipient, n.title) for n in births] == [(member, "Birthday: Ada Lovelace")]
+
+
+def test_a_reminder_is_written_in_the_assignees_language_time_zone_and_formats(member) -> None:
+    from rubrica.accounts.services import user_settings_update
+
+    user_settings_update(
+        actor=member, user=member, data={"language": "it", "time_zone": "Europe/Rome"}
+    )
+    task_create(
+        actor=member,
+        data={
+            "title": "Chiamare Ada",
+            "due_at": "2026-12-07T10:00",
+            "time_zone": "Europe/Rome",
+            "remind_minutes_before": 15,
+        },
+    )
+
+    tick(now=dt.datetime(2026, 12, 7, 9, 45, tzinfo=ROME))
+
+    [reminder] = _reminders(member)
+    assert reminder.title == "Promemoria: Chiamare Ada"
+    assert reminder.body == "Scadenza: 7 dic 2026, 10:00."

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from rubrica.accounts.models import DateStyle, Density, HomePage, Role, Theme, User
@@ -164,6 +165,9 @@ class TeamSettingsForm(BootstrapMixin, forms.Form):
 
 
 class PersonalSettingsForm(BootstrapMixin, forms.Form):
+    """The personal settings; the lists' default columns and sort are added per registered
+    list (``accounts.services.LIST_CHOICES``) as ``<list>_columns`` and ``<list>_sort``."""
+
     language = forms.ChoiceField(label=_("Language"), required=False)
     time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
     date_style = forms.ChoiceField(label=_("Dates"), choices=DateStyle.choices)
@@ -193,7 +197,51 @@ class PersonalSettingsForm(BootstrapMixin, forms.Form):
                 *_zone_choices(),
             ],
         )
+        from rubrica.accounts.services import LIST_CHOICES
+
+        for choices in LIST_CHOICES.values():
+            self.fields[f"{choices.name}_columns"] = forms.MultipleChoiceField(
+                label=format_lazy(_("{list}: default columns"), list=choices.label),
+                choices=choices.columns,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                help_text=_("None chosen: the list's usual columns."),
+            )
+            self.fields[f"{choices.name}_sort"] = forms.ChoiceField(
+                label=format_lazy(_("{list}: default sort"), list=choices.label),
+                choices=[("", _("The list's usual sort")), *choices.sorts],
+                required=False,
+            )
+            self.fields[f"{choices.name}_sort"].widget.attrs["class"] = "form-select"
         self.fields["date_style"].help_text = _(
             "With the Persian calendar, dates are shown as Jalali dates and are still typed as "
             "Gregorian ones."
         )
+
+
+def list_defaults_initial(columns: dict[str, Any], sort: dict[str, Any]) -> dict[str, Any]:
+    """The form's initial ``<list>_columns``/``<list>_sort`` values from the stored settings."""
+    initial: dict[str, Any] = {}
+    for name, keys in (columns or {}).items():
+        initial[f"{name}_columns"] = keys
+    for name, key in (sort or {}).items():
+        initial[f"{name}_sort"] = key
+    return initial
+
+
+def list_defaults_data(cleaned: dict[str, Any]) -> dict[str, Any]:
+    """The services' ``list_columns``/``list_sort`` from the form, other fields unchanged."""
+    from rubrica.accounts.services import LIST_CHOICES
+
+    data = dict(cleaned)
+    columns: dict[str, list[str]] = {}
+    sorts: dict[str, str] = {}
+    for name in LIST_CHOICES:
+        chosen = data.pop(f"{name}_columns", None)
+        sort = data.pop(f"{name}_sort", None)
+        if chosen:
+            columns[name] = list(chosen)
+        if sort:
+            sorts[name] = sort
+    data["list_columns"], data["list_sort"] = columns, sorts
+    return data

@@ -26,13 +26,24 @@ class UserSettingsMiddleware:
         if user is None or not user.is_authenticated:
             return self.get_response(request)
         prefs = user_settings(user)
+        previous = translation.get_language()
         if prefs.language:
             translation.activate(prefs.language)
             request.LANGUAGE_CODE = translation.get_language()
         timezone.activate(user_zone(user))
+        # The lists' defaults, read by the list kit (kits.web.generic), which may not import
+        # accounts: {list name: [column keys]} and {list name: sort}.
+        request.list_columns = prefs.list_columns or {}  # type: ignore[attr-defined]
+        request.list_sort = prefs.list_sort or {}  # type: ignore[attr-defined]
         token = formats.activate(prefs.date_style)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            if prefs.language:
+                response.headers.setdefault("Content-Language", translation.get_language())
+            return response
         finally:
+            # Put back what the locale middleware chose, so the user's language does not stay
+            # on this thread for whatever it runs next (a test, a command).
             formats.deactivate(token)
             timezone.deactivate()
+            translation.activate(previous)

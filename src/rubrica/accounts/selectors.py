@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import time
 import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 
@@ -83,3 +85,23 @@ def user_zone(user: User) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+@contextmanager
+def speaking_as(user: User) -> Iterator[None]:
+    """Write for ``user`` outside a request (reminders, digests, e-mails): in their language (else
+    the current one), their time zone and their date style."""
+    from django.utils import timezone, translation
+
+    from rubrica.core import formats
+
+    prefs = user_settings(user)
+    token = formats.activate(prefs.date_style)
+    try:
+        with (
+            translation.override(prefs.language or settings.LANGUAGE_CODE),
+            timezone.override(user_zone(user)),
+        ):
+            yield
+    finally:
+        formats.deactivate(token)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -286,13 +287,50 @@ def team_update(
 
 # Team and personal settings (ADR 0021) --------------------------------------------------------
 
-#: The lists whose default columns and sort a user may choose, with the columns and sorts each
-#: accepts; the lists' apps sit above accounts, so they tell it from their ``ready()``.
-LIST_CHOICES: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
+@dataclass(frozen=True)
+class ListChoices:
+    """A list whose default columns and sort a user may choose: its name ("contacts"), its label,
+    and the columns and sorts it accepts as ``(key, label)`` pairs."""
+
+    name: str
+    label: Any
+    columns: tuple[tuple[str, Any], ...]
+    sorts: tuple[tuple[str, Any], ...]
 
 
-def register_list_choices(name: str, *, columns: Iterable[str], sorts: Iterable[str]) -> None:
-    LIST_CHOICES[name] = (frozenset(columns), frozenset(sorts))
+#: Filled by the lists' apps from their ``ready()`` (they sit above accounts).
+LIST_CHOICES: dict[str, ListChoices] = {}
+
+
+def register_list_choices(
+    name: str, label: Any, *, columns: Iterable[Any], name_column: Any
+) -> None:
+    """Offer the default columns and sort of the list ``name``; ``columns`` are the list's
+    ``kits.web.lists.Column`` entries, and every sortable one (and ``name_column``) gives an
+    ascending and a descending sort."""
+    from django.utils.text import format_lazy
+    from django.utils.translation import gettext_lazy
+
+    listed = tuple(columns)
+    sorts: list[tuple[str, Any]] = []
+    for column in (name_column, *listed):
+        if column.sort:
+            sorts.append(
+                (column.sort, format_lazy(gettext_lazy("{column}, ascending"), column=column.label))
+            )
+            sorts.append(
+                (
+                    f"-{column.sort}",
+                    format_lazy(gettext_lazy("{column}, descending"), column=column.label),
+                )
+            )
+    LIST_CHOICES[name] = ListChoices(
+        name=name,
+        label=label,
+        columns=tuple((column.key, column.label) for column in listed),
+        sorts=tuple(sorts),
+    )
 
 
 def _country(value: str) -> str:
@@ -362,7 +400,8 @@ def _lists(kind: str) -> Any:
         for name, chosen in value.items():
             if name not in LIST_CHOICES:
                 raise ValueError(_("Unknown list %(name)s.") % {"name": name})
-            columns, sorts = LIST_CHOICES[name]
+            columns = {key for key, _label in LIST_CHOICES[name].columns}
+            sorts = {key for key, _label in LIST_CHOICES[name].sorts}
             if kind == "columns":
                 if not isinstance(chosen, list) or not set(chosen) <= columns:
                     raise ValueError(

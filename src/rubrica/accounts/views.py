@@ -34,6 +34,8 @@ from rubrica.accounts.forms import (
     TokenCreateForm,
     UserCreateForm,
     UserUpdateForm,
+    list_defaults_data,
+    list_defaults_initial,
 )
 from rubrica.accounts.models import ApiToken, Team, User
 from rubrica.audit import services as audit
@@ -267,7 +269,9 @@ def personal(request: HttpRequest) -> HttpResponse:
         form = PersonalSettingsForm(request.POST)
         if form.is_valid():
             try:
-                services.user_settings_update(actor=user, user=user, data=form.cleaned_data)
+                services.user_settings_update(
+                    actor=user, user=user, data=list_defaults_data(form.cleaned_data)
+                )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -288,7 +292,12 @@ def personal(request: HttpRequest) -> HttpResponse:
                     response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
                 return response
     else:
-        form = PersonalSettingsForm(initial={name: getattr(current, name) for name in fields})
+        form = PersonalSettingsForm(
+            initial={
+                **{name: getattr(current, name) for name in fields},
+                **list_defaults_initial(current.list_columns, current.list_sort),
+            }
+        )
     return render(request, "accounts/personal.html", {"form": form})
 
 

@@ -11,6 +11,7 @@ class ContactsConfig(AppConfig):
         _register_history()
         _register_trash()
         _register_jobs()
+        _register_list_defaults()
 
 
 def _register_search() -> None:
@@ -119,3 +120,13 @@ def _register_jobs() -> None:
     from rubrica.jobs.registry import FileSweeper, register_file_sweeper
 
     register_file_sweeper(FileSweeper(key="contacts.photo_stash", sweep=photo_stash_sweep))
+
+
+def _register_list_defaults() -> None:
+    """A user may choose the people list's default columns and sort (accounts, ADR 0021)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from rubrica.accounts.services import register_list_choices
+    from rubrica.contacts.views import COLUMNS, NAME_COLUMN
+
+    register_list_choices("contacts", _("People"), columns=COLUMNS, name_column=NAME_COLUMN)

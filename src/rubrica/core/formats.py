@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import functools
 import re
 from decimal import Decimal
 
@@ -49,9 +50,13 @@ def active_style() -> str:
 
 def babel_locale(language: str | None = None) -> Locale:
     """The Babel locale of a Django language code ("zh-hans" is zh_Hans); English if unknown."""
-    code = translation.to_locale(language or translation.get_language() or "en")
+    return _locale(language or translation.get_language() or "en")
+
+
+@functools.lru_cache(maxsize=64)
+def _locale(language: str) -> Locale:
     try:
-        return Locale.parse(code)
+        return Locale.parse(translation.to_locale(language))
     except (UnknownLocaleError, ValueError):
         return Locale("en")
 

@@ -9,6 +9,7 @@ class OrganizationsConfig(AppConfig):
         _register_search()
         _register_history()
         _register_trash()
+        _register_list_defaults()
 
 
 def _register_search() -> None:
@@ -85,4 +86,16 @@ def _register_trash() -> None:
             ),
             purge=lambda cutoff: organization_trash_purge(cutoff=cutoff),
         )
+    )
+
+
+def _register_list_defaults() -> None:
+    """A user may choose the organizations list's default columns and sort (ADR 0021)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from rubrica.accounts.services import register_list_choices
+    from rubrica.organizations.views import COLUMNS, NAME_COLUMN
+
+    register_list_choices(
+        "organizations", _("Organizations"), columns=COLUMNS, name_column=NAME_COLUMN
     )

@@ -16,14 +16,16 @@ from typing import Any, cast
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from rubrica import search
 from rubrica.accounts.models import Team, User
+from rubrica.accounts.selectors import speaking_as
 from rubrica.activities.models import Activity
 from rubrica.contacts.models import Contact
+from rubrica.core import formats as local_formats
 from rubrica.core.models import Action
 from rubrica.core.services import (
     SHARING_FIELDS,
@@ -552,11 +554,12 @@ def _local(moment: dt.datetime, user: User) -> dt.datetime:
 
 
 def due_text(task: Task, user: User) -> str:
-    """When a task is due, in ``user``'s time zone."""
+    """When a task is due, in ``user``'s time zone and the active language and date style (the
+    senders below write inside ``speaking_as(user)``, ADR 0021)."""
     if task.due_at is not None:
-        return str(formats.date_format(_local(task.due_at, user), "SHORT_DATETIME_FORMAT"))
+        return local_formats.format_datetime(task.due_at, tz=user_timezone(user))
     if task.due_date is not None:
-        return str(formats.date_format(task.due_date, "SHORT_DATE_FORMAT"))
+        return local_formats.format_date(task.due_date)
     return ""
 
 
@@ -577,13 +580,16 @@ def task_reminders_send(now: dt.datetime) -> int:
     )
     for task in due:
         assert task.remind_at is not None
-        when = due_text(task, task.assignee)
+        with speaking_as(task.assignee):
+            when = due_text(task, task.assignee)
+            title = _("Reminder: %(title)s") % {"title": task.title}
+            body = _("Due %(when)s.") % {"when": when} if when else ""
         notification = notify(
             recipient=task.assignee,
             kind="tasks.reminder",
-            title=_("Reminder: %(title)s") % {"title": task.title},
+            title=title,
             url=task.get_absolute_url(),
-            body=_("Due %(when)s.") % {"when": when} if when else "",
+            body=body,
             key=f"tasks.reminder:{task.pk}:{task.remind_at.isoformat()}",
         )
         Task.objects.filter(pk=task.pk, remind_at=task.remind_at).update(reminder_sent_at=now)
@@ -617,13 +623,17 @@ def tasks_digest_send(now: dt.datetime) -> int:
         buckets = my_tasks(user, now=now, limit=10)
         if not buckets.overdue_count and not buckets.today_count:
             continue
-        lines = [f"- {task.title} ({due_text(task, user)})" for task in buckets.overdue]
-        lines += [f"- {task.title} ({due_text(task, user)})" for task in buckets.today]
+        with speaking_as(user):
+            lines = [f"- {task.title} ({due_text(task, user)})" for task in buckets.overdue]
+            lines += [f"- {task.title} ({due_text(task, user)})" for task in buckets.today]
+            title = _("Your tasks: %(overdue)d overdue, %(today)d due today") % {
+                "overdue": buckets.overdue_count,
+                "today": buckets.today_count,
+            }
         notification = notify(
             recipient=user,
             kind="tasks.digest",
-            title=_("Your tasks: %(overdue)d overdue, %(today)d due today")
-            % {"overdue": buckets.overdue_count, "today": buckets.today_count},
+            title=title,
             url="/tasks/",
             body="\n".join(lines),
             key=f"tasks.digest:{day.isoformat()}",

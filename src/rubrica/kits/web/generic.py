@@ -114,7 +114,17 @@ class ObjectListView(RecordView):
     def get(self, request: AuthedRequest) -> HttpResponse:
         definitions = self.list_definitions()
         available = self.available_columns(definitions)
-        columns = chosen_columns(request, self.columns_session_key, available, self.default_columns)
+        # The user's own defaults (personal settings, set on the request by the accounts
+        # middleware): columns when none were picked in this session, the sort when none is asked.
+        own_columns = (getattr(request, "list_columns", None) or {}).get(self.namespace)
+        own_sort = (getattr(request, "list_sort", None) or {}).get(self.namespace)
+        if own_sort and "sort" not in request.GET:
+            params = request.GET.copy()
+            params["sort"] = own_sort
+            request.GET = params  # type: ignore[assignment]
+        columns = chosen_columns(
+            request, self.columns_session_key, available, own_columns or self.default_columns
+        )
         flt, errors = self.parse_filter(request)
         size = page_size(request)
         cursor = request.GET.get("cursor") or None
