@@ -11,7 +11,12 @@ administrator and as a member whose visibility rules apply:
 - timeline: ``activities.selectors.timeline_page`` (keyset, 20 a page) at random depths, against
   OFFSET at the same depths plus COUNT(*) (what a naive paginator does);
 - not contacted for 90 days: ``contacts.selectors.contact_list`` with
-  ``not_contacted_days=90&sort=last_interaction`` (keyset, 50 a page), against OFFSET + COUNT(*).
+  ``not_contacted_days=90&sort=last_interaction`` (keyset, 50 a page), against OFFSET + COUNT(*);
+- people to contact (ADR 0019): 30% of the people get a tag with a cadence (and 1% a cadence of
+  their own); setting the tag's cadence (``tag_cadence_set``, which stores everyone's effective
+  cadence) is timed once; then ``activities.selectors.people_to_contact`` (keyset on the stored
+  ``overdue_at``, 50 a page) against the naive way: every visible tagged person read with their
+  tags' cadences, the strictest computed and sorted in Python, then the page sliced.
 """
 
 from __future__ import annotations
@@ -123,6 +128,91 @@ def set_last_interactions(people: int) -> None:
                 "UPDATE contacts_contact SET last_interaction_at = %s WHERE id = %s",
                 rows[i : i + 10_000],
             )
+
+
+def bench_people_to_contact(
+    args: argparse.Namespace, admin: Any, member: Any, rng: random.Random, console: Any
+) -> dict[str, Any]:
+    """Seed tag cadences once (timing the refresh), then time "people to contact"."""
+    from django.db import connection, transaction
+
+    from rubrica.activities import selectors, services
+    from rubrica.activities.models import KeepInTouch, TagCadence
+    from rubrica.contacts.models import Contact
+    from rubrica.taxonomy.models import Tag
+
+    out: dict[str, Any] = {}
+    tag, _created = Tag.objects.get_or_create(name="bench-cadence")
+    if not TagCadence.objects.filter(tag=tag).exists():
+        console.print("Tagging 30% of the people and setting the tag's cadence...")
+        through = Contact.tags.through
+        picked = [pk for pk in range(1, args.people + 1) if rng.random() < 0.3]
+        with transaction.atomic():
+            through.objects.filter(tag=tag).delete()
+            for i in range(0, len(picked), 10_000):
+                through.objects.bulk_create(
+                    [through(contact_id=pk, tag_id=tag.pk) for pk in picked[i : i + 10_000]]
+                )
+        began = time.perf_counter()
+        services.tag_cadence_set(actor=admin, tag=tag, ideal_days=30, max_days=45)
+        out["tag_cadence_set_seconds"] = round(time.perf_counter() - began, 2)
+        out["tagged_people"] = len(picked)
+        own = list(range(1, args.people + 1, 100))
+        now = dt.datetime.now(dt.UTC)
+        with transaction.atomic():
+            KeepInTouch.objects.filter(contact_id__in=own).delete()
+            KeepInTouch.objects.bulk_create(
+                [
+                    KeepInTouch(
+                        contact_id=pk, ideal_days=14, max_days=21, due_at=now, overdue_at=now
+                    )
+                    for pk in own
+                ]
+            )
+            services.refresh_cadences(own)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        console.print(f"  {out}")
+    out["cadences_stored"] = KeepInTouch.objects.count()
+
+    for label, user in (("admin", admin), ("member", member)):
+        cursors: list[str | None] = [None]
+        page = selectors.people_to_contact(user=user, cursor=None)
+        while page.next_cursor and len(cursors) < 400:
+            cursors.append(page.next_cursor)
+            page = selectors.people_to_contact(user=user, cursor=page.next_cursor)
+        samples = [rng.choice(cursors) for _ in range(args.samples)]
+        keyset = [
+            timed(lambda c=c, u=user: list(selectors.people_to_contact(user=u, cursor=c).items))
+            for c in samples
+        ]
+        depths = [rng.randrange(len(cursors)) * 50 for _ in range(args.baseline_samples)]
+
+        def naive(depth: int, user: Any = user) -> None:
+            cadences = {c.tag_id: c for c in TagCadence.objects.all()}
+            rows = (
+                Contact.objects.restrict(user)
+                .filter(tags__in=list(cadences))
+                .values_list("pk", "last_interaction_at", "tags")
+            )
+            strictest: dict[int, tuple[int, dt.datetime]] = {}
+            for pk, last, tag_id in rows:
+                days = cadences[tag_id].max_days
+                if pk not in strictest or days < strictest[pk][0]:
+                    strictest[pk] = (days, last)
+            due = sorted(
+                (last + dt.timedelta(days=days), pk) for pk, (days, last) in strictest.items()
+            )
+            list(Contact.objects.filter(pk__in=[pk for _d, pk in due[depth : depth + 50]]))
+
+        baseline = [timed(lambda d=d: naive(d)) for d in depths]
+        out[f"to_contact_{label}"] = {
+            "pages_walked": len(cursors),
+            "keyset": figures(keyset),
+            "naive_computed": figures(baseline),
+        }
+        console.print(f"people to contact as {label}: {out[f'to_contact_{label}']}")
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -240,6 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "offset_count": figures(baseline),
         }
         console.print(f"not contacted for 90 days as {label}: {results[f'not_contacted_{label}']}")
+
+    results.update(bench_people_to_contact(args, admin, member, rng, console))
 
     ok = all(
         value["keyset"]["p95_ms"] < TARGET_MS

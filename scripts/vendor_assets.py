@@ -57,6 +57,18 @@ ASSETS: tuple[Asset, ...] = (
         "bootstrap-icons/fonts/bootstrap-icons.woff",
     ),
     Asset("htmx.org", "dist/htmx.min.js", "htmx/htmx.min.js"),
+    Asset(
+        "@event-calendar/build",
+        "dist/event-calendar.min.js",
+        "event-calendar/event-calendar.min.js",
+    ),
+    Asset(
+        "@event-calendar/build",
+        "dist/event-calendar.min.css",
+        "event-calendar/event-calendar.min.css",
+    ),
+    # Only the browser tests load it (the WCAG colour-contrast check, ADR 0021); no page does.
+    Asset("axe-core", "axe.min.js", "axe-core/axe.min.js"),
 )
 
 TEXT_SUFFIXES = frozenset({".css", ".js"})

@@ -27,6 +27,19 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
             test["NAME"] = f"{base}_{os.getpid()}"
 
 
+@pytest.fixture(autouse=True)
+def team_country_us(settings):
+    """The tests were written with American national numbers: read numbers typed without a
+    country code as in the US (the operator's fallback region), and start each test with no team
+    country in the cache, so tests without a database never read it (ADR 0021)."""
+    from rubrica.accounts.selectors import forget_team_settings, remember_team_country
+
+    settings.RUBRICA_DEFAULT_PHONE_REGION = "US"
+    remember_team_country("")
+    yield
+    forget_team_settings()
+
+
 @pytest.fixture
 def admin_user(db):
     from tests.factories import UserFactory

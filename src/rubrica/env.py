@@ -101,6 +101,20 @@ JOB_FILES_DAYS = _int("RUBRICA_JOB_FILES_DAYS", 30, minimum=1)
 IMPORT_READER_MIN = _int("RUBRICA_IMPORT_READER_MIN", 2000, minimum=0)
 SECURE_COOKIES = _bool("SECURE_COOKIES", False)
 
+# Sign-in and sessions (docs/adr/0020-trust-sign-in-and-audit.md).
+#: Failed sign-ins for one username from one address before that pair is locked out.
+LOGIN_FAILURE_LIMIT = _int("RUBRICA_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+#: Minutes a lockout lasts; 0 keeps it until an administrator unlocks (`rubrica users unlock`).
+LOGIN_LOCKOUT_MINUTES = _int("RUBRICA_LOGIN_LOCKOUT_MINUTES", 30, minimum=0)
+#: A session unused for this many hours ends (each request starts the count again).
+SESSION_IDLE_HOURS = _int("RUBRICA_SESSION_IDLE_HOURS", 8, minimum=1)
+#: Seconds of Strict-Transport-Security sent over HTTPS when SECURE_COOKIES is on; 0 sends none.
+HSTS_SECONDS = _int("RUBRICA_HSTS_SECONDS", 31536000, minimum=0)
+#: Redirect plain HTTP to HTTPS (when no TLS proxy does it already).
+SSL_REDIRECT = _bool("RUBRICA_SSL_REDIRECT", False)
+#: Trust the proxy's X-Forwarded-Proto header to tell HTTPS requests (only behind such a proxy).
+PROXY_TLS_HEADER = _bool("RUBRICA_PROXY_TLS_HEADER", False)
+
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 if TIME_ZONE not in zoneinfo.available_timezones():
     raise ImproperlyConfigured(f"TIME_ZONE {TIME_ZONE!r} is not a known IANA time zone")
@@ -112,8 +126,8 @@ if LANGUAGE_CODE not in SUPPORTED_LANGUAGES:
         f"LANGUAGE_CODE must be one of {', '.join(SUPPORTED_LANGUAGES)}, not {LANGUAGE_CODE!r}"
     )
 
-DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "US").upper()
-if DEFAULT_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
+DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "").upper()
+if DEFAULT_PHONE_REGION and DEFAULT_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
     raise ImproperlyConfigured(
         f"DEFAULT_PHONE_REGION {DEFAULT_PHONE_REGION!r} is not a region phonenumbers knows"
     )
@@ -157,6 +171,29 @@ def secret_key() -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def mail_key() -> bytes:
+    """The Fernet key that encrypts mailbox passwords (ADR 0024): RUBRICA_MAIL_KEY, else the key
+    file RUBRICA_MAIL_KEY_FILE (default var/mail_key, made once, 0600). Never in the database or
+    the repository; losing it means typing the mailbox passwords again. Read at each call."""
+    key = os.environ.get("RUBRICA_MAIL_KEY", "").strip()
+    if key:
+        return key.encode("ascii")
+    path = Path(os.environ.get("RUBRICA_MAIL_KEY_FILE", str(VAR_DIR / "mail_key")))
+    if path.exists():
+        return path.read_bytes().strip()
+    private_dir(path.parent)
+    from cryptography.fernet import Fernet
+
+    new = Fernet.generate_key()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race: use its key
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(new)
+    return new
 
 
 def cli_user() -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 from rubrica import env
@@ -26,10 +28,12 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "axes",
     "rubrica.core",
     "rubrica.kits.web",
     "rubrica.kits.cli",
     "rubrica.accounts",
+    "rubrica.audit",
     "rubrica.history",
     "rubrica.taxonomy",
     "rubrica.customfields",
@@ -43,6 +47,8 @@ INSTALLED_APPS = [
     "rubrica.documents",
     "rubrica.merges",
     "rubrica.tasks",
+    "rubrica.calendars",
+    "rubrica.mail",
     "rubrica.segments",
     "rubrica.quality",
     "rubrica.dataio",
@@ -54,21 +60,26 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "rubrica.accounts.middleware.UserSettingsMiddleware",
+    "rubrica.accounts.sessions.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "rubrica.urls"
 WSGI_APPLICATION = "rubrica.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["rubrica.accounts.backends.SettingsModelBackend"]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "contacts:list"
+LOGIN_REDIRECT_URL = "home"  # the page each user chose (ADR 0021)
 LOGOUT_REDIRECT_URL = "login"
 
 TEMPLATES = [
@@ -82,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "rubrica.accounts.context_processors.display_settings",
             ],
         },
     },
@@ -122,13 +134,21 @@ def _databases() -> dict[str, Any]:
 DATABASES = _databases()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username and address before any password is hashed.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -164,10 +184,53 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.MAX_UPLOAD_MB * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
+# Idle timeout: a session in use is saved again (at most once a minute) with a new expiry, so it
+# ends this long after its last request (accounts.sessions.SessionIdleTimeoutMiddleware).
+SESSION_COOKIE_AGE = env.SESSION_IDLE_HOURS * 3600
 SESSION_COOKIE_SECURE = env.SECURE_COOKIES
 CSRF_COOKIE_SECURE = env.SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+# Behind HTTPS (SECURE_COOKIES): Strict-Transport-Security, optionally the redirect from HTTP
+# and the proxy's header that tells HTTPS requests (docs/operator.md, "Serving").
+SECURE_HSTS_SECONDS = env.HSTS_SECONDS if env.SECURE_COOKIES else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_SSL_REDIRECT = env.SSL_REDIRECT
+# HSTS preload is a commitment made by submitting a domain to the browsers' list: the operator's
+# choice, never a default, so its reminder (W021) is silenced.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.PROXY_TLS_HEADER else None
+# No inline script and no inline style element anywhere (ADR 0020): scripts and style sheets are
+# static files; style attributes stay allowed (progress bars, tag colours), they run nothing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Sign-in throttling (django-axes): a username tried from one address is locked out after
+# RUBRICA_LOGIN_FAILURE_LIMIT failures, whether or not the user exists; the login page says so.
+AXES_FAILURE_LIMIT = env.LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = (
+    dt.timedelta(minutes=env.LOGIN_LOCKOUT_MINUTES) if env.LOGIN_LOCKOUT_MINUTES else None
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "rubrica.accounts.signin.axes_username"
+AXES_LOCKOUT_CALLABLE = "rubrica.web.views.locked_out"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 
 # Two queues: long jobs, and short interactive ones run by a second worker (jobs.tasks).
 TASKS = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.http import HttpRequest
 from django.urls import reverse
 
 from rubrica.accounts.models import ApiToken, Role, Team, User
@@ -63,7 +64,7 @@ def test_admin_creates_a_user_and_the_shown_password_logs_in(admin_client, clien
     user = User.objects.get(username="grace")
     assert user.role == Role.MEMBER
     admin_client.logout()
-    assert admin_client.login(username="grace", password=password) is True
+    assert admin_client.login(request=HttpRequest(), username="grace", password=password) is True
 
 
 def test_admin_creates_a_user_with_a_chosen_password(admin_client):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from rubrica.activities.api import ActivityIn
+from rubrica.activities.types import ActivityInput
 from rubrica.contacts.models import Contact
 from rubrica.contacts.schemas import ContactIn
 from rubrica.contacts.services import contact_delete
@@ -16,6 +18,10 @@ from rubrica.organizations.models import Organization
 from rubrica.organizations.schemas import AffiliationChange, AffiliationCreate, OrganizationIn
 from rubrica.organizations.services import organization_delete
 from rubrica.organizations.types import AffiliationInput, OrganizationInput
+from rubrica.segments.api import SegmentChange, SegmentIn
+from rubrica.segments.types import SegmentInput
+from rubrica.tasks.api import TaskIn
+from rubrica.tasks.types import TaskInput
 from tests.api.conftest import JSON
 from tests.factories import make_contact, make_organization
 
@@ -38,10 +44,17 @@ def _keys(typed: type) -> set[str]:
         (ValueIn, ValueInput),
         (PhoneIn, PhoneInput),
         (AddressIn, AddressInput),
+        (ActivityIn, ActivityInput),
+        (TaskIn, TaskInput),
+        (SegmentIn, SegmentInput),
     ],
 )
 def test_each_input_schema_names_exactly_the_fields_of_the_service_input(schema, typed):
     assert set(schema.model_fields) == _keys(typed)
+
+
+def test_the_segment_change_schema_names_the_segment_input_but_its_kind():
+    assert set(SegmentChange.model_fields) == _keys(SegmentInput) - {"kind"}
 
 
 def test_the_affiliation_create_schema_adds_only_the_two_links():

@@ -29,10 +29,14 @@ RUBRICA_COMMANDS = [
     "import",
     "export",
     "jobs",
+    "mail",
     "tasks",
     "notifications",
+    "calendars",
     "trash",
     "token",
+    "audit",
+    "users",
 ]
 PASSWORD_LINE = re.compile(
     r"^Log in at http://127\.0\.0\.1:8000 as admin with password: (\S+)$", re.MULTILINE
@@ -163,3 +167,26 @@ def test_createuser_refuses_a_bad_email_and_a_taken_username(member, rubrica):
     assert code == 2
     assert err == "error: username: A user with this username already exists.\n"
     assert User.objects.count() == 1
+
+
+def test_setup_country_sets_the_teams_country_used_for_phone_numbers(admin_user, rubrica, settings):
+    from rubrica.accounts.models import SiteSettings
+    from rubrica.core import normalize
+
+    settings.RUBRICA_DEFAULT_PHONE_REGION = ""
+    code, out, _ = rubrica("setup", "--skip-static", "--country", "it")
+
+    assert code == 0
+    assert "The team's country is IT." in out
+    assert SiteSettings.objects.get().country == "IT"
+    assert normalize.phone("347 123 4567").e164 == "+393471234567"
+
+
+def test_setup_refuses_an_unknown_country_and_sets_none(admin_user, rubrica):
+    from rubrica.accounts.models import SiteSettings
+
+    code, _, err = rubrica("setup", "--skip-static", "--country", "XX")
+
+    assert code == 2
+    assert "two-letter code" in err
+    assert not SiteSettings.objects.exists()

@@ -51,6 +51,8 @@ def test_the_domains_register_their_kinds_in_app_order():
         "activities",
         "documents",
         "tasks",
+        "calendars",
+        "appointments",
     ]
     people, organizations = trash_kind("people"), trash_kind("organizations")
     assert (people.model, people.restore_url_name) == (Contact, "contacts:restore")

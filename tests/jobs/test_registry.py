@@ -41,10 +41,16 @@ def test_the_apps_register_their_kinds_and_sweepers() -> None:
         "import",
         "import_revert",
         "export",
+        "mail_import",
+        "mail_fetch",
+        "mail_send",
     }
     assert kinds["import"].on_success is not None
     assert kinds["import"].discard_private_files is not None
-    assert [k for k, kind in kinds.items() if kind.discard_private_files] == ["import"]
+    assert [k for k, kind in kinds.items() if kind.discard_private_files] == [
+        "mail_import",
+        "import",
+    ]
     assert [k for k, kind in kinds.items() if kind.on_success] == ["import"]
     assert {sweeper.key for sweeper in registry.file_sweepers()} == {
         "contacts.photo_stash",

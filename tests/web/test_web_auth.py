@@ -66,7 +66,8 @@ def test_login_page_logs_in_and_goes_to_the_people_list(client, member):
     response = client.post(reverse("login"), {"username": "member", "password": PASSWORD})
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("contacts:list")
+    assert response["Location"] == reverse("home")  # which sends to the user's home page
+    assert client.get(reverse("home"))["Location"] == reverse("contacts:list")
     assert client.get(reverse("contacts:list")).status_code == 200
 
 

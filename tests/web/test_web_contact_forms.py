@@ -67,7 +67,8 @@ def test_create_person_with_two_phones(member_client, member):
     assert contact.primary_email == "grace@example.org"
 
     detail = member_client.get(response["Location"]).content.decode()
-    assert '<a dir="ltr" href="tel:+12025550100"><bdi>+1 202 555 0100</bdi></a>' in detail
+    assert '<a dir="ltr" href="tel:+12025550100"><bdi>+1 202-555-0100</bdi></a>' in detail
+    assert 'dir="ltr">(202) 555-0100</span>' in detail  # with the national form as a hint
     assert '<a dir="ltr" href="mailto:grace@example.org"><bdi>grace@example.org</bdi></a>' in detail
     assert "Grace Hopper was added." in detail
 

@@ -12,7 +12,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from rubrica.accounts.models import Role, User
+from rubrica.accounts.models import DateStyle, Density, HomePage, Role, Theme, User
 from rubrica.kits.web.forms import BootstrapMixin
 
 
@@ -104,3 +104,84 @@ class TokenCreateForm(BootstrapMixin, forms.Form):
 
 class StyledPasswordChangeForm(BootstrapMixin, PasswordChangeForm):
     pass
+
+
+# Team and personal settings (ADR 0021) --------------------------------------------------------
+
+
+def _choices(field: forms.Field, choices: list[tuple[str, Any]]) -> None:
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
+def _zone_choices() -> list[tuple[str, str]]:
+    import zoneinfo
+
+    return [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every region phonenumbers knows, named in the current language (Babel's territory
+    names), sorted by name."""
+    import phonenumbers
+    from babel import Locale
+    from django.utils.translation import get_language, to_locale
+
+    try:
+        names = Locale.parse(to_locale(get_language() or "en")).territories
+    except (ValueError, LookupError):
+        names = Locale("en").territories
+    regions = [
+        (code, f"{names.get(code, code)} ({code})") for code in phonenumbers.SUPPORTED_REGIONS
+    ]
+    return sorted(regions, key=lambda pair: pair[1])
+
+
+class TeamSettingsForm(BootstrapMixin, forms.Form):
+    country = forms.ChoiceField(
+        label=_("Default country"),
+        required=False,
+        help_text=_(
+            "Phone numbers typed without a country code are read as numbers of this country."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self.fields["country"], [("", _("None chosen")), *country_choices()])
+
+
+class PersonalSettingsForm(BootstrapMixin, forms.Form):
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
+    date_style = forms.ChoiceField(label=_("Dates"), choices=DateStyle.choices)
+    theme = forms.ChoiceField(label=_("Theme"), choices=Theme.choices)
+    density = forms.ChoiceField(label=_("Density"), choices=Density.choices)
+    home_page = forms.ChoiceField(label=_("Home page"), choices=HomePage.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from django.conf import settings
+        from django.utils.translation import get_language_info
+
+        super().__init__(*args, **kwargs)
+        _choices(
+            self.fields["language"],
+            [
+                ("", _("As my browser asks")),
+                *[
+                    (code, get_language_info(code)["name_local"])
+                    for code, _name in settings.LANGUAGES
+                ],
+            ],
+        )
+        _choices(
+            self.fields["time_zone"],
+            [
+                ("", _("The site's (%(zone)s)") % {"zone": settings.TIME_ZONE}),
+                *_zone_choices(),
+            ],
+        )
+        self.fields["date_style"].help_text = _(
+            "With the Persian calendar, dates are shown as Jalali dates and are still typed as "
+            "Gregorian ones."
+        )

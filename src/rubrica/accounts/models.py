@@ -88,3 +88,85 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_prefix}…)"
+
+
+# Team and personal settings (ADR 0021) --------------------------------------------------------
+
+
+class SiteSettings(models.Model):
+    """The team's settings: one row (pk 1), created on first write; a missing row means "not
+    chosen yet". ``country`` is the ISO 3166 region (as phonenumbers knows it) in which phone
+    numbers typed without a country code are read; empty means none was chosen, and such a
+    number is refused rather than read as if it were American."""
+
+    SINGLETON = 1
+
+    country = models.CharField(_("default country"), max_length=2, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("team settings")
+        verbose_name_plural = _("team settings")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="site_settings_singleton")
+        ]
+
+    def __str__(self) -> str:
+        return self.country or "-"
+
+
+class Theme(models.TextChoices):
+    SYSTEM = "system", _("Follow the system")
+    LIGHT = "light", _("Light")
+    DARK = "dark", _("Dark")
+
+
+class Density(models.TextChoices):
+    COMFORTABLE = "comfortable", _("Comfortable")
+    COMPACT = "compact", _("Compact")
+
+
+class DateStyle(models.TextChoices):
+    LOCALE = "locale", _("As my language writes them")
+    ISO = "iso", _("ISO 8601 (2026-12-05)")
+    JALALI = "jalali", _("Persian (Jalali) calendar")
+
+
+class HomePage(models.TextChoices):
+    PEOPLE = "contacts:list", _("People")
+    ORGANIZATIONS = "organizations:list", _("Organizations")
+    TASKS = "tasks:mine", _("Tasks")
+    TO_CONTACT = "activities:to_contact", _("To contact")
+
+
+class UserSettings(models.Model):
+    """One user's personal settings; at most one row per user, and a user without one has the
+    defaults (an unsaved instance stands in). Empty ``language`` follows the browser, empty
+    ``time_zone`` the site's ``TIME_ZONE``. ``list_columns`` and ``list_sort`` map a list's name
+    ("contacts", "organizations") to its default columns (a list of keys) and sort."""
+
+    user = models.OneToOneField(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="preferences"
+    )
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    date_style = models.CharField(
+        _("date format"), max_length=10, choices=DateStyle.choices, default=DateStyle.LOCALE
+    )
+    theme = models.CharField(_("theme"), max_length=10, choices=Theme.choices, default=Theme.SYSTEM)
+    density = models.CharField(
+        _("density"), max_length=12, choices=Density.choices, default=Density.COMFORTABLE
+    )
+    home_page = models.CharField(
+        _("home page"), max_length=40, choices=HomePage.choices, default=HomePage.PEOPLE
+    )
+    list_columns = models.JSONField(_("default list columns"), default=dict, blank=True)
+    list_sort = models.JSONField(_("default list sort"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("personal settings")
+        verbose_name_plural = _("personal settings")
+
+    def __str__(self) -> str:
+        return str(self.user_id)

@@ -7,13 +7,30 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rubrica.accounts.models import ApiToken, Role, Team, User, generate_token, hash_token
+from rubrica.accounts import selectors
+from rubrica.accounts.models import (
+    ApiToken,
+    DateStyle,
+    Density,
+    HomePage,
+    Role,
+    SiteSettings,
+    Team,
+    Theme,
+    User,
+    UserSettings,
+    generate_token,
+    hash_token,
+)
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.core import normalize
 
 
@@ -45,6 +62,12 @@ def user_create(
         raise ValidationError({"role": _("Unknown role %(role)s.") % {"role": role}})
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("A user with this username already exists.")})
+    if password is not None:
+        candidate = User(username=username, email=email, first_name=first_name, last_name=last_name)
+        try:
+            validate_password(password, candidate)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
     generated = None
     if password is None:
         generated = password = secrets.token_urlsafe(12)
@@ -60,6 +83,7 @@ def user_create(
         )
         user.set_password(password)
         user.save()
+        audit.record(actor, AuditAction.USER_CREATE, user, {"role": role})
     return user, generated
 
 
@@ -73,21 +97,30 @@ def token_create(
     if not name:
         raise ValidationError({"name": _("Give the token a name.")})
     raw = generate_token()
-    token = ApiToken.objects.create(
-        user=user,
-        name=name[:100],
-        key_prefix=raw[:10],
-        key_hash=hash_token(raw),
-        expires_at=expires_at,
-    )
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name[:100],
+            key_prefix=raw[:10],
+            key_hash=hash_token(raw),
+            expires_at=expires_at,
+        )
+        audit.record(
+            actor,
+            AuditAction.TOKEN_CREATE,
+            token,
+            {"user": user.username, "prefix": token.key_prefix},
+        )
     return token, raw
 
 
 def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     if actor.pk != token.user_id and not actor.is_administrator:
         raise PermissionDenied(_("You can only revoke your own tokens."))
-    token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor, AuditAction.TOKEN_REVOKE, token, {"prefix": token.key_prefix})
     return token
 
 
@@ -174,6 +207,7 @@ def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
             )
         if values:
             current.save(update_fields=[*values])
+            audit.record(actor, AuditAction.USER_UPDATE, current, values)
     for name in values:
         setattr(user, name, getattr(current, name))
     return user
@@ -192,6 +226,7 @@ def user_reset_password(*, actor: User, user: User) -> str:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
+        audit.record(actor, AuditAction.USER_PASSWORD_RESET, user)
     return password
 
 
@@ -221,6 +256,7 @@ def team_create(*, actor: User, name: str, members: Iterable[User] = ()) -> Team
     with transaction.atomic():
         team = Team.objects.create(name=cleaned)
         team.members.set(list(members))
+        audit.record(actor, AuditAction.TEAM_CREATE, team, {"members": _member_names(team)})
     return team
 
 
@@ -237,4 +273,151 @@ def team_update(
             team.save(update_fields=["name"])
         if members is not None:
             team.members.set(list(members))
+        audit.record(
+            actor,
+            AuditAction.TEAM_UPDATE,
+            team,
+            {"name": team.name, "members": _member_names(team)},
+        )
     return team
+
+
+# Team and personal settings (ADR 0021) --------------------------------------------------------
+
+#: The lists whose default columns and sort a user may choose, with the columns and sorts each
+#: accepts; the lists' apps sit above accounts, so they tell it from their ``ready()``.
+LIST_CHOICES: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def register_list_choices(name: str, *, columns: Iterable[str], sorts: Iterable[str]) -> None:
+    LIST_CHOICES[name] = (frozenset(columns), frozenset(sorts))
+
+
+def _country(value: str) -> str:
+    import phonenumbers
+
+    code = str(value or "").strip().upper()
+    if code and code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(_("Choose a country by its two-letter code, such as IT or CN."))
+    return code
+
+
+def team_settings_update(*, actor: User | None, country: str) -> SiteSettings:
+    """Set the team's default country (an ISO 3166 two-letter code, "" for none). Only
+    administrators; ``actor`` None is the operator at the command line (``rubrica setup``)."""
+    if actor is not None and not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can change the team settings."))
+    try:
+        code = _country(country)
+    except ValueError as exc:
+        raise ValidationError({"country": str(exc)}) from None
+    with transaction.atomic():
+        row, _created = SiteSettings.objects.select_for_update().get_or_create(
+            pk=SiteSettings.SINGLETON
+        )
+        row.country = code
+        row.save(update_fields=["country", "updated_at"])
+    transaction.on_commit(lambda: selectors.remember_team_country(code))
+    selectors.forget_team_settings()
+    return row
+
+
+def _language(value: Any) -> str:
+    from django.conf import settings
+
+    code = str(value or "").strip().lower()
+    if code and code not in {lang for lang, _name in settings.LANGUAGES}:
+        raise ValueError(_("Choose one of the languages offered."))
+    return code
+
+
+def _time_zone(value: Any) -> str:
+    import zoneinfo
+
+    name = str(value or "").strip()
+    if name:
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(_("Enter a time zone such as Europe/Rome.")) from None
+    return name
+
+
+def _choice(choices: type[Any]) -> Any:
+    def check(value: Any) -> str:
+        if value not in choices.values:
+            raise ValueError(_("Choose one of the options offered."))
+        return str(value)
+
+    return check
+
+
+def _lists(kind: str) -> Any:
+    def check(value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise ValueError(_("Give one entry per list."))
+        out: dict[str, Any] = {}
+        for name, chosen in value.items():
+            if name not in LIST_CHOICES:
+                raise ValueError(_("Unknown list %(name)s.") % {"name": name})
+            columns, sorts = LIST_CHOICES[name]
+            if kind == "columns":
+                if not isinstance(chosen, list) or not set(chosen) <= columns:
+                    raise ValueError(
+                        _("Choose the columns of %(name)s among: %(keys)s.")
+                        % {"name": name, "keys": ", ".join(sorted(columns))}
+                    )
+                out[name] = [str(key) for key in chosen]
+            else:
+                if chosen not in sorts:
+                    raise ValueError(
+                        _("Sort %(name)s by one of: %(keys)s.")
+                        % {"name": name, "keys": ", ".join(sorted(sorts))}
+                    )
+                out[name] = str(chosen)
+        return out
+
+    return check
+
+
+USER_SETTINGS_FIELDS = {
+    "language": _language,
+    "time_zone": _time_zone,
+    "date_style": _choice(DateStyle),
+    "theme": _choice(Theme),
+    "density": _choice(Density),
+    "home_page": _choice(HomePage),
+    "list_columns": _lists("columns"),
+    "list_sort": _lists("sort"),
+}
+
+
+def user_settings_update(*, actor: User, user: User, data: dict[str, Any]) -> UserSettings:
+    """Change ``user``'s personal settings; a person changes only their own. Partial: only the
+    keys in ``data`` change; every bad value is reported by field and nothing is saved."""
+    if actor.pk != user.pk:
+        raise PermissionDenied(_("You can change only your own settings."))
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name, check in USER_SETTINGS_FIELDS.items():
+        if name in data:
+            try:
+                values[name] = check(data[name])
+            except ValueError as exc:
+                errors[name] = str(exc)
+    unknown = set(data) - set(USER_SETTINGS_FIELDS)
+    for name in sorted(unknown):
+        errors[name] = _("Unknown setting.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        row, _created = UserSettings.objects.select_for_update().get_or_create(user=user)
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.save()
+    selectors.remember_user_settings(user, row)
+    return row
+
+
+def _member_names(team: Team) -> list[str]:
+    return sorted(team.members.values_list("username", flat=True))

@@ -19,5 +19,7 @@ urlpatterns = [
     path("tokens/", views.token_list, name="tokens"),
     path("tokens/new/", views.token_create, name="token_create"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("personal/", views.personal, name="personal"),
+    path("team/", views.team_settings, name="team_settings"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
 ]

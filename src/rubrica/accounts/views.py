@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -18,21 +19,25 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from rubrica.accounts import services
+from rubrica.accounts import selectors, services
 from rubrica.accounts.forms import (
+    PersonalSettingsForm,
     StyledPasswordChangeForm,
     TeamForm,
+    TeamSettingsForm,
     TokenCreateForm,
     UserCreateForm,
     UserUpdateForm,
 )
 from rubrica.accounts.models import ApiToken, Team, User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.kits.web.access import administrator_required
 from rubrica.kits.web.forms import add_service_errors, error_text
 from rubrica.kits.web.lists import paginate
@@ -243,5 +248,66 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: StyledPasswordChangeForm) -> HttpResponse:
         response = super().form_valid(form)
+        audit.record(form.user, AuditAction.PASSWORD_CHANGE, form.user)
         messages.success(self.request, gettext_lazy("Your password was changed."))
         return response
+
+
+# Team and personal settings (ADR 0021) --------------------------------------------------------
+
+
+@login_required
+def personal(request: HttpRequest) -> HttpResponse:
+    """One's language, time zone, date format, theme, density and home page. The language is
+    also put in the language cookie, so the login page speaks it after logging out."""
+    user: User = request.user  # type: ignore[assignment]
+    current = selectors.user_settings(user)
+    fields = list(PersonalSettingsForm.base_fields)
+    if request.method == "POST":
+        form = PersonalSettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                services.user_settings_update(actor=user, user=user, data=form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                language = form.cleaned_data["language"]
+                if language:
+                    translation.activate(language)
+                messages.success(request, _("Your settings are saved."))
+                response = redirect("settings:personal")
+                if language:
+                    response.set_cookie(
+                        settings.LANGUAGE_COOKIE_NAME,
+                        language,
+                        max_age=settings.LANGUAGE_COOKIE_AGE,
+                        samesite="Lax",
+                        secure=settings.SESSION_COOKIE_SECURE,
+                    )
+                else:
+                    response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+                return response
+    else:
+        form = PersonalSettingsForm(initial={name: getattr(current, name) for name in fields})
+    return render(request, "accounts/personal.html", {"form": form})
+
+
+@administrator_required
+def team_settings(request: HttpRequest) -> HttpResponse:
+    """The team's default country; also the first-run page (``?welcome=1``) an administrator
+    sees until a country is chosen."""
+    user: User = request.user  # type: ignore[assignment]
+    welcome = request.GET.get("welcome") == "1" or request.POST.get("welcome") == "1"
+    if request.method == "POST":
+        form = TeamSettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                services.team_settings_update(actor=user, country=form.cleaned_data["country"])
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The team settings are saved."))
+                return redirect("home" if welcome else "settings:team_settings")
+    else:
+        form = TeamSettingsForm(initial={"country": selectors.team_settings().country})
+    return render(request, "accounts/team_settings.html", {"form": form, "welcome": welcome})

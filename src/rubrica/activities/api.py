@@ -12,17 +12,26 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
+from rubrica.accounts.models import User
 from rubrica.activities import selectors, services
 from rubrica.activities.markdown import render
-from rubrica.activities.models import Activity, ActivityOrganization, ActivityPerson
+from rubrica.activities.models import (
+    Activity,
+    ActivityOrganization,
+    ActivityPerson,
+    Outcome,
+    TagCadence,
+)
 from rubrica.activities.types import ActivityInput
 from rubrica.contacts.models import Contact
 from rubrica.core.filters import raise_filter_errors
 from rubrica.core.models import Action
+from rubrica.core.pagination import keyset_page
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
 from rubrica.kits.api.conditional import expected_version, not_modified, version_etag
 from rubrica.kits.api.schemas import StrictIn
 from rubrica.organizations.models import Organization
+from rubrica.taxonomy.models import Tag
 
 router = Router(tags=["activities"])
 
@@ -85,7 +94,7 @@ class ActivityQuery(ListParams):
     until: dt.date | None = None
 
 
-def activity_data(activities: list[Activity], user: Any) -> list[dict[str, Any]]:
+def activity_data(activities: list[Activity], user: User) -> list[dict[str, Any]]:
     ids = [a.pk for a in activities]
     people_links = list(ActivityPerson.objects.filter(activity_id__in=ids))
     org_links = list(ActivityOrganization.objects.filter(activity_id__in=ids))
@@ -136,7 +145,7 @@ def activity_data(activities: list[Activity], user: Any) -> list[dict[str, Any]]
     return out
 
 
-def _one(activity: Activity, user: Any) -> dict[str, Any]:
+def _one(activity: Activity, user: User) -> dict[str, Any]:
     return activity_data([activity], user)[0]
 
 
@@ -173,7 +182,7 @@ def list_activities(request: HttpRequest, params: Query[ActivityQuery]) -> dict[
         .select_related("owner", "outcome")
         .prefetch_related("users", "mentioned_users")
     )
-    page = selectors.keyset_page(qs, order=selectors.ORDER, cursor=params.cursor, size=params.limit)
+    page = keyset_page(qs, order=selectors.ORDER, cursor=params.cursor, size=params.limit)
     return page_data(page, activity_data(page.items, user))
 
 
@@ -245,6 +254,9 @@ class CadenceOut(Schema):
     max_days: int
     due_at: dt.datetime
     overdue_at: dt.datetime
+    from_tag: int | None = Field(
+        None, description="The tag the cadence comes from; null for the person's own cadence."
+    )
 
 
 @router.put("/keep-in-touch/{int:person_id}", response={200: CadenceOut, **problems(403, 404, 422)})
@@ -271,6 +283,7 @@ def _cadence(cadence: Any) -> dict[str, Any]:
         "max_days": cadence.max_days,
         "due_at": cadence.due_at,
         "overdue_at": cadence.overdue_at,
+        "from_tag": cadence.source_tag_id,
     }
 
 
@@ -279,3 +292,61 @@ def people_to_contact(request: HttpRequest, params: Query[ListParams]) -> dict[s
     """People with a keep-in-touch cadence whom you may see, the most overdue first."""
     page = selectors.people_to_contact(user=actor(request), cursor=params.cursor, size=params.limit)
     return page_data(page, [_cadence(c) for c in page.items])
+
+
+class OutcomeOut(Schema):
+    id: int
+    name: str
+    position: int
+    retired: bool = Field(description="Not offered for new activities; old ones keep it.")
+
+
+@router.get("/outcomes", response={200: list[OutcomeOut]})
+def outcomes(request: HttpRequest) -> Any:
+    """The call outcomes, in their order (the retired ones too, marked)."""
+    actor(request)
+    return [
+        {"id": o.pk, "name": o.name, "position": o.position, "retired": o.retired}
+        for o in Outcome.objects.order_by("position", "name", "pk")
+    ]
+
+
+class TagCadenceOut(Schema):
+    tag: int
+    tag_name: str
+    ideal_days: int
+    max_days: int
+
+
+def _tag_cadence(cadence: TagCadence) -> dict[str, Any]:
+    return {
+        "tag": cadence.tag_id,
+        "tag_name": cadence.tag.name,
+        "ideal_days": cadence.ideal_days,
+        "max_days": cadence.max_days,
+    }
+
+
+@router.get("/tag-cadences", response={200: list[TagCadenceOut]})
+def tag_cadences(request: HttpRequest) -> Any:
+    """The keep-in-touch cadences of tags (everyone with the tag, unless they have their own)."""
+    actor(request)
+    return [_tag_cadence(c) for c in TagCadence.objects.select_related("tag").order_by("tag__name")]
+
+
+@router.put("/tag-cadences/{int:tag_id}", response={200: TagCadenceOut, **problems(403, 404, 422)})
+def set_tag_cadence(request: HttpRequest, tag_id: int, payload: CadenceIn) -> Any:
+    """Set a tag's cadence (administrators); its people's effective cadences follow at once."""
+    tag = get_object_or_404(Tag, pk=tag_id)
+    cadence = services.tag_cadence_set(
+        actor=actor(request), tag=tag, ideal_days=payload.ideal_days, max_days=payload.max_days
+    )
+    return _tag_cadence(cadence)
+
+
+@router.delete("/tag-cadences/{int:tag_id}", response={204: None, **problems(403, 404)})
+def clear_tag_cadence(request: HttpRequest, tag_id: int) -> HttpResponse:
+    """Remove a tag's cadence (administrators); its people fall back to their other tags'."""
+    tag = get_object_or_404(Tag, pk=tag_id)
+    services.tag_cadence_clear(actor=actor(request), tag=tag)
+    return HttpResponse(status=204)

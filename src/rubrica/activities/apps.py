@@ -11,6 +11,7 @@ class ActivitiesConfig(AppConfig):
         _register_notifications()
         _register_history()
         _register_trash()
+        _register_cadence_hooks()
 
 
 def _register_panels() -> None:
@@ -130,6 +131,7 @@ def _register_notifications() -> None:
     from rubrica.activities import reminders
     from rubrica.activities.services import register_mention_hook
     from rubrica.notifications.registry import (
+        Channel,
         NotificationKind,
         Schedule,
         register_kind,
@@ -147,5 +149,26 @@ def _register_notifications() -> None:
             label=gettext_lazy("A person I own is due a call (keep in touch)"),
         )
     )
+    register_kind(
+        NotificationKind(
+            key=reminders.KEEP_IN_TOUCH_DIGEST,
+            label=gettext_lazy("Daily digest of the people I should contact"),
+            default_channels=(Channel.EMAIL,),
+        )
+    )
     register_schedule(Schedule(key=reminders.KEEP_IN_TOUCH, run=reminders.keep_in_touch_send))
+    register_schedule(
+        Schedule(key=reminders.KEEP_IN_TOUCH_DIGEST, run=reminders.keep_in_touch_digest_send)
+    )
     register_mention_hook(reminders.notify_mentions)
+
+
+def _register_cadence_hooks() -> None:
+    """Keep the stored effective cadences right when people's tags change or a tag goes
+    (contacts.hooks, taxonomy.hooks: the apps below know nothing of cadences)."""
+    from rubrica.activities.services import tag_deleting, tags_changed
+    from rubrica.contacts.hooks import TagsHook, register_tags_hook
+    from rubrica.taxonomy.hooks import TagDeleteHook, register_tag_delete_hook
+
+    register_tags_hook(TagsHook(key="activities.cadences", run=tags_changed))
+    register_tag_delete_hook(TagDeleteHook(key="activities.cadences", run=tag_deleting))

@@ -49,7 +49,12 @@ class Direction(models.TextChoices):
 
 class Outcome(OrderedChoice):
     """How a call (or any attempt) ended: connected, voicemail, no answer, wrong number... An
-    editable list like the lifecycle stages."""
+    editable list like the lifecycle stages (administrators edit it on a settings page).
+
+    A ``retired`` outcome is no longer offered for new activities, but the activities that
+    have it keep it and still show it; it cannot be deleted while any activity uses it."""
+
+    retired = models.BooleanField(_("retired"), default=False)
 
     class Meta(OrderedChoice.Meta):
         verbose_name = _("outcome")
@@ -197,11 +202,16 @@ class ActivityOrganization(models.Model):
 
 
 class KeepInTouch(models.Model):
-    """A person's cadence: talk to them every ``ideal_days``, and no later than ``max_days``.
+    """A person's effective cadence: talk to them every ``ideal_days``, and no later than
+    ``max_days``. It is the person's own cadence (``source_tag`` empty) or, when they have none,
+    the strictest of their tags' cadences (the smallest maximum, then the smallest ideal; that
+    tag in ``source_tag``). A person with neither has no row.
 
     Invariants: ``ideal_days <= max_days``; ``due_at`` and ``overdue_at`` are the person's
-    ``last_interaction_at`` plus those intervals (the services keep them when an interaction is
-    logged, changed or removed), so "people to contact" is one index range."""
+    ``last_interaction_at`` plus those intervals; a row with ``source_tag`` copies that tag's
+    ``TagCadence``. The services that log interactions, set cadences (a person's or a tag's),
+    change a person's tags or delete a tag keep them (``refresh_cadences``), so "people to
+    contact" is one index range and never a computation over tags."""
 
     contact = models.OneToOneField(
         "contacts.Contact",
@@ -211,6 +221,14 @@ class KeepInTouch(models.Model):
     )
     ideal_days = models.PositiveIntegerField(_("ideal interval (days)"))
     max_days = models.PositiveIntegerField(_("maximum interval (days)"))
+    source_tag = models.ForeignKey(
+        "taxonomy.Tag",
+        verbose_name=_("from tag"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     due_at = models.DateTimeField(_("due"))
     overdue_at = models.DateTimeField(_("overdue"))
     created_by = models.ForeignKey(
@@ -235,3 +253,34 @@ class KeepInTouch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact_id}: {self.ideal_days}/{self.max_days}"
+
+
+class TagCadence(models.Model):
+    """The keep-in-touch cadence of everyone with a tag ("customers: every 30 days, at most 45"),
+    unless a person has their own. Set by administrators.
+
+    Invariants: ``1 <= ideal_days <= max_days``."""
+
+    tag = models.OneToOneField(
+        "taxonomy.Tag",
+        verbose_name=_("tag"),
+        on_delete=models.CASCADE,
+        related_name="keep_in_touch",
+    )
+    ideal_days = models.PositiveIntegerField(_("ideal interval (days)"))
+    max_days = models.PositiveIntegerField(_("maximum interval (days)"))
+
+    class Meta:
+        verbose_name = _("keep-in-touch cadence of a tag")
+        verbose_name_plural = _("keep-in-touch cadences of tags")
+        ordering = ["tag__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ideal_days__lte=models.F("max_days")),
+                name="tag_cadence_ideal_le_max",
+            ),
+            models.CheckConstraint(condition=Q(ideal_days__gte=1), name="tag_cadence_ideal_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id}: {self.ideal_days}/{self.max_days}"

@@ -208,5 +208,5 @@ def _short(value: Any) -> str:
 def people_to_contact(*, user: User | Any, cursor: str | None, size: int = 50) -> Page[KeepInTouch]:
     """The people with a cadence the user may see, the most overdue first."""
     visible = Contact.objects.restrict(user, Action.VIEW).filter(pk=OuterRef("contact_id"))
-    qs = KeepInTouch.objects.filter(Exists(visible)).select_related("contact")
+    qs = KeepInTouch.objects.filter(Exists(visible)).select_related("contact", "source_tag")
     return keyset_page(qs, order=("overdue_at", "id"), cursor=cursor, size=size)

@@ -16,6 +16,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -31,6 +32,7 @@ from rubrica.activities.models import (
     KeepInTouch,
     Kind,
     Outcome,
+    TagCadence,
 )
 from rubrica.activities.types import ActivityInput
 from rubrica.contacts.models import NEVER, Contact
@@ -48,6 +50,8 @@ from rubrica.core.services import (
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import diff, history_record, purge_trashed, record_set_deleted
 from rubrica.organizations.models import Organization
+from rubrica.taxonomy.models import Tag
+from rubrica.taxonomy.services import choice_delete, choice_move, choice_save
 
 TEXT_FIELDS = {"subject": 300, "body": 100_000}
 ALL_FIELDS = (
@@ -203,6 +207,8 @@ def _clean(
                 )
             if outcome is None:
                 errors["outcome"] = _("There is no such outcome.")
+            elif outcome.retired and (current is None or current.outcome_id != outcome.pk):
+                errors["outcome"] = _("This outcome is retired.")
             values["outcome"] = outcome
     if "private" in data:
         values["private"] = bool(data["private"]) and data["private"] not in ("0", "false", "off")
@@ -331,7 +337,7 @@ def _contact_ids(activity: Activity) -> set[int]:
 
 
 @transaction.atomic
-def activity_create(*, actor: User, data: ActivityInput | Mapping[str, Any]) -> Activity:
+def activity_create(*, actor: User, data: ActivityInput) -> Activity:
     ensure_can_create(actor, Activity)
     values, errors = _clean(data, current=None, actor=actor)
     raise_if(errors)
@@ -356,7 +362,7 @@ def activity_update(
     *,
     actor: User,
     activity: Activity,
-    data: ActivityInput | Mapping[str, Any],
+    data: ActivityInput,
     expected_version: int | None = None,
     action: str = HistoryAction.UPDATE,
 ) -> Activity:
@@ -425,7 +431,7 @@ def activity_revert(
     before = entry.changes[field]["before"]
     if before is None and field in ("people", "organizations", "users"):
         before = []
-    data: dict[str, Any] = {field: before}
+    data = cast(ActivityInput, {field: before})  # ``field`` is one of the fields, checked above
     return activity_update(actor=actor, activity=activity, data=data, action=HistoryAction.REVERT)
 
 
@@ -452,15 +458,92 @@ def refresh_last_interaction(contact_ids: Iterable[int]) -> None:
     these people. Not a change of the person: no version, no history (like the list copy of
     their organization). Call inside the writing transaction."""
     now = timezone.now()
-    for contact_id in sorted(set(contact_ids)):
+    ids = sorted(set(contact_ids))
+    for contact_id in ids:
         latest = latest_interaction(contact_id, now=now)
         Contact.all_objects.filter(pk=contact_id).exclude(last_interaction_at=latest).update(
             last_interaction_at=latest
         )
-        cadence = KeepInTouch.objects.filter(contact_id=contact_id).first()
-        if cadence is not None:
-            _set_due(cadence, latest)
-            cadence.save(update_fields=["due_at", "overdue_at"])
+    refresh_cadences(ids)
+
+
+#: People handled per round by ``refresh_cadences`` (a tag on 300,000 people is 300 rounds).
+CADENCE_CHUNK = 1000
+
+
+def _strictest(cadences: Iterable[TagCadence]) -> TagCadence | None:
+    """The smallest maximum interval, then the smallest ideal, then the oldest tag."""
+    return min(cadences, key=lambda c: (c.max_days, c.ideal_days, c.tag_id), default=None)
+
+
+def refresh_cadences(contact_ids: Iterable[int], *, ignore_tags: Iterable[int] = ()) -> int:
+    """Store the effective cadence of these people (``KeepInTouch``): their own if set, else the
+    strictest of their tags' (``TagCadence``), else none; with ``due_at``/``overdue_at`` from
+    their ``last_interaction_at``. ``ignore_tags``: tags being deleted (their links still exist).
+    Set-based, in rounds of ``CADENCE_CHUNK`` people. Call inside the writing transaction;
+    returns how many rows were written or removed."""
+    ignored = set(ignore_tags)
+    by_tag = {c.tag_id: c for c in TagCadence.objects.all() if c.tag_id not in ignored}
+    through = Contact.tags.through
+    ids = sorted(set(contact_ids))
+    written = 0
+    for start in range(0, len(ids), CADENCE_CHUNK):
+        chunk = ids[start : start + CADENCE_CHUNK]
+        rows = {k.contact_id: k for k in KeepInTouch.objects.filter(contact_id__in=chunk)}
+        last = dict(
+            Contact.all_objects.filter(pk__in=chunk).values_list("pk", "last_interaction_at")
+        )
+        tags_of: dict[int, list[TagCadence]] = {}
+        if by_tag:
+            pairs = through.objects.filter(contact_id__in=chunk, tag_id__in=list(by_tag))
+            for contact_id, tag_id in pairs.values_list("contact_id", "tag_id"):
+                tags_of.setdefault(contact_id, []).append(by_tag[tag_id])
+        changed: list[KeepInTouch] = []
+        created: list[KeepInTouch] = []
+        removed: list[int] = []
+        for contact_id in chunk:
+            if contact_id not in last:
+                continue
+            row = rows.get(contact_id)
+            before = (
+                (row.ideal_days, row.max_days, row.source_tag_id, row.due_at, row.overdue_at)
+                if row
+                else None
+            )
+            if row is None or row.source_tag_id is not None:
+                best = _strictest(tags_of.get(contact_id, ()))
+                if best is None:
+                    if row is not None:
+                        removed.append(row.pk)
+                    continue
+                if row is None:
+                    row = KeepInTouch(contact_id=contact_id)
+                row.ideal_days, row.max_days, row.source_tag_id = (
+                    best.ideal_days,
+                    best.max_days,
+                    best.tag_id,
+                )
+            _set_due(row, last[contact_id])
+            if row.pk is None:
+                created.append(row)
+            elif before != (
+                row.ideal_days,
+                row.max_days,
+                row.source_tag_id,
+                row.due_at,
+                row.overdue_at,
+            ):
+                changed.append(row)
+        if removed:
+            KeepInTouch.objects.filter(pk__in=removed).delete()
+        if created:
+            KeepInTouch.objects.bulk_create(created)
+        if changed:
+            KeepInTouch.objects.bulk_update(
+                changed, ["ideal_days", "max_days", "source_tag", "due_at", "overdue_at"]
+            )
+        written += len(removed) + len(created) + len(changed)
+    return written
 
 
 def _set_due(cadence: KeepInTouch, latest: dt.datetime) -> None:
@@ -494,10 +577,12 @@ def keep_in_touch_set(
         errors["max_days"] = _("The maximum interval cannot be shorter than the ideal one.")
     raise_if(errors)
     current = cast(Contact, lock_and_check_version(Contact, contact.pk, None))
-    cadence = KeepInTouch.objects.filter(contact=current).first()
-    before = {"ideal_days": cadence.ideal_days, "max_days": cadence.max_days} if cadence else {}
-    if cadence is None:
-        cadence = KeepInTouch(contact=current, created_by=actor)
+    cadence = KeepInTouch.objects.filter(contact=current).first() or KeepInTouch(contact=current)
+    own = cadence.pk is not None and cadence.source_tag_id is None
+    before = {"ideal_days": cadence.ideal_days, "max_days": cadence.max_days} if own else {}
+    if not own:
+        cadence.created_by = actor
+    cadence.source_tag = None
     cadence.ideal_days, cadence.max_days = days["ideal_days"], days["max_days"]
     _set_due(cadence, current.last_interaction_at)
     cadence.save()
@@ -515,12 +600,14 @@ def keep_in_touch_set(
 
 @transaction.atomic
 def keep_in_touch_clear(*, actor: User, contact: Contact) -> None:
+    """Remove the person's own cadence; their tags' cadence, if any, applies again."""
     ensure_can(actor, contact, Action.CHANGE)
-    cadence = KeepInTouch.objects.filter(contact=contact).first()
+    cadence = KeepInTouch.objects.filter(contact=contact, source_tag__isnull=True).first()
     if cadence is None:
         return
     before = {"ideal_days": cadence.ideal_days, "max_days": cadence.max_days}
     cadence.delete()
+    refresh_cadences([contact.pk])
     history_record(
         actor=actor,
         instance=contact,
@@ -534,3 +621,109 @@ def ensure_may_log(actor: User) -> None:
     """A door's early refusal for a read-only user (the service refuses too)."""
     if actor.is_read_only:
         raise PermissionDenied(_("Read-only users cannot create records."))
+
+
+# Call outcomes (an editable list) -------------------------------------------------------------
+
+
+def outcome_save(*, actor: User, outcome: Outcome | None = None, data: dict[str, Any]) -> Outcome:
+    """Add an outcome or rename/move it (administrators; the names are unique in any case)."""
+    return choice_save(Outcome, actor=actor, instance=outcome, data=data)
+
+
+def outcome_move(*, actor: User, outcome: Outcome, offset: int) -> Outcome:
+    return choice_move(Outcome, actor=actor, instance=outcome, offset=offset)
+
+
+@transaction.atomic
+def outcome_set_retired(*, actor: User, outcome: Outcome, retired: bool) -> Outcome:
+    """Retire an outcome (no longer offered for new activities; those that have it keep it and
+    still show it) or bring it back. Administrators only."""
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can edit this list."))
+    Outcome.objects.filter(pk=outcome.pk).update(retired=retired)
+    outcome.retired = retired
+    return outcome
+
+
+def outcome_delete(*, actor: User, outcome: Outcome) -> None:
+    """Refused while an activity (also in the Trash) has this outcome: retire it instead."""
+    choice_delete(
+        outcome,
+        actor=actor,
+        in_use=_(
+            "The outcome %(name)s cannot be deleted: some activities (perhaps in the Trash) "
+            "have it. Retire it instead."
+        ),
+    )
+
+
+def outcomes_offered(current: Outcome | None = None) -> list[Outcome]:
+    """The outcomes a form offers: those not retired, plus the activity's own if retired."""
+    keep = Q(pk=current.pk) if current is not None else Q(pk__in=[])
+    return list(Outcome.objects.filter(Q(retired=False) | keep))
+
+
+# Keep-in-touch cadences of tags ---------------------------------------------------------------
+
+
+def _cadence_days(ideal_days: Any, max_days: Any) -> dict[str, int]:
+    errors: Errors = {}
+    days: dict[str, int] = {}
+    for name, raw in (("ideal_days", ideal_days), ("max_days", max_days)):
+        try:
+            days[name] = int(str(raw).strip())
+        except (TypeError, ValueError):
+            errors[name] = _("Enter a whole number of days.")
+            continue
+        if not 1 <= days[name] <= 3660:
+            errors[name] = _("Enter a number of days between 1 and 3660.")
+    if not errors and days["ideal_days"] > days["max_days"]:
+        errors["max_days"] = _("The maximum interval cannot be shorter than the ideal one.")
+    raise_if(errors)
+    return days
+
+
+def _people_with_tag(tag_id: int) -> list[int]:
+    return list(
+        Contact.tags.through.objects.filter(tag_id=tag_id).values_list("contact_id", flat=True)
+    )
+
+
+@transaction.atomic
+def tag_cadence_set(*, actor: User, tag: Tag, ideal_days: Any, max_days: Any) -> TagCadence:
+    """Set the cadence of everyone with ``tag`` who has no cadence of their own (administrators),
+    and store the new effective cadence of each of them."""
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can set the cadence of a tag."))
+    days = _cadence_days(ideal_days, max_days)
+    Tag.objects.select_for_update().filter(pk=tag.pk).first()
+    cadence = TagCadence.objects.filter(tag=tag).first() or TagCadence(tag=tag)
+    cadence.ideal_days, cadence.max_days = days["ideal_days"], days["max_days"]
+    cadence.save()
+    refresh_cadences(_people_with_tag(tag.pk))
+    return cadence
+
+
+@transaction.atomic
+def tag_cadence_clear(*, actor: User, tag: Tag) -> None:
+    """Remove a tag's cadence; its people fall back to their other tags' cadences, if any."""
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can set the cadence of a tag."))
+    if TagCadence.objects.filter(tag=tag).delete()[0]:
+        refresh_cadences(_people_with_tag(tag.pk))
+
+
+def tags_changed(contact_ids: Iterable[int]) -> None:
+    """The people's tags changed (contacts' services and batched imports call this through
+    ``contacts.hooks``): store their effective cadence again. Without any tag cadence there is
+    nothing a tag can change (no row comes from a tag), so imports pay one query per batch."""
+    if TagCadence.objects.exists():
+        refresh_cadences(contact_ids)
+
+
+def tag_deleting(tag: Tag) -> None:
+    """A tag is about to be deleted (``taxonomy.hooks``): its people's cadence stops coming
+    from it."""
+    if TagCadence.objects.filter(tag=tag).exists():
+        refresh_cadences(_people_with_tag(tag.pk), ignore_tags=[tag.pk])

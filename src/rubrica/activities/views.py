@@ -10,7 +10,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,10 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rubrica.accounts.models import User
 from rubrica.activities import selectors, services
+from rubrica.activities.export import csv_rows
 from rubrica.activities.markdown import render as render_markdown
-from rubrica.activities.models import Activity, Direction, KeepInTouch, Kind, Outcome
+from rubrica.activities.models import Activity, Direction, KeepInTouch, Kind
+from rubrica.activities.types import ActivityInput
 from rubrica.contacts.models import NEVER, Contact
 from rubrica.core.models import Action
+from rubrica.core.pagination import keyset_page
 from rubrica.core.services import ConflictError
 from rubrica.kits.web.access import AuthedRequest, can, require
 from rubrica.kits.web.lists import safe_next
@@ -103,7 +106,7 @@ def _timeline_context(request: HttpRequest, record: Contact | Organization) -> d
         "filter_errors": errors,
         "kinds": Kind.choices,
         "directions": Direction.choices,
-        "outcomes": list(Outcome.objects.all()),
+        "outcomes": services.outcomes_offered(),
         "users": list(User.objects.filter(is_active=True).order_by("username")),
         "can_log": not request.user.is_read_only,  # type: ignore[union-attr]
         "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
@@ -117,7 +120,7 @@ def timeline_panel(request: HttpRequest, record: Contact | Organization) -> dict
 
 
 def keep_in_touch_panel(request: HttpRequest, record: Contact) -> dict[str, Any] | None:
-    cadence = KeepInTouch.objects.filter(contact=record).first()
+    cadence = KeepInTouch.objects.filter(contact=record).select_related("source_tag").first()
     return {
         "cadence": cadence,
         "last": record.last_interaction_at if record.last_interaction_at > NEVER else None,
@@ -153,20 +156,36 @@ def timeline_view(request: AuthedRequest, key: str, pk: int) -> HttpResponse:
 # Quick-log and editing ----------------------------------------------------------------------
 
 
-def _form_data(request: AuthedRequest) -> dict[str, Any]:
+def _form_data(request: AuthedRequest) -> ActivityInput:
     post = request.POST
-    data: dict[str, Any] = {}
-    for name in ("kind", "direction", "subject", "body", "outcome", "duration_minutes"):
-        if name in post:
-            data[name] = post[name]
+    data: ActivityInput = {}
+    if "kind" in post:
+        data["kind"] = post["kind"]
+    if "direction" in post:
+        data["direction"] = post["direction"]
+    if "subject" in post:
+        data["subject"] = post["subject"]
+    if "body" in post:
+        data["body"] = post["body"]
+    if "outcome" in post:
+        data["outcome"] = post["outcome"]
+    if "duration_minutes" in post:
+        data["duration_minutes"] = post["duration_minutes"]
     if post.get("occurred_at"):
         data["occurred_at"] = post["occurred_at"]
-    for name in ("people", "organizations", "users"):
-        if name in post:
-            data[name] = [value for value in post.getlist(name) if value.strip()]
+    if "people" in post:
+        data["people"] = _ids(post.getlist("people"))
+    if "organizations" in post:
+        data["organizations"] = _ids(post.getlist("organizations"))
+    if "users" in post:
+        data["users"] = _ids(post.getlist("users"))
     if "private" in post or post.get("has_private"):
         data["private"] = post.get("private") == "on"
     return data
+
+
+def _ids(values: list[str]) -> list[int | str]:
+    return [value for value in values if value.strip()]
 
 
 @login_required
@@ -180,7 +199,10 @@ def quick_log_view(request: AuthedRequest) -> HttpResponse:
         raise Http404
     record = _visible_record(request, key, int(pk))
     data = _form_data(request)
-    data.setdefault("people" if key == "person" else "organizations", [str(record.pk)])
+    if key == "person":
+        data.setdefault("people", [str(record.pk)])
+    else:
+        data.setdefault("organizations", [str(record.pk)])
     errors: dict[str, str] = {}
     try:
         activity = services.activity_create(actor=request.user, data=data)
@@ -223,16 +245,27 @@ def list_view(request: AuthedRequest) -> HttpResponse:
     flt, errors = selectors.TimelineFilter.parse(request.GET)
     qs = flt.apply(selectors.visible_activities(request.user)).select_related("owner", "outcome")
     try:
-        page = selectors.keyset_page(
-            qs, order=selectors.ORDER, cursor=request.GET.get("cursor"), size=50
-        )
+        page = keyset_page(qs, order=selectors.ORDER, cursor=request.GET.get("cursor"), size=50)
     except ValidationError:
-        page = selectors.keyset_page(qs, order=selectors.ORDER, cursor=None, size=50)
+        page = keyset_page(qs, order=selectors.ORDER, cursor=None, size=50)
     return render(
         request,
         "activities/list.html",
         {"page": page, "flt": flt, "filter_errors": errors, "kinds": Kind.choices},
     )
+
+
+@login_required
+@require_GET
+def export_view(request: AuthedRequest) -> StreamingHttpResponse:
+    """CSV of the activities the user may see, with the list's filters (``?kind=``...)."""
+    flt, _errors = selectors.TimelineFilter.parse(request.GET)
+    rows = flt.apply(selectors.visible_activities(request.user))
+    response = StreamingHttpResponse(
+        csv_rows(request.user, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="activities.csv"'
+    return response
 
 
 @login_required
@@ -309,7 +342,7 @@ def edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "errors": errors,
             "kinds": Kind.choices,
             "directions": Direction.choices,
-            "outcomes": list(Outcome.objects.all()),
+            "outcomes": services.outcomes_offered(activity.outcome),
             "users": list(User.objects.filter(is_active=True).order_by("username")),
         },
         status=422 if errors else 200,

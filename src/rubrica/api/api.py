@@ -19,8 +19,10 @@ from ninja import NinjaAPI, Router
 from ninja.operation import Operation
 from ninja.parser import Parser
 
+from rubrica.accounts import api as accounts_api
 from rubrica.activities import api as activities_api
 from rubrica.api.auth import AUTH
+from rubrica.calendars import api as calendars_api
 from rubrica.contacts import api as contacts
 from rubrica.customfields import api as customfields
 from rubrica.dataio import api as dataio
@@ -29,6 +31,7 @@ from rubrica.documents import api as documents_api
 from rubrica.jobs import api as jobs
 from rubrica.kits.api import errors
 from rubrica.kits.api.errors import PROBLEM_CONTENT_TYPE
+from rubrica.mail import api as mail_api
 from rubrica.merges import api as merges
 from rubrica.notifications import api as notifications_api
 from rubrica.organizations import api as organizations
@@ -138,6 +141,11 @@ api.add_router("/documents", documents_api.router)
 api.add_router("/tasks", tasks_api.router)
 api.add_router("/notifications", notifications_api.router)
 api.add_router("/activities", activities_api.router)
+api.add_router("/calendars", calendars_api.router)
+api.add_router("/appointments", calendars_api.appointments)
+api.add_router("/mail", mail_api.router)
+api.add_router("/me", accounts_api.me_router)
+api.add_router("/team", accounts_api.team_router)
 
 fallback = Router()
 

@@ -17,6 +17,11 @@ from typing import Any
 
 from django.db import transaction
 
+from rubrica.accounts.models import User
+from rubrica.contacts.types import ContactInput
+from rubrica.core.types import AddressInput, PhoneInput, ValueInput
+from rubrica.organizations.types import OrganizationInput
+
 DEMO_SOURCE = "demo"
 
 #: (name, colour) of the demo tags.
@@ -556,7 +561,7 @@ def _ascii(name: str, romanised: str) -> str:
 
 
 class _Generator:
-    def __init__(self, actor: Any, seed: int) -> None:
+    def __init__(self, actor: User, seed: int) -> None:
         self.actor = actor
         self.rng = random.Random(seed)
         self.used_emails: set[str] = set()
@@ -596,7 +601,7 @@ class _Generator:
             for spec in locale.organizations:
                 city = rng.choice(locale.cities)
                 domain = f"{spec['slug']}.example"
-                data: dict[str, Any] = {
+                data: OrganizationInput = {
                     "name": spec["name"],
                     "industry": spec["industry"],
                     "kind": rng.choice(self.kinds) if self.kinds else None,
@@ -614,7 +619,7 @@ class _Generator:
 
     # People ------------------------------------------------------------------------------------
 
-    def _address(self, locale: Locale, city: City, label: str) -> dict[str, Any]:
+    def _address(self, locale: Locale, city: City, label: str) -> AddressInput:
         rng = self.rng
         return {
             "label": label,
@@ -651,7 +656,7 @@ class _Generator:
         org = None
         if self.org_by_locale.get(locale.code) and rng.random() < 0.75:
             org = rng.choice(self.org_by_locale[locale.code])
-        emails = []
+        emails: list[ValueInput] = []
         if rng.random() < 0.92:
             domain = org.email_domains[0] if org is not None else rng.choice(locale.mail_domains)
             emails.append(
@@ -670,10 +675,10 @@ class _Generator:
                         ),
                     }
                 )
-        phones = [{"label": "mobile", "value": locale.mobile(rng)}]
+        phones: list[PhoneInput] = [{"label": "mobile", "value": locale.mobile(rng)}]
         if rng.random() < 0.4:
             phones.append({"label": "work", "value": city.landline(rng)})
-        data: dict[str, Any] = {
+        data: ContactInput = {
             "given_name": given[0],
             "family_name": family[0],
             "gender": "F" if female else "M",
@@ -760,7 +765,7 @@ def _find(names: tuple[tuple[str, str], ...], wanted: str) -> tuple[str, str]:
 
 def generate(
     *,
-    actor: Any,
+    actor: User,
     people: int,
     seed: int,
     advance: Callable[[], None] = lambda: None,

@@ -39,10 +39,14 @@ COMMANDS: list[tuple[str, str]] = [
     ("import", gettext_noop("Import people from vCard, CSV, XLSX or JSON; revert | report JOB.")),
     ("export", gettext_noop("Export people to CSV, XLSX, vCard or JSON (filters, segment, ids).")),
     ("jobs", gettext_noop("list | show | wait | cancel | resume background jobs.")),
+    ("mail", gettext_noop("import | fetch | send e-mail; mailboxes; unknown senders.")),
     ("tasks", gettext_noop("list | add | done: your tasks (overdue, today, upcoming).")),
     ("notifications", gettext_noop("list | read your notifications; tick: send due reminders.")),
+    ("calendars", gettext_noop("list | agenda | export | import calendars and appointments.")),
     ("trash", gettext_noop("purge: delete for good what has been in the Trash too long.")),
     ("token", gettext_noop("create: make an API token for a user (shown once).")),
+    ("audit", gettext_noop("verify | head: check the audit log's hash chain; its latest hash.")),
+    ("users", gettext_noop("locked | unlock USERNAME: sign-ins locked after failed attempts.")),
 ]
 
 

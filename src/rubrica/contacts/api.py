@@ -17,10 +17,10 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Status
 
+from rubrica.accounts.models import User
 from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.models import NEVER, Contact
 from rubrica.contacts.schemas import ContactIn, ContactOut, ContactPage
-from rubrica.contacts.scopes import list_scope
 from rubrica.contacts.selectors import contact_detail_qs, contact_list
 from rubrica.contacts.services import (
     DuplicatesFound,
@@ -37,6 +37,7 @@ from rubrica.core.pagination import keyset_page
 from rubrica.dedup.api import ALLOW_DUPLICATES, DuplicatesProblem, duplicates_problem
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
 from rubrica.kits.api.conditional import expected_version, not_modified, version_etag
+from rubrica.kits.web.list_scopes import list_scope
 from rubrica.organizations.api_affiliations import affiliation_data
 from rubrica.organizations.models import Affiliation
 from rubrica.organizations.selectors import visible_organization_ids
@@ -90,7 +91,7 @@ class ContactListQuery(ContactQuery):
 
 
 def contacts_data(
-    request: HttpRequest, contacts: Sequence[Contact], user: Any
+    request: HttpRequest, contacts: Sequence[Contact], user: User
 ) -> list[dict[str, Any]]:
     prefetch_related_objects(
         list(contacts),
@@ -128,7 +129,7 @@ def contacts_data(
     return out
 
 
-def contact_data(request: HttpRequest, contact: Contact, user: Any) -> dict[str, Any]:
+def contact_data(request: HttpRequest, contact: Contact, user: User) -> dict[str, Any]:
     return contacts_data(request, [contact], user)[0]
 
 
@@ -155,12 +156,12 @@ def list_contacts(request: HttpRequest, params: Query[ContactListQuery]) -> dict
         raise_filter_errors(errors)
         page = contact_list(user=user, flt=flt, cursor=params.cursor, size=params.limit)
         return page_data(page, contacts_data(request, page.items, user))
-    scope = list_scope("segment")  # segments answer it (segments/apps.py)
+    scope = list_scope(Contact, "segment")  # segments answer it (segments/apps.py)
     segment, segment_error = scope.resolve(user, request.GET.get("segment"))
     if segment_error:
         errors["segment"] = segment_error
     raise_filter_errors(errors)
-    page = scope.page(user=user, scope=segment, flt=flt, cursor=params.cursor, size=params.limit)
+    page = scope.page(user, segment, flt, params.cursor, params.limit)
     return page_data(page, contacts_data(request, page.items, user))
 
 

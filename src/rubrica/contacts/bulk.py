@@ -42,6 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
+from rubrica.contacts.hooks import tags_changed
 from rubrica.contacts.models import Contact
 from rubrica.contacts.search import contact_fields
 from rubrica.contacts.services import (
@@ -452,6 +453,7 @@ def _create_many(
                 links.append(stand_in(contact_id=pk, tag_id=tag.pk))
                 tags_of.setdefault(pk, []).append(tag)
     fast_insert(through, links)
+    tags_changed(tags_of)
     if tags_of:
         # In the order the database lists them (Tag.Meta.ordering, in its collation), as a
         # prefetch would give them.

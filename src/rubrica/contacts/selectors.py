@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Prefetch, QuerySet
 
+from rubrica.accounts.models import User
 from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
@@ -14,7 +13,7 @@ from rubrica.organizations.models import Affiliation, Organization
 
 
 def contact_list(
-    *, user: Any, flt: ContactFilter, cursor: str | None = None, size: int = 50
+    *, user: User, flt: ContactFilter, cursor: str | None = None, size: int = 50
 ) -> Page[Contact]:
     qs = flt.apply(Contact.objects.restrict(user, Action.VIEW))
     if flt.organizations:
@@ -25,7 +24,7 @@ def contact_list(
     return keyset_page(qs, order=flt.order, cursor=cursor, size=size)
 
 
-def contact_detail_qs(user: Any, action: str = Action.VIEW) -> QuerySet[Contact]:
+def contact_detail_qs(user: User, action: str = Action.VIEW) -> QuerySet[Contact]:
     """People ``user`` may ``action``, with everything a detail view shows."""
     return (
         Contact.objects.restrict(user, action)

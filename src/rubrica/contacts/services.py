@@ -4,8 +4,9 @@ Each function runs in one transaction that also writes the history entry; invali
 ValidationError with field keys (``emails.1.value``, ``custom_fields.size``) and changes nothing.
 
 ``data`` is a ``ContactInput`` (contacts.types): the doors build one, so mypy checks them against
-this shape. The parameters also take a plain mapping while the importers, merges, quality fixes
-and demo data still build untyped dicts; drop ``| Mapping[str, Any]`` once they build one too.
+this shape. Inputs made of stored snapshots (merges, quality fixes, import reverts) or of JSON a
+person typed (the CLI's ``--data``) are cast to it where they are made; the service cleans every
+value either way.
 
 The rules every door must follow live here and are reached by keyword arguments, so that the web
 UI, the API and the CLI cannot drift apart: ``expected_version`` (optimistic concurrency: the row
@@ -19,7 +20,7 @@ import datetime as dt
 import functools
 import unicodedata
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
@@ -27,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from rubrica import dedup, search
 from rubrica.accounts.models import Team, User
+from rubrica.contacts.hooks import tags_changed
 from rubrica.contacts.models import (
     Contact,
     ContactAddress,
@@ -246,7 +248,10 @@ def _apply(contact: Contact, values: Mapping[str, Any], actor: User) -> None:
             write_collection(contact, kind, model, "contact", values[kind])
     if "tags" in values:
         tags = [_tag(actor, name) for name in values["tags"]]
+        before = set(contact.tags.values_list("pk", flat=True))
         contact.tags.set(tags)
+        if before != {tag.pk for tag in tags}:
+            tags_changed([contact.pk])
 
 
 def set_list_copies(contact: Contact, values: Mapping[str, Any]) -> None:
@@ -304,9 +309,7 @@ def _refuse_duplicates(actor: User, data: Mapping[str, Any], exclude_id: int | N
 
 
 @transaction.atomic
-def contact_create(
-    *, actor: User, data: ContactInput | Mapping[str, Any], allow_duplicates: bool = True
-) -> Contact:
+def contact_create(*, actor: User, data: ContactInput, allow_duplicates: bool = True) -> Contact:
     """Create a person owned by ``actor`` unless ``owner`` says otherwise.
 
     With ``allow_duplicates=False`` (what the doors pass until a person confirms) a person who
@@ -347,7 +350,7 @@ def contact_update(
     *,
     actor: User,
     contact: Contact,
-    data: ContactInput | Mapping[str, Any],
+    data: ContactInput,
     expected_version: int | None = None,
     allow_duplicates: bool = True,
     action: str = HistoryAction.UPDATE,
@@ -497,10 +500,10 @@ def contact_revert(*, actor: User, contact: Contact, entry: HistoryEntry, field:
         before = []
     if before is None and field == "custom_fields":
         before = {}
-    data: dict[str, Any] = {field: before}
+    data = cast(ContactInput, {field: before})  # ``field`` is one of the fields, checked above
     if field == "custom_fields":
         current_keys = set(contact.custom_fields)
-        data = {field: {**{k: None for k in current_keys}, **(before or {})}}
+        data = {"custom_fields": {**{k: None for k in current_keys}, **(before or {})}}
     return contact_update(actor=actor, contact=contact, data=data, action=HistoryAction.REVERT)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -17,6 +18,24 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
+
+#: Where the team's default country comes from (``accounts`` sets it from its ``ready()``: the
+#: team settings in the database); the core knows no app. Falls back to the operator's
+#: ``DEFAULT_PHONE_REGION`` when the source gives nothing.
+_region_source: Callable[[], str] | None = None
+
+
+def set_default_region_source(source: Callable[[], str] | None) -> None:
+    global _region_source
+    _region_source = source
+
+
+def default_region() -> str:
+    """The region phone numbers typed without a country code are read in: the team's country,
+    else the operator's ``DEFAULT_PHONE_REGION``; "" when neither is set (such numbers are then
+    refused, never silently read as American)."""
+    chosen = _region_source() if _region_source is not None else ""
+    return chosen or settings.RUBRICA_DEFAULT_PHONE_REGION or ""
 
 
 @dataclass(frozen=True)
@@ -35,9 +54,17 @@ def phone(raw: str, region: str | None = None) -> Phone:
         raise ValueError(_("A phone number has at most 64 characters."))
     if text.lower().startswith("tel:"):
         text = text[4:]
+    region = region or default_region()
     try:
-        parsed = phonenumbers.parse(text, region or settings.RUBRICA_DEFAULT_PHONE_REGION)
-    except phonenumbers.NumberParseException:
+        parsed = phonenumbers.parse(text, region or None)
+    except phonenumbers.NumberParseException as exc:
+        if not region and exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            raise ValueError(
+                _(
+                    "Type this number with its country code (such as +39): no default country "
+                    "is set for the team (Settings, Team settings)."
+                )
+            ) from None
         raise ValueError(_("This is not a phone number.")) from None
     if not phonenumbers.is_possible_number(parsed):
         raise ValueError(_("This phone number has the wrong number of digits."))

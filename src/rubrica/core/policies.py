@@ -22,6 +22,9 @@ that its model declares.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
@@ -76,6 +79,41 @@ def signed_in(user: AnyUser | None) -> User | None:
     return user
 
 
+#: The team ids read in the current ``remembered_teams()`` block, by person; None outside one.
+_TEAMS: ContextVar[dict[int, list[int]] | None] = ContextVar("rubrica_team_ids", default=None)
+
+
+@contextmanager
+def remembered_teams() -> Iterator[None]:
+    """Within the block, each person's teams are read once (``team_ids``).
+
+    One question may ask several policies about the same person: a search restricts every kind
+    it searches, and a task's or an activity's policy asks the people's and the organizations'
+    in turn. Each read the person's teams again; inside this block the first read is kept. A
+    nested block shares the outer one's memo. Outside any block every read goes to the database,
+    so a membership changed between two questions is always seen.
+    """
+    if _TEAMS.get() is not None:
+        yield
+        return
+    token = _TEAMS.set({})
+    try:
+        yield
+    finally:
+        _TEAMS.reset(token)
+
+
+def team_ids(person: User) -> list[int]:
+    """The ids of the teams ``person`` belongs to (read once per ``remembered_teams()`` block)."""
+    memo = _TEAMS.get()
+    if memo is not None and person.pk in memo:
+        return memo[person.pk]
+    ids = list(person.teams.values_list("pk", flat=True))
+    if memo is not None:
+        memo[person.pk] = ids
+    return ids
+
+
 class Policy:
     """The base of every permission policy.
 
@@ -126,10 +164,10 @@ class OwnedRecordPolicy(Policy):
             return None
         if action != Action.VIEW and person.is_read_only:
             return Q(pk__in=[])
-        team_ids = list(person.teams.values_list("pk", flat=True))
+        teams = team_ids(person)
         q = Q(owner=person) | Q(visibility=Visibility.EVERYONE)
-        if team_ids:
-            q |= Q(visibility=Visibility.TEAM, team_id__in=team_ids)
+        if teams:
+            q |= Q(visibility=Visibility.TEAM, team_id__in=teams)
         return q
 
     def queryset_for(self, user: AnyUser, action: str, queryset: _QS) -> _QS:

@@ -278,7 +278,7 @@ def lock_and_check_version(
 SHARING_FIELDS = ("owner", "team", "visibility")
 
 
-def begin_update(actor: Any, instance: OwnedRecord, expected_version: int | None) -> Any:
+def begin_update(actor: User, instance: OwnedRecord, expected_version: int | None) -> Any:
     """The common start of every update service: permission, row lock, version, not in Trash."""
     from rubrica.core.models import Action
 
@@ -289,7 +289,7 @@ def begin_update(actor: Any, instance: OwnedRecord, expected_version: int | None
     return current
 
 
-def ensure_sharing_allowed(actor: Any, current: OwnedRecord, values: dict[str, Any]) -> None:
+def ensure_sharing_allowed(actor: User, current: OwnedRecord, values: dict[str, Any]) -> None:
     """Only the owner or an administrator changes owner, team or visibility. An empty owner
     means "keep the owner"."""
     changed = any(

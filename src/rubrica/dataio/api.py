@@ -15,8 +15,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Router, Schema
+from ninja import Field, Router, Schema
 from ninja.files import UploadedFile
+from ninja.params.functions import File, Form
 
 from rubrica.dataio.exporting import export_start
 from rubrica.dataio.imports.report import counts, report_csv
@@ -153,7 +154,7 @@ def get_export(request: HttpRequest, job_id: int) -> dict[str, Any]:
 )
 def download_export(request: HttpRequest, job_id: int) -> FileResponse:
     job = _job(request, job_id, "export")
-    handle = output_or_expired(job, _("This export has no file yet."))
+    handle = output_or_expired(request, job, _("This export has no file yet."))
     name = get_valid_filename(job.output.name.rsplit("/", 1)[-1]) or f"export-{job.pk}"
     response = FileResponse(handle, as_attachment=True, filename=name)
     response["X-Content-Type-Options"] = "nosniff"

@@ -1,5 +1,6 @@
 """Export jobs: the people a person may see (a filter, a segment or chosen ids) written to one
-file in CSV (Rubrica's columns or Google's), XLSX, vCard 3.0/4.0 or JSON.
+file in CSV (Rubrica's columns or Google's), XLSX, vCard 3.0/4.0 or JSON (which also carries
+each person's timeline, tasks and document metadata: ``related_export``).
 
 Reads start from ``Contact.objects.restrict(owner, "view")`` when the job runs (not when it was
 asked for), so a person who lost access meanwhile is not exported. People are read in chunks of
@@ -22,15 +23,19 @@ from typing import IO, Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import snapshot
 from rubrica.core.models import Action
+from rubrica.dataio.related_export import related_of
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import Progress, job_create
 from rubrica.organizations.models import Affiliation, Organization
@@ -173,13 +178,16 @@ def export_start(
         )
     cleaned = clean_selection(selection)
     title = _("Export of people (%(format)s)") % {"format": format}
-    return job_create(
-        actor=actor,
-        kind="export",
-        title=title,
-        params={"format": format, "selection": cleaned},
-        enqueue=enqueue,
-    )
+    with transaction.atomic():
+        job = job_create(
+            actor=actor,
+            kind="export",
+            title=title,
+            params={"format": format, "selection": cleaned},
+            enqueue=enqueue,
+        )
+        audit.record(actor, AuditAction.EXPORT_START, job, {"format": format, "selection": cleaned})
+    return job
 
 
 class Writer(Protocol):
@@ -270,8 +278,11 @@ def _visible_organizations(viewer: User, contacts: list[Contact]) -> set[int]:
     )
 
 
-def _rows(viewer: User, qs: QuerySet[Contact], with_photos: bool) -> Iterator[dict[str, Any]]:
-    """Each person's ``export_data`` as ``viewer`` may see it, read in chunks of ``CHUNK``."""
+def _rows(
+    viewer: User, qs: QuerySet[Contact], with_photos: bool, with_related: bool = False
+) -> Iterator[dict[str, Any]]:
+    """Each person's ``export_data`` as ``viewer`` may see it, read in chunks of ``CHUNK``;
+    ``with_related`` adds their activities, tasks and documents (``related_export``)."""
     qs = qs.select_related("owner", "team", "stage").prefetch_related(
         "emails",
         "phones",
@@ -285,17 +296,21 @@ def _rows(viewer: User, qs: QuerySet[Contact], with_photos: bool) -> Iterator[di
     for contact in qs.iterator(chunk_size=CHUNK):
         chunk.append(contact)
         if len(chunk) >= CHUNK:
-            yield from _chunk_rows(viewer, chunk, with_photos)
+            yield from _chunk_rows(viewer, chunk, with_photos, with_related)
             chunk = []
-    yield from _chunk_rows(viewer, chunk, with_photos)
+    yield from _chunk_rows(viewer, chunk, with_photos, with_related)
 
 
-def _chunk_rows(viewer: User, chunk: list[Contact], with_photos: bool) -> Iterator[dict[str, Any]]:
+def _chunk_rows(
+    viewer: User, chunk: list[Contact], with_photos: bool, with_related: bool = False
+) -> Iterator[dict[str, Any]]:
     visible = _visible_organizations(viewer, chunk)
+    related = related_of(viewer, [c.pk for c in chunk]) if with_related else {}
     for contact in chunk:
         data = export_data(contact, visible_organizations=visible)
         if with_photos:
             data["_photo"] = _photo(contact)
+        data.update(related.get(contact.pk, {}))
         yield data
 
 
@@ -314,7 +329,8 @@ def run_export(job: Job, progress: Progress) -> dict[str, Any]:
     count = 0
     with tempfile.TemporaryFile() as handle:
         writer = open_writer(fmt, handle)
-        for data in _rows(job.owner, qs, with_photos=fmt.startswith("vcard")):
+        rows = _rows(job.owner, qs, with_photos=fmt.startswith("vcard"), with_related=fmt == "json")
+        for data in rows:
             writer.write(data)
             count += 1
             if count % 500 == 0:

@@ -56,6 +56,11 @@ NOT_DATA = frozenset(
         "version",
         "deleted_at",
         "photo",
+        # The timeline, tasks and document metadata (``related_export``): described, not
+        # imported.
+        "activities",
+        "tasks",
+        "documents",
     }
 )
 

@@ -44,6 +44,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.utils.translation import gettext as _
 
+from rubrica.accounts.models import User
 from rubrica.contacts.bulk import NewContact, Prepared, prepare_item
 from rubrica.dataio.records import Reader, SourceRecord
 
@@ -256,7 +257,7 @@ def _orphaned(channel: Any) -> None:
     os._exit(1)
 
 
-def prepare(actor: Any, records: list[SourceRecord], record_item: RecordItem) -> Ready:
+def prepare(actor: User, records: list[SourceRecord], record_item: RecordItem) -> Ready:
     """Each readable record's item (``record_item``), prepared (``contacts.bulk.prepare_item``),
     and its photo."""
     from rubrica.customfields.services import definitions_cached

@@ -328,7 +328,7 @@ def export_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     job = get_object_or_404(Job.objects.restrict(request.user, "view"), pk=pk, kind="export")
     if not job.output and not job_file_expired(job):
         raise Http404(_("This export has no file yet."))
-    handle = job_output_open(job)
+    handle = job_output_open(job, actor=request.user)
     if handle is None:
         return file_expired(request, job)
     name = get_valid_filename(job.output.name.rsplit("/", 1)[-1]) or f"export-{job.pk}"

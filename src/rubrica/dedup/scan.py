@@ -33,11 +33,12 @@ find again (people changed or went to the Trash) are removed.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from itertools import combinations
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -59,6 +60,10 @@ WINDOW_SIZE = 4
 #: Pairs are written (and kept until the model weighs them) from this probability under the
 #: prior weights: low, so that the estimated weights decide.
 KEEP_PRIOR = 0.02
+#: People whose identity and keys the scan keeps between pages (a person sits in a block of
+#: several kinds; reading and normalising them once per kind was a third of the scan's time).
+#: When full, the cache starts again: memory stays bounded at a million people.
+CACHE_PEOPLE = 250_000
 
 _ORDER = {kind: index for index, kind in enumerate(BLOCK_KINDS)}
 
@@ -132,24 +137,46 @@ def _write(pairs: dict[tuple[int, int], tuple[str, linkage.Scored]], now: dt.dat
     )
 
 
+class _People:
+    """Identities and blocking keys of the people the scan has read, at most CACHE_PEOPLE."""
+
+    def __init__(self) -> None:
+        self.identities: dict[int, Identity] = {}
+        self.keys: dict[int, set[tuple[str, str]]] = {}
+        self.missing: set[int] = set()
+
+    def load(self, ids: set[int]) -> dict[int, Identity]:
+        """The identities of ``ids`` (those not in the Trash), reading only the ones not held."""
+        wanted = ids - self.identities.keys() - self.missing
+        if len(self.identities) + len(wanted) > CACHE_PEOPLE:
+            self.identities.clear()
+            self.keys.clear()
+            self.missing.clear()
+            wanted = set(ids)
+        found = identities(wanted)
+        self.identities.update(found)
+        self.missing.update(wanted - found.keys())
+        return {pk: self.identities[pk] for pk in ids if pk in self.identities}
+
+    def keys_of(self, pk: int) -> set[tuple[str, str]]:
+        found = self.keys.get(pk)
+        if found is None:
+            found = self.keys[pk] = blocking_keys(self.identities[pk])
+        return found
+
+
 class _Page:
     """One page's people, their keys and the pairs kept, with the scan's counters."""
 
-    def __init__(self, state: dict[str, Any], people: dict[int, Identity]) -> None:
+    def __init__(self, state: dict[str, Any], cache: _People, ids: set[int]) -> None:
         self.state = state
-        self.people = people
-        self.keys: dict[int, set[tuple[str, str]]] = {}
+        self.people = cache.load(ids)
+        self.keys_of = cache.keys_of
         self.oversized = {(k, key) for k, keys in state["oversized"].items() for key in keys}
         self.prior = linkage.Model.prior()
         self.patterns: Counter[str] = Counter()
         self.kept: dict[tuple[int, int], tuple[str, linkage.Scored]] = {}
         self.scores: dict[str, linkage.Scored] = {}
-
-    def keys_of(self, pk: int) -> set[tuple[str, str]]:
-        found = self.keys.get(pk)
-        if found is None:
-            found = self.keys[pk] = blocking_keys(self.people[pk])
-        return found
 
     def first_rule(self, a: int, b: int) -> tuple[int, str] | None:
         """The rule and key that compare ``a`` and ``b`` (the first of their shared keys that is
@@ -172,9 +199,9 @@ class _Page:
             self.kept[(a, b)] = (pattern, scored)
 
 
-def _blocks(kind: str, first: int, last: int, state: dict[str, Any]) -> _Page:
+def _blocks(kind: str, first: int, last: int, state: dict[str, Any], cache: _People) -> _Page:
     members = _members(kind, first, last)
-    page = _Page(state, identities({pk for ids in members.values() for pk in ids}))
+    page = _Page(state, cache, {pk for ids in members.values() for pk in ids})
     order = _ORDER[kind]
     for key, ids in members.items():
         for a, b in combinations(sorted(set(ids)), 2):
@@ -187,7 +214,7 @@ def _blocks(kind: str, first: int, last: int, state: dict[str, Any]) -> _Page:
     return page
 
 
-def _neighbours(first: int, last: int, state: dict[str, Any]) -> _Page:
+def _neighbours(first: int, last: int, state: dict[str, Any], cache: _People) -> _Page:
     """The sorted neighbourhood over buckets ``first``..``last``, continuing from the tail of the
     previous range (``state["tail"]``)."""
     rows = [tuple(row) for row in state["tail"]] + list(
@@ -196,7 +223,7 @@ def _neighbours(first: int, last: int, state: dict[str, Any]) -> _Page:
         .values_list("key", "contact_id")
     )
     carried = len(state["tail"])
-    page = _Page(state, identities({pk for _key, pk in rows}))
+    page = _Page(state, cache, {pk for _key, pk in rows})
     for j in range(carried, len(rows)):
         b = rows[j][1]
         for i in range(max(0, j - WINDOW_SIZE + 1), j):
@@ -211,21 +238,52 @@ def _neighbours(first: int, last: int, state: dict[str, Any]) -> _Page:
     return page
 
 
+def _apply_scores(scored: dict[str, linkage.Scored]) -> None:
+    """Give every pair the score, reasons and tier of its pattern and remove the open pairs below
+    every tier: the patterns' scores go into a temporary table, then one UPDATE and one DELETE
+    join it (an UPDATE per pattern was a third of a scan's time: thousands of patterns)."""
+    table = connection.ops.quote_name(DuplicatePair._meta.db_table)
+    json_value = "CAST(t.reasons AS jsonb)" if connection.vendor == "postgresql" else "t.reasons"
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS dedup_pattern_score")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE dedup_pattern_score (pattern varchar(24) PRIMARY KEY, "
+            "score double precision NOT NULL, reasons text NOT NULL, tier varchar(10) NOT NULL)"
+        )
+        rows = [
+            (pattern, one.probability, json.dumps(one.reasons), one.tier)
+            for pattern, one in scored.items()
+        ]
+        for start in range(0, len(rows), 500):
+            cursor.executemany(
+                "INSERT INTO dedup_pattern_score (pattern, score, reasons, tier) "
+                "VALUES (%s, %s, %s, %s)",
+                rows[start : start + 500],
+            )
+        cursor.execute(
+            f"DELETE FROM {table} WHERE status = %s AND pattern IN "  # noqa: S608
+            "(SELECT pattern FROM dedup_pattern_score WHERE tier = '')",
+            [PairStatus.OPEN],
+        )
+        cursor.execute(
+            f"UPDATE {table} SET score = t.score, reasons = {json_value}, tier = t.tier "  # noqa: S608
+            f"FROM dedup_pattern_score t WHERE {table}.pattern = t.pattern"
+        )
+        cursor.execute("DROP TABLE dedup_pattern_score")
+
+
 def _weigh(state: dict[str, Any], job: Job) -> tuple[linkage.Model, dict[str, int]]:
     """Estimate the model from the pattern counts, store it, score every pair by its pattern."""
     model = linkage.estimate(state["patterns"])
     thresholds = linkage.tier_thresholds()
     tiers: Counter[str] = Counter()
-    patterns = list(
-        DuplicatePair.objects.exclude(pattern="").values_list("pattern", flat=True).distinct()
-    )
+    patterns = DuplicatePair.objects.exclude(pattern="").values_list("pattern", flat=True)
+    scored = {
+        pattern: linkage.score_pattern(model, pattern, thresholds)
+        for pattern in patterns.distinct().order_by()
+    }
     with transaction.atomic():
-        for pattern in patterns:
-            scored = linkage.score_pattern(model, pattern, thresholds)
-            same = DuplicatePair.objects.filter(pattern=pattern)
-            if not scored.tier:
-                same.filter(status=PairStatus.OPEN).delete()
-            same.update(score=scored.probability, reasons=scored.reasons, tier=scored.tier)
+        _apply_scores(scored)
         open_pairs = DuplicatePair.objects.filter(status=PairStatus.OPEN).exclude(tier="")
         tiers.update(dict(open_pairs.values_list("tier").annotate(n=Count("id")).order_by()))
         DuplicateScan.objects.create(
@@ -252,6 +310,7 @@ def run_dedup_scan(job: Job, progress: Progress) -> dict[str, Any]:
         "bucket": 0,
         "blocks": 0,
         "scored": 0,
+        "scored_by_kind": {},
         "found": 0,
         "skipped_blocks": 0,
         "skipped_members": 0,
@@ -264,6 +323,7 @@ def run_dedup_scan(job: Job, progress: Progress) -> dict[str, Any]:
     progress.set_total(len(KINDS) * BUCKETS)
     progress.set_done(state["kind"] * BUCKETS + state["bucket"])
     span = 0
+    cache = _People()
     while state["kind"] < len(KINDS):
         kind = KINDS[state["kind"]]
         progress.raise_if_cancelled()
@@ -276,9 +336,11 @@ def run_dedup_scan(job: Job, progress: Progress) -> dict[str, Any]:
         first = state["bucket"]
         last = min(BUCKETS, first + span) - 1
         if kind == SORTED_NAME:
-            page = _neighbours(first, last, state)
+            page = _neighbours(first, last, state, cache)
         else:
-            page = _blocks(kind, first, last, state)
+            page = _blocks(kind, first, last, state, cache)
+        by_kind = state["scored_by_kind"]
+        by_kind[kind] = by_kind.get(kind, 0) + sum(page.patterns.values())
         counts = Counter(state["patterns"])
         counts.update(page.patterns)
         state["patterns"] = dict(counts)
@@ -306,6 +368,7 @@ def run_dedup_scan(job: Job, progress: Progress) -> dict[str, Any]:
         "auto_merged": merged,
         "blocks": state["blocks"],
         "pairs_scored": state["scored"],
+        "pairs_scored_by_rule": state["scored_by_kind"],
         "pairs_found": open_pairs.filter(found_at__gte=started).count(),
         "open_pairs": open_pairs.count(),
         "tiers": tiers,

@@ -27,7 +27,7 @@ from rubrica.kits.api.conditional import expected_version, version_etag
 
 router = Router(tags=["documents"])
 
-RecordKind = Literal["contact", "organization"]
+RecordKind = Literal["contact", "organization", "activity"]
 DocumentVisibility = Literal["private", "team", "everyone"]
 
 
@@ -201,7 +201,7 @@ def download(
     )
     if found is None:
         raise Http404
-    return file_response(found, inline=False)
+    return file_response(found, inline=False, actor=actor(request))
 
 
 @router.delete("/{int:document_id}", response={204: None, **problems(403, 404, 412)})

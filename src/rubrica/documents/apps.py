@@ -14,9 +14,11 @@ class DocumentsConfig(AppConfig):
 
 
 def _register_attachables() -> None:
-    """Documents attach to people and organizations (one foreign key each on Document)."""
+    """Documents attach to people, organizations and activities (one foreign key each on
+    Document)."""
     from django.utils.translation import gettext_lazy as _
 
+    from rubrica.activities.models import Activity
     from rubrica.contacts.models import Contact
     from rubrica.documents.attachables import AttachableKind, register_attachable
     from rubrica.organizations.models import Organization
@@ -25,6 +27,7 @@ def _register_attachables() -> None:
     register_attachable(
         AttachableKind("organization", Organization, "organization", _("Organization"))
     )
+    register_attachable(AttachableKind("activity", Activity, "activity", _("Activity")))
 
 
 def _register_history() -> None:

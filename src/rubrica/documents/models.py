@@ -1,12 +1,12 @@
 """Documents attached to records: a titled file with every version people uploaded.
 
-A document belongs to exactly one record (a person or an organization; see ``attachables``) and
-follows it: whoever may not see the record may not see the document (404), whoever may not change
-the record may not add, replace or delete its documents. A document's own owner (who uploaded
-it) and visibility narrow that further: ``private`` keeps it to its owner among those who see the
-record. The bytes live in the ``documents`` storage (``settings.STORAGES``) under a generated
-name; the rows keep what was learnt from them (sniffed type, size, sha256) and the name people
-gave the file, which is only ever shown, never used as a path.
+A document belongs to exactly one record (a person, an organization or an activity; see
+``attachables``) and follows it: whoever may not see the record may not see the document (404),
+whoever may not change the record may not add, replace or delete its documents. A document's own
+owner (who uploaded it) and visibility narrow that further: ``private`` keeps it to its owner among
+those who see the record. The bytes live in the ``documents`` storage (``settings.STORAGES``) under
+a generated name; the rows keep what was learnt from them (sniffed type, size, sha256) and the name
+people gave the file, which is only ever shown, never used as a path.
 """
 
 from __future__ import annotations
@@ -75,6 +75,14 @@ class Document(OwnedRecord):
         blank=True,
         related_name="documents",
     )
+    activity = models.ForeignKey(
+        "activities.Activity",
+        verbose_name=_("activity"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="documents",
+    )
     current = models.ForeignKey(
         "documents.DocumentVersion",
         verbose_name=_("current version"),
@@ -94,8 +102,9 @@ class Document(OwnedRecord):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(contact__isnull=False, organization__isnull=True)
-                    | Q(contact__isnull=True, organization__isnull=False)
+                    Q(contact__isnull=False, organization__isnull=True, activity__isnull=True)
+                    | Q(contact__isnull=True, organization__isnull=False, activity__isnull=True)
+                    | Q(contact__isnull=True, organization__isnull=True, activity__isnull=False)
                 ),
                 name="documents_one_record",
             )
@@ -103,6 +112,7 @@ class Document(OwnedRecord):
         indexes = [
             models.Index(fields=["contact", "-created_at", "-id"], name="documents_contact_idx"),
             models.Index(fields=["organization", "-created_at", "-id"], name="documents_org_idx"),
+            models.Index(fields=["activity", "-created_at", "-id"], name="documents_activity_idx"),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,9 @@ from __future__ import annotations
 from django.http import FileResponse, Http404
 from django.utils.http import content_disposition_header
 
+from rubrica.accounts.models import User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.documents.models import DocumentVersion
 from rubrica.documents.storage import documents_storage
 
@@ -21,11 +24,18 @@ FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandb
 PDF_CSP = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
 
 
-def file_response(version: DocumentVersion, *, inline: bool) -> FileResponse:
+def file_response(version: DocumentVersion, *, inline: bool, actor: User) -> FileResponse:
+    """The file of ``version`` for ``actor`` (who may see it); written to the audit log."""
     try:
         handle = documents_storage().open(version.stored_name, "rb")
     except (OSError, FileNotFoundError):
         raise Http404 from None
+    audit.record(
+        actor,
+        AuditAction.DOCUMENT_DOWNLOAD,
+        version.document,
+        {"version": version.number, "inline": inline},
+    )
     response = FileResponse(handle, content_type=version.content_type)
     response["Content-Length"] = str(version.size)
     disposition = content_disposition_header(not inline, version.original_name)

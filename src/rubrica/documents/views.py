@@ -59,6 +59,7 @@ def panel_context(request: HttpRequest, record: Any) -> Mapping[str, Any] | None
     kind = kind_of(record)
     documents = list(selectors.documents_of(user, record)[: PANEL_SIZE + 1])
     return {
+        "on_activities": list(selectors.activity_documents_of(user, record)[:PANEL_SIZE]),
         "kind": kind,
         "documents": documents[:PANEL_SIZE],
         "more": len(documents) > PANEL_SIZE,
@@ -222,7 +223,7 @@ def _previewable(version: DocumentVersion) -> bool:
 @require_GET
 def download_view(request: AuthedRequest, pk: int, number: int | None = None) -> HttpResponseBase:
     """The file of the current version (or of version ``number``), always as an attachment."""
-    return file_response(_version_or_404(request, pk, number), inline=False)
+    return file_response(_version_or_404(request, pk, number), inline=False, actor=request.user)
 
 
 @login_required
@@ -230,7 +231,7 @@ def download_view(request: AuthedRequest, pk: int, number: int | None = None) ->
 def preview_view(request: AuthedRequest, pk: int, number: int | None = None) -> HttpResponseBase:
     """An image or a PDF shown by the browser itself (inline); anything else is a download."""
     version = _version_or_404(request, pk, number)
-    response = file_response(version, inline=_previewable(version))
+    response = file_response(version, inline=_previewable(version), actor=request.user)
     if version.is_pdf:
         # Chromium's and Firefox's PDF viewers do not open a sandboxed document; a PDF runs no
         # script of ours in either (their viewers ignore or isolate PDF JavaScript), and the

@@ -16,6 +16,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from rubrica.accounts.models import User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.core.models import Action, OwnedRecord
 from rubrica.core.services import ensure_can, lock_and_check_version
 from rubrica.history.models import HistoryAction, HistoryEntry
@@ -68,6 +70,9 @@ def record_set_deleted(actor: User, instance: RecordT, *, deleted: bool) -> Reco
     current.version += 1
     current.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
     after = current.deleted_at.isoformat() if current.deleted_at else None
+    audit.record(
+        actor, AuditAction.RECORD_DELETE if deleted else AuditAction.RECORD_RESTORE, current
+    )
     history_record(
         actor=actor,
         instance=current,
@@ -101,5 +106,10 @@ def purge_trashed(
                 before_delete(batch)
             HistoryEntry.objects.filter(content_type=content_type, object_id__in=batch).delete()
             model.all_objects.filter(pk__in=batch).delete()
+            audit.record(
+                None,
+                AuditAction.RECORD_PURGE,
+                details={"model": model._meta.label_lower, "ids": batch, "count": len(batch)},
+            )
             total += len(batch)
     return total

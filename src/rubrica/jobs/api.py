@@ -61,12 +61,12 @@ def job_out(job: Job) -> dict[str, Any]:
     }
 
 
-def output_or_expired(job: Job, missing: str) -> FieldFile:
+def output_or_expired(request: HttpRequest, job: Job, missing: str) -> FieldFile:
     """The job's output opened for reading; a 404 problem saying ``missing`` when it never had
     one, or that it expired once ``rubrica jobs purge`` deleted it."""
     if not job.output and not job_file_expired(job):
         raise Http404(missing)
-    handle = job_output_open(job)
+    handle = job_output_open(job, actor=actor(request))
     if handle is None:
         raise HttpError(
             404,
@@ -122,6 +122,6 @@ def resume_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
 )
 def download_job_output(request: HttpRequest, job_id: int) -> FileResponse:
     job = _visible(request, job_id)
-    handle = output_or_expired(job, _("This job has no file."))
+    handle = output_or_expired(request, job, _("This job has no file."))
     name = get_valid_filename(os.path.basename(job.output.name)) or f"job-{job.pk}"
     return FileResponse(handle, as_attachment=True, filename=name)

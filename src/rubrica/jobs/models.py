@@ -8,7 +8,7 @@ output file live here, so the UI, the API and the CLI show the same thing whiche
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rubrica.core.policies import Policy, policy_for
+from rubrica.core.policies import AnyUser, Policy, policy_for
 from rubrica.jobs.policies import JobPolicy
 from rubrica.jobs.storage import job_output_path, job_storage
 
@@ -34,7 +34,7 @@ ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 class JobQuerySet(models.QuerySet["Job"]):
-    def restrict(self, user: Any, action: str = "view") -> JobQuerySet:
+    def restrict(self, user: AnyUser, action: str = "view") -> JobQuerySet:
         """What ``user`` may ``action``, as the model's policy decides (``jobs.policies``)."""
         return policy_for(self.model).queryset_for(user, action, self)
 

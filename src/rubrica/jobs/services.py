@@ -25,6 +25,9 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rubrica.accounts.models import User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.registry import file_sweepers, is_job_kind, job_kind, job_kinds
 from rubrica.jobs.running import STALE_AFTER, JobCancelled, Progress, finish, job_run
@@ -50,7 +53,12 @@ logger = logging.getLogger(__name__)
 
 
 def job_create(
-    *, actor: Any, kind: str, title: str, params: dict[str, Any] | None = None, enqueue: bool = True
+    *,
+    actor: User,
+    kind: str,
+    title: str,
+    params: dict[str, Any] | None = None,
+    enqueue: bool = True,
 ) -> Job:
     """Record a job for ``actor``; with ``enqueue`` a worker picks it up after commit."""
     if not is_job_kind(kind):
@@ -67,14 +75,14 @@ def _enqueue(job_id: int, kind: str) -> None:
     enqueue_job(job_id, interactive=job_kind(kind).interactive)
 
 
-def _owned(actor: Any, job: Job) -> Job:
+def _owned(actor: User, job: Job) -> Job:
     found = Job.objects.restrict(actor, "change").filter(pk=job.pk).first()
     if found is None:
         raise PermissionDenied(_("You cannot change this job."))
     return found
 
 
-def job_cancel(*, actor: Any, job: Job) -> Job:
+def job_cancel(*, actor: User, job: Job) -> Job:
     """Ask a queued or running job to stop; a queued one stops at once, a running one at its
     next batch. Work already committed stays (revert it where the kind offers that)."""
     job = _owned(actor, job)
@@ -89,7 +97,7 @@ def job_cancel(*, actor: Any, job: Job) -> Job:
     return Job.objects.get(pk=job.pk)
 
 
-def job_resume(*, actor: Any, job: Job, enqueue: bool = True) -> Job:
+def job_resume(*, actor: User, job: Job, enqueue: bool = True) -> Job:
     """Queue a failed or interrupted job again; its runner continues from the checkpoint."""
     job = _owned(actor, job)
     with transaction.atomic():
@@ -200,13 +208,16 @@ def job_file_expired(job: Job) -> bool:
     return bool((job.result or {}).get("file_expired"))
 
 
-def job_output_open(job: Job) -> FieldFile | None:
+def job_output_open(job: Job, *, actor: Any = None) -> FieldFile | None:
     """The job's output file opened for reading; None when it expired or is missing from
-    storage (the download doors then say "This file has expired", never a 500)."""
+    storage (the download doors then say "This file has expired", never a 500). A door that
+    hands the file to ``actor`` names them: the download is written to the audit log."""
     if not job.output:
         return None
     try:
         opened: FieldFile = job.output.open("rb")
     except FileNotFoundError:
         return None
+    if actor is not None:
+        audit.record(actor, AuditAction.EXPORT_DOWNLOAD, job, {"kind": job.kind})
     return opened

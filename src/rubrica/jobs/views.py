@@ -86,7 +86,7 @@ def job_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     job = _job(request, pk)
     if not job.output and not job_file_expired(job):
         raise Http404(_("This job has no file."))
-    handle = job_output_open(job)
+    handle = job_output_open(job, actor=request.user)
     if handle is None:
         return file_expired(request, job)
     name = get_valid_filename(os.path.basename(job.output.name)) or f"job-{job.pk}"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rubrica.accounts.cli import acting_user
+from rubrica.accounts.models import User
 from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
 from rubrica.core.services import ConflictError
@@ -110,7 +111,7 @@ def _id(value: Any, field: str) -> int:
     return parsed
 
 
-def _person(user: Any, pk: int) -> Contact:
+def _person(user: User, pk: int) -> Contact:
     contact = Contact.objects.restrict(user, Action.VIEW).filter(pk=pk).first()
     if contact is None:
         raise CliError(_("no person with id %(id)s") % {"id": pk}, EXIT_NOT_FOUND)

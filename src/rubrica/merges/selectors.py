@@ -6,12 +6,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from rubrica.accounts.models import User
 from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
 from rubrica.merges.models import Merge
 
 
-def merge_visible_qs(user: Any) -> QuerySet[Merge]:
+def merge_visible_qs(user: User) -> QuerySet[Merge]:
     """Merges ``user`` may see: both people visible to them (in the Trash or not)."""
     if not user.is_authenticated or not user.is_active:
         return Merge.objects.none()

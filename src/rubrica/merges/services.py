@@ -22,7 +22,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from django.apps import apps
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -37,6 +38,8 @@ from django.utils.translation import gettext as _
 from rubrica import search
 from rubrica.accounts.models import User
 from rubrica.activities.services import refresh_last_interaction
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import (
     COLLECTIONS,
@@ -47,6 +50,7 @@ from rubrica.contacts.services import (
     contact_update,
     snapshot,
 )
+from rubrica.contacts.types import ContactInput
 from rubrica.core.models import Action
 from rubrica.core.services import SHARING_FIELDS, ensure_can, lock_and_check_version
 from rubrica.customfields.models import Entity
@@ -163,7 +167,9 @@ def row_key(kind: str, row: Mapping[str, Any]) -> Any:
     return str(row.get("value", "")).rstrip("/").casefold()
 
 
-def union_rows(kind: str, first: list[dict[str, Any]], second: list[dict[str, Any]]) -> list:
+def union_rows(
+    kind: str, first: list[dict[str, Any]], second: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """``first`` then the rows of ``second`` it lacks; ``first``'s preferred row stays so."""
     seen = {row_key(kind, row) for row in first}
     out = [dict(row) for row in first]
@@ -501,8 +507,8 @@ def contact_merge(
     if errors:
         raise ValidationError(errors)
     since = _last_entry_id()
-    if data:
-        contact_update(actor=actor, contact=survivor, data=data)
+    if data:  # snapshot() fields, so ContactInput's
+        contact_update(actor=actor, contact=survivor, data=cast(ContactInput, data))
     photo_copied = _copy_photo(actor, survivor, merged)  # after validation: a file is written
     extra = union_list_json(before[SURVIVOR]["vcard_extra"], before[MERGED]["vcard_extra"])
     if extra != before[SURVIVOR]["vcard_extra"]:
@@ -533,7 +539,7 @@ def contact_merge(
     )
     survivor = Contact.all_objects.get(pk=survivor.pk)
     search.index(survivor)
-    return Merge.objects.create(
+    merge = Merge.objects.create(
         survivor=survivor,
         merged=merged,
         actor=actor,
@@ -555,6 +561,13 @@ def contact_merge(
             "pair": pair,
         },
     )
+    audit.record(
+        actor,
+        AuditAction.MERGE,
+        merge,
+        {"survivor": survivor.pk, "merged": merged.pk, "changed": sorted(data)},
+    )
+    return merge
 
 
 def _close_duplicate_pair(actor: User, survivor_id: int, merged_id: int) -> dict[str, Any] | None:
@@ -602,7 +615,9 @@ def union_list_json(first: list[Any], second: list[Any]) -> list[Any]:
 # Unmerge ------------------------------------------------------------------------------------
 
 
-def _restore_list(before: list[Any], after: list[Any], current: list[Any], key: Callable) -> list:
+def _restore_list(
+    before: list[Any], after: list[Any], current: list[Any], key: Callable[[Any], Any]
+) -> list[Any]:
     """Three-way: drop from ``current`` what the merge added, put back what it removed."""
     before_keys = {key(item) for item in before}
     added = {key(item) for item in after} - before_keys
@@ -634,7 +649,7 @@ def restore_data(
             continue
         kept_edits.append(name)
         if name in COLLECTIONS:
-            data[name] = _restore_list(b, a, c, lambda row, kind=name: row_key(kind, row))
+            data[name] = _restore_list(b, a, c, partial(row_key, name))
         elif name in LIST_FIELDS:
             data[name] = _restore_list(b, a, c, lambda item: str(item).casefold())
         elif name == "custom_fields":
@@ -716,7 +731,12 @@ def contact_unmerge(*, actor: User, merge: Merge) -> tuple[Contact, Contact]:
         before["data"], snap["survivor_after"]["data"], snapshot(survivor)
     )
     if data:
-        contact_update(actor=actor, contact=survivor, data=data, action=HistoryAction.REVERT)
+        contact_update(  # snapshot() fields, so ContactInput's
+            actor=actor,
+            contact=survivor,
+            data=cast(ContactInput, data),
+            action=HistoryAction.REVERT,
+        )
     exact = [kind for kind in COLLECTIONS if kind in data and data[kind] == before["data"][kind]]
     _restore_child_ids(survivor, exact, before)
     survivor = Contact.all_objects.get(pk=survivor.pk)
@@ -758,10 +778,13 @@ def contact_unmerge(*, actor: User, merge: Merge) -> tuple[Contact, Contact]:
     merged = Contact.all_objects.get(pk=merged.pk)
     search.index(survivor)
     search.index(merged)
+    audit.record(
+        actor, AuditAction.MERGE_UNDO, merge, {"survivor": survivor.pk, "merged": merged.pk}
+    )
     return survivor, merged
 
 
-def ensure_can_merge(actor: Any, survivor: Contact, merged: Contact) -> None:
+def ensure_can_merge(actor: User, survivor: Contact, merged: Contact) -> None:
     """The permission part of ``contact_merge``, for doors that want to ask before showing a
     form."""
     ensure_can(actor, survivor, Action.CHANGE)

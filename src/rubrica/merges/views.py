@@ -28,7 +28,7 @@ from rubrica.contacts.selectors import contact_detail_qs
 from rubrica.contacts.services import COLLECTIONS, snapshot
 from rubrica.core.ids import parse_id
 from rubrica.core.models import Action, Visibility
-from rubrica.core.services import ConflictError
+from rubrica.core.services import SHARING_FIELDS, ConflictError
 from rubrica.customfields.models import CustomFieldDefinition, Entity
 from rubrica.kits.web.access import AuthedRequest, can
 from rubrica.kits.web.templatetags.rubrica_web import display, undo_tag
@@ -40,7 +40,6 @@ from rubrica.merges.services import (
     JOINABLE,
     LIST_FIELDS,
     MERGED,
-    SHARING_FIELDS,
     SINGLE_FIELDS,
     SURVIVOR,
     contact_merge,

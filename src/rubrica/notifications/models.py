@@ -93,8 +93,8 @@ class Notification(models.Model):
 
 
 class NotificationSettings(models.Model):
-    """A user's delivery settings: their time zone (reminders and digests arrive at the user's
-    local time; empty means the site's ``TIME_ZONE``) and the local hour of daily digests.
+    """A user's delivery settings: the local hour of daily digests (local to the time zone of
+    their personal settings, ``accounts.UserSettings``, where the time zone moved in ADR 0021).
     At most one row per user; a user without one has the defaults."""
 
     user = models.OneToOneField(
@@ -103,7 +103,6 @@ class NotificationSettings(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
-    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     digest_hour = models.PositiveSmallIntegerField(_("digest hour"), default=8)
 
     permission_policy: ClassVar[Policy] = RecipientPolicy("user")

@@ -42,15 +42,11 @@ KEY_MAX = 200
 
 
 def user_timezone(user: User) -> dt.tzinfo:
-    """The time zone ``user`` lives in: their notification settings, else the site's
-    ``TIME_ZONE`` (there is no time zone on the user account itself)."""
-    name = (
-        NotificationSettings.objects.filter(user=user).values_list("time_zone", flat=True).first()
-    )
-    try:
-        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    """The time zone ``user`` lives in: their personal settings (accounts), else the site's
+    ``TIME_ZONE``."""
+    from rubrica.accounts.selectors import user_zone
+
+    return user_zone(user)
 
 
 def user_settings(user: User) -> NotificationSettings:
@@ -166,9 +162,11 @@ def preferences_update(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        if time_zone is not None:  # kept in the personal settings since ADR 0021
+            from rubrica.accounts.services import user_settings_update
+
+            user_settings_update(actor=actor, user=actor, data={"time_zone": time_zone})
         row, _created = NotificationSettings.objects.get_or_create(user=actor)
-        if time_zone is not None:
-            row.time_zone = time_zone
         if digest_hour is not None:
             row.digest_hour = digest_hour
         row.save()

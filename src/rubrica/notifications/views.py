@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from rubrica.accounts.selectors import user_settings as personal_settings
 from rubrica.kits.web.access import AuthedRequest
 from rubrica.notifications import registry, selectors
 from rubrica.notifications.models import Notification
@@ -109,6 +110,7 @@ def notification_preferences(request: AuthedRequest) -> HttpResponse:
             messages.success(request, _("Your notification preferences are saved."))
             return redirect("notifications:preferences")
     current = user_settings(request.user)
+    zone = personal_settings(request.user).time_zone
     rows = [
         {
             "kind": kind,
@@ -120,9 +122,7 @@ def notification_preferences(request: AuthedRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "settings_row": current,
-        "time_zone": request.POST.get("time_zone", current.time_zone)
-        if errors
-        else current.time_zone,
+        "time_zone": request.POST.get("time_zone", zone) if errors else zone,
         "zones": sorted(zoneinfo.available_timezones()),
         "hours": range(24),
         "errors": errors,

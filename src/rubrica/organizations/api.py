@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Status
 
+from rubrica.accounts.models import User
 from rubrica.core.filters import raise_filter_errors
 from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
@@ -61,7 +62,7 @@ class OrganizationQuery(ListParams):
     )
 
 
-def organizations_data(organizations: Sequence[Organization], user: Any) -> list[dict[str, Any]]:
+def organizations_data(organizations: Sequence[Organization], user: User) -> list[dict[str, Any]]:
     prefetch_related_objects(list(organizations), *ORGANIZATION_LOOKUPS)
     parents = visible_organization_ids(user, (org.parent_id for org in organizations))
     out = []
@@ -81,7 +82,7 @@ def organizations_data(organizations: Sequence[Organization], user: Any) -> list
     return out
 
 
-def organization_data(org: Organization, user: Any) -> dict[str, Any]:
+def organization_data(org: Organization, user: User) -> dict[str, Any]:
     return organizations_data([org], user)[0]
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.db.models import QuerySet
 
+from rubrica.accounts.models import User
 from rubrica.core.models import Action
 from rubrica.core.pagination import Page, keyset_page
 from rubrica.organizations.filters import OrganizationFilter
@@ -14,14 +14,14 @@ from rubrica.organizations.models import Organization
 
 
 def organization_list(
-    *, user: Any, flt: OrganizationFilter, cursor: str | None = None, size: int = 50
+    *, user: User, flt: OrganizationFilter, cursor: str | None = None, size: int = 50
 ) -> Page[Organization]:
     qs = flt.apply(Organization.objects.restrict(user, Action.VIEW))
     qs = qs.select_related("kind", "owner").prefetch_related("tags")
     return keyset_page(qs, order=flt.order, cursor=cursor, size=size)
 
 
-def organization_detail_qs(user: Any, action: str = Action.VIEW) -> QuerySet[Organization]:
+def organization_detail_qs(user: User, action: str = Action.VIEW) -> QuerySet[Organization]:
     return (
         Organization.objects.restrict(user, action)
         .select_related("kind", "owner", "team", "parent")
@@ -29,7 +29,7 @@ def organization_detail_qs(user: Any, action: str = Action.VIEW) -> QuerySet[Org
     )
 
 
-def visible_organization_ids(user: Any, ids: Iterable[int | None]) -> set[int]:
+def visible_organization_ids(user: User, ids: Iterable[int | None]) -> set[int]:
     """Which of ``ids`` the user may view: a person's affiliations, list column or an
     organization's parent must not name an organization the reader cannot see."""
     wanted = {pk for pk in ids if pk}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -190,9 +190,7 @@ def _apply(org: Organization, values: Mapping[str, Any], actor: User) -> None:
 
 
 @transaction.atomic
-def organization_create(
-    *, actor: User, data: OrganizationInput | Mapping[str, Any]
-) -> Organization:
+def organization_create(*, actor: User, data: OrganizationInput) -> Organization:
     ensure_can_create(actor)
     values, errors = _clean(data, current=None, actor=actor)
     raise_if(errors)
@@ -220,7 +218,7 @@ def organization_update(
     *,
     actor: User,
     organization: Organization,
-    data: OrganizationInput | Mapping[str, Any],
+    data: OrganizationInput,
     expected_version: int | None = None,
     action: str = HistoryAction.UPDATE,
 ) -> Organization:
@@ -292,7 +290,7 @@ def organization_revert(
         before = []
     if field == "custom_fields":
         before = {**{k: None for k in organization.custom_fields}, **(before or {})}
-    data: dict[str, Any] = {field: before}
+    data = cast(OrganizationInput, {field: before})  # ``field`` is one of the fields, checked above
     return organization_update(
         actor=actor, organization=organization, data=data, action=HistoryAction.REVERT
     )
@@ -431,7 +429,7 @@ def affiliation_update(
     *,
     actor: User,
     affiliation: Affiliation,
-    data: AffiliationInput | Mapping[str, Any],
+    data: AffiliationInput,
     precondition: AffiliationPrecondition | None = None,
 ) -> Affiliation:
     """Change the fields named in ``data`` of the affiliation as it is now (re-read under a

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
-from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower, Upper
@@ -306,7 +305,7 @@ def plan_phones(snap: Mapping[str, Any]) -> Plan:
     form) is written from that form, so the rule can never change which number it is; one not
     read yet is read with the default region. A person with a phone that cannot be read is left
     alone: the service would refuse the whole list, and such a number must not be dropped."""
-    region = settings.RUBRICA_DEFAULT_PHONE_REGION  # the region the services read with
+    region = normalize.default_region()  # the region the services read with
     rows = list(snap.get("phones") or [])
     if not rows:
         return {}, []

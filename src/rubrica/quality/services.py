@@ -10,7 +10,7 @@ that have not changed since.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import contact_update, snapshot
+from rubrica.contacts.types import ContactInput
 from rubrica.core.models import Action
 from rubrica.core.services import ConflictError
 from rubrica.jobs.models import Job, JobStatus
@@ -193,7 +194,10 @@ def run_cleaning(job: Job, progress: Progress) -> dict[str, Any]:
                     continue
                 try:
                     updated = contact_update(
-                        actor=actor, contact=contact, data=data, expected_version=contact.version
+                        actor=actor,
+                        contact=contact,
+                        data=cast(ContactInput, data),  # a plan changes snapshot() fields
+                        expected_version=contact.version,
                     )
                 except (ValidationError, PermissionDenied, ConflictError) as exc:
                     state["failed"] += 1

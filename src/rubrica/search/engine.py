@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, Model, OuterRef, Subquery
+from django.db.models import Exists, Model, OuterRef, QuerySet, Subquery
 
 from rubrica.accounts.models import User
 from rubrica.core.models import Action
+from rubrica.core.policies import remembered_teams
 from rubrica.search import registry
 from rubrica.search.backends import backend
 from rubrica.search.models import FIELDS, SearchDocument, SearchWord
@@ -382,6 +383,18 @@ def query(
     ``apply``) narrows the visible records of that kind before matching, so filtered-out
     records do not take the places of the CANDIDATES. ``kinds`` (default: every registered
     kind) are looked up in the registry: one nobody registered fails loudly."""
+    with remembered_teams():  # every kind's restrict() reads the person's teams once
+        return _query(user, text, kinds=kinds, limit=limit, narrow=narrow)
+
+
+def _query(
+    user: User,
+    text: str,
+    *,
+    kinds: Iterable[str] | None,
+    limit: int,
+    narrow: Mapping[str, Callable[[Any], Any]] | None,
+) -> list[Hit]:
     terms = query_terms(text)
     limit = max(1, min(int(limit), MAX_LIMIT))
     if not terms:
@@ -389,12 +402,16 @@ def query(
     engine = backend()
     entries = registry.kinds() if kinds is None else [registry.get(kind) for kind in kinds]
     hits: list[Hit] = []
+    # Each kind's visible documents, built once (building a policy's filter costs more than
+    # running it on a small table) and reused by the typo-tolerant pass.
+    visible_documents: list[tuple[str, QuerySet[SearchDocument]]] = []
     for entry in entries:
         kind = entry.kind
         visible = entry.model.objects.restrict(user, Action.VIEW)
         if narrow and kind in narrow:
             visible = narrow[kind](visible)
         candidates = _visible_documents(kind, visible)
+        visible_documents.append((kind, candidates))
         # Plain rows, not model instances: a query reads up to CANDIDATES of them.
         matches = engine.match(candidates, terms)
         docs = list(matches.values("record_id", "display", *FIELDS)[:CANDIDATES])
@@ -412,12 +429,7 @@ def query(
                 )
             )
     if not hits and fuzzy_parts(terms)[0]:
-        for entry in entries:
-            kind = entry.kind
-            visible = entry.model.objects.restrict(user, Action.VIEW)
-            if narrow and kind in narrow:
-                visible = narrow[kind](visible)
-            candidates = _visible_documents(kind, visible)
+        for kind, candidates in visible_documents:
             hits.extend(_fuzzy(engine, kind, candidates, terms))
     hits.sort(key=lambda hit: (-hit.score, hit.display.casefold(), hit.kind, hit.pk))
     return hits[:limit]

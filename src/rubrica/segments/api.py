@@ -10,13 +10,14 @@ shape as ``/contacts``, and accept the same filters on top of the segment's own.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
+from rubrica.accounts.models import User
 from rubrica.contacts.api import ContactQuery, contacts_data
 from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.schemas import ContactPage
@@ -34,6 +35,7 @@ from rubrica.segments.services import (
     segment_remove_members,
     segment_update,
 )
+from rubrica.segments.types import SegmentInput
 
 router = Router(tags=["segments"])
 
@@ -112,7 +114,13 @@ class MembersOut(Schema):
     changed: int = Field(description="How many people were added (or removed).")
 
 
-def _data(segment: Segment, user: Any = None) -> dict[str, Any]:
+def _input(payload: SegmentIn | SegmentChange) -> SegmentInput:
+    """The service input: only the keys the client sent. The schemas name SegmentInput's fields
+    (tests/api/test_write_protocol.py keeps them equal)."""
+    return cast(SegmentInput, payload.model_dump(exclude_unset=True))
+
+
+def _data(segment: Segment, user: User | None = None) -> dict[str, Any]:
     count = segment_count(user, segment) if user is not None else None
     return {
         "id": segment.pk,
@@ -146,7 +154,7 @@ def list_segments(request: HttpRequest, params: Query[ListParams]) -> dict[str, 
 @router.post("", response={201: SegmentOut, **problems(403, 422)})
 def create_segment(request: HttpRequest, payload: SegmentIn, response: HttpResponse) -> Any:
     user = actor(request)
-    segment = segment_create(actor=user, data=payload.model_dump(exclude_unset=True))
+    segment = segment_create(actor=user, data=_input(payload))
     segment = _visible(request, segment.pk)
     response["Location"] = request.build_absolute_uri(reverse("api:get_segment", args=[segment.pk]))
     response["ETag"] = version_etag(segment.version)
@@ -174,7 +182,7 @@ def update_segment(
     segment = segment_update(
         actor=user,
         segment=segment,
-        data=payload.model_dump(exclude_unset=True),
+        data=_input(payload),
         expected_version=expected_version(request, segment.version),
     )
     segment = _visible(request, segment.pk)

@@ -7,12 +7,12 @@ class SegmentsConfig(AppConfig):
 
     def ready(self) -> None:
         _register_list_scopes()
-        _register_api_scopes()
 
 
 def _register_list_scopes() -> None:
     """The people list narrowed to a saved segment (``?segment=ID``), its banner and its bulk
-    actions ("Add to segment…", "Remove from this segment")."""
+    actions ("Add to segment…", "Remove from this segment"); the people API answers its
+    ``?segment=`` from the same entry."""
     from rubrica.contacts.models import Contact
     from rubrica.kits.web.list_scopes import ListScope, register_list_scope
     from rubrica.segments import selectors, views
@@ -22,28 +22,12 @@ def _register_list_scopes() -> None:
             model=Contact,
             param="segment",
             resolve=selectors.segment_from_param,
-            page=lambda user, segment, flt, cursor, size: selectors.segment_contact_list(
-                user=user, segment=segment, flt=flt, cursor=cursor, size=size
-            ),
+            page=selectors.segment_page,
             context=selectors.people_list_context,
             banner_template="segments/_people_banner.html",
             bulk_options_template="segments/_bulk_options.html",
             bulk_fields_template="segments/_bulk_fields.html",
             bulk_actions=("segment_add", "segment_remove"),
             bulk=views.bulk_members,
-        )
-    )
-
-
-def _register_api_scopes() -> None:
-    """``?segment=<id>`` on the people API (rubrica.contacts.scopes)."""
-    from rubrica.contacts import scopes
-    from rubrica.segments import selectors
-
-    scopes.register_list_scope(
-        scopes.ListScope(
-            param="segment",
-            resolve=selectors.segment_from_param,
-            page=selectors.segment_page,
         )
     )

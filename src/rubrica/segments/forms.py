@@ -25,6 +25,7 @@ from rubrica.organizations.forms import organization_ref, resolve_organization
 from rubrica.organizations.models import Organization
 from rubrica.segments.models import Segment, SegmentKind
 from rubrica.segments.services import is_filter_key
+from rubrica.segments.types import SegmentInput
 from rubrica.taxonomy.models import LifecycleStage, Tag
 
 FILTER_PREFIX = "filter"
@@ -93,8 +94,8 @@ class SegmentForm(ServiceForm):
         if "kind" in self.fields:
             self.fields["kind"].widget.attrs["class"] = "form-check-input"
 
-    def to_data(self) -> dict[str, Any]:
-        data = {
+    def to_data(self) -> SegmentInput:
+        data: SegmentInput = {
             "name": self.cleaned_data["name"],
             "description": self.cleaned_data["description"],
             "visibility": self.cleaned_data["visibility"],

@@ -156,13 +156,8 @@ def people_list_context(user: User, segment: Segment | None) -> dict[str, Any]:
 
 
 def segment_page(
-    *,
-    user: User,
-    scope: Segment | None,
-    flt: ContactFilter,
-    cursor: str | None = None,
-    size: int = 50,
+    user: User, segment: Segment | None, flt: ContactFilter, cursor: str | None, size: int
 ) -> Page[Contact]:
-    """The people list narrowed to a segment: the ``segment`` scope of the people list that
-    segments register with contacts (rubrica.contacts.scopes, segments/apps.py)."""
-    return segment_contact_list(user=user, segment=scope, flt=flt, cursor=cursor, size=size)
+    """The people list narrowed to a segment: the ``segment`` scope of the people list (page and
+    API) that segments register (rubrica.kits.web.list_scopes, segments/apps.py)."""
+    return segment_contact_list(user=user, segment=segment, flt=flt, cursor=cursor, size=size)

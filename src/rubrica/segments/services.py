@@ -37,6 +37,7 @@ from rubrica.history.models import HistoryAction
 from rubrica.history.services import diff, history_record
 from rubrica.organizations.models import Organization
 from rubrica.segments.models import Segment, SegmentKind, SegmentMember
+from rubrica.segments.types import SegmentInput
 from rubrica.taxonomy.models import LifecycleStage, Tag
 
 #: The people-list filter parameters a dynamic segment may hold (plus ``cf_<key>``). Paging and
@@ -247,7 +248,7 @@ def _save(segment: Segment) -> None:
 
 
 @transaction.atomic
-def segment_create(*, actor: User, data: Mapping[str, Any]) -> Segment:
+def segment_create(*, actor: User, data: SegmentInput) -> Segment:
     """Create a segment owned by ``actor`` (private unless ``visibility`` says otherwise)."""
     ensure_can_create(actor, Segment)
     values, errors = _clean(actor, data, current=None)
@@ -288,7 +289,7 @@ def segment_update(
     *,
     actor: User,
     segment: Segment,
-    data: Mapping[str, Any],
+    data: SegmentInput,
     expected_version: int | None = None,
 ) -> Segment:
     """Change the fields named in ``data``. Sharing (visibility, team) is the owner's or an

@@ -5,7 +5,7 @@ complete, bulk complete / reassign; over ``tasks.services`` (If-Match is passed 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +22,7 @@ from rubrica.kits.api.conditional import expected_version, not_modified, version
 from rubrica.kits.api.schemas import StrictIn
 from rubrica.tasks import selectors, services
 from rubrica.tasks.models import Task
+from rubrica.tasks.types import TaskInput
 
 router = Router(tags=["tasks"])
 
@@ -148,8 +149,10 @@ def _visible(request: HttpRequest, task_id: int) -> Task:
     return task
 
 
-def _input(payload: TaskIn) -> dict[str, Any]:
-    return payload.model_dump(exclude_unset=True)
+def _input(payload: TaskIn) -> TaskInput:
+    """The service input: only the keys the client sent, so PATCH is partial. TaskIn has exactly
+    TaskInput's fields (tests/api/test_write_protocol.py keeps them equal)."""
+    return cast(TaskInput, payload.model_dump(exclude_unset=True))
 
 
 @router.get("", response={200: TaskPage, **problems(422)})

@@ -10,6 +10,7 @@ class TasksConfig(AppConfig):
         _register_trash()
         _register_notifications()
         _register_panels()
+        _register_search()
 
 
 def _register_history() -> None:
@@ -115,3 +116,26 @@ def _register_panels() -> None:
                 order=20,
             )
         )
+
+
+def _register_search() -> None:
+    """Task text is searchable; a hit opens the task, which links its people."""
+    from django.utils.translation import gettext_lazy
+
+    from rubrica.search import registry
+    from rubrica.tasks import search
+    from rubrica.tasks.models import Task
+
+    registry.register(
+        registry.SearchKind(
+            kind=search.KIND,
+            model=Task,
+            display_field="title",
+            document=search.task_fields,
+            prefetch=search.TASK_PREFETCH,
+            filter_keys=search.FILTER_KEYS,
+            parse_filters=search.parse_filters,
+            label=gettext_lazy("Tasks"),
+            detail_url="tasks:detail",
+        )
+    )

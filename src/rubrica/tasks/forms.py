@@ -12,6 +12,7 @@ from rubrica.accounts.models import User
 from rubrica.core.models import Visibility
 from rubrica.kits.web.forms import BootstrapMixin
 from rubrica.tasks.models import Priority, Task
+from rubrica.tasks.types import TaskInput
 
 REMIND_CHOICES = [
     ("", _("No reminder")),
@@ -82,11 +83,11 @@ class TaskForm(BootstrapMixin, forms.Form):
                 (current, _("%(n)s minutes before") % {"n": current}),
             ]
 
-    def to_data(self) -> dict[str, Any]:
+    def to_data(self) -> TaskInput:
         data = self.cleaned_data
         due_date: dt.date | None = data["due_date"]
         due_time: dt.time | None = data["due_time"]
-        values: dict[str, Any] = {
+        values: TaskInput = {
             "title": data["title"],
             "description": data["description"],
             "assignee": data["assignee"].pk,

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from rubrica.accounts.models import User
 from rubrica.core.policies import (
     Action,
     AnyUser,
@@ -58,7 +59,7 @@ class TaskPolicy(OwnedRecordPolicy):
         return queryset.filter(assignee=person)
 
     @staticmethod
-    def _linked_people(person: Any) -> QuerySet[Any, Any]:
+    def _linked_people(person: User) -> QuerySet[Any, Any]:
         from rubrica.contacts.models import Contact
         from rubrica.tasks.models import Task
 
@@ -66,7 +67,7 @@ class TaskPolicy(OwnedRecordPolicy):
         return Task.people.through.objects.filter(task_id=OuterRef("pk"), contact_id__in=visible)
 
     @staticmethod
-    def _linked_organizations(person: Any) -> QuerySet[Any, Any]:
+    def _linked_organizations(person: User) -> QuerySet[Any, Any]:
         from rubrica.organizations.models import Organization
         from rubrica.tasks.models import Task
 

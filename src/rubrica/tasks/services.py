@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,6 +20,7 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from rubrica import search
 from rubrica.accounts.models import Team, User
 from rubrica.activities.models import Activity
 from rubrica.contacts.models import Contact
@@ -45,6 +46,7 @@ from rubrica.notifications.services import notify, user_settings, user_timezone
 from rubrica.organizations.models import Organization
 from rubrica.tasks import recurrence
 from rubrica.tasks.models import Priority, Status, Task
+from rubrica.tasks.types import TaskInput
 
 TEXT_FIELDS = {"title": 200, "description": 20_000}
 SCALAR_FIELDS = (
@@ -333,7 +335,7 @@ def follow_up_data(*, actor: User, activity: Activity) -> dict[str, Any]:
 
 
 @transaction.atomic
-def task_create(*, actor: User, data: Mapping[str, Any]) -> Task:
+def task_create(*, actor: User, data: TaskInput) -> Task:
     """Create a task; the assignee defaults to the actor, the owner too (only administrators
     create one owned by someone else), the time zone to the actor's."""
     ensure_can_create(actor, Task)
@@ -348,6 +350,7 @@ def task_create(*, actor: User, data: Mapping[str, Any]) -> Task:
     _apply(task, values)
     _record(actor, task, HistoryAction.CREATE, {})
     _notify_assignee(actor, task)
+    search.index(task)
     return task
 
 
@@ -356,7 +359,7 @@ def task_update(
     *,
     actor: User,
     task: Task,
-    data: Mapping[str, Any],
+    data: TaskInput,
     expected_version: int | None = None,
     action: str = HistoryAction.UPDATE,
 ) -> Task:
@@ -377,6 +380,7 @@ def task_update(
     if current.assignee_id != old_assignee:
         _notify_assignee(actor, current)
     current.refresh_from_db()
+    search.index(current)
     return current
 
 
@@ -417,6 +421,7 @@ def _plan_next(actor: User, done: Task) -> Task | None:
     nxt.people.set(done.people.all())
     nxt.organizations.set(done.organizations.all())
     _record(actor, nxt, HistoryAction.CREATE, {})
+    search.index(nxt)
     return nxt
 
 
@@ -443,6 +448,7 @@ def task_delete(*, actor: User, task: Task, expected_version: int | None = None)
     """Move to the Trash; a stale ``expected_version`` raises ConflictError."""
     _check_version(actor, task, expected_version)
     result: Task = record_set_deleted(actor, task, deleted=True)
+    search.remove(result)
     return result
 
 
@@ -451,6 +457,7 @@ def task_restore(*, actor: User, task: Task, expected_version: int | None = None
     """Take out of the Trash; a stale ``expected_version`` raises ConflictError."""
     _check_version(actor, task, expected_version)
     result: Task = record_set_deleted(actor, task, deleted=False)
+    search.index(result)
     return result
 
 
@@ -468,7 +475,8 @@ def task_revert(*, actor: User, task: Task, entry: HistoryEntry, field: str) -> 
     before = entry.changes[field]["before"]
     if before is None and field in LINKS:
         before = []
-    return task_update(actor=actor, task=task, data={field: before}, action=HistoryAction.REVERT)
+    data = cast(TaskInput, {field: before})  # ``field`` is one of the fields, checked above
+    return task_update(actor=actor, task=task, data=data, action=HistoryAction.REVERT)
 
 
 # Bulk ----------------------------------------------------------------------------------------
@@ -494,7 +502,7 @@ def _bulk_ids(ids: Iterable[Any]) -> list[int]:
     return list(dict.fromkeys(out))
 
 
-def _bulk(actor: User, ids: Iterable[Any], data: Mapping[str, Any]) -> BulkResult:
+def _bulk(actor: User, ids: Iterable[Any], data: TaskInput) -> BulkResult:
     """Apply ``data`` to each task the actor may change among ``ids`` (read through
     ``restrict``: an id one may not change, or that does not exist, is skipped as "not found"
     and nothing happens to it). Each task is its own transaction."""

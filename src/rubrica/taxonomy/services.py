@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from rubrica.accounts.models import User
 from rubrica.core import normalize
 from rubrica.core.services import Precondition
+from rubrica.taxonomy.hooks import tag_delete_hooks
 from rubrica.taxonomy.models import (
     LifecycleStage,
     OrderedChoice,
@@ -116,7 +117,10 @@ def tag_delete(*, actor: User, tag: Tag, precondition: Precondition[Tag] | None 
     first, on the row locked for the delete."""
     if not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can delete tags."))
-    _lock_tag(tag, precondition).delete()
+    current = _lock_tag(tag, precondition)
+    for hook in tag_delete_hooks:
+        hook.run(current)
+    current.delete()
 
 
 def _choice_save(model: type[C], *, actor: User, instance: C | None, data: dict[str, Any]) -> C:
@@ -257,3 +261,10 @@ def kind_delete(*, actor: User, kind: OrganizationKind) -> None:
             "of this kind. Change their kind first."
         ),
     )
+
+
+# The ordered-list writes for apps above that keep an ordered list of their own (the activities'
+# call outcomes): the same administrators-only rule, name checks and renumbering.
+choice_save = _choice_save
+choice_move = _choice_move
+choice_delete = _choice_delete

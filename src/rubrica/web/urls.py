@@ -11,12 +11,14 @@ from django.urls import include, path
 from rubrica.web import help_views, pwa, views
 
 #: settings/: accounts (users, teams, tokens, password), settings/fields/: custom fields,
-#: settings/lists/: tags, stages and kinds; all named in the one "settings" namespace.
+#: settings/lists/: tags, stages and kinds, the activities' call outcomes and tag cadences; all
+#: named in the one "settings" namespace.
 settings_urls = (
     [
         path("", include("rubrica.accounts.urls")),
         path("fields/", include("rubrica.customfields.urls")),
         path("lists/", include("rubrica.taxonomy.urls")),
+        path("lists/", include("rubrica.activities.settings_urls")),
     ],
     "settings",
 )
@@ -39,12 +41,15 @@ urlpatterns = [
     path("jobs/", include("rubrica.jobs.urls")),
     path("notifications/", include("rubrica.notifications.urls")),
     path("tasks/", include("rubrica.tasks.urls")),
+    path("calendar/", include("rubrica.calendars.urls")),
     path("duplicates/", include("rubrica.dedup.urls")),
     path("merges/", include("rubrica.merges.urls")),
     path("segments/", include("rubrica.segments.urls")),
     path("quality/", include("rubrica.quality.urls")),
     path("io/", include("rubrica.dataio.urls")),
     path("documents/", include("rubrica.documents.urls")),
+    path("mail/", include("rubrica.mail.urls")),
+    path("audit/", include("rubrica.audit.urls")),
     path("trash/", views.trash, name="trash"),
     path("trash/<slug:key>/<int:pk>/restore/", views.trash_restore, name="trash_restore"),
     path("settings/", include(settings_urls)),

@@ -7,17 +7,25 @@ buttons post to ``trash_restore``, which restores through the kind's registered 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from rubrica.accounts.selectors import team_country, user_settings
+from rubrica.accounts.signin import cool_off
 from rubrica.core.models import Action
+from rubrica.core.normalize import default_region
 from rubrica.core.pagination import Page, keyset_page
 from rubrica.core.registry import NotRegistered
 from rubrica.core.trash import trash_kind, trash_kinds
@@ -28,12 +36,50 @@ TRASH_PAGE_SIZE = 50
 TRASH_ORDER = ("-deleted_at", "-id")
 
 
+def lockout_message() -> str:
+    """What the login page says to a locked-out sign-in: the same whether or not the user exists."""
+    period = cool_off()
+    if period is None:
+        return _(
+            "Too many failed sign-in attempts. Signing in with this username from here is "
+            "blocked until an administrator unlocks it."
+        )
+    minutes = max(1, round(period.total_seconds() / 60))
+    return ngettext(
+        "Too many failed sign-in attempts. Try again in %(minutes)d minute, or ask an "
+        "administrator to unlock it.",
+        "Too many failed sign-in attempts. Try again in %(minutes)d minutes, or ask an "
+        "administrator to unlock it.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def locked_out(
+    request: HttpRequest, response: HttpResponse | None = None, credentials: object = None
+) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: the login page again, with the lockout message, answered 429."""
+    return render(
+        request,
+        "web/login.html",
+        {
+            "form": AuthenticationForm(request),
+            "next": request.POST.get("next", ""),
+            "locked_out_message": lockout_message(),
+        },
+        status=429,
+    )
+
+
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
-    return redirect("contacts:list")
+    """The page the user chose as home (ADR 0021); an administrator of a team without a default
+    country is first asked for one (the first-run page)."""
+    if request.user.is_administrator and not team_country() and not default_region():
+        return redirect(reverse("settings:team_settings") + "?welcome=1")
+    return redirect(user_settings(request.user).home_page)
 
 
-def _trash_page(request: AuthedRequest, queryset: QuerySet, param: str) -> Page:
+def _trash_page(request: AuthedRequest, queryset: QuerySet[Any], param: str) -> Page[Any]:
     try:
         return keyset_page(
             queryset, order=TRASH_ORDER, cursor=request.GET.get(param) or None, size=TRASH_PAGE_SIZE

@@ -11,7 +11,7 @@ organizations it created go to the Trash when nobody else is linked to them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,6 +21,7 @@ from rubrica.accounts.models import User
 from rubrica.contacts.bulk import contacts_trash_many, error_text
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import contact_delete, contact_update
+from rubrica.contacts.types import ContactInput
 from rubrica.dataio.models import ImportRow, Outcome
 from rubrica.history.models import HistoryAction
 from rubrica.jobs.models import Job
@@ -116,7 +117,12 @@ def _revert_row(actor: User, row: ImportRow) -> str:
                 **dict.fromkeys(current_keys),
                 **(before.get("custom_fields") or {}),
             }
-            contact_update(actor=actor, contact=contact, data=before, action=HistoryAction.REVERT)
+            contact_update(  # the row's snapshot() before the import: ContactInput's fields
+                actor=actor,
+                contact=contact,
+                data=cast(ContactInput, before),
+                action=HistoryAction.REVERT,
+            )
     except (ValidationError, PermissionDenied) as exc:
         return error_text(exc)
     return ""

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -36,6 +36,7 @@ from rubrica.contacts.bulk import (
 )
 from rubrica.contacts.models import Contact, ContactEmail, ContactPhone
 from rubrica.contacts.services import contact_set_photo, contact_update, snapshot
+from rubrica.contacts.types import ContactInput
 from rubrica.core import normalize
 from rubrica.core.bulk import fast_insert, stand_in
 from rubrica.core.models import Action
@@ -458,7 +459,9 @@ class _Batch:
                 before = snapshot(contact)
                 version = contact.version
                 if not same:
-                    contact = contact_update(actor=self.actor, contact=contact, data=data)
+                    contact = contact_update(
+                        actor=self.actor, contact=contact, data=cast(ContactInput, data)
+                    )
                 organization, affiliation = self._link(contact, record)
                 if affiliation is not None:
                     contact = Contact.objects.get(pk=pk)

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from rubrica.accounts.models import User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.dataio.imports.uploads import StoredUpload, stored_path
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.services import job_create
@@ -95,7 +97,15 @@ def import_start(
     if errors:
         raise ValidationError(errors)
     title = _("Import of %(name)s") % {"name": upload.filename}
-    return job_create(actor=actor, kind="import", title=title, params=params, enqueue=enqueue)
+    with transaction.atomic():
+        job = job_create(actor=actor, kind="import", title=title, params=params, enqueue=enqueue)
+        audit.record(
+            actor,
+            AuditAction.IMPORT_START,
+            job,
+            {"filename": upload.filename, "format": params.get("format")},
+        )
+    return job
 
 
 def _columns_past_the_header(params: dict[str, Any]) -> dict[str, str]:
@@ -124,7 +134,7 @@ def _columns_past_the_header(params: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def import_job(actor: Any, pk: int, action: str = "view") -> Job:
+def import_job(actor: User, pk: int, action: str = "view") -> Job:
     """An import job the actor may see (404-style DoesNotExist otherwise)."""
     job: Job = Job.objects.restrict(actor, action).get(pk=pk, kind="import")
     return job
@@ -155,4 +165,5 @@ def import_revert(*, actor: User, job: Job, enqueue: bool = True) -> Job:
         )
         locked.params = {**locked.params, "reverted_by": revert.pk}
         locked.save(update_fields=["params"])
+        audit.record(actor, AuditAction.IMPORT_REVERT, locked, {"revert_job": revert.pk})
     return revert

@@ -197,7 +197,8 @@ def open_reader(params: dict[str, Any]) -> Reader:
         return VCardReader(path)
     from rubrica.dataio import tabular_bridge
 
-    return tabular_bridge.reader(path, str(fmt), params)
+    reader: Reader = tabular_bridge.reader(path, str(fmt), params)
+    return reader
 
 
 def import_preview(params: dict[str, Any], limit: int = PREVIEW) -> list[SourceRecord]:

@@ -16,7 +16,6 @@ import functools
 import re
 
 import phonenumbers
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from rubrica.core import normalize
@@ -124,7 +123,7 @@ def check_phone(value: str, region: str | None = None) -> str | None:
     if value[:1] == "+":
         if _fast_phone(value):
             return None
-    elif _fast_national_phone(value, region or settings.RUBRICA_DEFAULT_PHONE_REGION):
+    elif _fast_national_phone(value, region or normalize.default_region()):
         return None
     try:
         normalize.phone(value, region)

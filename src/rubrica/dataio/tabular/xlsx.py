@@ -81,10 +81,11 @@ class XlsxReader:
         # A zip needs seeking: spool a non-seekable upload to disk first.
         if self._stream.seekable():
             return self._stream
-        self._spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
-        shutil.copyfileobj(self._stream, self._spool)
-        self._spool.seek(0)
-        return self._spool
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        self._spool = spool
+        shutil.copyfileobj(self._stream, spool)
+        spool.seek(0)
+        return spool
 
     def open(self) -> RowMapper:
         if self.mapper is not None:

@@ -20,6 +20,10 @@ The list page:
   bar);
 - hands a bulk action the scope names (``bulk_actions``) to the scope's ``bulk(request, ids,
   next_url)``.
+
+The API's list of the same records answers the same parameter from this table too
+(``list_scope(model, param)``: ``GET /api/v1/contacts?segment=<id>``), with the same ``resolve``
+and ``page``; there is no second table.
 """
 
 from __future__ import annotations
@@ -67,6 +71,13 @@ LIST_SCOPES: Registry[ListScope] = Registry(
 
 #: Add a scope (from an ``AppConfig.ready()``); another scope under a taken key is refused.
 register_list_scope = LIST_SCOPES.register
+
+
+def list_scope(model: type[Model], param: str) -> ListScope:
+    """The scope of ``model``'s list answering ``param``; ``NotRegistered`` (a LookupError) when
+    no app registered it: a parameter is never silently ignored (that would list everyone
+    instead of the few asked for)."""
+    return LIST_SCOPES.get((model._meta.label, param))
 
 
 def scopes_for(model: type[Model]) -> list[ListScope]:

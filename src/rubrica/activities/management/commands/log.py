@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rubrica.accounts.cli import acting_user
+from rubrica.accounts.models import User
+from rubrica.activities.types import ActivityInput
 from rubrica.kits.cli.base import RubricaCommand, add_acting_user_argument, get_or_not_found
 
 EPILOG = gettext_lazy(
@@ -70,25 +72,26 @@ class Command(RubricaCommand):
         else:
             self.do_log(user, options)
 
-    def do_log(self, user: Any, options: dict[str, Any]) -> None:
+    def do_log(self, user: User, options: dict[str, Any]) -> None:
         from rubrica.activities import services
 
-        data: dict[str, Any] = {
+        data: ActivityInput = {
             "kind": options["kind"],
             "people": options["person"],
             "organizations": options["organization"],
         }
         if options["text"]:
             data["body"] = options["text"]
-        for option, field in (
-            ("outcome", "outcome"),
-            ("direction", "direction"),
-            ("at", "occurred_at"),
-            ("duration", "duration_minutes"),
-            ("subject", "subject"),
-        ):
-            if options[option] is not None:
-                data[field] = options[option]
+        if options["outcome"] is not None:
+            data["outcome"] = options["outcome"]
+        if options["direction"] is not None:
+            data["direction"] = options["direction"]
+        if options["at"] is not None:
+            data["occurred_at"] = options["at"]
+        if options["duration"] is not None:
+            data["duration_minutes"] = options["duration"]
+        if options["subject"] is not None:
+            data["subject"] = options["subject"]
         if options["private"]:
             data["private"] = True
         if options["user"]:
@@ -99,7 +102,7 @@ class Command(RubricaCommand):
         else:
             self.out(_("Logged activity %(id)d.") % {"id": activity.pk})
 
-    def do_list(self, user: Any, options: dict[str, Any]) -> None:
+    def do_list(self, user: User, options: dict[str, Any]) -> None:
         from rubrica.activities import selectors
         from rubrica.contacts.models import Contact
         from rubrica.core.models import Action

@@ -37,6 +37,15 @@ class Command(RubricaCommand):
             action="store_true",
             help=gettext_lazy("Do not collect static files (for tests and scripted installs)."),
         )
+        parser.add_argument(
+            "--country",
+            default=None,
+            help=gettext_lazy(
+                "The team's country as a two-letter code (IT, CN, IR...): phone numbers typed "
+                "without a country code are read as numbers of this country. Asked when not "
+                "given and none is set, if the terminal can answer."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from rubrica.accounts.services import user_create
@@ -47,6 +56,7 @@ class Command(RubricaCommand):
         if not options["skip_static"]:
             call_command("collectstatic", interactive=False, verbosity=quiet, stdout=self.stdout)
             self.out(_("Static files are collected."))
+        self._team_country(options["country"])
         admin = first_administrator()
         if admin is not None:
             self.out(
@@ -61,3 +71,29 @@ class Command(RubricaCommand):
             % {"url": LOGIN_URL, "username": user.username, "password": password}
         )
         self.out(_("This password is shown only once: keep it, or change it after logging in."))
+
+    def _team_country(self, given: str | None) -> None:
+        """Set the team's country from ``--country``, or ask for it on a terminal when none is
+        set; a bad code is a clear error and changes nothing."""
+        import sys
+
+        from django.core.exceptions import ValidationError
+
+        from rubrica.accounts.selectors import team_country
+        from rubrica.accounts.services import team_settings_update
+        from rubrica.kits.cli.base import EXIT_INVALID, CliError
+
+        country = given
+        if country is None:
+            if team_country() or not sys.stdin.isatty():
+                return
+            country = input(
+                _("In which country does the team work? Two-letter code, such as IT: ")
+            ).strip()
+            if not country:
+                return
+        try:
+            team_settings_update(actor=None, country=country)
+        except ValidationError as exc:
+            raise CliError(" ".join(exc.message_dict["country"]), EXIT_INVALID) from None
+        self.out(_("The team's country is %(code)s.") % {"code": team_country() or "-"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from rubrica.accounts.cli import acting_user
 from rubrica.accounts.models import User
 from rubrica.contacts.cli import filter_params, list_row, resolve_named_filters
 from rubrica.contacts.models import Contact
+from rubrica.contacts.types import ContactInput
 from rubrica.core.models import Action, Visibility
 from rubrica.kits.cli.base import (
     EXIT_CODES_HELP,
@@ -326,7 +327,9 @@ class Command(RubricaCommand):
             data["tags"] = [*existing_tags, *options["tag"]]
         with _duplicates_refused():
             contact = contact_create(
-                actor=user, data=data, allow_duplicates=options["allow_duplicate"]
+                actor=user,
+                data=cast(ContactInput, data),  # the flags and --data's JSON, cleaned there
+                allow_duplicates=options["allow_duplicate"],
             )
         if options["json"]:
             self.print_contact(contact_detail_qs(user).get(pk=contact.pk), user, as_json=True)
@@ -351,7 +354,7 @@ class Command(RubricaCommand):
             updated = contact_update(
                 actor=user,
                 contact=contact,
-                data=data,
+                data=cast(ContactInput, data),  # --set and --data's JSON, cleaned there
                 expected_version=options["if_version"],
                 allow_duplicates=options["allow_duplicate"],
             )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from rubrica.accounts.cli import acting_user
+from rubrica.accounts.models import User
 from rubrica.dataio.imports.report import counts, report_csv, report_rows
 from rubrica.dataio.imports.runner import preview_check
 from rubrica.dataio.imports.services import (
@@ -113,7 +114,7 @@ class Command(RubricaCommand):
             raise invalid("FILE", _("Give one file (or `revert JOB`, `report JOB`)."))
         self._import(user, Path(words[0]), options)
 
-    def _import(self, user: Any, path: Path, options: dict[str, Any]) -> None:
+    def _import(self, user: User, path: Path, options: dict[str, Any]) -> None:
         mapping = None
         if options["mapping"]:
             try:

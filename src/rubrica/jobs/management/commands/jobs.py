@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from rubrica.accounts.cli import acting_user
+from rubrica.accounts.models import User
 from rubrica.jobs.cli import as_json, run_with_progress, summary
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.services import (
@@ -173,7 +174,7 @@ class Command(RubricaCommand):
             job.refresh_from_db()
         return job
 
-    def _check(self, user: Any, options: dict[str, Any]) -> None:
+    def _check(self, user: User, options: dict[str, Any]) -> None:
         job = job_create(
             actor=user,
             kind="selftest",

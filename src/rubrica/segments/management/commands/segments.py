@@ -22,6 +22,7 @@ from rubrica.kits.cli.base import (
     get_or_not_found,
     invalid,
 )
+from rubrica.segments.types import SegmentInput
 
 if TYPE_CHECKING:
     from rubrica.accounts.models import User
@@ -230,7 +231,7 @@ class Command(RubricaCommand):
         if options["static"] and params:
             raise invalid("filter", _("A saved selection (--static) has members, not filters."))
         resolve_named_filters(params)
-        data: dict[str, Any] = {
+        data: SegmentInput = {
             "name": options["name"],
             "description": options["description"],
             "kind": "static" if options["static"] else "dynamic",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rubrica.accounts.cli import acting_user
+from rubrica.accounts.models import User
 from rubrica.core.models import Action
 from rubrica.kits.cli.base import (
     EXIT_CODES_HELP,
@@ -19,6 +20,7 @@ from rubrica.kits.cli.base import (
 )
 from rubrica.tasks import selectors, services
 from rubrica.tasks.models import Task
+from rubrica.tasks.types import TaskInput
 
 
 def _json(task: Task) -> dict[str, Any]:
@@ -77,7 +79,7 @@ class Command(RubricaCommand):
         else:
             self._done(user, options)
 
-    def _list(self, user: Any, options: dict[str, Any]) -> None:
+    def _list(self, user: User, options: dict[str, Any]) -> None:
         mine = selectors.my_tasks(user, limit=200)
         buckets = [("overdue", _("Overdue"), mine.overdue)]
         if not options["overdue"]:
@@ -94,29 +96,34 @@ class Command(RubricaCommand):
                 due = services.due_text(task, user)
                 self.out(f"  {task.pk}\t{due}\t{task.title}")
 
-    def _add(self, user: Any, options: dict[str, Any]) -> None:
-        data: dict[str, Any] = {"title": options["title"]}
+    def _add(self, user: User, options: dict[str, Any]) -> None:
+        data: TaskInput = {"title": options["title"]}
         due = options["due"]
-        if due:
-            data["due_at" if "T" in due else "due_date"] = due
-        for option, name in (
-            ("assignee", "assignee"),
-            ("priority", "priority"),
-            ("remind", "remind_minutes_before"),
-            ("repeat", "recurrence"),
-            ("person", "people"),
-            ("organization", "organizations"),
-            ("description", "description"),
-        ):
-            if options[option] is not None:
-                data[name] = options[option]
+        if due and "T" in due:
+            data["due_at"] = due
+        elif due:
+            data["due_date"] = due
+        if options["assignee"] is not None:
+            data["assignee"] = options["assignee"]
+        if options["priority"] is not None:
+            data["priority"] = options["priority"]
+        if options["remind"] is not None:
+            data["remind_minutes_before"] = options["remind"]
+        if options["repeat"] is not None:
+            data["recurrence"] = options["repeat"]
+        if options["person"] is not None:
+            data["people"] = options["person"]
+        if options["organization"] is not None:
+            data["organizations"] = options["organization"]
+        if options["description"] is not None:
+            data["description"] = options["description"]
         task = services.task_create(actor=user, data=data)
         if options["json"]:
             self.out_json(_json(task))
         else:
             self.out(_("Task %(id)d added: %(title)s") % {"id": task.pk, "title": task.title})
 
-    def _done(self, user: Any, options: dict[str, Any]) -> None:
+    def _done(self, user: User, options: dict[str, Any]) -> None:
         visible = Task.objects.restrict(user, Action.VIEW)
         results = []
         for pk in options["task"]:

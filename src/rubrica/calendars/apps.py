@@ -1,0 +1,95 @@
+from django.apps import AppConfig
+
+
+class CalendarsConfig(AppConfig):
+    name = "rubrica.calendars"
+    label = "calendars"
+
+    def ready(self) -> None:
+        _register_trash()
+        _register_panels()
+        _register_notifications()
+        _register_inbound()
+
+
+def _register_inbound() -> None:
+    """Answers to invitations (iMIP ``METHOD:REPLY``) captured by mail set the RSVP."""
+    from rubrica.calendars.inbound import itip_reply_part
+    from rubrica.kits.inbound import register_part_handler
+
+    register_part_handler("text/calendar", itip_reply_part)
+
+
+def _register_notifications() -> None:
+    """Appointment reminders, sent by the notifications engine's tick."""
+    from django.utils.translation import gettext_lazy
+
+    from rubrica.calendars.services import appointment_reminders_send
+    from rubrica.notifications.registry import (
+        NotificationKind,
+        Schedule,
+        register_kind,
+        register_schedule,
+    )
+
+    register_kind(
+        NotificationKind(key="calendars.reminder", label=gettext_lazy("Appointment reminders"))
+    )
+    register_schedule(Schedule(key="calendars.reminders", run=appointment_reminders_send))
+
+
+def _register_panels() -> None:
+    """Upcoming appointments and "New appointment" on a person's page."""
+    from rubrica.calendars import views
+    from rubrica.contacts.models import Contact
+    from rubrica.kits.web.panels import Panel, register_panel
+
+    register_panel(
+        Panel(
+            key="appointments",
+            model=Contact,
+            template="calendars/_panel.html",
+            context=views.person_panel,
+            placement="side",
+            order=15,
+        )
+    )
+
+
+def _register_trash() -> None:
+    """Calendars and appointments go to the Trash like every owned record."""
+    from django.utils.translation import gettext_lazy
+
+    from rubrica.calendars.models import Appointment, Calendar
+    from rubrica.calendars.services import (
+        appointment_restore,
+        appointment_trash_purge,
+        calendar_restore,
+        calendar_trash_purge,
+    )
+    from rubrica.core.trash import TrashKind, register_trash
+
+    register_trash(
+        TrashKind(
+            key="calendars",
+            model=Calendar,
+            label=gettext_lazy("Calendars"),
+            empty_text=gettext_lazy("No calendars in the Trash."),
+            pages_label=gettext_lazy("Pages of calendars"),
+            restore=lambda actor, calendar: calendar_restore(actor=actor, calendar=calendar),
+            purge=lambda cutoff: calendar_trash_purge(cutoff=cutoff),
+        )
+    )
+    register_trash(
+        TrashKind(
+            key="appointments",
+            model=Appointment,
+            label=gettext_lazy("Appointments"),
+            empty_text=gettext_lazy("No appointments in the Trash."),
+            pages_label=gettext_lazy("Pages of appointments"),
+            restore=lambda actor, appointment: appointment_restore(
+                actor=actor, appointment=appointment
+            ),
+            purge=lambda cutoff: appointment_trash_purge(cutoff=cutoff),
+        )
+    )

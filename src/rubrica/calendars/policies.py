@@ -1,0 +1,127 @@
+"""Who may see and change calendars and appointments (ADR 0023).
+
+Calendars (``CalendarPolicy``):
+
+- Anonymous and inactive users: nothing. Administrators: everything.
+- view: the owner; the users and the members of the teams the calendar is shared with (read-only
+  or read-write); and, as for every owned record, everyone / the team when its visibility says so.
+- change and delete (the calendar itself: name, sharing, feed, Trash): the owner only, never a
+  read-only user.
+- add: any active person who is not read-only.
+
+Appointments (``AppointmentPolicy``):
+
+- view: the appointments of the calendars one may see, except the private ones of others, and the
+  appointments one is invited to as a user. A private appointment of someone else is not
+  readable: it shows only as busy time (``busy_queryset``), never through ``restrict``.
+- change and delete: the appointments of the calendars one may write (owner, read-write share),
+  except the private ones of others; never a read-only user.
+- add: any active person who is not read-only (the service also requires a writable calendar).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from rubrica.core.policies import (
+    Action,
+    AnyUser,
+    OwnedRecordPolicy,
+    Policy,
+    check_action,
+    signed_in,
+)
+
+_QS = TypeVar("_QS", bound="QuerySet[Any, Any]")
+
+
+class Access:
+    READ = "read"
+    WRITE = "write"
+
+
+def _shares(person: Any, *, write: bool) -> QuerySet[Any, Any]:
+    from rubrica.calendars.models import CalendarShare
+
+    team_ids = person.teams.values("pk")
+    shares = CalendarShare.objects.filter(calendar_id=OuterRef("pk")).filter(
+        Q(user=person) | Q(team_id__in=team_ids)
+    )
+    return shares.filter(access=Access.WRITE) if write else shares
+
+
+class CalendarPolicy(OwnedRecordPolicy):
+    def visibility_q(self, user: AnyUser, action: str) -> Q | None:
+        check_action(action)
+        person = signed_in(user)
+        if person is None:
+            return Q(pk__in=[])
+        if person.is_administrator:
+            return None
+        if action != Action.VIEW:
+            return Q(pk__in=[]) if person.is_read_only else Q(owner=person)
+        shared = super().visibility_q(user, action)
+        q: Q = Q(owner=person) | Q(Exists(_shares(person, write=False)))
+        return q if shared is None else q | shared
+
+    def writable_q(self, user: AnyUser) -> Q:
+        """The calendars in which ``user`` may add and change appointments."""
+        person = signed_in(user)
+        if person is None or person.is_read_only:
+            return Q(pk__in=[])
+        if person.is_administrator:
+            return Q()
+        return Q(owner=person) | Q(Exists(_shares(person, write=True)))
+
+
+class AppointmentPolicy(Policy):
+    def _calendars(self, person: Any, *, write: bool) -> QuerySet[Any, Any]:
+        from rubrica.calendars.models import Calendar
+
+        policy = CalendarPolicy()
+        q = policy.writable_q(person) if write else policy.visibility_q(person, Action.VIEW)
+        calendars = Calendar.objects.all()
+        return calendars.filter(q) if q is not None else calendars
+
+    def _invited(self, person: Any) -> QuerySet[Any, Any]:
+        from rubrica.calendars.models import Attendee
+
+        return Attendee.objects.filter(appointment_id=OuterRef("pk"), user=person)
+
+    def queryset_for(self, user: AnyUser, action: str, queryset: _QS) -> _QS:
+        check_action(action)
+        person = signed_in(user)
+        if person is None:
+            return queryset.none()
+        if person.is_administrator:
+            return queryset
+        mine = Q(owner=person) | Q(organizer=person)
+        if action == Action.VIEW:
+            calendars = self._calendars(person, write=False).values("pk")
+            return queryset.filter(
+                (Q(calendar_id__in=calendars) & (Q(private=False) | mine))
+                | Exists(self._invited(person))
+            )
+        if person.is_read_only:
+            return queryset.none()
+        calendars = self._calendars(person, write=True).values("pk")
+        return queryset.filter(Q(calendar_id__in=calendars) & (Q(private=False) | mine))
+
+    def busy_queryset(self, user: AnyUser, queryset: _QS) -> _QS:
+        """Appointments of the calendars ``user`` may see that show to them only as busy time
+        (the private appointments of others): their times may be shown, nothing else."""
+        person = signed_in(user)
+        if person is None:
+            return queryset.none()
+        calendars = self._calendars(person, write=False).values("pk")
+        visible = self.queryset_for(person, Action.VIEW, queryset).values("pk")
+        return queryset.filter(calendar_id__in=calendars, private=True).exclude(pk__in=visible)
+
+    def user_has_permission(self, user: AnyUser, action: str) -> bool:
+        check_action(action, (*Action.ALL, Action.ADD))
+        person = signed_in(user)
+        if person is None:
+            return False
+        return action == Action.VIEW or not person.is_read_only

@@ -1,0 +1,94 @@
+"""What the JSON export carries beside each person: their timeline (activities), tasks and the
+metadata of their documents (not the files), each as the exporting user may see it.
+
+Read per chunk of people (three queries each, whatever the chunk's size), through each model's
+``restrict(viewer, "view")``: a private activity or document of someone else is left out, as on
+the person's page. The importer does not read these back (``jsonio.NOT_DATA``): they describe
+what happened at the exporting site, and recreating them needs their own records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rubrica.accounts.models import User
+from rubrica.activities.models import Activity, ActivityPerson
+from rubrica.core.models import Action
+from rubrica.documents.models import Document
+from rubrica.tasks.models import Task
+
+KEYS = ("activities", "tasks", "documents")
+
+
+def related_of(viewer: User, contact_ids: Sequence[int]) -> dict[int, dict[str, list[Any]]]:
+    """``{contact id: {"activities": [...], "tasks": [...], "documents": [...]}}``; every person
+    of ``contact_ids`` has the three lists (empty when nothing is visible)."""
+    out: dict[int, dict[str, list[Any]]] = {pk: {key: [] for key in KEYS} for pk in contact_ids}
+    if not contact_ids:
+        return out
+    visible = Activity.objects.restrict(viewer, Action.VIEW)
+    links = (
+        ActivityPerson.objects.filter(contact_id__in=contact_ids, activity__in=visible)
+        .select_related("activity", "activity__outcome", "activity__owner")
+        .order_by("contact_id", "occurred_at", "activity_id")
+    )
+    for link in links:
+        a = link.activity
+        out[link.contact_id]["activities"].append(
+            {
+                "uid": str(a.uid),
+                "kind": a.kind,
+                "direction": a.direction,
+                "occurred_at": a.occurred_at,
+                "duration_minutes": a.duration_minutes,
+                "outcome": a.outcome.name if a.outcome_id and a.outcome else None,
+                "subject": a.subject,
+                "body": a.body,
+                "private": a.private,
+                "owner": a.owner.get_username() if a.owner_id and a.owner else None,
+            }
+        )
+    through = Task.people.through
+    task_links = through.objects.filter(
+        contact_id__in=contact_ids, task__in=Task.objects.restrict(viewer, Action.VIEW)
+    ).select_related("task", "task__assignee")
+    for row in task_links.order_by("contact_id", "task__created_at", "task_id"):
+        t = row.task
+        out[row.contact_id]["tasks"].append(
+            {
+                "uid": str(t.uid),
+                "title": t.title,
+                "description": t.description,
+                "status": t.status,
+                "priority": t.priority,
+                "due_date": t.due_date.isoformat() if t.due_date else None,
+                "due_at": t.due_at,
+                "time_zone": t.time_zone,
+                "assignee": t.assignee.get_username(),
+                "recurrence": t.recurrence,
+                "completed_at": t.completed_at,
+            }
+        )
+    documents = (
+        Document.objects.restrict(viewer, Action.VIEW)
+        .filter(contact_id__in=contact_ids)
+        .select_related("current")
+        .order_by("contact_id", "created_at", "id")
+    )
+    for d in documents:
+        v = d.current
+        assert d.contact_id is not None  # filtered on it
+        out[d.contact_id]["documents"].append(
+            {
+                "uid": str(d.uid),
+                "title": d.title,
+                "file_name": v.original_name if v else None,
+                "content_type": v.content_type if v else None,
+                "size": v.size if v else None,
+                "sha256": v.sha256 if v else None,
+                "version": v.number if v else None,
+                "created_at": d.created_at,
+            }
+        )
+    return out

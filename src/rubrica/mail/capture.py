@@ -1,0 +1,513 @@
+"""Capture: file one RFC 5322 message on the timelines of the people in it.
+
+``mail_capture(actor=..., raw=...)`` parses the bytes with the standard library's ``email`` (policy
+``default``), refuses a Message-ID already captured (``Captured.duplicate``), finds the people
+whose addresses appear in From, To and Cc (colleagues, the users' own addresses, are left out and
+noted as participants), keeps the message in its thread (References / In-Reply-To), writes one
+e-mail activity on those people through ``activities.services`` (what the activity shows
+follows the owner's preference, ``Level``), stores the attachments as documents on the first of
+them, hands registered MIME parts to ``kits.inbound`` handlers, and marks the addresses a
+delivery report (DSN, ``multipart/report``) says bounced. All of it in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
+
+import nh3
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rubrica.accounts.models import User
+from rubrica.activities.models import Activity
+from rubrica.activities.services import activity_create, activity_update
+from rubrica.contacts.models import Contact, ContactEmail
+from rubrica.core.models import Action
+from rubrica.kits.inbound import InboundContext, part_handlers
+from rubrica.mail.models import (
+    BouncedAddress,
+    Direction,
+    Level,
+    MailAttachment,
+    Mailbox,
+    MailMessage,
+    MailParticipant,
+    MailPreference,
+    Role,
+)
+
+logger = logging.getLogger(__name__)
+
+#: The longest text kept of a message body (the activity's body takes 100,000 characters).
+MAX_BODY = 90_000
+MAX_ID = 255
+_ID = re.compile(r"<[^<>\s]+>")
+
+
+@dataclass
+class Captured:
+    """What capturing one message did."""
+
+    message: MailMessage | None = None
+    duplicate: bool = False
+    contact_ids: list[int] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    attachments_skipped: list[str] = field(default_factory=list)
+    bounced: list[str] = field(default_factory=list)
+
+
+def parse(raw: bytes) -> EmailMessage:
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    """A header as text; a header the library cannot parse is read raw rather than refused."""
+    try:
+        value = message.get(name)
+    except Exception:  # malformed header: policy.default raises on access
+        value = message.get_all(name, failobj=[""])[0] if name in message else ""
+    return " ".join(str(value or "").replace("\x00", "").split())
+
+
+def _addresses(
+    message: EmailMessage, name: str, spellings: set[str] | None = None
+) -> list[tuple[str, str]]:
+    """(display name, lower-cased address) of a header; groups and junk are dropped. The
+    addresses as written are added to ``spellings``."""
+    found = []
+    for display, written in getaddresses([_header(message, name)]):
+        written = written.strip().strip("<>")
+        address = written.lower()
+        if "@" in address and len(address) <= 254:
+            found.append((display.strip()[:255], address))
+            if spellings is not None:
+                spellings.add(written)
+    return found
+
+
+def _one_id(text: str) -> str:
+    match = _ID.search(text)
+    return _fit(match.group(0) if match else text.strip())
+
+
+def _fit(message_id: str) -> str:
+    """A Message-ID that fits the column: a longer one is replaced by its digest."""
+    if len(message_id) <= MAX_ID:
+        return message_id
+    return "<sha256." + hashlib.sha256(message_id.encode()).hexdigest() + "@rubrica.invalid>"
+
+
+def message_id_of(message: EmailMessage, raw: bytes) -> str:
+    found = _one_id(_header(message, "message-id"))
+    if found:
+        return found
+    return "<sha256." + hashlib.sha256(raw).hexdigest() + "@rubrica.invalid>"
+
+
+def _date(message: EmailMessage, fallback: dt.datetime | None) -> dt.datetime:
+    text = _header(message, "date")
+    when = None
+    if text:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            when = None
+    if when is None:
+        return fallback or timezone.now()
+    if timezone.is_naive(when):
+        when = when.replace(tzinfo=dt.UTC)
+    return when
+
+
+def body_text(message: EmailMessage) -> str:
+    """The plain text of a message (its HTML part stripped of tags when it has no text part)."""
+    try:
+        part = message.get_body(preferencelist=("plain", "html"))
+        if part is None:
+            return ""
+        text = part.get_content()
+    except (KeyError, LookupError, ValueError, AssertionError):
+        return ""
+    if not isinstance(text, str):
+        return ""
+    if part.get_content_subtype() == "html":
+        text = nh3.clean(text, tags=set(), strip_comments=True)
+        text = re.sub(r"[ \t]+", " ", text)
+        text = re.sub(r"\n\s*\n+", "\n\n", text)
+    return text.replace("\x00", "").strip()[:MAX_BODY]
+
+
+def _internal_addresses(addresses: set[str]) -> set[str]:
+    if not addresses:
+        return set()
+    return set(
+        User.objects.filter(is_active=True)
+        .annotate(address=Lower("email"))
+        .filter(address__in=addresses)
+        .values_list("address", flat=True)
+    )
+
+
+def people_by_address(
+    actor: User, addresses: set[str], spellings: Iterable[str] = ()
+) -> dict[str, list[int]]:
+    """The people ``actor`` may see, by the (lower-cased) addresses they have.
+
+    Addresses are stored as typed with the domain lower-cased (``core.normalize``): the look-up
+    asks for the lower-cased address and for each spelling met in the message with its domain
+    lower-cased (index look-ups, never a scan), then compares without case. A stored address
+    with capitals in its local part is found when a message writes it the same way."""
+    if not addresses:
+        return {}
+    variants = set(addresses)
+    for written in spellings:
+        local, _at, domain = written.rpartition("@")
+        if written.lower() in addresses:
+            variants.add(f"{local}@{domain.lower()}")
+    rows = ContactEmail.objects.filter(
+        value__in=list(variants),
+        contact__in=Contact.objects.restrict(actor, Action.VIEW),
+    ).values_list("value", "contact_id")
+    found: dict[str, list[int]] = {}
+    for value, contact_id in rows:
+        ids = found.setdefault(value.lower(), [])
+        if contact_id not in ids:
+            ids.append(contact_id)
+    return found
+
+
+def level_of(user: User) -> str:
+    preference = MailPreference.objects.filter(user=user).first()
+    return preference.level if preference else Level.SUBJECT.value
+
+
+def activity_text(record: MailMessage, level: str) -> tuple[str, str]:
+    """The subject and body of the timeline entry of ``record``: as much as ``level`` shows
+    colleagues, and a link to the message (whose page shows its owner all of it)."""
+    participants = list(record.participants.all())
+    lines = [f"**{_('From')}:** {record.sender}"]
+    for role, label in ((Role.TO, _("To")), (Role.CC, _("Cc"))):
+        named = [p.address for p in participants if p.role == role]
+        if named:
+            lines.append(f"**{label}:** {', '.join(named)}")
+    names = [a.filename for a in record.attachments.all()]
+    if names and level in (Level.SUBJECT, Level.FULL):
+        lines.append(f"**{_('Attachments')}:** {', '.join(names)}")
+    subject = record.subject if level in (Level.SUBJECT, Level.FULL) else _("E-mail")
+    body = "  \n".join(lines)
+    if level == Level.FULL and record.body:
+        body += "\n\n" + _quote(record.body)
+    url = reverse("mail:message", args=[record.pk])
+    body += f"\n\n[{_('Open the message')}]({url})"
+    return subject[:300], body
+
+
+def _quote(text: str) -> str:
+    """The body as a Markdown block quote (kept verbatim, not read as Markdown)."""
+    return "\n".join(
+        "> " + line.replace("\\", "\\\\").replace("<", "&lt;")
+        for line in text[:MAX_BODY].splitlines()
+    )
+
+
+def _thread_key(message_id: str, in_reply_to: str, references: list[str]) -> str:
+    """The first message of the thread: the thread of a captured parent, else the first
+    Reference, else the parent, else the message itself."""
+    parents = [i for i in (in_reply_to, *reversed(references)) if i]
+    if parents:
+        known = (
+            MailMessage.objects.filter(message_id__in=parents)
+            .values_list("thread_key", flat=True)
+            .first()
+        )
+        if known:
+            return known
+    if references:
+        return references[0]
+    return in_reply_to or message_id
+
+
+def _bounced_recipients(message: EmailMessage) -> list[tuple[str, str]]:
+    """(address, diagnostic) of each failed recipient of a delivery status report."""
+    if message.get_content_type() != "multipart/report":
+        return []
+    if str(message.get_param("report-type", "")).lower() != "delivery-status":
+        return []
+    failed = []
+    for part in message.walk():
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        payload = part.get_payload()
+        blocks = payload if isinstance(payload, list) else []
+        for block in blocks:
+            if isinstance(block, str):
+                continue
+            action = str(block.get("action", "")).strip().lower()
+            recipient = str(block.get("final-recipient", "") or block.get("original-recipient", ""))
+            address = recipient.split(";", 1)[-1].strip().strip("<>").lower()
+            if action == "failed" and "@" in address:
+                reason = " ".join(str(block.get("diagnostic-code", "")).split())
+                failed.append((address, reason or str(block.get("status", ""))))
+    return failed
+
+
+def _mark_bounced(found: list[tuple[str, str]], when: dt.datetime) -> None:
+    for address, reason in found:
+        row = BouncedAddress.objects.select_for_update().filter(address=address).first()
+        if row is None:
+            BouncedAddress.objects.create(address=address, reason=reason[:2000], bounced_at=when)
+        else:
+            row.count += 1
+            row.reason, row.bounced_at = reason[:2000], when
+            row.save(update_fields=["count", "reason", "bounced_at"])
+
+
+def _attachments(message: EmailMessage) -> list[tuple[str, str, bytes]]:
+    found = []
+    for part in message.walk():
+        if part.is_multipart() or part.get_content_disposition() != "attachment":
+            continue
+        data = part.get_payload(decode=True)
+        if not isinstance(data, bytes):
+            continue
+        name = part.get_filename() or "attachment"
+        found.append((name[:255], part.get_content_type()[:255], data))
+    return found
+
+
+def _store_attachments(
+    actor: User, record: MailMessage, files: list[tuple[str, str, bytes]], contact: Contact | None
+) -> list[str]:
+    from rubrica.documents.services import document_create
+
+    skipped = []
+    for name, content_type, data in files:
+        document = None
+        if contact is not None:
+            try:
+                with transaction.atomic():
+                    document = document_create(
+                        actor=actor, record=contact, upload=ContentFile(data, name=name)
+                    )
+            except (ValidationError, PermissionDenied, OSError) as exc:
+                # A type documents refuse, a person the actor may not change, a full disk: the
+                # attachment is listed on the message, not stored.
+                logger.info("attachment %s of %s not stored: %s", name, record.message_id, exc)
+        if document is None:
+            skipped.append(name)
+        MailAttachment.objects.create(
+            message=record,
+            filename=name,
+            content_type=content_type,
+            size=len(data),
+            document=document,
+        )
+    return skipped
+
+
+@transaction.atomic
+def mail_capture(
+    *,
+    actor: User,
+    raw: bytes,
+    mailbox: Mailbox | None = None,
+    received_at: dt.datetime | None = None,
+) -> Captured:
+    """File the message ``raw`` for ``actor`` (the user whose mail it is). A Message-ID already
+    captured is refused (``duplicate``) and nothing is written."""
+    from rubrica.activities.services import ensure_may_log
+
+    ensure_may_log(actor)
+    message = parse(raw)
+    message_id = message_id_of(message, raw)
+    if MailMessage.objects.filter(message_id=message_id).exists():
+        return Captured(duplicate=True)
+    spellings: set[str] = set()
+    senders = _addresses(message, "from", spellings)
+    by_role: list[tuple[str, str, str]] = [(Role.FROM.value, n, a) for n, a in senders[:1]]
+    for header in ("to", "cc"):
+        by_role += [(header, n, a) for n, a in _addresses(message, header, spellings)]
+    addresses = {a for _r, _n, a in by_role}
+    internal = _internal_addresses(addresses)
+    sender = senders[0][1] if senders else ""
+    direction = Direction.OUT if sender and sender in internal else Direction.IN
+    references = _ID.findall(_header(message, "references"))
+    in_reply_to = _one_id(_header(message, "in-reply-to"))
+    sent_at = _date(message, received_at)
+    bounces = _bounced_recipients(message)
+    try:
+        with transaction.atomic():
+            record = MailMessage.objects.create(
+                message_id=message_id,
+                thread_key=_fit(
+                    _thread_key(message_id, in_reply_to, [_fit(r) for r in references])
+                ),
+                owner=actor,
+                mailbox=mailbox,
+                direction=direction,
+                sender=sender,
+                subject=_header(message, "subject")[:500],
+                sent_at=sent_at,
+                body=body_text(message),
+                in_reply_to=in_reply_to,
+                references=" ".join(references)[:10_000],
+                is_bounce=bool(bounces),
+            )
+    except IntegrityError:  # captured meanwhile by another worker
+        return Captured(duplicate=True)
+    people = {} if bounces else people_by_address(actor, addresses - internal, spellings)
+    seen: set[tuple[str, str]] = set()
+    rows = []
+    contact_ids: list[int] = []
+    for role, name, address in by_role:
+        if (role, address) in seen:
+            continue
+        seen.add((role, address))
+        ids = people.get(address, [])
+        rows.append(
+            MailParticipant(
+                message=record,
+                role=role,
+                address=address,
+                name=name,
+                internal=address in internal,
+                contact_id=ids[0] if ids else None,
+            )
+        )
+        contact_ids += [i for i in ids if i not in contact_ids]
+    MailParticipant.objects.bulk_create(rows)
+    files = _attachments(message)
+    first = Contact.objects.filter(pk=contact_ids[0]).first() if contact_ids else None
+    skipped = _store_attachments(actor, record, files, first)
+    if contact_ids:
+        _file(actor, record, contact_ids, internal)
+    if bounces:
+        _mark_bounced(bounces, sent_at)
+    context = InboundContext(
+        actor=actor,
+        message_id=message_id,
+        sender=sender,
+        subject=record.subject,
+        contact_ids=tuple(contact_ids),
+        message=message,
+    )
+    for part in message.walk():
+        for handler in part_handlers(part.get_content_type()):
+            handler(part, context)
+    unknown = sorted(
+        {r.address for r in rows if not r.internal and r.contact_id is None and not bounces}
+    )
+    return Captured(
+        message=record,
+        contact_ids=contact_ids,
+        unknown=unknown,
+        attachments_skipped=skipped,
+        bounced=[a for a, _r in bounces],
+    )
+
+
+def capture_or_count(
+    counts: dict[str, int], *, actor: User, raw: bytes, mailbox: Mailbox | None = None
+) -> Captured | None:
+    """Capture one message of a batch (an import, a fetch) in its own savepoint: a message that
+    cannot be captured is logged and counted as ``failed`` instead of stopping the mailbox for
+    ever on it. A permission refusal (the owner became read-only) still stops the batch."""
+    try:
+        result = mail_capture(actor=actor, raw=raw, mailbox=mailbox)
+    except PermissionDenied:
+        raise
+    except Exception:
+        logger.exception("a message could not be captured; it is skipped")
+        counts["failed"] += 1
+        return None
+    counts["duplicates" if result.duplicate else "captured"] += 1
+    return result
+
+
+def _file(actor: User, record: MailMessage, contact_ids: list[int], internal: set[str]) -> None:
+    """Write (or widen) the message's activity on ``contact_ids``."""
+    subject, body = activity_text(record, level_of(record.owner))
+    users = sorted(
+        {
+            str(pk)
+            for pk in User.objects.filter(is_active=True)
+            .annotate(address=Lower("email"))
+            .filter(address__in=internal)
+            .values_list("pk", flat=True)
+        }
+    )
+    if record.activity_id is None:
+        activity = activity_create(
+            actor=actor,
+            data={
+                "kind": "email",
+                "direction": record.direction,
+                "occurred_at": record.sent_at,
+                "subject": subject,
+                "body": body,
+                "people": [*contact_ids],
+                "users": [*users],
+            },
+        )
+        record.activity = activity
+        record.save(update_fields=["activity"])
+    else:
+        current = Activity.objects.get(pk=record.activity_id)
+        people = list(current.person_links.values_list("contact_id", flat=True))
+        activity_update(
+            actor=record.owner,
+            activity=current,
+            data={"people": [*people, *(c for c in contact_ids if c not in people)]},
+        )
+
+
+def file_address(*, actor: User, address: str, contact: Contact) -> int:
+    """File the messages of ``actor`` that name ``address`` (nobody's until now) on ``contact``,
+    the person just created for it; returns how many were filed."""
+    address = address.strip().lower()
+    filed = 0
+    participants = MailParticipant.objects.filter(
+        address=address, contact__isnull=True, internal=False, message__owner=actor
+    ).select_related("message")
+    for participant in participants:
+        participant.contact = contact
+        participant.save(update_fields=["contact"])
+        message = participant.message
+        _file(actor, message, [contact.pk], set())
+        filed += 1
+    return filed
+
+
+def address_of(display: str, address: str) -> str:
+    """``Name <address>`` for a header."""
+    return str(Address(display_name=display, addr_spec=address))
+
+
+def describe(result: Captured) -> dict[str, Any]:
+    """A JSON-able summary of one capture (jobs, API, CLI)."""
+    return {
+        "message": result.message.pk if result.message else None,
+        "duplicate": result.duplicate,
+        "people": result.contact_ids,
+        "unknown": result.unknown,
+        "attachments_skipped": result.attachments_skipped,
+        "bounced": result.bounced,
+    }

@@ -1,0 +1,244 @@
+"""Send e-mail from Rubrica: one message per person, rendered from a template in the sandbox
+(``mail.templating``), queued, sent by the worker through Django's e-mail backend and retried
+with a growing delay; once sent, the message is captured like any other, which logs it on the
+person's timeline (and keeps it in its thread, and refuses it later from an IMAP Sent folder).
+Addresses a delivery report marked as bouncing are not sent to."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from email.utils import make_msgid
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rubrica.accounts.models import User
+from rubrica.activities.services import ensure_may_log
+from rubrica.contacts.models import Contact
+from rubrica.core.models import Action
+from rubrica.documents.models import Document
+from rubrica.documents.storage import documents_storage
+from rubrica.jobs.models import Job, JobStatus
+from rubrica.jobs.running import Progress
+from rubrica.mail.capture import mail_capture
+from rubrica.mail.models import BouncedAddress, MailTemplate, OutgoingMail, OutStatus
+from rubrica.mail.templating import contact_fields, render
+
+logger = logging.getLogger(__name__)
+
+SEND_KIND = "mail_send"
+MAX_ATTEMPTS = 5
+MAX_RECIPIENTS = 500
+#: Minutes before retry n (1, 2, 4, 8...).
+RETRY_BASE_MINUTES = 1
+
+
+def _sender(actor: User) -> dict[str, str]:
+    return {"name": actor.get_full_name() or actor.username, "email": actor.email or ""}
+
+
+def _from_header(actor: User) -> str:
+    address = actor.email or settings.DEFAULT_FROM_EMAIL
+    name = actor.get_full_name()
+    return f'"{name}" <{address}>' if name else address
+
+
+def mail_send(
+    *,
+    actor: User,
+    contact_ids: Iterable[int],
+    subject: str = "",
+    body: str = "",
+    template: MailTemplate | None = None,
+    document_ids: Iterable[int] = (),
+    enqueue: bool = True,
+) -> list[OutgoingMail]:
+    """Queue one e-mail to each person named (whom ``actor`` may see, with an address that does
+    not bounce), from ``template`` or from ``subject`` and ``body``. Nothing is queued when one
+    of them cannot be written to (ValidationError names them)."""
+    ensure_may_log(actor)
+    if template is not None:
+        if not MailTemplate.objects.restrict(actor, Action.VIEW).filter(pk=template.pk).exists():
+            raise ValidationError({"template": _("There is no such template.")})
+        subject, body = template.subject, template.body
+    ids = list(dict.fromkeys(int(i) for i in contact_ids))
+    errors: dict[str, str] = {}
+    if not ids:
+        errors["people"] = _("Name at least one person.")
+    if len(ids) > MAX_RECIPIENTS:
+        errors["people"] = _("At most %(n)d entries.") % {"n": MAX_RECIPIENTS}
+    if not subject.strip():
+        errors["subject"] = _("This field is required.")
+    if errors:
+        raise ValidationError(errors)
+    people = {c.pk: c for c in Contact.objects.restrict(actor, Action.VIEW).filter(pk__in=ids)}
+    bounced = set(
+        BouncedAddress.objects.filter(
+            address__in=[c.primary_email.lower() for c in people.values()]
+        ).values_list("address", flat=True)
+    )
+    for index, pk in enumerate(ids):
+        contact = people.get(pk)
+        if contact is None:
+            errors[f"people.{index}"] = _("There is no such person.")
+        elif not contact.primary_email:
+            errors[f"people.{index}"] = _("%(name)s has no e-mail address.") % {
+                "name": contact.display_name
+            }
+        elif contact.primary_email.lower() in bounced:
+            errors[f"people.{index}"] = _("Mail to %(address)s bounces.") % {
+                "address": contact.primary_email
+            }
+    if errors:
+        raise ValidationError(errors)
+    documents = list(
+        Document.objects.restrict(actor, Action.VIEW).filter(pk__in=list(document_ids))
+    )
+    if len(documents) != len(set(document_ids)):
+        raise ValidationError({"documents": _("There is no such document.")})
+    sender = _sender(actor)
+    now = timezone.now()
+    queued: list[OutgoingMail] = []
+    with transaction.atomic():
+        for pk in ids:
+            contact = people[pk]
+            fields = contact_fields(contact)
+            queued.append(
+                OutgoingMail.objects.create(
+                    owner=actor,
+                    contact=contact,
+                    address=contact.primary_email,
+                    subject=" ".join(
+                        render(subject, contact=fields, sender=sender, field="subject").split()
+                    )[:500],
+                    body=render(body, contact=fields, sender=sender, field="body"),
+                    document_ids=[d.pk for d in documents if d.contact_id == contact.pk],
+                    message_id=make_msgid(domain=_domain(actor)),
+                    next_attempt_at=now,
+                )
+            )
+        if enqueue:
+            _send_job(actor, [o.pk for o in queued])
+    return queued
+
+
+def _domain(actor: User) -> str:
+    address = actor.email or settings.DEFAULT_FROM_EMAIL
+    return address.rpartition("@")[2] or "rubrica.invalid"
+
+
+def _send_job(actor: User, ids: list[int]) -> Job:
+    from rubrica.jobs.services import job_create
+
+    return job_create(
+        actor=actor,
+        kind=SEND_KIND,
+        title=_("Send e-mail"),
+        params={"outgoing": ids},
+    )
+
+
+def _attach(message: EmailMessage, outgoing: OutgoingMail) -> None:
+    for document in Document.all_objects.filter(pk__in=outgoing.document_ids).select_related(
+        "current"
+    ):
+        version = document.current
+        if version is None:
+            continue
+        with documents_storage().open(version.stored_name, "rb") as handle:
+            message.attach(version.original_name, handle.read(), version.content_type)
+
+
+def deliver(outgoing: OutgoingMail, *, connection: Any = None) -> bool:
+    """Try to send ``outgoing`` once. On success it is captured (the timeline entry of the
+    person); on failure the next attempt is set (1, 2, 4... minutes) until ``MAX_ATTEMPTS``."""
+    owner = outgoing.owner
+    message = EmailMessage(
+        subject=outgoing.subject,
+        body=outgoing.body,
+        from_email=_from_header(owner),
+        to=[outgoing.address],
+        headers={"Message-ID": outgoing.message_id},
+        connection=connection,
+    )
+    _attach(message, outgoing)
+    now = timezone.now()
+    try:
+        message.send(fail_silently=False)
+    except Exception as exc:  # any transport error: kept on the row, retried later
+        attempts = outgoing.attempts + 1
+        failed = attempts >= MAX_ATTEMPTS
+        OutgoingMail.objects.filter(pk=outgoing.pk).update(
+            attempts=attempts,
+            last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
+            status=OutStatus.FAILED if failed else OutStatus.QUEUED,
+            next_attempt_at=now + dt.timedelta(minutes=RETRY_BASE_MINUTES * 2 ** (attempts - 1)),
+        )
+        return False
+    with transaction.atomic():
+        captured = mail_capture(actor=owner, raw=message.message().as_bytes())
+        OutgoingMail.objects.filter(pk=outgoing.pk).update(
+            attempts=outgoing.attempts + 1,
+            status=OutStatus.SENT,
+            sent_at=now,
+            last_error="",
+            captured=captured.message,
+        )
+    return True
+
+
+def send_due(ids: list[int] | None = None, *, now: dt.datetime | None = None) -> dict[str, int]:
+    """Send the queued mail that is due (of ``ids`` when given) through one connection."""
+    now = now or timezone.now()
+    due = OutgoingMail.objects.filter(status=OutStatus.QUEUED, next_attempt_at__lte=now)
+    if ids is not None:
+        due = due.filter(pk__in=ids)
+    counts = {"sent": 0, "failed": 0}
+    rows = list(due.select_related("owner").order_by("next_attempt_at", "id")[:MAX_RECIPIENTS])
+    if not rows:
+        return counts
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception:  # the server is down: each row records it and is retried
+        connection = None
+    for outgoing in rows:
+        counts["sent" if deliver(outgoing, connection=connection) else "failed"] += 1
+    if connection is not None:
+        try:
+            connection.close()
+        except Exception:  # closing a broken connection
+            logger.debug("closing the SMTP connection failed", exc_info=True)
+    return counts
+
+
+def run_send(job: Job, progress: Progress) -> dict[str, Any]:
+    ids = [int(i) for i in job.params.get("outgoing", [])]
+    progress.set_total(len(ids))
+    result = send_due(ids)
+    progress.set_done(len(ids))
+    return result
+
+
+def outbox_tick(now: dt.datetime) -> int:
+    """The worker's tick: queue one sending job for the mail due again, unless one is queued or
+    running. Returns 0 (no notification is sent)."""
+    if Job.objects.filter(
+        kind=SEND_KIND, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+    ).exists():
+        return 0
+    due = OutgoingMail.objects.filter(
+        status=OutStatus.QUEUED, next_attempt_at__lte=now, attempts__gt=0
+    ).select_related("owner")
+    first = due.first()
+    if first is not None:
+        ids = list(due.values_list("pk", flat=True)[:MAX_RECIPIENTS])
+        _send_job(first.owner, ids)
+    return 0
