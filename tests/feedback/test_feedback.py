@@ -56,7 +56,7 @@ def test_only_administrators_read_feedback(member, admin_user):
 
 
 def test_the_form_sends_feedback_and_goes_back_to_the_page(member_client, member):
-    form = member_client.get(reverse("feedback:new"), {"page": "/organizations/"})
+    form = member_client.get(reverse("feedback:new"), {"from": "/organizations/"})
     response = member_client.post(
         reverse("feedback:new"), {"message": "Cards on phones are great", "page": "/organizations/"}
     )

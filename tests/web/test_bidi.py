@@ -19,7 +19,9 @@ USER_DATA = re.compile(
     r"subject|filename|original_name|survivor_name|merged_name|contact_name)\s*(\|[^}]*)?\}\}"
 )
 BLOCKS = re.compile(
-    r"\{% block title %\}.*?\{% endblock %\}|\{% blocktranslate.*?\{% endblocktranslate %\}", re.S
+    r"\{% block title %\}.*?\{% endblock %\}|\{% blocktranslate.*?\{% endblocktranslate %\}"
+    r"|\{% verbatim %\}.*?\{% endverbatim %\}",
+    re.S,
 )
 
 
@@ -28,6 +30,8 @@ def _text_occurrences(source: str):
     blanked = BLOCKS.sub(lambda m: " " * len(m.group(0)), source)
     for match in USER_DATA.finditer(blanked):
         before = blanked[: match.start()]
+        if match.group(0).lstrip("{ ").startswith("errors."):
+            continue  # an error message about the field, not the field's value
         if before.rfind("<") > before.rfind(">"):
             continue  # inside a tag: an attribute value
         opened = before.rfind("<option")

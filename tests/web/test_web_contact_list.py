@@ -313,8 +313,9 @@ def test_people_list_runs_the_same_bounded_number_of_queries(
         {"columns": ["email", "phone", "organization", "stage", "tags", "owner"]},
     )
 
-    # 13th: the team choices of the filter panel; 14th: the bounded count of matches
-    with django_assert_max_num_queries(14):
+    # 13th: the team choices of the filter panel; 14th: the bounded count of matches;
+    # 15th: the person's own settings (language, formats, theme) read once per request
+    with django_assert_max_num_queries(15):
         response = member_client.get(LIST)
 
     assert len(names_in(response)) == rows

@@ -31,7 +31,7 @@ def test_an_italian_reader_sees_italian_dates_and_the_phone_with_its_national_hi
 
     assert "15 aprile" in html
     assert "1 giu 2010" in html
-    assert "+39 347 123 4567</a>" in html
+    assert "+39 347 123 4567</bdi></a>" in html
     assert '<span class="small text-body-secondary" dir="ltr">347 123 4567</span>' in html
     assert "--04-15" not in html
 

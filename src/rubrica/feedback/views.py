@@ -34,7 +34,7 @@ def new(request: AuthedRequest) -> HttpResponse:
                 messages.success(request, _("Thank you: your feedback was sent to the team."))
                 return redirect(feedback.page or "home")
     else:
-        form = FeedbackForm(initial={"page": request.GET.get("page", "")})
+        form = FeedbackForm(initial={"page": request.GET.get("from", "")})
     return render(request, "feedback/form.html", {"form": form})
 
 
