@@ -61,4 +61,8 @@ def test_pages_load_with_no_csp_violation(live_server, page):
     page.locator("[data-copy-target]").first.wait_for()
     assert page.evaluate("window.__cspViolations") == []
 
-    assert [text for text in console_errors if "Content Security Policy" in text] == []
+    assert [
+        text
+        for text in console_errors
+        if "Content Security Policy" in text or "Permissions-Policy" in text
+    ] == []

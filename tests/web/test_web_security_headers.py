@@ -42,6 +42,8 @@ def test_pages_send_the_security_headers(client, member, signed_in):
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
+    assert "camera=()" in response["Permissions-Policy"]
+    assert "geolocation=()" in response["Permissions-Policy"]
 
 
 def test_htmx_may_not_evaluate_code(client, member):
