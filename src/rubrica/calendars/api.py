@@ -7,7 +7,7 @@ answer. Over ``calendars.services`` and ``calendars.selectors`` (If-Match is pas
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 from rubrica.accounts.models import Team, User
 from rubrica.calendars import ical, selectors, services
 from rubrica.calendars.models import Appointment, Calendar
+from rubrica.calendars.types import AppointmentInput, CalendarInput
 from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
@@ -234,11 +235,14 @@ def list_calendars(request: HttpRequest, params: Query[ListParams]) -> dict[str,
     return page_data(page, [calendar_data(c, request) for c in page.items])
 
 
+def _calendar_input(payload: CalendarIn) -> CalendarInput:
+    # The schema's fields are the input's keys; the service cleans every value.
+    return cast(CalendarInput, payload.model_dump(exclude_unset=True))
+
+
 @router.post("", response={201: CalendarOut, **problems(403, 422)})
 def create_calendar(request: HttpRequest, payload: CalendarIn, response: HttpResponse) -> Any:
-    calendar = services.calendar_create(
-        actor=actor(request), data=payload.model_dump(exclude_unset=True)
-    )
+    calendar = services.calendar_create(actor=actor(request), data=_calendar_input(payload))
     response["Location"] = request.build_absolute_uri(
         reverse("api:get_calendar", args=[calendar.pk])
     )
@@ -266,7 +270,7 @@ def update_calendar(
     calendar = services.calendar_update(
         actor=actor(request),
         calendar=calendar,
-        data=payload.model_dump(exclude_unset=True),
+        data=_calendar_input(payload),
         expected_version=expected_version(request, calendar.version),
     )
     response["ETag"] = version_etag(calendar.version)
@@ -386,11 +390,9 @@ def _appointment(request: HttpRequest, appointment_id: int) -> Appointment:
     return found
 
 
-def _input(payload: AppointmentIn) -> dict[str, Any]:
-    data = payload.model_dump(exclude_unset=True)
-    if "guests" in data and data["guests"] is not None:
-        data["guests"] = [g for g in data["guests"]]
-    return data
+def _input(payload: AppointmentIn) -> AppointmentInput:
+    # The schema's fields are the input's keys; the service cleans every value.
+    return cast(AppointmentInput, payload.model_dump(exclude_unset=True))
 
 
 @appointments.get("", response={200: AppointmentPage, **problems(422)})

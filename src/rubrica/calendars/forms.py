@@ -13,6 +13,7 @@ from rubrica.accounts.models import Team, User
 from rubrica.calendars import selectors
 from rubrica.calendars.models import Appointment, Calendar, CalendarShare
 from rubrica.calendars.services import zone
+from rubrica.calendars.types import AppointmentInput
 from rubrica.kits.web.forms import BootstrapMixin
 
 REPEAT_CHOICES = [
@@ -119,11 +120,11 @@ class AppointmentForm(BootstrapMixin, forms.Form):
             }
         )
 
-    def to_data(self) -> dict[str, Any]:
+    def to_data(self) -> AppointmentInput:
         data = self.cleaned_data
         guests = [g.strip() for g in data["guests"].replace(";", ",").split(",") if g.strip()]
         reminders = [r.strip() for r in data["reminders"].split(",") if r.strip()]
-        values: dict[str, Any] = {
+        values: AppointmentInput = {
             "title": data["title"],
             "calendar": data["calendar"].pk if data.get("calendar") else None,
             "start": data["start"].replace(tzinfo=None),
@@ -140,9 +141,9 @@ class AppointmentForm(BootstrapMixin, forms.Form):
         }
         if data["time_zone"]:
             values["time_zone"] = data["time_zone"]
-        if values["end"] is None:
+        if values.get("end") is None:
             values.pop("end")
-        if values["calendar"] is None:
+        if values.get("calendar") is None:
             values.pop("calendar")
         return values
 

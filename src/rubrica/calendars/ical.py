@@ -14,7 +14,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import icalendar
 import recurring_ical_events
@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from rubrica.accounts.models import User
 from rubrica.calendars import services
 from rubrica.calendars.models import Appointment, Attendee, Calendar, Rsvp
+from rubrica.calendars.types import AppointmentInput
 from rubrica.contacts.models import Contact, ContactEmail
 from rubrica.core.models import Action, new_uid
 
@@ -419,7 +420,8 @@ def import_ics(*, actor: User, calendar: Calendar, ics: bytes) -> ImportResult:
 def _import_event(
     actor: User, calendar: Calendar, event: Any, tz: dt.tzinfo, result: ImportResult
 ) -> None:
-    data = event_data(event, tz=tz, actor=actor)
+    # event_data builds the service's input from the VEVENT (its keys are AppointmentInput's).
+    data = cast(AppointmentInput, event_data(event, tz=tz, actor=actor))
     uid = data["ical_uid"] or new_uid().removeprefix("urn:uuid:")
     data["ical_uid"] = uid
     masters = Appointment.objects.filter(calendar=calendar, master=None, ical_uid=uid)

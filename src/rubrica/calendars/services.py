@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from dateutil.rrule import rrulestr
 from django.conf import settings
@@ -36,6 +36,7 @@ from rubrica.calendars.models import (
     new_feed_token,
 )
 from rubrica.calendars.policies import Access, CalendarPolicy
+from rubrica.calendars.types import AppointmentInput, CalendarInput
 from rubrica.contacts.models import Contact
 from rubrica.core import normalize
 from rubrica.core.models import Action, new_uid
@@ -167,7 +168,7 @@ def _calendar_snapshot(calendar: Calendar) -> dict[str, Any]:
 
 
 @transaction.atomic
-def calendar_create(*, actor: User, data: Mapping[str, Any]) -> Calendar:
+def calendar_create(*, actor: User, data: CalendarInput) -> Calendar:
     ensure_can_create(actor, Calendar)
     values, errors = _clean_calendar(data, creating=True)
     raise_if(errors)
@@ -204,7 +205,7 @@ def calendar_update(
     *,
     actor: User,
     calendar: Calendar,
-    data: Mapping[str, Any],
+    data: CalendarInput,
     expected_version: int | None = None,
 ) -> Calendar:
     current: Calendar = begin_update(actor, calendar, expected_version)
@@ -696,11 +697,11 @@ def _history(actor: User, appointment: Appointment, action: str, changes: dict[s
 
 @transaction.atomic
 def appointment_create(
-    *, actor: User, data: Mapping[str, Any], organizer: User | None = None
+    *, actor: User, data: AppointmentInput, organizer: User | None = None
 ) -> Appointment:
     """Create an appointment; without a ``calendar`` it goes to the actor's own calendar."""
     ensure_can_create(actor, Appointment)
-    data = dict(data)
+    data = data.copy()
     if data.get("calendar") in (None, ""):
         data["calendar"] = default_calendar(actor).pk
     values, errors = _clean_appointment(data, current=None, actor=actor)
@@ -720,7 +721,7 @@ def appointment_update(
     *,
     actor: User,
     appointment: Appointment,
-    data: Mapping[str, Any],
+    data: AppointmentInput,
     expected_version: int | None = None,
     scope: Scope = "all",
     occurrence: dt.datetime | None = None,
@@ -768,7 +769,7 @@ def _check_occurrence(series: Appointment, occurrence: dt.datetime) -> None:
 
 
 def _update_occurrence(
-    actor: User, series: Appointment, occurrence: dt.datetime, data: Mapping[str, Any]
+    actor: User, series: Appointment, occurrence: dt.datetime, data: AppointmentInput
 ) -> Appointment:
     _check_occurrence(series, occurrence)
     existing = series.overrides.filter(recurrence_id=occurrence).first()
@@ -809,7 +810,7 @@ def _guests_of(appointment: Appointment) -> list[dict[str, str]]:
 
 
 def _split_series(
-    actor: User, series: Appointment, occurrence: dt.datetime, data: Mapping[str, Any]
+    actor: User, series: Appointment, occurrence: dt.datetime, data: AppointmentInput
 ) -> Appointment:
     """This and following: the series ends before ``occurrence``; a new series starts there with
     the changes (the overrides from then on move to it)."""
@@ -832,7 +833,10 @@ def _split_series(
     series.series_end = series_end_of(series)
     series.save()
     _history(actor, series, HistoryAction.UPDATE, diff(before, snapshot(series)))
-    following = appointment_create(actor=actor, data=fresh, organizer=series.organizer)
+    # The series' own values with the change applied: the input's keys (a snapshot of the series).
+    following = appointment_create(
+        actor=actor, data=cast(AppointmentInput, fresh), organizer=series.organizer
+    )
     Appointment.all_objects.filter(pk__in=[o.pk for o in later]).update(master=following)
     return following
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,6 +29,7 @@ from rubrica.accounts.models import User
 from rubrica.calendars import ical, selectors, services
 from rubrica.calendars.forms import AppointmentForm, CalendarForm, ImportForm, ShareForm
 from rubrica.calendars.models import Appointment, Calendar, Rsvp
+from rubrica.calendars.types import AppointmentInput, CalendarInput
 from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
 from rubrica.core.services import ConflictError
@@ -184,7 +185,7 @@ def move(request: AuthedRequest, pk: int) -> HttpResponse:
         changed = services.appointment_update(
             actor=request.user,
             appointment=appointment,
-            data=data,
+            data=cast(AppointmentInput, data),  # start, end, all_day: the drag's fields
             expected_version=int(str(version)) if str(version).isdigit() else None,
             scope="this" if occurrence is not None else "all",
             occurrence=occurrence,
@@ -447,7 +448,9 @@ def calendar_new(request: AuthedRequest) -> HttpResponse:
     form = CalendarForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            calendar = services.calendar_create(actor=request.user, data=form.cleaned_data)
+            calendar = services.calendar_create(
+                actor=request.user, data=cast(CalendarInput, form.cleaned_data)
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -473,7 +476,9 @@ def calendar_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.calendar_update(
-                    actor=request.user, calendar=calendar, data=form.cleaned_data
+                    actor=request.user,
+                    calendar=calendar,
+                    data=cast(CalendarInput, form.cleaned_data),  # the form's fields are its keys
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)

@@ -8,7 +8,7 @@ import base64
 import binascii
 import datetime as dt
 import io
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,6 +22,7 @@ from rubrica.kits.api.schemas import StrictIn
 from rubrica.mail import selectors, sending, services
 from rubrica.mail.capture import level_of
 from rubrica.mail.models import Mailbox, MailTemplate, OutgoingMail
+from rubrica.mail.types import MailboxInput, MailTemplateInput
 
 router = Router(tags=["mail"])
 
@@ -278,11 +279,18 @@ def list_mailboxes(request: HttpRequest) -> list[dict[str, Any]]:
     return [_mailbox_data(m) for m in Mailbox.objects.restrict(actor(request), Action.VIEW)]
 
 
+def _mailbox_input(payload: MailboxIn) -> MailboxInput:
+    # The schema's fields are the input's keys; the service cleans every value.
+    return cast(MailboxInput, payload.model_dump(exclude_unset=True))
+
+
+def _template_input(payload: TemplateIn) -> MailTemplateInput:
+    return cast(MailTemplateInput, payload.model_dump(exclude_unset=True))
+
+
 @router.post("/mailboxes", response={201: MailboxOut, **problems(403, 422)})
 def create_mailbox(request: HttpRequest, payload: MailboxIn) -> Any:
-    mailbox = services.mailbox_create(
-        actor=actor(request), data=payload.model_dump(exclude_unset=True)
-    )
+    mailbox = services.mailbox_create(actor=actor(request), data=_mailbox_input(payload))
     return Status(201, _mailbox_data(mailbox))
 
 
@@ -296,7 +304,7 @@ def update_mailbox(request: HttpRequest, mailbox_id: int, payload: MailboxIn) ->
     mailbox = services.mailbox_update(
         actor=actor(request),
         mailbox=_mailbox(request, mailbox_id),
-        data=payload.model_dump(exclude_unset=True),
+        data=_mailbox_input(payload),
     )
     return _mailbox_data(mailbox)
 
@@ -342,9 +350,7 @@ def list_templates(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/templates", response={201: TemplateOut, **problems(403, 422)})
 def create_template(request: HttpRequest, payload: TemplateIn) -> Any:
-    template = services.mail_template_create(
-        actor=actor(request), data=payload.model_dump(exclude_unset=True)
-    )
+    template = services.mail_template_create(actor=actor(request), data=_template_input(payload))
     return Status(201, _template_data(template))
 
 
@@ -355,7 +361,7 @@ def update_template(request: HttpRequest, template_id: int, payload: TemplateIn)
     template = services.mail_template_update(
         actor=actor(request),
         template=_template(request, template_id),
-        data=payload.model_dump(exclude_unset=True),
+        data=_template_input(payload),
     )
     return _template_data(template)
 

@@ -8,6 +8,7 @@ import datetime as dt
 import mailbox as mbox
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -44,6 +45,7 @@ from rubrica.mail.models import (
     MailTemplate,
     Security,
 )
+from rubrica.mail.types import MailboxInput, MailTemplateInput
 
 IMPORT_KIND = "mail_import"
 FETCH_KIND = "mail_fetch"
@@ -115,7 +117,7 @@ MAILBOX_FIELDS = (
 )
 
 
-def _clean_mailbox(data: dict[str, Any], actor: User, creating: bool) -> dict[str, Any]:
+def _clean_mailbox(data: Mapping[str, Any], actor: User, creating: bool) -> dict[str, Any]:
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     for name in sorted(set(data) - set(MAILBOX_FIELDS)):
@@ -191,7 +193,7 @@ def _clean_mailbox(data: dict[str, Any], actor: User, creating: bool) -> dict[st
 
 
 @transaction.atomic
-def mailbox_create(*, actor: User, data: dict[str, Any]) -> Mailbox:
+def mailbox_create(*, actor: User, data: MailboxInput) -> Mailbox:
     ensure_may_log(actor)
     values = _clean_mailbox(data, actor, creating=True)
     mailbox = Mailbox(owner=actor, **values)
@@ -200,7 +202,7 @@ def mailbox_create(*, actor: User, data: dict[str, Any]) -> Mailbox:
 
 
 @transaction.atomic
-def mailbox_update(*, actor: User, mailbox: Mailbox, data: dict[str, Any]) -> Mailbox:
+def mailbox_update(*, actor: User, mailbox: Mailbox, data: MailboxInput) -> Mailbox:
     ensure_can(actor, mailbox, Action.CHANGE)
     values = _clean_mailbox(data, actor, creating=False)
     current = Mailbox.objects.select_for_update().get(pk=mailbox.pk)
@@ -320,7 +322,7 @@ def capture_one(*, actor: User, raw: bytes) -> dict[str, Any]:
 # Templates -----------------------------------------------------------------------------------
 
 
-def _clean_template(data: dict[str, Any], creating: bool) -> dict[str, Any]:
+def _clean_template(data: Mapping[str, Any], creating: bool) -> dict[str, Any]:
     from rubrica.mail.templating import check
 
     errors: dict[str, str] = {}
@@ -351,7 +353,7 @@ def _clean_template(data: dict[str, Any], creating: bool) -> dict[str, Any]:
 
 
 @transaction.atomic
-def mail_template_create(*, actor: User, data: dict[str, Any]) -> MailTemplate:
+def mail_template_create(*, actor: User, data: MailTemplateInput) -> MailTemplate:
     """A template of ``actor``; its merge fields are checked in the sandbox before it is kept."""
     ensure_may_log(actor)
     return MailTemplate.objects.create(owner=actor, **_clean_template(data, creating=True))
@@ -359,7 +361,7 @@ def mail_template_create(*, actor: User, data: dict[str, Any]) -> MailTemplate:
 
 @transaction.atomic
 def mail_template_update(
-    *, actor: User, template: MailTemplate, data: dict[str, Any]
+    *, actor: User, template: MailTemplate, data: MailTemplateInput
 ) -> MailTemplate:
     ensure_can(actor, template, Action.CHANGE)
     values = _clean_template(data, creating=False)

@@ -4,6 +4,8 @@ services."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +22,7 @@ from rubrica.kits.web.access import AuthedRequest
 from rubrica.mail import selectors, sending, services
 from rubrica.mail.capture import level_of
 from rubrica.mail.models import Level, Mailbox, MailTemplate, Security
+from rubrica.mail.types import MailboxInput
 
 
 def _errors(exc: ValidationError) -> str:
@@ -116,7 +119,10 @@ def mailboxes(request: AuthedRequest) -> HttpResponse:
         if request.POST.get("fetch_since"):
             data["fetch_since"] = request.POST["fetch_since"]
         try:
-            services.mailbox_create(actor=request.user, data=data)
+            services.mailbox_create(
+                actor=request.user,
+                data=cast(MailboxInput, data),  # the form fields above
+            )
         except ValidationError as exc:
             errors = exc.message_dict
         except PermissionDenied as exc:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +23,7 @@ from rubrica.kits.cli.base import (
 )
 from rubrica.mail import selectors, sending, services
 from rubrica.mail.models import Mailbox, MailTemplate
+from rubrica.mail.types import MailboxInput
 
 EXAMPLES = gettext_lazy(
     "examples:\n"
@@ -165,11 +166,14 @@ class Command(RubricaCommand):
     def _add(self, user: Any, options: dict[str, Any]) -> None:
         variable = options.get("password_env")
         password = os.environ.get(variable, "") if variable else getpass.getpass()
-        data = {
-            k: options[k]
-            for k in ("name", "host", "port", "security", "username", "fetch_since")
-            if options.get(k) is not None
-        }
+        data = cast(
+            MailboxInput,
+            {
+                k: options[k]
+                for k in ("name", "host", "port", "security", "username", "fetch_since")
+                if options.get(k) is not None
+            },
+        )
         data["password"] = password
         data["folders"] = options["folders"] or ["INBOX"]
         mailbox = services.mailbox_create(actor=user, data=data)
