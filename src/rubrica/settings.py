@@ -78,7 +78,6 @@ MIDDLEWARE = [
 ROOT_URLCONF = "rubrica.urls"
 WSGI_APPLICATION = "rubrica.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["rubrica.accounts.backends.SettingsModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"  # the page each user chose (ADR 0021)
 LOGOUT_REDIRECT_URL = "login"
@@ -138,7 +137,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username and address before any password is hashed.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # The user's personal settings come with the user, in the same query (ADR 0021).
+    "rubrica.accounts.backends.SettingsModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
