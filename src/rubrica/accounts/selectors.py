@@ -105,3 +105,22 @@ def speaking_as(user: User) -> Iterator[None]:
             yield
     finally:
         formats.deactivate(token)
+
+
+#: The keys of the shipped roles (issue 17): stable slugs that settings, field protection and
+#: tests may name. Administrators, members and read-only users of today hold the first, third
+#: and last.
+SHIPPED_ROLE_KEYS = ("administrator", "manager", "sales", "support", "marketing", "read_only")
+_LEGACY_ROLE_KEYS = {"admin": "administrator", "member": "sales", "viewer": "read_only"}
+
+
+def role_keys(user: User) -> frozenset[str]:
+    """The keys of the roles ``user`` holds (a superuser holds "administrator").
+
+    The one question other apps ask about a person's roles (field protection, two-factor
+    enforcement); the roles and grants of issue 17 answer it from their tables.
+    """
+    keys = {_LEGACY_ROLE_KEYS.get(user.role, user.role)}
+    if user.is_superuser:
+        keys.add("administrator")
+    return frozenset(keys)
