@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "rubrica.accounts",
     "rubrica.audit",
     "rubrica.history",
+    "rubrica.sharing",
     "rubrica.taxonomy",
     "rubrica.customfields",
     "rubrica.contacts",

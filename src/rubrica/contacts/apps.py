@@ -12,6 +12,7 @@ class ContactsConfig(AppConfig):
         _register_trash()
         _register_jobs()
         _register_list_defaults()
+        _register_sharing()
 
 
 def _register_search() -> None:
@@ -130,3 +131,14 @@ def _register_list_defaults() -> None:
     from rubrica.contacts.views import COLUMNS, NAME_COLUMN
 
     register_list_choices("contacts", _("People"), columns=COLUMNS, name_column=NAME_COLUMN)
+
+
+def _register_sharing() -> None:
+    """A person can be shared with a user or a team (rubrica.sharing): a "Shared with" panel,
+    and the grantees read (or change) them through the owned-record policy."""
+    from django.utils.translation import gettext_lazy as _
+
+    from rubrica.contacts.models import Contact
+    from rubrica.sharing.registry import ShareableKind, register_shareable
+
+    register_shareable(ShareableKind(key="contacts", model=Contact, label=_("Person")))

@@ -64,6 +64,7 @@ from rubrica.customfields.models import Entity
 from rubrica.customfields.services import clean_custom_fields
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import diff, history_record, purge_trashed, record_set_deleted
+from rubrica.sharing.services import shares_forget
 from rubrica.taxonomy.models import LifecycleStage, Tag
 
 if TYPE_CHECKING:
@@ -543,7 +544,12 @@ def contact_trash_purge(*, cutoff: dt.datetime) -> int:
     """Delete for good the people moved to the Trash before ``cutoff``, with their history entries
     and photo files: a purge removes the personal data, not only the row. System task (the
     Trash's purge runs it, ``core.trash``); works in batches so memory stays bounded."""
-    return purge_trashed(Contact, cutoff=cutoff, before_delete=_forget_photos)
+    return purge_trashed(Contact, cutoff=cutoff, before_delete=_forget_photos_and_shares)
+
+
+def _forget_photos_and_shares(batch: list[int]) -> None:
+    _forget_photos(batch)
+    shares_forget(Contact, batch)
 
 
 def _forget_photos(batch: list[int]) -> None:

@@ -33,6 +33,8 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from rubrica.core.shares import with_shares
+
 if TYPE_CHECKING:
     from rubrica.accounts.models import User
 
@@ -171,7 +173,8 @@ class OwnedRecordPolicy(Policy):
         return q
 
     def queryset_for(self, user: AnyUser, action: str, queryset: _QS) -> _QS:
-        q = self.visibility_q(user, action)
+        with remembered_teams():  # the rule and the shares (core.shares) read the teams once
+            q = with_shares(self.visibility_q(user, action), user, action, queryset.model)
         return queryset if q is None else queryset.filter(q)
 
     def user_has_permission(self, user: AnyUser, action: str) -> bool:

@@ -55,6 +55,7 @@ from rubrica.organizations.models import (
 )
 from rubrica.organizations.selectors import name_key
 from rubrica.organizations.types import AffiliationInput, OrganizationInput
+from rubrica.sharing.services import shares_forget
 from rubrica.taxonomy.models import OrganizationKind
 
 TEXT_FIELDS = {"name": 300, "industry": 150, "notes": 100_000}
@@ -275,7 +276,11 @@ def organization_restore(
 def organization_trash_purge(*, cutoff: dt.datetime) -> int:
     """Delete for good the organizations moved to the Trash before ``cutoff``, with their history
     entries. System task (the Trash's purge runs it, ``core.trash``); works in batches."""
-    return purge_trashed(Organization, cutoff=cutoff)
+    return purge_trashed(Organization, cutoff=cutoff, before_delete=_forget_shares)
+
+
+def _forget_shares(batch: list[int]) -> None:
+    shares_forget(Organization, batch)
 
 
 def organization_revert(

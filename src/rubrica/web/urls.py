@@ -48,6 +48,7 @@ urlpatterns = [
     path("quality/", include("rubrica.quality.urls")),
     path("io/", include("rubrica.dataio.urls")),
     path("documents/", include("rubrica.documents.urls")),
+    path("sharing/", include("rubrica.sharing.urls")),
     path("mail/", include("rubrica.mail.urls")),
     path("audit/", include("rubrica.audit.urls")),
     path("trash/", views.trash, name="trash"),
