@@ -59,9 +59,7 @@ def test_a_share_opens_only_the_record_shared_and_only_to_its_grantee(member, ot
     assert visible(stranger, Contact) == set()
 
 
-def test_a_share_of_a_person_does_not_open_an_organization_with_the_same_id(
-    member, other_member
-):
+def test_a_share_of_a_person_does_not_open_an_organization_with_the_same_id(member, other_member):
     ada = private_person(other_member)
     org = make_organization(other_member, visibility="private")
     share_add(actor=other_member, record=ada, data={"user": member.pk, "level": "read"})
