@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "rubrica.segments",
     "rubrica.quality",
     "rubrica.dataio",
+    "rubrica.privacy",
     "rubrica.feedback",
     "rubrica.api",
     "rubrica.cli",

@@ -102,6 +102,9 @@ class SiteSettings(models.Model):
     SINGLETON = 1
 
     country = models.CharField(_("default country"), max_length=2, blank=True)
+    #: Mail is written only to people who opted in to e-mail (ADR 0032). Off by default: an
+    #: install that never recorded consent would otherwise stop writing to anyone.
+    require_email_consent = models.BooleanField(_("require consent for e-mail"), default=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

@@ -362,6 +362,33 @@ def team_settings_update(*, actor: User | None, country: str) -> SiteSettings:
     return row
 
 
+def team_consent_update(*, actor: User | None, require_email_consent: bool) -> SiteSettings:
+    """Whether mail is written only to people who opted in to e-mail (ADR 0032). Only
+    administrators (``actor`` None: the operator at the command line); audited."""
+    if actor is not None and "administrator" not in selectors.role_keys(actor):
+        raise PermissionDenied(_("Only administrators can change the team settings."))
+    with transaction.atomic():
+        row, _created = SiteSettings.objects.select_for_update().get_or_create(
+            pk=SiteSettings.SINGLETON
+        )
+        before = row.require_email_consent
+        row.require_email_consent = bool(require_email_consent)
+        row.save(update_fields=["require_email_consent", "updated_at"])
+        if before != row.require_email_consent:
+            audit.record(
+                actor,
+                "settings.change",
+                details={
+                    "require_email_consent": {
+                        "before": before,
+                        "after": row.require_email_consent,
+                    }
+                },
+            )
+    selectors.forget_team_settings()
+    return row
+
+
 def _language(value: Any) -> str:
     from django.conf import settings
 

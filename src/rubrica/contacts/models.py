@@ -40,6 +40,28 @@ class Gender(models.TextChoices):
     UNKNOWN = "U", _("Unknown")
 
 
+class ConsentState(models.TextChoices):
+    """A person's answer for one channel: not asked (empty), opted in, or opted out."""
+
+    UNKNOWN = "", _("Not asked")
+    GRANTED = "granted", _("Opted in")
+    WITHDRAWN = "withdrawn", _("Opted out")
+
+
+class ConsentSource(models.TextChoices):
+    """Where a consent answer came from."""
+
+    NONE = "", _("None")
+    FORM = "form", _("Form")
+    IMPORT = "import", _("Import")
+    API = "api", _("API")
+    USER = "user", _("Recorded by a user")
+
+
+#: The channels a person can opt in to or out of: the key of each field pair.
+CONSENT_CHANNELS = ("email", "sms")
+
+
 class Contact(OwnedRecord):
     """A person. Invariant: ``display_name`` is never empty (derived from the name parts, an email
     or a phone when not given) and ``sort_name`` is its lower-cased family-first key."""
@@ -78,6 +100,39 @@ class Contact(OwnedRecord):
     )
     source = models.CharField(_("source"), max_length=100, blank=True)
     vcard_extra = models.JSONField(_("other vCard properties"), default=list, blank=True)
+
+    # Consent to be written to, per channel (ADR 0032): the state, when it was given or
+    # withdrawn, and where the answer came from. Only the contacts services write them.
+    email_consent = models.CharField(
+        _("e-mail consent"),
+        max_length=10,
+        choices=ConsentState.choices,
+        default=ConsentState.UNKNOWN,
+        blank=True,
+    )
+    email_consent_at = models.DateTimeField(_("e-mail consent changed"), null=True, blank=True)
+    email_consent_source = models.CharField(
+        _("e-mail consent source"),
+        max_length=10,
+        choices=ConsentSource.choices,
+        default=ConsentSource.NONE,
+        blank=True,
+    )
+    sms_consent = models.CharField(
+        _("SMS consent"),
+        max_length=10,
+        choices=ConsentState.choices,
+        default=ConsentState.UNKNOWN,
+        blank=True,
+    )
+    sms_consent_at = models.DateTimeField(_("SMS consent changed"), null=True, blank=True)
+    sms_consent_source = models.CharField(
+        _("SMS consent source"),
+        max_length=10,
+        choices=ConsentSource.choices,
+        default=ConsentSource.NONE,
+        blank=True,
+    )
 
     # Copies kept by the services for fast lists.
     primary_email = models.CharField(_("email"), max_length=254, blank=True, editable=False)

@@ -51,6 +51,7 @@ urlpatterns = [
     path("sharing/", include("rubrica.sharing.urls")),
     path("mail/", include("rubrica.mail.urls")),
     path("audit/", include("rubrica.audit.urls")),
+    path("privacy/", include("rubrica.privacy.urls")),
     path("trash/", views.trash, name="trash"),
     path("trash/<slug:key>/<int:pk>/restore/", views.trash_restore, name="trash_restore"),
     path("settings/", include(settings_urls)),
