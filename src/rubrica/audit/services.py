@@ -1,6 +1,21 @@
 """The audit API the services call: ``record(actor, action, target, details)``; and the checks
 of the chain: ``verify()`` and ``head()``.
 
+How to record (for every app that changes or hands out something that matters):
+
+- Call ``record(actor, action, target, details)`` **inside the transaction of the change**
+  (``with transaction.atomic(): ...change...; record(...)``), so that an entry exists if and only
+  if the change was committed. ``actor`` is the acting ``User`` (None: the system, an anonymous
+  visitor). ``action`` a dotted key, preferably one of ``AuditAction`` (a new key is fine: the
+  page shows it as it is until it gets a label here). ``target`` the model instance acted on, or
+  a ``Target(type, id, label)`` for what is no row (a file, a setting, a set of records).
+  ``details`` a small JSON-able mapping: ids, counts, field *names*, old and new *roles or
+  levels* — **never the value of a sensitive field, a password or a secret**.
+- The door (web, api, cli, worker) and the caller's address are filled in from
+  ``core.origin.current()``, which each door sets at its entrance; pass ``ip_address=`` only to
+  override it.
+- Reads of sensitive fields: ``record_sensitive_read(actor, target, field_names)``.
+
 Appending serialises on a lock (PostgreSQL: a transaction-level advisory lock; SQLite: the write
 lock every Rubrica transaction takes at BEGIN IMMEDIATE), so two entries never chain to the same
 predecessor. An entry is written in the caller's transaction: it exists if and only if what it
@@ -12,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rubrica.audit.models import GENESIS, AuditEntry
+from rubrica.core import origin
 
 if TYPE_CHECKING:
     from rubrica.accounts.models import User
@@ -53,6 +69,41 @@ class AuditAction(models.TextChoices):
     RECORD_DELETE = "record.delete", gettext_lazy("Moved to the Trash")
     RECORD_RESTORE = "record.restore", gettext_lazy("Restored from the Trash")
     RECORD_PURGE = "record.purge", gettext_lazy("Purged from the Trash")
+    SIGNOUT = "signin.signout", gettext_lazy("Signed out")
+    TOKEN_USE = "token.use", gettext_lazy("API token used")
+    ROLE_CREATE = "role.create", gettext_lazy("Role created")
+    ROLE_UPDATE = "role.update", gettext_lazy("Role changed")
+    ROLE_DELETE = "role.delete", gettext_lazy("Role deleted")
+    ROLE_ASSIGN = "role.assign", gettext_lazy("Roles of a user or team changed")
+    SHARE_GRANT = "share.grant", gettext_lazy("Record shared")
+    SHARE_REVOKE = "share.revoke", gettext_lazy("Record sharing withdrawn")
+    FIELD_PROTECTION = "field.protection", gettext_lazy("Field protection changed")
+    SENSITIVE_READ = "field.sensitive_read", gettext_lazy("Sensitive fields read")
+    CALENDAR_EXPORT = "calendar.export", gettext_lazy("Calendar exported")
+    LIST_EXPORT = "export.list", gettext_lazy("List exported")
+    BACKUP_CREATE = "backup.create", gettext_lazy("Backup written")
+    BACKUP_RESTORE = "backup.restore", gettext_lazy("Backup restored")
+    BULK_EDIT = "record.bulk_edit", gettext_lazy("Records changed in bulk")
+    SETTINGS_CHANGE = "settings.change", gettext_lazy("Settings changed")
+    USER_SETTINGS_CHANGE = "user.settings_change", gettext_lazy("User settings changed")
+    CUSTOMFIELD_CREATE = "customfield.create", gettext_lazy("Custom field created")
+    CUSTOMFIELD_UPDATE = "customfield.update", gettext_lazy("Custom field changed")
+    CUSTOMFIELD_DELETE = "customfield.delete", gettext_lazy("Custom field deleted")
+    TAXONOMY_CREATE = "taxonomy.create", gettext_lazy("Tag or list value created")
+    TAXONOMY_UPDATE = "taxonomy.update", gettext_lazy("Tag or list value changed")
+    TAXONOMY_DELETE = "taxonomy.delete", gettext_lazy("Tag or list value deleted")
+    AUDIT_EXPORT = "audit.export", gettext_lazy("Audit trail exported")
+    AUDIT_CHECKPOINT = "audit.checkpoint", gettext_lazy("Old audit entries deleted (checkpoint)")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an entry is about when it is no model instance: ``type`` (e.g. ``"settings.team"``,
+    ``"backup.archive"``), ``id`` and a human ``label``."""
+
+    type: str
+    id: str | int = ""
+    label: str = ""
 
 
 def _clean(value: Any) -> Any:
@@ -88,6 +139,8 @@ def canonical(entry: AuditEntry) -> bytes:
         "details": entry.details,
         "prev_hash": entry.prev_hash,
     }
+    if entry.source:  # entries written before the door was recorded keep their hash
+        body["source"] = entry.source
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -95,16 +148,28 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(entry.prev_hash.encode() + canonical(entry)).hexdigest()
 
 
+def _target(target: models.Model | Target | None) -> tuple[str, str, str]:
+    if target is None:
+        return "", "", ""
+    if isinstance(target, Target):
+        return _text(target.type, 100), _text(target.id, 64), _text(target.label, 300)
+    return target._meta.label_lower, _text(target.pk, 64), _text(target, 300)
+
+
 def record(
     actor: User | None,
     action: str,
-    target: models.Model | None = None,
+    target: models.Model | Target | None = None,
     details: Mapping[str, Any] | None = None,
     *,
     ip_address: str = "",
 ) -> AuditEntry:
-    """Append an entry. ``actor`` None is the system (a job, the operator at the command line,
-    an anonymous visitor); ``target`` the record acted on, if one."""
+    """Append an entry, in the caller's transaction. ``actor`` None is the system (a job, the
+    operator at the command line, an anonymous visitor); ``target`` the record acted on (a model
+    instance or a ``Target``), if one; ``details`` never holds a sensitive value. The door and
+    the address come from ``core.origin.current()`` (``ip_address`` overrides the address)."""
+    here = origin.current()
+    target_type, target_id, target_repr = _target(target)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -116,16 +181,29 @@ def record(
             actor_id=actor.pk if actor is not None else None,
             actor_name=_text(actor.get_username() if actor is not None else "", 150),
             action=_text(action, 64),
-            target_type=target._meta.label_lower if target is not None else "",
-            target_id=_text(target.pk if target is not None else "", 64),
-            target_repr=_text(target if target is not None else "", 300),
-            ip_address=_text(ip_address, 45),
+            target_type=target_type,
+            target_id=target_id,
+            target_repr=target_repr,
+            ip_address=_text(ip_address or here.ip_address, 45),
+            source=_text(here.source, 16),
             details=_clean(dict(details or {})),
             prev_hash=last.hash if last else GENESIS,
         )
         entry.hash = entry_hash(entry)
         entry.save(force_insert=True)
     return entry
+
+
+def record_sensitive_read(
+    actor: User | None, target: models.Model | Target, field_names: Iterable[str]
+) -> AuditEntry | None:
+    """The hook for protected fields: ``actor`` was shown the sensitive fields ``field_names``
+    of ``target``. Only the names are kept, never the values; nothing is written when no field
+    was shown."""
+    names = sorted({str(name) for name in field_names})
+    if not names:
+        return None
+    return record(actor, AuditAction.SENSITIVE_READ, target, {"fields": names})
 
 
 @dataclass(frozen=True)
