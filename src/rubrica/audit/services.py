@@ -219,20 +219,52 @@ class Report:
     head_seq: int
     head_hash: str
     broken: Broken | None
+    #: Where the kept chain starts: 1, or the entry after the last one deleted by retention.
+    first_seq: int = 1
+    #: Heads written down (``--against``) compared with the chain; older ones were deleted.
+    heads_checked: int = 0
 
     @property
     def ok(self) -> bool:
         return self.broken is None
 
 
-def verify(*, expect: tuple[int, str] | None = None) -> Report:
+CHECKPOINT_THROUGH_SEQ = "through_seq"
+CHECKPOINT_THROUGH_HASH = "through_hash"
+
+
+def _vouched(checkpoints: list[AuditEntry], seq: int, hash_: str) -> bool:
+    return any(
+        entry.details.get(CHECKPOINT_THROUGH_SEQ) == seq
+        and entry.details.get(CHECKPOINT_THROUGH_HASH) == hash_
+        for entry in checkpoints
+    )
+
+
+def verify(
+    *, expect: tuple[int, str] | None = None, against: Iterable[tuple[int, str]] = ()
+) -> Report:
     """Walk the chain in ``seq`` order; the first entry that was changed, removed, inserted or
-    moved is named. ``expect`` (a sequence number and the hash written down for it elsewhere)
-    also catches a rewrite of the whole table."""
+    moved is named. ``expect`` and ``against`` (sequence numbers and the hashes written down for
+    them outside the database: ``anchor.read_heads``) also catch a rewrite of the whole table.
+
+    A chain whose oldest entries were deleted by retention (``retention.prune``) starts at the
+    entry after them: its ``prev_hash`` must be the hash a checkpoint entry further on recorded
+    for the last entry deleted; written-down heads older than that can no longer be checked."""
+    heads: dict[int, str] = dict(against)
+    if expect is not None:
+        heads[expect[0]] = expect[1]
     previous_hash, expected_seq, count = GENESIS, 1, 0
-    last_seq, broken = 0, None
+    last_seq, broken, checked = 0, None, 0
+    first: AuditEntry | None = None
+    checkpoints: list[AuditEntry] = []
     entries = AuditEntry.objects.order_by("seq").iterator(chunk_size=2000)
     for entry in entries:
+        if first is None:
+            first = entry
+            if entry.seq > 1:  # pruned: vouched for by a checkpoint, checked below
+                previous_hash, expected_seq = entry.prev_hash, entry.seq
+                last_seq = entry.seq - 1
         if entry.seq != expected_seq:
             reason = _("sequence number %(found)d where %(expected)d was due") % {
                 "found": entry.seq,
@@ -242,21 +274,57 @@ def verify(*, expect: tuple[int, str] | None = None) -> Report:
             reason = _("its previous hash is not the hash of the entry before it")
         elif entry_hash(entry) != entry.hash:
             reason = _("its contents do not match its hash")
-        elif expect is not None and entry.seq == expect[0] and entry.hash != expect[1]:
+        elif entry.seq in heads and entry.hash != heads[entry.seq]:
             reason = _("its hash is not the one written down for it")
         else:
+            if entry.action == AuditAction.AUDIT_CHECKPOINT:
+                checkpoints.append(entry)
+            checked += entry.seq in heads
             previous_hash, expected_seq, last_seq = entry.hash, entry.seq + 1, entry.seq
             count += 1
             continue
         broken = Broken(seq=entry.seq, entry_id=entry.pk, reason=reason)
         break
-    if broken is None and expect is not None and expect[0] > last_seq:
+    first_seq = first.seq if first is not None else 1
+    pruned = first is not None and first.seq > 1
+    if (
+        first is not None
+        and pruned
+        and broken is None
+        and not _vouched(checkpoints, first.seq - 1, first.prev_hash)
+    ):
         broken = Broken(
-            seq=expect[0],
-            entry_id=0,
-            reason=_("the entry written down is missing: the log ends before it"),
+            seq=first.seq,
+            entry_id=first.pk,
+            reason=_("the entries before it were removed without a checkpoint"),
         )
-    return Report(count=count, head_seq=last_seq, head_hash=previous_hash, broken=broken)
+    if broken is None and first is not None and first.seq > 1:
+        kept_from = first.seq - 1  # the last deleted entry: its hash is in the checkpoint
+        if kept_from in heads:
+            if heads[kept_from] != first.prev_hash:
+                broken = Broken(
+                    seq=first.seq,
+                    entry_id=first.pk,
+                    reason=_("the entry before it was not the one written down"),
+                )
+            else:
+                checked += 1
+    if broken is None:
+        beyond = sorted(seq for seq in heads if seq > last_seq)
+        if beyond:
+            broken = Broken(
+                seq=beyond[0],
+                entry_id=0,
+                reason=_("the entry written down is missing: the log ends before it"),
+            )
+    return Report(
+        count=count,
+        head_seq=last_seq,
+        head_hash=previous_hash,
+        broken=broken,
+        first_seq=first_seq,
+        heads_checked=checked,
+    )
 
 
 def head() -> AuditEntry | None:
