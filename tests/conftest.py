@@ -168,3 +168,9 @@ def isolated_registry() -> Iterator[Callable[..., Any]]:
     (``rubrica.core.registry.Registry``) holds only ``entries``; then it is as it was."""
     with contextlib.ExitStack() as stack:
         yield lambda registry, *entries: stack.enter_context(registry.isolated(*entries))
+
+
+@pytest.fixture(autouse=True)
+def _audit_head_file_in_tmp(settings, tmp_path_factory):
+    """The worker's tick writes the audit head to a file (ADR 0030): never to the real var/."""
+    settings.RUBRICA_AUDIT_HEAD_FILE = tmp_path_factory.mktemp("audit") / "audit-heads.txt"

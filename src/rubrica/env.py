@@ -115,6 +115,17 @@ SSL_REDIRECT = _bool("RUBRICA_SSL_REDIRECT", False)
 #: Trust the proxy's X-Forwarded-Proto header to tell HTTPS requests (only behind such a proxy).
 PROXY_TLS_HEADER = _bool("RUBRICA_PROXY_TLS_HEADER", False)
 
+# The audit log (docs/adr/0030-audit-trail-complete.md).
+#: The file the worker appends the audit chain's head to once a day ("SEQ HASH TIME" lines),
+#: outside the database; keep it (or a copy) where the database's owner cannot rewrite it.
+AUDIT_HEAD_FILE = Path(
+    os.environ.get("RUBRICA_AUDIT_HEAD_FILE", str(VAR_DIR / "audit-heads.txt"))
+).resolve()
+#: Addresses the daily head is also e-mailed to (comma-separated); none by default.
+AUDIT_HEAD_EMAILS = _list("RUBRICA_AUDIT_HEAD_EMAILS", [])
+#: Days audit entries are kept; 0 (the default) keeps them for ever: nothing is ever deleted.
+AUDIT_RETENTION_DAYS = _int("RUBRICA_AUDIT_RETENTION_DAYS", 0, minimum=0)
+
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 if TIME_ZONE not in zoneinfo.available_timezones():
     raise ImproperlyConfigured(f"TIME_ZONE {TIME_ZONE!r} is not a known IANA time zone")

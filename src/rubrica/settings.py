@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "rubrica.audit.middleware.AuditOriginMiddleware",
     "csp.middleware.CSPMiddleware",
     "rubrica.web.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -256,6 +257,10 @@ RUBRICA_SITE_URL = env.SITE_URL
 RUBRICA_TICK_SECONDS = env.TICK_SECONDS
 
 RUBRICA_TRASH_RETENTION_DAYS = env.TRASH_RETENTION_DAYS
+#: The audit log's daily head (file, e-mail) and retention (0: kept for ever). ADR 0030.
+RUBRICA_AUDIT_HEAD_FILE = env.AUDIT_HEAD_FILE
+RUBRICA_AUDIT_HEAD_EMAILS = env.AUDIT_HEAD_EMAILS
+RUBRICA_AUDIT_RETENTION_DAYS = env.AUDIT_RETENTION_DAYS
 RUBRICA_AUTO_MERGE_EXACT = env.AUTO_MERGE_EXACT
 RUBRICA_DEDUP_TIERS = {
     "sure": env.DEDUP_SURE,

@@ -32,7 +32,7 @@ from rubrica.accounts.models import (
 )
 from rubrica.accounts.types import UserInput
 from rubrica.audit import services as audit
-from rubrica.audit.services import AuditAction
+from rubrica.audit.services import AuditAction, Target
 from rubrica.core import normalize
 
 
@@ -141,7 +141,11 @@ def token_authenticate(raw: str) -> User | None:
     if token.expires_at is not None and token.expires_at <= now:
         return None
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        # Its use goes to the audit log as often as its last-used time moves: at most once a
+        # minute per token, in the same transaction.
+        with transaction.atomic():
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            audit.record(token.user, AuditAction.TOKEN_USE, token, {"prefix": token.key_prefix})
     return token.user
 
 
@@ -355,8 +359,15 @@ def team_settings_update(*, actor: User | None, country: str) -> SiteSettings:
         row, _created = SiteSettings.objects.select_for_update().get_or_create(
             pk=SiteSettings.SINGLETON
         )
+        before = row.country
         row.country = code
         row.save(update_fields=["country", "updated_at"])
+        audit.record(
+            actor,
+            AuditAction.SETTINGS_CHANGE,
+            Target("settings.team", SiteSettings.SINGLETON, _("Team settings")),
+            {"country": {"before": before, "after": code}},
+        )
     transaction.on_commit(lambda: selectors.remember_team_country(code))
     selectors.forget_team_settings()
     return row
@@ -483,6 +494,7 @@ def user_settings_update(*, actor: User, user: User, data: dict[str, Any]) -> Us
         for name, value in values.items():
             setattr(row, name, value)
         row.save()
+        audit.record(actor, AuditAction.USER_SETTINGS_CHANGE, user, {"fields": sorted(values)})
     selectors.remember_user_settings(user, row)
     return row
 

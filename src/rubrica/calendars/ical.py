@@ -27,6 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.calendars import services
 from rubrica.calendars.models import Appointment, Attendee, Calendar, Rsvp
 from rubrica.calendars.types import AppointmentInput
@@ -179,6 +181,12 @@ def calendar_ics(calendar: Calendar, *, user: User | None) -> bytes:
     else:
         visible = list(rows.restrict(user, Action.VIEW))
         busy = list(Appointment.permission_policy.busy_queryset(user, rows))  # type: ignore[attr-defined]
+        audit.record(
+            user,
+            AuditAction.CALENDAR_EXPORT,
+            calendar,
+            {"appointments": len(visible), "busy": len(busy)},
+        )
     return export_ics(visible, busy=busy, name=calendar.name)
 
 

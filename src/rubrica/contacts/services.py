@@ -29,6 +29,8 @@ from django.utils.translation import gettext as _
 
 from rubrica import dedup, search
 from rubrica.accounts.models import Team, User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction, Target
 from rubrica.contacts.hooks import tags_changed
 from rubrica.contacts.models import (
     CONSENT_CHANNELS,
@@ -643,6 +645,18 @@ def contacts_bulk(
                     names = {n for n in names if n.lower() != str(value).lower()}
                 contact_update(actor=actor, contact=contact, data={"tags": sorted(names)})
             count += 1
+        if count:
+            audit.record(
+                actor,
+                AuditAction.BULK_EDIT,
+                Target("contacts.contact", "", _("%(count)d people") % {"count": count}),
+                {
+                    "action": action,
+                    "value": getattr(value, "pk", value),
+                    "ids": [contact.pk for contact in contacts],
+                    "count": count,
+                },
+            )
     return count
 
 

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.core import normalize
 from rubrica.core.services import Precondition
 from rubrica.customfields.models import CustomFieldDefinition, Entity, FieldType
@@ -199,6 +201,13 @@ def definition_save(
         raise PermissionDenied(_("Only administrators can define custom fields."))
     with transaction.atomic():
         saved = _definition_save(definition, data, precondition)
+        action = AuditAction.CUSTOMFIELD_UPDATE if definition else AuditAction.CUSTOMFIELD_CREATE
+        audit.record(
+            actor,
+            action,
+            saved,
+            {"key": saved.key, "entity": saved.entity, "fields": sorted(data)},
+        )
     _invalidate()
     return saved
 
@@ -267,5 +276,12 @@ def definition_delete(
     if not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can delete custom fields."))
     with transaction.atomic():
-        _lock_definition(definition, precondition).delete()
+        current = _lock_definition(definition, precondition)
+        audit.record(
+            actor,
+            AuditAction.CUSTOMFIELD_DELETE,
+            current,
+            {"key": current.key, "entity": current.entity},
+        )
+        current.delete()
     _invalidate()
