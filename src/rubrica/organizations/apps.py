@@ -10,6 +10,7 @@ class OrganizationsConfig(AppConfig):
         _register_history()
         _register_trash()
         _register_list_defaults()
+        _register_grant_entity()
 
 
 def _register_search() -> None:
@@ -98,4 +99,29 @@ def _register_list_defaults() -> None:
 
     register_list_choices(
         "organizations", _("Organizations"), columns=COLUMNS, name_column=NAME_COLUMN
+    )
+
+
+def _register_grant_entity() -> None:
+    """Roles grant actions on organizations under the key "organizations" (issue 17)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from rubrica.core.policies import Action, GrantEntity, register_entity
+
+    register_entity(
+        GrantEntity(
+            "organizations",
+            _("Organizations"),
+            (
+                Action.VIEW,
+                Action.ADD,
+                Action.CHANGE,
+                Action.DELETE,
+                Action.EXPORT,
+                Action.IMPORT,
+                Action.BULK_EDIT,
+                Action.MANAGE_FIELDS,
+            ),
+            position=20,
+        )
     )
