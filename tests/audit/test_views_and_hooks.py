@@ -123,6 +123,7 @@ def test_user_and_team_changes_are_recorded(admin_user):
     assert _actions() == [
         AuditAction.USER_CREATE,
         AuditAction.USER_UPDATE,
+        AuditAction.USER_ROLES,
         AuditAction.USER_PASSWORD_RESET,
         AuditAction.TEAM_CREATE,
         AuditAction.TEAM_UPDATE,
@@ -132,6 +133,8 @@ def test_user_and_team_changes_are_recorded(admin_user):
     ]
     update = AuditEntry.objects.get(action=AuditAction.USER_UPDATE)
     assert update.details == {"role": "viewer", "is_superuser": False, "is_staff": False}
+    roles = AuditEntry.objects.get(action=AuditAction.USER_ROLES)
+    assert roles.details == {"before": ["sales"], "after": ["read_only"]}
     assert update.actor_id == admin_user.pk
     assert update.target_id == str(user.pk)
     created = AuditEntry.objects.get(action=AuditAction.TOKEN_CREATE)

@@ -295,7 +295,7 @@ def calendar_trash_purge(*, cutoff: dt.datetime) -> int:
 
 
 def writable_calendars(user: User) -> Any:
-    return Calendar.objects.filter(CalendarPolicy().writable_q(user))
+    return Calendar.objects.filter(CalendarPolicy("appointments").writable_q(user))
 
 
 def default_calendar(actor: User) -> Calendar:

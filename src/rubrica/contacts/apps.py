@@ -13,6 +13,7 @@ class ContactsConfig(AppConfig):
         _register_jobs()
         _register_list_defaults()
         _register_sharing()
+        _register_grant_entity()
 
 
 def _register_search() -> None:
@@ -142,3 +143,29 @@ def _register_sharing() -> None:
     from rubrica.sharing.registry import ShareableKind, register_shareable
 
     register_shareable(ShareableKind(key="contacts", model=Contact, label=_("Person")))
+
+
+def _register_grant_entity() -> None:
+    """Roles grant actions on people under the key "people" (issue 17)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from rubrica.core.policies import Action, GrantEntity, register_entity
+
+    register_entity(
+        GrantEntity(
+            "people",
+            _("People"),
+            (
+                Action.VIEW,
+                Action.ADD,
+                Action.CHANGE,
+                Action.DELETE,
+                Action.EXPORT,
+                Action.IMPORT,
+                Action.MERGE,
+                Action.BULK_EDIT,
+                Action.MANAGE_FIELDS,
+            ),
+            position=10,
+        )
+    )

@@ -8,6 +8,7 @@ million rows without joins. Only ``contacts.services`` writes them, from the chi
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from django.db import models
 from django.db.models import Q
@@ -22,6 +23,7 @@ from rubrica.core.models import (
     PhoneBase,
     UrlBase,
 )
+from rubrica.core.policies import OwnedRecordPolicy, Policy
 
 ALIVE = Q(deleted_at__isnull=True)
 
@@ -150,6 +152,9 @@ class Contact(OwnedRecord):
     )
     #: The latest interaction that counts (kept by the activities services), ``NEVER`` if none.
     last_interaction_at = models.DateTimeField(_("last interaction"), default=NEVER, editable=False)
+
+    #: The owner/team/visibility rule at the level the person's roles grant on "people".
+    permission_policy: ClassVar[Policy] = OwnedRecordPolicy("people")
 
     class Meta:
         verbose_name = _("person")

@@ -11,6 +11,7 @@ class OrganizationsConfig(AppConfig):
         _register_trash()
         _register_list_defaults()
         _register_sharing()
+        _register_grant_entity()
 
 
 def _register_search() -> None:
@@ -111,4 +112,29 @@ def _register_sharing() -> None:
 
     register_shareable(
         ShareableKind(key="organizations", model=Organization, label=_("Organization"))
+    )
+
+
+def _register_grant_entity() -> None:
+    """Roles grant actions on organizations under the key "organizations" (issue 17)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from rubrica.core.policies import Action, GrantEntity, register_entity
+
+    register_entity(
+        GrantEntity(
+            "organizations",
+            _("Organizations"),
+            (
+                Action.VIEW,
+                Action.ADD,
+                Action.CHANGE,
+                Action.DELETE,
+                Action.EXPORT,
+                Action.IMPORT,
+                Action.BULK_EDIT,
+                Action.MANAGE_FIELDS,
+            ),
+            position=20,
+        )
     )
