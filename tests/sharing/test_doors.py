@@ -305,3 +305,30 @@ def test_the_shares_api_refuses_with_problems_and_changes_nothing(
     assert extra.status_code == 422
     assert kind.status_code == 404
     assert state(ada) == before
+
+
+def test_the_organization_page_has_the_panel_and_the_history_names_the_change(
+    client, other_member, member
+):
+    org = make_organization(other_member, visibility="private")
+    share_add(actor=other_member, record=org, data={"user": member.pk, "level": "write"})
+    client.force_login(other_member)
+
+    page = client.get(reverse("organizations:detail", args=[org.pk])).content.decode()
+    history = client.get(reverse("history:organization", args=[org.pk])).content.decode()
+
+    assert 'id="panel-sharing"' in page and "Can edit" in page
+    assert "Shared with" in history
+    assert "member (write)" in history
+
+
+def test_the_registered_kinds_are_people_and_organizations():
+    from rubrica.kits.web.panels import panels_for
+    from rubrica.sharing.registry import SHAREABLE_KINDS
+
+    assert [(kind.key, kind.model) for kind in SHAREABLE_KINDS] == [
+        ("contacts", Contact),
+        ("organizations", Organization),
+    ]
+    for model in (Contact, Organization):
+        assert "sharing" in [panel.key for panel in panels_for(model)]

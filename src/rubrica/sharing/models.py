@@ -29,7 +29,11 @@ class RecordShare(models.Model):
     """
 
     content_type = models.ForeignKey(
-        ContentType, verbose_name=_("record type"), on_delete=models.CASCADE, related_name="+"
+        ContentType,
+        verbose_name=_("record type"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # sharing_record_idx leads with it
     )
     object_id = models.BigIntegerField(_("record id"))
     user = models.ForeignKey(
@@ -39,6 +43,7 @@ class RecordShare(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # sharing_user_idx leads with it
     )
     team = models.ForeignKey(
         "accounts.Team",
@@ -47,6 +52,7 @@ class RecordShare(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # sharing_team_idx leads with it
     )
     level = models.CharField(
         _("access"), max_length=5, choices=ShareLevel.choices, default=ShareLevel.READ
