@@ -321,3 +321,13 @@ def test_changing_the_password_ends_the_other_sessions(client, member):
     assert changed.status_code == 302
     assert client.get(reverse("contacts:list")).status_code == 200  # this one goes on
     assert other.get(reverse("contacts:list")).status_code == 302  # the other one ended
+
+
+def test_a_fragment_request_of_a_held_session_gets_401_not_a_page(client, member):
+    with_totp(member)
+    sign_in(client)
+
+    response = client.get(reverse("contacts:list"), headers={"HX-Request": "true"})
+
+    assert response.status_code == 401
+    assert response.content == b""

@@ -50,7 +50,7 @@ VERIFY_PAGES = frozenset(
         "otp_webauthn:credential-authentication-begin",
         "otp_webauthn:credential-authentication-complete",
         "otp_webauthn:js-i18n-catalog",
-        "javascript-catalog",
+        "manifest",
     }
 )
 #: Pages a session that must set one up may reach.
@@ -62,7 +62,7 @@ SETUP_PAGES = frozenset(
         "otp_webauthn:credential-registration-begin",
         "otp_webauthn:credential-registration-complete",
         "otp_webauthn:js-i18n-catalog",
-        "javascript-catalog",
+        "manifest",
     }
 )
 
@@ -361,10 +361,10 @@ class SecondFactorMiddleware:
         allowed = VERIFY_PAGES if state == VERIFY else SETUP_PAGES
         if name in allowed:
             return self.get_response(request)
+        if request.headers.get("HX-Request"):
+            # A fragment (a badge polling, a suggestion): nothing to swap in, no navigation.
+            return HttpResponse(status=401)
         target = reverse("signin_verify" if state == VERIFY else "settings:security")
         if request.method == "GET" and state == VERIFY:
             target += "?" + urlencode({"next": request.get_full_path()})
-        response = HttpResponseRedirect(target)
-        if request.headers.get("HX-Request"):
-            response["HX-Redirect"] = target
-        return response
+        return HttpResponseRedirect(target)
