@@ -230,3 +230,19 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "rubrica@localhost")
 SITE_URL = os.environ.get("RUBRICA_SITE_URL", "http://localhost:8000").rstrip("/")
 #: Seconds between two ticks of the scheduler (reminders, digests, e-mails) in the worker.
 TICK_SECONDS = _int("RUBRICA_TICK_SECONDS", 60, minimum=5)
+
+# Second factor and password hashing (ADR 0029) -----------------------------------------------
+
+#: The WebAuthn relying party: the host name passkeys are bound to (default: SITE_URL's host).
+#: Changing it later makes every registered passkey unusable.
+WEBAUTHN_RP_ID = (
+    os.environ.get("RUBRICA_WEBAUTHN_RP_ID", "").strip()
+    or (SITE_URL.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]"))
+    or "localhost"
+)
+#: Origins a passkey ceremony may come from (default: SITE_URL).
+WEBAUTHN_ORIGINS = _list("RUBRICA_WEBAUTHN_ORIGINS", [SITE_URL])
+#: Password checks (Argon2, ~100 MiB each) run at once in one process; the others wait.
+HASH_CONCURRENCY = _int("RUBRICA_HASH_CONCURRENCY", 2, minimum=1)
+#: The longest URL (path and query, in bytes) answered; a longer one gets a 414 problem.
+MAX_URL_BYTES = _int("RUBRICA_MAX_URL_BYTES", 4096, minimum=256)

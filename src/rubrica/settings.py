@@ -29,6 +29,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "rubrica.core",
     "rubrica.kits.web",
     "rubrica.kits.cli",
@@ -63,6 +67,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "rubrica.audit.middleware.AuditOriginMiddleware",
+    "rubrica.web.middleware.LongUrlMiddleware",
     "csp.middleware.CSPMiddleware",
     "rubrica.web.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -73,6 +78,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "rubrica.accounts.middleware.UserSettingsMiddleware",
     "rubrica.accounts.sessions.SessionIdleTimeoutMiddleware",
+    # The second factor (ADR 0029): request.user.is_verified(), then a signed-in session that
+    # still owes a second factor (or must set one up) reaches only the pages that settle it.
+    "django_otp.middleware.OTPMiddleware",
+    "rubrica.accounts.twofactor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -144,7 +153,8 @@ AUTHENTICATION_BACKENDS = [
     "rubrica.accounts.backends.SettingsModelBackend",
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Argon2 with at most RUBRICA_HASH_CONCURRENCY checks at once per process (ADR 0029).
+    "rubrica.accounts.hashers.BoundedArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -235,6 +245,16 @@ AXES_USERNAME_CALLABLE = "rubrica.accounts.signin.axes_username"
 AXES_LOCKOUT_CALLABLE = "rubrica.web.views.locked_out"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
+
+# Second factor (ADR 0029): TOTP apps, recovery codes and passkeys, after the password only
+# (no passwordless sign-in: a passkey alone would skip the lockout and the password policy).
+OTP_TOTP_ISSUER = "Rubrica"
+OTP_WEBAUTHN_RP_ID = env.WEBAUTHN_RP_ID
+OTP_WEBAUTHN_RP_NAME = "Rubrica"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.WEBAUTHN_ORIGINS
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+RUBRICA_HASH_CONCURRENCY = env.HASH_CONCURRENCY
+RUBRICA_MAX_URL_BYTES = env.MAX_URL_BYTES
 
 # Two queues: long jobs, and short interactive ones run by a second worker (jobs.tasks).
 TASKS = {

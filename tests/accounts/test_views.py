@@ -199,7 +199,9 @@ def test_admin_creates_a_team_with_members(admin_client, member, other_member):
 
 
 def test_token_secret_is_shown_once_and_authenticates(member_client, member):
-    response = member_client.post(reverse("settings:token_create"), {"name": "Phone sync"})
+    response = member_client.post(
+        reverse("settings:token_create"), {"name": "Phone sync", "access": "read"}
+    )
 
     assert response.status_code == 200
     assert response["Cache-Control"].startswith("max-age=0")
@@ -212,7 +214,10 @@ def test_token_secret_is_shown_once_and_authenticates(member_client, member):
 
 
 def test_token_with_a_lifetime_gets_an_expiry(member_client, member):
-    member_client.post(reverse("settings:token_create"), {"name": "Script", "lifetime": "30"})
+    member_client.post(
+        reverse("settings:token_create"),
+        {"name": "Script", "lifetime": "30", "access": "read,write"},
+    )
 
     token = ApiToken.objects.get(user=member)
     assert token.expires_at is not None
@@ -220,7 +225,9 @@ def test_token_with_a_lifetime_gets_an_expiry(member_client, member):
 
 
 def test_token_without_a_name_shows_an_error(member_client, member):
-    response = member_client.post(reverse("settings:token_create"), {"name": "  "})
+    response = member_client.post(
+        reverse("settings:token_create"), {"name": "  ", "access": "read"}
+    )
 
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()

@@ -113,6 +113,12 @@ class TokenCreateForm(BootstrapMixin, forms.Form):
         help_text=_("What the token is for, e.g. “Phone sync” or “Reporting script”."),
     )
     lifetime = forms.ChoiceField(label=_("Expires"), choices=TOKEN_LIFETIMES, required=False)
+    access = forms.ChoiceField(
+        label=_("Access"),
+        choices=[("read", _("Read only")), ("read,write", _("Read and write"))],
+        initial="read",
+        help_text=_("A read-only token cannot change anything, even what you may change."),
+    )
 
 
 class StyledPasswordChangeForm(BootstrapMixin, PasswordChangeForm):

@@ -149,9 +149,22 @@ def generate_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
+class TokenScope(models.TextChoices):
+    """What an API token may do: ``read`` allows GET/HEAD/OPTIONS, ``write`` every other method
+    (a write-only token is allowed but rarely useful). Checked by ``api.auth.TokenAuth``."""
+
+    READ = "read", _("Read")
+    WRITE = "write", _("Write")
+
+
+def all_scopes() -> list[str]:
+    return [TokenScope.READ.value, TokenScope.WRITE.value]
+
+
 class ApiToken(models.Model):
     """A bearer token for the REST API. Only the SHA-256 of the secret is stored; the secret is
-    shown once when created. ``key_prefix`` (the first characters) lets a person recognise it."""
+    shown once when created. ``key_prefix`` (the first characters) lets a person recognise it.
+    ``scopes`` lists ``TokenScope`` values; a token can never do more than its user."""
 
     user = models.ForeignKey(
         User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
@@ -163,11 +176,41 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    scopes = models.JSONField(_("scopes"), default=all_scopes)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+
+APP_PASSWORD_PREFIX = "rbp-"  # noqa: S105 (a prefix, not a secret)
+
+
+class AppPassword(models.Model):
+    """A password for one device's DAV client (a phone's contacts, a desktop calendar), used with
+    HTTP Basic auth instead of the user's own password, so that a lost device is cut off alone
+    and the sign-in password never sits in a client's settings. Like a token, only the SHA-256
+    of the secret is stored (it is random and long: a slow hash would add nothing but the cost
+    of Argon2 on every DAV request); the secret is shown once."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="app_passwords"
+    )
+    name = models.CharField(_("device"), max_length=100)
+    key_prefix = models.CharField(_("key prefix"), max_length=12)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("app password")
+        verbose_name_plural = _("app passwords")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_prefix}…)"
@@ -188,6 +231,9 @@ class SiteSettings(models.Model):
     #: Mail is written only to people who opted in to e-mail (ADR 0032). Off by default: an
     #: install that never recorded consent would otherwise stop writing to anyone.
     require_email_consent = models.BooleanField(_("require consent for e-mail"), default=False)
+    #: Keys of roles (``selectors.SHIPPED_ROLE_KEYS`` and any added later) whose holders must
+    #: sign in with a second factor (ADR 0029).
+    two_factor_roles = models.JSONField(_("roles that must use two-factor"), default=list)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

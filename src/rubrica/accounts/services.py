@@ -29,8 +29,10 @@ from rubrica.accounts.models import (
     SiteSettings,
     Team,
     Theme,
+    TokenScope,
     User,
     UserSettings,
+    all_scopes,
     generate_token,
     hash_token,
 )
@@ -101,15 +103,39 @@ def user_create(
     return user, generated
 
 
+def clean_scopes(scopes: Iterable[str] | None) -> list[str]:
+    """Token scopes as stored: known values, in a fixed order; None means all."""
+    if scopes is None:
+        return all_scopes()
+    wanted = {str(scope).strip().lower() for scope in scopes}
+    unknown = sorted(wanted - set(TokenScope.values))
+    if unknown:
+        raise ValidationError(
+            {"scopes": _("Unknown scope: %(scope)s.") % {"scope": ", ".join(unknown)}}
+        )
+    if not wanted:
+        raise ValidationError({"scopes": _("Choose at least one scope.")})
+    return [scope for scope in TokenScope.values if scope in wanted]
+
+
 def token_create(
-    *, actor: User, user: User, name: str, expires_at: datetime | None = None
+    *,
+    actor: User,
+    user: User,
+    name: str,
+    expires_at: datetime | None = None,
+    scopes: Iterable[str] | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create an API token for ``user``; returns the token row and the secret (shown once)."""
+    """Create an API token for ``user``; returns the token row and the secret (shown once).
+    ``scopes`` (``TokenScope`` values) limit what it may do; None: read and write."""
     if actor.pk != user.pk and not actor.is_administrator:
         raise PermissionDenied(_("You can only create tokens for yourself."))
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Give the token a name.")})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": _("Choose a time in the future.")})
+    cleaned_scopes = clean_scopes(scopes)
     raw = generate_token()
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -118,12 +144,18 @@ def token_create(
             key_prefix=raw[:10],
             key_hash=hash_token(raw),
             expires_at=expires_at,
+            scopes=cleaned_scopes,
         )
         audit.record(
             actor,
             AuditAction.TOKEN_CREATE,
             token,
-            {"user": user.username, "prefix": token.key_prefix},
+            {
+                "user": user.username,
+                "prefix": token.key_prefix,
+                "scopes": cleaned_scopes,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
         )
     return token, raw
 
@@ -138,8 +170,15 @@ def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     return token
 
 
-def token_authenticate(raw: str) -> User | None:
-    """The active user a bearer token belongs to, or None. Records when it was last used."""
+#: Seconds between two records of a token's (or app password's) use: its last-used time and an
+#: audit entry are written at most this often, not on every request.
+USE_RECORD_EVERY = 60
+
+
+def token_authenticate(raw: str, *, write: bool = False) -> User | None:
+    """The active user a bearer token belongs to, or None. ``write``: the request changes
+    something, which needs the token's ``write`` scope (else PermissionDenied, a 403; reading
+    needs ``read``). Records when it was last used (and audits it) at most once a minute."""
     if not raw.startswith("rbk_"):
         return None
     token = (
@@ -152,9 +191,12 @@ def token_authenticate(raw: str) -> User | None:
     now = timezone.now()
     if token.expires_at is not None and token.expires_at <= now:
         return None
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        # Its use goes to the audit log as often as its last-used time moves: at most once a
-        # minute per token, in the same transaction.
+    needed = TokenScope.WRITE if write else TokenScope.READ
+    if needed not in (token.scopes or []):
+        if write:
+            raise PermissionDenied(_("This API token may only read."))
+        raise PermissionDenied(_("This API token may not read."))
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > USE_RECORD_EVERY:
         with transaction.atomic():
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             audit.record(token.user, AuditAction.TOKEN_USE, token, {"prefix": token.key_prefix})

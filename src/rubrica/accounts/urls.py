@@ -4,7 +4,7 @@ the "settings" namespace, beside the custom fields (customfields/urls.py) and th
 
 from django.urls import path
 
-from rubrica.accounts import views
+from rubrica.accounts import twofactor_views, views
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -22,4 +22,6 @@ urlpatterns = [
     path("personal/", views.personal, name="personal"),
     path("team/", views.team_settings, name="team_settings"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    # Second factor, passkeys and app passwords (ADR 0029).
+    *twofactor_views.urlpatterns,
 ]

@@ -215,7 +215,11 @@ def token_create(request: HttpRequest) -> HttpResponse:
         expires_at = timezone.now() + dt.timedelta(days=int(lifetime)) if lifetime else None
         try:
             token, secret = services.token_create(
-                actor=user, user=user, name=form.cleaned_data["name"], expires_at=expires_at
+                actor=user,
+                user=user,
+                name=form.cleaned_data["name"],
+                expires_at=expires_at,
+                scopes=form.cleaned_data["access"].split(","),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

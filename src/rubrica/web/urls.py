@@ -8,6 +8,7 @@ settings pages of three apps, each mounting its own urls.
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from rubrica.accounts import twofactor_views
 from rubrica.web import help_views, pwa, views
 
 #: settings/: accounts (users, teams, tokens, password), settings/fields/: custom fields,
@@ -33,6 +34,9 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The second step of signing in, and the passkey ceremonies (ADR 0029).
+    path("login/verify/", twofactor_views.verify, name="signin_verify"),
+    path("passkeys/", include(twofactor_views.webauthn_urlpatterns)),
     path("people/", include("rubrica.contacts.urls")),
     path("organizations/", include("rubrica.organizations.urls")),
     path("activities/", include("rubrica.activities.urls")),
