@@ -247,3 +247,41 @@ def test_sensitive_reads_keep_field_names_only(member):
     assert entry is not None
     assert entry.details == {"fields": ["birthday", "personal_phone"]}
     assert AuditEntry.objects.filter(action=AuditAction.SENSITIVE_READ).count() == 1
+
+
+# Sharing and deletes for good ----------------------------------------------------------------
+
+
+def test_calendar_sharing_is_recorded_and_a_refused_share_records_nothing(member, other_member):
+    from rubrica.calendars.services import calendar_feed_set, calendar_share
+
+    calendar = calendar_create(actor=member, data={"name": "Work"})
+    before = _snapshot()
+    with pytest.raises(PermissionDenied):
+        calendar_share(actor=other_member, calendar=calendar, user=other_member, access="write")
+    assert _snapshot() == before
+
+    calendar_share(actor=member, calendar=calendar, user=other_member, access="read")
+    calendar_share(actor=member, calendar=calendar, user=other_member, access=None)
+    calendar_feed_set(actor=member, calendar=calendar, enabled=True)
+
+    shares = AuditEntry.objects.filter(target_type="calendars.calendar").order_by("seq")
+    assert [(e.action, e.details) for e in shares] == [
+        (AuditAction.SHARE_GRANT, {"user": "other", "team": None, "access": "read"}),
+        (AuditAction.SHARE_REVOKE, {"user": "other", "team": None, "access": None}),
+        (AuditAction.SHARE_GRANT, {"subscription_url": True}),
+    ]
+
+
+def test_a_segment_deleted_for_good_is_recorded(member):
+    from rubrica.segments.services import segment_create, segment_delete
+
+    segment = segment_create(actor=member, data={"name": "Milan"})
+    segment_delete(actor=member, segment=segment)
+
+    entry = _entries(AuditAction.RECORD_DESTROY)[0]
+    assert (entry.target_type, entry.target_id, entry.target_repr) == (
+        "segments.segment",
+        str(segment.pk),
+        "Milan",
+    )
