@@ -103,13 +103,13 @@ def test_api_token_use_is_recorded_at_most_once_a_minute(client, member):
     assert secret not in str(uses[0].details)
 
 
-def test_the_command_line_is_the_cli_door(rubrica, admin_user, monkeypatch):
-    monkeypatch.setenv("RUBRICA_USER", "admin")
-    code, _out, _err = rubrica("audit", "head")
-    assert code == 1  # empty: nothing recorded by reading the head
-    with origin.using(origin.CLI):
-        entry = record(admin_user, AuditAction.SETTINGS_CHANGE)
-    assert entry.source == "cli"
+def test_the_command_line_is_the_cli_door(rubrica, admin_user):
+    code, _out, _err = rubrica("users", "unlock", "grace", "--as", "admin")
+
+    assert code == 0
+    entry = _entries(AuditAction.SIGNIN_UNLOCK)[0]
+    assert (entry.actor_id, entry.source, entry.ip_address) == (admin_user.pk, "cli", "")
+    assert origin.current().source == "system"  # the door closes behind the command
 
 
 # Settings, custom fields, taxonomy -----------------------------------------------------------
@@ -247,3 +247,41 @@ def test_sensitive_reads_keep_field_names_only(member):
     assert entry is not None
     assert entry.details == {"fields": ["birthday", "personal_phone"]}
     assert AuditEntry.objects.filter(action=AuditAction.SENSITIVE_READ).count() == 1
+
+
+# Sharing and deletes for good ----------------------------------------------------------------
+
+
+def test_calendar_sharing_is_recorded_and_a_refused_share_records_nothing(member, other_member):
+    from rubrica.calendars.services import calendar_feed_set, calendar_share
+
+    calendar = calendar_create(actor=member, data={"name": "Work"})
+    before = _snapshot()
+    with pytest.raises(PermissionDenied):
+        calendar_share(actor=other_member, calendar=calendar, user=other_member, access="write")
+    assert _snapshot() == before
+
+    calendar_share(actor=member, calendar=calendar, user=other_member, access="read")
+    calendar_share(actor=member, calendar=calendar, user=other_member, access=None)
+    calendar_feed_set(actor=member, calendar=calendar, enabled=True)
+
+    shares = AuditEntry.objects.filter(target_type="calendars.calendar").order_by("seq")
+    assert [(e.action, e.details) for e in shares] == [
+        (AuditAction.SHARE_GRANT, {"user": "other", "team": None, "access": "read"}),
+        (AuditAction.SHARE_REVOKE, {"user": "other", "team": None, "access": None}),
+        (AuditAction.SHARE_GRANT, {"subscription_url": True}),
+    ]
+
+
+def test_a_segment_deleted_for_good_is_recorded(member):
+    from rubrica.segments.services import segment_create, segment_delete
+
+    segment = segment_create(actor=member, data={"name": "Milan"})
+    segment_delete(actor=member, segment=segment)
+
+    entry = _entries(AuditAction.RECORD_DESTROY)[0]
+    assert (entry.target_type, entry.target_id, entry.target_repr) == (
+        "segments.segment",
+        str(segment.pk),
+        "Milan",
+    )

@@ -85,6 +85,7 @@ class AuditAction(models.TextChoices):
     RECORD_DELETE = "record.delete", gettext_lazy("Moved to the Trash")
     RECORD_RESTORE = "record.restore", gettext_lazy("Restored from the Trash")
     RECORD_PURGE = "record.purge", gettext_lazy("Purged from the Trash")
+    RECORD_DESTROY = "record.destroy", gettext_lazy("Deleted for good")
     SIGNOUT = "signin.signout", gettext_lazy("Signed out")
     SHARE_ADD = "share.add", gettext_lazy("Record shared")
     SHARE_REMOVE = "share.remove", gettext_lazy("Record unshared")

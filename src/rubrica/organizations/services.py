@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from rubrica import dedup, search
 from rubrica.accounts.models import Team, User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.contacts.models import Contact
 from rubrica.core import normalize
 from rubrica.core.models import Action
@@ -462,6 +464,12 @@ def affiliation_delete(
     contact_id = current.contact_id
     before = _affiliation_snapshot(current)
     pk = current.pk
+    audit.record(
+        actor,
+        AuditAction.RECORD_DESTROY,
+        current,
+        {"person": contact_id, "organization": current.organization_id},
+    )
     current.delete()
     contact_organization_refresh(contact_id=contact_id)
     contact = _bump_contact(contact_id)

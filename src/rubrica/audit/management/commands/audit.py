@@ -66,6 +66,7 @@ class Command(RubricaCommand):
         parser.add_argument(
             "--action",
             dest="action_key",
+            metavar="KEY",
             default="",
             help=gettext_lazy("Action key, e.g. export.start."),
         )
