@@ -142,3 +142,30 @@ def test_only_administrators_change_the_team_rule_and_it_is_audited(member, admi
     assert team_settings().require_email_consent is True
     entry = AuditEntry.objects.get(action="settings.change")
     assert entry.details == {"require_email_consent": {"before": False, "after": True}}
+
+
+def test_appointment_invitations_skip_people_who_opted_out(member, ada, mailoutbox):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from rubrica.calendars.ical import send_invitations
+    from rubrica.calendars.services import appointment_create
+
+    grace = make_contact(member, given_name="Grace", emails=[{"value": "grace@example.com"}])
+    contact_consent_set(actor=member, contact=ada, channel="email", state="withdrawn")
+    start = timezone.now() + dt.timedelta(days=1)
+    appointment = appointment_create(
+        actor=member,
+        data={
+            "title": "Review",
+            "start": start,
+            "end": start + dt.timedelta(hours=1),
+            "people": [ada.pk, grace.pk],
+        },
+    )
+
+    sent = send_invitations(actor=member, appointment=appointment)
+
+    assert sent == ["grace@example.com"]
+    assert [m.to for m in mailoutbox] == [["grace@example.com"]]
