@@ -169,3 +169,22 @@ def test_appointment_invitations_skip_people_who_opted_out(member, ada, mailoutb
 
     assert sent == ["grace@example.com"]
     assert [m.to for m in mailoutbox] == [["grace@example.com"]]
+
+
+def test_a_merge_keeps_an_opt_out_from_either_side(member, ada):
+    from rubrica.merges.services import contact_merge
+
+    twin = make_contact(member, given_name="Ada", family_name="L")
+    contact_consent_set(actor=member, contact=ada, channel="email", state="granted")
+    contact_consent_set(actor=member, contact=twin, channel="email", state="withdrawn")
+    contact_consent_set(actor=member, contact=twin, channel="sms", state="granted")
+
+    contact_merge(
+        actor=member,
+        survivor=Contact.objects.get(pk=ada.pk),
+        merged=Contact.objects.get(pk=twin.pk),
+    )
+
+    kept = Contact.objects.get(pk=ada.pk)
+    assert kept.email_consent == ConsentState.WITHDRAWN
+    assert kept.sms_consent == ConsentState.GRANTED
