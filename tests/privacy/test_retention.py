@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from rubrica.audit.models import AuditEntry
+from rubrica.contacts.models import Contact
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.services import job_run
-from rubrica.contacts.models import Contact
 from rubrica.notifications.registry import schedules
 from rubrica.notifications.scheduling import tick
 from rubrica.privacy.models import Erasure, RetentionRule
