@@ -17,6 +17,7 @@ from rubrica.calendars.models import Appointment
 from rubrica.calendars.services import appointment_create
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import contact_set_photo, contact_update
+from rubrica.customfields.services import definition_save
 from rubrica.dedup.models import DuplicatePair
 from rubrica.documents.models import Document
 from rubrica.documents.services import document_create
@@ -47,6 +48,10 @@ class World:
 
 
 def build(admin: User) -> World:
+    definition_save(
+        actor=admin,
+        data={"entity": "contact", "key": "backup_mail", "label": "Backup", "field_type": "text"},
+    )
     ada = make_contact(
         admin,
         given_name="Ada",
@@ -57,6 +62,7 @@ def build(admin: User) -> World:
         notes=f"Met Ada {FAMILY} at the Royal Society.",
         tags=["analyst"],
         email_consent="granted",
+        custom_fields={"backup_mail": f"home of {FAMILY}"},
     )
     ada = contact_update(actor=admin, contact=ada, data={"title": "Countess of Lovelace"})
     ada = contact_set_photo(

@@ -82,3 +82,32 @@ def test_retention_preview_lists_the_people(rubrica, admin_user, member):
     assert [(r["name"], r["count"]) for r in report] == [("Stale", 1)]
     assert report[0]["people"][0]["id"] == old.pk
     assert Contact.objects.filter(pk=old.pk).exists()
+
+
+def test_retention_run_applies_the_rules_that_are_on(rubrica, admin_user, member):
+    from rubrica.privacy.retention import retention_preview, retention_rule_activate
+
+    old = make_contact(member, given_name="Old", family_name="Lead")
+    Contact.objects.filter(pk=old.pk).update(
+        updated_at=timezone.now() - timezone.timedelta(days=2000)
+    )
+    rule = retention_rule_save(actor=admin_user, data={"name": "Stale", "age_days": "1000"})
+    retention_preview(actor=admin_user, rule=rule)
+    retention_rule_activate(actor=admin_user, rule=rule, active=True)
+
+    code, out, _err = rubrica("privacy", "retention", "run", "--as", "admin")
+
+    assert code == 0
+    assert f"#{rule.pk} Stale: 1" in out
+    assert Contact.trash.filter(pk=old.pk).exists()
+
+
+def test_members_cannot_preview_or_run_retention(rubrica, admin_user, member):
+    rule = retention_rule_save(actor=admin_user, data={"name": "Stale", "age_days": "1000"})
+
+    for step in ("preview", "run"):
+        code, _out, err = rubrica("privacy", "retention", step, "--as", "member")
+        assert code == 3
+        assert "Only administrators" in err
+    rule.refresh_from_db()
+    assert rule.previewed_at is None

@@ -142,3 +142,49 @@ def test_only_administrators_change_the_team_rule_and_it_is_audited(member, admi
     assert team_settings().require_email_consent is True
     entry = AuditEntry.objects.get(action="settings.change")
     assert entry.details == {"require_email_consent": {"before": False, "after": True}}
+
+
+def test_appointment_invitations_skip_people_who_opted_out(member, ada, mailoutbox):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from rubrica.calendars.ical import send_invitations
+    from rubrica.calendars.services import appointment_create
+
+    grace = make_contact(member, given_name="Grace", emails=[{"value": "grace@example.com"}])
+    contact_consent_set(actor=member, contact=ada, channel="email", state="withdrawn")
+    start = timezone.now() + dt.timedelta(days=1)
+    appointment = appointment_create(
+        actor=member,
+        data={
+            "title": "Review",
+            "start": start,
+            "end": start + dt.timedelta(hours=1),
+            "people": [ada.pk, grace.pk],
+        },
+    )
+
+    sent = send_invitations(actor=member, appointment=appointment)
+
+    assert sent == ["grace@example.com"]
+    assert [m.to for m in mailoutbox] == [["grace@example.com"]]
+
+
+def test_a_merge_keeps_an_opt_out_from_either_side(member, ada):
+    from rubrica.merges.services import contact_merge
+
+    twin = make_contact(member, given_name="Ada", family_name="L")
+    contact_consent_set(actor=member, contact=ada, channel="email", state="granted")
+    contact_consent_set(actor=member, contact=twin, channel="email", state="withdrawn")
+    contact_consent_set(actor=member, contact=twin, channel="sms", state="granted")
+
+    contact_merge(
+        actor=member,
+        survivor=Contact.objects.get(pk=ada.pk),
+        merged=Contact.objects.get(pk=twin.pk),
+    )
+
+    kept = Contact.objects.get(pk=ada.pk)
+    assert kept.email_consent == ConsentState.WITHDRAWN
+    assert kept.sms_consent == ConsentState.GRANTED

@@ -78,6 +78,7 @@ def test_the_scan_sees_the_values_before_the_erasure(admin_user):
 
     for place in (
         "contacts_contact.family_name",
+        "contacts_contact.custom_fields",
         "history_historyentry.changes",
         "search_searchdocument.name",
         "activities_activity.subject",

@@ -39,6 +39,7 @@ def test_the_zip_holds_json_vcard_and_files(admin_user):
     assert person["email_consent"] == "granted"
     assert person["email_consent_source"] == "user"
     assert person["tags"] == ["analyst"]
+    assert person["custom_fields"] == {"backup_mail": f"home of {scenario.FAMILY}"}
     assert [e["action"] for e in data["history"]][:2] == ["create", "update"]
     subjects = {a["subject"] for a in data["activities"]}
     assert f"Call with Ada {scenario.FAMILY}" in subjects

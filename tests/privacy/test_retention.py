@@ -11,10 +11,13 @@ from django.utils import timezone
 
 from rubrica.audit.models import AuditEntry
 from rubrica.contacts.models import Contact
+from rubrica.jobs.models import Job, JobStatus
+from rubrica.jobs.services import job_run
 from rubrica.notifications.registry import schedules
 from rubrica.notifications.scheduling import tick
 from rubrica.privacy.models import Erasure, RetentionRule
 from rubrica.privacy.retention import (
+    RETENTION_KIND,
     retention_preview,
     retention_rule_activate,
     retention_rule_save,
@@ -69,6 +72,14 @@ def test_a_rule_is_switched_on_only_after_its_preview(admin_user, people):
     assert RetentionRule.objects.get(pk=rule.pk).active is True
 
 
+def _run_queued_jobs() -> int:
+    ran = 0
+    for job in Job.objects.filter(kind=RETENTION_KIND, status=JobStatus.QUEUED):
+        job_run(job.pk)
+        ran += 1
+    return ran
+
+
 def test_the_tick_moves_matching_people_to_the_trash_once_a_day(admin_user, people):
     old_lead, customer, lead = people
     rule = _rule(admin_user, lead)
@@ -78,6 +89,14 @@ def test_the_tick_moves_matching_people_to_the_trash_once_a_day(admin_user, peop
     moment = timezone.now() + LATER
 
     tick(now=moment)
+    assert Contact.objects.filter(pk=old_lead.pk).exists()  # queued, not yet run
+    assert _run_queued_jobs() == 1
+    job = Job.objects.get(kind=RETENTION_KIND)
+    assert (job.status, job.owner_id, job.result) == (
+        JobStatus.SUCCEEDED,
+        admin_user.pk,
+        {"count": 1},
+    )
 
     assert Contact.trash.filter(pk=old_lead.pk).exists()
     assert Contact.objects.filter(pk=customer.pk).exists()
@@ -85,6 +104,7 @@ def test_the_tick_moves_matching_people_to_the_trash_once_a_day(admin_user, peop
     assert run.details["ids"] == [old_lead.pk]
     assert run.details["count"] == 1
     tick(now=moment + dt.timedelta(hours=1))
+    assert _run_queued_jobs() == 0
     assert AuditEntry.objects.filter(action="privacy.retention_run").count() == 1
 
 
@@ -95,6 +115,7 @@ def test_an_erasing_rule_erases(admin_user, people):
     retention_rule_activate(actor=admin_user, rule=rule, active=True)
 
     tick(now=timezone.now() + LATER)
+    _run_queued_jobs()
 
     assert Erasure.objects.filter(contact_id=old_lead.pk).exists()
     assert Contact.objects.get(pk=old_lead.pk).family_name == ""
@@ -106,6 +127,7 @@ def test_an_inactive_rule_does_nothing(admin_user, people):
 
     tick(now=timezone.now() + LATER)
 
+    assert _run_queued_jobs() == 0
     assert Contact.objects.filter(pk=old_lead.pk).exists()
     assert not AuditEntry.objects.filter(action="privacy.retention_run").exists()
 

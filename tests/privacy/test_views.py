@@ -161,3 +161,14 @@ def test_members_cannot_reach_the_privacy_page_nor_change_rules(client, member, 
     from rubrica.accounts.selectors import team_settings
 
     assert team_settings().require_email_consent is False
+
+
+def test_a_second_erasure_is_refused_from_the_page(client, admin_user, ada):
+    client.force_login(admin_user)
+    client.post(f"/privacy/people/{ada.pk}/erase/", {"confirm": "erase"})
+
+    again = client.get(f"/privacy/people/{ada.pk}/erase/")
+
+    assert again.status_code == 302
+    assert Erasure.objects.count() == 1
+    assert AuditEntry.objects.filter(action="privacy.erase").count() == 1

@@ -33,6 +33,7 @@ from rubrica.calendars import services
 from rubrica.calendars.models import Appointment, Attendee, Calendar, Rsvp
 from rubrica.calendars.types import AppointmentInput
 from rubrica.contacts.models import Contact, ContactEmail
+from rubrica.contacts.selectors import email_consent_refusal
 from rubrica.core.models import Action, new_uid
 
 PRODID = "-//Rubrica//Rubrica calendars//EN"
@@ -472,15 +473,19 @@ def itip_request(appointment: Appointment) -> bytes:
 
 def send_invitations(*, actor: User, appointment: Appointment, connection: Any = None) -> list[str]:
     """E-mail the invitation to the outside attendees (people and guests, not users: they see
-    it in Rubrica) through Django's e-mail backend; returns the addresses written to."""
+    it in Rubrica) through Django's e-mail backend; returns the addresses written to. Attendees
+    the consent rule refuses (an opt-out; no opt-in when the team requires one) are skipped."""
     from rubrica.core.services import ensure_can
 
     ensure_can(actor, appointment, Action.CHANGE)
     recipients = sorted(
         {
             a.email
-            for a in appointment.attendees.all()
-            if a.email and a.user_id is None and a.rsvp == Rsvp.NEEDS_ACTION
+            for a in appointment.attendees.select_related("contact")
+            if a.email
+            and a.user_id is None
+            and a.rsvp == Rsvp.NEEDS_ACTION
+            and not email_consent_refusal(a.contact.email_consent if a.contact else None)
         }
     )
     if not recipients:

@@ -23,6 +23,7 @@ from rubrica.accounts.models import User
 from rubrica.accounts.selectors import team_settings
 from rubrica.activities.services import ensure_may_log
 from rubrica.contacts.models import ConsentState, Contact
+from rubrica.contacts.selectors import email_consent_refusal
 from rubrica.core.models import Action
 from rubrica.documents.models import Document
 from rubrica.documents.storage import documents_storage
@@ -183,11 +184,7 @@ def consent_refusal(outgoing: OutgoingMail) -> str:
         .values_list("email_consent", flat=True)
         .first()
     )
-    if state == ConsentState.WITHDRAWN:
-        return _("The person opted out of e-mail.")
-    if team_settings().require_email_consent and state != ConsentState.GRANTED:
-        return _("The person has not opted in to e-mail, which the team requires.")
-    return ""
+    return email_consent_refusal(state)
 
 
 def deliver(outgoing: OutgoingMail, *, connection: Any = None) -> bool:

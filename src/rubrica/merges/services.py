@@ -40,7 +40,7 @@ from rubrica.accounts.models import User
 from rubrica.activities.services import refresh_last_interaction
 from rubrica.audit import services as audit
 from rubrica.audit.services import AuditAction
-from rubrica.contacts.models import Contact
+from rubrica.contacts.models import ConsentState, Contact
 from rubrica.contacts.services import (
     COLLECTIONS,
     TEXT_FIELDS,
@@ -76,6 +76,8 @@ SINGLE_FIELDS: tuple[str, ...] = (
     "stage",
     *SHARING_FIELDS,
 )
+#: Consent per channel (ADR 0032): an opt-out wins, else the survivor's answer, else the other's.
+CONSENT_FIELDS = ("email_consent", "sms_consent")
 #: Plain lists: the merge keeps the union.
 LIST_FIELDS = ("nicknames", "languages", "tags")
 EMPTY: tuple[Any, ...] = ("", None, [], {})
@@ -233,6 +235,12 @@ def merge_data(
         s, m = survivor.get(name), merged.get(name)
         default = s if (s not in EMPTY or name in SHARING_FIELDS) else m
         value = _pick(name, choices.get(name), s, m, default)
+        if value != s:
+            data[name] = value
+    for name in CONSENT_FIELDS:
+        # An opt-out on either side is kept: a merge never writes to someone who said no.
+        s, m = survivor.get(name) or "", merged.get(name) or ""
+        value = ConsentState.WITHDRAWN if ConsentState.WITHDRAWN in (s, m) else (s or m)
         if value != s:
             data[name] = value
     for name in LIST_FIELDS:

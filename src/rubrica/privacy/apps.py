@@ -8,6 +8,7 @@ class PrivacyConfig(AppConfig):
     def ready(self) -> None:
         _register_panels()
         _register_schedules()
+        _register_jobs()
 
 
 def _register_panels() -> None:
@@ -34,3 +35,11 @@ def _register_schedules() -> None:
     from rubrica.privacy.retention import retention_tick
 
     register_schedule(Schedule(key="privacy.retention", run=retention_tick))
+
+
+def _register_jobs() -> None:
+    """Each rule's daily run is a job (progress, one person per transaction)."""
+    from rubrica.jobs.registry import JobKind, register_job_kind
+    from rubrica.privacy.retention import RETENTION_KIND, run_retention_job
+
+    register_job_kind(JobKind(key=RETENTION_KIND, run=run_retention_job))

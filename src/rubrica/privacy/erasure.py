@@ -131,6 +131,14 @@ class Plan:
         }
 
 
+def _attendance(contact: Contact) -> models.Q:
+    """The person's attendances: linked to them, or by one of their addresses."""
+    found = models.Q(contact_id=contact.pk)
+    for address in contact.emails.values_list("value", flat=True):
+        found |= models.Q(email__iexact=address)
+    return found
+
+
 def _plan(contact: Contact) -> Plan:
     pk = contact.pk
     activity_ids = set(
@@ -165,7 +173,11 @@ def _plan(contact: Contact) -> Plan:
             Task.people.through.objects.filter(contact_id=pk).values_list("task_id", flat=True)
         ),
         appointments=sorted(
-            set(Attendee.objects.filter(contact_id=pk).values_list("appointment_id", flat=True))
+            set(
+                Attendee.objects.filter(_attendance(contact)).values_list(
+                    "appointment_id", flat=True
+                )
+            )
         ),
         history_entries=HistoryEntry.objects.filter(
             content_type=contact_type, object_id=pk
@@ -278,8 +290,13 @@ def contact_erase(*, actor: User, contact: Contact) -> dict[str, int]:
     Task.people.through.objects.filter(contact_id=pk).delete()
     _redact_rows(Task, plan.tasks, ("title", "description"), found)
     _reindex(Task, plan.tasks)
-    Attendee.objects.filter(models.Q(contact_id=pk) | models.Q(email__in=emails)).delete()
-    _redact_rows(Appointment, plan.appointments, ("title", "description", "location"), found)
+    Attendee.objects.filter(_attendance(contact)).delete()
+    _redact_rows(
+        Appointment,
+        plan.appointments,
+        ("title", "description", "location", "organizer_email", "ical_extra"),
+        found,
+    )
     _reindex(Appointment, plan.appointments)
     mentions = models.Q(pk__in=[])
     for needle in found:

@@ -1,14 +1,16 @@
 """Retention rules (ADR 0032): which people a rule would let go (``retention_preview``), the
-administrators' writes on rules, and the worker's daily run (``retention_tick``).
+administrators' writes on rules, and the worker's daily run (``retention_tick`` queues one
+``privacy_retention`` job per rule due; the job runs ``retention_run``).
 
 A rule is saved inactive; it can be switched on only after its preview was shown since its
 last change, so that nobody starts a deletion they have not seen. Each run acts as the
 administrator who wrote the rule, through the same services as a person would (the Trash, or
-the erasure), in batches, and is audited with the rule and the ids it touched."""
+the erasure), one person per transaction, and is audited with the rule and the ids it touched."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +24,8 @@ from rubrica.accounts.models import User
 from rubrica.audit import services as audit
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import contact_delete
+from rubrica.jobs.models import Job
+from rubrica.jobs.running import Progress
 from rubrica.privacy.erasure import contact_erase, may_erase
 from rubrica.privacy.models import Erasure, RetentionAction, RetentionRule
 from rubrica.taxonomy.models import LifecycleStage, Tag
@@ -32,6 +36,7 @@ RUN_BATCH = 500
 RUN_EVERY = dt.timedelta(days=1)
 MAX_AGE_DAYS = 36_500
 RULE_ACTION = "privacy.retention_rule"
+RETENTION_KIND = "privacy_retention"
 RUN_ACTION = "privacy.retention_run"
 
 
@@ -156,21 +161,33 @@ def retention_rule_delete(*, actor: User, rule: RetentionRule) -> None:
     RetentionRule.objects.filter(pk=rule.pk).delete()
 
 
-def retention_run(rule: RetentionRule, *, now: dt.datetime | None = None) -> list[int]:
-    """Apply ``rule`` once (at most ``RUN_BATCH`` people), acting as its author; returns the ids
+def retention_run(
+    rule: RetentionRule,
+    *,
+    now: dt.datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[int]:
+    """Apply ``rule`` once (at most ``RUN_BATCH`` people), acting as its author, one person per
+    transaction (a long run never holds the database's write lock for long); returns the ids
     handled. An author who is no longer an administrator runs nothing."""
     moment = now or timezone.now()
     actor = rule.created_by
     if not actor.is_active or not may_erase(actor):
         return []
+    ids = list(matching(rule, now=moment).values_list("pk", flat=True)[:RUN_BATCH])
     done: list[int] = []
+    for index, pk in enumerate(ids):
+        with transaction.atomic():
+            contact = Contact.all_objects.filter(pk=pk, deleted_at__isnull=True).first()
+            if contact is not None and not Erasure.objects.filter(contact_id=pk).exists():
+                if rule.action == RetentionAction.ERASE:
+                    contact_erase(actor=actor, contact=contact)
+                else:
+                    contact_delete(actor=actor, contact=contact)
+                done.append(pk)
+        if progress is not None:
+            progress(index + 1, len(ids))
     with transaction.atomic():
-        for contact in list(matching(rule, now=moment)[:RUN_BATCH]):
-            if rule.action == RetentionAction.ERASE:
-                contact_erase(actor=actor, contact=contact)
-            else:
-                contact_delete(actor=actor, contact=contact)
-            done.append(contact.pk)
         RetentionRule.objects.filter(pk=rule.pk).update(last_run_at=moment)
         audit.record(
             actor,
@@ -181,11 +198,36 @@ def retention_run(rule: RetentionRule, *, now: dt.datetime | None = None) -> lis
     return done
 
 
+def run_retention_job(job: Job, progress: Progress) -> dict[str, Any]:
+    """The job the daily tick queues for each rule due: ``retention_run`` with progress."""
+    rule = RetentionRule.objects.select_related("created_by").filter(pk=job.params["rule"]).first()
+    if rule is None or not rule.active:
+        return {"count": 0}
+    moment = dt.datetime.fromisoformat(job.params["now"])
+
+    def report(done: int, total: int) -> None:
+        progress.set_total(total)
+        progress.set_done(done)
+
+    return {"count": len(retention_run(rule, now=moment, progress=report))}
+
+
 def retention_tick(now: dt.datetime) -> int:
-    """The worker's tick: run each active rule not run in the last day. Returns 0 (sends no
+    """The worker's tick: queue one job for each active rule not run in the last day (its
+    ``last_run_at`` is set now, so the next tick queues nothing more). Returns 0 (sends no
     notification)."""
-    due = RetentionRule.objects.filter(active=True).select_related("created_by")
-    for rule in due:
-        if rule.last_run_at is None or rule.last_run_at <= now - RUN_EVERY:
-            retention_run(rule, now=now)
+    from rubrica.jobs.services import job_create
+
+    for rule in RetentionRule.objects.filter(active=True).select_related("created_by"):
+        if rule.last_run_at is not None and rule.last_run_at > now - RUN_EVERY:
+            continue
+        RetentionRule.objects.filter(pk=rule.pk).update(last_run_at=now)
+        if not rule.created_by.is_active:
+            continue
+        job_create(
+            actor=rule.created_by,
+            kind=RETENTION_KIND,
+            title=_("Retention rule: %(name)s") % {"name": rule.name},
+            params={"rule": rule.pk, "now": now.isoformat()},
+        )
     return 0

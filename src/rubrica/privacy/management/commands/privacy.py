@@ -115,6 +115,7 @@ class Command(RubricaCommand):
         )
 
     def _retention(self, user: Any, options: dict[str, Any]) -> None:
+        retention.ensure_admin(user)
         rules = RetentionRule.objects.select_related("created_by").order_by("id")
         if options["rule"] is not None:
             rules = rules.filter(pk=options["rule"])
@@ -137,7 +138,6 @@ class Command(RubricaCommand):
             else:
                 if not rule.active:
                     continue
-                retention.ensure_admin(user)
                 done = retention.retention_run(rule)
                 report.append({"rule": rule.pk, "name": rule.name, "count": len(done)})
         if options["json"]:
