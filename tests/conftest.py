@@ -40,6 +40,22 @@ def team_country_us(settings):
     forget_team_settings()
 
 
+#: The key of sensitive fields in tests (ADR 0027): fixed, never the operator's key file.
+TEST_FIELD_KEYS = "t1 " + "A" * 43 + "="
+
+
+@pytest.fixture(autouse=True)
+def field_keys(settings):
+    """Sensitive fields seal with a fixed test key, and each test starts with no protected
+    fields remembered from another."""
+    from rubrica.customfields.protection import forget_protected
+
+    settings.RUBRICA_FIELD_KEYS_SOURCE = lambda: TEST_FIELD_KEYS
+    forget_protected()
+    yield
+    forget_protected()
+
+
 @pytest.fixture
 def admin_user(db):
     from tests.factories import UserFactory

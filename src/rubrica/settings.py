@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rubrica.segments",
     "rubrica.quality",
     "rubrica.dataio",
+    "rubrica.keys",
     "rubrica.feedback",
     "rubrica.api",
     "rubrica.cli",
@@ -254,6 +255,8 @@ RUBRICA_SITE_URL = env.SITE_URL
 RUBRICA_TICK_SECONDS = env.TICK_SECONDS
 
 RUBRICA_TRASH_RETENTION_DAYS = env.TRASH_RETENTION_DAYS
+# The keys of sensitive fields (ADR 0027): a callable giving the key lines, read at each use.
+RUBRICA_FIELD_KEYS_SOURCE = env.field_keys_text
 RUBRICA_AUTO_MERGE_EXACT = env.AUTO_MERGE_EXACT
 RUBRICA_DEDUP_TIERS = {
     "sure": env.DEDUP_SURE,

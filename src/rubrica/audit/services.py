@@ -53,6 +53,9 @@ class AuditAction(models.TextChoices):
     RECORD_DELETE = "record.delete", gettext_lazy("Moved to the Trash")
     RECORD_RESTORE = "record.restore", gettext_lazy("Restored from the Trash")
     RECORD_PURGE = "record.purge", gettext_lazy("Purged from the Trash")
+    FIELD_PROTECTION = "field.protection", gettext_lazy("Field protection changed")
+    SENSITIVE_READ = "field.read", gettext_lazy("Sensitive fields read")
+    KEYS_ROTATE = "keys.rotate", gettext_lazy("Field keys rotation started")
 
 
 def _clean(value: Any) -> Any:
