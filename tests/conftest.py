@@ -45,11 +45,15 @@ TEST_FIELD_KEYS = "t1 " + "A" * 43 + "="
 
 
 @pytest.fixture(autouse=True)
-def field_keys(settings):
-    """Sensitive fields seal with a fixed test key, and each test starts with no protected
-    fields remembered from another."""
+def field_keys(settings, monkeypatch, tmp_path_factory):
+    """Sensitive fields seal with a fixed test key (a key file, if a test makes one, goes to a
+    temporary folder), and each test starts with no protected fields remembered from another."""
     from rubrica.customfields.protection import forget_protected
 
+    monkeypatch.delenv("RUBRICA_FIELD_KEYS", raising=False)
+    monkeypatch.setenv(
+        "RUBRICA_FIELD_KEY_FILE", str(tmp_path_factory.mktemp("keys") / "field_keys")
+    )
     settings.RUBRICA_FIELD_KEYS_SOURCE = lambda: TEST_FIELD_KEYS
     forget_protected()
     yield

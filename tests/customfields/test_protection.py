@@ -505,3 +505,16 @@ def test_organizations_hide_and_seal_their_sensitive_fields_too(
     page = client.get(reverse("organizations:detail", args=[org.pk])).content.decode()
     assert SECRET in page
     assert Organization.objects.get(pk=org.pk).custom_fields["iban"]["sealed"] == "t1"
+
+
+def test_bad_key_configuration_is_a_clear_error() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    for text, named in (
+        ("", "No field key"),
+        ("k1 notbase64!!", "32 bytes"),
+        ("k1 " + "A" * 43 + "=\nk1 " + "B" * 43 + "=", "twice"),
+        ("just-one-word", "line 1"),
+    ):
+        with pytest.raises(ImproperlyConfigured, match=named):
+            sealing.parse_keys(text)

@@ -86,7 +86,7 @@ class Command(RubricaCommand):
             return
         path = env.field_key_file()
         existed = path.exists()
-        sealing.key_ring()
+        sealing.parse_keys(env.field_keys_text())  # makes the file when missing, checks it
         if not existed:
             self.out(
                 _(
