@@ -518,3 +518,58 @@ def test_bad_key_configuration_is_a_clear_error() -> None:
     ):
         with pytest.raises(ImproperlyConfigured, match=named):
             sealing.parse_keys(text)
+
+
+def test_imports_refuse_a_protected_value_the_importer_may_not_change(
+    admin_user: Any, member: Any, tax_id: CustomFieldDefinition
+) -> None:
+    from rubrica.contacts.bulk import NewContact, contacts_create_many
+
+    results = contacts_create_many(
+        actor=member,
+        items=[
+            NewContact(data={"given_name": "Ivo", "custom_fields": {"tax_id": "T-1"}}),
+            NewContact(data={"given_name": "Ada"}),
+        ],
+    )
+    assert results[0].contact is None and "tax_id" in (results[0].error or "")
+    assert results[1].contact is not None
+    assert list(Contact.objects.values_list("given_name", flat=True)) == ["Ada"]
+    made = contacts_create_many(
+        actor=admin_user,
+        items=[NewContact(data={"given_name": "Ivo", "custom_fields": {"tax_id": "T-1"}})],
+    )
+    assert made[0].contact is not None
+    assert "T-1" not in _raw_custom_fields(made[0].contact.pk)
+
+
+def test_the_list_and_birthday_reminders_tell_nothing_protected(
+    client: Any, person: Contact, member: Any, admin_user: Any
+) -> None:
+    import datetime as dt
+
+    from rubrica.contacts.services import contact_update as update
+    from rubrica.notifications.models import Notification, NotificationPreference
+    from rubrica.tasks.services import birthdays_send
+
+    Contact.objects.filter(pk=person.pk).update(owner=member)
+    NotificationPreference.objects.create(user=member, kind="tasks.birthday", in_app=True)
+    birthday_noon = dt.datetime(2027, 4, 15, 12, tzinfo=dt.UTC)
+    birthdays_send(birthday_noon)
+    assert Notification.objects.filter(recipient=member).count() == 1  # before protection
+    Notification.objects.all().delete()
+    _protect_notes(admin_user, read_roles=[])
+    protected_field_save(actor=admin_user, entity="contact", field_name="addresses", sensitive=True)
+    update(
+        actor=admin_user,
+        contact=Contact.objects.get(pk=person.pk),
+        data={"addresses": [{"label": "home", "city": "Zanzibarville", "country": "TZ"}]},
+    )
+    client.force_login(member)
+    listed = client.get(reverse("contacts:list")).content.decode()
+    assert "Greta" in listed and "Zanzibarville" not in listed
+    client.force_login(admin_user)
+    assert "Zanzibarville" in client.get(reverse("contacts:list")).content.decode()
+
+    birthdays_send(birthday_noon)
+    assert not Notification.objects.filter(recipient=member).exists()

@@ -40,6 +40,7 @@ from rubrica.customfields.protection import (
     field_access,
     mask_record,
     open_custom,
+    protected_names,
     record_values,
     shown_protected,
 )
@@ -154,13 +155,20 @@ class ContactListView(ObjectListView):
     def list_page(
         self, request: AuthedRequest, flt: Any, cursor: str | None, size: int
     ) -> Page[Contact]:
-        return self.scoped.page(
+        page: Page[Contact] = self.scoped.page(
             request.user,
             flt,
             cursor,
             size,
             own=lambda: contact_list(user=request.user, flt=flt, cursor=cursor, size=size),
         )
+        if (
+            "addresses" in protected_names(Entity.CONTACT)  # cached: no query when unprotected
+            and "addresses" in field_access(request.user, Entity.CONTACT).hidden
+        ):
+            for contact in page.items:  # in memory only: the place column shows nothing
+                contact.city = contact.country = ""
+        return page
 
     def extra_context(self, request: AuthedRequest, flt: Any, page: Page[Any]) -> dict[str, Any]:
         organization_ids = {c.organization_id for c in page.items if c.organization_id}
