@@ -573,3 +573,29 @@ def test_the_list_and_birthday_reminders_tell_nothing_protected(
 
     birthdays_send(birthday_noon)
     assert not Notification.objects.filter(recipient=member).exists()
+
+
+def test_changing_protection_starts_the_resealing_job(
+    admin_user: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from rubrica.jobs.models import Job
+
+    with django_capture_on_commit_callbacks(execute=True):
+        definition_save(
+            actor=admin_user,
+            data={
+                "entity": "contact",
+                "key": "ssn",
+                "label": "SSN",
+                "field_type": "text",
+                "sensitive": True,
+            },
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        protected_field_save(actor=admin_user, entity="contact", field_name="notes", sensitive=True)
+    jobs = list(Job.objects.filter(kind="keys_reseal").order_by("pk"))
+    assert [job.params for job in jobs] == [
+        {"reindex": False, "reason": "protection"},
+        {"reindex": True, "reason": "protection"},
+    ]
+    assert all(job.owner_id == admin_user.pk for job in jobs)

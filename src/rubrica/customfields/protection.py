@@ -256,18 +256,21 @@ def identifier(entity: str, key: str, value: Any) -> Any:
     return value
 
 
-#: Called (after commit, with the actor) when what is sealed changed: a field became sensitive or
-#: not, or identifying. The app that re-seals stored values registers one (``rubrica.keys``).
+#: Called after commit, with the actor and ``reindex=``, when what is sealed changed: a field
+#: became sensitive or not, or identifying. The app that re-seals stored values registers one
+#: (``rubrica.keys``).
 SEALING_CHANGED_HOOKS: list[Any] = []
 
 
-def notify_sealing_changed(actor: User) -> None:
+def notify_sealing_changed(actor: User, *, reindex: bool = False) -> None:
+    """Call the hooks after commit; ``reindex``: the search documents must be rebuilt (a
+    built-in field's protection changed; sealed custom values are re-indexed one by one)."""
     import functools
 
     from django.db import transaction
 
     for hook in list(SEALING_CHANGED_HOOKS):
-        transaction.on_commit(functools.partial(hook, actor))
+        transaction.on_commit(functools.partial(hook, actor, reindex=reindex))
 
 
 def clean_roles(value: Any, name: str) -> list[str]:
@@ -331,7 +334,7 @@ def protected_field_save(
                 "edit_roles": edits,
             },
         )
-        notify_sealing_changed(actor)
+        notify_sealing_changed(actor, reindex=True)
         transaction.on_commit(forget_protected)
     forget_protected()
     return row

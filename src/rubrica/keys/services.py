@@ -73,10 +73,11 @@ def reseal_start(
     return job
 
 
-def on_sealing_changed(actor: User) -> None:
+def on_sealing_changed(actor: User, *, reindex: bool = False) -> None:
     """The hook customfields calls after a field's protection changed: re-seal in the
-    background, and rebuild the search documents (they leave protected fields out)."""
-    reseal_start(actor=actor, reindex=True, reason="protection")
+    background, and with ``reindex`` rebuild the search documents (they leave protected
+    built-in fields out)."""
+    reseal_start(actor=actor, reindex=reindex, reason="protection")
 
 
 def _definitions(entity: str) -> dict[str, CustomFieldDefinition]:
