@@ -48,8 +48,10 @@ TEST_FIELD_KEYS = "t1 " + "A" * 43 + "="
 def field_keys(settings, monkeypatch, tmp_path_factory):
     """Sensitive fields seal with a fixed test key (a key file, if a test makes one, goes to a
     temporary folder), and each test starts with no protected fields remembered from another."""
+    from rubrica.core.sealing import forget_keys
     from rubrica.customfields.protection import forget_protected
 
+    forget_keys()
     monkeypatch.delenv("RUBRICA_FIELD_KEYS", raising=False)
     monkeypatch.setenv(
         "RUBRICA_FIELD_KEY_FILE", str(tmp_path_factory.mktemp("keys") / "field_keys")

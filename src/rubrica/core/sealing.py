@@ -28,6 +28,7 @@ import hmac
 import json
 import os
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +55,8 @@ class KeyRing:
 
 
 _cache: tuple[str, KeyRing] | None = None
+#: The source last read and when (``time.monotonic()``).
+_read: tuple[Any, float] | None = None
 
 
 def parse_keys(text: str) -> KeyRing:
@@ -89,15 +92,26 @@ def parse_keys(text: str) -> KeyRing:
 
 def key_ring() -> KeyRing:
     """The configured keys (``settings.RUBRICA_FIELD_KEYS_SOURCE()``: ``env.field_keys_text``,
-    read at each call so a key added to the file is used without a restart), parsed again only
-    when they changed."""
-    global _cache
-    text = settings.RUBRICA_FIELD_KEYS_SOURCE()
+    read again at most once a second, so a key added to the file is used without a restart),
+    parsed again only when they changed."""
+    global _cache, _read
+    source = settings.RUBRICA_FIELD_KEYS_SOURCE
+    now = time.monotonic()
+    if _cache is not None and _read is not None and _read[0] is source and now - _read[1] < 1.0:
+        return _cache[1]  # read at most once a second: an export opens thousands of values
+    text = source()
+    _read = (source, now)
     if _cache is not None and _cache[0] == text:
         return _cache[1]
     ring = parse_keys(text)
     _cache = (text, ring)
     return ring
+
+
+def forget_keys() -> None:
+    """Read the keys again at the next use (after this process changed them)."""
+    global _read
+    _read = None
 
 
 def new_key_line(ring: KeyRing | None) -> tuple[str, str]:

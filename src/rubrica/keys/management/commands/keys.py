@@ -107,6 +107,7 @@ class Command(RubricaCommand):
         with os.fdopen(fd, "w") as handle:
             handle.write(f"{line}\n{text if text.endswith(chr(10)) else text + chr(10)}")
         os.replace(f"{path}.new", path)
+        sealing.forget_keys()
         if options["json"]:
             self.out_json({"key": kid, "file": str(path)})
             return
