@@ -40,6 +40,28 @@ def team_country_us(settings):
     forget_team_settings()
 
 
+#: The key of sensitive fields in tests (ADR 0027): fixed, never the operator's key file.
+TEST_FIELD_KEYS = "t1 " + "A" * 43 + "="
+
+
+@pytest.fixture(autouse=True)
+def field_keys(settings, monkeypatch, tmp_path_factory):
+    """Sensitive fields seal with a fixed test key (a key file, if a test makes one, goes to a
+    temporary folder), and each test starts with no protected fields remembered from another."""
+    from rubrica.core.sealing import forget_keys
+    from rubrica.customfields.protection import forget_protected
+
+    forget_keys()
+    monkeypatch.delenv("RUBRICA_FIELD_KEYS", raising=False)
+    monkeypatch.setenv(
+        "RUBRICA_FIELD_KEY_FILE", str(tmp_path_factory.mktemp("keys") / "field_keys")
+    )
+    settings.RUBRICA_FIELD_KEYS_SOURCE = lambda: TEST_FIELD_KEYS
+    forget_protected()
+    yield
+    forget_protected()
+
+
 @pytest.fixture
 def admin_user(db):
     from tests.factories import UserFactory

@@ -211,6 +211,38 @@ def mail_key() -> bytes:
     return new
 
 
+def field_key_file() -> Path:
+    """Where the keys of sensitive fields live when RUBRICA_FIELD_KEYS is not set (ADR 0027):
+    RUBRICA_FIELD_KEY_FILE, default var/field_keys. Outside the database, never in the repo."""
+    return Path(os.environ.get("RUBRICA_FIELD_KEY_FILE", str(VAR_DIR / "field_keys")))
+
+
+def field_keys_text(*, create: bool = True) -> str:
+    """The keys that encrypt sensitive fields (ADR 0027), one ``<id> <base64 of 32 bytes>`` a
+    line, the current key first: RUBRICA_FIELD_KEYS (lines or ``;``-separated), else the key
+    file, made once (0600) with one new key when ``create`` and it is missing. Read at each
+    call. Losing every key means losing the sensitive values: back the file up."""
+    text = os.environ.get("RUBRICA_FIELD_KEYS", "").strip()
+    if text:
+        return text.replace(";", "\n")
+    path = field_key_file()
+    if path.exists():
+        return path.read_text()
+    if not create:
+        return ""
+    private_dir(path.parent)
+    import base64
+
+    new = f"k1 {base64.b64encode(secrets.token_bytes(32)).decode('ascii')}\n"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race: use its keys
+        return path.read_text()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(new)
+    return new
+
+
 def cli_user() -> str:
     """RUBRICA_USER: whom `rubrica contacts ...` acts for when --as is not given. Read at each
     call, not at import, because it belongs to one shell session rather than to the server."""

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "rubrica.quality",
     "rubrica.dataio",
     "rubrica.privacy",
+    "rubrica.keys",
     "rubrica.feedback",
     "rubrica.api",
     "rubrica.cli",
@@ -281,6 +282,8 @@ RUBRICA_TRASH_RETENTION_DAYS = env.TRASH_RETENTION_DAYS
 RUBRICA_AUDIT_HEAD_FILE = env.AUDIT_HEAD_FILE
 RUBRICA_AUDIT_HEAD_EMAILS = env.AUDIT_HEAD_EMAILS
 RUBRICA_AUDIT_RETENTION_DAYS = env.AUDIT_RETENTION_DAYS
+# The keys of sensitive fields (ADR 0027): a callable giving the key lines, read at each use.
+RUBRICA_FIELD_KEYS_SOURCE = env.field_keys_text
 RUBRICA_AUTO_MERGE_EXACT = env.AUTO_MERGE_EXACT
 RUBRICA_DEDUP_TIERS = {
     "sure": env.DEDUP_SURE,

@@ -267,9 +267,9 @@ def test_calendar_sharing_is_recorded_and_a_refused_share_records_nothing(member
 
     shares = AuditEntry.objects.filter(target_type="calendars.calendar").order_by("seq")
     assert [(e.action, e.details) for e in shares] == [
-        (AuditAction.SHARE_GRANT, {"user": "other", "team": None, "access": "read"}),
-        (AuditAction.SHARE_REVOKE, {"user": "other", "team": None, "access": None}),
-        (AuditAction.SHARE_GRANT, {"subscription_url": True}),
+        (AuditAction.SHARE_ADD, {"user": "other", "team": None, "access": "read"}),
+        (AuditAction.SHARE_REMOVE, {"user": "other", "team": None, "access": None}),
+        (AuditAction.SHARE_ADD, {"subscription_url": True}),
     ]
 
 

@@ -33,6 +33,9 @@ def test_administrator_creates_changes_and_deletes_a_definition(client, as_admin
         "position": 0,
         "show_in_list": True,
         "identifying": False,
+        "sensitive": False,
+        "read_roles": [],
+        "edit_roles": [],
     }
     assert created["Location"] == f"http://testserver/api/v1/custom-fields/{definition.pk}"
 

@@ -44,6 +44,7 @@ def test_the_apps_register_their_kinds_and_sweepers() -> None:
         "mail_import",
         "mail_fetch",
         "mail_send",
+        "keys_reseal",
     }
     assert kinds["import"].on_success is not None
     assert kinds["import"].discard_private_files is not None

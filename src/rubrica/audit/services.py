@@ -106,6 +106,7 @@ class AuditAction(models.TextChoices):
     TAXONOMY_DELETE = "taxonomy.delete", gettext_lazy("Tag or list value deleted")
     AUDIT_EXPORT = "audit.export", gettext_lazy("Audit trail exported")
     AUDIT_CHECKPOINT = "audit.checkpoint", gettext_lazy("Old audit entries deleted (checkpoint)")
+    KEYS_ROTATE = "keys.rotate", gettext_lazy("Field keys rotation started")
 
 
 @dataclass(frozen=True)

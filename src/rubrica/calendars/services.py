@@ -245,7 +245,7 @@ def calendar_share(
         CalendarShare.objects.update_or_create(calendar=current, **who, defaults={"access": access})
     audit.record(
         actor,
-        AuditAction.SHARE_REVOKE if access is None else AuditAction.SHARE_GRANT,
+        AuditAction.SHARE_REMOVE if access is None else AuditAction.SHARE_ADD,
         current,
         {
             "user": user.get_username() if user is not None else None,
@@ -265,7 +265,7 @@ def calendar_feed_set(*, actor: User, calendar: Calendar, enabled: bool) -> Cale
     current.save(update_fields=["feed_token", "updated_at"])
     audit.record(
         actor,
-        AuditAction.SHARE_GRANT if enabled else AuditAction.SHARE_REVOKE,
+        AuditAction.SHARE_ADD if enabled else AuditAction.SHARE_REMOVE,
         current,
         {"subscription_url": enabled},
     )

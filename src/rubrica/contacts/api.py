@@ -34,6 +34,8 @@ from rubrica.contacts.types import ContactInput
 from rubrica.core.filters import raise_filter_errors
 from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
+from rubrica.customfields.models import Entity
+from rubrica.customfields.protection import audit_read, field_access, present, shown_protected
 from rubrica.dedup.api import ALLOW_DUPLICATES, DuplicatesProblem, duplicates_problem
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
 from rubrica.kits.api.conditional import expected_version, not_modified, version_etag
@@ -102,8 +104,10 @@ def contacts_data(
         user, (aff.organization_id for c in contacts for aff in c.affiliations.all())
     )
     out = []
+    access = field_access(user, Entity.CONTACT)
     for contact in contacts:
-        data = contact_snapshot(contact)
+        # Protected fields the caller may not read are absent; sealed ones opened (ADR 0027).
+        data = present(access, contact_snapshot(contact))
         data.update(
             id=contact.pk,
             uid=contact.uid,
@@ -151,7 +155,7 @@ def _input(payload: ContactIn) -> ContactInput:
     return cast(ContactInput, payload.model_dump(exclude_unset=True))
 
 
-@router.get("", response={200: ContactPage, **problems(422)})
+@router.get("", response={200: ContactPage, **problems(422)}, exclude_unset=True)
 def list_contacts(request: HttpRequest, params: Query[ContactListQuery]) -> dict[str, Any]:
     """People the caller may see, filtered and sorted like the list page; keyset pages."""
     flt, errors = ContactFilter.parse(request.GET)
@@ -169,7 +173,11 @@ def list_contacts(request: HttpRequest, params: Query[ContactListQuery]) -> dict
     return page_data(page, contacts_data(request, page.items, user))
 
 
-@router.post("", response={201: ContactOut, 409: DuplicatesProblem, **problems(403, 422)})
+@router.post(
+    "",
+    response={201: ContactOut, 409: DuplicatesProblem, **problems(403, 422)},
+    exclude_unset=True,
+)
 def create_contact(
     request: HttpRequest,
     payload: ContactIn,
@@ -193,7 +201,7 @@ def create_contact(
     return Status(201, contact_data(request, contact, user))
 
 
-@router.get("/trash", response={200: ContactPage, **problems(422)})
+@router.get("/trash", response={200: ContactPage, **problems(422)}, exclude_unset=True)
 def list_contacts_trash(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:
     """People in the Trash that the caller may see, most recently deleted first."""
     user = actor(request)
@@ -202,7 +210,11 @@ def list_contacts_trash(request: HttpRequest, params: Query[ListParams]) -> dict
     return page_data(page, contacts_data(request, page.items, user))
 
 
-@router.get("/{int:contact_id}", response={200: ContactOut, 304: None, **problems(404)})
+@router.get(
+    "/{int:contact_id}",
+    response={200: ContactOut, 304: None, **problems(404)},
+    exclude_unset=True,
+)
 def get_contact(request: HttpRequest, contact_id: int, response: HttpResponse) -> Any:
     """One person; ``ETag`` is its version, to send back in ``If-Match`` when changing it."""
     user = actor(request)
@@ -211,12 +223,15 @@ def get_contact(request: HttpRequest, contact_id: int, response: HttpResponse) -
     if not_modified(request, etag):
         return HttpResponse(status=304, headers={"ETag": etag})
     response["ETag"] = etag
-    return contact_data(request, contact, user)
+    data = contact_data(request, contact, user)
+    audit_read(user, contact, shown_protected(field_access(user, Entity.CONTACT), data), "api")
+    return data
 
 
 @router.patch(
     "/{int:contact_id}",
     response={200: ContactOut, 409: DuplicatesProblem, **problems(403, 404, 412, 422)},
+    exclude_unset=True,
 )
 def update_contact(
     request: HttpRequest,
@@ -257,7 +272,11 @@ def delete_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-@router.post("/{int:contact_id}/restore", response={200: ContactOut, **problems(403, 404, 412)})
+@router.post(
+    "/{int:contact_id}/restore",
+    response={200: ContactOut, **problems(403, 404, 412)},
+    exclude_unset=True,
+)
 def restore_contact(request: HttpRequest, contact_id: int, response: HttpResponse) -> Any:
     """Take the person out of the Trash (a person not in the Trash is returned unchanged)."""
     user = actor(request)

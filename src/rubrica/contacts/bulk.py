@@ -56,6 +56,8 @@ from rubrica.contacts.services import (
 from rubrica.core.bulk import fast_insert, stand_in
 from rubrica.core.models import Action
 from rubrica.core.services import ensure_can_create, row_fields
+from rubrica.customfields.models import Entity
+from rubrica.customfields.protection import field_access, protected_names, refuse_locked
 from rubrica.customfields.services import definitions_cached
 from rubrica.dedup.models import DuplicateKey
 from rubrica.history.models import HistoryAction, HistoryEntry
@@ -175,6 +177,13 @@ def organization_for(actor: User, name: str, caches: BatchCaches) -> tuple[Organ
 
 def _prepare(actor: User, item: NewContact) -> tuple[Contact, dict[str, Any]]:
     """Validate like contact_create and fill a new unsaved Contact the way ``_apply`` does."""
+    protected = protected_names(Entity.CONTACT)  # cached: no query a row (ADR 0027)
+    custom = item.data.get("custom_fields") or {}
+    if any(
+        (name in item.data) if "." not in name else (name.split(".", 1)[1] in custom)
+        for name in protected
+    ):
+        refuse_locked(field_access(actor, Entity.CONTACT), item.data)
     values, errors = _clean(item.data, current=None, consent_source=ConsentSource.IMPORT)
     if errors:
         raise ValidationError(errors)

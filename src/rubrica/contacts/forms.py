@@ -17,6 +17,7 @@ from rubrica.core.models import Visibility
 from rubrica.core.types import AddressInput, PhoneInput, ValueInput
 from rubrica.customfields.forms import CustomFieldsForm, custom_formfield
 from rubrica.customfields.models import CustomFieldDefinition, Entity
+from rubrica.customfields.protection import field_access, open_custom
 from rubrica.customfields.services import definitions_for
 from rubrica.kits.web.forms import (
     ADDRESSES,
@@ -138,10 +139,20 @@ class ContactForm(CustomFieldsForm):
             ],
         )
         self._sharing_fields(contact)
+        # Protected fields the user may not change are not on the form at all, and to_data()
+        # leaves them out, so saving keeps their values (ADR 0027).
+        access = field_access(user, Entity.CONTACT)
+        self.locked_fields = access.locked
+        for name in access.locked:
+            if name in self.fields:
+                del self.fields[name]
         self.add_custom_fields(
-            definitions_for(Entity.CONTACT), contact.custom_fields if contact else None
+            access.editable_custom(definitions_for(Entity.CONTACT)),
+            open_custom(access, contact.custom_fields) if contact else None,
         )
-        self.add_collections(COLLECTION_SPECS, current)
+        self.add_collections(
+            [spec for spec in COLLECTION_SPECS if spec.kind not in access.locked], current
+        )
         self.style()
 
     def _fill_initial(self, contact: Contact, current: dict[str, Any]) -> None:
@@ -214,10 +225,12 @@ class ContactForm(CustomFieldsForm):
             # the collection editors give rows in the input shape (kits.web.forms)
             "emails": cast("list[ValueInput]", rows["emails"]),
             "phones": cast("list[PhoneInput]", rows["phones"]),
-            "addresses": cast("list[AddressInput]", rows["addresses"]),
+            "addresses": cast("list[AddressInput]", rows.get("addresses", [])),
             "urls": cast("list[ValueInput]", rows["urls"]),
             "profiles": cast("list[ValueInput]", rows["profiles"]),
         }
+        for name in self.locked_fields:
+            data.pop(name, None)  # type: ignore[misc]
         if "owner" in self.fields and cleaned.get("owner"):
             data["owner"] = int(cleaned["owner"])
         if "team" in self.fields:
@@ -341,6 +354,8 @@ class ContactFilterForm(forms.Form):
         team_list = list(Team.objects.all()) if teams is None else teams
         set_choices(self, "team", [*any_choice, *((str(t.pk), t.name) for t in team_list)])
         for definition in definitions:
+            if definition.sensitive:  # never a filter: it would find values one cannot read
+                continue
             self.fields[f"cf_{definition.key}"] = custom_formfield(definition, for_filter=True)
         style_filter_form(self)
         self.fields["organization"].widget.attrs.update(

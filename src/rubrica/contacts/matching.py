@@ -17,8 +17,16 @@ from django.urls import reverse
 
 from rubrica.accounts.models import User
 from rubrica.contacts.models import Contact, ContactAddress, ContactEmail, ContactPhone
-from rubrica.core import normalize
+from rubrica.core import normalize, sealing
 from rubrica.core.models import Action
+from rubrica.customfields.models import Entity
+from rubrica.customfields.protection import (
+    custom_name,
+    field_access,
+    mask_record,
+    protected_names,
+    seal_context,
+)
 from rubrica.dedup.keys import Identity, identity, phone_e164
 from rubrica.dedup.registry import StoredInput
 from rubrica.organizations.models import Organization
@@ -38,10 +46,25 @@ def identifying_keys() -> list[str]:
 
 
 def identifying_values(custom_fields: Any, keys: Sequence[str]) -> dict[str, Any]:
-    """The values of the identifying fields ``keys`` in one person's ``custom_fields``."""
+    """The values of the identifying fields ``keys`` in one person's ``custom_fields``; for a
+    sensitive field its keyed blind index instead (ADR 0027), from the sealed value or from
+    the plain input being checked, so the duplicate index never holds the value itself."""
     if not isinstance(custom_fields, Mapping) or not keys:
         return {}
-    return {key: custom_fields[key] for key in keys if custom_fields.get(key) not in (None, "")}
+    out: dict[str, Any] = {}
+    protected = protected_names(Entity.CONTACT)
+    for key in keys:
+        value = custom_fields.get(key)
+        if value in (None, ""):
+            continue
+        if isinstance(value, dict):
+            if sealing.is_sealed(value) and value.get("bi"):
+                out[key] = f"bi{value['bi']}"
+        elif custom_name(key) in protected:
+            out[key] = f"bi{sealing.blind_index(value, seal_context(Entity.CONTACT, key))}"
+        else:
+            out[key] = value
+    return out
 
 
 def address_parts(addresses: Sequence[Any]) -> tuple[str, str]:
@@ -238,6 +261,11 @@ def sides(user: User, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
         if organization_ids
         else []
     )
+    access = field_access(user, Entity.CONTACT)
+    for contact in contacts:
+        mask_record(access, contact)  # in memory only: a hidden birthday is not on the card
+        if "addresses" in access.hidden:
+            contact.city = contact.country = ""
     return [
         {
             "contact": contact,

@@ -84,6 +84,9 @@ class ContactAffiliationOut(Schema):
     is_primary: bool
 
 
+PROTECTED = "Absent when the field is protected and the caller may not read it (ADR 0027)."
+
+
 class ContactOut(Schema):
     id: int
     uid: str
@@ -97,24 +100,26 @@ class ContactOut(Schema):
     nicknames: list[str]
     phonetic_given_name: str
     phonetic_family_name: str
-    gender: str
-    birthday: str
-    anniversary: str
+    gender: str = Field("", description=PROTECTED)
+    birthday: str = Field("", description=PROTECTED)
+    anniversary: str = Field("", description=PROTECTED)
     title: str
     role: str
     languages: list[str]
     time_zone: str
-    notes: str
+    notes: str = Field("", description=PROTECTED)
     source: str
     stage: str | None
     owner: str
     team: str | None
     visibility: str
     tags: list[str]
-    custom_fields: dict[str, Any]
+    custom_fields: dict[str, Any] = Field(
+        description="Values by key; a sensitive field the caller may not read is absent."
+    )
     emails: list[ValueOut]
     phones: list[PhoneOut]
-    addresses: list[AddressOut]
+    addresses: list[AddressOut] = Field([], description=PROTECTED)
     urls: list[ValueOut]
     profiles: list[ValueOut]
     affiliations: list[ContactAffiliationOut]

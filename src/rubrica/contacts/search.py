@@ -11,6 +11,8 @@ from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.forms import ContactFilterForm
 from rubrica.contacts.models import Contact
 from rubrica.core.filters import Params
+from rubrica.customfields.models import Entity
+from rubrica.customfields.protection import protected_names
 from rubrica.search.documents import custom_text, folded_lines, name_forms
 from rubrica.search.registry import Narrowing
 from rubrica.search.text import is_cjk, phone_digits
@@ -48,9 +50,13 @@ def contact_fields(contact: Contact) -> dict[str, str]:
     org = [contact.title, contact.role]
     for aff in contact.affiliations.all():
         org.extend([aff.organization.name, aff.title, aff.department])
-    for address in contact.addresses.all():
-        org.extend([address.city, address.region, address.country, address.postal_code])
-    other = [contact.notes, contact.source, *custom_text(contact.custom_fields)]
+    # A protected field is found by nobody (one index serves every reader; ADR 0027).
+    protected = protected_names(Entity.CONTACT)
+    if "addresses" not in protected:
+        for address in contact.addresses.all():
+            org.extend([address.city, address.region, address.country, address.postal_code])
+    notes = "" if "notes" in protected else contact.notes
+    other = [notes, contact.source, *custom_text(contact.custom_fields)]
     return {
         "name": folded_lines(names),
         "email": folded_lines([*emails, *domains]),

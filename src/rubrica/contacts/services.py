@@ -67,6 +67,7 @@ from rubrica.core.services import (
     write_collection,
 )
 from rubrica.customfields.models import Entity
+from rubrica.customfields.protection import field_access, refuse_locked
 from rubrica.customfields.services import clean_custom_fields
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import diff, history_record, purge_trashed, record_set_deleted
@@ -401,6 +402,7 @@ def contact_create(
     allows them: importers (with their own duplicate policy), merges and other system writes
     never ask."""
     ensure_can_create(actor)
+    refuse_locked(field_access(actor, Entity.CONTACT), data)
     values, errors = _clean(data, current=None, consent_source=consent_source)
     raise_if(errors)
     values.setdefault("owner", actor)
@@ -439,14 +441,21 @@ def contact_update(
     allow_duplicates: bool = True,
     action: str = HistoryAction.UPDATE,
     consent_source: str = ConsentSource.USER,
+    enforce_field_protection: bool = True,
 ) -> Contact:
     """Change the fields named in ``data``.
+
+    A protected field (ADR 0027) ``actor`` may not change, named in ``data``, is refused with
+    an error naming it; ``enforce_field_protection=False`` is for merges and their undo, which
+    apply their own rule (never a choice on such a field; values only kept or filled in).
 
     The row is locked for the transaction; a stale ``expected_version`` (what the person or
     client last read) raises ConflictError and changes nothing. With ``allow_duplicates=False``
     a change that makes the person look like someone else raises DuplicatesFound (people who
     already looked alike before, and pairs dismissed as "not a duplicate", are not repeated)."""
     current: Contact = begin_update(actor, contact, expected_version)
+    if enforce_field_protection:
+        refuse_locked(field_access(actor, Entity.CONTACT), data)
     values, errors = _clean(data, current=current, consent_source=consent_source)
     raise_if(errors)
     before = snapshot(current)

@@ -35,6 +35,15 @@ from rubrica.core.ids import parse_id
 from rubrica.core.models import Action
 from rubrica.core.pagination import Page
 from rubrica.customfields.models import CustomFieldDefinition, Entity
+from rubrica.customfields.protection import (
+    audit_read,
+    field_access,
+    mask_record,
+    open_custom,
+    protected_names,
+    record_values,
+    shown_protected,
+)
 from rubrica.customfields.services import definitions_for
 from rubrica.kits.web.access import AuthedRequest, require, require_can_create
 from rubrica.kits.web.generic import (
@@ -51,6 +60,7 @@ from rubrica.kits.web.lists import (
     Column,
     safe_next,
 )
+from rubrica.kits.web.templatetags.rubrica_web import custom_values
 from rubrica.organizations import services as organization_services
 from rubrica.organizations.forms import organization_ref, resolve_organization
 from rubrica.organizations.models import Affiliation, Organization
@@ -89,6 +99,11 @@ def _custom_fields() -> list[CustomFieldDefinition]:
     return definitions_for(Entity.CONTACT)
 
 
+def _list_custom_fields() -> list[CustomFieldDefinition]:
+    """The custom fields a list may show as columns: never a sensitive one (ADR 0027)."""
+    return [d for d in definitions_for(Entity.CONTACT) if not d.sensitive]
+
+
 def _organization_params(request: AuthedRequest) -> tuple[QueryDict, dict[str, str], str]:
     """The query with ``organization`` names (typed in the filter) turned into ids, an error
     when a name finds nothing, and the label to show for the organization filter."""
@@ -124,7 +139,7 @@ class ContactListView(ObjectListView):
     name_column = NAME_COLUMN
     default_columns = DEFAULT_COLUMNS
     columns_session_key = COLUMNS_SESSION_KEY
-    custom_fields = _custom_fields
+    custom_fields = _list_custom_fields
     template_name = "contacts/list.html"
     partial_template_name = "contacts/_results.html"
 
@@ -140,13 +155,20 @@ class ContactListView(ObjectListView):
     def list_page(
         self, request: AuthedRequest, flt: Any, cursor: str | None, size: int
     ) -> Page[Contact]:
-        return self.scoped.page(
+        page: Page[Contact] = self.scoped.page(
             request.user,
             flt,
             cursor,
             size,
             own=lambda: contact_list(user=request.user, flt=flt, cursor=cursor, size=size),
         )
+        if (
+            "addresses" in protected_names(Entity.CONTACT)  # cached: no query when unprotected
+            and "addresses" in field_access(request.user, Entity.CONTACT).hidden
+        ):
+            for contact in page.items:  # in memory only: the place column shows nothing
+                contact.city = contact.country = ""
+        return page
 
     def extra_context(self, request: AuthedRequest, flt: Any, page: Page[Any]) -> dict[str, Any]:
         organization_ids = {c.organization_id for c in page.items if c.organization_id}
@@ -290,8 +312,21 @@ class ContactView(ContactMixin, ObjectView):
         }
 
     def get_context(self, request: AuthedRequest, record: Any, **extra: Any) -> dict[str, Any]:
-        """The page's context; ``extra`` (an affiliation form with its errors) goes over it."""
+        """The page's context; ``extra`` (an affiliation form with its errors) goes over it.
+        Protected fields the user may not read are left out (ADR 0027); a sensitive value shown
+        is an audit entry."""
+        access = field_access(request.user, Entity.CONTACT)
+        shown = shown_protected(access, record_values(access, record))
+        mask_record(access, record)
+        record.visible_addresses = (
+            [] if "addresses" in access.hidden else list(record.addresses.all())
+        )
         context = super().get_context(request, record)
+        context["custom_values"] = custom_values(
+            access.readable_custom(_custom_fields()), open_custom(access, record.custom_fields)
+        )
+        context["hidden_fields"] = access.hidden
+        audit_read(request.user, record, shown, "page")
         if context["can_change"] and "affiliation_form" not in extra:
             context["affiliation_form"] = AffiliationForm(user=request.user)
         context.update(extra)

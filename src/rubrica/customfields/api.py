@@ -52,6 +52,11 @@ class CustomFieldChange(StrictIn):
     identifying: bool | None = Field(
         None, description="The value identifies one record: the duplicate scan compares it."
     )
+    sensitive: bool | None = Field(
+        None, description="Stored encrypted; only administrators and the roles below see it."
+    )
+    read_roles: list[str] | None = Field(None, description="Role keys that may read values.")
+    edit_roles: list[str] | None = Field(None, description="Role keys that may change values.")
 
 
 class CustomFieldCreate(CustomFieldChange):
@@ -74,6 +79,9 @@ class CustomFieldOut(Schema):
     position: int
     show_in_list: bool
     identifying: bool
+    sensitive: bool
+    read_roles: list[str]
+    edit_roles: list[str]
 
 
 class CustomFieldPage(Schema):
@@ -95,6 +103,9 @@ FIELDS = (
     "position",
     "show_in_list",
     "identifying",
+    "sensitive",
+    "read_roles",
+    "edit_roles",
 )
 
 

@@ -20,8 +20,11 @@ class CustomFieldFilter:
     entity: str
 
     def keys(self) -> set[str]:
-        """The keys defined now for the entity: which ``cf_`` parameters exist."""
-        return {d.key for d in CustomFieldDefinition.objects.filter(entity=self.entity)}
+        """The keys defined now for the entity: which ``cf_`` parameters exist. A sensitive
+        field is no filter (ADR 0027): probing values by filtering would reveal them."""
+        return {
+            d.key for d in CustomFieldDefinition.objects.filter(entity=self.entity, sensitive=False)
+        }
 
     def narrow(self, qs: QuerySet[Any], values: Mapping[str, str]) -> QuerySet[Any]:
         """``qs`` narrowed to the records matching every value; each key must be defined (the

@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rubrica.customfields.models import CustomFieldDefinition, FieldType, key_validator
+from rubrica.customfields.protection import BUILTIN_FIELDS, role_choices
 from rubrica.customfields.types import DefinitionInput
 from rubrica.kits.web.forms import BootstrapMixin, ServiceForm
 
@@ -51,10 +52,31 @@ class DefinitionForm(BootstrapMixin, forms.Form):
         ),
     )
 
+    sensitive = forms.BooleanField(
+        label=_("Sensitive"),
+        required=False,
+        help_text=_(
+            "Stored encrypted; hidden from everyone but administrators and the roles chosen "
+            "below, in pages, the API, search, exports and history."
+        ),
+    )
+    read_roles = forms.MultipleChoiceField(
+        label=_("Roles that may read it"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    edit_roles = forms.MultipleChoiceField(
+        label=_("Roles that may change it"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     def __init__(self, *args: Any, entity: str, creating: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.entity = entity
         self.creating = creating
+        for name in ("read_roles", "edit_roles"):
+            self.fields[name].choices = role_choices()  # type: ignore[attr-defined]
         if not creating:
             del self.fields["key"]
 
@@ -70,6 +92,9 @@ class DefinitionForm(BootstrapMixin, forms.Form):
             "position": definition.position,
             "show_in_list": definition.show_in_list,
             "identifying": definition.identifying,
+            "sensitive": definition.sensitive,
+            "read_roles": list(definition.read_roles or []),
+            "edit_roles": list(definition.edit_roles or []),
         }
 
     def clean_key(self) -> str:
@@ -95,6 +120,9 @@ class DefinitionForm(BootstrapMixin, forms.Form):
             "position": cleaned["position"],
             "show_in_list": cleaned["show_in_list"],
             "identifying": cleaned["identifying"],
+            "sensitive": cleaned["sensitive"],
+            "read_roles": list(cleaned["read_roles"]),
+            "edit_roles": list(cleaned["edit_roles"]),
         }
         if self.creating:
             data["key"] = cleaned["key"]
@@ -187,3 +215,23 @@ class CustomFieldsForm(ServiceForm):
         return {
             d.key: custom_value(d, self.cleaned_data.get(f"cf_{d.key}")) for d in self.definitions
         }
+
+
+class ProtectedFieldForm(BootstrapMixin, forms.Form):
+    """One built-in field's protection on the "Protected fields" settings page."""
+
+    sensitive = forms.BooleanField(label=_("Sensitive"), required=False)
+    read_roles = forms.MultipleChoiceField(
+        label=_("Roles that may read it"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    edit_roles = forms.MultipleChoiceField(
+        label=_("Roles that may change it"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, entity: str, field_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.entity = entity
+        self.field_name = field_name
+        self.label = dict(BUILTIN_FIELDS[entity])[field_name]
+        for name in ("read_roles", "edit_roles"):
+            self.fields[name].choices = role_choices()  # type: ignore[attr-defined]

@@ -53,6 +53,17 @@ class CustomFieldDefinition(models.Model):
         default=False,
         help_text=_("Two records with the same value are most likely the same."),
     )
+    #: Sensitive (ADR 0027): its values are stored encrypted (``core.sealing``) and shown only
+    #: to administrators and the roles named below; no list column, filter or search text.
+    sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_("Encrypted at rest; only the roles chosen below see or change it."),
+    )
+    #: Role keys (``accounts.selectors.role_keys``) that may read / change a sensitive value;
+    #: administrators always may.
+    read_roles = models.JSONField(_("roles that may read"), default=list, blank=True)
+    edit_roles = models.JSONField(_("roles that may change"), default=list, blank=True)
 
     class Meta:
         ordering = ["entity", "position", "label"]
@@ -64,3 +75,28 @@ class CustomFieldDefinition(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class ProtectedField(models.Model):
+    """A built-in field marked sensitive (ADR 0027): only administrators and ``read_roles`` see
+    its values, only administrators and ``edit_roles`` change them. One row per field; no row
+    means the field is not protected. ``field`` is one of ``customfields.protection.
+    BUILTIN_FIELDS`` for its entity."""
+
+    entity = models.CharField(_("applies to"), max_length=20, choices=Entity.choices)
+    field = models.CharField(_("field"), max_length=50)
+    read_roles = models.JSONField(_("roles that may read"), default=list, blank=True)
+    edit_roles = models.JSONField(_("roles that may change"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["entity", "field"]
+        verbose_name = _("protected field")
+        verbose_name_plural = _("protected fields")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entity", "field"], name="protectedfield_entity_field_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity}.{self.field}"

@@ -17,9 +17,16 @@ from django.utils.translation import gettext as _
 from rubrica.accounts.models import User
 from rubrica.audit import services as audit
 from rubrica.audit.services import AuditAction
-from rubrica.core import normalize
+from rubrica.core import normalize, sealing
 from rubrica.core.services import Precondition
 from rubrica.customfields.models import CustomFieldDefinition, Entity, FieldType
+from rubrica.customfields.protection import (
+    clean_roles,
+    custom_name,
+    forget_protected,
+    notify_sealing_changed,
+    seal_custom,
+)
 from rubrica.customfields.types import DefinitionInput
 
 EMPTY: tuple[object, ...] = (None, "", [])
@@ -156,6 +163,9 @@ def clean_custom_fields(
         if value in EMPTY:
             merged.pop(key, None)
             continue
+        if sealing.is_sealed(value):  # a revert or a merge hands back a stored sealed value
+            merged[key] = value
+            continue
         try:
             merged[key] = _clean_value(definition, value)
         except (ValueError, ValidationError) as exc:
@@ -173,7 +183,9 @@ def clean_custom_fields(
     if errors:
         raise ValidationError(errors)
     # Values whose definition was deleted stay as they are: nothing is lost (definition_delete).
-    return merged
+    # Sensitive values are stored sealed (ADR 0027).
+    sensitive = {key: d for key, d in definitions.items() if d.sensitive}
+    return seal_custom(entity, merged, current, sensitive) if sensitive else merged
 
 
 def _lock_definition(
@@ -200,6 +212,13 @@ def definition_save(
     if not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can define custom fields."))
     with transaction.atomic():
+        before = (
+            None
+            if definition is None
+            else CustomFieldDefinition.objects.filter(pk=definition.pk)
+            .values("sensitive", "identifying", "read_roles", "edit_roles")
+            .first()
+        )
         saved = _definition_save(definition, data, precondition)
         action = AuditAction.CUSTOMFIELD_UPDATE if definition else AuditAction.CUSTOMFIELD_CREATE
         audit.record(
@@ -208,7 +227,27 @@ def definition_save(
             saved,
             {"key": saved.key, "entity": saved.entity, "fields": sorted(data)},
         )
+        after = {
+            "sensitive": saved.sensitive,
+            "identifying": saved.identifying,
+            "read_roles": saved.read_roles,
+            "edit_roles": saved.edit_roles,
+        }
+        if (before or {"sensitive": False}) != after and (saved.sensitive or before):
+            audit.record(
+                actor,
+                AuditAction.FIELD_PROTECTION,
+                saved,
+                {"entity": saved.entity, "field": custom_name(saved.key), **after},
+            )
+            if (
+                before is None
+                or before["sensitive"] != saved.sensitive
+                or (saved.sensitive and before["identifying"] != saved.identifying)
+            ):
+                notify_sealing_changed(actor)
     _invalidate()
+    forget_protected()
     return saved
 
 
@@ -233,6 +272,9 @@ def _definition_save(
         "position",
         "show_in_list",
         "identifying",
+        "sensitive",
+        "read_roles",
+        "edit_roles",
     }
     if creating:
         allowed |= {"entity", "key"}
@@ -253,6 +295,11 @@ def _definition_save(
             target.choices = list(dict.fromkeys(c.strip() for c in target.choices))
     else:
         target.choices = []
+    for name in ("read_roles", "edit_roles"):
+        try:
+            setattr(target, name, clean_roles(getattr(target, name), name))
+        except ValidationError as exc:
+            errors[name] = exc.message_dict[name][0]
     if target.pattern:
         try:
             re.compile(target.pattern)
@@ -285,3 +332,4 @@ def definition_delete(
         )
         current.delete()
     _invalidate()
+    forget_protected()

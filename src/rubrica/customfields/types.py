@@ -25,3 +25,7 @@ class DefinitionInput(TypedDict, total=False):
     position: int | None
     show_in_list: bool | None
     identifying: bool | None
+    #: Sensitive: stored encrypted, read/changed by administrators and the roles named (ADR 0027).
+    sensitive: bool | None
+    read_roles: list[str] | None
+    edit_roles: list[str] | None

@@ -7,6 +7,7 @@ from rubrica.customfields import views
 
 urlpatterns = [
     path("", views.definition_list, name="fields"),
+    path("protected/", views.protected_fields, name="protected_fields"),
     path("<str:entity>/new/", views.definition_edit, name="field_create"),
     path("<int:pk>/", views.definition_edit, name="field_edit"),
     path("<int:pk>/delete/", views.definition_confirm_delete, name="field_delete"),

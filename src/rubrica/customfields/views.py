@@ -11,8 +11,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
-from rubrica.customfields.forms import DefinitionForm
+from rubrica.customfields.forms import DefinitionForm, ProtectedFieldForm
 from rubrica.customfields.models import CustomFieldDefinition, Entity
+from rubrica.customfields.protection import (
+    BUILTIN_FIELDS,
+    protected_builtins,
+    protected_field_save,
+)
 from rubrica.customfields.services import definition_delete, definition_save
 from rubrica.kits.web.access import administrator_required
 from rubrica.kits.web.forms import add_service_errors
@@ -98,3 +103,55 @@ def definition_confirm_delete(request: HttpRequest, pk: int) -> HttpResponse:
         "customfields/definition_delete.html",
         {"definition": definition, "list_url": _list_url(definition.entity)},
     )
+
+
+@administrator_required
+def protected_fields(request: HttpRequest) -> HttpResponse:
+    """Built-in fields marked sensitive, with the roles that may read and change them (ADR 0027).
+    One form per field; a POST saves the one named by ``field``."""
+    actor: User = request.user  # type: ignore[assignment]
+    forms_by_name: dict[str, ProtectedFieldForm] = {}
+    for entity, fields in BUILTIN_FIELDS.items():
+        rows = protected_builtins(entity)
+        for name, _label in fields:
+            row = rows.get(name)
+            prefix = f"{entity}-{name}"
+            initial = {
+                "sensitive": row is not None,
+                "read_roles": list(row.read_roles) if row else [],
+                "edit_roles": list(row.edit_roles) if row else [],
+            }
+            posted = request.method == "POST" and request.POST.get("field") == prefix
+            forms_by_name[prefix] = ProtectedFieldForm(
+                request.POST if posted else None,
+                initial=initial,
+                prefix=prefix,
+                entity=entity,
+                field_name=name,
+            )
+    if request.method == "POST":
+        form = forms_by_name.get(request.POST.get("field", ""))
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                protected_field_save(
+                    actor=actor,
+                    entity=form.entity,
+                    field_name=form.field_name,
+                    sensitive=form.cleaned_data["sensitive"],
+                    read_roles=form.cleaned_data["read_roles"],
+                    edit_roles=form.cleaned_data["edit_roles"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request, _("Protection of %(field)s saved.") % {"field": form.label}
+                )
+                return redirect(reverse("settings:protected_fields"))
+    groups = [
+        (Entity(entity).label, [forms_by_name[f"{entity}-{name}"] for name, _l in fields])
+        for entity, fields in BUILTIN_FIELDS.items()
+    ]
+    return render(request, "customfields/protected_fields.html", {"groups": groups})

@@ -35,6 +35,8 @@ from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import snapshot
 from rubrica.core.models import Action
+from rubrica.customfields.models import Entity
+from rubrica.customfields.protection import FieldAccess, field_access, present
 from rubrica.dataio.related_export import related_of
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import Progress, job_create
@@ -54,7 +56,9 @@ CHUNK = 2000
 MAX_IDS = 100_000
 
 
-def export_data(contact: Contact, *, visible_organizations: set[int]) -> dict[str, Any]:
+def export_data(
+    contact: Contact, *, visible_organizations: set[int], access: FieldAccess
+) -> dict[str, Any]:
     """What every writer gets for one person: the services' snapshot, plus ``uid``,
     ``vcard_extra``, ``organization`` (name, title, department of the primary or latest
     affiliation among those with an organization in ``visible_organizations``), ``id`` and the
@@ -63,8 +67,9 @@ def export_data(contact: Contact, *, visible_organizations: set[int]) -> dict[st
     The pages' rule, applied here once for every writer (vCard, CSV, XLSX, JSON): an
     affiliation with an organization the reader may not see is left out, its name and the
     title with it (``visible_organizations`` is ``organizations.selectors.
-    visible_organization_ids`` for the reader)."""
-    data = snapshot(contact)
+    visible_organization_ids`` for the reader). Likewise protected fields the reader may not
+    read are left out, and sensitive values they may read are opened (``access``, ADR 0027)."""
+    data = present(access, snapshot(contact))
     affiliations = [
         a for a in contact.affiliations.all() if a.organization_id in visible_organizations
     ]
@@ -222,7 +227,11 @@ def contact_vcard(contact: Contact, version: str = "4.0", *, viewer: User) -> st
     without affiliations with organizations they may not see."""
     from rubrica.dataio.vcard import contact_to_card, serialize_card
 
-    data = export_data(contact, visible_organizations=_visible_organizations(viewer, [contact]))
+    data = export_data(
+        contact,
+        visible_organizations=_visible_organizations(viewer, [contact]),
+        access=field_access(viewer, Entity.CONTACT),
+    )
     data["_photo"] = _photo(contact)
     org = data.get("organization")
     organization = (org["name"], org.get("department") or "") if org else None
@@ -306,8 +315,9 @@ def _chunk_rows(
 ) -> Iterator[dict[str, Any]]:
     visible = _visible_organizations(viewer, chunk)
     related = related_of(viewer, [c.pk for c in chunk]) if with_related else {}
+    access = field_access(viewer, Entity.CONTACT)
     for contact in chunk:
-        data = export_data(contact, visible_organizations=visible)
+        data = export_data(contact, visible_organizations=visible, access=access)
         if with_photos:
             data["_photo"] = _photo(contact)
         data.update(related.get(contact.pk, {}))

@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 from rubrica.core.pagination import keyset_page
 from rubrica.dedup import selectors, services
 from rubrica.dedup.models import DuplicatePair, PairStatus
-from rubrica.dedup.scoring import reason_labels
+from rubrica.dedup.scoring import reason_labels, visible_reasons
 from rubrica.jobs.api import JobOut, job_out
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
 from rubrica.kits.api.errors import PROBLEM_CONTENT_TYPE, TYPE_PREFIX
@@ -116,15 +116,16 @@ def _person(contact: Any) -> dict[str, Any]:
     }
 
 
-def pair_out(pair: DuplicatePair) -> dict[str, Any]:
+def pair_out(pair: DuplicatePair, user: Any) -> dict[str, Any]:
+    codes = visible_reasons(user, list(pair.reasons))
     return {
         "id": pair.pk,
         "a": _person(pair.contact_a),
         "b": _person(pair.contact_b),
         "score": pair.score,
         "tier": pair.tier,
-        "reasons": reason_labels(list(pair.reasons)),
-        "reason_codes": list(pair.reasons),
+        "reasons": reason_labels(codes),
+        "reason_codes": codes,
         "status": pair.status,
         "found_at": pair.found_at,
     }
@@ -137,7 +138,7 @@ def list_pairs(request: HttpRequest, params: Query[PairQuery]) -> dict[str, Any]
         actor(request), params.status, selectors.TIER_VIEWS[params.tier]
     ).select_related("contact_a", "contact_b")
     page = keyset_page(queryset, order=("-score", "id"), cursor=params.cursor, size=params.limit)
-    return page_data(page, [pair_out(pair) for pair in page.items])
+    return page_data(page, [pair_out(pair, actor(request)) for pair in page.items])
 
 
 @router.post("/scan", response={202: JobOut, **problems(403)})
@@ -157,4 +158,4 @@ def dismiss_pair(request: HttpRequest, pair_id: int) -> dict[str, Any]:
     pair = services.pair_dismiss(actor=user, pair=pair)
     refreshed = selectors.pair_visible(user, pair.pk)
     assert refreshed is not None
-    return pair_out(refreshed)
+    return pair_out(refreshed, user)

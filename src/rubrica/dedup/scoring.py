@@ -223,3 +223,33 @@ def score(a: Identity, b: Identity) -> Match:
         reasons.append("different_birthdays")
         value -= 0.35
     return Match(score=round(max(0.0, min(1.0, value)), 3), reasons=reasons)
+
+
+def _reason_field(code: str) -> str:
+    """The protectable field a reason code speaks of ("" for none)."""
+    if "birthday" in code:
+        return "birthday"
+    if code.split("_", 1)[0] in {"street", "postcode", "city", "address"}:
+        return "addresses"
+    if code.startswith("identifier"):
+        return "identifier"
+    return ""
+
+
+def visible_reasons(user: object, codes: list[str]) -> list[str]:
+    """``codes`` without those about a protected field ``user`` may not read (ADR 0027): "Same
+    birthday" tells a birthday to whoever knows the other one. Identifier reasons go when any
+    identifying custom field is hidden from ``user``."""
+    from rubrica.customfields.models import Entity
+    from rubrica.customfields.protection import custom_name, field_access
+
+    access = field_access(user, Entity.CONTACT)  # type: ignore[arg-type]
+    if not access.hidden:
+        return list(codes)
+    hidden = set(access.hidden)
+    if any(
+        d.identifying and not access.can_read(custom_name(key))
+        for key, d in access.sensitive.items()
+    ):
+        hidden.add("identifier")
+    return [code for code in codes if _reason_field(code) not in hidden]

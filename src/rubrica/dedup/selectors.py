@@ -18,7 +18,7 @@ from rubrica.dedup.index import identities
 from rubrica.dedup.keys import Identity, blocking_keys
 from rubrica.dedup.linkage import LIKELY, SURE, Model, compare, score_pattern
 from rubrica.dedup.models import DuplicateKey, DuplicatePair, PairStatus, bucket_of
-from rubrica.dedup.scoring import reason_labels
+from rubrica.dedup.scoring import reason_labels, visible_reasons
 
 #: People sharing a key with the one being entered that are scored at most.
 MAX_CANDIDATES = 500
@@ -105,7 +105,12 @@ def find_duplicates(
         warns, probability, reasons = _warns(model, person, other)
         if warns and pk in names:
             found_candidates.append(
-                Candidate(pk=pk, display_name=names[pk], score=probability, reasons=reasons)
+                Candidate(
+                    pk=pk,
+                    display_name=names[pk],
+                    score=probability,
+                    reasons=visible_reasons(user, list(reasons)),
+                )
             )
     found_candidates.sort(key=lambda c: (-c.score, c.display_name.casefold(), c.pk))
     return found_candidates[: max(0, limit)]

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rubrica.core.pagination import keyset_page
 from rubrica.dedup import registry, selectors, services
 from rubrica.dedup.linkage import TIER_LABELS
-from rubrica.dedup.scoring import reason_labels
+from rubrica.dedup.scoring import reason_labels, visible_reasons
 from rubrica.kits.web.access import AuthedRequest
 from rubrica.kits.web.lists import PAGE_SIZES, page_size
 
@@ -56,7 +56,7 @@ def pair_list(request: AuthedRequest) -> HttpResponse:
             "pair": pair,
             # Rounded down: a probability of 0.9996 is not "100%".
             "percent": math.floor(pair.score * 100),
-            "reasons": reason_labels(list(pair.reasons)),
+            "reasons": reason_labels(visible_reasons(request.user, list(pair.reasons))),
             "tier": TIER_LABELS.get(pair.tier, ""),
             "a": next(sides),
             "b": next(sides),

@@ -25,10 +25,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from rubrica.accounts.models import User
+from rubrica.core import sealing
 from rubrica.core.ids import parse_id
 from rubrica.core.models import Action, OwnedRecord
 from rubrica.core.pagination import keyset_page
 from rubrica.customfields.models import CustomFieldDefinition
+from rubrica.customfields.protection import MASK, FieldAccess, custom_name, field_access
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.registry import HistoryKind, history_kind
 from rubrica.history.selectors import history_for
@@ -146,6 +148,7 @@ def _entries(
     can_change: bool,
     custom_labels: dict[str, str],
     organization_names: dict[int, str],
+    access: FieldAccess | None = None,
 ) -> list[dict[str, Any]]:
     out = []
     for entry in entries:
@@ -153,6 +156,8 @@ def _entries(
         for name, change in (entry.changes or {}).items():
             before = change.get("before") if isinstance(change, dict) else None
             after = change.get("after") if isinstance(change, dict) else change
+            if access is not None:
+                before, after = _masked(access, name, before), _masked(access, name, after)
             labels = custom_labels if name == "custom_fields" else None
             before, after = _readable(model, name, before), _readable(model, name, after)
             if name.startswith("affiliation."):
@@ -173,6 +178,22 @@ def _entries(
             )
         out.append({"entry": entry, "changes": changes})
     return out
+
+
+def _masked(access: FieldAccess, name: str, value: Any) -> Any:
+    """A history value with what protection hides masked (ADR 0027): a protected field the
+    user may not read, and every sealed value (history keeps them sealed; nobody reads them
+    here), shown as ``MASK`` when there was a value."""
+    if value in (None, "", [], {}):
+        return value
+    if name == "custom_fields" and isinstance(value, dict):
+        return {
+            key: MASK if sealing.is_sealed(item) or not access.can_read(custom_name(key)) else item
+            for key, item in value.items()
+        }
+    if not access.can_read(name):
+        return MASK
+    return value
 
 
 def _affiliation_view(value: Any, names: dict[int, str]) -> Any:
@@ -237,6 +258,9 @@ def _history_page(
             can_change,
             custom_labels,
             organization_names,
+            field_access(request.user, kind.custom_field_entity)
+            if kind.custom_field_entity
+            else None,
         ),
         "revert_url": reverse(f"history:{kind.key}_revert", args=[record.pk]),
         "record_url": record.get_absolute_url(),

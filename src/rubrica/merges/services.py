@@ -54,6 +54,7 @@ from rubrica.contacts.types import ContactInput
 from rubrica.core.models import Action
 from rubrica.core.services import SHARING_FIELDS, ensure_can, lock_and_check_version
 from rubrica.customfields.models import Entity
+from rubrica.customfields.protection import field_access
 from rubrica.customfields.services import definitions_for
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import history_record
@@ -512,11 +513,24 @@ def contact_merge(
         raise ValidationError(errors)
     before = {SURVIVOR: full_state(survivor), MERGED: full_state(merged)}
     data, errors = merge_data(before[SURVIVOR]["data"], before[MERGED]["data"], choices)
+    # A protected field the actor may not change takes no choice: its values are only kept
+    # (the survivor's) or filled in (the merged person's), never seen (ADR 0027).
+    locked = field_access(actor, Entity.CONTACT).locked
+    for key in choices or {}:
+        if key in locked:
+            errors[f"choices.{key}"] = _("You may not change the protected field %(field)s.") % {
+                "field": key
+            }
     if errors:
         raise ValidationError(errors)
     since = _last_entry_id()
     if data:  # snapshot() fields, so ContactInput's
-        contact_update(actor=actor, contact=survivor, data=cast(ContactInput, data))
+        contact_update(
+            actor=actor,
+            contact=survivor,
+            data=cast(ContactInput, data),
+            enforce_field_protection=False,
+        )
     photo_copied = _copy_photo(actor, survivor, merged)  # after validation: a file is written
     extra = union_list_json(before[SURVIVOR]["vcard_extra"], before[MERGED]["vcard_extra"])
     if extra != before[SURVIVOR]["vcard_extra"]:
@@ -744,6 +758,7 @@ def contact_unmerge(*, actor: User, merge: Merge) -> tuple[Contact, Contact]:
             contact=survivor,
             data=cast(ContactInput, data),
             action=HistoryAction.REVERT,
+            enforce_field_protection=False,
         )
     exact = [kind for kind in COLLECTIONS if kind in data and data[kind] == before["data"][kind]]
     _restore_child_ids(survivor, exact, before)

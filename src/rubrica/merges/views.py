@@ -30,6 +30,7 @@ from rubrica.core.ids import parse_id
 from rubrica.core.models import Action, Visibility
 from rubrica.core.services import SHARING_FIELDS, ConflictError
 from rubrica.customfields.models import CustomFieldDefinition, Entity
+from rubrica.customfields.protection import FieldAccess, field_access, present
 from rubrica.kits.web.access import AuthedRequest, can
 from rubrica.kits.web.templatetags.rubrica_web import display, undo_tag
 from rubrica.merges.models import Merge
@@ -97,12 +98,16 @@ def _row_text(kind: str, row: dict[str, Any]) -> str:
 
 
 def comparison(
-    survivor: Contact, merged: Contact, chosen: dict[str, str]
+    survivor: Contact, merged: Contact, chosen: dict[str, str], access: FieldAccess
 ) -> tuple[list[Row], list[Row], list[Row]]:
-    """Rows of single values, of lists (shown as their union) and of custom fields."""
-    s, m = snapshot(survivor), snapshot(merged)
+    """Rows of single values, of lists (shown as their union) and of custom fields. Protected
+    fields the user may not read are not shown (the merge keeps or fills them in); those they
+    may read but not change are shown without a choice (ADR 0027)."""
+    s, m = present(access, snapshot(survivor)), present(access, snapshot(merged))
     singles: list[Row] = []
     for name in SINGLE_FIELDS:
+        if not access.can_read(name):
+            continue
         a, b = s.get(name), m.get(name)
         if a in EMPTY and b in EMPTY:
             continue
@@ -113,7 +118,7 @@ def comparison(
                 label=_label(name),
                 survivor=_text(name, a),
                 merged=_text(name, b),
-                differs=a != b,
+                differs=a != b and access.can_edit(name),
                 chosen=chosen.get(name, default),
                 joinable=name in JOINABLE and a not in EMPTY and b not in EMPTY,
             )
@@ -126,7 +131,7 @@ def comparison(
                 Row(name, _label(name), display(s[name]), display(m[name]), False, union=union)
             )
     for kind in COLLECTIONS:
-        if s[kind] or m[kind]:
+        if kind in s and (s[kind] or m[kind]):
             rows = union_rows(kind, s[kind], m[kind])
             lists.append(
                 Row(
@@ -150,7 +155,7 @@ def comparison(
                 label=labels.get(key, key),
                 survivor=display(a),
                 merged=display(b),
-                differs=a != b and a not in EMPTY and b not in EMPTY,
+                differs=a != b and a not in EMPTY and b not in EMPTY and access.can_edit(name),
                 chosen=chosen.get(name, SURVIVOR if a not in EMPTY else MERGED),
             )
         )
@@ -234,7 +239,9 @@ def new_view(request: AuthedRequest) -> HttpResponse:
             return redirect(survivor.get_absolute_url())
     elif a_id == b_id:
         errors.append(_("A person cannot be merged with itself."))
-    singles, lists, custom = comparison(survivor, merged, chosen)
+    singles, lists, custom = comparison(
+        survivor, merged, chosen, field_access(request.user, Entity.CONTACT)
+    )
     context = {
         "survivor": survivor,
         "merged": merged,

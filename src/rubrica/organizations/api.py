@@ -17,6 +17,8 @@ from rubrica.accounts.models import User
 from rubrica.core.filters import raise_filter_errors
 from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
+from rubrica.customfields.models import Entity
+from rubrica.customfields.protection import audit_read, field_access, present, shown_protected
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
 from rubrica.kits.api.conditional import expected_version, not_modified, version_etag
 from rubrica.organizations.filters import OrganizationFilter
@@ -66,8 +68,10 @@ def organizations_data(organizations: Sequence[Organization], user: User) -> lis
     prefetch_related_objects(list(organizations), *ORGANIZATION_LOOKUPS)
     parents = visible_organization_ids(user, (org.parent_id for org in organizations))
     out = []
+    access = field_access(user, Entity.ORGANIZATION)
     for org in organizations:
-        data = organization_snapshot(org)
+        # Protected fields the caller may not read are absent; sealed ones opened (ADR 0027).
+        data = present(access, organization_snapshot(org))
         if data["parent"] not in parents:
             data["parent"] = None
         data.update(
@@ -97,7 +101,7 @@ def _input(payload: OrganizationIn) -> OrganizationInput:
     return cast(OrganizationInput, payload.model_dump(exclude_unset=True))
 
 
-@router.get("", response={200: OrganizationPage, **problems(422)})
+@router.get("", response={200: OrganizationPage, **problems(422)}, exclude_unset=True)
 def list_organizations(request: HttpRequest, params: Query[OrganizationQuery]) -> dict[str, Any]:
     flt, errors = OrganizationFilter.parse(request.GET)
     raise_filter_errors(errors)
@@ -105,7 +109,7 @@ def list_organizations(request: HttpRequest, params: Query[OrganizationQuery]) -
     return page_data(page, organizations_data(page.items, actor(request)))
 
 
-@router.post("", response={201: OrganizationOut, **problems(403, 422)})
+@router.post("", response={201: OrganizationOut, **problems(403, 422)}, exclude_unset=True)
 def create_organization(
     request: HttpRequest, payload: OrganizationIn, response: HttpResponse
 ) -> Any:
@@ -117,14 +121,18 @@ def create_organization(
     return Status(201, organization_data(org, actor(request)))
 
 
-@router.get("/trash", response={200: OrganizationPage, **problems(422)})
+@router.get("/trash", response={200: OrganizationPage, **problems(422)}, exclude_unset=True)
 def list_organizations_trash(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:
     qs = Organization.trash.restrict(actor(request), Action.DELETE)
     page = keyset_page(qs, order=("-deleted_at", "-id"), cursor=params.cursor, size=params.limit)
     return page_data(page, organizations_data(page.items, actor(request)))
 
 
-@router.get("/{int:organization_id}", response={200: OrganizationOut, 304: None, **problems(404)})
+@router.get(
+    "/{int:organization_id}",
+    response={200: OrganizationOut, 304: None, **problems(404)},
+    exclude_unset=True,
+)
 def get_organization(request: HttpRequest, organization_id: int, response: HttpResponse) -> Any:
     qs = organization_detail_qs(actor(request), Action.VIEW)
     org = get_object_or_404(qs, pk=organization_id)
@@ -132,11 +140,17 @@ def get_organization(request: HttpRequest, organization_id: int, response: HttpR
     if not_modified(request, etag):
         return HttpResponse(status=304, headers={"ETag": etag})
     response["ETag"] = etag
-    return organization_data(org, actor(request))
+    user = actor(request)
+    data = organization_data(org, user)
+    access = field_access(user, Entity.ORGANIZATION)
+    audit_read(user, org, shown_protected(access, data), "api")
+    return data
 
 
 @router.patch(
-    "/{int:organization_id}", response={200: OrganizationOut, **problems(403, 404, 412, 422)}
+    "/{int:organization_id}",
+    response={200: OrganizationOut, **problems(403, 404, 412, 422)},
+    exclude_unset=True,
 )
 def update_organization(
     request: HttpRequest, organization_id: int, payload: OrganizationIn, response: HttpResponse
@@ -166,6 +180,7 @@ def delete_organization(request: HttpRequest, organization_id: int) -> HttpRespo
 @router.post(
     "/{int:organization_id}/restore",
     response={200: OrganizationOut, **problems(403, 404, 412)},
+    exclude_unset=True,
 )
 def restore_organization(request: HttpRequest, organization_id: int, response: HttpResponse) -> Any:
     user = actor(request)

@@ -15,6 +15,7 @@ from rubrica.core.models import Action, Visibility
 from rubrica.core.types import AddressInput, PhoneInput
 from rubrica.customfields.forms import CustomFieldsForm, custom_formfield
 from rubrica.customfields.models import CustomFieldDefinition, Entity
+from rubrica.customfields.protection import field_access, open_custom
 from rubrica.customfields.services import definitions_for
 from rubrica.kits.web.forms import (
     ADDRESSES,
@@ -142,9 +143,16 @@ class OrganizationForm(CustomFieldsForm):
             ],
         )
         self._sharing_fields(organization)
+        # Protected fields the user may not change are not on the form at all, and to_data()
+        # leaves them out, so saving keeps their values (ADR 0027).
+        access = field_access(user, Entity.ORGANIZATION)
+        self.locked_fields = access.locked
+        for name in access.locked:
+            if name in self.fields:
+                del self.fields[name]
         self.add_custom_fields(
-            definitions_for(Entity.ORGANIZATION),
-            organization.custom_fields if organization else None,
+            access.editable_custom(definitions_for(Entity.ORGANIZATION)),
+            open_custom(access, organization.custom_fields) if organization else None,
         )
         self.add_collections(COLLECTION_SPECS, current)
         self.style()
@@ -201,6 +209,8 @@ class OrganizationForm(CustomFieldsForm):
         }
         if self.parent_id is not None or not self.keep_hidden_parent:
             data["parent"] = self.parent_id
+        for name in self.locked_fields:
+            data.pop(name, None)  # type: ignore[misc]
         if "owner" in self.fields and cleaned.get("owner"):
             data["owner"] = int(cleaned["owner"])
         if "team" in self.fields:
@@ -256,5 +266,7 @@ class OrganizationFilterForm(forms.Form):
         )
         set_choices(self, "team", [*any_choice, *((str(t.pk), t.name) for t in Team.objects.all())])
         for definition in definitions:
+            if definition.sensitive:  # never a filter: it would find values one cannot read
+                continue
             self.fields[f"cf_{definition.key}"] = custom_formfield(definition, for_filter=True)
         style_filter_form(self)

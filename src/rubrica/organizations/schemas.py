@@ -56,7 +56,7 @@ class OrganizationOut(Schema):
     website: str
     email_domains: list[str]
     parent: int | None = Field(description="Id of the parent organization.")
-    notes: str
+    notes: str = Field("", description="Absent when protected and the caller may not read it.")
     owner: str
     team: str | None
     visibility: str

@@ -11,6 +11,8 @@ from django.db.models import QuerySet
 
 from rubrica.contacts.models import Contact
 from rubrica.core.filters import Params
+from rubrica.customfields.models import Entity
+from rubrica.customfields.protection import protected_names
 from rubrica.organizations.filters import OrganizationFilter
 from rubrica.organizations.models import Organization
 from rubrica.search.documents import custom_text, folded_lines, name_forms
@@ -40,7 +42,12 @@ def organization_fields(org: Organization) -> dict[str, str]:
         ),
         "org": folded_lines([org.industry, org.kind.name if org.kind else "", *place]),
         "tag": folded_lines(tag.name for tag in org.tags.all()),
-        "other": folded_lines([org.notes, *custom_text(org.custom_fields)]),
+        "other": folded_lines(
+            [
+                "" if "notes" in protected_names(Entity.ORGANIZATION) else org.notes,
+                *custom_text(org.custom_fields),
+            ]
+        ),
     }
 
 

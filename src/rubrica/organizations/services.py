@@ -45,6 +45,7 @@ from rubrica.core.services import (
     write_collection,
 )
 from rubrica.customfields.models import Entity
+from rubrica.customfields.protection import field_access, refuse_locked
 from rubrica.customfields.services import clean_custom_fields
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import diff, history_record, purge_trashed, record_set_deleted
@@ -195,6 +196,7 @@ def _apply(org: Organization, values: Mapping[str, Any], actor: User) -> None:
 @transaction.atomic
 def organization_create(*, actor: User, data: OrganizationInput) -> Organization:
     ensure_can_create(actor)
+    refuse_locked(field_access(actor, Entity.ORGANIZATION), data)
     values, errors = _clean(data, current=None, actor=actor)
     raise_if(errors)
     if values.get("owner") is None:
@@ -228,6 +230,7 @@ def organization_update(
     """Change the fields named in ``data``; the row is locked for the transaction and a stale
     ``expected_version`` raises ConflictError."""
     current: Organization = begin_update(actor, organization, expected_version)
+    refuse_locked(field_access(actor, Entity.ORGANIZATION), data)
     values, errors = _clean(data, current=current, actor=actor)
     raise_if(errors)
     ensure_sharing_allowed(actor, current, values)

@@ -15,6 +15,14 @@ from django.views.decorators.http import require_GET
 from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
 from rubrica.customfields.models import CustomFieldDefinition, Entity
+from rubrica.customfields.protection import (
+    audit_read,
+    field_access,
+    mask_record,
+    open_custom,
+    record_values,
+    shown_protected,
+)
 from rubrica.customfields.services import definitions_for
 from rubrica.kits.web.access import AuthedRequest
 from rubrica.kits.web.generic import (
@@ -29,6 +37,7 @@ from rubrica.kits.web.generic import (
 from rubrica.kits.web.lists import (
     Column,
 )
+from rubrica.kits.web.templatetags.rubrica_web import custom_values
 from rubrica.organizations import services
 from rubrica.organizations.filters import OrganizationFilter
 from rubrica.organizations.forms import (
@@ -68,6 +77,11 @@ def _custom_fields() -> list[CustomFieldDefinition]:
     return definitions_for(Entity.ORGANIZATION)
 
 
+def _list_custom_fields() -> list[CustomFieldDefinition]:
+    """The custom fields a list may show as columns: never a sensitive one (ADR 0027)."""
+    return [d for d in definitions_for(Entity.ORGANIZATION) if not d.sensitive]
+
+
 class OrganizationListView(ObjectListView):
     model = Organization
     namespace = "organizations"
@@ -78,7 +92,7 @@ class OrganizationListView(ObjectListView):
     name_column = NAME_COLUMN
     default_columns = DEFAULT_COLUMNS
     columns_session_key = COLUMNS_SESSION_KEY
-    custom_fields = _custom_fields
+    custom_fields = _list_custom_fields
     template_name = "organizations/list.html"
     partial_template_name = "organizations/_results.html"
 
@@ -129,6 +143,23 @@ class OrganizationView(OrganizationMixin, ObjectView):
     template_name = "organizations/detail.html"
     custom_fields = _custom_fields
 
+    def protected_context(
+        self, request: AuthedRequest, organization: Organization
+    ) -> dict[str, Any]:
+        """Protected fields the user may not read left out (ADR 0027); a sensitive value shown
+        is an audit entry."""
+        access = field_access(request.user, Entity.ORGANIZATION)
+        shown = shown_protected(access, record_values(access, organization))
+        mask_record(access, organization)
+        audit_read(request.user, organization, shown, "page")
+        return {
+            "custom_values": custom_values(
+                access.readable_custom(_custom_fields()),
+                open_custom(access, organization.custom_fields),
+            ),
+            "hidden_fields": access.hidden,
+        }
+
     def extra_context(self, request: AuthedRequest, record: Any) -> dict[str, Any]:
         organization: Organization = record
         visible = Organization.objects.restrict(request.user, Action.VIEW)
@@ -150,6 +181,7 @@ class OrganizationView(OrganizationMixin, ObjectView):
             ]
         )
         return {
+            **self.protected_context(request, organization),
             "parent": parent,
             "subsidiaries": subsidiaries[:RELATED_LIMIT],
             "more_subsidiaries": len(subsidiaries) > RELATED_LIMIT,

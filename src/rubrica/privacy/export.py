@@ -26,6 +26,8 @@ from rubrica.calendars.models import Appointment
 from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
 from rubrica.core.services import ensure_can
+from rubrica.customfields.models import Entity
+from rubrica.customfields.protection import field_access
 from rubrica.dataio.exporting import contact_vcard, export_data
 from rubrica.dataio.related_export import related_of
 from rubrica.dedup.models import DuplicatePair
@@ -54,7 +56,11 @@ def person_data(*, actor: User, contact: Contact) -> dict[str, Any]:
     visible_orgs = visible_organization_ids(
         actor, (a.organization_id for a in contact.affiliations.all())
     )
-    person = export_data(contact, visible_organizations=set(visible_orgs))
+    person = export_data(
+        contact,
+        visible_organizations=set(visible_orgs),
+        access=field_access(actor, Entity.CONTACT),  # protected fields as the pages show them
+    )
     person.update(
         email_consent_at=contact.email_consent_at,
         email_consent_source=contact.email_consent_source,

@@ -43,6 +43,8 @@ from rubrica.core.services import (
     lookup,
     raise_if,
 )
+from rubrica.customfields.models import Entity
+from rubrica.customfields.protection import field_access
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import diff, history_record, purge_trashed, record_set_deleted
 from rubrica.notifications.models import NotificationPreference
@@ -658,6 +660,7 @@ def birthdays_send(now: dt.datetime) -> int:
         if day is None:
             continue
         suffix = f"-{day:%m-%d}"
+        access = field_access(user, Entity.CONTACT)  # a protected birthday is not told (ADR 0027)
         people = Contact.objects.restrict(user).filter(owner=user)
         for contact in people.filter(
             Q(birthday__endswith=suffix) | Q(anniversary__endswith=suffix)
@@ -666,7 +669,7 @@ def birthdays_send(now: dt.datetime) -> int:
                 ("birthday", _("Birthday: %(name)s")),
                 ("anniversary", _("Anniversary: %(name)s")),
             ):
-                if not getattr(contact, name).endswith(suffix):
+                if not getattr(contact, name).endswith(suffix) or not access.can_read(name):
                     continue
                 notification = notify(
                     recipient=user,

@@ -122,6 +122,8 @@ def _revert_row(actor: User, row: ImportRow) -> str:
                 contact=contact,
                 data=cast(ContactInput, before),
                 action=HistoryAction.REVERT,
+                # puts back exactly what was stored, protected fields too (ADR 0027)
+                enforce_field_protection=False,
             )
     except (ValidationError, PermissionDenied) as exc:
         return error_text(exc)

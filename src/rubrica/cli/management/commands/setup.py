@@ -57,6 +57,7 @@ class Command(RubricaCommand):
             call_command("collectstatic", interactive=False, verbosity=quiet, stdout=self.stdout)
             self.out(_("Static files are collected."))
         self._team_country(options["country"])
+        self._field_keys()
         admin = first_administrator()
         if admin is not None:
             self.out(
@@ -71,6 +72,29 @@ class Command(RubricaCommand):
             % {"url": LOGIN_URL, "username": user.username, "password": password}
         )
         self.out(_("This password is shown only once: keep it, or change it after logging in."))
+
+    def _field_keys(self) -> None:
+        """Make the key file of sensitive fields when there is none (ADR 0027): outside the
+        database and the repository, 0600. Said once, with the advice to back it up."""
+        import os
+
+        from rubrica import env
+        from rubrica.core import sealing
+
+        if os.environ.get("RUBRICA_FIELD_KEYS", "").strip():
+            sealing.key_ring()  # a bad value fails here, not at the first sensitive save
+            return
+        path = env.field_key_file()
+        existed = path.exists()
+        sealing.parse_keys(env.field_keys_text())  # makes the file when missing, checks it
+        if not existed:
+            self.out(
+                _(
+                    "Created the key file of sensitive fields, %(file)s. Back it up apart from "
+                    "the database: without it encrypted values cannot be read."
+                )
+                % {"file": path}
+            )
 
     def _team_country(self, given: str | None) -> None:
         """Set the team's country from ``--country``, or ask for it on a terminal when none is

@@ -463,7 +463,10 @@ def detail(contact: Contact, user: User) -> dict[str, Any]:
         "created_at": contact.created_at.isoformat(),
         "updated_at": contact.updated_at.isoformat(),
     }
-    data.update(snapshot(contact))
+    from rubrica.customfields.models import Entity
+    from rubrica.customfields.protection import field_access, present
+
+    data.update(present(field_access(user, Entity.CONTACT), snapshot(contact)))
     affiliations = list(contact.affiliations.all())
     visible = visible_organization_ids(user, (aff.organization_id for aff in affiliations))
     data["affiliations"] = [

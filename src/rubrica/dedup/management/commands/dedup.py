@@ -21,7 +21,7 @@ from rubrica.accounts.models import User
 from rubrica.dedup import registry, selectors, services
 from rubrica.dedup.linkage import TIER_LABELS
 from rubrica.dedup.models import PairStatus
-from rubrica.dedup.scoring import reason_labels
+from rubrica.dedup.scoring import reason_labels, visible_reasons
 from rubrica.kits.cli.base import (
     EXIT_CODES_HELP,
     CliError,
@@ -217,8 +217,8 @@ class Command(RubricaCommand):
                     "b": {"id": pair.contact_b_id, "display_name": name(pair.contact_b)},
                     "score": pair.score,
                     "tier": pair.tier,
-                    "reasons": reason_labels(list(pair.reasons)),
-                    "reason_codes": list(pair.reasons),
+                    "reasons": reason_labels(visible_reasons(user, list(pair.reasons))),
+                    "reason_codes": visible_reasons(user, list(pair.reasons)),
                     "status": pair.status,
                 }
                 separator = "," if index else ""
@@ -249,7 +249,7 @@ class Command(RubricaCommand):
                 str(TIER_LABELS.get(pair.tier, "")),
                 f"{name(pair.contact_a)} (#{pair.contact_a_id})",
                 f"{name(pair.contact_b)} (#{pair.contact_b_id})",
-                " + ".join(reason_labels(list(pair.reasons))),
+                " + ".join(reason_labels(visible_reasons(user, list(pair.reasons)))),
             )
         self.console().print(table)
         if limit and len(rows) == limit:

@@ -1,0 +1,197 @@
+"""Re-sealing the sensitive values at rest (ADR 0027): ``rubrica keys rotate`` and the job that
+runs after a field became sensitive or stopped being so.
+
+The job (kind ``keys_reseal``) walks, in batches of ``BATCH`` rows by id, each checkpointed in
+its batch's transaction (a killed run resumes where it stopped): people, organizations (their
+``custom_fields``), then the history entries and merge snapshots of both (the copies of those
+values history keeps). Each value ends as ``customfields.protection.reseal_values`` says:
+sensitive ones sealed with the current key, others plain. People and organizations whose
+stored form changed are indexed again (search, and the duplicate keys of people, which hold
+blind indexes of sensitive identifiers); when ``params["reindex"]`` asks (a built-in field's
+protection changed: the search documents leave protected fields out), the search index is
+rebuilt at the end. Nothing a person sees changes, so no version or history entry is written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from rubrica import dedup, search
+from rubrica.accounts.models import User
+from rubrica.accounts.selectors import role_keys
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
+from rubrica.contacts.models import Contact
+from rubrica.core import sealing
+from rubrica.customfields.models import CustomFieldDefinition, Entity
+from rubrica.customfields.protection import ADMINISTRATOR, Resealed, reseal_tree, reseal_values
+from rubrica.history.models import HistoryEntry
+from rubrica.jobs.models import Job
+from rubrica.jobs.services import Progress, job_create
+from rubrica.merges.models import Merge
+from rubrica.organizations.models import Organization
+
+KIND = "keys_reseal"
+BATCH = 500
+
+#: The phases, in order: (name, entity).
+PHASES = (
+    ("contacts", Entity.CONTACT),
+    ("organizations", Entity.ORGANIZATION),
+    ("history", ""),
+    ("merges", Entity.CONTACT),
+)
+
+
+def reseal_start(
+    *, actor: User, reindex: bool = False, enqueue: bool = True, reason: str = "rotate"
+) -> Job:
+    """Start re-sealing every sensitive value with the current key; administrators only.
+    Audited as a rotation."""
+    if ADMINISTRATOR not in role_keys(actor):
+        raise PermissionDenied(_("Only administrators can rotate the field keys."))
+    sealing.key_ring()  # fail now, not in the worker, when the keys are misconfigured
+    with transaction.atomic():
+        job = job_create(
+            actor=actor,
+            kind=KIND,
+            title=_("Re-encrypt sensitive fields"),
+            params={"reindex": reindex, "reason": reason},
+            enqueue=enqueue,
+        )
+        audit.record(
+            actor,
+            AuditAction.KEYS_ROTATE,
+            job,
+            {"key": sealing.key_ring().current, "reason": reason},
+        )
+    return job
+
+
+def on_sealing_changed(actor: User, *, reindex: bool = False) -> None:
+    """The hook customfields calls after a field's protection changed: re-seal in the
+    background, and with ``reindex`` rebuild the search documents (they leave protected
+    built-in fields out)."""
+    reseal_start(actor=actor, reindex=reindex, reason="protection")
+
+
+def _definitions(entity: str) -> dict[str, CustomFieldDefinition]:
+    return {d.key: d for d in CustomFieldDefinition.objects.filter(entity=entity)}
+
+
+def _phase_queryset(name: str) -> models.QuerySet[Any]:
+    if name == "contacts":
+        return Contact.all_objects.all()
+    if name == "organizations":
+        return Organization.all_objects.all()
+    if name == "merges":
+        return Merge.objects.all()
+    types = ContentType.objects.get_for_models(Contact, Organization)
+    return HistoryEntry.objects.filter(content_type__in=list(types.values()))
+
+
+def _total() -> int:
+    return sum(_phase_queryset(name).count() for name, _entity in PHASES)
+
+
+def run_reseal(job: Job, progress: Progress) -> dict[str, Any]:
+    """The runner of kind ``keys_reseal``; resumable from its checkpoint."""
+    counts = Resealed()
+    state = dict(job.checkpoint or {})
+    for name in ("sealed", "resealed", "opened", "unreadable"):
+        setattr(counts, name, int(state.get(name, 0)))
+    phase = int(state.get("phase", 0))
+    after = int(state.get("after", 0))
+    done = int(state.get("done", 0))
+    changed = int(state.get("changed", 0))
+    progress.set_total(_total())
+    progress.set_done(done)
+    types = {
+        model: ContentType.objects.get_for_model(model).pk for model in (Contact, Organization)
+    }
+    entity_of_type: dict[int, str] = {
+        types[Contact]: Entity.CONTACT,
+        types[Organization]: Entity.ORGANIZATION,
+    }
+    definitions = {entity: _definitions(entity) for entity in Entity.values}
+    while phase < len(PHASES):
+        name, entity = PHASES[phase]
+        progress.raise_if_cancelled()
+        rows = list(_phase_queryset(name).filter(pk__gt=after).order_by("pk")[:BATCH])
+        if not rows:
+            phase, after = phase + 1, 0
+            continue
+        with transaction.atomic():
+            for row in rows:
+                changed += _reseal_row(name, entity, row, definitions, entity_of_type, counts)
+            after = rows[-1].pk
+            done += len(rows)
+            progress.checkpoint(
+                {
+                    "phase": phase,
+                    "after": after,
+                    "done": done,
+                    "changed": changed,
+                    **counts.as_dict(),
+                },
+                done=done,
+            )
+    if job.params.get("reindex"):
+        search.reindex()
+    return {"rows": done, "changed": changed, "key": sealing.key_ring().current, **counts.as_dict()}
+
+
+def _reseal_row(
+    name: str,
+    entity: str,
+    row: Any,
+    definitions: dict[str, dict[str, CustomFieldDefinition]],
+    entity_of_type: dict[int, str],
+    counts: Resealed,
+) -> int:
+    """Re-seal one row's values in place; 1 when it changed."""
+    if name in ("contacts", "organizations"):
+        values = reseal_values(entity, row.custom_fields, definitions[entity], counts)
+        if values is None:
+            return 0
+        type(row).all_objects.filter(pk=row.pk).update(custom_fields=values)
+        row.custom_fields = values
+        if row.deleted_at is None:
+            search.index(row)
+            if name == "contacts":
+                dedup.index_contact(row)
+        return 1
+    if name == "history":
+        kind = entity_of_type.get(row.content_type_id, "")
+        changes = reseal_tree(kind, row.changes, definitions.get(kind, {}), counts)
+        if changes is row.changes:
+            return 0
+        HistoryEntry.objects.filter(pk=row.pk).update(changes=changes)
+        return 1
+    snapshot = reseal_tree(entity, row.snapshot, definitions[entity], counts)
+    if snapshot is row.snapshot:
+        return 0
+    Merge.objects.filter(pk=row.pk).update(snapshot=snapshot)
+    return 1
+
+
+def key_usage() -> dict[str, int]:
+    """How many sealed values each key id holds in people's and organizations'
+    ``custom_fields`` (``rubrica keys status``): an old key may be removed once it holds
+    none (and history and merges were re-sealed by a rotation since)."""
+    usage: dict[str, int] = {}
+    for model in (Contact, Organization):
+        for values in (
+            model.all_objects.exclude(custom_fields={})
+            .values_list("custom_fields", flat=True)
+            .iterator(chunk_size=2000)
+        ):
+            for value in (values or {}).values():
+                if sealing.is_sealed(value):
+                    usage[value["sealed"]] = usage.get(value["sealed"], 0) + 1
+    return usage
