@@ -219,3 +219,21 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "rubrica@localhost")
 SITE_URL = os.environ.get("RUBRICA_SITE_URL", "http://localhost:8000").rstrip("/")
 #: Seconds between two ticks of the scheduler (reminders, digests, e-mails) in the worker.
 TICK_SECONDS = _int("RUBRICA_TICK_SECONDS", 60, minimum=5)
+
+# Backups (docs/adr/0031-backups-and-crash-safety.md, docs/operator.md "Backups").
+#: Where archives are written; default: the private root's backups/ (left out of the archives).
+BACKUP_DIR = Path(os.environ.get("RUBRICA_BACKUP_DIR", str(PRIVATE_ROOT / "backups")))
+#: Encrypt archives (AES-256-GCM, key derived with scrypt) with this passphrase; empty: plain.
+BACKUP_PASSPHRASE = os.environ.get("RUBRICA_BACKUP_PASSPHRASE", "")
+#: The worker takes a backup every day at this time (HH:MM, server time zone); "off": never.
+BACKUP_TIME = os.environ.get("RUBRICA_BACKUP_TIME", "02:30").strip().lower()
+if BACKUP_TIME != "off":
+    try:
+        _hour, _minute = (int(part) for part in BACKUP_TIME.split(":"))
+    except ValueError:
+        _hour = _minute = -1
+    if not (0 <= _hour < 24 and 0 <= _minute < 60):
+        raise ImproperlyConfigured(f"RUBRICA_BACKUP_TIME must be HH:MM or off, not {BACKUP_TIME!r}")
+#: Scheduled archives kept: the newest of each of the last N days, and of the last N weeks.
+BACKUP_KEEP_DAILY = _int("RUBRICA_BACKUP_KEEP_DAILY", 7, minimum=1)
+BACKUP_KEEP_WEEKLY = _int("RUBRICA_BACKUP_KEEP_WEEKLY", 4, minimum=0)

@@ -44,6 +44,8 @@ def test_the_apps_register_their_kinds_and_sweepers() -> None:
         "mail_import",
         "mail_fetch",
         "mail_send",
+        "backup",
+        "backup_verify",
     }
     assert kinds["import"].on_success is not None
     assert kinds["import"].discard_private_files is not None
@@ -56,6 +58,7 @@ def test_the_apps_register_their_kinds_and_sweepers() -> None:
         "contacts.photo_stash",
         "documents.orphans",
         "dataio.import_drafts",
+        "backups.leftovers",
     }
 
 

@@ -53,6 +53,10 @@ class AuditAction(models.TextChoices):
     RECORD_DELETE = "record.delete", gettext_lazy("Moved to the Trash")
     RECORD_RESTORE = "record.restore", gettext_lazy("Restored from the Trash")
     RECORD_PURGE = "record.purge", gettext_lazy("Purged from the Trash")
+    BACKUP_CREATE = "backup.create", gettext_lazy("Backup taken")
+    BACKUP_VERIFY = "backup.verify", gettext_lazy("Backup verified")
+    BACKUP_DOWNLOAD = "backup.download", gettext_lazy("Backup downloaded")
+    BACKUP_RESTORE = "backup.restore", gettext_lazy("Backup restored")
 
 
 def _clean(value: Any) -> Any:
