@@ -160,7 +160,7 @@ class Instance:
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         if self.database is None:
-            db = sqlite3.connect(str(self.sqlite_path), timeout=30)
+            db = sqlite3.connect(str(self.sqlite_path), timeout=30, isolation_level=None)
             try:
                 return [tuple(row) for row in db.execute(sql, params).fetchall()]
             finally:
@@ -170,7 +170,10 @@ class Instance:
         url = server_url()
         assert url is not None
         with psycopg.connect(_with_database(url, self.database), autocommit=True) as conn:
-            return [tuple(row) for row in conn.execute(sql.replace("?", "%s"), params)]  # type: ignore[arg-type]
+            cursor = conn.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
+            if cursor.description is None:  # UPDATE, DELETE
+                return []
+            return [tuple(row) for row in cursor]
 
     def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         rows = self.query(sql, params)
