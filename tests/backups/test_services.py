@@ -236,3 +236,32 @@ def test_the_page_lists_backups_for_administrators_and_downloads_are_audited(
     assert b"".join(download.streaming_content) == backup.path.read_bytes()  # type: ignore[attr-defined]
     assert AuditEntry.objects.filter(action="backup.download", actor_id=admin_user.pk).exists()
     assert client.get(reverse("backups:download", args=[backup.pk + 99])).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_verify_job_records_its_result_on_the_backup_and_in_the_audit_log(
+    client, admin_user, member, folders
+) -> None:
+    from rubrica.backups.services import VERIFY_KIND
+
+    backup = _take(admin_user)
+    client.force_login(member)
+    assert client.post(reverse("backups:verify", args=[backup.pk])).status_code == 403
+    assert not Job.objects.filter(kind=VERIFY_KIND).exists()
+
+    client.force_login(admin_user)
+    response = client.post(reverse("backups:verify", args=[backup.pk]))
+    job = Job.objects.get(kind=VERIFY_KIND)
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    job = job_run(job.pk)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    backup.refresh_from_db()
+    assert backup.verified_ok is True
+    expected = "integrity_check: ok." if backup.database == "sqlite" else "pg_restore"
+    assert expected in backup.verify_report
+    assert AuditEntry.objects.filter(action="backup.verify", details__ok=True).exists()
+
+    backup.path.unlink()
+    response = client.post(reverse("backups:verify", args=[backup.pk]), follow=True)
+    assert "This archive is no longer on disk." in response.content.decode()
+    assert Job.objects.filter(kind=VERIFY_KIND).count() == 1
