@@ -9,6 +9,7 @@ Every command runs as ``rubrica ...`` in a child process, as an operator would r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -150,11 +151,24 @@ class Instance:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
 
+    def kill_tree(self, process: subprocess.Popen[bytes]) -> list[int]:
+        """SIGKILL the process and every descendant at once (a power cut, as far as the
+        processes can tell: `rubrica serve` starts its children in process groups of their
+        own, and would otherwise stop them gracefully). Returns the pids killed."""
+        pids = [process.pid, *_descendants(process.pid)]
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        for pid in pids[1:]:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)  # reaped by their parent, which is gone: nothing to do
+        return pids
+
     def stop_all(self) -> None:
         for process in self.processes:
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=30)
+                self.kill_tree(process)
 
     # Reading the database directly, as the tests' own eyes ----------------------------------
 
@@ -218,6 +232,24 @@ class Instance:
 
         rows = self.query(f'SELECT * FROM "{table}"')  # noqa: S608
         return {tuple(cell(value) for value in row) for row in rows}
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found: list[int] = []
+    stack = [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
 
 
 def wait_for(condition: Callable[[], Any], *, timeout: float = 120, what: str = "") -> Any:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import signal
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -46,9 +48,8 @@ def _job(instance: Instance, kind: str) -> dict[str, Any]:
     }
 
 
-def _recover(instance: Instance, job_id: int) -> None:
-    """What the worker's recovery does two minutes after the crash: the job's heartbeat is
-    moved back past ``STALE_AFTER``, then `rubrica jobs recover` marks it failed, resumable."""
+def _age_heartbeat(instance: Instance, job_id: int) -> None:
+    """Move the job's heartbeat back past ``STALE_AFTER``, as two minutes of waiting would."""
     if instance.database is None:
         instance.query(
             "UPDATE jobs_job SET heartbeat_at = datetime('now', '-5 minutes') WHERE id = ?",
@@ -59,6 +60,12 @@ def _recover(instance: Instance, job_id: int) -> None:
             "UPDATE jobs_job SET heartbeat_at = now() - interval '5 minutes' WHERE id = ?",
             (job_id,),
         )
+
+
+def _recover(instance: Instance, job_id: int) -> None:
+    """What the worker's recovery does two minutes after the crash: `rubrica jobs recover`
+    marks the job failed, resumable."""
+    _age_heartbeat(instance, job_id)
     done = instance.run("jobs", "recover")
     assert "1 interrupted job" in done.stdout
     job = _job_by_id(instance, job_id)
@@ -143,20 +150,44 @@ def test_a_duplicate_scan_killed_mid_way_resumes_from_its_checkpoint(instance: I
     assert set(instance.query(pairs_sql)) == pairs
 
 
-def test_a_backup_killed_mid_way_leaves_no_archive_and_its_resume_makes_a_sound_one(
+def _running(pid: int) -> bool:
+    """Whether ``pid`` still runs (a killed child not yet reaped is a zombie: not running)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_server_killed_mid_backup_leaves_no_archive_and_recovers_at_restart(
     instance: Instance,
 ) -> None:
+    """`rubrica serve` (web server and both workers) is killed at once, every process, while
+    its worker writes a backup; the restarted server marks the job interrupted, and the
+    resumed backup makes a sound archive and removes the half-written one."""
     photos = instance.var / "media" / "photos"
     photos.mkdir(parents=True)
     for n in range(120):
         (photos / f"p{n}.jpg").write_bytes(os.urandom(512 * 1024))
+    server = instance.start("serve", "--port", str(_free_port()))
     instance.run("backup", "--background")
 
     def writing() -> bool:
         partial = list(instance.backups.glob("*.partial")) if instance.backups.is_dir() else []
         return bool(partial) and partial[0].stat().st_size > 4 * 1024 * 1024
 
-    _kill_worker_when(instance, writing, "a half-written archive")
+    try:
+        wait_for(writing, timeout=180, what="a half-written archive")
+    finally:
+        killed = instance.kill_tree(server)
+    assert len(killed) >= 4  # serve, gunicorn's master (and its worker), the two job workers
+    wait_for(lambda: not any(_running(pid) for pid in killed), timeout=20, what="the kill")
 
     assert instance.integrity() == ["ok"]
     job = _job(instance, "backup")
@@ -164,7 +195,16 @@ def test_a_backup_killed_mid_way_leaves_no_archive_and_its_resume_makes_a_sound_
     assert instance.scalar("SELECT COUNT(*) FROM backups_backup") == 0
     assert not [p for p in instance.backups.iterdir() if p.name.endswith((".gz", ".aes"))]
 
-    _recover(instance, job["id"])
+    # Restarted once the job's heartbeat is two minutes old, the server marks it interrupted.
+    _age_heartbeat(instance, job["id"])
+    server = instance.start("serve", "--port", str(_free_port()))
+    try:
+        wait_for(lambda: _job_by_id(instance, job["id"])[0] == "failed", what="the recovery")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    assert "Interrupted" in _job_by_id(instance, job["id"])[1]
+
     instance.run("jobs", "resume", str(job["id"]))
     assert _job_by_id(instance, job["id"])[0] == "succeeded"
     archives = [p for p in instance.backups.iterdir() if not p.name.startswith(".")]
