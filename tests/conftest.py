@@ -62,6 +62,14 @@ def field_keys(settings, monkeypatch, tmp_path_factory):
     forget_protected()
 
 
+@pytest.fixture(autouse=True)
+def no_scheduled_backups(settings):
+    """The worker's tick takes a daily backup once RUBRICA_BACKUP_TIME has passed (02:30 by
+    default): off in tests, so that a tick run at a later hour queues no backup job. The
+    backups' own tests turn it on."""
+    settings.RUBRICA_BACKUP_TIME = "off"
+
+
 @pytest.fixture
 def admin_user(db):
     from tests.factories import UserFactory

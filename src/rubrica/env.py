@@ -278,3 +278,20 @@ WEBAUTHN_ORIGINS = _list("RUBRICA_WEBAUTHN_ORIGINS", [SITE_URL])
 HASH_CONCURRENCY = _int("RUBRICA_HASH_CONCURRENCY", 2, minimum=1)
 #: The longest URL (path and query, in bytes) answered; a longer one gets a 414 problem.
 MAX_URL_BYTES = _int("RUBRICA_MAX_URL_BYTES", 4096, minimum=256)
+# Backups (docs/adr/0031-backups-and-crash-safety.md, docs/operator.md "Backups").
+#: Where archives are written; default: the private root's backups/ (left out of the archives).
+BACKUP_DIR = Path(os.environ.get("RUBRICA_BACKUP_DIR", str(PRIVATE_ROOT / "backups")))
+#: Encrypt archives (AES-256-GCM, key derived with scrypt) with this passphrase; empty: plain.
+BACKUP_PASSPHRASE = os.environ.get("RUBRICA_BACKUP_PASSPHRASE", "")
+#: The worker takes a backup every day at this time (HH:MM, server time zone); "off": never.
+BACKUP_TIME = os.environ.get("RUBRICA_BACKUP_TIME", "02:30").strip().lower()
+if BACKUP_TIME != "off":
+    try:
+        _hour, _minute = (int(part) for part in BACKUP_TIME.split(":"))
+    except ValueError:
+        _hour = _minute = -1
+    if not (0 <= _hour < 24 and 0 <= _minute < 60):
+        raise ImproperlyConfigured(f"RUBRICA_BACKUP_TIME must be HH:MM or off, not {BACKUP_TIME!r}")
+#: Scheduled archives kept: the newest of each of the last N days, and of the last N weeks.
+BACKUP_KEEP_DAILY = _int("RUBRICA_BACKUP_KEEP_DAILY", 7, minimum=1)
+BACKUP_KEEP_WEEKLY = _int("RUBRICA_BACKUP_KEEP_WEEKLY", 4, minimum=0)

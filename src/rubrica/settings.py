@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "rubrica.search",
     "rubrica.jobs",
     "rubrica.notifications",
+    "rubrica.backups",
     "rubrica.dedup",
     "rubrica.documents",
     "rubrica.merges",
@@ -322,6 +323,11 @@ RUBRICA_DOCUMENTS_ALLOWED_TYPES = [
 ]
 RUBRICA_JOB_FILES_DAYS = env.JOB_FILES_DAYS
 RUBRICA_IMPORT_READER_MIN = env.IMPORT_READER_MIN
+RUBRICA_BACKUP_DIR = env.BACKUP_DIR
+RUBRICA_BACKUP_PASSPHRASE = env.BACKUP_PASSPHRASE
+RUBRICA_BACKUP_TIME = env.BACKUP_TIME
+RUBRICA_BACKUP_KEEP_DAILY = env.BACKUP_KEEP_DAILY
+RUBRICA_BACKUP_KEEP_WEEKLY = env.BACKUP_KEEP_WEEKLY
 
 LOGGING = {
     "version": 1,

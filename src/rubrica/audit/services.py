@@ -95,6 +95,8 @@ class AuditAction(models.TextChoices):
     LIST_EXPORT = "export.list", gettext_lazy("List exported")
     BACKUP_CREATE = "backup.create", gettext_lazy("Backup written")
     BACKUP_RESTORE = "backup.restore", gettext_lazy("Backup restored")
+    BACKUP_VERIFY = "backup.verify", gettext_lazy("Backup verified")
+    BACKUP_DOWNLOAD = "backup.download", gettext_lazy("Backup downloaded")
     BULK_EDIT = "record.bulk_edit", gettext_lazy("Records changed in bulk")
     SETTINGS_CHANGE = "settings.change", gettext_lazy("Settings changed")
     USER_SETTINGS_CHANGE = "user.settings_change", gettext_lazy("User settings changed")

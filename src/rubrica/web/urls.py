@@ -56,6 +56,7 @@ urlpatterns = [
     path("mail/", include("rubrica.mail.urls")),
     path("audit/", include("rubrica.audit.urls")),
     path("privacy/", include("rubrica.privacy.urls")),
+    path("backups/", include("rubrica.backups.urls")),
     path("trash/", views.trash, name="trash"),
     path("trash/<slug:key>/<int:pk>/restore/", views.trash_restore, name="trash_restore"),
     path("settings/", include(settings_urls)),
