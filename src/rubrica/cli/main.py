@@ -47,6 +47,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("token", gettext_noop("create: make an API token for a user (shown once).")),
     ("audit", gettext_noop("verify | head: check the audit log's hash chain; its latest hash.")),
     ("users", gettext_noop("locked | unlock USERNAME: sign-ins locked after failed attempts.")),
+    ("roles", gettext_noop("list | show | grant | assign: roles, their grants, who holds them.")),
 ]
 
 
