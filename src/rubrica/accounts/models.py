@@ -47,7 +47,15 @@ class AccessRole(models.Model):
         verbose_name_plural = _("roles")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name to show: a shipped role's name in the reader's language (as long as it is
+        the shipped English name), any other role's name as typed."""
+        from django.utils.translation import gettext
+
+        return gettext(self.name) if self.shipped else self.name
 
 
 class Grant(models.Model):

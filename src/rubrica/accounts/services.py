@@ -651,8 +651,12 @@ def shipped_role(key: str) -> AccessRole:
     database emptied by a flush has none)."""
     for shipped in SHIPPED_ROLES:
         if shipped.key == key:
+            from django.utils import translation
+
+            with translation.override("en"):  # stored in English, shown translated (label)
+                name = str(shipped.name)
             role, _created = AccessRole.objects.get_or_create(
-                key=key, defaults={"name": str(shipped.name), "shipped": True}
+                key=key, defaults={"name": name, "shipped": True}
             )
             if not role.shipped:
                 raise ValidationError({"key": _("The role %(key)s is not shipped.") % {"key": key}})
@@ -839,15 +843,12 @@ def role_grants_set(
         current = role_levels(role)
         changes: dict[str, list[str]] = {}
         for (entity, action), level in levels.items():
-            if current[(entity, action)] == level and not (
-                role.shipped and not role.grants.filter(entity=entity, action=action).exists()
-            ):
-                continue
+            if current[(entity, action)] == level:
+                continue  # a shipped role keeps following its default where it is unchanged
             Grant.objects.update_or_create(
                 role=role, entity=entity, action=action, defaults={"level": level}
             )
-            if current[(entity, action)] != level:
-                changes[f"{entity}.{action}"] = [current[(entity, action)], level]
+            changes[f"{entity}.{action}"] = [current[(entity, action)], level]
         if changes:
             audit.record(
                 actor, AuditAction.GRANT_CHANGE, role, {"key": role.key, "changes": changes}

@@ -52,6 +52,7 @@ COMMANDS: list[tuple[str, str]] = [
         ),
     ),
     ("users", gettext_noop("locked | unlock USERNAME: sign-ins locked after failed attempts.")),
+    ("roles", gettext_noop("list | show | grant | assign: roles, their grants, who holds them.")),
 ]
 
 

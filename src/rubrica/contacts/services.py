@@ -47,6 +47,7 @@ from rubrica.contacts.models import (
 from rubrica.contacts.types import ContactInput
 from rubrica.core import normalize
 from rubrica.core.models import Action
+from rubrica.core.policies import can
 from rubrica.core.services import (
     SHARING_FIELDS,
     Errors,
@@ -633,6 +634,8 @@ def contacts_bulk(
 ) -> int:
     """Apply one action to many people, each through the single-record services so that history
     and permissions are the same as one by one. All or nothing: one refusal rolls back all."""
+    if not can(actor, "people", Action.BULK_EDIT):
+        raise PermissionDenied(_("Your roles do not allow editing people in bulk."))
     if action not in BULK_ACTIONS:
         raise ValidationError({"action": _("Unknown bulk action.")})
     if action in ("tag", "untag", "owner") and not value:

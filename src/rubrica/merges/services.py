@@ -28,7 +28,7 @@ from typing import Any, cast
 from django.apps import apps
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
@@ -52,6 +52,7 @@ from rubrica.contacts.services import (
 )
 from rubrica.contacts.types import ContactInput
 from rubrica.core.models import Action
+from rubrica.core.policies import can
 from rubrica.core.services import SHARING_FIELDS, ensure_can, lock_and_check_version
 from rubrica.customfields.models import Entity
 from rubrica.customfields.protection import field_access
@@ -500,6 +501,8 @@ def contact_merge(
     the right to change the survivor and to delete the merged person. All or nothing."""
     if survivor.pk == merged.pk:
         raise ValidationError({"merged": _("A person cannot be merged with itself.")})
+    if not can(actor, "people", Action.MERGE):
+        raise PermissionDenied(_("Your roles do not allow merging people."))
     ensure_can(actor, survivor, Action.CHANGE)
     ensure_can(actor, merged, Action.DELETE)
     survivor, merged = _lock_pair(survivor.pk, merged.pk, expected_versions)
