@@ -331,3 +331,19 @@ def test_a_fragment_request_of_a_held_session_gets_401_not_a_page(client, member
 
     assert response.status_code == 401
     assert response.content == b""
+
+
+def test_the_cli_resets_a_second_factor_as_an_administrator_only(rubrica, member, admin_user):
+    with_totp(member)
+
+    code, _out, _err = rubrica("users", "reset-two-factor", "member", "--as", "member")
+    assert code != 0
+    assert TOTPDevice.objects.filter(user=member).exists()
+
+    code, out, _err = rubrica("users", "reset-two-factor", "member", "--as", "admin")
+
+    assert code == 0
+    assert out.strip() == "Removed 2 second factors of member."
+    assert not TOTPDevice.objects.filter(user=member).exists()
+    entry = AuditEntry.objects.filter(action=AuditAction.TWO_FACTOR_RESET).get()
+    assert entry.actor_id == admin_user.pk
