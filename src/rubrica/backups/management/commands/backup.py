@@ -116,7 +116,7 @@ class Command(RubricaCommand):
         if not path.is_file():
             raise CliError(_("no archive %(path)s") % {"path": path})
         with self.progress_bar(_("Verifying")) as bar:
-            report = verify_archive(path, on_member=lambda count: bar(count, 0))
+            report = verify_archive(path, on_member=lambda count: bar(count, count))
         if options["json"]:
             self.out_json({"ok": report.ok, "report": report.lines})
         else:
