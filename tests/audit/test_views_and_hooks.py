@@ -138,7 +138,12 @@ def test_user_and_team_changes_are_recorded(admin_user):
     assert update.actor_id == admin_user.pk
     assert update.target_id == str(user.pk)
     created = AuditEntry.objects.get(action=AuditAction.TOKEN_CREATE)
-    assert created.details == {"user": "grace", "prefix": secret[:10]}
+    assert created.details == {
+        "user": "grace",
+        "prefix": secret[:10],
+        "scopes": ["read", "write"],
+        "expires_at": None,
+    }
     assert secret not in str(created.details)
     assert verify().ok
 
