@@ -16,7 +16,19 @@ pytestmark = pytest.mark.django_db
 
 
 def team_reads(queries):
-    return [q["sql"] for q in queries if "accounts_team" in q["sql"] and "user_id" in q["sql"]]
+    """The reads of a person's teams (not the read of their roles' grants, which joins the
+    teams' roles once per user object: ADR 0025)."""
+    return [
+        q["sql"]
+        for q in queries
+        if "accounts_team" in q["sql"]
+        and "user_id" in q["sql"]
+        and "accounts_accessrole" not in q["sql"]
+    ]
+
+
+def grant_reads(queries):
+    return [q["sql"] for q in queries if "accounts_accessrole" in q["sql"]]
 
 
 def test_a_search_as_a_member_reads_the_members_teams_once(member, admin_user):
@@ -36,6 +48,7 @@ def test_a_search_as_a_member_reads_the_members_teams_once(member, admin_user):
     # Then the team-shared records are found, and each search read the teams once
     assert ("contact", ada.pk) in [(hit.kind, hit.pk) for hit in hits]
     assert len(team_reads(queries.captured_queries)) == 2
+    assert len(grant_reads(queries.captured_queries)) <= 1  # once for the member object
 
 
 def test_outside_a_search_each_restrict_reads_the_teams_afresh(member):

@@ -221,10 +221,12 @@ def active_administrators() -> QuerySet[User]:
     """Users who can administer right now: active, and superuser or holding an administrator
     role (their own or their team's)."""
     ids = administrator_role_ids()
-    return (
-        User.objects.filter(is_active=True)
-        .filter(Q(is_superuser=True) | Q(roles__in=ids) | Q(teams__roles__in=ids))
-        .distinct()
+    direct = User.roles.through.objects.filter(accessrole_id__in=ids).values("user_id")
+    via_teams = Team.members.through.objects.filter(team__roles__in=ids).values("user_id")
+    # Subqueries, not joins: no duplicate rows, so no DISTINCT, which PostgreSQL refuses with
+    # the FOR UPDATE of user_update.
+    return User.objects.filter(is_active=True).filter(
+        Q(is_superuser=True) | Q(pk__in=direct) | Q(pk__in=via_teams)
     )
 
 

@@ -38,8 +38,6 @@ def create_shipped_roles(apps, schema_editor):
     Through.objects.bulk_create(links, ignore_conflicts=True)
 
 
-def remove_shipped_roles(apps, schema_editor):
-    apps.get_model("accounts", "AccessRole").objects.filter(shipped=True).delete()
 
 
 class Migration(migrations.Migration):
@@ -134,5 +132,7 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(create_shipped_roles, remove_shipped_roles),
+        # Going back drops the tables with their rows; deleting the rows first would leave
+        # PostgreSQL deferred checks pending on tables about to be dropped.
+        migrations.RunPython(create_shipped_roles, migrations.RunPython.noop),
     ]
