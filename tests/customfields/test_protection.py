@@ -599,3 +599,18 @@ def test_changing_protection_starts_the_resealing_job(
         {"reindex": True, "reason": "protection"},
     ]
     assert all(job.owner_id == admin_user.pk for job in jobs)
+
+
+def test_a_cleaning_preview_neither_shows_nor_plans_a_field_one_may_not_change(
+    admin_user: Any, member: Any
+) -> None:
+    from rubrica.quality import services as quality
+
+    person = make_contact(member, given_name="Tidy", notes="  two   spaces  zebracorn ")
+    Contact.objects.filter(pk=person.pk).update(notes="  two   spaces  zebracorn ")
+    seen = quality.preview_cleaning(member, "trim")
+    assert any("zebracorn" in change.before for change in seen.changes)
+    _protect_notes(admin_user, read_roles=[])
+    hidden = quality.preview_cleaning(member, "trim")
+    assert all("zebracorn" not in change.before for change in hidden.changes)
+    assert Contact.objects.get(pk=person.pk).notes == "  two   spaces  zebracorn "
