@@ -614,3 +614,21 @@ def test_a_cleaning_preview_neither_shows_nor_plans_a_field_one_may_not_change(
     hidden = quality.preview_cleaning(member, "trim")
     assert all("zebracorn" not in change.before for change in hidden.changes)
     assert Contact.objects.get(pk=person.pk).notes == "  two   spaces  zebracorn "
+
+
+def test_the_cli_shows_what_the_acting_user_may_read_and_audits_it(
+    rubrica: Any, person: Contact, member: Any, admin_user: Any
+) -> None:
+    _protect_notes(admin_user, read_roles=[])
+    for flags in ([], ["--json"]):
+        code, out, err = rubrica("contacts", "show", str(person.pk), "--as", "member", *flags)
+        assert code == 0, err
+        assert "Greta" in out and SECRET not in out and "zebracorn" not in out
+        assert "1980" not in out
+    assert not AuditEntry.objects.filter(action="field.read").exists()
+    code, out, _ = rubrica("contacts", "show", str(person.pk), "--as", "admin", "--json")
+    assert code == 0
+    shown = json.loads(out)
+    assert shown["custom_fields"]["tax_id"] == SECRET and shown["notes"] == NOTE
+    entry = AuditEntry.objects.get(action="field.read")
+    assert (entry.actor_id, entry.details["door"]) == (admin_user.pk, "cli")
