@@ -632,3 +632,31 @@ def test_the_cli_shows_what_the_acting_user_may_read_and_audits_it(
     assert shown["custom_fields"]["tax_id"] == SECRET and shown["notes"] == NOTE
     entry = AuditEntry.objects.get(action="field.read")
     assert (entry.actor_id, entry.details["door"]) == (admin_user.pk, "cli")
+
+
+def test_a_reader_edits_the_opened_value_and_an_unchanged_one_stays_as_stored(
+    client: Any, person: Contact, admin_user: Any
+) -> None:
+    client.force_login(admin_user)
+    form = client.get(reverse("contacts:edit", args=[person.pk])).content.decode()
+    assert f'value="{SECRET}"' in form
+    stored = Contact.objects.get(pk=person.pk).custom_fields["tax_id"]
+    base = {"given_name": "Greta", "visibility": "everyone", "notes": NOTE}
+    answer = client.post(
+        reverse("contacts:edit", args=[person.pk]),
+        {**base, "version": person.version, "family_name": "Kept", "cf_tax_id": SECRET},
+    )
+    assert answer.status_code == 302
+    after = Contact.objects.get(pk=person.pk)
+    assert after.custom_fields["tax_id"] == stored  # same ciphertext: no change recorded
+    latest = HistoryEntry.objects.filter(object_id=person.pk).order_by("-pk").first()
+    assert latest is not None and "custom_fields" not in latest.changes
+    answer = client.post(
+        reverse("contacts:edit", args=[person.pk]),
+        {**base, "version": after.version, "family_name": "Kept", "cf_tax_id": "XK-NEW"},
+    )
+    assert answer.status_code == 302
+    changed = Contact.objects.get(pk=person.pk).custom_fields["tax_id"]
+    assert changed != stored
+    assert sealing.open_sealed(changed, "contact.custom_fields.tax_id") == "XK-NEW"
+    assert "XK-NEW" not in _raw_custom_fields(person.pk)
