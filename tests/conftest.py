@@ -62,6 +62,14 @@ def field_keys(settings, monkeypatch, tmp_path_factory):
     forget_protected()
 
 
+@pytest.fixture(autouse=True)
+def no_scheduled_backups(settings):
+    """The worker's tick takes a daily backup once RUBRICA_BACKUP_TIME has passed (02:30 by
+    default): off in tests, so that a tick run at a later hour queues no backup job. The
+    backups' own tests turn it on."""
+    settings.RUBRICA_BACKUP_TIME = "off"
+
+
 @pytest.fixture
 def admin_user(db):
     from tests.factories import UserFactory
@@ -190,3 +198,9 @@ def isolated_registry() -> Iterator[Callable[..., Any]]:
     (``rubrica.core.registry.Registry``) holds only ``entries``; then it is as it was."""
     with contextlib.ExitStack() as stack:
         yield lambda registry, *entries: stack.enter_context(registry.isolated(*entries))
+
+
+@pytest.fixture(autouse=True)
+def _audit_head_file_in_tmp(settings, tmp_path_factory):
+    """The worker's tick writes the audit head to a file (ADR 0030): never to the real var/."""
+    settings.RUBRICA_AUDIT_HEAD_FILE = tmp_path_factory.mktemp("audit") / "audit-heads.txt"

@@ -17,11 +17,39 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     password = factory.LazyFunction(lambda: make_password(PASSWORD))
     role = "member"
+
+    @factory.post_generation
+    def roles(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """The roles held: ``roles=[...]`` (AccessRole rows or keys) when given, else the shipped
+        role the role of old stands for, as the data migration and ``user_create`` give it."""
+        if not create:
+            return
+        from rubrica.accounts.models import LEGACY_ROLE_KEYS, AccessRole, Role
+        from rubrica.accounts.selectors import forget_grants
+        from rubrica.accounts.services import shipped_role
+
+        if extracted is None:
+            held = [shipped_role(LEGACY_ROLE_KEYS[Role(obj.role)])]
+        else:
+            held = [item if isinstance(item, AccessRole) else _role(item) for item in extracted]
+        obj.roles.set(held)
+        forget_grants(obj)
+
+
+def _role(key: str):
+    from rubrica.accounts.grants import SHIPPED_ROLES
+    from rubrica.accounts.models import AccessRole
+    from rubrica.accounts.services import shipped_role
+
+    if key in {role.key for role in SHIPPED_ROLES}:
+        return shipped_role(key)
+    return AccessRole.objects.get(key=key)
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

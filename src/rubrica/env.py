@@ -115,6 +115,17 @@ SSL_REDIRECT = _bool("RUBRICA_SSL_REDIRECT", False)
 #: Trust the proxy's X-Forwarded-Proto header to tell HTTPS requests (only behind such a proxy).
 PROXY_TLS_HEADER = _bool("RUBRICA_PROXY_TLS_HEADER", False)
 
+# The audit log (docs/adr/0030-audit-trail-complete.md).
+#: The file the worker appends the audit chain's head to once a day ("SEQ HASH TIME" lines),
+#: outside the database; keep it (or a copy) where the database's owner cannot rewrite it.
+AUDIT_HEAD_FILE = Path(
+    os.environ.get("RUBRICA_AUDIT_HEAD_FILE", str(VAR_DIR / "audit-heads.txt"))
+).resolve()
+#: Addresses the daily head is also e-mailed to (comma-separated); none by default.
+AUDIT_HEAD_EMAILS = _list("RUBRICA_AUDIT_HEAD_EMAILS", [])
+#: Days audit entries are kept; 0 (the default) keeps them for ever: nothing is ever deleted.
+AUDIT_RETENTION_DAYS = _int("RUBRICA_AUDIT_RETENTION_DAYS", 0, minimum=0)
+
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 if TIME_ZONE not in zoneinfo.available_timezones():
     raise ImproperlyConfigured(f"TIME_ZONE {TIME_ZONE!r} is not a known IANA time zone")
@@ -251,3 +262,36 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "rubrica@localhost")
 SITE_URL = os.environ.get("RUBRICA_SITE_URL", "http://localhost:8000").rstrip("/")
 #: Seconds between two ticks of the scheduler (reminders, digests, e-mails) in the worker.
 TICK_SECONDS = _int("RUBRICA_TICK_SECONDS", 60, minimum=5)
+
+# Second factor and password hashing (ADR 0029) -----------------------------------------------
+
+#: The WebAuthn relying party: the host name passkeys are bound to (default: SITE_URL's host).
+#: Changing it later makes every registered passkey unusable.
+WEBAUTHN_RP_ID = (
+    os.environ.get("RUBRICA_WEBAUTHN_RP_ID", "").strip()
+    or (SITE_URL.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]"))
+    or "localhost"
+)
+#: Origins a passkey ceremony may come from (default: SITE_URL).
+WEBAUTHN_ORIGINS = _list("RUBRICA_WEBAUTHN_ORIGINS", [SITE_URL])
+#: Password checks (Argon2, ~100 MiB each) run at once in one process; the others wait.
+HASH_CONCURRENCY = _int("RUBRICA_HASH_CONCURRENCY", 2, minimum=1)
+#: The longest URL (path and query, in bytes) answered; a longer one gets a 414 problem.
+MAX_URL_BYTES = _int("RUBRICA_MAX_URL_BYTES", 4096, minimum=256)
+# Backups (docs/adr/0031-backups-and-crash-safety.md, docs/operator.md "Backups").
+#: Where archives are written; default: the private root's backups/ (left out of the archives).
+BACKUP_DIR = Path(os.environ.get("RUBRICA_BACKUP_DIR", str(PRIVATE_ROOT / "backups")))
+#: Encrypt archives (AES-256-GCM, key derived with scrypt) with this passphrase; empty: plain.
+BACKUP_PASSPHRASE = os.environ.get("RUBRICA_BACKUP_PASSPHRASE", "")
+#: The worker takes a backup every day at this time (HH:MM, server time zone); "off": never.
+BACKUP_TIME = os.environ.get("RUBRICA_BACKUP_TIME", "02:30").strip().lower()
+if BACKUP_TIME != "off":
+    try:
+        _hour, _minute = (int(part) for part in BACKUP_TIME.split(":"))
+    except ValueError:
+        _hour = _minute = -1
+    if not (0 <= _hour < 24 and 0 <= _minute < 60):
+        raise ImproperlyConfigured(f"RUBRICA_BACKUP_TIME must be HH:MM or off, not {BACKUP_TIME!r}")
+#: Scheduled archives kept: the newest of each of the last N days, and of the last N weeks.
+BACKUP_KEEP_DAILY = _int("RUBRICA_BACKUP_KEEP_DAILY", 7, minimum=1)
+BACKUP_KEEP_WEEKLY = _int("RUBRICA_BACKUP_KEEP_WEEKLY", 4, minimum=0)

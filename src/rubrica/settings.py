@@ -29,12 +29,17 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "rubrica.core",
     "rubrica.kits.web",
     "rubrica.kits.cli",
     "rubrica.accounts",
     "rubrica.audit",
     "rubrica.history",
+    "rubrica.sharing",
     "rubrica.taxonomy",
     "rubrica.customfields",
     "rubrica.contacts",
@@ -43,6 +48,7 @@ INSTALLED_APPS = [
     "rubrica.search",
     "rubrica.jobs",
     "rubrica.notifications",
+    "rubrica.backups",
     "rubrica.dedup",
     "rubrica.documents",
     "rubrica.merges",
@@ -52,6 +58,7 @@ INSTALLED_APPS = [
     "rubrica.segments",
     "rubrica.quality",
     "rubrica.dataio",
+    "rubrica.privacy",
     "rubrica.keys",
     "rubrica.feedback",
     "rubrica.api",
@@ -61,6 +68,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "rubrica.audit.middleware.AuditOriginMiddleware",
+    "rubrica.web.middleware.LongUrlMiddleware",
     "csp.middleware.CSPMiddleware",
     "rubrica.web.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -71,6 +80,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "rubrica.accounts.middleware.UserSettingsMiddleware",
     "rubrica.accounts.sessions.SessionIdleTimeoutMiddleware",
+    # The second factor (ADR 0029): request.user.is_verified(), then a signed-in session that
+    # still owes a second factor (or must set one up) reaches only the pages that settle it.
+    "django_otp.middleware.OTPMiddleware",
+    "rubrica.accounts.twofactor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -142,7 +155,8 @@ AUTHENTICATION_BACKENDS = [
     "rubrica.accounts.backends.SettingsModelBackend",
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Argon2 with at most RUBRICA_HASH_CONCURRENCY checks at once per process (ADR 0029).
+    "rubrica.accounts.hashers.BoundedArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -234,6 +248,16 @@ AXES_LOCKOUT_CALLABLE = "rubrica.web.views.locked_out"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
 
+# Second factor (ADR 0029): TOTP apps, recovery codes and passkeys, after the password only
+# (no passwordless sign-in: a passkey alone would skip the lockout and the password policy).
+OTP_TOTP_ISSUER = "Rubrica"
+OTP_WEBAUTHN_RP_ID = env.WEBAUTHN_RP_ID
+OTP_WEBAUTHN_RP_NAME = "Rubrica"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.WEBAUTHN_ORIGINS
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+RUBRICA_HASH_CONCURRENCY = env.HASH_CONCURRENCY
+RUBRICA_MAX_URL_BYTES = env.MAX_URL_BYTES
+
 # Two queues: long jobs, and short interactive ones run by a second worker (jobs.tasks).
 TASKS = {
     "default": {
@@ -255,6 +279,10 @@ RUBRICA_SITE_URL = env.SITE_URL
 RUBRICA_TICK_SECONDS = env.TICK_SECONDS
 
 RUBRICA_TRASH_RETENTION_DAYS = env.TRASH_RETENTION_DAYS
+#: The audit log's daily head (file, e-mail) and retention (0: kept for ever). ADR 0030.
+RUBRICA_AUDIT_HEAD_FILE = env.AUDIT_HEAD_FILE
+RUBRICA_AUDIT_HEAD_EMAILS = env.AUDIT_HEAD_EMAILS
+RUBRICA_AUDIT_RETENTION_DAYS = env.AUDIT_RETENTION_DAYS
 # The keys of sensitive fields (ADR 0027): a callable giving the key lines, read at each use.
 RUBRICA_FIELD_KEYS_SOURCE = env.field_keys_text
 RUBRICA_AUTO_MERGE_EXACT = env.AUTO_MERGE_EXACT
@@ -295,6 +323,11 @@ RUBRICA_DOCUMENTS_ALLOWED_TYPES = [
 ]
 RUBRICA_JOB_FILES_DAYS = env.JOB_FILES_DAYS
 RUBRICA_IMPORT_READER_MIN = env.IMPORT_READER_MIN
+RUBRICA_BACKUP_DIR = env.BACKUP_DIR
+RUBRICA_BACKUP_PASSPHRASE = env.BACKUP_PASSPHRASE
+RUBRICA_BACKUP_TIME = env.BACKUP_TIME
+RUBRICA_BACKUP_KEEP_DAILY = env.BACKUP_KEEP_DAILY
+RUBRICA_BACKUP_KEEP_WEEKLY = env.BACKUP_KEEP_WEEKLY
 
 LOGGING = {
     "version": 1,

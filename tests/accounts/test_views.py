@@ -10,6 +10,8 @@ from django.urls import reverse
 
 from rubrica.accounts.models import ApiToken, Role, Team, User
 from rubrica.accounts.services import token_authenticate, token_create
+from rubrica.audit.models import AuditEntry
+from rubrica.audit.services import AuditAction
 from tests.factories import PASSWORD, UserFactory
 
 ADMIN_PAGES = [
@@ -70,13 +72,15 @@ def test_admin_creates_a_user_and_the_shown_password_logs_in(admin_client, clien
 def test_admin_creates_a_user_with_a_chosen_password(admin_client):
     response = admin_client.post(
         reverse("settings:user_create"),
-        {"username": "grace", "role": Role.VIEWER, "password": "a quite long passphrase 42"},
+        {"username": "grace", "roles": "read_only", "password": "a quite long passphrase 42"},
     )
 
     assert response.status_code == 302
     user = User.objects.get(username="grace")
     assert user.check_password("a quite long passphrase 42") is True
     assert user.role == Role.VIEWER
+    assert list(user.roles.values_list("key", flat=True)) == ["read_only"]
+    assert user.is_read_only
 
 
 def test_user_create_shows_the_duplicate_username_error(admin_client, member):
@@ -122,11 +126,11 @@ def test_user_list_shows_role_and_active_flag(admin_client, member):
     page = admin_client.get(reverse("settings:users")).content.decode()
 
     member_row, left_row = _row_of(page, "member"), _row_of(page, "left")
-    assert "<td>Member</td>" in member_row
+    assert "<td><bdi>Sales</bdi></td>" in member_row
     assert ">Active</span>" in member_row
-    assert "<td>Read-only</td>" in left_row
+    assert "<td><bdi>Read-only</bdi></td>" in left_row
     assert ">Inactive</span>" in left_row
-    assert "<td>Administrator</td>" in _row_of(page, "admin")
+    assert "<td><bdi>Administrator</bdi></td>" in _row_of(page, "admin")
 
 
 def test_admin_edits_role_and_name(admin_client, member):
@@ -136,7 +140,7 @@ def test_admin_edits_role_and_name(admin_client, member):
             "first_name": "Ada",
             "last_name": "King",
             "email": "",
-            "role": Role.VIEWER,
+            "roles": ["read_only", "support"],
             "is_active": "on",
         },
     )
@@ -144,7 +148,10 @@ def test_admin_edits_role_and_name(admin_client, member):
     assert response.status_code == 302
     member.refresh_from_db()
     assert (member.first_name, member.last_name, member.email) == ("Ada", "King", "")
-    assert member.role == Role.VIEWER
+    assert sorted(member.roles.values_list("key", flat=True)) == ["read_only", "support"]
+    assert not member.is_read_only  # support changes records
+    entry = AuditEntry.objects.get(action=AuditAction.USER_ROLES)
+    assert entry.details == {"before": ["sales"], "after": ["read_only", "support"]}
 
 
 def test_last_admin_cannot_be_demoted_from_the_page(admin_client, admin_user):
@@ -199,7 +206,9 @@ def test_admin_creates_a_team_with_members(admin_client, member, other_member):
 
 
 def test_token_secret_is_shown_once_and_authenticates(member_client, member):
-    response = member_client.post(reverse("settings:token_create"), {"name": "Phone sync"})
+    response = member_client.post(
+        reverse("settings:token_create"), {"name": "Phone sync", "access": "read"}
+    )
 
     assert response.status_code == 200
     assert response["Cache-Control"].startswith("max-age=0")
@@ -212,7 +221,10 @@ def test_token_secret_is_shown_once_and_authenticates(member_client, member):
 
 
 def test_token_with_a_lifetime_gets_an_expiry(member_client, member):
-    member_client.post(reverse("settings:token_create"), {"name": "Script", "lifetime": "30"})
+    member_client.post(
+        reverse("settings:token_create"),
+        {"name": "Script", "lifetime": "30", "access": "read,write"},
+    )
 
     token = ApiToken.objects.get(user=member)
     assert token.expires_at is not None
@@ -220,7 +232,9 @@ def test_token_with_a_lifetime_gets_an_expiry(member_client, member):
 
 
 def test_token_without_a_name_shows_an_error(member_client, member):
-    response = member_client.post(reverse("settings:token_create"), {"name": "  "})
+    response = member_client.post(
+        reverse("settings:token_create"), {"name": "  ", "access": "read"}
+    )
 
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()

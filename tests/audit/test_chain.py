@@ -170,3 +170,67 @@ def test_a_flush_between_transactional_tests_keeps_the_triggers(member):
     record(None, AuditAction.SIGNIN_FAILURE)
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEntry.objects.all().delete()
+
+
+def _forge_after(seq: int) -> None:
+    """Insert a well-formed entry after ``seq`` (chained to it, hash right), moving the later
+    ones up by one: what inserting an entry into the log would take."""
+    from django.utils import timezone
+
+    from rubrica.audit.services import entry_hash
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditentry SET seq = seq + 100 WHERE seq > %s", [seq])
+        cursor.execute("UPDATE audit_auditentry SET seq = seq - 99 WHERE seq > %s", [seq + 99])
+    before = AuditEntry.objects.get(seq=seq)
+    forged = AuditEntry(
+        seq=seq + 1,
+        at=timezone.now(),
+        actor_name="intruder",
+        action=AuditAction.EXPORT_START,
+        prev_hash=before.hash,
+        details={},
+    )
+    forged.hash = entry_hash(forged)
+    forged.save(force_insert=True)
+
+
+def test_an_inserted_entry_is_found_after_it(member, rubrica):
+    _three(member)
+    _drop_triggers()
+    _forge_after(1)
+
+    report = verify()
+    code, _out, err = rubrica("audit", "verify")
+
+    assert AuditEntry.objects.get(seq=2).actor_name == "intruder"
+    assert not report.ok
+    assert report.broken.seq == 3  # the entry that followed no longer chains to it
+    assert report.broken.reason == "its previous hash is not the hash of the entry before it"
+    assert code == 8
+    assert err.startswith("error: audit entry 3 is broken")
+
+
+def test_two_swapped_entries_are_found(member, rubrica):
+    _three(member)
+    _drop_triggers()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditentry SET seq = 100 WHERE seq = 2")
+        cursor.execute("UPDATE audit_auditentry SET seq = 2 WHERE seq = 3")
+        cursor.execute("UPDATE audit_auditentry SET seq = 3 WHERE seq = 100")
+
+    report = verify()
+
+    assert not report.ok
+    assert report.broken.seq == 2
+    assert report.broken.reason == "its previous hash is not the hash of the entry before it"
+    assert rubrica("audit", "verify")[0] == 8
+
+
+def test_hashes_of_entries_without_a_source_are_unchanged(member):
+    """Entries written before the door was recorded (source "") keep the hash they had."""
+    entry = record(member, AuditAction.EXPORT_START)
+    assert entry.source == "system"
+    assert b'"source":"system"' in canonical(entry)
+    entry.source = ""
+    assert b'"source"' not in canonical(entry)

@@ -123,6 +123,7 @@ def test_user_and_team_changes_are_recorded(admin_user):
     assert _actions() == [
         AuditAction.USER_CREATE,
         AuditAction.USER_UPDATE,
+        AuditAction.USER_ROLES,
         AuditAction.USER_PASSWORD_RESET,
         AuditAction.TEAM_CREATE,
         AuditAction.TEAM_UPDATE,
@@ -132,6 +133,8 @@ def test_user_and_team_changes_are_recorded(admin_user):
     ]
     update = AuditEntry.objects.get(action=AuditAction.USER_UPDATE)
     assert update.details == {"role": "viewer", "is_superuser": False, "is_staff": False}
+    roles = AuditEntry.objects.get(action=AuditAction.USER_ROLES)
+    assert roles.details == {"before": ["sales"], "after": ["read_only"]}
     assert update.actor_id == admin_user.pk
     assert update.target_id == str(user.pk)
     created = AuditEntry.objects.get(action=AuditAction.TOKEN_CREATE)
@@ -178,3 +181,133 @@ def test_own_password_change_is_recorded(client, member):
     )
 
     assert AuditAction.PASSWORD_CHANGE in _actions()
+
+
+# Filters by kind of record and text, export, verification on the page -------------------------
+
+
+def test_filters_by_kind_of_record_and_text(client, admin_user, member):
+    ada = make_contact(member)
+    record(member, AuditAction.RECORD_DELETE, ada)
+    record(None, AuditAction.SIGNIN_FAILURE, details={"username": "mallory"})
+    record(member, AuditAction.EXPORT_START, member, ip_address="198.51.100.23")
+    client.force_login(admin_user)
+
+    by_kind = client.get(reverse("audit:list"), {"target_type": "contacts.contact"})
+    assert [row["entry"].action for row in by_kind.context["rows"]] == [AuditAction.RECORD_DELETE]
+    in_details = client.get(reverse("audit:list"), {"text": "MALLORY"})
+    assert [row["entry"].action for row in in_details.context["rows"]] == [
+        AuditAction.SIGNIN_FAILURE
+    ]
+    by_address = client.get(reverse("audit:list"), {"text": "198.51.100"})
+    assert [row["entry"].action for row in by_address.context["rows"]] == [AuditAction.EXPORT_START]
+
+
+def test_a_bad_filter_is_named_and_nothing_is_filtered(client, admin_user, member):
+    record(member, AuditAction.EXPORT_START)
+    client.force_login(admin_user)
+
+    response = client.get(reverse("audit:list"), {"since": "yesterday", "seq": "0"})
+
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"since", "seq"}
+    assert "Enter a valid date." in response.content.decode()
+
+
+def test_administrators_export_the_filtered_log_as_csv_and_the_export_is_audited(
+    client, admin_user, member
+):
+    record(member, AuditAction.EXPORT_START, details={"format": "=HYPERLINK()"})
+    record(member, AuditAction.IMPORT_START)
+    client.force_login(admin_user)
+    before = AuditEntry.objects.count()
+
+    response = client.get(reverse("audit:export"), {"action": AuditAction.EXPORT_START})
+    body = b"".join(response.streaming_content).decode()
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="audit-')
+    lines = body.splitlines()
+    assert lines[0].startswith("seq,time,actor_id,actor,action,target_type")
+    assert len(lines) == 2  # only the filtered action
+    assert ",export.start," in lines[1]
+    exported = AuditEntry.objects.order_by("-seq").first()
+    assert AuditEntry.objects.count() == before + 1
+    assert exported.action == AuditAction.AUDIT_EXPORT
+    assert exported.actor_id == admin_user.pk
+    assert exported.details == {"action": AuditAction.EXPORT_START}
+    assert exported.source == "web"
+
+
+@pytest.mark.parametrize("role", ["member", "viewer"])
+def test_others_cannot_export_and_nothing_is_recorded(client, member, viewer, role):
+    client.force_login(member if role == "member" else viewer)
+    before = list(AuditEntry.objects.values_list("seq", "hash"))
+
+    response = client.get(reverse("audit:export"))
+
+    assert response.status_code == 403
+    assert list(AuditEntry.objects.values_list("seq", "hash")) == before
+
+
+def test_the_page_names_and_shows_the_broken_entry(client, admin_user, member):
+    from django.db import connection
+
+    from rubrica.audit.triggers import DROP
+
+    for _ in range(4):
+        record(member, AuditAction.EXPORT_START)
+    client.force_login(admin_user)
+    with connection.cursor() as cursor:
+        for sql in DROP[connection.vendor]:
+            cursor.execute(sql)
+        cursor.execute("UPDATE audit_auditentry SET actor_name = 'x' WHERE seq = 2")
+
+    response = client.post(reverse("audit:verify"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Audit entry 2 is broken: its contents do not match its hash" in html
+    assert response.context["rows"][0]["entry"].seq == 2
+    assert 'data-seq="2" class="table-danger" data-broken="true"' in html
+    assert 'data-seq="3"' not in html  # the page opens at the broken entry
+
+
+def test_the_page_verifies_against_the_head_file(client, admin_user, member):
+    from rubrica.audit import anchor
+
+    for _ in range(3):
+        record(member, AuditAction.EXPORT_START)
+    anchor.write_head(force=True)
+    client.force_login(admin_user)
+
+    response = client.post(reverse("audit:verify"))
+
+    assert response.context["report"].ok
+    assert response.context["report"].heads_checked == 1
+    assert "1 head written down outside the database matched." in response.content.decode()
+
+
+def test_list_and_export_at_the_command_line(member, rubrica, tmp_path):
+    record(member, AuditAction.EXPORT_START, member)
+    record(None, AuditAction.SIGNIN_FAILURE, details={"username": "mallory"})
+
+    code, out, _err = rubrica("audit", "list", "--text", "mallory")
+    assert code == 0
+    assert out.splitlines()[0].split("\t")[:4][2:] == ["-", "signin.failure"]
+    code, out, _err = rubrica("audit", "list", "--action", "export.start", "--json")
+    assert code == 0
+    assert '"actor": "member"' in out
+    assert len(out.splitlines()) == 1
+    code, _out, err = rubrica("audit", "list", "--since", "someday")
+    assert code == 2
+    assert "since" in err
+    target = tmp_path / "audit.csv"
+    code, _out, _err = rubrica("audit", "export", "--output", str(target))
+    assert code == 0
+    lines = target.read_text().splitlines()
+    assert len(lines) == 1 + 3  # header, the two entries, and the export itself
+    assert lines[-1].split(",")[4] == AuditAction.AUDIT_EXPORT
+    exported = AuditEntry.objects.order_by("-seq").first()
+    assert (exported.actor_id, exported.source) == (None, "cli")

@@ -37,6 +37,7 @@ RUBRICA_COMMANDS = [
     "token",
     "audit",
     "users",
+    "roles",
 ]
 PASSWORD_LINE = re.compile(
     r"^Log in at http://127\.0\.0\.1:8000 as admin with password: (\S+)$", re.MULTILINE

@@ -85,6 +85,10 @@ def test_get_returns_every_documented_field_and_a_quoted_version_etag(client, me
         "updated_at",
         "deleted_at",
         "last_interaction_at",
+        "email_consent_at",
+        "email_consent_source",
+        "sms_consent_at",
+        "sms_consent_source",
     }
     assert body["uid"] == contact.uid
     assert body["nicknames"] == ["Countess"]

@@ -157,7 +157,11 @@ def test_user_can_answers_for_a_record_in_the_trash_the_pages_do_not(member, rec
 def test_owned_records_name_the_owned_record_policy():
     assert isinstance(policy_for(Contact), OwnedRecordPolicy)
     assert isinstance(policy_for(Organization), OwnedRecordPolicy)
-    assert policy_for(OwnedRecord) is Contact.permission_policy
+    assert (policy_for(Contact).entity, policy_for(Organization).entity) == (
+        "people",
+        "organizations",
+    )
+    assert isinstance(policy_for(OwnedRecord), OwnedRecordPolicy)
 
 
 def test_a_model_without_a_policy_cannot_be_restricted(member):

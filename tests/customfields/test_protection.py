@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from rubrica import search
 from rubrica.audit.models import AuditEntry
+from rubrica.audit.services import AuditAction
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import contact_update
 from rubrica.core import sealing
@@ -152,9 +153,11 @@ def test_api_hides_the_value_from_a_role_without_access_and_shows_it_with_access
     assert shown["custom_fields"]["tax_id"] == SECRET
     listed = client.get("/api/v1/contacts", **bearer(member)).json()["items"]
     assert all("tax_id" not in item["custom_fields"] for item in listed)
-    reads = AuditEntry.objects.filter(action="field.read", actor_id=admin_user.pk)
+    reads = AuditEntry.objects.filter(action=AuditAction.SENSITIVE_READ, actor_id=admin_user.pk)
     assert [(e.target_id, e.details["door"]) for e in reads] == [(str(person.pk), "api")]
-    assert not AuditEntry.objects.filter(action="field.read", actor_id=member.pk).exists()
+    assert not AuditEntry.objects.filter(
+        action=AuditAction.SENSITIVE_READ, actor_id=member.pk
+    ).exists()
 
 
 def test_a_manager_role_reads_it(
@@ -210,7 +213,7 @@ def test_detail_page_hides_from_a_role_without_access_and_audits_a_read_with_acc
     client.force_login(admin_user)
     page = client.get(reverse("contacts:detail", args=[person.pk])).content.decode()
     assert SECRET in page and "zebracorn" in page
-    entry = AuditEntry.objects.get(action="field.read")
+    entry = AuditEntry.objects.get(action=AuditAction.SENSITIVE_READ)
     assert entry.actor_id == admin_user.pk
     assert entry.details == {
         "door": "page",

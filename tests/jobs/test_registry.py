@@ -45,6 +45,8 @@ def test_the_apps_register_their_kinds_and_sweepers() -> None:
         "mail_fetch",
         "mail_send",
         "keys_reseal",
+        "backup",
+        "backup_verify",
     }
     assert kinds["import"].on_success is not None
     assert kinds["import"].discard_private_files is not None
@@ -57,6 +59,7 @@ def test_the_apps_register_their_kinds_and_sweepers() -> None:
         "contacts.photo_stash",
         "documents.orphans",
         "dataio.import_drafts",
+        "backups.leftovers",
     }
 
 

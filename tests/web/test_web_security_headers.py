@@ -103,6 +103,8 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
         RUBRICA_SSL_REDIRECT="true",
         RUBRICA_PROXY_TLS_HEADER="true",
         ALLOWED_HOSTS="crm.example.org",
+        # Passkeys bound to the public address (ADR 0029); django-otp-webauthn checks them too.
+        RUBRICA_SITE_URL="https://crm.example.org",
     )
 
     assert result.returncode == 0, result.stderr

@@ -3,21 +3,17 @@ administrator. What they may see and do applies, as on every other door."""
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from rubrica import env
-from rubrica.accounts.models import Role, User
+from rubrica.accounts.models import User
 from rubrica.kits.cli.base import EXIT_NOT_FOUND, CliError
 
 
 def first_administrator() -> User | None:
-    return (
-        User.objects.filter(is_active=True)
-        .filter(Q(role=Role.ADMIN) | Q(is_superuser=True))
-        .order_by("pk")
-        .first()
-    )
+    from rubrica.accounts.services import active_administrators
+
+    return active_administrators().order_by("pk").first()
 
 
 def acting_user(username: str | None) -> User:

@@ -13,17 +13,51 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from rubrica.accounts.models import DateStyle, Density, HomePage, Role, Theme, User
+from rubrica.accounts.models import AccessRole, DateStyle, Density, HomePage, Theme, User
 from rubrica.accounts.types import UserInput
+from rubrica.core.policies import Action
 from rubrica.kits.web.forms import BootstrapMixin
 
 
-class UserCreateForm(BootstrapMixin, forms.Form):
+class RoleChoiceField(forms.ModelChoiceField[AccessRole]):
+    def label_from_instance(self, obj: AccessRole) -> str:
+        return obj.label
+
+
+class RolesChoiceField(forms.ModelMultipleChoiceField[AccessRole]):
+    def label_from_instance(self, obj: AccessRole) -> str:
+        return obj.label
+
+
+def _role_field() -> RolesChoiceField:
+    return RolesChoiceField(
+        label=_("Roles"),
+        queryset=AccessRole.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        to_field_name="key",
+        help_text=_("The most permissive grant of the roles held (and of the user's teams) wins."),
+    )
+
+
+class RolesFieldMixin:
+    """Fills the ``roles`` field's choices when the form is made (the roles are rows)."""
+
+    fields: dict[str, forms.Field]
+
+    def _fill_roles(self) -> None:
+        from rubrica.accounts.selectors import role_choices
+
+        field = self.fields["roles"]
+        assert isinstance(field, RolesChoiceField)
+        field.queryset = role_choices()
+
+
+class UserCreateForm(RolesFieldMixin, BootstrapMixin, forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
     password = forms.CharField(
         label=_("Password"),
         required=False,
@@ -31,6 +65,12 @@ class UserCreateForm(BootstrapMixin, forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("Leave empty to generate a one-time password that is shown once."),
     )
+    roles = _role_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._fill_roles()
+        self.fields["roles"].initial = ["sales"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -49,11 +89,11 @@ class UserCreateForm(BootstrapMixin, forms.Form):
         return cleaned
 
 
-class UserUpdateForm(BootstrapMixin, forms.Form):
+class UserUpdateForm(RolesFieldMixin, BootstrapMixin, forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    roles = _role_field()
     is_active = forms.BooleanField(
         label=_("Active"),
         required=False,
@@ -67,7 +107,7 @@ class UserUpdateForm(BootstrapMixin, forms.Form):
             "first_name": cleaned["first_name"],
             "last_name": cleaned["last_name"],
             "email": cleaned["email"],
-            "role": cleaned["role"],
+            "roles": [role.key for role in cleaned["roles"]],
             "is_active": cleaned["is_active"],
         }
 
@@ -77,12 +117,16 @@ class UserUpdateForm(BootstrapMixin, forms.Form):
             "first_name": user.first_name,
             "last_name": user.last_name,
             "email": user.email,
-            "role": Role.ADMIN if user.is_administrator else user.role,
+            "roles": list(user.roles.all()),
             "is_active": user.is_active,
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._fill_roles()
 
-class TeamForm(BootstrapMixin, forms.Form):
+
+class TeamForm(RolesFieldMixin, BootstrapMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     members = forms.ModelMultipleChoiceField(
         label=_("Members"),
@@ -90,12 +134,87 @@ class TeamForm(BootstrapMixin, forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    roles = _role_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         members = self.fields["members"]
         assert isinstance(members, forms.ModelMultipleChoiceField)
         members.queryset = User.objects.filter(is_active=True).order_by("username")
+        self._fill_roles()
+        self.fields["roles"].help_text = _("Every member of the team holds these roles.")
+
+
+class RoleForm(BootstrapMixin, forms.Form):
+    """A role's name and description, and on creation its key and the role to copy."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, creating: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if creating:
+            from rubrica.accounts.selectors import role_choices
+
+            self.fields["key"] = forms.CharField(
+                label=_("Key"),
+                max_length=40,
+                help_text=_("A short, stable name of letters, digits and underscores."),
+            )
+            copy = RoleChoiceField(
+                label=_("Start from the grants of"),
+                queryset=role_choices(),
+                required=False,
+                empty_label=_("No grants"),
+                to_field_name="key",
+            )
+            copy.widget.attrs["class"] = "form-select"
+            self.fields["copy_of"] = copy
+            self.order_fields(["key", "name", "description", "copy_of"])
+
+
+class GrantMatrixForm(forms.Form):
+    """One level per (entity, action) registered, named ``<entity>__<action>``."""
+
+    def __init__(self, *args: Any, levels: dict[tuple[str, str], str], **kwargs: Any) -> None:
+        from rubrica.accounts.services import grant_field
+        from rubrica.core.policies import ACTION_LABELS, Level, grant_entities
+
+        super().__init__(*args, **kwargs)
+        self.pairs = {}
+        self.rows: list[tuple[Any, list[Any]]] = []
+        for entity in sorted(grant_entities, key=lambda e: (e.position, e.key)):
+            cells: list[Any] = []
+            for action in Action.GRANTABLE:
+                if action not in entity.actions:
+                    cells.append(None)
+                    continue
+                name = grant_field(entity.key, action)
+                self.fields[name] = forms.ChoiceField(
+                    label=format_lazy(
+                        "{entity}: {action}", entity=entity.label, action=ACTION_LABELS[action]
+                    ),
+                    choices=Level.choices,
+                    initial=levels.get((entity.key, action), Level.NONE),
+                )
+                self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
+                self.pairs[name] = (entity.key, action)
+                cells.append(name)
+            self.rows.append((entity, cells))
+
+    pairs: dict[str, tuple[str, str]]
+
+    def levels(self) -> dict[tuple[str, str], str]:
+        return {self.pairs[name]: value for name, value in self.cleaned_data.items()}
+
+    def matrix(self) -> list[tuple[Any, list[Any]]]:
+        """Rows of (entity, [bound field or None per grantable action]) for the template."""
+        return [
+            (entity, [self[name] if name else None for name in cells])
+            for entity, cells in self.rows
+        ]
 
 
 TOKEN_LIFETIMES = [
@@ -113,6 +232,12 @@ class TokenCreateForm(BootstrapMixin, forms.Form):
         help_text=_("What the token is for, e.g. “Phone sync” or “Reporting script”."),
     )
     lifetime = forms.ChoiceField(label=_("Expires"), choices=TOKEN_LIFETIMES, required=False)
+    access = forms.ChoiceField(
+        label=_("Access"),
+        choices=[("read", _("Read only")), ("read,write", _("Read and write"))],
+        initial="read",
+        help_text=_("A read-only token cannot change anything, even what you may change."),
+    )
 
 
 class StyledPasswordChangeForm(BootstrapMixin, PasswordChangeForm):

@@ -9,19 +9,96 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from rubrica.core.policies import Level
+
 
 class Role(models.TextChoices):
+    """The three roles of old (ADR 0003), kept in ``User.role`` for the doors that still name
+    them (``createuser --role``); what a person may do is decided by the roles they hold
+    (``AccessRole``, issue 17), onto which these map (``LEGACY_ROLE_KEYS``)."""
+
     ADMIN = "admin", _("Administrator")
     MEMBER = "member", _("Member")
     VIEWER = "viewer", _("Read-only")
 
 
+#: The shipped role each role of old stands for (the data migration and the services use it).
+LEGACY_ROLE_KEYS = {Role.ADMIN: "administrator", Role.MEMBER: "sales", Role.VIEWER: "read_only"}
+
+
+class AccessRole(models.Model):
+    """A role: a named, editable set of grants (``Grant``), held by users and carried by teams.
+
+    Invariants: ``key`` is a stable slug (other apps name roles by it, e.g. field protection);
+    a shipped role (``shipped``) cannot be deleted and, for an entity it has no grant row for,
+    has the shipped default level (``accounts.grants.shipped_level``), so an app added later is
+    granted sensibly without a migration. A role that is not shipped has no level where it has
+    no grant row.
+    """
+
+    key = models.SlugField(_("key"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    shipped = models.BooleanField(_("shipped"), default=False, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name to show: a shipped role's name in the reader's language (as long as it is
+        the shipped English name), any other role's name as typed."""
+        from django.utils.translation import gettext
+
+        return gettext(self.name) if self.shipped else self.name
+
+
+class Grant(models.Model):
+    """What a role allows on one entity for one action, and how far (``core.policies.Level``).
+
+    Invariants: one row per (role, entity, action) (``grant_role_entity_action_unique``); the
+    entity and action are ones registered (``core.policies.grant_entities``) when written.
+    """
+
+    role = models.ForeignKey(
+        AccessRole, verbose_name=_("role"), on_delete=models.CASCADE, related_name="grants"
+    )
+    entity = models.CharField(_("entity"), max_length=40)
+    action = models.CharField(_("action"), max_length=20)
+    level = models.CharField(_("level"), max_length=4, choices=Level.choices)
+
+    class Meta:
+        ordering = ["role", "entity", "action"]
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["role", "entity", "action"], name="grant_role_entity_action_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level__in=Level.values), name="grant_level_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role_id}: {self.entity}.{self.action}={self.level}"
+
+
 class Team(models.Model):
-    """A group of users; records with visibility "team" are shared with its members."""
+    """A group of users; records with visibility "team" are shared with its members, and the
+    roles the team carries (``roles``) are held by every member."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     members = models.ManyToManyField(
         "accounts.User", verbose_name=_("members"), related_name="teams", blank=True
+    )
+    roles = models.ManyToManyField(
+        AccessRole, verbose_name=_("roles"), related_name="teams", blank=True
     )
 
     class Meta:
@@ -34,9 +111,17 @@ class Team(models.Model):
 
 
 class User(AbstractUser):
-    """A person who logs in. ``role`` decides what they may do; superusers are administrators."""
+    """A person who logs in. The roles they hold (``roles``, and those of their teams) decide
+    what they may do, the most permissive grant winning; superusers may do everything.
+
+    ``role`` is the role of old (ADR 0003), kept in step by the services for the doors that
+    still show it; nothing decides by it.
+    """
 
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    roles = models.ManyToManyField(
+        AccessRole, verbose_name=_("roles"), related_name="users", blank=True
+    )
 
     class Meta:
         swappable = "AUTH_USER_MODEL"
@@ -45,11 +130,17 @@ class User(AbstractUser):
 
     @property
     def is_administrator(self) -> bool:
-        return self.is_superuser or self.role == Role.ADMIN
+        """A superuser, or someone whose roles let them manage users at every level."""
+        from rubrica.accounts.selectors import is_administrator
+
+        return is_administrator(self)
 
     @property
     def is_read_only(self) -> bool:
-        return self.role == Role.VIEWER and not self.is_superuser
+        """Someone whose roles grant nothing but viewing (the Read-only role of old)."""
+        from rubrica.accounts.selectors import is_read_only
+
+        return is_read_only(self)
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -66,9 +157,22 @@ def generate_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
+class TokenScope(models.TextChoices):
+    """What an API token may do: ``read`` allows GET/HEAD/OPTIONS, ``write`` every other method
+    (a write-only token is allowed but rarely useful). Checked by ``api.auth.TokenAuth``."""
+
+    READ = "read", _("Read")
+    WRITE = "write", _("Write")
+
+
+def all_scopes() -> list[str]:
+    return [TokenScope.READ.value, TokenScope.WRITE.value]
+
+
 class ApiToken(models.Model):
     """A bearer token for the REST API. Only the SHA-256 of the secret is stored; the secret is
-    shown once when created. ``key_prefix`` (the first characters) lets a person recognise it."""
+    shown once when created. ``key_prefix`` (the first characters) lets a person recognise it.
+    ``scopes`` lists ``TokenScope`` values; a token can never do more than its user."""
 
     user = models.ForeignKey(
         User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
@@ -80,11 +184,41 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    scopes = models.JSONField(_("scopes"), default=all_scopes)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+
+APP_PASSWORD_PREFIX = "rbp-"  # noqa: S105 (a prefix, not a secret)
+
+
+class AppPassword(models.Model):
+    """A password for one device's DAV client (a phone's contacts, a desktop calendar), used with
+    HTTP Basic auth instead of the user's own password, so that a lost device is cut off alone
+    and the sign-in password never sits in a client's settings. Like a token, only the SHA-256
+    of the secret is stored (it is random and long: a slow hash would add nothing but the cost
+    of Argon2 on every DAV request); the secret is shown once."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="app_passwords"
+    )
+    name = models.CharField(_("device"), max_length=100)
+    key_prefix = models.CharField(_("key prefix"), max_length=12)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("app password")
+        verbose_name_plural = _("app passwords")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_prefix}…)"
@@ -102,6 +236,12 @@ class SiteSettings(models.Model):
     SINGLETON = 1
 
     country = models.CharField(_("default country"), max_length=2, blank=True)
+    #: Mail is written only to people who opted in to e-mail (ADR 0032). Off by default: an
+    #: install that never recorded consent would otherwise stop writing to anyone.
+    require_email_consent = models.BooleanField(_("require consent for e-mail"), default=False)
+    #: Keys of roles (``selectors.SHIPPED_ROLE_KEYS`` and any added later) whose holders must
+    #: sign in with a second factor (ADR 0029).
+    two_factor_roles = models.JSONField(_("roles that must use two-factor"), default=list)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

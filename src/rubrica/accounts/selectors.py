@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import time
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q, QuerySet
 
-from rubrica.accounts.models import SiteSettings, User, UserSettings
+from rubrica.accounts.grants import shipped_level
+from rubrica.accounts.models import AccessRole, SiteSettings, Team, User, UserSettings
+from rubrica.core.policies import Action, Level, grant_entities, widest
 
 TEAM_SETTINGS_TTL = 30.0
 _team_cache: tuple[float, str] | None = None
@@ -108,19 +112,106 @@ def speaking_as(user: User) -> Iterator[None]:
 
 
 #: The keys of the shipped roles (issue 17): stable slugs that settings, field protection and
-#: tests may name. Administrators, members and read-only users of today hold the first, third
-#: and last.
+#: tests may name. Administrators, members and read-only users of old hold the first, third and
+#: last (``models.LEGACY_ROLE_KEYS``).
 SHIPPED_ROLE_KEYS = ("administrator", "manager", "sales", "support", "marketing", "read_only")
-_LEGACY_ROLE_KEYS = {"admin": "administrator", "member": "sales", "viewer": "read_only"}
+_GRANTS_ATTR = "_rubrica_grants"
+
+
+@dataclass(frozen=True)
+class HeldRoles:
+    """What a person's roles (their own and their teams') come to: the keys and the widest
+    level per (entity, action) over every registered entity."""
+
+    keys: frozenset[str]
+    levels: Mapping[tuple[str, str], str]
+
+
+def held_roles(user: User) -> HeldRoles:
+    """``user``'s roles and grants, read in one query and kept on the user object, so one request
+    (whose ``request.user`` is loaded once) reads them once. A service that changes roles,
+    grants or memberships forgets what it changed (``forget_grants``)."""
+    cached: HeldRoles | None = getattr(user, _GRANTS_ATTR, None)
+    if cached is not None:
+        return cached
+    held = HeldRoles(frozenset(), {}) if user.pk is None else _read_held_roles(user)
+    setattr(user, _GRANTS_ATTR, held)
+    return held
+
+
+def _read_held_roles(user: User) -> HeldRoles:
+    direct = User.roles.through.objects.filter(user_id=user.pk).values("accessrole_id")
+    via_teams = Team.roles.through.objects.filter(team__members=user.pk).values("accessrole_id")
+    rows = AccessRole.objects.filter(Q(pk__in=direct) | Q(pk__in=via_teams)).values_list(
+        "pk", "key", "shipped", "grants__entity", "grants__action", "grants__level"
+    )
+    keys: set[str] = set()
+    shipped: set[str] = set()
+    explicit: dict[int, dict[tuple[str, str], str]] = {}
+    role_key: dict[int, str] = {}
+    for pk, key, is_shipped, entity, action, level in rows:
+        keys.add(key)
+        role_key[pk] = key
+        if is_shipped:
+            shipped.add(key)
+        pairs = explicit.setdefault(pk, {})
+        if entity is not None:
+            pairs[(entity, action)] = level
+    levels: dict[tuple[str, str], str] = {}
+    for entry in grant_entities:
+        for action in entry.actions:
+            pair = (entry.key, action)
+            found = [
+                pairs.get(pair)
+                or (shipped_level(role_key[pk], *pair) if role_key[pk] in shipped else None)
+                or Level.NONE
+                for pk, pairs in explicit.items()
+            ]
+            level = widest(*found)
+            if level != Level.NONE:
+                levels[pair] = level
+    return HeldRoles(frozenset(keys), levels)
+
+
+def forget_grants(*users: User) -> None:
+    """Drop what ``held_roles`` kept on these user objects (after a change of roles)."""
+    for user in users:
+        if hasattr(user, _GRANTS_ATTR):
+            delattr(user, _GRANTS_ATTR)
+
+
+def grants(user: User) -> Mapping[tuple[str, str], str]:
+    """``user``'s level per (entity, action) (the grant reader ``core.policies`` asks)."""
+    return held_roles(user).levels
 
 
 def role_keys(user: User) -> frozenset[str]:
-    """The keys of the roles ``user`` holds (a superuser holds "administrator").
+    """The keys of the roles ``user`` holds, their own and their teams' (a superuser holds
+    "administrator").
 
     The one question other apps ask about a person's roles (field protection, two-factor
-    enforcement); the roles and grants of issue 17 answer it from their tables.
+    enforcement).
     """
-    keys = {_LEGACY_ROLE_KEYS.get(user.role, user.role)}
+    keys = held_roles(user).keys
     if user.is_superuser:
-        keys.add("administrator")
-    return frozenset(keys)
+        keys = keys | {"administrator"}
+    return keys
+
+
+def is_administrator(user: User) -> bool:
+    """A superuser, or someone whose roles let them manage users at every level (whether or not
+    the account is active: ``active_administrators`` asks that too)."""
+    if user.is_superuser:
+        return True
+    return grants(user).get(("users", Action.MANAGE_USERS)) == Level.ALL
+
+
+def is_read_only(user: User) -> bool:
+    """Someone whose roles grant nothing but viewing."""
+    if user.is_superuser:
+        return False
+    return all(action == Action.VIEW for (_entity, action) in grants(user))
+
+
+def role_choices() -> QuerySet[AccessRole]:
+    return AccessRole.objects.order_by("-shipped", "name")

@@ -16,24 +16,32 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rubrica.accounts import selectors
+from rubrica.accounts.grants import SHIPPED_ROLES, shipped_level
 from rubrica.accounts.models import (
+    LEGACY_ROLE_KEYS,
+    AccessRole,
     ApiToken,
     DateStyle,
     Density,
+    Grant,
     HomePage,
     Role,
     SiteSettings,
     Team,
     Theme,
+    TokenScope,
     User,
     UserSettings,
+    all_scopes,
     generate_token,
     hash_token,
 )
+from rubrica.accounts.selectors import forget_grants
 from rubrica.accounts.types import UserInput
 from rubrica.audit import services as audit
-from rubrica.audit.services import AuditAction
+from rubrica.audit.services import AuditAction, Target
 from rubrica.core import normalize
+from rubrica.core.policies import Action, Level, grant_entities
 
 
 def user_create(
@@ -45,10 +53,13 @@ def user_create(
     role: str = Role.MEMBER,
     first_name: str = "",
     last_name: str = "",
+    roles: Iterable[AccessRole] | None = None,
 ) -> tuple[User, str | None]:
     """Create a user. ``actor`` None means the system (first-run setup, CLI as operator).
 
-    Returns the user and, when no password was given, a generated one-time password.
+    The user holds ``roles``, or else the shipped role their ``role`` of old stands for (admin:
+    Administrator, member: Sales, viewer: Read-only). Returns the user and, when no password
+    was given, a generated one-time password.
     """
     if actor is not None and not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can create users."))
@@ -85,19 +96,46 @@ def user_create(
         )
         user.set_password(password)
         user.save()
-        audit.record(actor, AuditAction.USER_CREATE, user, {"role": role})
+        held = list(roles) if roles is not None else [shipped_role(LEGACY_ROLE_KEYS[Role(role)])]
+        user.roles.set(held)
+        details: dict[str, Any] = {"role": role, "roles": sorted(r.key for r in held)}
+        audit.record(actor, AuditAction.USER_CREATE, user, details)
     return user, generated
 
 
+def clean_scopes(scopes: Iterable[str] | None) -> list[str]:
+    """Token scopes as stored: known values, in a fixed order; None means all."""
+    if scopes is None:
+        return all_scopes()
+    wanted = {str(scope).strip().lower() for scope in scopes}
+    unknown = sorted(wanted - set(TokenScope.values))
+    if unknown:
+        raise ValidationError(
+            {"scopes": _("Unknown scope: %(scope)s.") % {"scope": ", ".join(unknown)}}
+        )
+    if not wanted:
+        raise ValidationError({"scopes": _("Choose at least one scope.")})
+    return [scope for scope in TokenScope.values if scope in wanted]
+
+
 def token_create(
-    *, actor: User, user: User, name: str, expires_at: datetime | None = None
+    *,
+    actor: User,
+    user: User,
+    name: str,
+    expires_at: datetime | None = None,
+    scopes: Iterable[str] | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create an API token for ``user``; returns the token row and the secret (shown once)."""
+    """Create an API token for ``user``; returns the token row and the secret (shown once).
+    ``scopes`` (``TokenScope`` values) limit what it may do; None: read and write."""
     if actor.pk != user.pk and not actor.is_administrator:
         raise PermissionDenied(_("You can only create tokens for yourself."))
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Give the token a name.")})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": _("Choose a time in the future.")})
+    cleaned_scopes = clean_scopes(scopes)
     raw = generate_token()
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -106,12 +144,18 @@ def token_create(
             key_prefix=raw[:10],
             key_hash=hash_token(raw),
             expires_at=expires_at,
+            scopes=cleaned_scopes,
         )
         audit.record(
             actor,
             AuditAction.TOKEN_CREATE,
             token,
-            {"user": user.username, "prefix": token.key_prefix},
+            {
+                "user": user.username,
+                "prefix": token.key_prefix,
+                "scopes": cleaned_scopes,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
         )
     return token, raw
 
@@ -126,8 +170,15 @@ def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     return token
 
 
-def token_authenticate(raw: str) -> User | None:
-    """The active user a bearer token belongs to, or None. Records when it was last used."""
+#: Seconds between two records of a token's (or app password's) use: its last-used time and an
+#: audit entry are written at most this often, not on every request.
+USE_RECORD_EVERY = 60
+
+
+def token_authenticate(raw: str, *, write: bool = False) -> User | None:
+    """The active user a bearer token belongs to, or None. ``write``: the request changes
+    something, which needs the token's ``write`` scope (else PermissionDenied, a 403; reading
+    needs ``read``). Records when it was last used (and audits it) at most once a minute."""
     if not raw.startswith("rbk_"):
         return None
     token = (
@@ -140,14 +191,41 @@ def token_authenticate(raw: str) -> User | None:
     now = timezone.now()
     if token.expires_at is not None and token.expires_at <= now:
         return None
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    needed = TokenScope.WRITE if write else TokenScope.READ
+    if needed not in (token.scopes or []):
+        if write:
+            raise PermissionDenied(_("This API token may only read."))
+        raise PermissionDenied(_("This API token may not read."))
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > USE_RECORD_EVERY:
+        with transaction.atomic():
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            audit.record(token.user, AuditAction.TOKEN_USE, token, {"prefix": token.key_prefix})
     return token.user
 
 
+def administrator_role_ids() -> set[int]:
+    """The roles whose holders are administrators: they grant "manage users" on every user
+    (an explicit grant, or the shipped default of a shipped role without one)."""
+    pair = ("users", Action.MANAGE_USERS)
+    explicit = dict(
+        Grant.objects.filter(entity=pair[0], action=pair[1]).values_list("role_id", "level")
+    )
+    ids = {pk for pk, level in explicit.items() if level == Level.ALL}
+    for pk, key in AccessRole.objects.filter(shipped=True).values_list("pk", "key"):
+        if pk not in explicit and shipped_level(key, *pair) == Level.ALL:
+            ids.add(pk)
+    return ids
+
+
 def active_administrators() -> QuerySet[User]:
-    """Users who can administer right now: active, and superuser or with the administrator role."""
-    return User.objects.filter(is_active=True).filter(Q(is_superuser=True) | Q(role=Role.ADMIN))
+    """Users who can administer right now: active, and superuser or holding an administrator
+    role (their own or their team's)."""
+    ids = administrator_role_ids()
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(roles__in=ids) | Q(teams__roles__in=ids))
+        .distinct()
+    )
 
 
 USER_TEXT_FIELDS = {"first_name": 150, "last_name": 150}
@@ -178,12 +256,27 @@ def user_update(*, actor: User, user: User, data: UserInput) -> User:
             values["email"] = normalize.email(raw_email) if raw_email else ""
         except ValueError as exc:
             errors["email"] = str(exc)
+    new_roles: list[AccessRole] | None = None
     if "role" in data:
         if data["role"] not in Role.values:
             errors["role"] = _("Choose a valid role.")
         else:
             values["role"] = data["role"]
             values["is_superuser"] = values["is_staff"] = data["role"] == Role.ADMIN
+            new_roles = [shipped_role(LEGACY_ROLE_KEYS[Role(data["role"])])]
+    if "roles" in data:
+        try:
+            new_roles = _roles_by_key(data["roles"])
+        except ValidationError as exc:
+            errors["roles"] = error_message(exc)
+        else:
+            legacy = legacy_role(new_roles)
+            if legacy != user.role:
+                values["role"] = legacy
+            is_admin = bool(administrator_role_ids() & {r.pk for r in new_roles})
+            values["is_staff"] = is_admin
+            if not is_admin and user.is_superuser:
+                values["is_superuser"] = False
     if "is_active" in data:
         values["is_active"] = bool(data["is_active"])
         if not values["is_active"] and user.pk == actor.pk:
@@ -196,9 +289,13 @@ def user_update(*, actor: User, user: User, data: UserInput) -> User:
         current = User.objects.select_for_update().get(pk=user.pk)
         for name, value in values.items():
             setattr(current, name, value)
+        before = sorted(current.roles.values_list("key", flat=True))
+        if new_roles is not None:
+            current.roles.set(new_roles)
+            forget_grants(current, user)
         still_admin = current.is_active and current.is_administrator
         if current.pk in admins and not still_admin and len(admins) == 1:
-            field = "is_active" if not current.is_active else "role"
+            field = "is_active" if not current.is_active else "roles" if "roles" in data else "role"
             raise ValidationError(
                 {
                     field: _(
@@ -211,8 +308,12 @@ def user_update(*, actor: User, user: User, data: UserInput) -> User:
         if values:
             current.save(update_fields=[*values])
             audit.record(actor, AuditAction.USER_UPDATE, current, values)
+        after = sorted(current.roles.values_list("key", flat=True))
+        if after != before:
+            audit.record(actor, AuditAction.USER_ROLES, current, {"before": before, "after": after})
     for name in values:
         setattr(user, name, getattr(current, name))
+    forget_grants(user, actor)
     return user
 
 
@@ -250,8 +351,15 @@ def _clean_team_name(name: str | None, team: Team | None) -> str | None:
     return cleaned
 
 
-def team_create(*, actor: User, name: str, members: Iterable[User] = ()) -> Team:
-    """Create a team; only administrators. Records shared with "team" reach its members."""
+def team_create(
+    *,
+    actor: User,
+    name: str,
+    members: Iterable[User] = (),
+    roles: Iterable[AccessRole] = (),
+) -> Team:
+    """Create a team; only administrators. Records shared with "team" reach its members, and
+    its ``roles`` are held by every member."""
     if not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can manage teams."))
     cleaned = _clean_team_name(name, None)
@@ -259,14 +367,27 @@ def team_create(*, actor: User, name: str, members: Iterable[User] = ()) -> Team
     with transaction.atomic():
         team = Team.objects.create(name=cleaned)
         team.members.set(list(members))
-        audit.record(actor, AuditAction.TEAM_CREATE, team, {"members": _member_names(team)})
+        team.roles.set(list(roles))
+        audit.record(
+            actor,
+            AuditAction.TEAM_CREATE,
+            team,
+            {"members": _member_names(team), "roles": _role_keys(team)},
+        )
+    forget_grants(actor)
     return team
 
 
 def team_update(
-    *, actor: User, team: Team, name: str | None = None, members: Iterable[User] | None = None
+    *,
+    actor: User,
+    team: Team,
+    name: str | None = None,
+    members: Iterable[User] | None = None,
+    roles: Iterable[AccessRole] | None = None,
 ) -> Team:
-    """Rename a team and/or replace its members (``None`` leaves a part unchanged)."""
+    """Rename a team and/or replace its members and the roles it carries (``None`` leaves a part
+    unchanged). Refused if no active administrator would remain."""
     if not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can manage teams."))
     cleaned = _clean_team_name(name, team)
@@ -276,12 +397,16 @@ def team_update(
             team.save(update_fields=["name"])
         if members is not None:
             team.members.set(list(members))
+        if roles is not None:
+            team.roles.set(list(roles))
         audit.record(
             actor,
             AuditAction.TEAM_UPDATE,
             team,
-            {"name": team.name, "members": _member_names(team)},
+            {"name": team.name, "members": _member_names(team), "roles": _role_keys(team)},
         )
+        _ensure_an_administrator("roles" if roles is not None else "members")
+    forget_grants(actor)
     return team
 
 
@@ -355,9 +480,43 @@ def team_settings_update(*, actor: User | None, country: str) -> SiteSettings:
         row, _created = SiteSettings.objects.select_for_update().get_or_create(
             pk=SiteSettings.SINGLETON
         )
+        before = row.country
         row.country = code
         row.save(update_fields=["country", "updated_at"])
+        audit.record(
+            actor,
+            AuditAction.SETTINGS_CHANGE,
+            Target("settings.team", SiteSettings.SINGLETON, _("Team settings")),
+            {"country": {"before": before, "after": code}},
+        )
     transaction.on_commit(lambda: selectors.remember_team_country(code))
+    selectors.forget_team_settings()
+    return row
+
+
+def team_consent_update(*, actor: User | None, require_email_consent: bool) -> SiteSettings:
+    """Whether mail is written only to people who opted in to e-mail (ADR 0032). Only
+    administrators (``actor`` None: the operator at the command line); audited."""
+    if actor is not None and "administrator" not in selectors.role_keys(actor):
+        raise PermissionDenied(_("Only administrators can change the team settings."))
+    with transaction.atomic():
+        row, _created = SiteSettings.objects.select_for_update().get_or_create(
+            pk=SiteSettings.SINGLETON
+        )
+        before = row.require_email_consent
+        row.require_email_consent = bool(require_email_consent)
+        row.save(update_fields=["require_email_consent", "updated_at"])
+        if before != row.require_email_consent:
+            audit.record(
+                actor,
+                "settings.change",
+                details={
+                    "require_email_consent": {
+                        "before": before,
+                        "after": row.require_email_consent,
+                    }
+                },
+            )
     selectors.forget_team_settings()
     return row
 
@@ -456,9 +615,263 @@ def user_settings_update(*, actor: User, user: User, data: dict[str, Any]) -> Us
         for name, value in values.items():
             setattr(row, name, value)
         row.save()
+        audit.record(actor, AuditAction.USER_SETTINGS_CHANGE, user, {"fields": sorted(values)})
     selectors.remember_user_settings(user, row)
     return row
 
 
 def _member_names(team: Team) -> list[str]:
     return sorted(team.members.values_list("username", flat=True))
+
+
+def _role_keys(team: Team) -> list[str]:
+    return sorted(team.roles.values_list("key", flat=True))
+
+
+# Roles and grants (issue 17, ADR 0025) -------------------------------------------------------
+
+
+def error_message(exc: ValidationError) -> str:
+    return " ".join(str(message) for message in exc.messages)
+
+
+def legacy_role(roles: Iterable[AccessRole]) -> str:
+    """The role of old that best names ``roles`` (kept in ``User.role`` for the doors that show
+    it): admin with an administrator role, viewer with Read-only alone, else member."""
+    held = list(roles)
+    if administrator_role_ids() & {role.pk for role in held}:
+        return Role.ADMIN
+    if held and {role.key for role in held} == {"read_only"}:
+        return Role.VIEWER
+    return Role.MEMBER
+
+
+def shipped_role(key: str) -> AccessRole:
+    """The shipped role ``key``, created if missing (the data migration creates them; a test
+    database emptied by a flush has none)."""
+    for shipped in SHIPPED_ROLES:
+        if shipped.key == key:
+            from django.utils import translation
+
+            with translation.override("en"):  # stored in English, shown translated (label)
+                name = str(shipped.name)
+            role, _created = AccessRole.objects.get_or_create(
+                key=key, defaults={"name": name, "shipped": True}
+            )
+            if not role.shipped:
+                raise ValidationError({"key": _("The role %(key)s is not shipped.") % {"key": key}})
+            return role
+    raise ValidationError({"key": _("No shipped role has the key %(key)s.") % {"key": key}})
+
+
+def _roles_by_key(keys: Iterable[str]) -> list[AccessRole]:
+    wanted = sorted({str(key) for key in keys})
+    shipped = {role.key for role in SHIPPED_ROLES}
+    for key in wanted:
+        if key in shipped:
+            shipped_role(key)
+    found = list(AccessRole.objects.filter(key__in=wanted))
+    missing = set(wanted) - {role.key for role in found}
+    if missing:
+        raise ValidationError(
+            {"roles": _("Unknown role %(keys)s.") % {"keys": ", ".join(sorted(missing))}}
+        )
+    return found
+
+
+def _ensure_manager(actor: User | None) -> None:
+    if actor is not None and not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can manage roles, users and teams."))
+
+
+def _ensure_an_administrator(field: str) -> None:
+    """Refuse (inside the caller's transaction, which then rolls back) a change after which no
+    active administrator would remain: nobody could manage users or roles any more."""
+    if not active_administrators().exists():
+        raise ValidationError(
+            {
+                field: _(
+                    "After this change nobody active could manage users and roles. Keep at least "
+                    "one active administrator."
+                )
+            }
+        )
+
+
+ROLE_KEY_MAX = 40
+
+
+def _clean_role_fields(
+    name: str | None, description: str | None, errors: dict[str, str]
+) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if name is not None:
+        try:
+            values["name"] = normalize.single_line(name, max_length=100)
+        except ValueError as exc:
+            errors["name"] = str(exc)
+        else:
+            if not values["name"]:
+                errors["name"] = _("A role needs a name.")
+    if description is not None:
+        text = str(description).replace("\x00", "").strip()
+        if len(text) > 2000:
+            errors["description"] = _("Keep the description under 2,000 characters.")
+        values["description"] = text
+    return values
+
+
+def role_create(
+    *,
+    actor: User | None,
+    key: str,
+    name: str,
+    description: str = "",
+    copy_of: AccessRole | None = None,
+) -> AccessRole:
+    """Create a role that is not shipped; it grants nothing until grants are set, or the grants
+    of ``copy_of`` (its effective levels, shipped defaults included) when given."""
+    from django.utils.text import slugify
+
+    _ensure_manager(actor)
+    errors: dict[str, str] = {}
+    cleaned_key = slugify(str(key or "")).replace("-", "_")
+    if not cleaned_key or len(cleaned_key) > ROLE_KEY_MAX:
+        errors["key"] = _("Give the role a short key of letters, digits and underscores.")
+    elif AccessRole.objects.filter(key=cleaned_key).exists():
+        errors["key"] = _("A role with this key already exists.")
+    values = _clean_role_fields(name, description, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        role = AccessRole.objects.create(key=cleaned_key, **values)
+        levels: dict[str, str] = {}
+        if copy_of is not None:
+            for (entity, action), level in role_levels(copy_of).items():
+                Grant.objects.create(role=role, entity=entity, action=action, level=level)
+                levels[f"{entity}.{action}"] = level
+        audit.record(
+            actor,
+            AuditAction.ROLE_CREATE,
+            role,
+            {"key": role.key, "name": role.name, "grants": levels},
+        )
+    return role
+
+
+def role_update(
+    *, actor: User | None, role: AccessRole, name: str | None = None, description: str | None = None
+) -> AccessRole:
+    """Rename a role or change its description (its key stays: others name the role by it)."""
+    _ensure_manager(actor)
+    errors: dict[str, str] = {}
+    values = _clean_role_fields(name, description, errors)
+    if errors:
+        raise ValidationError(errors)
+    changed = {field: value for field, value in values.items() if getattr(role, field) != value}
+    if not changed:
+        return role
+    with transaction.atomic():
+        for field, value in changed.items():
+            setattr(role, field, value)
+        role.save(update_fields=list(changed))
+        audit.record(actor, AuditAction.ROLE_UPDATE, role, changed)
+    return role
+
+
+def role_delete(*, actor: User | None, role: AccessRole) -> None:
+    """Delete a role that is not shipped; its holders and teams lose it."""
+    _ensure_manager(actor)
+    if role.shipped:
+        raise ValidationError({"key": _("A shipped role cannot be deleted; change its grants.")})
+    with transaction.atomic():
+        holders = sorted(role.users.values_list("username", flat=True))
+        teams = sorted(role.teams.values_list("name", flat=True))
+        details = {"key": role.key, "name": role.name, "users": holders, "teams": teams}
+        audit.record(actor, AuditAction.ROLE_DELETE, role, details)
+        role.delete()
+        _ensure_an_administrator("key")
+    if actor is not None:
+        forget_grants(actor)
+
+
+def role_levels(role: AccessRole) -> dict[tuple[str, str], str]:
+    """The level ``role`` grants for every registered (entity, action): its grant row, else the
+    shipped default (shipped roles) or none."""
+    rows = {(g.entity, g.action): g.level for g in role.grants.all()}
+    levels: dict[tuple[str, str], str] = {}
+    for entity in grant_entities:
+        for action in entity.actions:
+            pair = (entity.key, action)
+            if pair in rows:
+                levels[pair] = rows[pair]
+            elif role.shipped:
+                levels[pair] = shipped_level(role.key, *pair)
+            else:
+                levels[pair] = Level.NONE
+    return levels
+
+
+def grant_field(entity: str, action: str) -> str:
+    """The name under which forms and errors carry the level of (entity, action)."""
+    return f"{entity}__{action}"
+
+
+def role_grants_set(
+    *, actor: User | None, role: AccessRole, levels: Mapping[tuple[str, str], str]
+) -> AccessRole:
+    """Set the levels of some (entity, action) pairs of ``role``; pairs not given stay as they
+    are. Every pair must be registered and every level one of ``Level``; errors are keyed by
+    ``grant_field`` and nothing is written. Refused if no active administrator would remain."""
+    _ensure_manager(actor)
+    errors: dict[str, str] = {}
+    for (entity, action), level in levels.items():
+        field = grant_field(entity, action)
+        if entity not in grant_entities:
+            errors[field] = _("Unknown entity %(entity)s.") % {"entity": entity}
+        elif action not in grant_entities.get(entity).actions:
+            errors[field] = _("%(action)s cannot be granted on %(entity)s.") % {
+                "action": action,
+                "entity": entity,
+            }
+        elif level not in Level.values:
+            errors[field] = _("Choose one of: %(levels)s.") % {"levels": ", ".join(Level.values)}
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        AccessRole.objects.select_for_update().filter(pk=role.pk).first()
+        current = role_levels(role)
+        changes: dict[str, list[str]] = {}
+        for (entity, action), level in levels.items():
+            if current[(entity, action)] == level:
+                continue  # a shipped role keeps following its default where it is unchanged
+            Grant.objects.update_or_create(
+                role=role, entity=entity, action=action, defaults={"level": level}
+            )
+            changes[f"{entity}.{action}"] = [current[(entity, action)], level]
+        if changes:
+            audit.record(
+                actor, AuditAction.GRANT_CHANGE, role, {"key": role.key, "changes": changes}
+            )
+            first = next(iter(levels))
+            _ensure_an_administrator(grant_field(*first))
+    if actor is not None:
+        forget_grants(actor)
+    return role
+
+
+def user_roles_set(*, actor: User | None, user: User, roles: Iterable[AccessRole]) -> User:
+    """Give ``user`` exactly ``roles`` (the CLI's door; the user form passes ``roles`` keys to
+    ``user_update``)."""
+    if actor is None:
+        held = list(roles)
+        with transaction.atomic():
+            before = sorted(user.roles.values_list("key", flat=True))
+            user.roles.set(held)
+            after = sorted(r.key for r in held)
+            if before != after:
+                audit.record(None, AuditAction.USER_ROLES, user, {"before": before, "after": after})
+            _ensure_an_administrator("roles")
+        forget_grants(user)
+        return user
+    return user_update(actor=actor, user=user, data={"roles": [role.key for role in roles]})

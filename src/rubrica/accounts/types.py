@@ -11,4 +11,6 @@ class UserInput(TypedDict, total=False):
     email: str | None
     #: A ``Role`` value.
     role: str
+    #: The keys of the roles the user holds (replaces them all; ``role`` of old maps onto one).
+    roles: list[str]
     is_active: bool

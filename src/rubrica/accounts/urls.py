@@ -4,7 +4,7 @@ the "settings" namespace, beside the custom fields (customfields/urls.py) and th
 
 from django.urls import path
 
-from rubrica.accounts import views
+from rubrica.accounts import twofactor_views, views
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -16,10 +16,16 @@ urlpatterns = [
     path("teams/", views.team_list, name="teams"),
     path("teams/new/", views.team_edit, name="team_create"),
     path("teams/<int:pk>/", views.team_edit, name="team_edit"),
+    path("roles/", views.role_list, name="roles"),
+    path("roles/new/", views.role_create, name="role_create"),
+    path("roles/<int:pk>/", views.role_edit, name="role_edit"),
+    path("roles/<int:pk>/delete/", views.role_delete, name="role_delete"),
     path("tokens/", views.token_list, name="tokens"),
     path("tokens/new/", views.token_create, name="token_create"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("personal/", views.personal, name="personal"),
     path("team/", views.team_settings, name="team_settings"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    # Second factor, passkeys and app passwords (ADR 0029).
+    *twofactor_views.urlpatterns,
 ]

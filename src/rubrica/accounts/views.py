@@ -9,13 +9,15 @@ anywhere on the server and cannot be shown a second time.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -27,7 +29,9 @@ from django.views.decorators.http import require_POST
 
 from rubrica.accounts import selectors, services
 from rubrica.accounts.forms import (
+    GrantMatrixForm,
     PersonalSettingsForm,
+    RoleForm,
     StyledPasswordChangeForm,
     TeamForm,
     TeamSettingsForm,
@@ -37,9 +41,10 @@ from rubrica.accounts.forms import (
     list_defaults_data,
     list_defaults_initial,
 )
-from rubrica.accounts.models import ApiToken, Team, User
+from rubrica.accounts.models import AccessRole, ApiToken, Team, User
 from rubrica.audit import services as audit
 from rubrica.audit.services import AuditAction
+from rubrica.core.policies import ACTION_LABELS, Action
 from rubrica.kits.web.access import administrator_required
 from rubrica.kits.web.forms import add_service_errors, error_text
 from rubrica.kits.web.lists import paginate
@@ -56,7 +61,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @administrator_required
 def user_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    users = User.objects.all()
+    users = User.objects.prefetch_related("roles")
     if query:
         users = users.filter(
             Q(username__icontains=query)
@@ -80,7 +85,8 @@ def user_create(request: HttpRequest) -> HttpResponse:
                 username=data["username"],
                 email=data["email"],
                 password=data["password"] or None,
-                role=data["role"],
+                role=services.legacy_role(data["roles"]),
+                roles=data["roles"],
                 first_name=data["first_name"],
                 last_name=data["last_name"],
             )
@@ -153,7 +159,7 @@ def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
 
 @administrator_required
 def team_list(request: HttpRequest) -> HttpResponse:
-    teams = Team.objects.prefetch_related("members").order_by("name")
+    teams = Team.objects.prefetch_related("members", "roles").order_by("name")
     return render(request, "accounts/team_list.html", {"teams": teams})
 
 
@@ -164,22 +170,127 @@ def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         form = TeamForm(request.POST)
         if form.is_valid():
             name, members = form.cleaned_data["name"], form.cleaned_data["members"]
+            roles = form.cleaned_data["roles"]
             actor: User = request.user  # type: ignore[assignment]
             try:
                 if team is None:
-                    team = services.team_create(actor=actor, name=name, members=members)
+                    team = services.team_create(
+                        actor=actor, name=name, members=members, roles=roles
+                    )
                 else:
-                    services.team_update(actor=actor, team=team, name=name, members=members)
+                    services.team_update(
+                        actor=actor, team=team, name=name, members=members, roles=roles
+                    )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
                 messages.success(request, _("Team %(name)s saved.") % {"name": team.name})
                 return redirect("settings:teams")
     elif team is not None:
-        form = TeamForm(initial={"name": team.name, "members": list(team.members.all())})
+        form = TeamForm(
+            initial={
+                "name": team.name,
+                "members": list(team.members.all()),
+                "roles": list(team.roles.all()),
+            }
+        )
     else:
         form = TeamForm()
     return render(request, "accounts/team_form.html", {"form": form, "team": team})
+
+
+# Roles (issue 17, ADR 0025) ------------------------------------------------------------------
+
+
+@administrator_required
+def role_list(request: HttpRequest) -> HttpResponse:
+    roles = AccessRole.objects.annotate(
+        holders=Count("users", distinct=True), team_count=Count("teams", distinct=True)
+    ).order_by("-shipped", "name")
+    return render(request, "accounts/role_list.html", {"roles": roles})
+
+
+@administrator_required
+def role_create(request: HttpRequest) -> HttpResponse:
+    form = RoleForm(request.POST or None, creating=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            role = services.role_create(
+                actor=request.user,  # type: ignore[arg-type]
+                key=data["key"],
+                name=data["name"],
+                description=data["description"],
+                copy_of=data["copy_of"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Role %(name)s created.") % {"name": role.label})
+            return redirect("settings:role_edit", pk=role.pk)
+    return render(request, "accounts/role_create.html", {"form": form})
+
+
+@administrator_required
+def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The role's name and description and its grant matrix (entity × action → level)."""
+    role = get_object_or_404(AccessRole, pk=pk)
+    levels = services.role_levels(role)
+    if request.method == "POST":
+        form = RoleForm(request.POST)
+        matrix = GrantMatrixForm(request.POST, levels=levels)
+        if form.is_valid() and matrix.is_valid():
+            actor: User = request.user  # type: ignore[assignment]
+            try:
+                with transaction.atomic():
+                    services.role_update(
+                        actor=actor,
+                        role=role,
+                        name=form.cleaned_data["name"],
+                        description=form.cleaned_data["description"],
+                    )
+                    services.role_grants_set(actor=actor, role=role, levels=matrix.levels())
+            except ValidationError as exc:
+                role.refresh_from_db()
+                if _on_fields(exc, matrix):
+                    add_service_errors(matrix, exc)
+                else:
+                    add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Role %(name)s saved.") % {"name": role.label})
+                return redirect("settings:roles")
+    else:
+        form = RoleForm(initial={"name": role.name, "description": role.description})
+        matrix = GrantMatrixForm(levels=levels)
+    return render(
+        request,
+        "accounts/role_form.html",
+        {
+            "form": form,
+            "matrix": matrix,
+            "role": role,
+            "actions": [ACTION_LABELS[action] for action in Action.GRANTABLE],
+            "holders": role.users.order_by("username"),
+            "teams": role.teams.order_by("name"),
+        },
+    )
+
+
+def _on_fields(exc: ValidationError, form: Any) -> bool:
+    return hasattr(exc, "error_dict") and bool(set(exc.error_dict) & set(form.fields))
+
+
+@require_POST
+@administrator_required
+def role_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    role = get_object_or_404(AccessRole, pk=pk)
+    try:
+        services.role_delete(actor=request.user, role=role)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect("settings:role_edit", pk=role.pk)
+    messages.success(request, _("Role %(name)s deleted.") % {"name": role.label})
+    return redirect("settings:roles")
 
 
 # API tokens -----------------------------------------------------------------------------------
@@ -215,7 +326,11 @@ def token_create(request: HttpRequest) -> HttpResponse:
         expires_at = timezone.now() + dt.timedelta(days=int(lifetime)) if lifetime else None
         try:
             token, secret = services.token_create(
-                actor=user, user=user, name=form.cleaned_data["name"], expires_at=expires_at
+                actor=user,
+                user=user,
+                name=form.cleaned_data["name"],
+                expires_at=expires_at,
+                scopes=form.cleaned_data["access"].split(","),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -12,6 +12,7 @@ class ActivitiesConfig(AppConfig):
         _register_history()
         _register_trash()
         _register_cadence_hooks()
+        _register_grant_entity()
 
 
 def _register_panels() -> None:
@@ -172,3 +173,19 @@ def _register_cadence_hooks() -> None:
 
     register_tags_hook(TagsHook(key="activities.cadences", run=tags_changed))
     register_tag_delete_hook(TagDeleteHook(key="activities.cadences", run=tag_deleting))
+
+
+def _register_grant_entity() -> None:
+    """Roles grant actions on activities under the key "activities" (issue 17)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from rubrica.core.policies import Action, GrantEntity, register_entity
+
+    register_entity(
+        GrantEntity(
+            "activities",
+            _("Activities"),
+            (Action.VIEW, Action.ADD, Action.CHANGE, Action.DELETE, Action.EXPORT),
+            position=30,
+        )
+    )

@@ -113,7 +113,7 @@ class Activity(OwnedRecord):
         blank=True,
     )
 
-    permission_policy: ClassVar[Policy] = ActivityPolicy()
+    permission_policy: ClassVar[Policy] = ActivityPolicy("activities")
 
     class Meta:
         verbose_name = _("activity")

@@ -1,5 +1,8 @@
 """Who may do what with activities (``Activity.permission_policy``).
 
+At the level the person's roles grant on "activities" (issue 17): all is every activity, none
+none, own the activities one owns; team is the rule below (the Sales role of today).
+
 - Anonymous and inactive users may do nothing; administrators may do everything.
 - view: the activities a person owns, and the activities that are not private and concern at
   least one record (a person or an organization) the person may see. A private activity is seen
@@ -15,7 +18,7 @@ from typing import Any, TypeVar
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from rubrica.core.policies import Action, AnyUser, Policy, check_action, signed_in
+from rubrica.core.policies import Action, AnyUser, Level, Policy, check_action, level_q, signed_in
 
 _QS = TypeVar("_QS", bound="QuerySet[Any, Any]")
 
@@ -30,8 +33,11 @@ class ActivityPolicy(Policy):
         person = signed_in(user)
         if person is None:
             return Q(pk__in=[])
-        if person.is_administrator:
-            return None
+        level = self.level(person, Action.VIEW)
+        if level in (Level.ALL, Level.NONE):
+            return level_q(person, level)
+        if level == Level.OWN:
+            return Q(owner=person)
         people = Contact.objects.restrict(person, Action.VIEW).filter(pk=OuterRef("contact_id"))
         organizations = Organization.objects.restrict(person, Action.VIEW).filter(
             pk=OuterRef("organization_id")
@@ -51,12 +57,13 @@ class ActivityPolicy(Policy):
         person = signed_in(user)
         if person is None:
             return queryset.none()
-        if person.is_administrator:
-            return queryset
         if action == Action.VIEW:
             q = self.visible_q(person)
             return queryset if q is None else queryset.filter(q)
-        if person.is_read_only:
+        level = self.level(person, action)
+        if level == Level.ALL:
+            return queryset
+        if level == Level.NONE:
             return queryset.none()
         return queryset.filter(owner=person)
 
@@ -65,4 +72,4 @@ class ActivityPolicy(Policy):
         person = signed_in(user)
         if person is None:
             return False
-        return action == Action.VIEW or not person.is_read_only
+        return self.level(person, action) != Level.NONE

@@ -24,6 +24,8 @@ from rubrica.activities.export import csv_rows
 from rubrica.activities.markdown import render as render_markdown
 from rubrica.activities.models import Activity, Direction, KeepInTouch, Kind
 from rubrica.activities.types import ActivityInput
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction, Target
 from rubrica.contacts.models import NEVER, Contact
 from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
@@ -261,6 +263,12 @@ def export_view(request: AuthedRequest) -> StreamingHttpResponse:
     """CSV of the activities the user may see, with the list's filters (``?kind=``...)."""
     flt, _errors = selectors.TimelineFilter.parse(request.GET)
     rows = flt.apply(selectors.visible_activities(request.user))
+    audit.record(
+        request.user,
+        AuditAction.LIST_EXPORT,
+        Target("activities.activity", "", "activities.csv"),
+        {"filters": request.GET.urlencode()[:500]},
+    )
     response = StreamingHttpResponse(
         csv_rows(request.user, rows), content_type="text/csv; charset=utf-8"
     )

@@ -39,6 +39,7 @@ from rubrica.organizations import api_affiliations as affiliations
 from rubrica.quality import api as quality_api
 from rubrica.search import api as search
 from rubrica.segments import api as segments
+from rubrica.sharing import api as sharing_api
 from rubrica.tasks import api as tasks_api
 from rubrica.taxonomy import api as taxonomy
 
@@ -146,6 +147,7 @@ api.add_router("/appointments", calendars_api.appointments)
 api.add_router("/mail", mail_api.router)
 api.add_router("/me", accounts_api.me_router)
 api.add_router("/team", accounts_api.team_router)
+api.add_router("/", sharing_api.router)
 
 fallback = Router()
 

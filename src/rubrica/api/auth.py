@@ -4,6 +4,10 @@ A request that carries an ``Authorization`` header is judged by it alone, so a b
 401 even when a session cookie rides along. Session-authenticated requests with an unsafe method
 must pass Django's CSRF check (a cookie is sent by the browser on its own; a header is not, so
 token requests need no CSRF token).
+
+A token's scopes decide which methods it may use (``read``: GET, HEAD, OPTIONS; ``write``: the
+rest), and a token is never asked for a second factor. A session that still owes its second
+factor (ADR 0029) is no session here: 401.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from rubrica.accounts.services import token_authenticate
+from rubrica.accounts.twofactor import pending
 from rubrica.kits.api.errors import CsrfFailed
 
 
@@ -23,7 +28,8 @@ class TokenAuth(HttpBearer):
     """Bearer API tokens created in the user's settings (accounts.services.token_create)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        return token_authenticate(token.strip())
+        write = request.method not in ("GET", "HEAD", "OPTIONS")
+        return token_authenticate(token.strip(), write=write)
 
 
 class SessionCsrfAuth(APIKeyCookie):
@@ -38,7 +44,7 @@ class SessionCsrfAuth(APIKeyCookie):
         if "authorization" in request.headers:
             return None
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
+        if user is None or not user.is_authenticated or pending(request):
             return None
         if check_csrf(request) is not None:
             raise CsrfFailed
@@ -46,7 +52,9 @@ class SessionCsrfAuth(APIKeyCookie):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
-        return user if user is not None and user.is_authenticated else None
+        if user is None or not user.is_authenticated or pending(request):
+            return None
+        return user
 
 
 AUTH = [TokenAuth(), SessionCsrfAuth()]

@@ -25,6 +25,8 @@ class AuditEntry(models.Model):
     target_id = models.CharField(_("target id"), max_length=64, blank=True)
     target_repr = models.CharField(_("target"), max_length=300, blank=True)
     ip_address = models.CharField(_("address"), max_length=45, blank=True)
+    #: The door: web, api, cli, worker or system (``core.origin``); empty in older entries.
+    source = models.CharField(_("source"), max_length=16, blank=True, default="")
     details = models.JSONField(_("details"), default=dict, blank=True)
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
@@ -36,6 +38,7 @@ class AuditEntry(models.Model):
             models.Index(fields=["action", "seq"], name="audit_action_seq"),
             models.Index(fields=["actor_id", "seq"], name="audit_actor_seq"),
             models.Index(fields=["at", "seq"], name="audit_at_seq"),
+            models.Index(fields=["target_type", "seq"], name="audit_target_seq"),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,11 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: 
     record(user, AuditAction.SIGNIN_SUCCESS, ip_address=client_address(request))
 
 
+def on_logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        record(user, AuditAction.SIGNOUT, ip_address=client_address(request))
+
+
 def on_login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:

@@ -1,27 +1,27 @@
-"""The audit trail page, for administrators only: filter by actor, action and period, newest
-first, in keyset pages; verify the chain on request."""
+"""The audit trail page, for administrators only: filter by actor, action, target type, period
+and text, newest first, in keyset pages; export what is filtered as CSV (streamed; the export is
+itself audited); verify the chain on request, naming and showing the first broken entry."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from rubrica.audit.models import AuditEntry
-from rubrica.audit.services import AuditAction, head, verify
+from rubrica.audit import anchor, selectors
+from rubrica.audit.services import AuditAction, Report, Target, head, record, verify
 from rubrica.core.pagination import keyset_page
-from rubrica.kits.web.access import administrator_required
+from rubrica.kits.web.access import AuthedRequest, administrator_required
 from rubrica.kits.web.forms import BootstrapMixin
 
 PAGE_SIZE = 50
@@ -35,32 +35,45 @@ class AuditFilterForm(BootstrapMixin, forms.Form):
         required=False,
         choices=[("", gettext_lazy("All actions")), *AuditAction.choices],
     )
+    target_type = forms.CharField(
+        label=gettext_lazy("Kind of record"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy("As shown in the Record column, e.g. contacts.contact."),
+    )
     since = forms.DateField(
         label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     until = forms.DateField(
         label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    text = forms.CharField(
+        label=gettext_lazy("Text"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("Found in the user, the record, the address or the details."),
+    )
+    seq = forms.IntegerField(
+        label=gettext_lazy("From entry number"),
+        required=False,
+        min_value=1,
+        help_text=gettext_lazy("Show this entry and the ones before it."),
+    )
 
-
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def _filtered(form: AuditFilterForm) -> QuerySet[AuditEntry]:
-    entries = AuditEntry.objects.all()
-    if not form.is_valid():
-        return entries
-    data: dict[str, Any] = form.cleaned_data
-    if data.get("actor"):
-        entries = entries.filter(actor_name__iexact=data["actor"].strip())
-    if data.get("action"):
-        entries = entries.filter(action=data["action"])
-    if data.get("since"):
-        entries = entries.filter(at__gte=_day_start(data["since"]))
-    if data.get("until"):
-        entries = entries.filter(at__lt=_day_start(data["until"] + dt.timedelta(days=1)))
-    return entries
+    def audit_filter(self) -> selectors.AuditFilter:
+        """The filter asked for; nothing filtered while the form has errors (they are shown)."""
+        if not self.is_valid():
+            return selectors.AuditFilter()
+        data: dict[str, Any] = self.cleaned_data
+        return selectors.AuditFilter(
+            actor=data.get("actor") or "",
+            action=data.get("action") or "",
+            target_type=data.get("target_type") or "",
+            since=data.get("since"),
+            until=data.get("until"),
+            text=data.get("text") or "",
+            before_seq=data.get("seq"),
+        )
 
 
 def _href(request: HttpRequest, cursor: str | None) -> str:
@@ -71,19 +84,19 @@ def _href(request: HttpRequest, cursor: str | None) -> str:
     return f"?{params.urlencode()}"
 
 
-@administrator_required
-@require_GET
-def audit_list(request: HttpRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None)
-    entries = _filtered(form)
+def _render_list(
+    request: HttpRequest, form: AuditFilterForm, report: Report | None = None
+) -> HttpResponse:
+    found = selectors.entries(form.audit_filter())
     try:
         page = keyset_page(
-            entries, order=ORDER, cursor=request.GET.get("cursor") or None, size=PAGE_SIZE
+            found, order=ORDER, cursor=request.GET.get("cursor") or None, size=PAGE_SIZE
         )
     except ValidationError:
         messages.error(request, _("This page link is not valid; showing the first page."))
-        page = keyset_page(entries, order=ORDER, cursor=None, size=PAGE_SIZE)
+        page = keyset_page(found, order=ORDER, cursor=None, size=PAGE_SIZE)
     labels = dict(AuditAction.choices)
+    broken_seq = report.broken.seq if report is not None and report.broken is not None else None
     rows = [
         {
             "entry": entry,
@@ -91,9 +104,12 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             "details": json.dumps(entry.details, ensure_ascii=False, sort_keys=True)
             if entry.details
             else "",
+            "broken": entry.seq == broken_seq,
         }
         for entry in page.items
     ]
+    export_params = request.GET.copy()
+    export_params.pop("cursor", None)
     return render(
         request,
         "audit/list.html",
@@ -103,24 +119,65 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             "prev_href": _href(request, page.prev_cursor),
             "next_href": _href(request, page.next_cursor),
             "head": head(),
+            "report": report,
+            "export_query": export_params.urlencode(),
         },
     )
 
 
 @administrator_required
+@require_GET
+def audit_list(request: HttpRequest) -> HttpResponse:
+    return _render_list(request, AuditFilterForm(request.GET or None))
+
+
+@administrator_required
 @require_POST
 def audit_verify(request: HttpRequest) -> HttpResponse:
-    """Walk the whole chain now and say whether it is whole, or which entry is broken."""
-    report = verify()
+    """Walk the whole chain now, against the heads written down in the head file if there is
+    one, and say whether it is whole; when not, open the log at the first broken entry."""
+    heads: list[tuple[int, str]] = []
+    path = anchor.head_file()
+    if path.is_file():
+        try:
+            heads = anchor.read_heads(path)
+        except (OSError, anchor.HeadFileError) as exc:
+            messages.warning(request, str(exc))
+    report = verify(against=heads)
     if report.broken is None:
         messages.success(
             request,
             _("The audit chain is whole up to entry %(seq)d.") % {"seq": report.head_seq},
         )
-    else:
-        messages.error(
-            request,
-            _("Audit entry %(seq)d is broken: %(reason)s")
-            % {"seq": report.broken.seq, "reason": report.broken.reason},
-        )
-    return redirect("audit:list")
+        return _render_list(request, AuditFilterForm(None), report)
+    messages.error(
+        request,
+        _("Audit entry %(seq)d is broken: %(reason)s")
+        % {"seq": report.broken.seq, "reason": report.broken.reason},
+    )
+    return _render_list(request, AuditFilterForm({"seq": report.broken.seq}), report)
+
+
+@login_required
+@require_GET
+def audit_export(request: AuthedRequest) -> HttpResponseBase:
+    """The filtered log as CSV, oldest first, streamed; administrators only. The export is
+    recorded first (so it is in the file when the filter lets it in)."""
+    if not request.user.is_administrator:
+        raise PermissionDenied(_("Only administrators can open this page."))
+    form = AuditFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return _render_list(request, form)
+    flt = form.audit_filter()
+    record(
+        request.user,
+        AuditAction.AUDIT_EXPORT,
+        Target("audit.auditentry", "", "audit.csv"),
+        flt.as_details(),
+    )
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response = StreamingHttpResponse(
+        selectors.csv_lines(selectors.entries(flt)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
+    return response

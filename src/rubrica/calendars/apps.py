@@ -10,6 +10,7 @@ class CalendarsConfig(AppConfig):
         _register_panels()
         _register_notifications()
         _register_inbound()
+        _register_grant_entity()
 
 
 def _register_inbound() -> None:
@@ -91,5 +92,21 @@ def _register_trash() -> None:
                 actor=actor, appointment=appointment
             ),
             purge=lambda cutoff: appointment_trash_purge(cutoff=cutoff),
+        )
+    )
+
+
+def _register_grant_entity() -> None:
+    """Roles grant actions on calendars and appointments under the key "appointments" (issue 17)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from rubrica.core.policies import Action, GrantEntity, register_entity
+
+    register_entity(
+        GrantEntity(
+            "appointments",
+            _("Calendars and appointments"),
+            (Action.VIEW, Action.ADD, Action.CHANGE, Action.DELETE, Action.EXPORT, Action.IMPORT),
+            position=50,
         )
     )

@@ -27,10 +27,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.calendars import services
 from rubrica.calendars.models import Appointment, Attendee, Calendar, Rsvp
 from rubrica.calendars.types import AppointmentInput
 from rubrica.contacts.models import Contact, ContactEmail
+from rubrica.contacts.selectors import email_consent_refusal
 from rubrica.core.models import Action, new_uid
 
 PRODID = "-//Rubrica//Rubrica calendars//EN"
@@ -179,6 +182,12 @@ def calendar_ics(calendar: Calendar, *, user: User | None) -> bytes:
     else:
         visible = list(rows.restrict(user, Action.VIEW))
         busy = list(Appointment.permission_policy.busy_queryset(user, rows))  # type: ignore[attr-defined]
+        audit.record(
+            user,
+            AuditAction.CALENDAR_EXPORT,
+            calendar,
+            {"appointments": len(visible), "busy": len(busy)},
+        )
     return export_ics(visible, busy=busy, name=calendar.name)
 
 
@@ -464,15 +473,19 @@ def itip_request(appointment: Appointment) -> bytes:
 
 def send_invitations(*, actor: User, appointment: Appointment, connection: Any = None) -> list[str]:
     """E-mail the invitation to the outside attendees (people and guests, not users: they see
-    it in Rubrica) through Django's e-mail backend; returns the addresses written to."""
+    it in Rubrica) through Django's e-mail backend; returns the addresses written to. Attendees
+    the consent rule refuses (an opt-out; no opt-in when the team requires one) are skipped."""
     from rubrica.core.services import ensure_can
 
     ensure_can(actor, appointment, Action.CHANGE)
     recipients = sorted(
         {
             a.email
-            for a in appointment.attendees.all()
-            if a.email and a.user_id is None and a.rsvp == Rsvp.NEEDS_ACTION
+            for a in appointment.attendees.select_related("contact")
+            if a.email
+            and a.user_id is None
+            and a.rsvp == Rsvp.NEEDS_ACTION
+            and not email_consent_refusal(a.contact.email_consent if a.contact else None)
         }
     )
     if not recipients:

@@ -47,7 +47,7 @@ class Calendar(OwnedRecord):
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
     )
 
-    permission_policy: ClassVar[Policy] = CalendarPolicy()
+    permission_policy: ClassVar[Policy] = CalendarPolicy("appointments")
 
     class Meta(OwnedRecord.Meta):
         verbose_name = _("calendar")
@@ -188,7 +188,7 @@ class Appointment(OwnedRecord):
         related_name="appointment",
     )
 
-    permission_policy: ClassVar[Policy] = AppointmentPolicy()
+    permission_policy: ClassVar[Policy] = AppointmentPolicy("appointments")
 
     class Meta(OwnedRecord.Meta):
         verbose_name = _("appointment")

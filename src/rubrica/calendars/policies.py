@@ -1,5 +1,8 @@
 """Who may see and change calendars and appointments (ADR 0023).
 
+The levels are those the person's roles grant on "appointments" (issue 17): all is everything,
+none nothing; own and team follow the rules below (own without what the team's visibility shares).
+
 Calendars (``CalendarPolicy``):
 
 - Anonymous and inactive users: nothing. Administrators: everything.
@@ -28,9 +31,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from rubrica.core.policies import (
     Action,
     AnyUser,
+    Level,
     OwnedRecordPolicy,
     Policy,
     check_action,
+    level_q,
     signed_in,
 )
 
@@ -58,20 +63,26 @@ class CalendarPolicy(OwnedRecordPolicy):
         person = signed_in(user)
         if person is None:
             return Q(pk__in=[])
-        if person.is_administrator:
-            return None
+        level = self.level(person, action)
+        if level in (Level.ALL, Level.NONE):
+            return level_q(person, level)
         if action != Action.VIEW:
-            return Q(pk__in=[]) if person.is_read_only else Q(owner=person)
-        shared = super().visibility_q(user, action)
+            return Q(owner=person)
         q: Q = Q(owner=person) | Q(Exists(_shares(person, write=False)))
+        if level == Level.OWN:
+            return q
+        shared = level_q(person, level)
         return q if shared is None else q | shared
 
     def writable_q(self, user: AnyUser) -> Q:
         """The calendars in which ``user`` may add and change appointments."""
         person = signed_in(user)
-        if person is None or person.is_read_only:
+        if person is None:
             return Q(pk__in=[])
-        if person.is_administrator:
+        level = self.level(person, Action.CHANGE)
+        if level == Level.NONE:
+            return Q(pk__in=[])
+        if level == Level.ALL:
             return Q()
         return Q(owner=person) | Q(Exists(_shares(person, write=True)))
 
@@ -80,7 +91,7 @@ class AppointmentPolicy(Policy):
     def _calendars(self, person: Any, *, write: bool) -> QuerySet[Any, Any]:
         from rubrica.calendars.models import Calendar
 
-        policy = CalendarPolicy()
+        policy = CalendarPolicy("appointments")
         q = policy.writable_q(person) if write else policy.visibility_q(person, Action.VIEW)
         calendars = Calendar.objects.all()
         return calendars.filter(q) if q is not None else calendars
@@ -95,8 +106,11 @@ class AppointmentPolicy(Policy):
         person = signed_in(user)
         if person is None:
             return queryset.none()
-        if person.is_administrator:
+        level = self.level(person, action)
+        if level == Level.ALL:
             return queryset
+        if level == Level.NONE:
+            return queryset.none()
         mine = Q(owner=person) | Q(organizer=person)
         if action == Action.VIEW:
             calendars = self._calendars(person, write=False).values("pk")
@@ -104,8 +118,6 @@ class AppointmentPolicy(Policy):
                 (Q(calendar_id__in=calendars) & (Q(private=False) | mine))
                 | Exists(self._invited(person))
             )
-        if person.is_read_only:
-            return queryset.none()
         calendars = self._calendars(person, write=True).values("pk")
         return queryset.filter(Q(calendar_id__in=calendars) & (Q(private=False) | mine))
 
@@ -124,4 +136,4 @@ class AppointmentPolicy(Policy):
         person = signed_in(user)
         if person is None:
             return False
-        return action == Action.VIEW or not person.is_read_only
+        return self.level(person, action) != Level.NONE

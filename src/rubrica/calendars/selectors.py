@@ -24,7 +24,7 @@ def visible_calendars(user: User | Any) -> QuerySet[Calendar]:
 
 
 def writable_calendars(user: User | Any) -> QuerySet[Calendar]:
-    return Calendar.objects.filter(CalendarPolicy().writable_q(user))
+    return Calendar.objects.filter(CalendarPolicy("appointments").writable_q(user))
 
 
 def _window_q(start: dt.datetime, end: dt.datetime) -> Q:
@@ -55,7 +55,9 @@ def occurrences(
         cal_ids = cal_ids.filter(pk__in=calendars)
     base = base.filter(calendar_id__in=cal_ids).filter(_window_q(start, end))
     readable = list(base.restrict(user, Action.VIEW).select_related("calendar", "organizer"))
-    busy = list(AppointmentPolicy().busy_queryset(user, base).select_related("calendar"))
+    busy = list(
+        AppointmentPolicy("appointments").busy_queryset(user, base).select_related("calendar")
+    )
     rows = _with_series(readable + busy)
     return ical.expand(rows, start, end, busy={a.pk for a in busy})
 

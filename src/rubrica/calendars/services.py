@@ -27,6 +27,8 @@ from rubrica.accounts.models import Team, User
 from rubrica.activities import services as activities
 from rubrica.activities.models import Activity, Kind
 from rubrica.activities.types import ActivityInput
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.calendars.models import (
     Appointment,
     Attendee,
@@ -241,6 +243,16 @@ def calendar_share(
         CalendarShare.objects.filter(calendar=current, **who).delete()
     else:
         CalendarShare.objects.update_or_create(calendar=current, **who, defaults={"access": access})
+    audit.record(
+        actor,
+        AuditAction.SHARE_REMOVE if access is None else AuditAction.SHARE_ADD,
+        current,
+        {
+            "user": user.get_username() if user is not None else None,
+            "team": str(team) if team is not None else None,
+            "access": access,
+        },
+    )
     return _calendar_changed(actor, current, before)
 
 
@@ -251,6 +263,12 @@ def calendar_feed_set(*, actor: User, calendar: Calendar, enabled: bool) -> Cale
     before = _calendar_snapshot(current)
     current.feed_token = new_feed_token() if enabled else ""
     current.save(update_fields=["feed_token", "updated_at"])
+    audit.record(
+        actor,
+        AuditAction.SHARE_ADD if enabled else AuditAction.SHARE_REMOVE,
+        current,
+        {"subscription_url": enabled},
+    )
     changes = diff(before, _calendar_snapshot(current))
     current.version += 1
     current.save(update_fields=["version"])
@@ -295,7 +313,7 @@ def calendar_trash_purge(*, cutoff: dt.datetime) -> int:
 
 
 def writable_calendars(user: User) -> Any:
-    return Calendar.objects.filter(CalendarPolicy().writable_q(user))
+    return Calendar.objects.filter(CalendarPolicy("appointments").writable_q(user))
 
 
 def default_calendar(actor: User) -> Calendar:

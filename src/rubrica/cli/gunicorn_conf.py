@@ -12,6 +12,10 @@ errorlog = "-"
 loglevel = "info"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
+# Request lines up to gunicorn's most (8 KB): Rubrica itself answers URLs over 4 KB with a 414
+# problem document (web.middleware.LongUrlMiddleware) instead of gunicorn's HTML page.
+limit_request_line = 8190
+
 # A stopped server finishes requests in flight for at most this long.
 graceful_timeout = 10
 timeout = 60

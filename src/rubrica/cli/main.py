@@ -45,8 +45,14 @@ COMMANDS: list[tuple[str, str]] = [
     ("calendars", gettext_noop("list | agenda | export | import calendars and appointments.")),
     ("trash", gettext_noop("purge: delete for good what has been in the Trash too long.")),
     ("token", gettext_noop("create: make an API token for a user (shown once).")),
-    ("audit", gettext_noop("verify | head: check the audit log's hash chain; its latest hash.")),
+    (
+        "audit",
+        gettext_noop(
+            "list | export | verify | head | write-head | prune: the audit log and its hash chain."
+        ),
+    ),
     ("users", gettext_noop("locked | unlock USERNAME: sign-ins locked after failed attempts.")),
+    ("roles", gettext_noop("list | show | grant | assign: roles, their grants, who holds them.")),
 ]
 
 

@@ -19,7 +19,7 @@ from ninja import Field, Query, Router, Status
 
 from rubrica.accounts.models import User
 from rubrica.contacts.filters import ContactFilter
-from rubrica.contacts.models import NEVER, Contact
+from rubrica.contacts.models import NEVER, ConsentSource, Contact
 from rubrica.contacts.schemas import ContactIn, ContactOut, ContactPage
 from rubrica.contacts.selectors import contact_detail_qs, contact_list
 from rubrica.contacts.services import (
@@ -120,6 +120,10 @@ def contacts_data(
             created_at=contact.created_at,
             updated_at=contact.updated_at,
             deleted_at=contact.deleted_at,
+            email_consent_at=contact.email_consent_at,
+            email_consent_source=contact.email_consent_source,
+            sms_consent_at=contact.sms_consent_at,
+            sms_consent_source=contact.sms_consent_source,
             last_interaction_at=(
                 contact.last_interaction_at if contact.last_interaction_at > NEVER else None
             ),
@@ -185,7 +189,10 @@ def create_contact(
     user = actor(request)
     try:
         contact = contact_create(
-            actor=user, data=_input(payload), allow_duplicates=allow_duplicates
+            actor=user,
+            data=_input(payload),
+            allow_duplicates=allow_duplicates,
+            consent_source=ConsentSource.API,
         )
     except DuplicatesFound as exc:
         return duplicates_problem(exc.candidates)
@@ -245,6 +252,7 @@ def update_contact(
             data=_input(payload),
             expected_version=expected_version(request, contact.version),
             allow_duplicates=allow_duplicates,
+            consent_source=ConsentSource.API,
         )
     except DuplicatesFound as exc:
         return duplicates_problem(exc.candidates)

@@ -12,6 +12,8 @@ class ContactsConfig(AppConfig):
         _register_trash()
         _register_jobs()
         _register_list_defaults()
+        _register_sharing()
+        _register_grant_entity()
 
 
 def _register_search() -> None:
@@ -130,3 +132,40 @@ def _register_list_defaults() -> None:
     from rubrica.contacts.views import COLUMNS, NAME_COLUMN
 
     register_list_choices("contacts", _("People"), columns=COLUMNS, name_column=NAME_COLUMN)
+
+
+def _register_sharing() -> None:
+    """A person can be shared with a user or a team (rubrica.sharing): a "Shared with" panel,
+    and the grantees read (or change) them through the owned-record policy."""
+    from django.utils.translation import gettext_lazy as _
+
+    from rubrica.contacts.models import Contact
+    from rubrica.sharing.registry import ShareableKind, register_shareable
+
+    register_shareable(ShareableKind(key="contacts", model=Contact, label=_("Person")))
+
+
+def _register_grant_entity() -> None:
+    """Roles grant actions on people under the key "people" (issue 17)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from rubrica.core.policies import Action, GrantEntity, register_entity
+
+    register_entity(
+        GrantEntity(
+            "people",
+            _("People"),
+            (
+                Action.VIEW,
+                Action.ADD,
+                Action.CHANGE,
+                Action.DELETE,
+                Action.EXPORT,
+                Action.IMPORT,
+                Action.MERGE,
+                Action.BULK_EDIT,
+                Action.MANAGE_FIELDS,
+            ),
+            position=10,
+        )
+    )

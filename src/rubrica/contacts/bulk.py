@@ -43,7 +43,7 @@ from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
 from rubrica.contacts.hooks import tags_changed
-from rubrica.contacts.models import Contact
+from rubrica.contacts.models import ConsentSource, Contact
 from rubrica.contacts.search import contact_fields
 from rubrica.contacts.services import (
     COLLECTIONS,
@@ -184,7 +184,7 @@ def _prepare(actor: User, item: NewContact) -> tuple[Contact, dict[str, Any]]:
         for name in protected
     ):
         refuse_locked(field_access(actor, Entity.CONTACT), item.data)
-    values, errors = _clean(item.data, current=None)
+    values, errors = _clean(item.data, current=None, consent_source=ConsentSource.IMPORT)
     if errors:
         raise ValidationError(errors)
     if values.get("owner") is None:

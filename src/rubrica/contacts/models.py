@@ -8,6 +8,7 @@ million rows without joins. Only ``contacts.services`` writes them, from the chi
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from django.db import models
 from django.db.models import Q
@@ -22,6 +23,7 @@ from rubrica.core.models import (
     PhoneBase,
     UrlBase,
 )
+from rubrica.core.policies import OwnedRecordPolicy, Policy
 
 ALIVE = Q(deleted_at__isnull=True)
 
@@ -38,6 +40,28 @@ class Gender(models.TextChoices):
     OTHER = "O", _("Other")
     NONE = "N", _("None or not applicable")
     UNKNOWN = "U", _("Unknown")
+
+
+class ConsentState(models.TextChoices):
+    """A person's answer for one channel: not asked (empty), opted in, or opted out."""
+
+    UNKNOWN = "", _("Not asked")
+    GRANTED = "granted", _("Opted in")
+    WITHDRAWN = "withdrawn", _("Opted out")
+
+
+class ConsentSource(models.TextChoices):
+    """Where a consent answer came from."""
+
+    NONE = "", _("None")
+    FORM = "form", _("Form")
+    IMPORT = "import", _("Import")
+    API = "api", _("API")
+    USER = "user", _("Recorded by a user")
+
+
+#: The channels a person can opt in to or out of: the key of each field pair.
+CONSENT_CHANNELS = ("email", "sms")
 
 
 class Contact(OwnedRecord):
@@ -79,6 +103,39 @@ class Contact(OwnedRecord):
     source = models.CharField(_("source"), max_length=100, blank=True)
     vcard_extra = models.JSONField(_("other vCard properties"), default=list, blank=True)
 
+    # Consent to be written to, per channel (ADR 0032): the state, when it was given or
+    # withdrawn, and where the answer came from. Only the contacts services write them.
+    email_consent = models.CharField(
+        _("e-mail consent"),
+        max_length=10,
+        choices=ConsentState.choices,
+        default=ConsentState.UNKNOWN,
+        blank=True,
+    )
+    email_consent_at = models.DateTimeField(_("e-mail consent changed"), null=True, blank=True)
+    email_consent_source = models.CharField(
+        _("e-mail consent source"),
+        max_length=10,
+        choices=ConsentSource.choices,
+        default=ConsentSource.NONE,
+        blank=True,
+    )
+    sms_consent = models.CharField(
+        _("SMS consent"),
+        max_length=10,
+        choices=ConsentState.choices,
+        default=ConsentState.UNKNOWN,
+        blank=True,
+    )
+    sms_consent_at = models.DateTimeField(_("SMS consent changed"), null=True, blank=True)
+    sms_consent_source = models.CharField(
+        _("SMS consent source"),
+        max_length=10,
+        choices=ConsentSource.choices,
+        default=ConsentSource.NONE,
+        blank=True,
+    )
+
     # Copies kept by the services for fast lists.
     primary_email = models.CharField(_("email"), max_length=254, blank=True, editable=False)
     primary_phone = models.CharField(_("phone"), max_length=32, blank=True, editable=False)
@@ -95,6 +152,9 @@ class Contact(OwnedRecord):
     )
     #: The latest interaction that counts (kept by the activities services), ``NEVER`` if none.
     last_interaction_at = models.DateTimeField(_("last interaction"), default=NEVER, editable=False)
+
+    #: The owner/team/visibility rule at the level the person's roles grant on "people".
+    permission_policy: ClassVar[Policy] = OwnedRecordPolicy("people")
 
     class Meta:
         verbose_name = _("person")

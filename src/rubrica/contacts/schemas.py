@@ -27,6 +27,7 @@ from rubrica.kits.api.schemas import (
 )
 
 Gender = Literal["", "F", "M", "O", "N", "U"]
+Consent = Literal["", "granted", "withdrawn"]
 
 
 class ContactIn(StrictIn):
@@ -65,6 +66,12 @@ class ContactIn(StrictIn):
     addresses: list[AddressIn] | None = None
     urls: list[ValueIn] | None = None
     profiles: list[ValueIn] | None = Field(None, description="IM and social profiles.")
+    email_consent: Consent | None = Field(
+        None, description="E-mail opt-in: granted, withdrawn, or empty (not asked)."
+    )
+    sms_consent: Consent | None = Field(
+        None, description="SMS opt-in: granted, withdrawn, or empty (not asked)."
+    )
 
 
 class ContactAffiliationOut(Schema):
@@ -116,6 +123,12 @@ class ContactOut(Schema):
     urls: list[ValueOut]
     profiles: list[ValueOut]
     affiliations: list[ContactAffiliationOut]
+    email_consent: str = Field(description="granted, withdrawn, or empty (not asked).")
+    email_consent_at: dt.datetime | None
+    email_consent_source: str = Field(description="form, import, api, user, or empty.")
+    sms_consent: str = Field(description="granted, withdrawn, or empty (not asked).")
+    sms_consent_at: dt.datetime | None
+    sms_consent_source: str = Field(description="form, import, api, user, or empty.")
     photo: str | None = Field(description="Absolute URL of the photo, or null.")
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -39,3 +39,19 @@ def contact_detail_qs(user: User, action: str = Action.VIEW) -> QuerySet[Contact
             Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization")),
         )
     )
+
+
+def email_consent_refusal(state: str | None) -> str:
+    """Why a person whose e-mail consent is ``state`` may not be written to, or "" when they
+    may (ADR 0032): an opt-out always refuses; when the team requires consent, anything but an
+    opt-in does. Every sending feature asks this (mail, appointment invitations)."""
+    from django.utils.translation import gettext as _
+
+    from rubrica.accounts.selectors import team_settings
+    from rubrica.contacts.models import ConsentState
+
+    if state == ConsentState.WITHDRAWN:
+        return _("The person opted out of e-mail.")
+    if state != ConsentState.GRANTED and team_settings().require_email_consent:
+        return _("The person has not opted in to e-mail, which the team requires.")
+    return ""

@@ -24,12 +24,18 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rubrica import dedup, search
 from rubrica.accounts.models import Team, User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction, Target
 from rubrica.contacts.hooks import tags_changed
 from rubrica.contacts.models import (
+    CONSENT_CHANNELS,
+    ConsentSource,
+    ConsentState,
     Contact,
     ContactAddress,
     ContactEmail,
@@ -41,6 +47,7 @@ from rubrica.contacts.models import (
 from rubrica.contacts.types import ContactInput
 from rubrica.core import normalize
 from rubrica.core.models import Action
+from rubrica.core.policies import can
 from rubrica.core.services import (
     SHARING_FIELDS,
     Errors,
@@ -65,6 +72,7 @@ from rubrica.customfields.protection import field_access, refuse_locked
 from rubrica.customfields.services import clean_custom_fields
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import diff, history_record, purge_trashed, record_set_deleted
+from rubrica.sharing.services import shares_forget
 from rubrica.taxonomy.models import LifecycleStage, Tag
 
 if TYPE_CHECKING:
@@ -102,9 +110,71 @@ ALL_FIELDS = (
     "stage",
     "tags",
     "custom_fields",
+    "email_consent",
+    "sms_consent",
     *SHARING_FIELDS,
     *COLLECTIONS,
 )
+#: The spellings a consent cell or argument may use (imports: yes/no columns).
+CONSENT_WORDS: dict[str, str] = {
+    "": ConsentState.UNKNOWN,
+    "unknown": ConsentState.UNKNOWN,
+    "granted": ConsentState.GRANTED,
+    "opt-in": ConsentState.GRANTED,
+    "opted in": ConsentState.GRANTED,
+    "yes": ConsentState.GRANTED,
+    "y": ConsentState.GRANTED,
+    "true": ConsentState.GRANTED,
+    "1": ConsentState.GRANTED,
+    "withdrawn": ConsentState.WITHDRAWN,
+    "opt-out": ConsentState.WITHDRAWN,
+    "opted out": ConsentState.WITHDRAWN,
+    "no": ConsentState.WITHDRAWN,
+    "n": ConsentState.WITHDRAWN,
+    "false": ConsentState.WITHDRAWN,
+    "0": ConsentState.WITHDRAWN,
+}
+
+
+def consent_state(value: Any) -> str:
+    """The state a door's value names (``granted``, ``withdrawn``, yes/no...); ValueError else."""
+    if value is None or isinstance(value, bool):
+        return (
+            ConsentState.UNKNOWN
+            if value is None
+            else (ConsentState.GRANTED if value else ConsentState.WITHDRAWN)
+        )
+    key = str(value).strip().casefold()
+    if key not in CONSENT_WORDS:
+        raise ValueError(_("Use granted, withdrawn or leave it empty."))
+    return CONSENT_WORDS[key]
+
+
+def _clean_consent(
+    data: Mapping[str, Any],
+    current: Contact | None,
+    source: str,
+    values: dict[str, Any],
+    errors: Errors,
+) -> None:
+    """Consent states given in ``data``: a changed state is stamped with the time and
+    ``source``; the same state again keeps its first time and source."""
+    if source not in ConsentSource.values or not source:
+        raise ValueError(f"unknown consent source {source!r}")
+    for channel in CONSENT_CHANNELS:
+        name = f"{channel}_consent"
+        if name not in data:
+            continue
+        try:
+            state = consent_state(data[name])
+        except ValueError as exc:
+            errors[name] = str(exc)
+            continue
+        if current is not None and getattr(current, name) == state:
+            continue
+        values[name] = state
+        values[f"{name}_at"] = timezone.now() if state else None
+        values[f"{name}_source"] = source if state else ConsentSource.NONE
 
 
 def _is_cjk(text: str) -> bool:
@@ -137,8 +207,14 @@ def sort_key(contact: Contact) -> str:
     return base.casefold()[:300]
 
 
-def _clean(data: Mapping[str, Any], *, current: Contact | None) -> tuple[dict[str, Any], Errors]:
-    """Validate ``data`` (a partial update when ``current`` is given)."""
+def _clean(
+    data: Mapping[str, Any],
+    *,
+    current: Contact | None,
+    consent_source: str = ConsentSource.USER,
+) -> tuple[dict[str, Any], Errors]:
+    """Validate ``data`` (a partial update when ``current`` is given). ``consent_source``:
+    where a consent state in ``data`` comes from (the door: form, import, API, user)."""
     errors: Errors = {}
     unknown = sorted(set(data) - set(ALL_FIELDS) - {"photo"})
     for name in unknown:
@@ -198,6 +274,7 @@ def _clean(data: Mapping[str, Any], *, current: Contact | None) -> tuple[dict[st
             )
         except ValidationError as exc:
             errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    _clean_consent(data, current, consent_source, values, errors)
     return values, errors
 
 
@@ -222,6 +299,8 @@ def snapshot(contact: Contact) -> dict[str, Any]:
         visibility=contact.visibility,
         tags=sorted(tag.name for tag in contact.tags.all()),
         custom_fields=dict(contact.custom_fields),
+        email_consent=contact.email_consent,
+        sms_consent=contact.sms_consent,
     )
     for kind in COLLECTIONS:
         data[kind] = snapshot_collection(kind, getattr(contact, kind).all())
@@ -310,7 +389,13 @@ def _refuse_duplicates(actor: User, data: Mapping[str, Any], exclude_id: int | N
 
 
 @transaction.atomic
-def contact_create(*, actor: User, data: ContactInput, allow_duplicates: bool = True) -> Contact:
+def contact_create(
+    *,
+    actor: User,
+    data: ContactInput,
+    allow_duplicates: bool = True,
+    consent_source: str = ConsentSource.USER,
+) -> Contact:
     """Create a person owned by ``actor`` unless ``owner`` says otherwise.
 
     With ``allow_duplicates=False`` (what the doors pass until a person confirms) a person who
@@ -319,7 +404,7 @@ def contact_create(*, actor: User, data: ContactInput, allow_duplicates: bool = 
     never ask."""
     ensure_can_create(actor)
     refuse_locked(field_access(actor, Entity.CONTACT), data)
-    values, errors = _clean(data, current=None)
+    values, errors = _clean(data, current=None, consent_source=consent_source)
     raise_if(errors)
     values.setdefault("owner", actor)
     if values["owner"] is None:
@@ -356,6 +441,7 @@ def contact_update(
     expected_version: int | None = None,
     allow_duplicates: bool = True,
     action: str = HistoryAction.UPDATE,
+    consent_source: str = ConsentSource.USER,
     enforce_field_protection: bool = True,
 ) -> Contact:
     """Change the fields named in ``data``.
@@ -371,7 +457,7 @@ def contact_update(
     current: Contact = begin_update(actor, contact, expected_version)
     if enforce_field_protection:
         refuse_locked(field_access(actor, Entity.CONTACT), data)
-    values, errors = _clean(data, current=current)
+    values, errors = _clean(data, current=current, consent_source=consent_source)
     raise_if(errors)
     before = snapshot(current)
     ensure_sharing_allowed(actor, current, values)
@@ -390,6 +476,30 @@ def contact_update(
     search.index(current)
     dedup.index_contact(current)
     return current
+
+
+def contact_consent_set(
+    *,
+    actor: User,
+    contact: Contact,
+    channel: str,
+    state: str,
+    source: str = ConsentSource.USER,
+    expected_version: int | None = None,
+) -> Contact:
+    """Record a person's consent for ``channel`` (``email`` or ``sms``): the state, now, and
+    where it came from; the history entry names the change. The same state again changes
+    nothing (its first time and source stay)."""
+    if channel not in CONSENT_CHANNELS:
+        raise ValidationError({"channel": _("Unknown channel.")})
+    data = cast(ContactInput, {f"{channel}_consent": state})
+    return contact_update(
+        actor=actor,
+        contact=contact,
+        data=data,
+        expected_version=expected_version,
+        consent_source=source,
+    )
 
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -524,6 +634,8 @@ def contacts_bulk(
 ) -> int:
     """Apply one action to many people, each through the single-record services so that history
     and permissions are the same as one by one. All or nothing: one refusal rolls back all."""
+    if not can(actor, "people", Action.BULK_EDIT):
+        raise PermissionDenied(_("Your roles do not allow editing people in bulk."))
     if action not in BULK_ACTIONS:
         raise ValidationError({"action": _("Unknown bulk action.")})
     if action in ("tag", "untag", "owner") and not value:
@@ -545,6 +657,18 @@ def contacts_bulk(
                     names = {n for n in names if n.lower() != str(value).lower()}
                 contact_update(actor=actor, contact=contact, data={"tags": sorted(names)})
             count += 1
+        if count:
+            audit.record(
+                actor,
+                AuditAction.BULK_EDIT,
+                Target("contacts.contact", "", _("%(count)d people") % {"count": count}),
+                {
+                    "action": action,
+                    "value": getattr(value, "pk", value),
+                    "ids": [contact.pk for contact in contacts],
+                    "count": count,
+                },
+            )
     return count
 
 
@@ -552,7 +676,12 @@ def contact_trash_purge(*, cutoff: dt.datetime) -> int:
     """Delete for good the people moved to the Trash before ``cutoff``, with their history entries
     and photo files: a purge removes the personal data, not only the row. System task (the
     Trash's purge runs it, ``core.trash``); works in batches so memory stays bounded."""
-    return purge_trashed(Contact, cutoff=cutoff, before_delete=_forget_photos)
+    return purge_trashed(Contact, cutoff=cutoff, before_delete=_forget_photos_and_shares)
+
+
+def _forget_photos_and_shares(batch: list[int]) -> None:
+    _forget_photos(batch)
+    shares_forget(Contact, batch)
 
 
 def _forget_photos(batch: list[int]) -> None:
@@ -564,3 +693,51 @@ def _forget_photos(batch: list[int]) -> None:
     ]
     for name in photos:
         transaction.on_commit(functools.partial(_delete_file, name))
+
+
+#: What an erased person is called from then on (ADR 0032).
+ERASED_NAME = "—"
+
+
+@transaction.atomic
+def contact_anonymise(*, contact: Contact) -> Contact:
+    """Erase a person's own data for good: names, contacts, addresses, notes, custom values,
+    tags, consent, photo, the vCard properties kept, every history entry of theirs, their
+    search document and duplicate keys. The row stays (``ERASED_NAME``) so that what points at
+    it still does. Not undoable: no history entry is written; the caller (privacy) checks the
+    permission and writes the audit entry. System write: no actor."""
+    current = Contact.all_objects.select_for_update().get(pk=contact.pk)
+    photo = current.photo.name or ""
+    for name in TEXT_FIELDS:
+        setattr(current, name, "")
+    current.display_name = ERASED_NAME
+    current.sort_name = ERASED_NAME
+    current.nicknames, current.languages, current.vcard_extra = [], [], []
+    current.gender = Gender.UNSPECIFIED
+    current.birthday = current.anniversary = current.time_zone = ""
+    current.custom_fields = {}
+    current.photo = ""
+    current.primary_email = current.primary_phone = current.city = current.country = ""
+    current.organization = None
+    for channel in CONSENT_CHANNELS:
+        setattr(current, f"{channel}_consent", ConsentState.UNKNOWN)
+        setattr(current, f"{channel}_consent_at", None)
+        setattr(current, f"{channel}_consent_source", ConsentSource.NONE)
+    current.version += 1
+    current.save()
+    for kind in COLLECTIONS:
+        getattr(current, kind).all().delete()
+    had_tags = current.tags.exists()
+    current.tags.clear()
+    if had_tags:
+        tags_changed([current.pk])
+    from django.contrib.contenttypes.models import ContentType
+
+    HistoryEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Contact), object_id=current.pk
+    ).delete()
+    search.forget(current)
+    dedup.remove(current)
+    if photo:
+        transaction.on_commit(functools.partial(_delete_file, photo))
+    return current

@@ -50,3 +50,5 @@ class ContactInput(TypedDict, total=False):
     addresses: list[AddressInput] | None
     urls: list[ValueInput] | None
     profiles: list[ValueInput] | None
+    email_consent: str | None
+    sms_consent: str | None

@@ -192,6 +192,24 @@ def time_zone(raw: str) -> str:
     return text
 
 
+#: Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): they can
+#: make a name read backwards or hide what follows it ("Trojan Source"). No language needs them
+#: in a name; the marks it may need (U+200E, U+200F, U+061C) are allowed.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def check_bidi(text: str) -> str:
+    """``text`` unchanged, or ValueError when it holds a bidi embedding, override or isolate."""
+    if not text.isprintable() and any(ch in BIDI_CONTROLS for ch in text):
+        raise ValueError(
+            _(
+                "Text direction overrides (U+202A–U+202E, U+2066–U+2069) are not allowed; "
+                "the marks U+200E, U+200F and U+061C are."
+            )
+        )
+    return text
+
+
 def single_line(raw: object, *, max_length: int) -> str:
     """Trimmed text with inner runs of white space folded; control characters refused."""
     if raw == "" and raw.__class__ is str:  # most address parts and labels of an import
@@ -203,6 +221,8 @@ def single_line(raw: object, *, max_length: int) -> str:
         raise ValueError(_("Enter at most %(n)d characters.") % {"n": max_length})
     # isprintable() is False for every control character: the character scan only runs for
     # the rare text that holds some other unprintable character.
-    if not text.isprintable() and any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
-        raise ValueError(_("Control characters are not allowed."))
+    if not text.isprintable():
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+            raise ValueError(_("Control characters are not allowed."))
+        check_bidi(text)
     return text

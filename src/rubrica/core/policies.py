@@ -22,16 +22,20 @@ that its model declares.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+
+from rubrica.core.registry import Registry
+from rubrica.core.shares import with_shares
 
 if TYPE_CHECKING:
     from rubrica.accounts.models import User
@@ -62,6 +66,61 @@ class Action:
     DELETE = "delete"
     ADD = "add"
     ALL: ClassVar[tuple[str, ...]] = (VIEW, CHANGE, DELETE)
+    # Actions a role grants beyond the four above (issue 17); the doors that offer them ask
+    # ``can(user, entity, action)``.
+    EXPORT = "export"
+    IMPORT = "import"
+    MERGE = "merge"
+    BULK_EDIT = "bulk_edit"
+    MANAGE_FIELDS = "manage_fields"
+    MANAGE_USERS = "manage_users"
+    #: Every action a grant may name, in the order the grant matrix shows them.
+    GRANTABLE: ClassVar[tuple[str, ...]] = (
+        VIEW,
+        ADD,
+        CHANGE,
+        DELETE,
+        EXPORT,
+        IMPORT,
+        MERGE,
+        BULK_EDIT,
+        MANAGE_FIELDS,
+        MANAGE_USERS,
+    )
+
+
+#: The names of the actions, as the grant matrix shows them.
+ACTION_LABELS: dict[str, Any] = {
+    Action.VIEW: _("View"),
+    Action.ADD: _("Add"),
+    Action.CHANGE: _("Change"),
+    Action.DELETE: _("Delete"),
+    Action.EXPORT: _("Export"),
+    Action.IMPORT: _("Import"),
+    Action.MERGE: _("Merge"),
+    Action.BULK_EDIT: _("Bulk edit"),
+    Action.MANAGE_FIELDS: _("Manage custom fields"),
+    Action.MANAGE_USERS: _("Manage users"),
+}
+
+
+class Level(models.TextChoices):
+    """How far a grant reaches (issue 17): every record, the records of one's teams as the
+    owner/team/visibility rule shares them, one's own records, or none."""
+
+    ALL = "all", _("All")
+    TEAM = "team", _("Team")
+    OWN = "own", _("Own")
+    NONE = "none", _("None")
+
+
+#: Levels from the narrowest to the widest: of several roles' levels the widest wins.
+LEVEL_RANK: dict[str, int] = {Level.NONE: 0, Level.OWN: 1, Level.TEAM: 2, Level.ALL: 3}
+
+
+def widest(*levels: str) -> str:
+    """The most permissive of ``levels`` (none when there are none)."""
+    return max(levels, key=LEVEL_RANK.__getitem__, default=Level.NONE)
 
 
 def check_action(action: str, known: tuple[str, ...] = Action.ALL) -> None:
@@ -114,13 +173,125 @@ def team_ids(person: User) -> list[int]:
     return ids
 
 
+# Grants (issue 17) ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GrantEntity:
+    """A kind of record roles grant actions on (``people``, ``tasks``...), registered by the app
+    that owns it from its ``AppConfig.ready()``; ``actions`` are the grantable actions that mean
+    something for it (the grant matrix shows only those)."""
+
+    key: str
+    label: Any
+    actions: tuple[str, ...] = (
+        Action.VIEW,
+        Action.ADD,
+        Action.CHANGE,
+        Action.DELETE,
+    )
+    position: int = 100
+
+
+#: The entities roles grant on; apps fill it from ``ready()`` (``register_entity``).
+grant_entities: Registry[GrantEntity] = Registry(
+    "grant entity",
+    key=lambda entry: entry.key,
+    hint="register it with rubrica.core.policies.register_entity() from the app's ready()",
+)
+
+
+def register_entity(entity: GrantEntity) -> GrantEntity:
+    for action in entity.actions:
+        check_action(action, Action.GRANTABLE)
+    return grant_entities.register(entity)
+
+
+class GrantReader(Protocol):
+    """What reads a person's grants: ``{(entity, action): level}`` with the widest level of every
+    role they hold (directly or through a team); a missing pair means none. Registered by
+    ``accounts`` at start-up (core imports no app)."""
+
+    def __call__(self, person: User, /) -> Mapping[tuple[str, str], str]: ...
+
+
+_grant_reader: list[GrantReader] = []
+
+
+def register_grant_reader(reader: GrantReader) -> None:
+    """Install the function that reads grants (``accounts`` does, from its ``ready()``)."""
+    _grant_reader[:] = [reader]
+
+
+def grant_level(user: AnyUser | None, entity: str, action: str) -> str:
+    """The level at which ``user`` may ``action`` records of ``entity``: none for anonymous and
+    inactive users, all for superusers, else the widest level of their roles."""
+    check_action(action, Action.GRANTABLE)
+    person = signed_in(user)
+    if person is None:
+        return Level.NONE
+    if person.is_superuser:
+        return Level.ALL
+    grant_entities.get(entity)  # an entity nobody registered is a programming error
+    if not _grant_reader:
+        raise ImproperlyConfigured("No grant reader is registered (rubrica.accounts does).")
+    return _grant_reader[0](person).get((entity, action), Level.NONE)
+
+
+def can(user: AnyUser | None, entity: str, action: str) -> bool:
+    """Whether ``user`` may ``action`` some records of ``entity`` (their level is not none): the
+    question of the doors that offer an action (export, import, merge, bulk edit, custom fields,
+    users)."""
+    return grant_level(user, entity, action) != Level.NONE
+
+
+def level_q(person: User, level: str, *, owner_field: str = "owner") -> Q | None:
+    """The filter of the records a ``level`` reaches for ``person`` on a model with ``owner``,
+    ``team`` and ``visibility``; None means every record.
+
+    - all: every record;
+    - team: today's owner/team/visibility rule (ADR 0003): one's own records, the records shared
+      with everyone, and those shared with a team one belongs to;
+    - own: one's own records;
+    - none: nothing.
+    """
+    if level == Level.ALL:
+        return None
+    if level == Level.NONE:
+        return Q(pk__in=[])
+    own = Q(**{owner_field: person})
+    if level == Level.OWN:
+        return own
+    teams = team_ids(person)
+    q = own | Q(visibility=Visibility.EVERYONE)
+    if teams:
+        q |= Q(visibility=Visibility.TEAM, team_id__in=teams)
+    return q
+
+
 class Policy:
     """The base of every permission policy.
 
     A subclass states its rule in ``queryset_for`` and ``user_has_permission``; ``user_can`` asks
     ``queryset_for`` about the one stored row, so a list and a single record never disagree. A
-    policy holds no state of its own and may be shared by several models.
+    policy holds no state of its own; ``entity`` is the grant entity its model's records are
+    (``people``...), whose grants decide; a policy without one follows the roles of old
+    (administrators everything, read-only users view only).
     """
+
+    def __init__(self, entity: str | None = None) -> None:
+        self.entity = entity
+
+    def level(self, person: User, action: str) -> str:
+        """``person``'s level for ``action`` on this policy's entity."""
+        entity = getattr(self, "entity", None)  # a subclass may keep its own __init__
+        if entity is not None:
+            return grant_level(person, entity, action)
+        if person.is_administrator:
+            return Level.ALL
+        if action != Action.VIEW and person.is_read_only:
+            return Level.NONE
+        return Level.TEAM
 
     def queryset_for(self, user: AnyUser, action: str, queryset: _QS) -> _QS:
         """The part of ``queryset`` that ``user`` may ``action``."""
@@ -142,36 +313,30 @@ class Policy:
 
 
 class OwnedRecordPolicy(Policy):
-    """Owner, team and visibility: the rule of every record people own (``core.OwnedRecord``).
+    """Owner, team and visibility, at the level the person's roles grant on the policy's entity:
+    the rule of every record people own (``core.OwnedRecord``).
 
-    - Anonymous and inactive users may do nothing.
-    - Administrators may do everything.
-    - view: a person's own records, records shared with everyone, and records shared with a team
-      the person belongs to.
-    - change and delete: the same records, unless the person is read-only (then none).
-    - add: any active person who is not read-only.
+    - Anonymous and inactive users may do nothing; superusers everything.
+    - view, change, delete: the records ``level_q`` gives for the person's level of that action
+      (all, team: own + shared with everyone + shared with one of their teams, own, none).
+    - add: any active person whose level for add is not none.
 
-    The model has ``owner``, ``team`` and ``visibility`` fields.
+    The shipped roles keep the rule of old (ADR 0003): Administrator all, Sales (the members of
+    old) team, Read-only team for view and none for the rest. The model has ``owner``, ``team``
+    and ``visibility`` fields.
     """
 
     def visibility_q(self, user: AnyUser, action: str) -> Q | None:
-        """The filter a user's reads pass through; None means no restriction (administrators)."""
+        """The filter a user's reads pass through; None means no restriction (level all)."""
         check_action(action)
         person = signed_in(user)
         if person is None:
             return Q(pk__in=[])
-        if person.is_administrator:
-            return None
-        if action != Action.VIEW and person.is_read_only:
-            return Q(pk__in=[])
-        teams = team_ids(person)
-        q = Q(owner=person) | Q(visibility=Visibility.EVERYONE)
-        if teams:
-            q |= Q(visibility=Visibility.TEAM, team_id__in=teams)
-        return q
+        return level_q(person, self.level(person, action))
 
     def queryset_for(self, user: AnyUser, action: str, queryset: _QS) -> _QS:
-        q = self.visibility_q(user, action)
+        with remembered_teams():  # the rule and the shares (core.shares) read the teams once
+            q = with_shares(self.visibility_q(user, action), user, action, queryset.model)
         return queryset if q is None else queryset.filter(q)
 
     def user_has_permission(self, user: AnyUser, action: str) -> bool:
@@ -179,7 +344,7 @@ class OwnedRecordPolicy(Policy):
         person = signed_in(user)
         if person is None:
             return False
-        return action == Action.VIEW or not person.is_read_only
+        return self.level(person, action) != Level.NONE
 
 
 def policy_for(model: type[models.Model]) -> Policy:

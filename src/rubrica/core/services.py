@@ -94,7 +94,10 @@ def clean_text(
             elif len(value) > max_length:
                 errors[name] = _("Enter at most %(n)d characters.") % {"n": max_length}
             else:
-                cleaned[name] = value.strip().replace("\x00", "")
+                try:
+                    cleaned[name] = normalize.check_bidi(value.strip().replace("\x00", ""))
+                except ValueError as exc:
+                    errors[name] = str(exc)
             continue
         try:
             cleaned[name] = normalize.single_line(value, max_length=max_length)

@@ -18,6 +18,7 @@ from rubrica.accounts.models import User
 from rubrica.audit import services as audit
 from rubrica.audit.services import AuditAction
 from rubrica.core import normalize, sealing
+from rubrica.core.policies import Action, can
 from rubrica.core.services import Precondition
 from rubrica.customfields.models import CustomFieldDefinition, Entity, FieldType
 from rubrica.customfields.protection import (
@@ -28,6 +29,18 @@ from rubrica.customfields.protection import (
     seal_custom,
 )
 from rubrica.customfields.types import DefinitionInput
+
+#: The grant entity of each kind of record custom fields are defined for (issue 17).
+GRANT_ENTITY = {"contact": "people", "organization": "organizations"}
+GRANT_ENTITIES = tuple(GRANT_ENTITY.values())
+
+
+def _may_manage(actor: User, entity: str) -> bool:
+    """Whether ``actor``'s roles let them manage the custom fields of ``entity`` (any entity
+    for one not given yet: the service then refuses the unknown entity by field)."""
+    keys = (GRANT_ENTITY[entity],) if entity in GRANT_ENTITY else GRANT_ENTITIES
+    return any(can(actor, key, Action.MANAGE_FIELDS) for key in keys)
+
 
 EMPTY: tuple[object, ...] = (None, "", [])
 
@@ -209,7 +222,8 @@ def definition_save(
     """Create or update a definition; only administrators. The key and entity never change. An
     update changes the definition as it is now (re-read under a lock, so the instance passed is
     left as it was); ``precondition`` may refuse first."""
-    if not actor.is_administrator:
+    entity = definition.entity if definition is not None else str(data.get("entity") or "")
+    if not _may_manage(actor, entity):
         raise PermissionDenied(_("Only administrators can define custom fields."))
     with transaction.atomic():
         before = (
@@ -220,6 +234,13 @@ def definition_save(
             .first()
         )
         saved = _definition_save(definition, data, precondition)
+        action = AuditAction.CUSTOMFIELD_UPDATE if definition else AuditAction.CUSTOMFIELD_CREATE
+        audit.record(
+            actor,
+            action,
+            saved,
+            {"key": saved.key, "entity": saved.entity, "fields": sorted(data)},
+        )
         after = {
             "sensitive": saved.sensitive,
             "identifying": saved.identifying,
@@ -313,9 +334,16 @@ def definition_delete(
 ) -> None:
     """Delete a definition. Stored values stay in the records' JSON (nothing is lost) but are no
     longer shown or validated. ``precondition`` may refuse first, on the row locked for it."""
-    if not actor.is_administrator:
+    if not _may_manage(actor, definition.entity):
         raise PermissionDenied(_("Only administrators can delete custom fields."))
     with transaction.atomic():
-        _lock_definition(definition, precondition).delete()
+        current = _lock_definition(definition, precondition)
+        audit.record(
+            actor,
+            AuditAction.CUSTOMFIELD_DELETE,
+            current,
+            {"key": current.key, "entity": current.entity},
+        )
+        current.delete()
     _invalidate()
     forget_protected()

@@ -1,5 +1,5 @@
-"""Settings pages for custom field definitions (administrators only). Writes go through
-``definition_save`` / ``definition_delete``, whose errors appear next to the fields."""
+"""Settings pages for custom field definitions (for whoever may manage custom fields). Writes go
+through ``definition_save`` / ``definition_delete``, whose errors appear next to the fields."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
+from rubrica.core.policies import Action
 from rubrica.customfields.forms import DefinitionForm, ProtectedFieldForm
 from rubrica.customfields.models import CustomFieldDefinition, Entity
 from rubrica.customfields.protection import (
@@ -18,8 +19,8 @@ from rubrica.customfields.protection import (
     protected_builtins,
     protected_field_save,
 )
-from rubrica.customfields.services import definition_delete, definition_save
-from rubrica.kits.web.access import administrator_required
+from rubrica.customfields.services import GRANT_ENTITIES, definition_delete, definition_save
+from rubrica.kits.web.access import administrator_required, grant_required
 from rubrica.kits.web.forms import add_service_errors
 
 
@@ -27,7 +28,7 @@ def _list_url(entity: str) -> str:
     return f"{reverse('settings:fields')}?entity={entity}"
 
 
-@administrator_required
+@grant_required(GRANT_ENTITIES, Action.MANAGE_FIELDS)
 def definition_list(request: HttpRequest) -> HttpResponse:
     entity = request.GET.get("entity", Entity.CONTACT)
     if entity not in Entity.values:
@@ -45,7 +46,7 @@ def definition_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@administrator_required
+@grant_required(GRANT_ENTITIES, Action.MANAGE_FIELDS)
 def definition_edit(
     request: HttpRequest, pk: int | None = None, entity: str | None = None
 ) -> HttpResponse:
@@ -91,7 +92,7 @@ def definition_edit(
     )
 
 
-@administrator_required
+@grant_required(GRANT_ENTITIES, Action.MANAGE_FIELDS)
 def definition_confirm_delete(request: HttpRequest, pk: int) -> HttpResponse:
     definition = get_object_or_404(CustomFieldDefinition, pk=pk)
     if request.method == "POST":

@@ -7,6 +7,7 @@ class DataioConfig(AppConfig):
 
     def ready(self) -> None:
         _register_jobs()
+        _register_grant_entity()
 
 
 def _register_jobs() -> None:
@@ -29,3 +30,19 @@ def _register_jobs() -> None:
     register_job_kind(JobKind(key="import_revert", run=run_import_revert))
     register_job_kind(JobKind(key="export", run=run_export, interactive=True))
     register_file_sweeper(FileSweeper(key="dataio.import_drafts", sweep=import_drafts_purge))
+
+
+def _register_grant_entity() -> None:
+    """Roles grant actions on imports and exports under the key "imports_exports" (issue 17)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from rubrica.core.policies import Action, GrantEntity, register_entity
+
+    register_entity(
+        GrantEntity(
+            "imports_exports",
+            _("Imports and exports"),
+            (Action.VIEW, Action.IMPORT, Action.EXPORT),
+            position=80,
+        )
+    )

@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Any, Protocol
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
@@ -35,6 +35,7 @@ from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import snapshot
 from rubrica.core.models import Action
+from rubrica.core.policies import can
 from rubrica.customfields.models import Entity
 from rubrica.customfields.protection import FieldAccess, field_access, present
 from rubrica.dataio.related_export import related_of
@@ -176,7 +177,9 @@ def selected_contacts(user: User, selection: dict[str, Any]) -> QuerySet[Contact
 def export_start(
     *, actor: User, format: str, selection: dict[str, Any], enqueue: bool = True
 ) -> Job:
-    """Create an export job (kind ``export``)."""
+    """Create an export job (kind ``export``); the person's roles must grant export on people."""
+    if not can(actor, "people", Action.EXPORT):
+        raise PermissionDenied(_("Your roles do not allow exporting people."))
     if format not in FORMATS:
         raise ValidationError(
             {"format": _("Choose one of: %(choices)s.") % {"choices": ", ".join(FORMATS)}}

@@ -11,6 +11,7 @@ class DocumentsConfig(AppConfig):
         _register_trash()
         _register_panels()
         _register_jobs()
+        _register_grant_entity()
 
 
 def _register_attachables() -> None:
@@ -103,3 +104,19 @@ def _register_jobs() -> None:
     from rubrica.jobs.registry import FileSweeper, register_file_sweeper
 
     register_file_sweeper(FileSweeper(key="documents.orphans", sweep=orphan_sweep))
+
+
+def _register_grant_entity() -> None:
+    """Roles grant actions on documents under the key "documents" (issue 17)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from rubrica.core.policies import Action, GrantEntity, register_entity
+
+    register_entity(
+        GrantEntity(
+            "documents",
+            _("Documents"),
+            (Action.VIEW, Action.ADD, Action.CHANGE, Action.DELETE),
+            position=60,
+        )
+    )

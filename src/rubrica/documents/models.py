@@ -93,7 +93,7 @@ class Document(OwnedRecord):
         related_name="+",
     )
 
-    permission_policy: ClassVar[Policy] = DocumentPolicy()
+    permission_policy: ClassVar[Policy] = DocumentPolicy("documents")
 
     class Meta:
         verbose_name = _("document")

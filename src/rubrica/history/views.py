@@ -64,6 +64,7 @@ def field_label(model: type[models.Model], name: str) -> str:
         "merged_from": _("Merged from"),
         "merged_into": _("Merged into"),
         "merge_undone": _("Merge undone"),
+        "shared_with": _("Shared with"),
     }
     if name in notes:
         return notes[name]

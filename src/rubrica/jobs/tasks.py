@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from rubrica.core import origin
 from rubrica.jobs.running import job_run
 
 #: The queue of short interactive jobs (``JobKind.interactive``).
@@ -19,7 +20,8 @@ DEFAULT_QUEUE = "default"
 def run_job_task(job_id: int) -> str:
     """Run job ``job_id`` in the worker (``running.job_run``, which finds the kind's runner in
     the registry); returns its final status."""
-    return str(job_run(job_id).status)
+    with origin.using(origin.WORKER):
+        return str(job_run(job_id).status)
 
 
 def enqueue_job(job_id: int, *, interactive: bool) -> None:

@@ -20,8 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
+from rubrica.accounts.selectors import team_settings
 from rubrica.activities.services import ensure_may_log
-from rubrica.contacts.models import Contact
+from rubrica.contacts.models import ConsentState, Contact
+from rubrica.contacts.selectors import email_consent_refusal
 from rubrica.core.models import Action
 from rubrica.documents.models import Document
 from rubrica.documents.storage import documents_storage
@@ -63,7 +65,8 @@ def mail_send(
     enqueue: bool = True,
 ) -> list[OutgoingMail]:
     """Queue one e-mail to each person named (whom ``actor`` may see, with an address that does
-    not bounce), from ``template`` or from ``subject`` and ``body``. Nothing is queued when one
+    not bounce, who did not opt out of e-mail, and who opted in when the team requires it:
+    ADR 0032), from ``template`` or from ``subject`` and ``body``. Nothing is queued when one
     of them cannot be written to (ValidationError names them)."""
     ensure_may_log(actor)
     if template is not None:
@@ -81,6 +84,7 @@ def mail_send(
     if errors:
         raise ValidationError(errors)
     people = {c.pk: c for c in Contact.objects.restrict(actor, Action.VIEW).filter(pk__in=ids)}
+    require_consent = team_settings().require_email_consent
     bounced = set(
         BouncedAddress.objects.filter(
             address__in=[c.primary_email.lower() for c in people.values()]
@@ -98,6 +102,14 @@ def mail_send(
             errors[f"people.{index}"] = _("Mail to %(address)s bounces.") % {
                 "address": contact.primary_email
             }
+        elif contact.email_consent == ConsentState.WITHDRAWN:
+            errors[f"people.{index}"] = _("%(name)s opted out of e-mail.") % {
+                "name": contact.display_name
+            }
+        elif require_consent and contact.email_consent != ConsentState.GRANTED:
+            errors[f"people.{index}"] = _(
+                "%(name)s has not opted in to e-mail, which the team requires."
+            ) % {"name": contact.display_name}
     if errors:
         raise ValidationError(errors)
     documents = list(
@@ -164,10 +176,27 @@ def _connection() -> Any:
     return get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or SMTP_TIMEOUT)
 
 
+def consent_refusal(outgoing: OutgoingMail) -> str:
+    """Why ``outgoing`` may no longer go (its person opted out after it was queued, or the team
+    now requires an opt-in they never gave), or "" when it may."""
+    state = (
+        Contact.all_objects.filter(pk=outgoing.contact_id)
+        .values_list("email_consent", flat=True)
+        .first()
+    )
+    return email_consent_refusal(state)
+
+
 def deliver(outgoing: OutgoingMail, *, connection: Any = None) -> bool:
     """Try to send ``outgoing`` once. On success it is captured (the timeline entry of the
     person); on failure the next attempt is set (1, 2, 4... minutes) until ``MAX_ATTEMPTS``."""
     owner = outgoing.owner
+    refusal = consent_refusal(outgoing)
+    if refusal:
+        OutgoingMail.objects.filter(pk=outgoing.pk).update(
+            status=OutStatus.FAILED, last_error=refusal
+        )
+        return False
     message = EmailMessage(
         subject=outgoing.subject,
         body=outgoing.body,

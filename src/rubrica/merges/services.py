@@ -28,7 +28,7 @@ from typing import Any, cast
 from django.apps import apps
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
@@ -40,7 +40,7 @@ from rubrica.accounts.models import User
 from rubrica.activities.services import refresh_last_interaction
 from rubrica.audit import services as audit
 from rubrica.audit.services import AuditAction
-from rubrica.contacts.models import Contact
+from rubrica.contacts.models import ConsentState, Contact
 from rubrica.contacts.services import (
     COLLECTIONS,
     TEXT_FIELDS,
@@ -52,6 +52,7 @@ from rubrica.contacts.services import (
 )
 from rubrica.contacts.types import ContactInput
 from rubrica.core.models import Action
+from rubrica.core.policies import can
 from rubrica.core.services import SHARING_FIELDS, ensure_can, lock_and_check_version
 from rubrica.customfields.models import Entity
 from rubrica.customfields.protection import field_access
@@ -77,6 +78,8 @@ SINGLE_FIELDS: tuple[str, ...] = (
     "stage",
     *SHARING_FIELDS,
 )
+#: Consent per channel (ADR 0032): an opt-out wins, else the survivor's answer, else the other's.
+CONSENT_FIELDS = ("email_consent", "sms_consent")
 #: Plain lists: the merge keeps the union.
 LIST_FIELDS = ("nicknames", "languages", "tags")
 EMPTY: tuple[Any, ...] = ("", None, [], {})
@@ -234,6 +237,12 @@ def merge_data(
         s, m = survivor.get(name), merged.get(name)
         default = s if (s not in EMPTY or name in SHARING_FIELDS) else m
         value = _pick(name, choices.get(name), s, m, default)
+        if value != s:
+            data[name] = value
+    for name in CONSENT_FIELDS:
+        # An opt-out on either side is kept: a merge never writes to someone who said no.
+        s, m = survivor.get(name) or "", merged.get(name) or ""
+        value = ConsentState.WITHDRAWN if ConsentState.WITHDRAWN in (s, m) else (s or m)
         if value != s:
             data[name] = value
     for name in LIST_FIELDS:
@@ -492,6 +501,8 @@ def contact_merge(
     the right to change the survivor and to delete the merged person. All or nothing."""
     if survivor.pk == merged.pk:
         raise ValidationError({"merged": _("A person cannot be merged with itself.")})
+    if not can(actor, "people", Action.MERGE):
+        raise PermissionDenied(_("Your roles do not allow merging people."))
     ensure_can(actor, survivor, Action.CHANGE)
     ensure_can(actor, merged, Action.DELETE)
     survivor, merged = _lock_pair(survivor.pk, merged.pk, expected_versions)

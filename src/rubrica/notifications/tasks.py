@@ -6,10 +6,12 @@ import datetime as dt
 
 from django_tasks import task
 
+from rubrica.core import origin
 from rubrica.notifications.scheduling import tick_chained
 
 
 @task()
 def tick_task(expected: str) -> bool:
     """Run the tick expected at ``expected`` (ISO 8601) and enqueue the next one."""
-    return tick_chained(dt.datetime.fromisoformat(expected))
+    with origin.using(origin.WORKER):
+        return tick_chained(dt.datetime.fromisoformat(expected))

@@ -10,6 +10,8 @@ class OrganizationsConfig(AppConfig):
         _register_history()
         _register_trash()
         _register_list_defaults()
+        _register_sharing()
+        _register_grant_entity()
 
 
 def _register_search() -> None:
@@ -98,4 +100,41 @@ def _register_list_defaults() -> None:
 
     register_list_choices(
         "organizations", _("Organizations"), columns=COLUMNS, name_column=NAME_COLUMN
+    )
+
+
+def _register_sharing() -> None:
+    """An organization can be shared with a user or a team (rubrica.sharing)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from rubrica.organizations.models import Organization
+    from rubrica.sharing.registry import ShareableKind, register_shareable
+
+    register_shareable(
+        ShareableKind(key="organizations", model=Organization, label=_("Organization"))
+    )
+
+
+def _register_grant_entity() -> None:
+    """Roles grant actions on organizations under the key "organizations" (issue 17)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from rubrica.core.policies import Action, GrantEntity, register_entity
+
+    register_entity(
+        GrantEntity(
+            "organizations",
+            _("Organizations"),
+            (
+                Action.VIEW,
+                Action.ADD,
+                Action.CHANGE,
+                Action.DELETE,
+                Action.EXPORT,
+                Action.IMPORT,
+                Action.BULK_EDIT,
+                Action.MANAGE_FIELDS,
+            ),
+            position=20,
+        )
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -9,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from rubrica.core.models import AddressBase, OwnedRecord, PhoneBase, TimestampedModel
+from rubrica.core.policies import OwnedRecordPolicy, Policy
 
 ALIVE = Q(deleted_at__isnull=True)
 
@@ -57,6 +60,9 @@ class Organization(OwnedRecord):
     primary_phone = models.CharField(_("phone"), max_length=32, blank=True, editable=False)
     city = models.CharField(_("city"), max_length=150, blank=True, editable=False)
     country = models.CharField(_("country"), max_length=100, blank=True, editable=False)
+
+    #: The owner/team/visibility rule at the level the person's roles grant on "organizations".
+    permission_policy: ClassVar[Policy] = OwnedRecordPolicy("organizations")
 
     class Meta:
         verbose_name = _("organization")

@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from rubrica import dedup, search
 from rubrica.accounts.models import Team, User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.contacts.models import Contact
 from rubrica.core import normalize
 from rubrica.core.models import Action
@@ -56,6 +58,7 @@ from rubrica.organizations.models import (
 )
 from rubrica.organizations.selectors import name_key
 from rubrica.organizations.types import AffiliationInput, OrganizationInput
+from rubrica.sharing.services import shares_forget
 from rubrica.taxonomy.models import OrganizationKind
 
 TEXT_FIELDS = {"name": 300, "industry": 150, "notes": 100_000}
@@ -278,7 +281,11 @@ def organization_restore(
 def organization_trash_purge(*, cutoff: dt.datetime) -> int:
     """Delete for good the organizations moved to the Trash before ``cutoff``, with their history
     entries. System task (the Trash's purge runs it, ``core.trash``); works in batches."""
-    return purge_trashed(Organization, cutoff=cutoff)
+    return purge_trashed(Organization, cutoff=cutoff, before_delete=_forget_shares)
+
+
+def _forget_shares(batch: list[int]) -> None:
+    shares_forget(Organization, batch)
 
 
 def organization_revert(
@@ -460,6 +467,12 @@ def affiliation_delete(
     contact_id = current.contact_id
     before = _affiliation_snapshot(current)
     pk = current.pk
+    audit.record(
+        actor,
+        AuditAction.RECORD_DESTROY,
+        current,
+        {"person": contact_id, "organization": current.organization_id},
+    )
     current.delete()
     contact_organization_refresh(contact_id=contact_id)
     contact = _bump_contact(contact_id)

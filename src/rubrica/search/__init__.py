@@ -41,6 +41,13 @@ def remove(record: Model) -> None:
     engine.remove(record)
 
 
+def forget(record: Model) -> None:
+    """Remove a record and the words only its name bore (an erasure, ADR 0032)."""
+    from rubrica.search import engine
+
+    engine.forget(record)
+
+
 def query(
     user: User,
     text: str,

@@ -110,6 +110,21 @@ def remove(record: Model) -> None:
     SearchDocument.objects.filter(kind=registry.of(record).kind, record_id=record.pk).delete()
 
 
+def forget(record: Model) -> None:
+    """Drop a record from the index and its name's words from the vocabulary unless another
+    document still bears them: an erasure (ADR 0032) leaves no trace of the name behind. A
+    word check reads the names with a substring match, acceptable for a rare erasure."""
+    kind = registry.of(record).kind
+    names = list(
+        SearchDocument.objects.filter(kind=kind, record_id=record.pk).values_list("name", flat=True)
+    )
+    SearchDocument.objects.filter(kind=kind, record_id=record.pk).delete()
+    for name in names:
+        for word in name_words(name):
+            if not SearchDocument.objects.filter(name__icontains=word).exists():
+                SearchWord.objects.filter(word=word).delete()
+
+
 def index(record: Model) -> None:
     """(Re)write the record's document from the database, in the caller's transaction (a record
     in the Trash or gone has none). When its names changed and its kind has ``dependents`` (an

@@ -7,6 +7,7 @@ class SegmentsConfig(AppConfig):
 
     def ready(self) -> None:
         _register_list_scopes()
+        _register_grant_entity()
 
 
 def _register_list_scopes() -> None:
@@ -29,5 +30,21 @@ def _register_list_scopes() -> None:
             bulk_fields_template="segments/_bulk_fields.html",
             bulk_actions=("segment_add", "segment_remove"),
             bulk=views.bulk_members,
+        )
+    )
+
+
+def _register_grant_entity() -> None:
+    """Roles grant actions on segments under the key "segments" (issue 17)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from rubrica.core.policies import Action, GrantEntity, register_entity
+
+    register_entity(
+        GrantEntity(
+            "segments",
+            _("Segments"),
+            (Action.VIEW, Action.ADD, Action.CHANGE, Action.DELETE),
+            position=70,
         )
     )

@@ -81,7 +81,7 @@ class Segment(TimestampedModel):
     )
 
     #: view and change as any owned record; delete only by the owner or an administrator.
-    permission_policy: ClassVar[Policy] = SegmentPolicy()
+    permission_policy: ClassVar[Policy] = SegmentPolicy("segments")
 
     objects = RestrictManager()
 

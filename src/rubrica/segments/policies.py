@@ -3,7 +3,8 @@
 view and change follow the core owner/team/visibility rule (``core.policies.OwnedRecordPolicy``:
 the owner, the owner's team when shared with a team, everyone when shared with everyone; read-only
 users change nothing), so a team can keep a shared list together. delete is narrower: only the
-owner or an administrator, because a deleted segment does not go to a Trash.
+owner or an administrator, because a deleted segment does not go to a Trash. The levels are those
+the person's roles grant on "segments" (issue 17); delete reaches others' segments only at all.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any, TypeVar
 
 from django.db.models import QuerySet
 
-from rubrica.core.policies import Action, AnyUser, OwnedRecordPolicy, signed_in
+from rubrica.core.policies import Action, AnyUser, Level, OwnedRecordPolicy, signed_in
 
 _QS = TypeVar("_QS", bound="QuerySet[Any, Any]")
 
@@ -21,6 +22,10 @@ class SegmentPolicy(OwnedRecordPolicy):
     def queryset_for(self, user: AnyUser, action: str, queryset: _QS) -> _QS:
         qs = super().queryset_for(user, action, queryset)
         person = signed_in(user)
-        if action == Action.DELETE and person is not None and not person.is_administrator:
+        if (
+            action == Action.DELETE
+            and person is not None
+            and self.level(person, action) != Level.ALL
+        ):
             qs = qs.filter(owner=person)
         return qs

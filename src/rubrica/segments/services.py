@@ -20,6 +20,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import Team, User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.models import Contact
 from rubrica.core import normalize
@@ -343,6 +345,7 @@ def segment_delete(*, actor: User, segment: Segment, expected_version: int | Non
         changes=diff(before, {}),
         version=current.version,
     )
+    audit.record(actor, AuditAction.RECORD_DESTROY, current, {"kind": current.kind})
     current.delete()
 
 

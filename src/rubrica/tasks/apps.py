@@ -11,6 +11,7 @@ class TasksConfig(AppConfig):
         _register_notifications()
         _register_panels()
         _register_search()
+        _register_grant_entity()
 
 
 def _register_history() -> None:
@@ -137,5 +138,21 @@ def _register_search() -> None:
             parse_filters=search.parse_filters,
             label=gettext_lazy("Tasks"),
             detail_url="tasks:detail",
+        )
+    )
+
+
+def _register_grant_entity() -> None:
+    """Roles grant actions on tasks under the key "tasks" (issue 17)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from rubrica.core.policies import Action, GrantEntity, register_entity
+
+    register_entity(
+        GrantEntity(
+            "tasks",
+            _("Tasks"),
+            (Action.VIEW, Action.ADD, Action.CHANGE, Action.DELETE, Action.EXPORT),
+            position=40,
         )
     )

@@ -96,7 +96,7 @@ class Task(OwnedRecord):
         related_name="+",
     )
 
-    permission_policy: ClassVar[Policy] = TaskPolicy()
+    permission_policy: ClassVar[Policy] = TaskPolicy("tasks")
 
     class Meta(OwnedRecord.Meta):
         verbose_name = _("task")

@@ -1,5 +1,8 @@
 """Who may see and change a task (``TaskPolicy``); the rule is documented in ADR 0016.
 
+At the level the person's roles grant on "tasks" (issue 17): all is every task, none no task;
+own is the tasks one owns or is assigned; team is the rule below (the Sales role of today).
+
 - Anonymous and inactive users: nothing. Administrators: everything.
 - view: the owner; the assignee; everyone when the task is shared with everyone; the members of
   its team when shared with a team; and, unless the task is private, whoever may see one of the
@@ -20,9 +23,11 @@ from rubrica.accounts.models import User
 from rubrica.core.policies import (
     Action,
     AnyUser,
+    Level,
     OwnedRecordPolicy,
     Visibility,
     check_action,
+    level_q,
     signed_in,
 )
 
@@ -35,15 +40,14 @@ class TaskPolicy(OwnedRecordPolicy):
         person = signed_in(user)
         if person is None:
             return Q(pk__in=[])
-        if person.is_administrator:
-            return None
-        if action != Action.VIEW and person.is_read_only:
-            return Q(pk__in=[])
-        shared = super().visibility_q(user, action)
+        level = self.level(person, action)
+        if level in (Level.ALL, Level.NONE):
+            return level_q(person, level)
+        shared = level_q(person, level)
         q = Q(assignee=person)
         if shared is not None:
             q |= shared
-        if action == Action.VIEW:
+        if action == Action.VIEW and level == Level.TEAM:
             q |= ~Q(visibility=Visibility.PRIVATE) & (
                 Exists(self._linked_people(person)) | Exists(self._linked_organizations(person))
             )

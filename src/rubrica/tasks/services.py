@@ -24,6 +24,8 @@ from rubrica import search
 from rubrica.accounts.models import Team, User
 from rubrica.accounts.selectors import speaking_as
 from rubrica.activities.models import Activity
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.contacts.models import Contact
 from rubrica.core import formats as local_formats
 from rubrica.core.models import Action
@@ -521,7 +523,9 @@ def _bulk(actor: User, ids: Iterable[Any], data: TaskInput) -> BulkResult:
             result.skipped[pk] = _("Not found.")
             continue
         try:
-            task_update(actor=actor, task=task, data=data)
+            with transaction.atomic():
+                task_update(actor=actor, task=task, data=data)
+                audit.record(actor, AuditAction.BULK_EDIT, task, {"fields": sorted(data)})
         except (ValidationError, PermissionDenied) as exc:
             result.skipped[pk] = " ".join(getattr(exc, "messages", [str(exc)]))
             continue

@@ -19,6 +19,8 @@ from django.views.decorators.http import require_POST
 
 from rubrica.accounts.models import User
 from rubrica.activities.models import Activity
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction, Target
 from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
 from rubrica.core.services import ConflictError
@@ -266,6 +268,15 @@ def task_export_view(request: AuthedRequest) -> StreamingHttpResponse:
     status = request.GET.get("status", "")
     if status in Status.values:
         rows = rows.filter(status=status)
+    audit.record(
+        request.user,
+        AuditAction.LIST_EXPORT,
+        Target("tasks.task", "", "tasks.csv"),
+        {
+            "mine": request.GET.get("mine") == "1",
+            "status": status if status in Status.values else "",
+        },
+    )
     response = StreamingHttpResponse(
         csv_rows(request.user, rows), content_type="text/csv; charset=utf-8"
     )

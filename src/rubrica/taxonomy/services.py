@@ -13,6 +13,8 @@ from django.db.models import PROTECT, Model, ProtectedError, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
+from rubrica.audit import services as audit
+from rubrica.audit.services import AuditAction
 from rubrica.core import normalize
 from rubrica.core.services import Precondition
 from rubrica.taxonomy.hooks import tag_delete_hooks
@@ -72,6 +74,7 @@ def tag_get_or_create(*, actor: User, name: str, color: str | None = None) -> Ta
     tag.full_clean()
     with transaction.atomic():
         tag.save()
+        audit.record(actor, AuditAction.TAXONOMY_CREATE, tag, {"name": tag.name})
     return tag
 
 
@@ -109,6 +112,9 @@ def tag_update(
         current.color = color
     current.full_clean()
     current.save()
+    audit.record(
+        actor, AuditAction.TAXONOMY_UPDATE, current, {"name": current.name, "color": current.color}
+    )
     return current
 
 
@@ -121,6 +127,7 @@ def tag_delete(*, actor: User, tag: Tag, precondition: Precondition[Tag] | None 
     current = _lock_tag(tag, precondition)
     for hook in tag_delete_hooks:
         hook.run(current)
+    audit.record(actor, AuditAction.TAXONOMY_DELETE, current, {"name": current.name})
     current.delete()
 
 
@@ -169,6 +176,12 @@ def _choice_save(model: type[C], *, actor: User, instance: C | None, data: Choic
         setattr(target, field, value)
     with transaction.atomic():
         target.save()
+        audit.record(
+            actor,
+            AuditAction.TAXONOMY_CREATE if instance is None else AuditAction.TAXONOMY_UPDATE,
+            target,
+            values,
+        )
     return target
 
 
@@ -188,6 +201,7 @@ def _choice_move(model: type[C], *, actor: User, instance: C, offset: int) -> C:
             if entry.position != position:
                 entry.position = position
                 entry.save(update_fields=["position"])
+        audit.record(actor, AuditAction.TAXONOMY_UPDATE, instance, {"move": offset})
     instance.position = next(entry.position for entry in entries if entry.pk == instance.pk)
     return instance
 
@@ -216,6 +230,7 @@ def _choice_delete(instance: OrderedChoice, *, actor: User, in_use: str) -> None
         raise ValidationError(message)
     try:
         with transaction.atomic():
+            audit.record(actor, AuditAction.TAXONOMY_DELETE, instance, {"name": instance.name})
             instance.delete()
     except ProtectedError:
         raise ValidationError(message) from None

@@ -8,6 +8,7 @@ settings pages of three apps, each mounting its own urls.
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from rubrica.accounts import twofactor_views
 from rubrica.web import help_views, pwa, views
 
 #: settings/: accounts (users, teams, tokens, password), settings/fields/: custom fields,
@@ -33,6 +34,9 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The second step of signing in, and the passkey ceremonies (ADR 0029).
+    path("login/verify/", twofactor_views.verify, name="signin_verify"),
+    path("passkeys/", include(twofactor_views.webauthn_urlpatterns)),
     path("people/", include("rubrica.contacts.urls")),
     path("organizations/", include("rubrica.organizations.urls")),
     path("activities/", include("rubrica.activities.urls")),
@@ -48,8 +52,11 @@ urlpatterns = [
     path("quality/", include("rubrica.quality.urls")),
     path("io/", include("rubrica.dataio.urls")),
     path("documents/", include("rubrica.documents.urls")),
+    path("sharing/", include("rubrica.sharing.urls")),
     path("mail/", include("rubrica.mail.urls")),
     path("audit/", include("rubrica.audit.urls")),
+    path("privacy/", include("rubrica.privacy.urls")),
+    path("backups/", include("rubrica.backups.urls")),
     path("trash/", views.trash, name="trash"),
     path("trash/<slug:key>/<int:pk>/restore/", views.trash_restore, name="trash_restore"),
     path("settings/", include(settings_urls)),

@@ -6,43 +6,121 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SiteSettings',
+            name="SiteSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('country', models.CharField(blank=True, max_length=2, verbose_name='default country')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(blank=True, max_length=2, verbose_name="default country"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
             ],
             options={
-                'verbose_name': 'team settings',
-                'verbose_name_plural': 'team settings',
-                'constraints': [models.CheckConstraint(condition=models.Q(('pk', 1)), name='site_settings_singleton')],
+                "verbose_name": "team settings",
+                "verbose_name_plural": "team settings",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("pk", 1)), name="site_settings_singleton"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='UserSettings',
+            name="UserSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(blank=True, max_length=10, verbose_name='language')),
-                ('time_zone', models.CharField(blank=True, max_length=64, verbose_name='time zone')),
-                ('date_style', models.CharField(choices=[('locale', 'As my language writes them'), ('iso', 'ISO 8601 (2026-12-05)'), ('jalali', 'Persian (Jalali) calendar')], default='locale', max_length=10, verbose_name='date format')),
-                ('theme', models.CharField(choices=[('system', 'Follow the system'), ('light', 'Light'), ('dark', 'Dark')], default='system', max_length=10, verbose_name='theme')),
-                ('density', models.CharField(choices=[('comfortable', 'Comfortable'), ('compact', 'Compact')], default='comfortable', max_length=12, verbose_name='density')),
-                ('home_page', models.CharField(choices=[('contacts:list', 'People'), ('organizations:list', 'Organizations'), ('tasks:mine', 'Tasks'), ('activities:to_contact', 'To contact')], default='contacts:list', max_length=40, verbose_name='home page')),
-                ('list_columns', models.JSONField(blank=True, default=dict, verbose_name='default list columns')),
-                ('list_sort', models.JSONField(blank=True, default=dict, verbose_name='default list sort')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='preferences', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("language", models.CharField(blank=True, max_length=10, verbose_name="language")),
+                (
+                    "time_zone",
+                    models.CharField(blank=True, max_length=64, verbose_name="time zone"),
+                ),
+                (
+                    "date_style",
+                    models.CharField(
+                        choices=[
+                            ("locale", "As my language writes them"),
+                            ("iso", "ISO 8601 (2026-12-05)"),
+                            ("jalali", "Persian (Jalali) calendar"),
+                        ],
+                        default="locale",
+                        max_length=10,
+                        verbose_name="date format",
+                    ),
+                ),
+                (
+                    "theme",
+                    models.CharField(
+                        choices=[
+                            ("system", "Follow the system"),
+                            ("light", "Light"),
+                            ("dark", "Dark"),
+                        ],
+                        default="system",
+                        max_length=10,
+                        verbose_name="theme",
+                    ),
+                ),
+                (
+                    "density",
+                    models.CharField(
+                        choices=[("comfortable", "Comfortable"), ("compact", "Compact")],
+                        default="comfortable",
+                        max_length=12,
+                        verbose_name="density",
+                    ),
+                ),
+                (
+                    "home_page",
+                    models.CharField(
+                        choices=[
+                            ("contacts:list", "People"),
+                            ("organizations:list", "Organizations"),
+                            ("tasks:mine", "Tasks"),
+                            ("activities:to_contact", "To contact"),
+                        ],
+                        default="contacts:list",
+                        max_length=40,
+                        verbose_name="home page",
+                    ),
+                ),
+                (
+                    "list_columns",
+                    models.JSONField(blank=True, default=dict, verbose_name="default list columns"),
+                ),
+                (
+                    "list_sort",
+                    models.JSONField(blank=True, default=dict, verbose_name="default list sort"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="preferences",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'personal settings',
-                'verbose_name_plural': 'personal settings',
+                "verbose_name": "personal settings",
+                "verbose_name_plural": "personal settings",
             },
         ),
     ]

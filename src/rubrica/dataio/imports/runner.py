@@ -34,7 +34,7 @@ from rubrica.contacts.bulk import (
     error_text,
     organization_for,
 )
-from rubrica.contacts.models import Contact, ContactEmail, ContactPhone
+from rubrica.contacts.models import ConsentSource, Contact, ContactEmail, ContactPhone
 from rubrica.contacts.services import contact_set_photo, contact_update, snapshot
 from rubrica.contacts.types import ContactInput
 from rubrica.core import normalize
@@ -461,7 +461,10 @@ class _Batch:
                 version = contact.version
                 if not same:
                     contact = contact_update(
-                        actor=self.actor, contact=contact, data=cast(ContactInput, data)
+                        actor=self.actor,
+                        contact=contact,
+                        data=cast(ContactInput, data),
+                        consent_source=ConsentSource.IMPORT,
                     )
                 organization, affiliation = self._link(contact, record)
                 if affiliation is not None:

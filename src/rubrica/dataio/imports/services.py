@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from rubrica.accounts.models import User
 from rubrica.audit import services as audit
 from rubrica.audit.services import AuditAction
+from rubrica.core.policies import Action, can
 from rubrica.dataio.imports.uploads import StoredUpload, stored_path
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.services import job_create
@@ -88,6 +89,8 @@ def import_start(
     """Create the import job for a stored file (kind ``import``)."""
     if actor.is_read_only:
         raise PermissionDenied(_("Read-only users cannot import."))
+    if not can(actor, "people", Action.IMPORT):
+        raise PermissionDenied(_("Your roles do not allow importing people."))
     params = clean_options(
         {**options, "file": upload.path, "filename": upload.filename, "format": upload.format}
         if not options.get("format")

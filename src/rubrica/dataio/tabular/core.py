@@ -73,6 +73,10 @@ _LABELS = {
 _TRUE = frozenset({"1", "true", "yes", "y", "x", "*", "wahr", "vrai", "vero", "ja", "oui", "sì"})
 
 
+#: Fields an empty cell leaves as they are, even when updating someone (ADR 0032).
+KEEP_WHEN_EMPTY = frozenset({"email_consent", "sms_consent"})
+
+
 def unneutralise(cell: str) -> str:
     """Undo the apostrophe our writers put before a cell that a spreadsheet would run."""
     if len(cell) > 1 and cell[0] == "'" and cell[1] in NEUTRALISED:
@@ -338,6 +342,8 @@ class RowMapper:
         data: dict[str, Any] = {}
         for name in self._fields:
             cells = state.fields.get(name)
+            if name in KEEP_WHEN_EMPTY and not any(c[0].strip() for c in cells or ()):
+                continue  # an empty consent cell says nothing: it never withdraws an answer
             if not cells:
                 data[name] = ""
                 continue

@@ -725,6 +725,12 @@ GENERIC: dict[str, str] = {
     "languages": "languages",
     "time zone": "time_zone",
     "timezone": "time_zone",
+    "email consent": "email_consent",
+    "email opt in": "email_consent",
+    "email opt-in": "email_consent",
+    "sms consent": "sms_consent",
+    "sms opt in": "sms_consent",
+    "sms opt-in": "sms_consent",
 }
 _GENERIC_KEYS = list(GENERIC)
 _TRAILING_NUMBER = re.compile(r"^(.*?)\s*(\d+)$")

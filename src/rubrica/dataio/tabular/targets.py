@@ -67,6 +67,8 @@ FIELDS = (
     "visibility",
     "owner",
     "team",
+    "email_consent",
+    "sms_consent",
 )
 LISTS = ("nicknames", "languages", "tags")
 SPECIAL = ("ignore", "full_name", "external_id")

@@ -26,6 +26,7 @@ from django.db import DatabaseError, models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rubrica.core import origin
 from rubrica.core.services import ConflictError
 
 if TYPE_CHECKING:
@@ -107,7 +108,8 @@ class RubricaCommand(BaseCommand):
     def execute(self, *args: Any, **options: Any) -> str | None:
         try:
             try:
-                return super().execute(*args, **options)
+                with origin.using(origin.CLI):
+                    return super().execute(*args, **options)
             except ValidationError as exc:
                 raise CliError(validation_lines(exc), EXIT_INVALID) from exc
             except PermissionDenied as exc:

@@ -51,6 +51,24 @@ def require_can_create(user: User, model: type[models.Model] = OwnedRecord) -> N
 View = Callable[..., HttpResponse]
 
 
+def grant_required(entities: tuple[str, ...], action: str) -> Callable[[View], View]:
+    """Log in first; then 403 before anything is read unless the person's roles grant ``action``
+    on at least one of ``entities`` (``core.policies.can``; issue 17)."""
+    from rubrica.core.policies import can
+
+    def decorate(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not any(can(request.user, entity, action) for entity in entities):
+                raise PermissionDenied(_("Your roles do not allow this."))
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
 def administrator_required(view: View) -> View:
     """Log in first; then anyone but an administrator gets 403 before anything is read."""
 

@@ -1,4 +1,6 @@
-"""`rubrica users locked | unlock USERNAME`: sign-ins locked out after repeated failures."""
+"""`rubrica users locked | unlock USERNAME`: sign-ins locked out after repeated failures;
+`rubrica users reset-two-factor USERNAME`: remove a user's second factors (a lost phone, or the
+only administrator locked out of their own account; ADR 0029)."""
 
 from __future__ import annotations
 
@@ -43,9 +45,37 @@ class Command(RubricaCommand):
         )
         release.add_argument("username", metavar="USERNAME")
         add_acting_user_argument(release)
+        reset = actions.add_parser(
+            "reset-two-factor",
+            help=gettext_lazy("Remove USERNAME's authenticator app, passkeys and recovery codes."),
+            formatter_class=HelpFormatter,
+            epilog=str(EXIT_CODES_HELP),
+        )
+        reset.add_argument("username", metavar="USERNAME")
+        add_acting_user_argument(reset)
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = acting_user(options.get("as_user"))
+        if options["action"] == "reset-two-factor":
+            from rubrica.accounts.models import User
+            from rubrica.accounts.twofactor import two_factor_reset
+            from rubrica.kits.cli.base import EXIT_NOT_FOUND, CliError
+
+            target = User.objects.filter(username__iexact=options["username"]).first()
+            if target is None:
+                raise CliError(
+                    _("no user named %(name)s") % {"name": options["username"]}, EXIT_NOT_FOUND
+                )
+            count = two_factor_reset(actor=actor, user=target)
+            self.out(
+                ngettext(
+                    "Removed %(count)d second factor of %(username)s.",
+                    "Removed %(count)d second factors of %(username)s.",
+                    count,
+                )
+                % {"count": count, "username": target.username}
+            )
+            return
         if options["action"] == "unlock":
             count = unlock(actor=actor, username=options["username"])
             if count:

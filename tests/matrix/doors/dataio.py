@@ -1,0 +1,50 @@
+"""Imports (and their revert) and exports."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from tests.matrix.doors import api, web
+
+DRAFT = lambda name: lambda w, c: reverse(f"dataio:{name}", args=["a" * 32])  # noqa: E731
+
+web("dataio:import_upload", rule="add")
+web(
+    "dataio:import_mapping",
+    rule="view",
+    kind="import",
+    cases=("missing",),
+    path=DRAFT("import_mapping"),
+)
+web(
+    "dataio:import_preview",
+    rule="view",
+    kind="import",
+    cases=("missing",),
+    path=DRAFT("import_preview"),
+)
+web("dataio:import_report", kind="import", rule="own")
+web("dataio:import_rows", kind="import", rule="own")
+web("dataio:import_revert", "POST", kind="import", rule="own")
+web("dataio:export_create", rule="signed_in")
+web(
+    "dataio:export_create",
+    "POST",
+    rule="signed_in",
+    data=lambda w, c: {"format": "csv", "scope": "all"},
+)
+web("dataio:export_download", kind="export", rule="own")
+web("dataio:contact_vcard", kind="contact")
+
+api("POST", "/imports", rule="add", refusals=(422,), body="multipart", data=lambda w, c: {})
+api("GET", "/imports/{job_id}", kind="import", rule="own")
+api("GET", "/imports/{job_id}/report", kind="import", rule="own")
+api("POST", "/imports/{job_id}/revert", kind="import", rule="own")
+api(
+    "POST",
+    "/exports",
+    rule="signed_in",
+    data=lambda w, c: {"format": "csv", "selection": {"filters": {}}},
+)
+api("GET", "/exports/{job_id}", kind="export", rule="own")
+api("GET", "/exports/{job_id}/download", kind="export", rule="own")
