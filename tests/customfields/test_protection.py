@@ -628,12 +628,12 @@ def test_the_cli_shows_what_the_acting_user_may_read_and_audits_it(
         assert code == 0, err
         assert "Greta" in out and SECRET not in out and "zebracorn" not in out
         assert "1980" not in out
-    assert not AuditEntry.objects.filter(action="field.read").exists()
+    assert not AuditEntry.objects.filter(action=AuditAction.SENSITIVE_READ).exists()
     code, out, _ = rubrica("contacts", "show", str(person.pk), "--as", "admin", "--json")
     assert code == 0
     shown = json.loads(out)
     assert shown["custom_fields"]["tax_id"] == SECRET and shown["notes"] == NOTE
-    entry = AuditEntry.objects.get(action="field.read")
+    entry = AuditEntry.objects.get(action=AuditAction.SENSITIVE_READ)
     assert (entry.actor_id, entry.details["door"]) == (admin_user.pk, "cli")
 
 
