@@ -602,3 +602,64 @@ def test_changing_protection_starts_the_resealing_job(
         {"reindex": True, "reason": "protection"},
     ]
     assert all(job.owner_id == admin_user.pk for job in jobs)
+
+
+def test_a_cleaning_preview_neither_shows_nor_plans_a_field_one_may_not_change(
+    admin_user: Any, member: Any
+) -> None:
+    from rubrica.quality import services as quality
+
+    person = make_contact(member, given_name="Tidy", notes="  two   spaces  zebracorn ")
+    Contact.objects.filter(pk=person.pk).update(notes="  two   spaces  zebracorn ")
+    seen = quality.preview_cleaning(member, "trim")
+    assert any("zebracorn" in change.before for change in seen.changes)
+    _protect_notes(admin_user, read_roles=[])
+    hidden = quality.preview_cleaning(member, "trim")
+    assert all("zebracorn" not in change.before for change in hidden.changes)
+    assert Contact.objects.get(pk=person.pk).notes == "  two   spaces  zebracorn "
+
+
+def test_the_cli_shows_what_the_acting_user_may_read_and_audits_it(
+    rubrica: Any, person: Contact, member: Any, admin_user: Any
+) -> None:
+    _protect_notes(admin_user, read_roles=[])
+    for flags in ([], ["--json"]):
+        code, out, err = rubrica("contacts", "show", str(person.pk), "--as", "member", *flags)
+        assert code == 0, err
+        assert "Greta" in out and SECRET not in out and "zebracorn" not in out
+        assert "1980" not in out
+    assert not AuditEntry.objects.filter(action=AuditAction.SENSITIVE_READ).exists()
+    code, out, _ = rubrica("contacts", "show", str(person.pk), "--as", "admin", "--json")
+    assert code == 0
+    shown = json.loads(out)
+    assert shown["custom_fields"]["tax_id"] == SECRET and shown["notes"] == NOTE
+    entry = AuditEntry.objects.get(action=AuditAction.SENSITIVE_READ)
+    assert (entry.actor_id, entry.details["door"]) == (admin_user.pk, "cli")
+
+
+def test_a_reader_edits_the_opened_value_and_an_unchanged_one_stays_as_stored(
+    client: Any, person: Contact, admin_user: Any
+) -> None:
+    client.force_login(admin_user)
+    form = client.get(reverse("contacts:edit", args=[person.pk])).content.decode()
+    assert f'value="{SECRET}"' in form
+    stored = Contact.objects.get(pk=person.pk).custom_fields["tax_id"]
+    base = {"given_name": "Greta", "visibility": "everyone", "notes": NOTE}
+    answer = client.post(
+        reverse("contacts:edit", args=[person.pk]),
+        {**base, "version": person.version, "family_name": "Kept", "cf_tax_id": SECRET},
+    )
+    assert answer.status_code == 302
+    after = Contact.objects.get(pk=person.pk)
+    assert after.custom_fields["tax_id"] == stored  # same ciphertext: no change recorded
+    latest = HistoryEntry.objects.filter(object_id=person.pk).order_by("-pk").first()
+    assert latest is not None and "custom_fields" not in latest.changes
+    answer = client.post(
+        reverse("contacts:edit", args=[person.pk]),
+        {**base, "version": after.version, "family_name": "Kept", "cf_tax_id": "XK-NEW"},
+    )
+    assert answer.status_code == 302
+    changed = Contact.objects.get(pk=person.pk).custom_fields["tax_id"]
+    assert changed != stored
+    assert sealing.open_sealed(changed, "contact.custom_fields.tax_id") == "XK-NEW"
+    assert "XK-NEW" not in _raw_custom_fields(person.pk)

@@ -22,6 +22,8 @@ from rubrica.contacts.services import contact_update, snapshot
 from rubrica.contacts.types import ContactInput
 from rubrica.core.models import Action
 from rubrica.core.services import ConflictError
+from rubrica.customfields.models import Entity
+from rubrica.customfields.protection import FieldAccess, field_access
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.services import Progress, job_create
 from rubrica.quality import selectors
@@ -51,6 +53,12 @@ class Preview:
     exact: bool
 
 
+def _changeable_snapshot(access: FieldAccess, contact: Contact) -> dict[str, Any]:
+    """The person's snapshot without the protected fields ``access``'s user may not change: a
+    cleaning neither shows nor plans them (ADR 0027)."""
+    return {key: value for key, value in snapshot(contact).items() if access.can_edit(key)}
+
+
 def _check_action(action: str) -> None:
     if action not in ACTIONS:
         raise ValidationError({"action": _("Choose a cleaning action.")})
@@ -76,10 +84,11 @@ def preview_cleaning(user: User, action: str, limit: int = 50) -> Preview:
     ids = ids[:PREVIEW_SCAN]
     changes: list[Change] = []
     people = 0
+    access = field_access(user, Entity.CONTACT)
     for start in range(0, len(ids), BATCH_SIZE):
         batch = _with_children(Contact.objects.filter(pk__in=ids[start : start + BATCH_SIZE]))
         for contact in batch.order_by("pk"):
-            _data, shown = plan(action, snapshot(contact))
+            _data, shown = plan(action, _changeable_snapshot(access, contact))
             if not shown:
                 continue
             people += 1
@@ -180,6 +189,7 @@ def run_cleaning(job: Job, progress: Progress) -> dict[str, Any]:
         state["total"] = found.count()
     progress.set_total(int(state["total"]))
     progress.set_done(int(state["done"]))
+    access = field_access(actor, Entity.CONTACT)
     while True:
         progress.raise_if_cancelled()
         ids = list(found.filter(pk__gt=state["last_pk"]).values_list("pk", flat=True)[:batch_size])
@@ -188,7 +198,7 @@ def run_cleaning(job: Job, progress: Progress) -> dict[str, Any]:
         with transaction.atomic():
             for contact in _with_children(Contact.objects.filter(pk__in=ids)).order_by("pk"):
                 before = snapshot(contact)
-                data, shown = plan(action, before)
+                data, shown = plan(action, _changeable_snapshot(access, contact))
                 if not data:
                     state["unchanged"] += 1
                     continue

@@ -174,6 +174,15 @@ cli(
 )
 cli("users locked", rule="admin", path=argv("users", "locked", "{as}"))
 cli("users unlock", rule="admin", path=argv("users", "unlock", "{as}", "mx_owner"))
+cli("keys rotate", rule="admin", path=argv("keys", "rotate", "{as}"))
+exempt(
+    "cli keys status",
+    "counts stored sealed values per key id for the operator; shows no record or value",
+)
+exempt(
+    "cli keys new",
+    "writes a new key into the operator's key file outside the database; reads no record",
+)
 exempt(
     "cli demo",
     "fills an empty instance with made-up records as the operator; no one's records are read",

@@ -62,6 +62,13 @@ web(
     path=lambda w, c: reverse("settings:field_create", args=["contact"]),
 )
 web("settings:field_edit", rule="admin", path=_ref("settings:field_edit", "field"))
+web("settings:protected_fields", rule="admin")
+web(
+    "settings:protected_fields",
+    "POST",
+    rule="admin",
+    data=lambda w, c: {"field": "contact-notes", "contact-notes-sensitive": "on"},
+)
 web("settings:field_delete", "POST", rule="admin", path=_ref("settings:field_delete", "field"))
 web("settings:tags", rule="admin")
 web(

@@ -253,13 +253,17 @@ class Command(RubricaCommand):
         self.print_contact(contact, user, as_json=options["json"])
 
     def print_contact(self, contact: Contact, user: User, *, as_json: bool) -> None:
+        from rubrica.customfields.models import Entity
+        from rubrica.customfields.protection import audit_read, field_access, shown_protected
+
         data = detail(contact, user)
+        # a sensitive value shown is an audit entry, as on the page and in the API (ADR 0027)
+        audit_read(user, contact, shown_protected(field_access(user, Entity.CONTACT), data), "cli")
         if as_json:
             self.out_json(data)
             return
         from rich.table import Table
 
-        from rubrica.customfields.models import Entity
         from rubrica.customfields.services import definitions_for
 
         table = Table(show_header=False, box=None, pad_edge=False)
@@ -285,10 +289,10 @@ class Command(RubricaCommand):
             for row in data[kind]:
                 tail = f" ({row['label']})" if row["label"] else ""
                 add(label, f"{row['value']}{tail}")
-        for row in data["addresses"]:
+        for row in data.get("addresses", []):  # absent when protected (ADR 0027)
             parts = [row[p] for p in ("street", "city", "region", "postal_code", "country")]
             add(_("Address"), ", ".join(p for p in parts if p))
-        add(_("Birthday"), data["birthday"])
+        add(_("Birthday"), data.get("birthday"))
         add(_("Stage"), data["stage"])
         add(_("Tags"), ", ".join(data["tags"]))
         labels = {d.key: d.label for d in definitions_for(Entity.CONTACT)}
@@ -296,7 +300,7 @@ class Command(RubricaCommand):
             add(labels.get(key, key), ", ".join(value) if isinstance(value, list) else value)
         add(_("Owner"), data["owner"])
         add(_("Visibility"), contact.get_visibility_display())
-        add(_("Notes"), data["notes"])
+        add(_("Notes"), data.get("notes"))
         add(_("Version"), data["version"])
         add(_("Updated"), timezone.localtime(contact.updated_at).strftime("%Y-%m-%d %H:%M"))
         self.console().print(table)
