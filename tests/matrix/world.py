@@ -37,6 +37,9 @@ class World:
     ref: dict[str, Any] = field(default_factory=dict)
     #: role -> API request headers (a bearer token); none for inactive and anonymous.
     tokens: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Every table as built (``snapshot.snapshot()``): each test starts from it, since each
+    #: rolls back what it did; a refused case compares against it once, after its request.
+    baseline: dict[str, list[Any]] = field(default_factory=dict)
 
     def record(self, kind: str, case: str) -> Any:
         return self.records[kind][case]
@@ -83,6 +86,9 @@ def build_world() -> World:
 
     for builder in BUILDERS:
         builder(world, owner)
+    from tests.matrix.snapshot import snapshot
+
+    world.baseline = snapshot()
     return world
 
 
