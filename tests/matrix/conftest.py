@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connections, transaction
+from django.db import transaction
 from django.test.utils import override_settings
 
 from tests.matrix.world import World, build_world
@@ -42,4 +42,3 @@ def world(
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
-            connections["default"].close()
