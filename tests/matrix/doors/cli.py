@@ -161,7 +161,7 @@ cli(
 )
 cli(
     "export",
-    rule="signed_in",
+    rule="export",
     path=argv("export", "{as}", "--format", "csv", "-o", lambda w, c: w.out),
 )
 cli("search", rule="signed_in", lists=True, path=argv("search", "{as}", "Matrix"))
