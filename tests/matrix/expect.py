@@ -150,6 +150,17 @@ EXPECT: dict[str, dict[str, dict[str, str]]] = {
     },
 }
 
+# Custom field definitions: whoever holds "manage fields" on people and organizations, i.e.
+# administrators and managers (ADR 0025); everyone else as for "admin".
+EXPECT["fields"] = {
+    **EXPECT["admin"],
+    "manager": {"-": OK, "private": OK, "team": OK, "missing": NOT_FOUND},
+}
+
+# Export people: whoever holds "export" on people (ADR 0025): every shipped role asked here but
+# Read-only, whose role grants viewing alone (the viewer of old could export).
+EXPECT["export"] = EXPECT["add"]
+
 #: Which records a role may see, for the lists, searches and exports: a door that lists must not
 #: show the marker of a record outside this set.
 VISIBLE: dict[str, frozenset[str]] = {
@@ -160,3 +171,9 @@ VISIBLE: dict[str, frozenset[str]] = {
     "inactive": frozenset(),
     "anonymous": frozenset(),
 }
+
+# Manager (team level, ADR 0025) acts on records as Sales does: the same rows, unless a rule
+# above (or in a door module) writes its own.
+for _outcomes in EXPECT.values():
+    _outcomes.setdefault("manager", _outcomes["sales"])
+VISIBLE["manager"] = VISIBLE["sales"]

@@ -287,7 +287,12 @@ def user_update(*, actor: User, user: User, data: UserInput) -> User:
         raise ValidationError(errors)
     with transaction.atomic():
         # Lock the administrators so two concurrent demotions cannot both pass the check.
-        admins = list(active_administrators().select_for_update().values_list("pk", flat=True))
+        # (By id: PostgreSQL refuses FOR UPDATE on the DISTINCT query of active_administrators.)
+        admins = list(
+            User.objects.select_for_update()
+            .filter(pk__in=active_administrators().values("pk"))
+            .values_list("pk", flat=True)
+        )
         current = User.objects.select_for_update().get(pk=user.pk)
         for name, value in values.items():
             setattr(current, name, value)

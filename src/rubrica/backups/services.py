@@ -73,7 +73,8 @@ def file_roots() -> list[FileRoot]:
     ]
 
 
-def _ensure_admin(actor: User | None) -> User:
+def ensure_backup_administrator(actor: User | None) -> User:
+    """``actor``, if an administrator (who alone may see, take, verify or download backups)."""
     if actor is None or not is_backup_administrator(actor):
         raise PermissionDenied(_("Only administrators can take, verify or download backups."))
     return actor
@@ -81,7 +82,7 @@ def _ensure_admin(actor: User | None) -> User:
 
 def backup_start(*, actor: User, scheduled: bool = False, enqueue: bool = True) -> Job:
     """Queue a backup job for ``actor`` (an administrator)."""
-    _ensure_admin(actor)
+    ensure_backup_administrator(actor)
     title = _("Scheduled backup") if scheduled else _("Backup")
     return job_create(
         actor=actor,
@@ -94,7 +95,7 @@ def backup_start(*, actor: User, scheduled: bool = False, enqueue: bool = True) 
 
 def verify_start(*, actor: User, backup: Backup, enqueue: bool = True) -> Job:
     """Queue the verification of ``backup`` for ``actor`` (an administrator)."""
-    _ensure_admin(actor)
+    ensure_backup_administrator(actor)
     if not backup.exists:
         raise ValidationError({"backup": _("This archive is no longer on disk.")})
     return job_create(
@@ -144,7 +145,7 @@ def _heartbeat(job_id: int) -> Iterator[None]:
 
 def run_backup(job: Job, progress: Progress) -> dict[str, Any]:
     """The runner of ``BACKUP_KIND``. Starts over on a resume (a snapshot is one moment)."""
-    actor = _ensure_admin(job.owner)
+    actor = ensure_backup_administrator(job.owner)
     _discard_leftovers(job.pk)
     now = timezone.now()
     passphrase = settings.RUBRICA_BACKUP_PASSPHRASE
@@ -295,7 +296,7 @@ def verify_archive(
 
 def run_verify(job: Job, progress: Progress) -> dict[str, Any]:
     """The runner of ``VERIFY_KIND``: verify the archive of one ``Backup`` and keep the result."""
-    actor = _ensure_admin(job.owner)
+    actor = ensure_backup_administrator(job.owner)
     backup = Backup.objects.get(pk=job.params["backup"])
     if not backup.exists:
         raise ValidationError({"backup": _("This archive is no longer on disk.")})
@@ -316,7 +317,7 @@ def run_verify(job: Job, progress: Progress) -> dict[str, Any]:
 
 def archive_open(*, actor: User, backup: Backup) -> Any:
     """The archive opened for download by an administrator; recorded in the audit log."""
-    _ensure_admin(actor)
+    ensure_backup_administrator(actor)
     if not backup.exists:
         raise ValidationError({"backup": _("This archive is no longer on disk.")})
     handle = open(backup.path, "rb")  # noqa: SIM115 (the response closes it)

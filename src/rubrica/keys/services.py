@@ -48,6 +48,12 @@ PHASES = (
 )
 
 
+def ensure_key_administrator(actor: User) -> None:
+    """Refuse anyone but an administrator the keys' status, a new key or a rotation."""
+    if ADMINISTRATOR not in role_keys(actor):
+        raise PermissionDenied(_("Only administrators can manage the field keys."))
+
+
 def reseal_start(
     *, actor: User, reindex: bool = False, enqueue: bool = True, reason: str = "rotate"
 ) -> Job:

@@ -30,7 +30,7 @@ web("dataio:export_create", rule="signed_in")
 web(
     "dataio:export_create",
     "POST",
-    rule="signed_in",
+    rule="export",
     data=lambda w, c: {"format": "csv", "scope": "all"},
 )
 web("dataio:export_download", kind="export", rule="own")
@@ -43,7 +43,7 @@ api("POST", "/imports/{job_id}/revert", kind="import", rule="own")
 api(
     "POST",
     "/exports",
-    rule="signed_in",
+    rule="export",
     data=lambda w, c: {"format": "csv", "selection": {"filters": {}}},
 )
 api("GET", "/exports/{job_id}", kind="export", rule="own")

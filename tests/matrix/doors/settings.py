@@ -55,21 +55,14 @@ web("settings:personal", rule="signed_in")
 web("settings:team_settings", rule="admin")
 web("settings:team_settings", "POST", rule="admin", data=lambda w, c: {"country": "IT"})
 web("settings:password_change", rule="signed_in")
-web("settings:fields", rule="admin")
+web("settings:fields", rule="fields")
 web(
     "settings:field_create",
-    rule="admin",
+    rule="fields",
     path=lambda w, c: reverse("settings:field_create", args=["contact"]),
 )
-web("settings:field_edit", rule="admin", path=_ref("settings:field_edit", "field"))
-web("settings:protected_fields", rule="admin")
-web(
-    "settings:protected_fields",
-    "POST",
-    rule="admin",
-    data=lambda w, c: {"field": "contact-notes", "contact-notes-sensitive": "on"},
-)
-web("settings:field_delete", "POST", rule="admin", path=_ref("settings:field_delete", "field"))
+web("settings:field_edit", rule="fields", path=_ref("settings:field_edit", "field"))
+web("settings:field_delete", "POST", rule="fields", path=_ref("settings:field_delete", "field"))
 web("settings:tags", rule="admin")
 web(
     "settings:tag_edit",
@@ -105,7 +98,7 @@ api("GET", "/custom-fields", rule="signed_in")
 api(
     "POST",
     "/custom-fields",
-    rule="admin",
+    rule="fields",
     data=lambda w, c: {
         "entity": "contact",
         "key": "shoe_size",
@@ -122,14 +115,14 @@ api(
 api(
     "PATCH",
     "/custom-fields/{field_id}",
-    rule="admin",
+    rule="fields",
     path=lambda w, c: f"/api/v1/custom-fields/{w.ref['field'].pk}",
     data=lambda w, c: {"label": "Renamed"},
 )
 api(
     "DELETE",
     "/custom-fields/{field_id}",
-    rule="admin",
+    rule="fields",
     path=lambda w, c: f"/api/v1/custom-fields/{w.ref['field'].pk}",
 )
 api("GET", "/tags", rule="signed_in")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from rubrica.accounts.cli import acting_user
 from rubrica.backups.models import Backup
-from rubrica.backups.services import backup_start, verify_archive
+from rubrica.backups.services import backup_start, ensure_backup_administrator, verify_archive
 from rubrica.jobs.cli import run_with_progress, summary
 from rubrica.jobs.models import JobStatus
 from rubrica.kits.cli.base import (
@@ -65,6 +65,7 @@ class Command(RubricaCommand):
             return
         user = acting_user(options["as_user"])
         if action == "list":
+            ensure_backup_administrator(user)
             self._list(options)
             return
         job = backup_start(actor=user, enqueue=options["background"])

@@ -60,7 +60,12 @@ class Command(RubricaCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from rubrica.keys.services import ensure_key_administrator
+
         command = options["command"]
+        if command != "rotate":
+            # rotate asks in its service (reseal_start), with its own message.
+            ensure_key_administrator(acting_user(options["as_user"]))
         if command == "status":
             self._status(options)
         elif command == "new":

@@ -1,0 +1,65 @@
+"""Privacy (ADR 0032): a person's consent, export and erasure; the administrators' retention
+rules and consent rule; ``rubrica privacy``.
+
+Consent and the export follow the person ("change": the export holds everything about them);
+erasure and the rules are administrators' (the page refuses everyone else before reading any id).
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from tests.matrix import world_trust  # noqa: F401 (adds the retention rule to the world)
+from tests.matrix.doors import web
+from tests.matrix.doors.cli import argv, cli, pk
+
+
+def _rule(name):
+    return lambda w, c: reverse(name, args=[w.ref["rule"].pk])
+
+
+web(
+    "privacy:consent",
+    "POST",
+    kind="contact",
+    rule="change",
+    data=lambda w, c: {"channel": "email", "state": "granted"},
+)
+web("privacy:export", "POST", kind="contact", rule="change")
+web("privacy:erase", kind="contact", rule="admin")
+# Without the confirmation ticked: the page again (422), nothing erased; refused: nothing read.
+web("privacy:erase", "POST", kind="contact", rule="admin", data=lambda w, c: {})
+web("privacy:home", rule="admin")
+web("privacy:consent_rule", "POST", rule="admin", data=lambda w, c: {"require": "on"})
+web(
+    "privacy:rule_create",
+    "POST",
+    rule="admin",
+    data=lambda w, c: {"name": "Old leads", "age_days": "365", "action": "trash"},
+)
+web("privacy:rule_preview", rule="admin", path=_rule("privacy:rule_preview"))
+web(
+    "privacy:rule_activate",
+    "POST",
+    rule="admin",
+    path=_rule("privacy:rule_activate"),
+    data=lambda w, c: {"active": "on"},
+)
+web("privacy:rule_delete", "POST", rule="admin", path=_rule("privacy:rule_delete"))
+
+cli(
+    "privacy export",
+    kind="contact",
+    rule="change",
+    path=argv("privacy", "export", "{as}", pk("contact"), "--output", lambda w, c: w.out),
+)
+# Without --yes: the preview of what would go (administrators only), nothing erased. The command
+# looks the person up first: one the user may not see is not found (1) rather than refused (3).
+cli(
+    "privacy erase",
+    kind="contact",
+    rule="admin",
+    refusals=(1,),
+    path=argv("privacy", "erase", "{as}", pk("contact")),
+)
+cli("privacy retention", rule="admin", path=argv("privacy", "retention", "{as}", "preview"))
