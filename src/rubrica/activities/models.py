@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from rubrica.activities.policies import ActivityPolicy
@@ -54,11 +55,21 @@ class Outcome(OrderedChoice):
     A ``retired`` outcome is no longer offered for new activities, but the activities that
     have it keep it and still show it; it cannot be deleted while any activity uses it."""
 
+    shipped: ClassVar[dict[str, tuple[str, Promise]]] = {
+        "connected": ("Connected", _("Connected")),
+        "voicemail": ("Voicemail", _("Voicemail")),
+        "no_answer": ("No answer", _("No answer")),
+        "wrong_number": ("Wrong number", _("Wrong number")),
+    }
+
     retired = models.BooleanField(_("retired"), default=False)
 
     class Meta(OrderedChoice.Meta):
         verbose_name = _("outcome")
         verbose_name_plural = _("outcomes")
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=~Q(key=""), name="outcome_key_unique")
+        ]
 
 
 class Activity(OwnedRecord):

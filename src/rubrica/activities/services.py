@@ -201,6 +201,8 @@ def _clean(
             outcome = None
             if text.isascii() and text.isdigit():
                 outcome = Outcome.objects.filter(pk=int(text)).first()
+            if outcome is None:  # a shipped outcome by its key, whatever it is called now
+                outcome = Outcome.objects.filter(key=text).exclude(key="").first()
             if outcome is None:  # by name; "no-answer" finds "No answer"
                 wanted = text.replace("-", " ").replace("_", " ").casefold()
                 outcome = next(

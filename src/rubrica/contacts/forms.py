@@ -135,7 +135,7 @@ class ContactForm(CustomFieldsForm):
             "stage",
             [
                 ("", "—"),
-                *((str(stage.pk), stage.name) for stage in LifecycleStage.objects.all()),
+                *((str(stage.pk), stage.label) for stage in LifecycleStage.objects.all()),
             ],
         )
         self._sharing_fields(contact)
@@ -341,7 +341,7 @@ class ContactFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         any_choice = [("", _("Any"))]
         set_choices(self, "tag", [*any_choice, *((str(t.pk), t.name) for t in tags)])
-        set_choices(self, "stage", [*any_choice, *((str(s.pk), s.name) for s in stages)])
+        set_choices(self, "stage", [*any_choice, *((str(s.pk), s.label) for s in stages)])
         set_choices(
             self,
             "owner",

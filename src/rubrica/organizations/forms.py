@@ -139,7 +139,7 @@ class OrganizationForm(CustomFieldsForm):
             "kind",
             [
                 ("", "—"),
-                *((str(kind.pk), kind.name) for kind in OrganizationKind.objects.all()),
+                *((str(kind.pk), kind.label) for kind in OrganizationKind.objects.all()),
             ],
         )
         self._sharing_fields(organization)
@@ -252,7 +252,7 @@ class OrganizationFilterForm(forms.Form):
             "kind",
             [
                 *any_choice,
-                *((str(k.pk), k.name) for k in OrganizationKind.objects.all()),
+                *((str(k.pk), k.label) for k in OrganizationKind.objects.all()),
             ],
         )
         users = User.objects.filter(is_active=True).order_by("username")

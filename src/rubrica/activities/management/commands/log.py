@@ -154,7 +154,7 @@ class Command(RubricaCommand):
         for activity in page.items:
             lines = activity.body.splitlines()
             text = activity.subject or (lines[0] if lines else "")
-            outcome = f" — {activity.outcome.name}" if activity.outcome else ""
+            outcome = f" — {activity.outcome.label}" if activity.outcome else ""
             when = activity.occurred_at.isoformat()[:16]
             self.out(
                 f"{activity.pk}\t{when}\t{activity.kind}{outcome}\t"
