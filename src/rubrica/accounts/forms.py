@@ -266,11 +266,11 @@ class TokenCreateForm(BootstrapMixin, forms.Form):
 
 def scope_choices() -> list[tuple[str, str]]:
     """Every per-area scope with its label, e.g. "Tasks: write (tasks:write)"."""
-    choices = []
+    choices: list[tuple[str, str]] = []
     for area, label in token_scopes.AREAS.items():
         choices.append((f"{area}:read", _("%(area)s: read") % {"area": label}))
         choices.append((f"{area}:write", _("%(area)s: write") % {"area": label}))
-    choices.append((token_scopes.ADMIN, _("Administration: team settings (read and write)")))
+    choices.append((token_scopes.ADMIN, str(_("Administration: team settings (read and write)"))))
     return [(value, f"{label} ({value})") for value, label in choices]
 
 
