@@ -144,11 +144,11 @@ def test_team_create_by_member_is_refused(member):
 def test_token_authenticates_until_revoked(member):
     token, secret = services.token_create(actor=member, user=member, name="sync")
 
-    assert services.token_authenticate(secret) == member
+    assert services.token_authenticate(secret, area="contacts") == member
 
     services.token_revoke(actor=member, token=token)
 
-    assert services.token_authenticate(secret) is None
+    assert services.token_authenticate(secret, area="contacts") is None
 
 
 def test_token_of_a_deactivated_user_does_not_authenticate(admin_user, member):
@@ -156,7 +156,7 @@ def test_token_of_a_deactivated_user_does_not_authenticate(admin_user, member):
 
     services.user_deactivate(actor=admin_user, user=member)
 
-    assert services.token_authenticate(secret) is None
+    assert services.token_authenticate(secret, area="contacts") is None
 
 
 def test_user_create_refuses_an_invalid_email_and_creates_nothing(db):

@@ -347,3 +347,16 @@ def test_the_cli_resets_a_second_factor_as_an_administrator_only(rubrica, member
     assert not TOTPDevice.objects.filter(user=member).exists()
     entry = AuditEntry.objects.filter(action=AuditAction.TWO_FACTOR_RESET).get()
     assert entry.actor_id == admin_user.pk
+
+
+def test_the_cli_reset_tells_a_non_administrator_nothing_about_which_usernames_exist(
+    rubrica, member
+):
+    with_totp(member)
+
+    existing = rubrica("users", "reset-two-factor", "member", "--as", "member")
+    missing = rubrica("users", "reset-two-factor", "nobody-here", "--as", "member")
+
+    assert existing == missing
+    assert existing[0] != 0
+    assert TOTPDevice.objects.filter(user=member).exists()

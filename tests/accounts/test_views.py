@@ -213,7 +213,7 @@ def test_token_secret_is_shown_once_and_authenticates(member_client, member):
     assert response.status_code == 200
     assert response["Cache-Control"].startswith("max-age=0")
     secret = _one_time_secret(response, "token-secret")
-    assert token_authenticate(secret) == member
+    assert token_authenticate(secret, area="contacts") == member
     listing = member_client.get(reverse("settings:tokens")).content.decode()
     assert "Phone sync" in listing
     assert secret not in listing
@@ -249,7 +249,7 @@ def test_revoked_token_does_not_authenticate(member_client, member):
     assert response.status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None
-    assert token_authenticate(secret) is None
+    assert token_authenticate(secret, area="contacts") is None
 
 
 def test_member_cannot_see_or_revoke_others_tokens(member_client, other_member):
@@ -262,7 +262,7 @@ def test_member_cannot_see_or_revoke_others_tokens(member_client, other_member):
     assert response.status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
-    assert token_authenticate(secret) == other_member
+    assert token_authenticate(secret, area="contacts") == other_member
 
 
 def test_admin_sees_and_revokes_every_token(admin_client, member):
@@ -274,7 +274,7 @@ def test_admin_sees_and_revokes_every_token(admin_client, member):
 
     assert "members-token" not in own
     assert "members-token" in every
-    assert token_authenticate(secret) is None
+    assert token_authenticate(secret, area="contacts") is None
 
 
 # Own password ---------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ def test_token_create_prints_a_secret_that_authenticates(member, rubrica):
     assert code == 0
     secrets_shown = re.findall(r"^rbk_\S+$", out, re.MULTILINE)
     assert len(secrets_shown) == 1
-    assert token_authenticate(secrets_shown[0]) == member
+    assert token_authenticate(secrets_shown[0], area="contacts") == member
     assert "cannot be shown again" in out
     assert member.api_tokens.get().name == "backup"
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from rubrica.accounts import scopes as token_scopes
 from rubrica.accounts.models import AccessRole, DateStyle, Density, HomePage, Theme, User
 from rubrica.accounts.types import UserInput
 from rubrica.core.policies import Action
@@ -234,10 +235,43 @@ class TokenCreateForm(BootstrapMixin, forms.Form):
     lifetime = forms.ChoiceField(label=_("Expires"), choices=TOKEN_LIFETIMES, required=False)
     access = forms.ChoiceField(
         label=_("Access"),
-        choices=[("read", _("Read only")), ("read,write", _("Read and write"))],
+        choices=[
+            ("read", _("Read only, every area")),
+            ("read,write", _("Read and write, every area")),
+            ("areas", _("Only the areas chosen below")),
+        ],
         initial="read",
-        help_text=_("A read-only token cannot change anything, even what you may change."),
+        help_text=_(
+            "A token never does more than you may do; a read-only token cannot change anything."
+        ),
     )
+    scopes = forms.MultipleChoiceField(
+        label=_("Areas"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Used with “Only the areas chosen below”. Writing does not include reading."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self.fields["scopes"], scope_choices())
+
+    def chosen_scopes(self) -> list[str]:
+        """The scopes to give the token, from a valid form."""
+        access = self.cleaned_data["access"]
+        if access == "areas":
+            return list(self.cleaned_data["scopes"])
+        return str(access).split(",")
+
+
+def scope_choices() -> list[tuple[str, str]]:
+    """Every per-area scope with its label, e.g. "Tasks: write (tasks:write)"."""
+    choices: list[tuple[str, str]] = []
+    for area, label in token_scopes.AREAS.items():
+        choices.append((f"{area}:read", _("%(area)s: read") % {"area": label}))
+        choices.append((f"{area}:write", _("%(area)s: write") % {"area": label}))
+    choices.append((token_scopes.ADMIN, str(_("Administration: team settings (read and write)"))))
+    return [(value, f"{label} ({value})") for value, label in choices]
 
 
 class StyledPasswordChangeForm(BootstrapMixin, PasswordChangeForm):

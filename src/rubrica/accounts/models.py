@@ -158,8 +158,9 @@ def generate_token() -> str:
 
 
 class TokenScope(models.TextChoices):
-    """What an API token may do: ``read`` allows GET/HEAD/OPTIONS, ``write`` every other method
-    (a write-only token is allowed but rarely useful). Checked by ``api.auth.TokenAuth``."""
+    """The scopes every token had before areas: ``read`` allows GET/HEAD/OPTIONS, ``write`` every
+    other method, in every area of the API. The per-area scopes (``contacts:read``, ``admin``...)
+    are listed in ``accounts.scopes`` (ADR 0036); checked by ``api.auth.TokenAuth``."""
 
     READ = "read", _("Read")
     WRITE = "write", _("Write")
@@ -172,7 +173,7 @@ def all_scopes() -> list[str]:
 class ApiToken(models.Model):
     """A bearer token for the REST API. Only the SHA-256 of the secret is stored; the secret is
     shown once when created. ``key_prefix`` (the first characters) lets a person recognise it.
-    ``scopes`` lists ``TokenScope`` values; a token can never do more than its user."""
+    ``scopes`` lists ``accounts.scopes`` values; a token can never do more than its user."""
 
     user = models.ForeignKey(
         User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
@@ -193,6 +194,11 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_prefix}…)"
+
+    @property
+    def every_area(self) -> bool:
+        """Whether its scopes are the area-less ``read``/``write`` (the token list says so)."""
+        return set(self.scopes or []) <= {TokenScope.READ.value, TokenScope.WRITE.value}
 
 
 APP_PASSWORD_PREFIX = "rbp-"  # noqa: S105 (a prefix, not a secret)

@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rubrica.accounts import scopes as token_scopes
 from rubrica.accounts import selectors
 from rubrica.accounts.grants import SHIPPED_ROLES, shipped_level
 from rubrica.accounts.models import (
@@ -29,7 +30,6 @@ from rubrica.accounts.models import (
     SiteSettings,
     Team,
     Theme,
-    TokenScope,
     User,
     UserSettings,
     all_scopes,
@@ -104,18 +104,24 @@ def user_create(
 
 
 def clean_scopes(scopes: Iterable[str] | None) -> list[str]:
-    """Token scopes as stored: known values, in a fixed order; None means all."""
+    """Token scopes as stored: known values (``contacts:*`` stands for both of its area), in a
+    fixed order; None means all (``read`` and ``write``: every area, ADR 0036)."""
     if scopes is None:
         return all_scopes()
-    wanted = {str(scope).strip().lower() for scope in scopes}
-    unknown = sorted(wanted - set(TokenScope.values))
+    wanted = {
+        expanded
+        for scope in scopes
+        if str(scope).strip()
+        for expanded in token_scopes.expand(str(scope).strip().lower())
+    }
+    unknown = sorted(wanted - set(token_scopes.known_scopes()))
     if unknown:
         raise ValidationError(
             {"scopes": _("Unknown scope: %(scope)s.") % {"scope": ", ".join(unknown)}}
         )
     if not wanted:
         raise ValidationError({"scopes": _("Choose at least one scope.")})
-    return [scope for scope in TokenScope.values if scope in wanted]
+    return [scope for scope in token_scopes.known_scopes() if scope in wanted]
 
 
 def token_create(
@@ -127,7 +133,7 @@ def token_create(
     scopes: Iterable[str] | None = None,
 ) -> tuple[ApiToken, str]:
     """Create an API token for ``user``; returns the token row and the secret (shown once).
-    ``scopes`` (``TokenScope`` values) limit what it may do; None: read and write."""
+    ``scopes`` (``accounts.scopes``) limit what it may do; None: read and write everywhere."""
     if actor.pk != user.pk and not actor.is_administrator:
         raise PermissionDenied(_("You can only create tokens for yourself."))
     name = name.strip()
@@ -175,10 +181,20 @@ def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
 USE_RECORD_EVERY = 60
 
 
-def token_authenticate(raw: str, *, write: bool = False) -> User | None:
-    """The active user a bearer token belongs to, or None. ``write``: the request changes
-    something, which needs the token's ``write`` scope (else PermissionDenied, a 403; reading
-    needs ``read``). Records when it was last used (and audits it) at most once a minute."""
+class MissingScope(PermissionDenied):
+    """A valid token without the scope an operation's area needs (a 403 problem naming it)."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+        super().__init__(_("This API token lacks the scope %(scope)s.") % {"scope": scope})
+
+
+def token_authenticate(raw: str, *, area: str | None, write: bool = False) -> User | None:
+    """The active user a bearer token belongs to, or None. ``area`` is the API area of the
+    operation called (``accounts.scopes.AREAS`` or ``admin``; None: an operation no area was
+    given to, which no token may call) and ``write`` whether the request changes something: the
+    token must carry the matching scope (else MissingScope, a 403 naming it). Records when it
+    was last used (and audits it) at most once a minute."""
     if not raw.startswith("rbk_"):
         return None
     token = (
@@ -191,11 +207,10 @@ def token_authenticate(raw: str, *, write: bool = False) -> User | None:
     now = timezone.now()
     if token.expires_at is not None and token.expires_at <= now:
         return None
-    needed = TokenScope.WRITE if write else TokenScope.READ
-    if needed not in (token.scopes or []):
-        if write:
-            raise PermissionDenied(_("This API token may only read."))
-        raise PermissionDenied(_("This API token may not read."))
+    if area is None:
+        raise PermissionDenied(_("This operation cannot be called with an API token."))
+    if not token_scopes.allows(token.scopes or [], area, write=write):
+        raise MissingScope(token_scopes.area_scope(area, write))
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > USE_RECORD_EVERY:
         with transaction.atomic():
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -330,7 +330,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
                 user=user,
                 name=form.cleaned_data["name"],
                 expires_at=expires_at,
-                scopes=form.cleaned_data["access"].split(","),
+                scopes=form.chosen_scopes(),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -5,8 +5,10 @@ A request that carries an ``Authorization`` header is judged by it alone, so a b
 must pass Django's CSRF check (a cookie is sent by the browser on its own; a header is not, so
 token requests need no CSRF token).
 
-A token's scopes decide which methods it may use (``read``: GET, HEAD, OPTIONS; ``write``: the
-rest), and a token is never asked for a second factor. A session that still owes its second
+A token's scopes decide what it may call (ADR 0036): the area of the operation's router, given
+where the router is mounted (``api.api.mount``), and the method (GET, HEAD, OPTIONS read; the
+rest write) name the scope it needs; an operation mounted without an area refuses every token.
+A token is never asked for a second factor. A session that still owes its second
 factor (ADR 0029) is no session here: 401.
 """
 
@@ -25,11 +27,16 @@ from rubrica.kits.api.errors import CsrfFailed
 
 
 class TokenAuth(HttpBearer):
-    """Bearer API tokens created in the user's settings (accounts.services.token_create)."""
+    """Bearer API tokens created in the user's settings (accounts.services.token_create), for
+    the operations of one ``area`` (``accounts.scopes``); None: no token may call them."""
+
+    def __init__(self, area: str | None = None) -> None:
+        super().__init__()
+        self.area = area
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         write = request.method not in ("GET", "HEAD", "OPTIONS")
-        return token_authenticate(token.strip(), write=write)
+        return token_authenticate(token.strip(), area=self.area, write=write)
 
 
 class SessionCsrfAuth(APIKeyCookie):
@@ -57,4 +64,11 @@ class SessionCsrfAuth(APIKeyCookie):
         return user
 
 
-AUTH = [TokenAuth(), SessionCsrfAuth()]
+def auth_for(area: str | None) -> list[Any]:
+    """The doors of the operations of one area: its tokens, then the session."""
+    return [TokenAuth(area), SessionCsrfAuth()]
+
+
+#: The API's default: a router mounted without an area (``api.add_router`` rather than
+#: ``mount``) refuses every token; tests/api/test_token_scopes.py fails on it too.
+AUTH = auth_for(None)

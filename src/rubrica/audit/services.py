@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rubrica.audit import labels
 from rubrica.audit.models import GENESIS, AuditEntry
 from rubrica.core import origin
 
@@ -92,6 +93,8 @@ class AuditAction(models.TextChoices):
     FIELD_PROTECTION = "field.protection", gettext_lazy("Field protection changed")
     SENSITIVE_READ = "field.sensitive_read", gettext_lazy("Sensitive fields read")
     CALENDAR_EXPORT = "calendar.export", gettext_lazy("Calendar exported")
+    APPOINTMENT_EXPORT = "appointment.export", gettext_lazy("Appointment downloaded (.ics)")
+    CALENDAR_FEED = "calendar.feed", gettext_lazy("Calendar feed fetched")
     LIST_EXPORT = "export.list", gettext_lazy("List exported")
     BACKUP_CREATE = "backup.create", gettext_lazy("Backup written")
     BACKUP_RESTORE = "backup.restore", gettext_lazy("Backup restored")
@@ -168,7 +171,10 @@ def _target(target: models.Model | Target | None) -> tuple[str, str, str]:
         return "", "", ""
     if isinstance(target, Target):
         return _text(target.type, 100), _text(target.id, 64), _text(target.label, 300)
-    return target._meta.label_lower, _text(target.pk, 64), _text(target, 300)
+    kind = target._meta.label_lower
+    if labels.by_id_only(kind):  # people, organizations: no name outlives an erasure
+        return kind, _text(target.pk, 64), ""
+    return kind, _text(target.pk, 64), _text(target, 300)
 
 
 def record(
@@ -207,6 +213,32 @@ def record(
         entry.hash = entry_hash(entry)
         entry.save(force_insert=True)
     return entry
+
+
+def record_at_most_every(
+    seconds: int,
+    actor: User | None,
+    action: str,
+    target: models.Model | Target,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEntry | None:
+    """Like ``record``, but nothing when an entry of the same action about the same target was
+    written in the last ``seconds`` (a public feed fetched every few minutes by every
+    subscriber would otherwise fill the chain). Two requests at the same instant may both write
+    one: the check is not under the chain's lock, an entry too many is harmless."""
+    target_type, target_id, _repr = _target(target)
+    since = timezone.now() - dt.timedelta(seconds=seconds)
+    # The first entry of the window (index on at, seq), then this action from there on (index
+    # on action, seq): a short range, however long the chain.
+    first = AuditEntry.objects.filter(at__gte=since).order_by("at", "seq").values("seq").first()
+    if (
+        first is not None
+        and AuditEntry.objects.filter(
+            action=action, seq__gte=first["seq"], target_type=target_type, target_id=target_id
+        ).exists()
+    ):
+        return None
+    return record(actor, action, target, details)
 
 
 def record_sensitive_read(

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from rubrica.audit import anchor, selectors
+from rubrica.audit import labels as target_labels
 from rubrica.audit.services import AuditAction, Report, Target, head, record, verify
 from rubrica.core.pagination import keyset_page
 from rubrica.kits.web.access import AuthedRequest, administrator_required
@@ -97,16 +98,19 @@ def _render_list(
         page = keyset_page(found, order=ORDER, cursor=None, size=PAGE_SIZE)
     labels = dict(AuditAction.choices)
     broken_seq = report.broken.seq if report is not None and report.broken is not None else None
+    items = list(page.items)
+    names = target_labels.current_labels((e.target_type, e.target_id) for e in items)
     rows = [
         {
             "entry": entry,
             "label": labels.get(entry.action, entry.action),
+            "target": names.get((entry.target_type, entry.target_id), entry.target_repr),
             "details": json.dumps(entry.details, ensure_ascii=False, sort_keys=True)
             if entry.details
             else "",
             "broken": entry.seq == broken_seq,
         }
-        for entry in page.items
+        for entry in items
     ]
     export_params = request.GET.copy()
     export_params.pop("cursor", None)

@@ -171,6 +171,20 @@ def export_ics(
     return _serialize(cal, shown)
 
 
+#: Seconds between two audit entries of fetches of one calendar's public feed.
+FEED_AUDIT_EVERY = 3600
+
+
+def appointment_ics(appointment: Appointment, *, user: User) -> bytes:
+    """One appointment (with its changed occurrences) as .ics, downloaded by ``user`` who may
+    read it; audited."""
+    rows = [appointment, *appointment.overrides.filter(deleted_at__isnull=True)]
+    body = export_ics(rows)
+    details = {"calendar": appointment.calendar_id}
+    audit.record(user, AuditAction.APPOINTMENT_EXPORT, appointment, details)
+    return body
+
+
 def calendar_ics(calendar: Calendar, *, user: User | None) -> bytes:
     """The export of one calendar as ``user`` may read it (``None``: the subscription feed,
     where private appointments show as busy)."""
@@ -179,6 +193,14 @@ def calendar_ics(calendar: Calendar, *, user: User | None) -> bytes:
     if user is None:
         visible = list(rows.filter(private=False))
         busy = list(rows.filter(private=True))
+        # Subscribers fetch every few minutes: one entry per feed and hour (ADR 0036).
+        audit.record_at_most_every(
+            FEED_AUDIT_EVERY,
+            None,
+            AuditAction.CALENDAR_FEED,
+            calendar,
+            {"appointments": len(visible), "busy": len(busy)},
+        )
     else:
         visible = list(rows.restrict(user, Action.VIEW))
         busy = list(Appointment.permission_policy.busy_queryset(user, rows))  # type: ignore[attr-defined]

@@ -416,8 +416,7 @@ def appointment_rsvp_view(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def appointment_ics(request: AuthedRequest, pk: int) -> HttpResponse:
     appointment = _appointment(request, pk)
-    rows = [appointment, *appointment.overrides.filter(deleted_at__isnull=True)]
-    response = HttpResponse(ical.export_ics(rows), content_type=ICS)
+    response = HttpResponse(ical.appointment_ics(appointment, user=request.user), content_type=ICS)
     response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
     return response
 

@@ -14,6 +14,7 @@ class ContactsConfig(AppConfig):
         _register_list_defaults()
         _register_sharing()
         _register_grant_entity()
+        _register_audit_labels()
 
 
 def _register_search() -> None:
@@ -169,3 +170,12 @@ def _register_grant_entity() -> None:
             position=10,
         )
     )
+
+
+def _register_audit_labels() -> None:
+    """Audit entries about people keep the id only; the audit page looks the current
+    name up (ADR 0036), so no name outlives an erasure."""
+    from rubrica.audit import labels
+    from rubrica.contacts.selectors import audit_labels
+
+    labels.register("contacts.contact", audit_labels)

@@ -55,3 +55,14 @@ def email_consent_refusal(state: str | None) -> str:
     if state != ConsentState.GRANTED and team_settings().require_email_consent:
         return _("The person has not opted in to e-mail, which the team requires.")
     return ""
+
+
+def audit_labels(ids: list[str]) -> dict[str, str]:
+    """The current name of each person of ``ids`` still there (in the Trash too), for the audit
+    page (``audit.labels``); an erased person answers ``audit.labels.ERASED``."""
+    from rubrica.audit.labels import ERASED
+    from rubrica.contacts.services import ERASED_NAME
+
+    pks = [int(pk) for pk in ids if pk.isdigit()]
+    rows = Contact.all_objects.filter(pk__in=pks).values_list("pk", "display_name")
+    return {str(pk): ERASED if name == ERASED_NAME else name for pk, name in rows}

@@ -12,6 +12,7 @@ class OrganizationsConfig(AppConfig):
         _register_list_defaults()
         _register_sharing()
         _register_grant_entity()
+        _register_audit_labels()
 
 
 def _register_search() -> None:
@@ -138,3 +139,12 @@ def _register_grant_entity() -> None:
             position=20,
         )
     )
+
+
+def _register_audit_labels() -> None:
+    """Audit entries about organizations keep the id only; the audit page looks the current
+    name up (ADR 0036), so no name outlives an erasure."""
+    from rubrica.audit import labels
+    from rubrica.organizations.selectors import audit_labels
+
+    labels.register("organizations.organization", audit_labels)

@@ -49,3 +49,11 @@ def organizations_named(visible: QuerySet[Organization], name: str) -> QuerySet[
     """The organizations of ``visible`` called ``name`` regardless of case and spacing, oldest
     first, through the ``sort_name`` index."""
     return visible.filter(sort_name=name_key(name)).order_by("pk")
+
+
+def audit_labels(ids: list[str]) -> dict[str, str]:
+    """The current name of each organization of ``ids`` still there (in the Trash too), for
+    the audit page (``audit.labels``)."""
+    pks = [int(pk) for pk in ids if pk.isdigit()]
+    rows = Organization.all_objects.filter(pk__in=pks).values_list("pk", "name")
+    return {str(pk): name for pk, name in rows}

@@ -58,7 +58,9 @@ def problem(
     *,
     errors: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
+    """A problem document; ``extra``: members of its own kind (RFC 9457 extension members)."""
     body: dict[str, Any] = {
         "type": TYPE_PREFIX + kind,
         "title": title,
@@ -67,6 +69,7 @@ def problem(
     }
     if errors is not None:
         body["errors"] = dict(errors)
+    body.update(extra or {})
     response = HttpResponse(
         json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM_CONTENT_TYPE
     )

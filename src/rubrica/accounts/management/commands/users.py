@@ -61,6 +61,10 @@ class Command(RubricaCommand):
             from rubrica.accounts.twofactor import two_factor_reset
             from rubrica.kits.cli.base import EXIT_NOT_FOUND, CliError
 
+            # The caller's right first: whoever may not reset gets the same answer whether the
+            # username exists or not (no probing for usernames; ADR 0036).
+            if not actor.is_administrator:
+                raise PermissionDenied(_("Only administrators can reset a second factor."))
             target = User.objects.filter(username__iexact=options["username"]).first()
             if target is None:
                 raise CliError(

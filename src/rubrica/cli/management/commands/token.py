@@ -1,5 +1,6 @@
 """`rubrica token create|list|revoke`: API tokens for scripts and integrations. A new token's
-secret is printed once; ``--scope read`` makes a token that cannot change anything and
+secret is printed once; ``--scope read`` makes a token that cannot change anything,
+``--scope contacts:read`` one that reads people only (ADR 0036), and
 ``--expires-days`` one that stops working by itself (ADR 0029)."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rubrica.accounts.scopes import AREAS
 from rubrica.kits.cli.base import (
     EXIT_CODES_HELP,
     EXIT_NOT_FOUND,
@@ -38,8 +40,12 @@ class Command(RubricaCommand):
         create.add_argument(
             "--scope",
             action="append",
-            choices=["read", "write"],
-            help=gettext_lazy("What the token may do (repeat for both); default: read and write."),
+            metavar="SCOPE",
+            help=gettext_lazy(
+                "What the token may do, repeatable: read or write (every area), AREA:read, "
+                "AREA:write, AREA:* or admin (areas: %(areas)s); default: read and write."
+            )
+            % {"areas": ", ".join(AREAS)},
         )
         create.add_argument(
             "--expires-days",
