@@ -36,7 +36,8 @@ from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
 from rubrica.activities.models import Activity
-from rubrica.activities.services import activity_create, activity_update
+from rubrica.activities.services import activity_create, activity_create_many, activity_update
+from rubrica.activities.types import ActivityInput
 from rubrica.contacts.models import Contact, ContactEmail
 from rubrica.core.models import Action
 from rubrica.kits.inbound import InboundContext, part_handlers
@@ -354,6 +355,7 @@ def mail_capture(
     mailbox: Mailbox | None = None,
     received_at: dt.datetime | None = None,
     sent: bool = False,
+    pending: list[Pending] | None = None,
 ) -> Captured:
     """File the message ``raw`` for ``actor`` (the user whose mail it is). A Message-ID already
     captured is refused (``duplicate``) and nothing is written. A message is outgoing when a
@@ -440,14 +442,19 @@ def mail_capture(
         # "Forward as attachment" from a colleague (to a drop-box or to their own mailbox): the
         # original message is their mail with the customer, captured on its own.
         done = mail_capture(
-            actor=colleague, raw=inner.as_bytes(policy=policy.SMTP), mailbox=mailbox
+            actor=colleague,
+            raw=inner.as_bytes(policy=policy.SMTP),
+            mailbox=mailbox,
+            pending=pending,
         )
         if done.message is not None:
             forwarded_ids.append(done.message.pk)
     files = _attachments(message, skip)
     first = Contact.objects.filter(pk=contact_ids[0]).first() if contact_ids else None
     skipped = _store_attachments(actor, record, files, first)
-    if contact_ids:
+    if contact_ids and pending is not None:
+        pending.append(Pending(actor, record, contact_ids, internal))
+    elif contact_ids:
         _file(actor, record, contact_ids, internal)
     if bounces:
         _mark_bounced(bounces, sent_at)
@@ -476,13 +483,18 @@ def mail_capture(
 
 
 def capture_or_count(
-    counts: dict[str, int], *, actor: User, raw: bytes, mailbox: Mailbox | None = None
+    counts: dict[str, int],
+    *,
+    actor: User,
+    raw: bytes,
+    mailbox: Mailbox | None = None,
+    pending: list[Pending] | None = None,
 ) -> Captured | None:
     """Capture one message of a batch (an import, a fetch) in its own savepoint: a message that
     cannot be captured is logged and counted as ``failed`` instead of stopping the mailbox for
     ever on it. A permission refusal (the owner became read-only) still stops the batch."""
     try:
-        result = mail_capture(actor=actor, raw=raw, mailbox=mailbox)
+        result = mail_capture(actor=actor, raw=raw, mailbox=mailbox, pending=pending)
     except PermissionDenied:
         raise
     except Exception:
@@ -503,9 +515,20 @@ def _colleague(address: str) -> User | None:
     )
 
 
-def _file(actor: User, record: MailMessage, contact_ids: list[int], internal: set[str]) -> None:
-    """Write (or widen) the message's activity on ``contact_ids``."""
-    subject, body = activity_text(record, level_of(record.owner))
+@dataclass
+class Pending:
+    """A message captured in a batch whose activity ``file_pending`` writes with the others."""
+
+    actor: User
+    record: MailMessage
+    contact_ids: list[int]
+    internal: set[str]
+
+
+def _activity_data(
+    record: MailMessage, contact_ids: list[int], internal: set[str], level: str
+) -> ActivityInput:
+    subject, body = activity_text(record, level)
     users = sorted(
         {
             str(pk)
@@ -515,19 +538,46 @@ def _file(actor: User, record: MailMessage, contact_ids: list[int], internal: se
             .values_list("pk", flat=True)
         }
     )
+    return {
+        "kind": "email",
+        "direction": record.direction,
+        "occurred_at": record.sent_at,
+        "subject": subject,
+        "body": body,
+        "people": [*contact_ids],
+        "users": [*users],
+    }
+
+
+def file_pending(pending: list[Pending]) -> None:
+    """Write the activities of a batch's messages (``mail_capture(pending=...)``): one
+    ``activity_create_many`` per user whose mail they are, in the order they were captured.
+    Call inside the batch's transaction."""
+    levels: dict[int, str] = {}
+    by_actor: dict[int, list[Pending]] = {}
+    for item in pending:
+        by_actor.setdefault(item.actor.pk, []).append(item)
+    for items in by_actor.values():
+        data = []
+        for item in items:
+            owner = item.record.owner_id
+            if owner not in levels:
+                levels[owner] = level_of(item.record.owner)
+            data.append(_activity_data(item.record, item.contact_ids, item.internal, levels[owner]))
+        activities = activity_create_many(actor=items[0].actor, items=data)
+        records = []
+        for item, activity in zip(items, activities, strict=True):
+            item.record.activity = activity
+            records.append(item.record)
+        MailMessage.objects.bulk_update(records, ["activity"])
+    pending.clear()
+
+
+def _file(actor: User, record: MailMessage, contact_ids: list[int], internal: set[str]) -> None:
+    """Write (or widen) the message's activity on ``contact_ids``."""
     if record.activity_id is None:
-        activity = activity_create(
-            actor=actor,
-            data={
-                "kind": "email",
-                "direction": record.direction,
-                "occurred_at": record.sent_at,
-                "subject": subject,
-                "body": body,
-                "people": [*contact_ids],
-                "users": [*users],
-            },
-        )
+        data = _activity_data(record, contact_ids, internal, level_of(record.owner))
+        activity = activity_create(actor=actor, data=data)
         record.activity = activity
         record.save(update_fields=["activity"])
     else:

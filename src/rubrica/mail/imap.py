@@ -18,6 +18,7 @@ import ssl
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -151,12 +152,36 @@ def _fetch_folder(
             progress.raise_if_cancelled()
         batch = _messages(client, uids[first : first + BATCH])
         with transaction.atomic():
-            for _uid, raw in batch:
-                capture.capture_or_count(counts, actor=mailbox.owner, raw=raw, mailbox=mailbox)
+            capture_batch(counts, mailbox, [raw for _uid, raw in batch])
             last = uids[min(first + BATCH, len(uids)) - 1]
             MailboxFolder.objects.filter(pk=state.pk).update(last_uid=last)
             if progress is not None:
                 progress.checkpoint({"folder": folder, "uid": last}, done=sum(counts.values()))
+
+
+def capture_batch(counts: dict[str, int], mailbox: Mailbox, raws: list[bytes]) -> None:
+    """Capture one fetched batch for the mailbox's owner, the activities written together at
+    the end (``capture.file_pending``). Should the batch's filing fail, the batch is undone and
+    captured again one message at a time, so that one bad message is counted as failed and the
+    others are filed, as before batching."""
+    batch_counts = dict.fromkeys(counts, 0)
+    try:
+        with transaction.atomic():
+            pending: list[capture.Pending] = []
+            for raw in raws:
+                capture.capture_or_count(
+                    batch_counts, actor=mailbox.owner, raw=raw, mailbox=mailbox, pending=pending
+                )
+            capture.file_pending(pending)
+    except PermissionDenied:
+        raise
+    except Exception:
+        logger.exception("a batch could not be filed at once; its messages are filed one by one")
+        for raw in raws:
+            capture.capture_or_count(counts, actor=mailbox.owner, raw=raw, mailbox=mailbox)
+        return
+    for key, value in batch_counts.items():
+        counts[key] += value
 
 
 def run_fetch(job: Job, progress: Progress) -> dict[str, Any]:

@@ -1,0 +1,161 @@
+"""Batch filing (a fetch's batch written with bulk inserts, ADR 0038) gives the same results as
+filing one message at a time: the same activities, links, participating users, history entries,
+search documents, threads and last interactions, on the same mailbox of a real Dovecot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+
+from rubrica.activities.models import Activity
+from rubrica.contacts.models import NEVER, Contact
+from rubrica.history.models import HistoryEntry
+from rubrica.mail import capture, imap, services
+from rubrica.mail.models import MailboxFolder, MailMessage, MailPreference
+from rubrica.search.models import SearchDocument
+from tests.factories import UserFactory, make_contact
+from tests.mail.conftest import make_message
+
+pytestmark = pytest.mark.django_db
+
+
+def _state() -> dict[str, Any]:
+    """Everything filing wrote, keyed by Message-ID rather than by database id."""
+    activity_type = ContentType.objects.get_for_model(Activity)
+    found: dict[str, Any] = {}
+    for message in MailMessage.objects.select_related("activity").order_by("message_id"):
+        entry: dict[str, Any] = {
+            "thread": message.thread_key,
+            "participants": sorted(
+                message.participants.values_list("role", "address", "contact_id", "internal")
+            ),
+        }
+        activity = message.activity
+        if activity is not None:
+            history = HistoryEntry.objects.get(content_type=activity_type, object_id=activity.pk)
+            document = SearchDocument.objects.get(kind="activity", record_id=activity.pk)
+            entry["activity"] = {
+                "kind": activity.kind,
+                "direction": activity.direction,
+                "occurred_at": activity.occurred_at,
+                "subject": activity.subject,
+                "body": activity.body.replace(f"/{message.pk}/", "/ID/"),
+                "owner": activity.owner_id,
+                "version": activity.version,
+                "people": sorted(activity.person_links.values_list("contact_id", "occurred_at")),
+                "users": sorted(activity.users.values_list("username", flat=True)),
+                "mentioned": sorted(activity.mentioned_users.values_list("username", flat=True)),
+                "history": (
+                    history.action,
+                    history.actor_id,
+                    history.version,
+                    {
+                        k: v
+                        if k != "body"
+                        else {"after": v["after"].replace(f"/{message.pk}/", "/ID/")}
+                        for k, v in history.changes.items()
+                    },
+                ),
+                "search": (
+                    document.name,
+                    document.other.replace(f"/{message.pk}/", "/ID/"),
+                ),
+            }
+        found[message.message_id] = entry
+    found["last_interactions"] = sorted(
+        Contact.all_objects.values_list("pk", "last_interaction_at")
+    )
+    return found
+
+
+def _forget_everything(mailbox) -> None:
+    activity_type = ContentType.objects.get_for_model(Activity)
+    ids = list(Activity.all_objects.filter(kind="email").values_list("pk", flat=True))
+    MailMessage.objects.all().delete()
+    HistoryEntry.objects.filter(content_type=activity_type, object_id__in=ids).delete()
+    SearchDocument.objects.filter(kind="activity", record_id__in=ids).delete()
+    Activity.all_objects.filter(pk__in=ids).delete()
+    Contact.all_objects.update(last_interaction_at=NEVER)
+    MailboxFolder.objects.filter(mailbox=mailbox).delete()
+
+
+def test_batch_filing_writes_what_one_by_one_filing_writes(member, dovecot, monkeypatch):
+    UserFactory(username="grace", email="grace@rubrica.example")
+    MailPreference.objects.create(user=member, level="full")  # the text, with its @mention
+    make_contact(member, emails=[{"value": "ada@example.com"}])
+    make_contact(member, emails=[{"value": "bob@example.com"}])
+    make_contact(member, emails=[{"value": "Carol@example.com"}])
+    senders = ["ada@example.com", "bob@example.com", "stranger@example.net", "carol@example.com"]
+    for i in range(12):
+        dovecot.append(
+            make_message(
+                sender=senders[i % 4],
+                cc="grace@rubrica.example, bob@example.com" if i % 3 == 0 else "",
+                message_id=f"<b{i}@x>",
+                in_reply_to=f"<b{i - 1}@x>" if i % 2 else "",
+                references=f"<b{i - 1}@x>" if i % 2 else "",
+                subject=f"Order {i} @grace",
+                body=f"About order {i}, @grace please look.",
+                date=f"2026-11-{10 + i}T10:00:00+00:00",
+            )
+        )
+    mailbox = services.mailbox_create(
+        actor=member,
+        data={
+            "name": "Work",
+            "host": dovecot.host,
+            "port": dovecot.port,
+            "security": "none",
+            "username": dovecot.user,
+            "password": dovecot.password,
+        },
+    )
+    monkeypatch.setattr(imap, "BATCH", 5)  # batches of 5, 5 and 2; replies across batches
+
+    assert imap.fetch_mailbox(mailbox) == {"captured": 12, "duplicates": 0, "failed": 0}
+    batched = _state()
+    _forget_everything(mailbox)
+
+    def one_by_one(counts, mailbox, raws):
+        for raw in raws:
+            capture.capture_or_count(counts, actor=mailbox.owner, raw=raw, mailbox=mailbox)
+
+    monkeypatch.setattr(imap, "capture_batch", one_by_one)
+    assert imap.fetch_mailbox(mailbox) == {"captured": 12, "duplicates": 0, "failed": 0}
+    single = _state()
+
+    assert batched == single
+    filed = [k for k, v in batched.items() if isinstance(v, dict) and "activity" in v]
+    # the stranger alone (2, 10) and "Carol@" written "carol@" alone (7, 11) file nothing
+    assert len(filed) == 8
+    assert batched["<b0@x>"]["activity"]["users"] == ["grace", "member"]
+    assert batched["<b3@x>"]["thread"] == "<b2@x>"  # a reply filed in the batch of its parent
+    assert any(batched[k]["activity"]["mentioned"] == ["grace"] for k in filed)
+
+
+def test_a_batch_whose_filing_fails_is_filed_one_by_one(member, dovecot, monkeypatch):
+    make_contact(member, emails=[{"value": "ada@example.com"}])
+    for i in range(3):
+        dovecot.append(make_message(message_id=f"<f{i}@x>"))
+    mailbox = services.mailbox_create(
+        actor=member,
+        data={
+            "name": "Work",
+            "host": dovecot.host,
+            "port": dovecot.port,
+            "security": "none",
+            "username": dovecot.user,
+            "password": dovecot.password,
+        },
+    )
+
+    def broken(pending):
+        raise RuntimeError("bulk insert failed")
+
+    monkeypatch.setattr(capture, "file_pending", broken)
+
+    assert imap.fetch_mailbox(mailbox) == {"captured": 3, "duplicates": 0, "failed": 0}
+    assert Activity.objects.filter(kind="email").count() == 3
+    assert MailMessage.objects.filter(activity__isnull=True).count() == 0
