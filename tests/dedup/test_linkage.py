@@ -361,3 +361,34 @@ def test_page_shows_possible_pairs_on_request(member_client, many_pairs):
     possible = member_client.get("/duplicates/?tier=possible").content.decode()
     assert "Maria Rossi" not in review and "Person0 Doe" in review
     assert "Maria Rossi" in possible and "Possible" in possible
+
+
+# --- u over random pairs, λ over every pair (ADR 0039) ---------------------------------------
+
+
+def test_rescale_takes_u_from_random_pairs_and_lambda_over_every_pair():
+    model = estimate(synthetic_counts(0.1, 20000))
+    matches = model.lam * model.pairs
+    m_before = {key: list(values) for key, values in model.m.items()}
+    # Random pairs: nearly all differ in everything; 1 in 1000 shares the birthday.
+    random_counts = {"55143320000": 999, "55113320000": 1}
+    rescaled = linkage.rescale(model, random_counts, population=10_000)
+    assert rescaled.scale == "random"
+    assert rescaled.lam == pytest.approx(matches / (10_000 * 9_999 / 2))
+    assert rescaled.lam_compared == pytest.approx(0.1, abs=0.02)
+    assert rescaled.random_pairs == 1000
+    # u of the birthday now says how often *random* people share one (about 1 in 1000,
+    # smoothed towards the prior), m is what EM found among the compared pairs.
+    assert rescaled.u["birthday"][0] == pytest.approx(
+        (1 + linkage.RANDOM_SMOOTHING * 0.01) / (1000 + linkage.RANDOM_SMOOTHING)
+    )
+    assert rescaled.m["given"] == m_before["given"]
+    again = Model.from_json(rescaled.as_json())
+    assert (again.scale, again.lam, again.population) == ("random", rescaled.lam, 10_000)
+
+
+def test_rescale_keeps_the_compared_scale_with_too_few_random_pairs():
+    model = estimate(synthetic_counts(0.1, 5000))
+    lam, u = model.lam, {key: list(values) for key, values in model.u.items()}
+    rescaled = linkage.rescale(model, {"55143320000": 10}, population=5)
+    assert (rescaled.scale, rescaled.lam, rescaled.u) == ("compared", lam, u)

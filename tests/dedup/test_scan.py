@@ -136,6 +136,25 @@ def test_oversized_blocks_are_skipped_and_counted(member, monkeypatch):
     assert "sure" not in set(DuplicatePair.objects.values_list("tier", flat=True))
 
 
+def test_weak_rules_have_smaller_blocks(member, monkeypatch):
+    """A block of the name's sound or of the family name within one deletion is capped at
+    WEAK_BLOCK members (ADR 0039): four Rossis with four given names sharing an initial are
+    skipped there, and the sorted neighbourhood still compares them with their neighbours."""
+    monkeypatch.setattr(scan, "WEAK_BLOCK", 3)
+    for given in ("Marco", "Maria", "Mario", "Marta"):
+        make_contact(member, given_name=given, family_name="Rossi")
+
+    job = run_scan(member)
+
+    assert scan.block_cap(keys.NAME_DELETE) == 3
+    assert scan.block_cap(keys.BIRTHDAY) == scan.MAX_BLOCK
+    assert "rossi|m" in job.checkpoint["oversized"][keys.NAME_DELETE]
+    assert job.result["skipped_members"] >= 4
+    # Each compared with the next WINDOW_SIZE - 1 in name order: all 6 pairs of 4 people.
+    assert job.result["pairs_scored_by_rule"].get(keys.NAME_DELETE, 0) == 0
+    assert job.result["pairs_scored"] == 6
+
+
 def test_a_resumed_scan_continues_after_its_checkpoint(member):
     """A checkpoint past the email kinds: the pair sharing only an email is not looked at
     again, the pair sharing a phone is."""

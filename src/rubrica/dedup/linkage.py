@@ -380,6 +380,14 @@ class Model:
     pairs: int = 0
     note: str = ""
     history: list[float] = field(default_factory=list)
+    #: How ``u`` and ``lam`` were set: "compared" (EM among the compared pairs, as before ADR
+    #: 0039) or "random" (``u`` from random pairs, ``lam`` over every pair: :func:`rescale`).
+    scale: str = "compared"
+    #: The share of matches EM found among the compared pairs, and the people and random pairs
+    #: ``rescale`` used (0 when it did not run).
+    lam_compared: float = 0.0
+    population: int = 0
+    random_pairs: int = 0
 
     @classmethod
     def prior(cls) -> Model:
@@ -397,6 +405,10 @@ class Model:
             "converged": self.converged,
             "pairs": self.pairs,
             "note": self.note,
+            "scale": self.scale,
+            "lambda_compared": self.lam_compared,
+            "population": self.population,
+            "random_pairs": self.random_pairs,
         }
 
     @classmethod
@@ -417,6 +429,10 @@ class Model:
             converged=bool(data.get("converged", False)),
             pairs=int(data.get("pairs", 0)),
             note=str(data.get("note", "")),
+            scale=str(data.get("scale", "compared")),
+            lam_compared=float(data.get("lambda_compared", 0.0)),
+            population=int(data.get("population", 0)),
+            random_pairs=int(data.get("random_pairs", 0)),
         )
 
     def weights(self, pattern: str) -> list[tuple[Comparison, int, float]]:
@@ -631,3 +647,67 @@ def _bound(model: Model, prior: Model) -> None:
                 model.m[c.key][index] = prior.m[c.key][index]
                 model.u[c.key][index] = prior.u[c.key][index]
                 model.note = (model.note + f" {level.code}: prior kept;").strip()
+
+
+# --- u over random pairs, λ over every pair (ADR 0039) -----------------------------------------
+
+#: Pseudo-pairs pulling each ``u`` from random pairs towards its prior (a level no random pair
+#: shows gets about ``prior · RANDOM_SMOOTHING / pairs``, never 0).
+RANDOM_SMOOTHING = 20.0
+#: Fewer random pairs than this with a field known: that field keeps the ``u`` EM found.
+MIN_RANDOM_PAIRS = 200
+
+
+def u_from_random(counts: Mapping[str, int], fallback: Model) -> tuple[dict[str, list[float]], int]:
+    """``u`` per comparison and level from the patterns of random pairs (nearly all of them
+    non-matches: at 100k people one pair in ~500,000 is a match), smoothed towards the prior.
+    Returns the ``u`` and the number of random pairs."""
+    prior = Model.prior()
+    seen = {c.key: [0.0] * len(c.levels) for c in COMPARISONS}
+    total = 0
+    for pattern, n in counts.items():
+        if len(pattern) != len(COMPARISONS) or n <= 0:
+            continue
+        total += n
+        for c, digit in zip(COMPARISONS, pattern, strict=True):
+            if digit != "0":
+                seen[c.key][int(digit) - 1] += n
+    u: dict[str, list[float]] = {}
+    for c in COMPARISONS:
+        known = sum(seen[c.key])
+        if known < MIN_RANDOM_PAIRS:
+            u[c.key] = list(fallback.u[c.key])
+            continue
+        values = [
+            (count + RANDOM_SMOOTHING * p) / (known + RANDOM_SMOOTHING)
+            for count, p in zip(seen[c.key], prior.u[c.key], strict=True)
+        ]
+        u[c.key] = [max(1e-9, x) for x in values]
+    return u, total
+
+
+def rescale(model: Model, random_counts: Mapping[str, int], population: int) -> Model:
+    """Splink's scale (ADR 0039): keep the ``m`` EM estimated among the compared pairs, take
+    ``u`` from random pairs and ``λ`` over *every* pair of the population (the matches EM
+    expects among the compared pairs, nearly all the matches there are, over n(n-1)/2).
+
+    Among compared pairs λ fell as the weak blocking rules brought in more pairs (quadratic in
+    a name's frequency) and every pair's probability with it; over every pair it does not depend
+    on the blocking rules at all, and ``u`` from random pairs says how rare an agreement is in
+    the population, not among people already alike."""
+    all_pairs = population * (population - 1) / 2
+    if all_pairs <= 0 or model.pairs <= 0:
+        return model
+    u, pairs = u_from_random(random_counts, model)
+    if pairs < MIN_RANDOM_PAIRS:
+        model.note = (model.note + " too few random pairs: u and λ among compared pairs;").strip()
+        return model
+    matches = model.lam * model.pairs
+    model.lam_compared = model.lam
+    model.lam = min(0.5, max(1e-12, matches / all_pairs))
+    model.u = u
+    model.scale = "random"
+    model.population = population
+    model.random_pairs = pairs
+    _bound(model, Model.prior())
+    return model
