@@ -37,7 +37,7 @@ ACTIONS = (
 #: The shipped levels on people, written out (not derived from the code that decides them).
 PEOPLE_LEVELS = {
     "administrator": ["all", "all", "all", "all", "all", "all", "all", "all", "all"],
-    "manager": ["team", "team", "team", "team", "team", "team", "team", "team", "all"],
+    "manager": ["team_all", "team", "team_all", "team_all", "team", "team", "team", "team", "all"],
     "sales": ["team", "team", "team", "team", "team", "team", "team", "team", "none"],
     "support": ["team", "team", "team", "own", "none", "none", "none", "none", "none"],
     "marketing": ["team", "team", "team", "own", "team", "team", "none", "team", "none"],
@@ -52,10 +52,12 @@ MAY = {
         "change": set(RECORDS),
         "delete": set(RECORDS),
     },
+    # Team, private included (ADR 0033): every record of a member of North, the outsider's
+    # private one and the one they share with South included.
     "manager": {
-        "view": {"mine", "others_everyone", "my_team"},
-        "change": {"mine", "others_everyone", "my_team"},
-        "delete": {"mine", "others_everyone", "my_team"},
+        "view": set(RECORDS),
+        "change": set(RECORDS),
+        "delete": set(RECORDS),
     },
     "sales": {
         "view": {"mine", "others_everyone", "my_team"},

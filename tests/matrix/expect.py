@@ -172,8 +172,21 @@ VISIBLE: dict[str, frozenset[str]] = {
     "anonymous": frozenset(),
 }
 
-# Manager (team level, ADR 0025) acts on records as Sales does: the same rows, unless a rule
-# above (or in a door module) writes its own.
+# Manager of team A (ADR 0033): views, changes and deletes at "team, private included", so the
+# owner's private records (the owner is in team A) are within reach, and so are the team's
+# records only their owner changes (activities, calendars, appointments, a segment's delete).
+_MANAGER_REACHES = {"private": OK, "team": OK, "missing": NOT_FOUND}
+EXPECT["view"]["manager"] = _MANAGER_REACHES
+EXPECT["change"]["manager"] = _MANAGER_REACHES
+EXPECT["restore"]["manager"] = _MANAGER_REACHES
+EXPECT["owner_restore"]["manager"] = _MANAGER_REACHES
+EXPECT["owner_change"]["manager"] = _MANAGER_REACHES
+EXPECT["add_on"]["manager"] = _MANAGER_REACHES
+# Sees the private appointment too, and is not invited to it.
+EXPECT["attendee"]["manager"] = {"private": FORBIDDEN, "team": FORBIDDEN, "missing": NOT_FOUND}
+
+# Everywhere else a Manager acts as Sales does: the same rows, unless a rule above (or in a door
+# module) writes its own.
 for _outcomes in EXPECT.values():
     _outcomes.setdefault("manager", _outcomes["sales"])
-VISIBLE["manager"] = VISIBLE["sales"]
+VISIBLE["manager"] = VISIBLE["administrator"]

@@ -39,8 +39,9 @@ SHIPPED_ROLES: tuple[ShippedRole, ...] = (
         "manager",
         _("Manager"),
         _(
-            "Sees and acts on the records of their teams (and their own, and those shared with "
-            "everyone); exports, imports, merges, edits in bulk and manages custom fields."
+            "Sees, changes and deletes every record of their teams' members, private ones "
+            "included (and their own, and those shared with everyone); exports, imports, merges, "
+            "edits in bulk and manages custom fields."
         ),
     ),
     ShippedRole(
@@ -74,7 +75,7 @@ SHIPPED_ROLES: tuple[ShippedRole, ...] = (
     ),
 )
 
-_T, _O, _N, _A = Level.TEAM, Level.OWN, Level.NONE, Level.ALL
+_T, _O, _N, _A, _TA = Level.TEAM, Level.OWN, Level.NONE, Level.ALL, Level.TEAM_ALL
 _RECORD_WORK = {
     Action.VIEW: _T,
     Action.ADD: _T,
@@ -91,7 +92,13 @@ _RECORD_WORK = {
 #: The level of each shipped role per action, whatever the entity (but see ``ENTITY_LEVELS``).
 ACTION_LEVELS: dict[str, dict[str, str]] = {
     "administrator": dict.fromkeys(Action.GRANTABLE, _A),
-    "manager": {**_RECORD_WORK, Action.MANAGE_FIELDS: _A},
+    "manager": {
+        **_RECORD_WORK,
+        Action.VIEW: _TA,
+        Action.CHANGE: _TA,
+        Action.DELETE: _TA,
+        Action.MANAGE_FIELDS: _A,
+    },
     "sales": dict(_RECORD_WORK),
     "support": {
         **_RECORD_WORK,

@@ -70,7 +70,7 @@ class Grant(models.Model):
     )
     entity = models.CharField(_("entity"), max_length=40)
     action = models.CharField(_("action"), max_length=20)
-    level = models.CharField(_("level"), max_length=4, choices=Level.choices)
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices)
 
     class Meta:
         ordering = ["role", "entity", "action"]

@@ -1,7 +1,9 @@
 """Who may do what with activities (``Activity.permission_policy``).
 
 At the level the person's roles grant on "activities" (issue 17): all is every activity, none
-none, own the activities one owns; team is the rule below (the Sales role of today).
+none, own the activities one owns; team is the rule below (the Sales role of today); team_all
+(a manager, ADR 0033) is the rule below plus every activity a member of one of one's teams owns,
+private or not, for view, change and delete.
 
 - Anonymous and inactive users may do nothing; administrators may do everything.
 - view: the activities a person owns, and the activities that are not private and concern at
@@ -18,7 +20,17 @@ from typing import Any, TypeVar
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from rubrica.core.policies import Action, AnyUser, Level, Policy, check_action, level_q, signed_in
+from rubrica.core.policies import (
+    Action,
+    AnyUser,
+    Level,
+    Policy,
+    check_action,
+    level_q,
+    signed_in,
+    team_ids,
+    team_members_q,
+)
 
 _QS = TypeVar("_QS", bound="QuerySet[Any, Any]")
 
@@ -48,9 +60,12 @@ class ActivityPolicy(Policy):
         through_organizations = ActivityOrganization.objects.filter(
             activity_id=OuterRef("pk")
         ).filter(Exists(organizations))
-        return Q(owner=person) | (
+        q = Q(owner=person) | (
             Q(private=False) & (Exists(through_people) | Exists(through_organizations))
         )
+        if level == Level.TEAM_ALL:  # a manager: their teams' members' activities, private too
+            q |= team_members_q(person, team_ids(person))
+        return q
 
     def queryset_for(self, user: AnyUser, action: str, queryset: _QS) -> _QS:
         check_action(action)
@@ -65,6 +80,8 @@ class ActivityPolicy(Policy):
             return queryset
         if level == Level.NONE:
             return queryset.none()
+        if level == Level.TEAM_ALL:
+            return queryset.filter(Q(owner=person) | team_members_q(person, team_ids(person)))
         return queryset.filter(owner=person)
 
     def user_has_permission(self, user: AnyUser, action: str) -> bool:

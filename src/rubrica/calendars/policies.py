@@ -9,7 +9,8 @@ Calendars (``CalendarPolicy``):
 - view: the owner; the users and the members of the teams the calendar is shared with (read-only
   or read-write); and, as for every owned record, everyone / the team when its visibility says so.
 - change and delete (the calendar itself: name, sharing, feed, Trash): the owner only, never a
-  read-only user.
+  read-only user; at "team, private included" (a manager, ADR 0033) also the calendars of the
+  members of one's teams.
 - add: any active person who is not read-only.
 
 Appointments (``AppointmentPolicy``):
@@ -19,6 +20,8 @@ Appointments (``AppointmentPolicy``):
   readable: it shows only as busy time (``busy_queryset``), never through ``restrict``.
 - change and delete: the appointments of the calendars one may write (owner, read-write share),
   except the private ones of others; never a read-only user.
+- At "team, private included" (ADR 0033) the members of one's teams count as "one" above: their
+  calendars are writable and their private appointments readable.
 - add: any active person who is not read-only (the service also requires a writable calendar).
 """
 
@@ -37,6 +40,8 @@ from rubrica.core.policies import (
     check_action,
     level_q,
     signed_in,
+    team_ids,
+    team_members_q,
 )
 
 _QS = TypeVar("_QS", bound="QuerySet[Any, Any]")
@@ -67,6 +72,8 @@ class CalendarPolicy(OwnedRecordPolicy):
         if level in (Level.ALL, Level.NONE):
             return level_q(person, level)
         if action != Action.VIEW:
+            if level == Level.TEAM_ALL:  # a manager: their teams' members' calendars too
+                return Q(owner=person) | team_members_q(person, team_ids(person))
             return Q(owner=person)
         q: Q = Q(owner=person) | Q(Exists(_shares(person, write=False)))
         if level == Level.OWN:
@@ -84,7 +91,10 @@ class CalendarPolicy(OwnedRecordPolicy):
             return Q(pk__in=[])
         if level == Level.ALL:
             return Q()
-        return Q(owner=person) | Q(Exists(_shares(person, write=True)))
+        q = Q(owner=person) | Q(Exists(_shares(person, write=True)))
+        if level == Level.TEAM_ALL:
+            q |= team_members_q(person, team_ids(person))
+        return q
 
 
 class AppointmentPolicy(Policy):
@@ -112,6 +122,8 @@ class AppointmentPolicy(Policy):
         if level == Level.NONE:
             return queryset.none()
         mine = Q(owner=person) | Q(organizer=person)
+        if level == Level.TEAM_ALL:  # a manager: their teams' members' private ones too
+            mine |= team_members_q(person, team_ids(person))
         if action == Action.VIEW:
             calendars = self._calendars(person, write=False).values("pk")
             return queryset.filter(

@@ -105,17 +105,28 @@ ACTION_LABELS: dict[str, Any] = {
 
 
 class Level(models.TextChoices):
-    """How far a grant reaches (issue 17): every record, the records of one's teams as the
-    owner/team/visibility rule shares them, one's own records, or none."""
+    """How far a grant reaches (issue 17): every record; the records of one's teams, private
+    ones included (a manager's reach, ADR 0033); the records of one's teams as the
+    owner/team/visibility rule shares them; one's own records; or none."""
 
     ALL = "all", _("All")
+    TEAM_ALL = "team_all", _("Team (private included)")
     TEAM = "team", _("Team")
     OWN = "own", _("Own")
     NONE = "none", _("None")
 
 
 #: Levels from the narrowest to the widest: of several roles' levels the widest wins.
-LEVEL_RANK: dict[str, int] = {Level.NONE: 0, Level.OWN: 1, Level.TEAM: 2, Level.ALL: 3}
+LEVEL_RANK: dict[str, int] = {
+    Level.NONE: 0,
+    Level.OWN: 1,
+    Level.TEAM: 2,
+    Level.TEAM_ALL: 3,
+    Level.ALL: 4,
+}
+
+#: The levels that reach the records of one's teams (with or without their private ones).
+TEAM_LEVELS: frozenset[str] = frozenset({Level.TEAM, Level.TEAM_ALL})
 
 
 def widest(*levels: str) -> str:
@@ -245,11 +256,21 @@ def can(user: AnyUser | None, entity: str, action: str) -> bool:
     return grant_level(user, entity, action) != Level.NONE
 
 
+def team_members_q(person: User, teams: list[int], *, owner_field: str = "owner") -> Q:
+    """The records owned by a member of one of ``teams`` (a subquery, no join: no duplicates)."""
+    if not teams:
+        return Q(pk__in=[])
+    memberships = person.teams.through.objects.filter(team_id__in=teams).values("user_id")
+    return Q(**{f"{owner_field}_id__in": memberships})
+
+
 def level_q(person: User, level: str, *, owner_field: str = "owner") -> Q | None:
     """The filter of the records a ``level`` reaches for ``person`` on a model with ``owner``,
     ``team`` and ``visibility``; None means every record.
 
     - all: every record;
+    - team_all: what team reaches, plus every record of one of one's teams and every record a
+      member of one of one's teams owns, whatever its visibility (private included, ADR 0033);
     - team: today's owner/team/visibility rule (ADR 0003): one's own records, the records shared
       with everyone, and those shared with a team one belongs to;
     - own: one's own records;
@@ -264,6 +285,10 @@ def level_q(person: User, level: str, *, owner_field: str = "owner") -> Q | None
         return own
     teams = team_ids(person)
     q = own | Q(visibility=Visibility.EVERYONE)
+    if level == Level.TEAM_ALL:
+        if teams:
+            q |= Q(team_id__in=teams)
+        return q | team_members_q(person, teams, owner_field=owner_field)
     if teams:
         q |= Q(visibility=Visibility.TEAM, team_id__in=teams)
     return q

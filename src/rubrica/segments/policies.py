@@ -4,16 +4,25 @@ view and change follow the core owner/team/visibility rule (``core.policies.Owne
 the owner, the owner's team when shared with a team, everyone when shared with everyone; read-only
 users change nothing), so a team can keep a shared list together. delete is narrower: only the
 owner or an administrator, because a deleted segment does not go to a Trash. The levels are those
-the person's roles grant on "segments" (issue 17); delete reaches others' segments only at all.
+the person's roles grant on "segments" (issue 17); delete reaches others' segments only at all,
+and those of the members of one's teams at "team, private included" (ADR 0033).
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from rubrica.core.policies import Action, AnyUser, Level, OwnedRecordPolicy, signed_in
+from rubrica.core.policies import (
+    Action,
+    AnyUser,
+    Level,
+    OwnedRecordPolicy,
+    signed_in,
+    team_ids,
+    team_members_q,
+)
 
 _QS = TypeVar("_QS", bound="QuerySet[Any, Any]")
 
@@ -27,5 +36,8 @@ class SegmentPolicy(OwnedRecordPolicy):
             and person is not None
             and self.level(person, action) != Level.ALL
         ):
-            qs = qs.filter(owner=person)
+            if self.level(person, action) == Level.TEAM_ALL:
+                qs = qs.filter(Q(owner=person) | team_members_q(person, team_ids(person)))
+            else:
+                qs = qs.filter(owner=person)
         return qs

@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from rubrica.accounts.models import User
 from rubrica.core.policies import (
+    TEAM_LEVELS,
     Action,
     AnyUser,
     Level,
@@ -47,7 +48,7 @@ class TaskPolicy(OwnedRecordPolicy):
         q = Q(assignee=person)
         if shared is not None:
             q |= shared
-        if action == Action.VIEW and level == Level.TEAM:
+        if action == Action.VIEW and level in TEAM_LEVELS:
             q |= ~Q(visibility=Visibility.PRIVATE) & (
                 Exists(self._linked_people(person)) | Exists(self._linked_organizations(person))
             )
