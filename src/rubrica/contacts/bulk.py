@@ -57,7 +57,14 @@ from rubrica.core.bulk import fast_insert, stand_in
 from rubrica.core.models import Action
 from rubrica.core.services import ensure_can_create, row_fields
 from rubrica.customfields.models import Entity
-from rubrica.customfields.protection import field_access, protected_names, refuse_locked
+from rubrica.customfields.protection import (
+    PERSONAL_PHONES,
+    field_access,
+    protected_names,
+    refuse_locked,
+    seal_builtins,
+    split_phones,
+)
 from rubrica.customfields.services import definitions_cached
 from rubrica.dedup.models import DuplicateKey
 from rubrica.history.models import HistoryAction, HistoryEntry
@@ -179,10 +186,11 @@ def _prepare(actor: User, item: NewContact) -> tuple[Contact, dict[str, Any]]:
     """Validate like contact_create and fill a new unsaved Contact the way ``_apply`` does."""
     protected = protected_names(Entity.CONTACT)  # cached: no query a row (ADR 0027)
     custom = item.data.get("custom_fields") or {}
+    personal = bool(split_phones(item.data.get("phones") or [])[1])
     if any(
         (name in item.data) if "." not in name else (name.split(".", 1)[1] in custom)
         for name in protected
-    ):
+    ) or (PERSONAL_PHONES in protected and personal):
         refuse_locked(field_access(actor, Entity.CONTACT), item.data)
     values, errors = _clean(item.data, current=None, consent_source=ConsentSource.IMPORT)
     if errors:
@@ -333,7 +341,8 @@ def _derive(
     return Derived(
         organization=organization,
         tags=[tag.name for tag in tags],
-        changes=diff({}, _nonempty(snapshot(held))),
+        # notes marked sensitive stay sealed in history (ADR 0034)
+        changes=seal_builtins(Entity.CONTACT, diff({}, _nonempty(snapshot(held)))),
         fields=contact_fields(held),
         keys=key_rows(None, person, make=stand_in),
     )

@@ -17,7 +17,12 @@ from rubrica.core.models import Visibility
 from rubrica.core.types import AddressInput, PhoneInput, ValueInput
 from rubrica.customfields.forms import CustomFieldsForm, custom_formfield
 from rubrica.customfields.models import CustomFieldDefinition, Entity
-from rubrica.customfields.protection import field_access, open_custom
+from rubrica.customfields.protection import (
+    PERSONAL_PHONES,
+    field_access,
+    open_custom,
+    split_phones,
+)
 from rubrica.customfields.services import definitions_for
 from rubrica.kits.web.forms import (
     ADDRESSES,
@@ -150,6 +155,9 @@ class ContactForm(CustomFieldsForm):
             access.editable_custom(definitions_for(Entity.CONTACT)),
             open_custom(access, contact.custom_fields) if contact else None,
         )
+        if current is not None and PERSONAL_PHONES in access.locked:
+            # personal phones one may not change are not offered; the service keeps them
+            current = {**current, "phones": split_phones(current.get("phones") or [])[0]}
         self.add_collections(
             [spec for spec in COLLECTION_SPECS if spec.kind not in access.locked], current
         )

@@ -21,6 +21,7 @@ from rubrica.core.models import (
     LabelledValue,
     OwnedRecord,
     PhoneBase,
+    SealedTextField,
     UrlBase,
 )
 from rubrica.core.policies import OwnedRecordPolicy, Policy
@@ -88,7 +89,7 @@ class Contact(OwnedRecord):
     role = models.CharField(_("role"), max_length=150, blank=True)
     languages = models.JSONField(_("languages"), default=list, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = SealedTextField(_("notes"), blank=True, seal_entity="contact")
     tags = models.ManyToManyField(
         "taxonomy.Tag", verbose_name=_("tags"), related_name="contacts", blank=True
     )

@@ -12,7 +12,7 @@ from rubrica.contacts.forms import ContactFilterForm
 from rubrica.contacts.models import Contact
 from rubrica.core.filters import Params
 from rubrica.customfields.models import Entity
-from rubrica.customfields.protection import protected_names
+from rubrica.customfields.protection import PERSONAL_PHONES, protected_names, split_phones
 from rubrica.search.documents import custom_text, folded_lines, name_forms
 from rubrica.search.registry import Narrowing
 from rubrica.search.text import is_cjk, phone_digits
@@ -46,12 +46,15 @@ def contact_fields(contact: Contact) -> dict[str, str]:
     )
     emails = [row.value for row in contact.emails.all()]
     domains = [value.rsplit("@", 1)[1] for value in emails if "@" in value]
-    phones = [form for row in contact.phones.all() for form in phone_digits(row.e164, row.raw)]
+    # A protected field is found by nobody (one index serves every reader; ADR 0027).
+    protected = protected_names(Entity.CONTACT)
+    phone_rows = list(contact.phones.all())
+    if PERSONAL_PHONES in protected:
+        phone_rows = split_phones(phone_rows)[0]
+    phones = [form for row in phone_rows for form in phone_digits(row.e164, row.raw)]
     org = [contact.title, contact.role]
     for aff in contact.affiliations.all():
         org.extend([aff.organization.name, aff.title, aff.department])
-    # A protected field is found by nobody (one index serves every reader; ADR 0027).
-    protected = protected_names(Entity.CONTACT)
     if "addresses" not in protected:
         for address in contact.addresses.all():
             org.extend([address.city, address.region, address.country, address.postal_code])

@@ -68,7 +68,15 @@ from rubrica.core.services import (
     write_collection,
 )
 from rubrica.customfields.models import Entity
-from rubrica.customfields.protection import field_access, refuse_locked
+from rubrica.customfields.protection import (
+    PERSONAL_PHONES,
+    field_access,
+    keep_locked_phones,
+    open_builtin,
+    protected_names,
+    refuse_locked,
+    split_phones,
+)
 from rubrica.customfields.services import clean_custom_fields
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import diff, history_record, purge_trashed, record_set_deleted
@@ -345,12 +353,21 @@ def set_list_copies(contact: Contact, values: Mapping[str, Any]) -> None:
     contact.sort_name = sort_key(contact)
     addresses = values.get("addresses") or []
     contact.primary_email = preferred(values.get("emails") or []).lower()
-    contact.primary_phone = preferred(values.get("phones") or [], "e164")
+    contact.primary_phone = list_phone(values.get("phones") or [])
     first_address = next((a for a in addresses if a.get("is_preferred")), None) or (
         addresses[0] if addresses else {}
     )
     contact.city = first_address.get("city", "")
     contact.country = first_address.get("country", "")
+
+
+def list_phone(phones: list[dict[str, Any]]) -> str:
+    """The phone the people list shows and filters on (``primary_phone``): the preferred one,
+    leaving personal phones out while they are protected (the list is shown to everyone;
+    ADR 0034)."""
+    if PERSONAL_PHONES in protected_names(Entity.CONTACT):
+        phones = split_phones(phones)[0]
+    return preferred(phones, "e164")
 
 
 def _tag(actor: User, name: str) -> Tag:
@@ -456,7 +473,9 @@ def contact_update(
     already looked alike before, and pairs dismissed as "not a duplicate", are not repeated)."""
     current: Contact = begin_update(actor, contact, expected_version)
     if enforce_field_protection:
-        refuse_locked(field_access(actor, Entity.CONTACT), data)
+        access = field_access(actor, Entity.CONTACT)
+        refuse_locked(access, data)
+        data = keep_locked_phones(access, data, snapshot_collection("phones", current.phones.all()))
     values, errors = _clean(data, current=current, consent_source=consent_source)
     raise_if(errors)
     before = snapshot(current)
@@ -614,7 +633,7 @@ def contact_revert(*, actor: User, contact: Contact, entry: HistoryEntry, field:
         raise ValidationError({"field": _("This change does not concern that field.")})
     if field not in ALL_FIELDS:
         raise ValidationError({"field": _("This field cannot be restored here.")})
-    before = entry.changes[field]["before"]
+    before = open_builtin(Entity.CONTACT, field, entry.changes[field]["before"], strict=True)
     if before is None and field in (*COLLECTIONS, "tags", "nicknames", "languages"):
         before = []
     if before is None and field == "custom_fields":

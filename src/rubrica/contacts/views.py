@@ -43,6 +43,7 @@ from rubrica.customfields.protection import (
     protected_names,
     record_values,
     shown_protected,
+    visible_phones,
 )
 from rubrica.customfields.services import definitions_for
 from rubrica.kits.web.access import AuthedRequest, require, require_can_create
@@ -321,6 +322,7 @@ class ContactView(ContactMixin, ObjectView):
         record.visible_addresses = (
             [] if "addresses" in access.hidden else list(record.addresses.all())
         )
+        record.visible_phones = visible_phones(access, record.phones.all())
         context = super().get_context(request, record)
         context["custom_values"] = custom_values(
             access.readable_custom(_custom_fields()), open_custom(access, record.custom_fields)

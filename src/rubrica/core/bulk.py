@@ -67,7 +67,9 @@ def fast_insert(model: type[models.Model], objs: Sequence[Any], *, returning: bo
         for i, f in enumerate(fields)
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     ]
-    convert = [(i, f, isinstance(f, _PLAIN_FIELDS)) for i, f in enumerate(fields) if i not in auto]
+    # a sealable column (core.models.SealedTextField) always takes its own path: it may seal
+    plain = [isinstance(f, _PLAIN_FIELDS) and not getattr(f, "seals", False) for f in fields]
+    convert = [(i, f, plain[i]) for i, f in enumerate(fields) if i not in auto]
     defaults: list[Any] = []
     for f in fields:
         fixed = not f.has_default() or not callable(f.default) or f.default in (dict, list)

@@ -8,13 +8,16 @@ are hidden from every default read and only reachable through ``Model.trash``.
 
 from __future__ import annotations
 
+import logging
 import uuid
-from typing import TYPE_CHECKING, ClassVar, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, cast
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from rubrica.core import sealing
 from rubrica.core.policies import Action as Action
 from rubrica.core.policies import OwnedRecordPolicy, Policy, policy_for
 from rubrica.core.policies import Visibility as Visibility
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
 
 
 _M = TypeVar("_M", bound=models.Model)
+logger = logging.getLogger(__name__)
 
 
 class RestrictQuerySet(models.QuerySet[_M, _M]):
@@ -184,3 +188,49 @@ class UrlBase(LabelledValue):
 
     def __str__(self) -> str:
         return self.value
+
+
+class SealedTextField(models.TextField):  # type: ignore[type-arg]
+    """A text column whose value is sealed at rest while its field is marked sensitive
+    (ADR 0034): written sealed (``core.sealing.seal_text``, bound to ``<entity>.<name>``) when
+    ``sealing.must_seal(entity, name)`` says so, read back opened, so every reader in Python
+    (pages, API, exports, imports that append, merges that join) sees the text. SQL on the
+    column sees the sealed form: nothing filters or searches these columns, and the search
+    documents leave a protected field out. ``rubrica keys rotate`` (``rubrica.keys``) seals and
+    opens the stored values when the protection changes and moves them to the current key."""
+
+    #: Tells ``core.bulk.fast_insert`` to prepare each value through this field.
+    seals = True
+
+    def __init__(self, *args: Any, seal_entity: str = "", **kwargs: Any) -> None:
+        self.seal_entity = seal_entity
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["seal_entity"] = self.seal_entity
+        return name, path, args, kwargs
+
+    def seal_context(self) -> str:
+        return f"{self.seal_entity}.{self.name}"
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if not sealing.is_sealed_text(value):
+            return value
+        try:
+            return sealing.open_text(value, self.seal_context())
+        except sealing.SealError:
+            logger.error("sealed %s does not open (tampered or key missing)", self.seal_context())
+            return sealing.UnreadableText(gettext("(unreadable: changed or key missing)"), value)
+
+    def get_db_prep_save(self, value: Any, connection: Any) -> Any:
+        if isinstance(value, sealing.UnreadableText):
+            return value.raw
+        if (
+            isinstance(value, str)
+            and value
+            and not sealing.is_sealed_text(value)
+            and sealing.must_seal(self.seal_entity, self.name)
+        ):
+            value = sealing.seal_text(value, self.seal_context())
+        return super().get_db_prep_save(value, connection)

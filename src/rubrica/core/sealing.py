@@ -197,3 +197,65 @@ def reseal(sealed: Any, context: str, *, index: bool) -> dict[str, str] | None:
     ):
         return None
     return seal(open_sealed(sealed, context), context, index=index)
+
+
+#: How a sealed value stored in a text column starts (ADR 0034): the sealed object's key id and
+#: ciphertext follow, ``sealed:v1:<key id>:<base64>``. A plain text that happens to start so is
+#: read as sealed (and shown as unreadable): nobody types it.
+TEXT_PREFIX = "sealed:v1:"
+
+
+def is_sealed_text(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(TEXT_PREFIX)
+
+
+def seal_text(value: str, context: str) -> str:
+    """``value`` sealed for a text column (no blind index: text columns are notes)."""
+    sealed = seal(value, context)
+    return f"{TEXT_PREFIX}{sealed['sealed']}:{sealed['ct']}"
+
+
+def text_as_sealed(value: str) -> dict[str, str]:
+    """The sealed object of a sealed text (SealError when it is not one)."""
+    if not is_sealed_text(value):
+        raise SealError("not a sealed text")
+    key_id, _sep, ciphertext = value[len(TEXT_PREFIX) :].partition(":")
+    return {"sealed": key_id, "ct": ciphertext}
+
+
+def open_text(value: str, context: str) -> str:
+    """The text inside a sealed text; SealError when it does not open."""
+    opened = open_sealed(text_as_sealed(value), context)
+    if not isinstance(opened, str):
+        raise SealError("sealed text holds no text")
+    return opened
+
+
+def reseal_text(value: str, context: str) -> str | None:
+    """A sealed text sealed again with the current key, or None when it already is."""
+    if text_as_sealed(value)["sealed"] == key_ring().current:
+        return None
+    return seal_text(open_text(value, context), context)
+
+
+class UnreadableText(str):
+    """What a sealed text column reads as when it does not open (key missing, bytes changed):
+    a message for people, and the stored text (``raw``), which a save writes back unchanged so
+    that a record saved for another reason never loses the value."""
+
+    raw: str
+
+    def __new__(cls, message: str, raw: str) -> UnreadableText:
+        made = super().__new__(cls, message)
+        made.raw = raw
+        return made
+
+
+#: Asked on each save of a sealable text column: ``(entity, field) -> bool``, must this value be
+#: stored sealed? ``customfields`` sets it (the field is marked sensitive); the engine knows no
+#: app, so by default nothing is sealed.
+SEAL_POLICY: list[Any] = []
+
+
+def must_seal(entity: str, name: str) -> bool:
+    return any(policy(entity, name) for policy in SEAL_POLICY)

@@ -42,9 +42,121 @@ BUILTIN_FIELDS: dict[str, tuple[tuple[str, Any], ...]] = {
         ("gender", gettext_lazy("Gender")),
         ("notes", gettext_lazy("Notes")),
         ("addresses", gettext_lazy("Postal addresses")),
+        ("personal_phones", gettext_lazy("Personal phone numbers")),
     ),
     Entity.ORGANIZATION: (("notes", gettext_lazy("Notes")),),
 }
+
+#: The built-in fields stored sealed at rest while they are marked sensitive (ADR 0034): text
+#: columns that no list, filter, sort or SQL search reads (``core.models.SealedTextField``).
+#: Birthday, anniversary, gender and addresses stay clear: ADR 0034 says why.
+SEALED_BUILTINS: dict[str, frozenset[str]] = {
+    Entity.CONTACT: frozenset({"notes"}),
+    Entity.ORGANIZATION: frozenset({"notes"}),
+}
+
+
+def builtin_sealed(entity: str, name: str) -> bool:
+    """Must the built-in ``name`` of ``entity`` be stored sealed now (it can be, and it is
+    marked sensitive)? ``core.sealing.SEAL_POLICY`` asks it on each save of such a column; it
+    reads the protected names cached for up to ``PROTECTED_TTL`` (a change made here clears
+    them at once; the re-sealing job that follows a change seals what was written meanwhile)."""
+    return name in SEALED_BUILTINS.get(entity, frozenset()) and name in protected_names(entity)
+
+
+def builtin_context(entity: str, name: str) -> str:
+    """The associated data a sealed built-in value is bound to (as its column seals it)."""
+    return f"{entity}.{name}"
+
+
+def seal_builtins(entity: str, data: Any) -> Any:
+    """``data`` (a record in the services' shape, or a history change ``{"before", "after"}``
+    by field) with the values of sealed-at-rest built-ins that are marked sensitive sealed: what
+    history entries and merge snapshots store (ADR 0034). A new dict; others unchanged."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for name in SEALED_BUILTINS.get(entity, frozenset()):
+        if name not in out or not builtin_sealed(entity, name):
+            continue
+        out[name] = _seal_part(entity, name, out[name])
+    return out
+
+
+def _seal_part(entity: str, name: str, value: Any) -> Any:
+    if (
+        isinstance(value, dict)
+        and set(value) <= {"before", "after"}
+        and not sealing.is_sealed(value)
+    ):
+        return {side: _seal_part(entity, name, part) for side, part in value.items()}
+    if isinstance(value, str) and value:
+        return sealing.seal(value, builtin_context(entity, name))
+    return value
+
+
+def open_builtin(entity: str, name: str, value: Any, *, strict: bool = False) -> Any:
+    """A built-in value as stored in history or a merge snapshot, opened when sealed; one that
+    does not open is shown as unreadable, or with ``strict`` (a value about to be written back)
+    refused with a ValidationError naming the field."""
+    if not sealing.is_sealed(value):
+        return value
+    try:
+        return sealing.open_sealed(value, builtin_context(entity, name))
+    except sealing.SealError:
+        logger.error("sealed %s.%s does not open (tampered or key missing)", entity, name)
+        if strict:
+            raise ValidationError(
+                {name: _("This sealed value was changed and cannot be read.")}
+            ) from None
+        return _("(unreadable: changed or key missing)")
+
+
+def open_builtins(entity: str, data: Any) -> Any:
+    """``data`` with the sealed built-in values in it opened (undoing a merge, reverting)."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for name in SEALED_BUILTINS.get(entity, frozenset()):
+        if name in out:
+            out[name] = open_builtin(entity, name, out[name], strict=True)
+    return out
+
+
+#: The protected name of a person's personal phone numbers (ADR 0034): the phone entries whose
+#: label names one of ``PERSONAL_PHONE_WORDS`` (as a word: "home", "Home fax", "private
+#: mobile"), the others (work, mobile, main...) stay as they are.
+PERSONAL_PHONES = "personal_phones"
+PERSONAL_PHONE_WORDS = frozenset({"home", "personal", "private"})
+
+
+def is_personal_phone(label: Any) -> bool:
+    """Is a phone with this label a personal one? Its label's words (split on commas,
+    semicolons, slashes and spaces, case-folded) include home, personal or private."""
+    import re
+
+    words = re.split(r"[\s,;/]+", str(label or "").casefold())
+    return bool(PERSONAL_PHONE_WORDS.intersection(words))
+
+
+def _label_of(row: Any) -> Any:
+    return row.get("label") if isinstance(row, Mapping) else getattr(row, "label", "")
+
+
+def split_phones(rows: Iterable[Any]) -> tuple[list[Any], list[Any]]:
+    """``rows`` (phone dicts in the services' shape, or phone rows) as (others, personal)."""
+    others: list[Any] = []
+    personal: list[Any] = []
+    for row in rows or ():
+        (personal if is_personal_phone(_label_of(row)) else others).append(row)
+    return others, personal
+
+
+def visible_phones(access: FieldAccess, rows: Iterable[Any]) -> list[Any]:
+    """The phones of ``rows`` ``access``'s user may read (personal ones left out when hidden)."""
+    rows = list(rows or ())
+    return split_phones(rows)[0] if not access.can_read(PERSONAL_PHONES) else rows
+
 
 ADMINISTRATOR = "administrator"
 #: Labels of the shipped role keys a protected field may name (administrators always may).
@@ -179,6 +291,8 @@ def present(access: FieldAccess, data: dict[str, Any]) -> dict[str, Any]:
     """``data`` (a record in the services' shape) with hidden fields removed and readable
     sealed values opened; a new dict."""
     shown = {key: value for key, value in data.items() if access.can_read(key)}
+    if isinstance(data.get("phones"), list):
+        shown["phones"] = visible_phones(access, data["phones"])
     if "custom_fields" in data:
         shown["custom_fields"] = open_custom(access, data.get("custom_fields"))
     return shown
@@ -191,6 +305,8 @@ def shown_protected(access: FieldAccess, data: Mapping[str, Any]) -> list[str]:
     for name in sorted(access.protected - access.hidden):
         if name.startswith("custom_fields."):
             value = (data.get("custom_fields") or {}).get(name.split(".", 1)[1])
+        elif name == PERSONAL_PHONES and name not in data:
+            value = split_phones(data.get("phones") or [])[1]
         else:
             value = data.get(name)
         if value not in (None, "", [], {}):
@@ -205,6 +321,10 @@ def refuse_locked(access: FieldAccess, data: Mapping[str, Any]) -> None:
     for name in access.locked:
         if name.startswith("custom_fields."):
             present_in = name.split(".", 1)[1] in (data.get("custom_fields") or {})
+        elif name == PERSONAL_PHONES:
+            # any personal phone in a list of phones (whatever its value: an equal one would
+            # let a client guess); those already stored are kept (``keep_locked_phones``)
+            present_in = bool(split_phones(data.get("phones") or [])[1])
         else:
             present_in = name in data
         if present_in:
@@ -342,7 +462,7 @@ def protected_field_save(
 
 #: Built-in fields that are collections of rows rather than one column (a page hides them
 #: itself; ``mask_record`` cannot blank a relation).
-COLLECTION_FIELDS = frozenset({"addresses"})
+COLLECTION_FIELDS = frozenset({"addresses", PERSONAL_PHONES})
 
 
 def mask_record(access: FieldAccess, record: Any) -> None:
@@ -361,7 +481,9 @@ def record_values(access: FieldAccess, record: Any) -> dict[str, Any]:
     for name in access.protected:
         if "." in name:
             continue
-        if name in COLLECTION_FIELDS:
+        if name == PERSONAL_PHONES:
+            data[name] = split_phones(record.phones.all())[1][:1]
+        elif name in COLLECTION_FIELDS:
             data[name] = list(getattr(record, name).all()[:1])
         else:
             data[name] = getattr(record, name, None)
@@ -513,3 +635,130 @@ def reseal_tree(
         changed = changed or new is not value
         out[key] = new
     return out if changed else tree
+
+
+def sealed_builtins_now(entity: str) -> frozenset[str]:
+    """The sealed-at-rest built-ins of ``entity`` marked sensitive now (read afresh: the
+    re-sealing job must not act on another process's cached copy)."""
+    return frozenset(SEALED_BUILTINS.get(entity, frozenset()) & set(protected_builtins(entity)))
+
+
+def reseal_builtin(entity: str, name: str, value: Any, seal_now: bool, counts: Resealed) -> Any:
+    """A built-in value as history or a merge snapshot must store it now (sealed under the
+    current key while the field is sensitive, plain otherwise); the same object when nothing
+    changes. ``{"before", "after"}`` pairs are walked; a value that does not open is left."""
+    if isinstance(value, dict) and not sealing.is_sealed(value):
+        if not value or not set(value) <= {"before", "after"}:
+            return value
+        sides = {
+            side: reseal_builtin(entity, name, part, seal_now, counts)
+            for side, part in value.items()
+        }
+        return sides if any(sides[s] is not value[s] for s in sides) else value
+    context = builtin_context(entity, name)
+    try:
+        if sealing.is_sealed(value):
+            if seal_now:
+                new = sealing.reseal(value, context, index=False)
+                if new is None:
+                    return value
+                counts.resealed += 1
+                return new
+            counts.opened += 1
+            return sealing.open_sealed(value, context)
+        if seal_now and isinstance(value, str) and value:
+            counts.sealed += 1
+            return sealing.seal(value, context)
+    except sealing.SealError:
+        logger.error("sealed %s does not open; left as it is", context)
+        counts.unreadable += 1
+    return value
+
+
+def reseal_builtin_values(
+    entity: str, data: Any, seal_now: frozenset[str], counts: Resealed
+) -> Any:
+    """``data`` (a history entry's changes, a merge snapshot's ``data``) with each sealed-at-
+    rest built-in passed through ``reseal_builtin``; the same object when nothing changed."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    changed = False
+    for name in SEALED_BUILTINS.get(entity, frozenset()):
+        if name in data:
+            new = reseal_builtin(entity, name, data[name], name in seal_now, counts)
+            if new is not data[name]:
+                out[name] = new
+                changed = True
+    return out if changed else data
+
+
+def reseal_column(
+    entity: str, name: str, stored: Any, seal_now: bool, counts: Resealed
+) -> str | None:
+    """A sealable text column's stored text as it must be now, or None when it stays:
+    sealed under the current key while the field is sensitive, plain otherwise."""
+    if not isinstance(stored, str) or not stored:
+        return None
+    context = builtin_context(entity, name)
+    try:
+        if sealing.is_sealed_text(stored):
+            if seal_now:
+                new = sealing.reseal_text(stored, context)
+                if new is not None:
+                    counts.resealed += 1
+                return new
+            counts.opened += 1
+            return sealing.open_text(stored, context)
+        if seal_now:
+            counts.sealed += 1
+            return sealing.seal_text(stored, context)
+    except sealing.SealError:
+        logger.error("sealed %s does not open; left as it is", context)
+        counts.unreadable += 1
+    return None
+
+
+def keep_locked_phones(access: FieldAccess, data: Any, current_phones: Iterable[Any]) -> Any:
+    """``data`` (a service's input) with the personal phones already stored kept when it gives
+    a list of phones and ``access``'s user may not change them (a form or client that cannot
+    see them never wipes them); ``data`` itself otherwise. ``current_phones``: the stored
+    phones in the services' shape."""
+    if access.can_edit(PERSONAL_PHONES) or not isinstance(data, Mapping) or "phones" not in data:
+        return data
+    kept = split_phones(current_phones)[1]
+    if not kept:
+        return data
+    return {**data, "phones": [*(data.get("phones") or []), *kept]}
+
+
+def present_changes(access: FieldAccess, changes: Any) -> Any:
+    """A history entry's ``changes`` as ``access``'s user may see them (ADR 0034): hidden
+    fields and sealed custom values masked, personal phones left out when hidden, sealed
+    built-ins (notes) opened for a reader."""
+    if not isinstance(changes, dict):
+        return changes
+
+    def side(name: str, value: Any) -> Any:
+        if value in (None, "", [], {}):
+            return value
+        if name == "custom_fields" and isinstance(value, dict):
+            return {
+                key: MASK
+                if not access.can_read(custom_name(key))
+                else open_value(access.entity, key, item)
+                for key, item in value.items()
+            }
+        if not access.can_read(name):
+            return MASK
+        if name == "phones" and isinstance(value, list):
+            return visible_phones(access, value)
+        return open_builtin(access.entity, name, value)
+
+    out: dict[str, Any] = {}
+    for name, change in changes.items():
+        if isinstance(change, dict) and set(change) <= {"before", "after"}:
+            out[name] = {key: side(name, value) for key, value in change.items()}
+        else:
+            out[name] = change
+    return out

@@ -233,6 +233,9 @@ def _reason_field(code: str) -> str:
         return "addresses"
     if code.startswith("identifier"):
         return "identifier"
+    if code in {"phone", "phone_nsn"}:
+        # the reason does not say which phone matched: it may be a personal one (ADR 0034)
+        return "personal_phones"
     return ""
 
 

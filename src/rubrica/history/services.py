@@ -53,8 +53,28 @@ def history_record(
         action=action,
         actor=actor if actor is not None and actor.pk else None,
         version=version,
-        changes=changes,
+        changes=_sealed(instance, changes),
     )
+
+
+def _sealed(instance: models.Model, changes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """``changes`` with the values of sealed-at-rest built-in fields marked sensitive sealed
+    (ADR 0034): history keeps no clear copy of what the record's own column keeps sealed."""
+    from rubrica.core.models import SealedTextField
+    from rubrica.customfields.protection import seal_builtins
+
+    entity = next(
+        (
+            field.seal_entity
+            for field in instance._meta.concrete_fields
+            if isinstance(field, SealedTextField)
+        ),
+        "",
+    )
+    if not entity:
+        return changes
+    sealed: dict[str, Any] = seal_builtins(entity, changes)
+    return sealed
 
 
 def record_set_deleted(actor: User, instance: RecordT, *, deleted: bool) -> RecordT:

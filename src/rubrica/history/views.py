@@ -30,7 +30,14 @@ from rubrica.core.ids import parse_id
 from rubrica.core.models import Action, OwnedRecord
 from rubrica.core.pagination import keyset_page
 from rubrica.customfields.models import CustomFieldDefinition
-from rubrica.customfields.protection import MASK, FieldAccess, custom_name, field_access
+from rubrica.customfields.protection import (
+    MASK,
+    FieldAccess,
+    custom_name,
+    field_access,
+    open_builtin,
+    visible_phones,
+)
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.registry import HistoryKind, history_kind
 from rubrica.history.selectors import history_for
@@ -193,6 +200,10 @@ def _masked(access: FieldAccess, name: str, value: Any) -> Any:
         }
     if not access.can_read(name):
         return MASK
+    if name == "phones" and isinstance(value, list):  # personal phones (ADR 0034)
+        return visible_phones(access, value)
+    if sealing.is_sealed(value):  # a sealed-at-rest built-in (ADR 0034), open to this reader
+        return open_builtin(access.entity, name, value)
     return value
 
 

@@ -3,13 +3,15 @@ runs after a field became sensitive or stopped being so.
 
 The job (kind ``keys_reseal``) walks, in batches of ``BATCH`` rows by id, each checkpointed in
 its batch's transaction (a killed run resumes where it stopped): people, organizations (their
-``custom_fields``), then the history entries and merge snapshots of both (the copies of those
-values history keeps). Each value ends as ``customfields.protection.reseal_values`` says:
-sensitive ones sealed with the current key, others plain. People and organizations whose
-stored form changed are indexed again (search, and the duplicate keys of people, which hold
-blind indexes of sensitive identifiers); when ``params["reindex"]`` asks (a built-in field's
-protection changed: the search documents leave protected fields out), the search index is
-rebuilt at the end. Nothing a person sees changes, so no version or history entry is written.
+``custom_fields`` and sealable columns: notes, ADR 0034), then the history entries and merge
+snapshots of both (the copies of those values history keeps), the import report rows' and
+cleaning changes' copies of people as they were. Each value ends as
+``customfields.protection.reseal_values`` says: sensitive ones sealed with the current key,
+others plain. People and organizations whose stored form changed are indexed again (search, and
+the duplicate keys of people, which hold blind indexes of sensitive identifiers); when
+``params["reindex"]`` asks (a built-in field's protection changed: the search documents leave
+protected fields out), the search index is rebuilt at the end. Nothing a person sees changes, so
+no version or history entry is written.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from rubrica import dedup, search
@@ -27,14 +30,27 @@ from rubrica.accounts.selectors import role_keys
 from rubrica.audit import services as audit
 from rubrica.audit.services import AuditAction
 from rubrica.contacts.models import Contact
+from rubrica.contacts.services import list_phone
 from rubrica.core import sealing
+from rubrica.core.services import snapshot_collection
 from rubrica.customfields.models import CustomFieldDefinition, Entity
-from rubrica.customfields.protection import ADMINISTRATOR, Resealed, reseal_tree, reseal_values
+from rubrica.customfields.protection import (
+    ADMINISTRATOR,
+    SEALED_BUILTINS,
+    Resealed,
+    reseal_builtin_values,
+    reseal_column,
+    reseal_tree,
+    reseal_values,
+    sealed_builtins_now,
+)
+from rubrica.dataio.models import ImportRow
 from rubrica.history.models import HistoryEntry
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import Progress, job_create
 from rubrica.merges.models import Merge
 from rubrica.organizations.models import Organization
+from rubrica.quality.models import CleaningChange
 
 KIND = "keys_reseal"
 BATCH = 500
@@ -45,6 +61,8 @@ PHASES = (
     ("organizations", Entity.ORGANIZATION),
     ("history", ""),
     ("merges", Entity.CONTACT),
+    ("import_rows", Entity.CONTACT),
+    ("cleanings", Entity.CONTACT),
 )
 
 
@@ -92,13 +110,29 @@ def _definitions(entity: str) -> dict[str, CustomFieldDefinition]:
 
 def _phase_queryset(name: str) -> models.QuerySet[Any]:
     if name == "contacts":
-        return Contact.all_objects.all()
+        return _with_raw_columns(Contact.all_objects.prefetch_related("phones"), Entity.CONTACT)
     if name == "organizations":
-        return Organization.all_objects.all()
+        return _with_raw_columns(Organization.all_objects.all(), Entity.ORGANIZATION)
     if name == "merges":
         return Merge.objects.all()
+    if name == "import_rows":
+        return ImportRow.objects.exclude(before=None)
+    if name == "cleanings":
+        return CleaningChange.objects.all()
     types = ContentType.objects.get_for_models(Contact, Organization)
     return HistoryEntry.objects.filter(content_type__in=list(types.values()))
+
+
+def _with_raw_columns(queryset: models.QuerySet[Any], entity: str) -> models.QuerySet[Any]:
+    """``queryset`` with each sealable column also read as stored (``raw_<name>``: a plain
+    TextField reads it without opening it)."""
+    annotated: models.QuerySet[Any] = queryset.annotate(
+        **{
+            f"raw_{name}": Cast(name, output_field=models.TextField())
+            for name in sorted(SEALED_BUILTINS.get(entity, frozenset()))
+        }
+    )
+    return annotated
 
 
 def _total() -> int:
@@ -125,6 +159,7 @@ def run_reseal(job: Job, progress: Progress) -> dict[str, Any]:
         types[Organization]: Entity.ORGANIZATION,
     }
     definitions = {entity: _definitions(entity) for entity in Entity.values}
+    seal_now = {entity: sealed_builtins_now(entity) for entity in Entity.values}
     while phase < len(PHASES):
         name, entity = PHASES[phase]
         progress.raise_if_cancelled()
@@ -134,7 +169,9 @@ def run_reseal(job: Job, progress: Progress) -> dict[str, Any]:
             continue
         with transaction.atomic():
             for row in rows:
-                changed += _reseal_row(name, entity, row, definitions, entity_of_type, counts)
+                changed += _reseal_row(
+                    name, entity, row, definitions, entity_of_type, seal_now, counts
+                )
             after = rows[-1].pk
             done += len(rows)
             progress.checkpoint(
@@ -158,16 +195,29 @@ def _reseal_row(
     row: Any,
     definitions: dict[str, dict[str, CustomFieldDefinition]],
     entity_of_type: dict[int, str],
+    seal_now: dict[str, frozenset[str]],
     counts: Resealed,
 ) -> int:
     """Re-seal one row's values in place; 1 when it changed."""
     if name in ("contacts", "organizations"):
         values = reseal_values(entity, row.custom_fields, definitions[entity], counts)
-        if values is None:
+        update: dict[str, Any] = {} if values is None else {"custom_fields": values}
+        for column in sorted(SEALED_BUILTINS.get(entity, frozenset())):
+            stored = reseal_column(
+                entity, column, getattr(row, f"raw_{column}"), column in seal_now[entity], counts
+            )
+            if stored is not None:  # a Value is written as given, not sealed again
+                update[column] = models.Value(stored, output_field=models.TextField())
+        if name == "contacts":
+            phone = list_phone(snapshot_collection("phones", row.phones.all()))
+            if phone != row.primary_phone:  # personal phones' protection changed (ADR 0034)
+                update["primary_phone"] = phone
+        if not update:
             return 0
-        type(row).all_objects.filter(pk=row.pk).update(custom_fields=values)
-        row.custom_fields = values
-        if row.deleted_at is None:
+        type(row).all_objects.filter(pk=row.pk).update(**update)
+        if values is not None:
+            row.custom_fields = values
+        if values is not None and row.deleted_at is None:
             search.index(row)
             if name == "contacts":
                 dedup.index_contact(row)
@@ -175,21 +225,53 @@ def _reseal_row(
     if name == "history":
         kind = entity_of_type.get(row.content_type_id, "")
         changes = reseal_tree(kind, row.changes, definitions.get(kind, {}), counts)
+        changes = reseal_builtin_values(kind, changes, seal_now.get(kind, frozenset()), counts)
         if changes is row.changes:
             return 0
         HistoryEntry.objects.filter(pk=row.pk).update(changes=changes)
         return 1
+    if name in ("import_rows", "cleanings"):
+        update = {}
+        for column in ("before", "after") if name == "cleanings" else ("before",):
+            kept = getattr(row, column)
+            new = reseal_tree(entity, kept, definitions[entity], counts)
+            new = reseal_builtin_values(entity, new, seal_now[entity], counts)
+            if new is not kept:
+                update[column] = new
+        if not update:
+            return 0
+        type(row).objects.filter(pk=row.pk).update(**update)
+        return 1
     snapshot = reseal_tree(entity, row.snapshot, definitions[entity], counts)
+    snapshot = _reseal_snapshot_builtins(entity, snapshot, seal_now[entity], counts)
     if snapshot is row.snapshot:
         return 0
     Merge.objects.filter(pk=row.pk).update(snapshot=snapshot)
     return 1
 
 
+def _reseal_snapshot_builtins(
+    entity: str, snapshot: Any, seal_now: frozenset[str], counts: Resealed
+) -> Any:
+    """A merge snapshot with the sealed-at-rest built-ins of its people's ``data`` as they must
+    be stored now; the same object when nothing changed."""
+    if not isinstance(snapshot, dict):
+        return snapshot
+    out = dict(snapshot)
+    changed = False
+    for side, part in snapshot.items():
+        if isinstance(part, dict) and isinstance(part.get("data"), dict):
+            data = reseal_builtin_values(entity, part["data"], seal_now, counts)
+            if data is not part["data"]:
+                out[side] = {**part, "data": data}
+                changed = True
+    return out if changed else snapshot
+
+
 def key_usage() -> dict[str, int]:
     """How many sealed values each key id holds in people's and organizations'
-    ``custom_fields`` (``rubrica keys status``): an old key may be removed once it holds
-    none (and history and merges were re-sealed by a rotation since)."""
+    ``custom_fields`` and sealed columns (notes) (``rubrica keys status``): an old key may be
+    removed once it holds none (and history and merges were re-sealed by a rotation since)."""
     usage: dict[str, int] = {}
     for model in (Contact, Organization):
         for values in (
@@ -200,4 +282,15 @@ def key_usage() -> dict[str, int]:
             for value in (values or {}).values():
                 if sealing.is_sealed(value):
                     usage[value["sealed"]] = usage.get(value["sealed"], 0) + 1
+    for model, entity in ((Contact, Entity.CONTACT), (Organization, Entity.ORGANIZATION)):
+        for column in sorted(SEALED_BUILTINS.get(entity, frozenset())):
+            raw = f"raw_{column}"
+            stored = (
+                _with_raw_columns(model.all_objects.all(), entity)
+                .filter(**{f"{raw}__startswith": sealing.TEXT_PREFIX})
+                .values_list(raw, flat=True)
+            )
+            for text in stored.iterator(chunk_size=2000):
+                key_id = sealing.text_as_sealed(text)["sealed"]
+                usage[key_id] = usage.get(key_id, 0) + 1
     return usage

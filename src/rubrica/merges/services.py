@@ -55,7 +55,7 @@ from rubrica.core.models import Action
 from rubrica.core.policies import can
 from rubrica.core.services import SHARING_FIELDS, ensure_can, lock_and_check_version
 from rubrica.customfields.models import Entity
-from rubrica.customfields.protection import field_access
+from rubrica.customfields.protection import field_access, open_builtins, seal_builtins
 from rubrica.customfields.services import definitions_for
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import history_record
@@ -572,10 +572,10 @@ def contact_merge(
         merged_name=merged.display_name,
         snapshot={
             "format": SNAPSHOT_FORMAT,
-            SURVIVOR: before[SURVIVOR],
-            MERGED: before[MERGED],
+            SURVIVOR: _sealed_side(before[SURVIVOR]),
+            MERGED: _sealed_side(before[MERGED]),
             "survivor_after": {
-                "data": snapshot(survivor),
+                "data": seal_builtins(Entity.CONTACT, snapshot(survivor)),
                 "vcard_extra": list(survivor.vcard_extra),
             },
             "changed": sorted(data),
@@ -593,6 +593,12 @@ def contact_merge(
         {"survivor": survivor.pk, "merged": merged.pk, "changed": sorted(data)},
     )
     return merge
+
+
+def _sealed_side(side: dict[str, Any]) -> dict[str, Any]:
+    """One person's part of a merge snapshot with the sealed-at-rest built-ins marked sensitive
+    sealed (ADR 0034): the snapshot keeps no clear copy of what the person's row keeps sealed."""
+    return {**side, "data": seal_builtins(Entity.CONTACT, side["data"])}
 
 
 def _close_duplicate_pair(actor: User, survivor_id: int, merged_id: int) -> dict[str, Any] | None:
@@ -753,7 +759,9 @@ def contact_unmerge(*, actor: User, merge: Merge) -> tuple[Contact, Contact]:
     before = snap[SURVIVOR]
     since = _last_entry_id()
     data, kept_edits = restore_data(
-        before["data"], snap["survivor_after"]["data"], snapshot(survivor)
+        open_builtins(Entity.CONTACT, before["data"]),
+        open_builtins(Entity.CONTACT, snap["survivor_after"]["data"]),
+        snapshot(survivor),
     )
     if data:
         contact_update(  # snapshot() fields, so ContactInput's

@@ -10,7 +10,13 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from rubrica.core.models import AddressBase, OwnedRecord, PhoneBase, TimestampedModel
+from rubrica.core.models import (
+    AddressBase,
+    OwnedRecord,
+    PhoneBase,
+    SealedTextField,
+    TimestampedModel,
+)
 from rubrica.core.policies import OwnedRecordPolicy, Policy
 
 ALIVE = Q(deleted_at__isnull=True)
@@ -53,7 +59,7 @@ class Organization(OwnedRecord):
         blank=True,
         related_name="subsidiaries",
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = SealedTextField(_("notes"), blank=True, seal_entity="organization")
     tags = models.ManyToManyField(
         "taxonomy.Tag", verbose_name=_("tags"), related_name="organizations", blank=True
     )

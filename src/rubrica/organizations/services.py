@@ -45,7 +45,7 @@ from rubrica.core.services import (
     write_collection,
 )
 from rubrica.customfields.models import Entity
-from rubrica.customfields.protection import field_access, refuse_locked
+from rubrica.customfields.protection import field_access, open_builtin, refuse_locked
 from rubrica.customfields.services import clean_custom_fields
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import diff, history_record, purge_trashed, record_set_deleted
@@ -295,7 +295,7 @@ def organization_revert(
         raise ValidationError({"field": _("Only values from changes can be restored.")})
     if entry.object_id != organization.pk or field not in entry.changes or field not in ALL_FIELDS:
         raise ValidationError({"field": _("This change does not concern that field.")})
-    before = entry.changes[field]["before"]
+    before = open_builtin(Entity.ORGANIZATION, field, entry.changes[field]["before"], strict=True)
     if before is None and field in (*COLLECTIONS, "tags", "email_domains"):
         before = []
     if field == "custom_fields":

@@ -27,7 +27,7 @@ from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
 from rubrica.core.services import ensure_can
 from rubrica.customfields.models import Entity
-from rubrica.customfields.protection import field_access
+from rubrica.customfields.protection import field_access, present_changes
 from rubrica.dataio.exporting import contact_vcard, export_data
 from rubrica.dataio.related_export import related_of
 from rubrica.dedup.models import DuplicatePair
@@ -56,10 +56,11 @@ def person_data(*, actor: User, contact: Contact) -> dict[str, Any]:
     visible_orgs = visible_organization_ids(
         actor, (a.organization_id for a in contact.affiliations.all())
     )
+    access = field_access(actor, Entity.CONTACT)
     person = export_data(
         contact,
         visible_organizations=set(visible_orgs),
-        access=field_access(actor, Entity.CONTACT),  # protected fields as the pages show them
+        access=access,  # protected fields as the pages show them
     )
     person.update(
         email_consent_at=contact.email_consent_at,
@@ -75,7 +76,7 @@ def person_data(*, actor: User, contact: Contact) -> dict[str, Any]:
             "action": entry.action,
             "by": entry.actor.get_username() if entry.actor else None,
             "version": entry.version,
-            "changes": entry.changes,
+            "changes": present_changes(access, entry.changes),
         }
         for entry in HistoryEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(Contact), object_id=pk

@@ -23,7 +23,7 @@ from rubrica.contacts.types import ContactInput
 from rubrica.core.models import Action
 from rubrica.core.services import ConflictError
 from rubrica.customfields.models import Entity
-from rubrica.customfields.protection import FieldAccess, field_access
+from rubrica.customfields.protection import FieldAccess, field_access, open_builtins, seal_builtins
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.services import Progress, job_create
 from rubrica.quality import selectors
@@ -217,8 +217,9 @@ def run_cleaning(job: Job, progress: Progress) -> dict[str, Any]:
                 CleaningChange.objects.create(
                     job=job,
                     contact=updated,
-                    before={key: before.get(key) for key in data},
-                    after={key: after.get(key) for key in data},
+                    # no clear copy of what the person's row keeps sealed (ADR 0034)
+                    before=seal_builtins(Entity.CONTACT, {key: before.get(key) for key in data}),
+                    after=seal_builtins(Entity.CONTACT, {key: after.get(key) for key in data}),
                     version=updated.version,
                 )
                 state["changed"] += 1
@@ -279,7 +280,7 @@ def _run_undo(job: Job, progress: Progress) -> dict[str, Any]:
                         updated = contact_update(
                             actor=actor,
                             contact=contact,
-                            data=row.before,
+                            data=open_builtins(Entity.CONTACT, row.before),
                             expected_version=row.version,
                         )
                     except (ValidationError, PermissionDenied, ConflictError) as exc:

@@ -22,6 +22,8 @@ from rubrica.contacts.bulk import contacts_trash_many, error_text
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import contact_delete, contact_update
 from rubrica.contacts.types import ContactInput
+from rubrica.customfields.models import Entity
+from rubrica.customfields.protection import open_builtins
 from rubrica.dataio.models import ImportRow, Outcome
 from rubrica.history.models import HistoryAction
 from rubrica.jobs.models import Job
@@ -111,7 +113,8 @@ def _revert_row(actor: User, row: ImportRow) -> str:
                 if aff is not None:
                     affiliation_delete(actor=actor, affiliation=aff)
                     contact = Contact.objects.get(pk=contact.pk)
-            before = dict(row.before or {})
+            # notes kept sealed in the report row while marked sensitive (ADR 0034)
+            before = open_builtins(Entity.CONTACT, dict(row.before or {}))
             current_keys = set(contact.custom_fields)
             before["custom_fields"] = {
                 **dict.fromkeys(current_keys),

@@ -41,6 +41,8 @@ from rubrica.core import normalize
 from rubrica.core.bulk import fast_insert, stand_in
 from rubrica.core.models import Action
 from rubrica.core.services import ADDRESS_PARTS
+from rubrica.customfields.models import Entity
+from rubrica.customfields.protection import seal_builtins
 from rubrica.dataio import pipeline
 from rubrica.dataio.imports.report import counts
 from rubrica.dataio.imports.uploads import open_reader, stored_path
@@ -478,7 +480,8 @@ class _Batch:
             Outcome.UPDATED,
             label,
             contact=contact,
-            before=before,
+            # the report row keeps no clear copy of a value the person's row keeps sealed
+            before=seal_builtins(Entity.CONTACT, before),
             version=contact.version,
             organization=organization,
             affiliation=affiliation,
