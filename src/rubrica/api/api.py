@@ -36,6 +36,7 @@ from rubrica.merges import api as merges
 from rubrica.notifications import api as notifications_api
 from rubrica.organizations import api as organizations
 from rubrica.organizations import api_affiliations as affiliations
+from rubrica.privacy import api as privacy_api
 from rubrica.quality import api as quality_api
 from rubrica.search import api as search
 from rubrica.segments import api as segments
@@ -148,6 +149,7 @@ api.add_router("/mail", mail_api.router)
 api.add_router("/me", accounts_api.me_router)
 api.add_router("/team", accounts_api.team_router)
 api.add_router("/", sharing_api.router)
+api.add_router("/", privacy_api.router)
 
 fallback = Router()
 
