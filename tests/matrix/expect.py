@@ -161,6 +161,17 @@ EXPECT["fields"] = {
 # Read-only, whose role grants viewing alone (the viewer of old could export).
 EXPECT["export"] = EXPECT["add"]
 
+# Erase a person (ADR 0035): the grant "erase" on people, which only Administrator holds among
+# the shipped roles. A person one sees but may not erase is refused (403); one not seen is 404.
+EXPECT["erase"] = {
+    "administrator": {"private": OK, "team": OK, "missing": NOT_FOUND},
+    "sales": {"private": NOT_FOUND, "team": FORBIDDEN, "missing": NOT_FOUND},
+    "read_only": {"private": NOT_FOUND, "team": FORBIDDEN, "missing": NOT_FOUND},
+    "other_team": {"private": NOT_FOUND, "team": NOT_FOUND, "missing": NOT_FOUND},
+    "inactive": _GONE,
+    "anonymous": _GONE,
+}
+
 #: Which records a role may see, for the lists, searches and exports: a door that lists must not
 #: show the marker of a record outside this set.
 VISIBLE: dict[str, frozenset[str]] = {

@@ -60,11 +60,12 @@ def test_erase_with_yes_erases(rubrica, admin_user, ada):
     assert Erasure.objects.filter(contact_id=ada.pk).exists()
 
 
-def test_a_member_cannot_erase(rubrica, member, ada):
+def test_a_member_without_the_erase_grant_cannot_erase(rubrica, member, ada):
     code, _out, err = rubrica("privacy", "erase", str(ada.pk), "--yes", "--as", "member")
 
     assert code == 3
-    assert "Only administrators" in err
+    assert "Your roles do not allow erasing this person." in err
+    assert not Erasure.objects.exists()
     assert Contact.objects.get(pk=ada.pk).family_name == "Lovelace"
 
 

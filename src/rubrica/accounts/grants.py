@@ -87,6 +87,7 @@ _RECORD_WORK = {
     Action.BULK_EDIT: _T,
     Action.MANAGE_FIELDS: _N,
     Action.MANAGE_USERS: _N,
+    Action.ERASE: _N,
 }
 
 #: The level of each shipped role per action, whatever the entity (but see ``ENTITY_LEVELS``).

@@ -38,6 +38,7 @@ from rubrica.merges import api as merges
 from rubrica.notifications import api as notifications_api
 from rubrica.organizations import api as organizations
 from rubrica.organizations import api_affiliations as affiliations
+from rubrica.privacy import api as privacy_api
 from rubrica.quality import api as quality_api
 from rubrica.search import api as search
 from rubrica.segments import api as segments
@@ -169,6 +170,7 @@ mount("/mail", mail_api.router, "mail")
 mount("/me", accounts_api.me_router, "account")
 mount("/team", accounts_api.team_router, ADMIN)
 mount("/", sharing_api.router, "sharing")
+mount("/", privacy_api.router, "contacts")
 
 fallback = Router()
 

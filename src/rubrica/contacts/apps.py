@@ -166,6 +166,7 @@ def _register_grant_entity() -> None:
                 Action.MERGE,
                 Action.BULK_EDIT,
                 Action.MANAGE_FIELDS,
+                Action.ERASE,
             ),
             position=10,
         )

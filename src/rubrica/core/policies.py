@@ -74,6 +74,9 @@ class Action:
     BULK_EDIT = "bulk_edit"
     MANAGE_FIELDS = "manage_fields"
     MANAGE_USERS = "manage_users"
+    #: Erase a person for good (ADR 0035): irreversible, so no shipped role but Administrator
+    #: has it.
+    ERASE = "erase"
     #: Every action a grant may name, in the order the grant matrix shows them.
     GRANTABLE: ClassVar[tuple[str, ...]] = (
         VIEW,
@@ -86,6 +89,7 @@ class Action:
         BULK_EDIT,
         MANAGE_FIELDS,
         MANAGE_USERS,
+        ERASE,
     )
 
 
@@ -101,6 +105,7 @@ ACTION_LABELS: dict[str, Any] = {
     Action.BULK_EDIT: _("Bulk edit"),
     Action.MANAGE_FIELDS: _("Manage custom fields"),
     Action.MANAGE_USERS: _("Manage users"),
+    Action.ERASE: _("Erase"),
 }
 
 

@@ -25,12 +25,12 @@ from django.utils.translation import gettext as _
 
 from rubrica import search
 from rubrica.accounts.models import User
-from rubrica.accounts.selectors import role_keys
 from rubrica.activities.models import Activity, ActivityPerson, KeepInTouch
 from rubrica.audit import services as audit
 from rubrica.calendars.models import Appointment, Attendee
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import contact_anonymise
+from rubrica.core.policies import Action, Level, grant_level, level_q, signed_in
 from rubrica.dataio.models import ImportRow
 from rubrica.dedup.models import DuplicatePair
 from rubrica.documents.models import Document, DocumentVersion
@@ -53,14 +53,27 @@ ERASE_ACTION = "privacy.erase"
 MIN_NEEDLE = 3
 
 
-def may_erase(user: User) -> bool:
-    """Erasure is irreversible: administrators only."""
-    return "administrator" in role_keys(user)
+def may_erase(user: User, contact: Contact | None = None) -> bool:
+    """Whether ``user``'s roles grant erasing people (ADR 0035: the grant "erase" on people;
+    Administrator all, every other shipped role none) and, given ``contact``, whether its level
+    reaches that person (owner, team and visibility as for the other actions; shares do not
+    count: erasing is not changing)."""
+    person = signed_in(user)
+    if person is None:
+        return False
+    level = grant_level(person, "people", Action.ERASE)
+    if level == Level.NONE:
+        return False
+    if contact is None or level == Level.ALL:
+        return True
+    reach = level_q(person, level)
+    found = Contact.all_objects.filter(pk=contact.pk)
+    return (found if reach is None else found.filter(reach)).exists()
 
 
 def _ensure_may_erase(actor: User, contact: Contact) -> None:
-    if not may_erase(actor):
-        raise PermissionDenied(_("Only administrators can erase a person."))
+    if not may_erase(actor, contact):
+        raise PermissionDenied(_("Your roles do not allow erasing this person."))
     if Erasure.objects.filter(contact_id=contact.pk).exists():
         raise ValidationError({"person": _("This person was already erased.")})
 
@@ -129,6 +142,22 @@ class Plan:
             "duplicate_pairs": self.duplicate_pairs,
             "merges": self.merges,
         }
+
+
+def count_labels() -> dict[str, str]:
+    """What each count of an erasure means, as the confirmation page and the API name it."""
+    return {
+        "documents": _("Documents and their files, deleted"),
+        "activities_deleted": _("Timeline entries about only this person, deleted"),
+        "activities_unlinked": _("Timeline entries shared with others, unlinked and redacted"),
+        "mail_deleted": _("E-mail messages with only this person, deleted"),
+        "mail_unlinked": _("E-mail messages shared with others, unlinked and redacted"),
+        "tasks_unlinked": _("Tasks, unlinked and redacted"),
+        "appointments_unlinked": _("Appointments, unlinked and redacted"),
+        "history_entries": _("History entries, deleted"),
+        "duplicate_pairs": _("Duplicate pairs, deleted"),
+        "merges": _("Merges, deleted (they can no longer be undone)"),
+    }
 
 
 def _attendance(contact: Contact) -> models.Q:
@@ -262,7 +291,8 @@ def _reindex(model: type[models.Model], ids: list[int]) -> None:
 
 @transaction.atomic
 def contact_erase(*, actor: User, contact: Contact) -> dict[str, int]:
-    """Erase ``contact`` for good (administrators only; refused twice). Returns the counts."""
+    """Erase ``contact`` for good (the grant "erase" on people; refused twice). Returns the
+    counts."""
     _ensure_may_erase(actor, contact)
     contact = Contact.all_objects.select_for_update().get(pk=contact.pk)
     plan = _plan(contact)

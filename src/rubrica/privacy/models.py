@@ -38,16 +38,35 @@ class RetentionAction(models.TextChoices):
     ERASE = "erase", _("Erase")
 
 
+class RetentionEntity(models.TextChoices):
+    """The kinds of records a retention rule lets go (ADR 0032, 0035)."""
+
+    CONTACT = "contact", _("people")
+    ORGANIZATION = "organization", _("organizations")
+    ACTIVITY = "activity", _("timeline entries")
+
+
 class RetentionRule(models.Model):
-    """People to let go: those matching the conditions (stage, tag) untouched for
-    ``age_days`` (no interaction and no change since), moved to the Trash or erased by the
-    worker's daily run, acting as ``created_by``. Invariants: ``age_days`` >= 1; an active rule
-    was previewed after its last change (the services refuse to activate it otherwise)."""
+    """Records to let go, run by the worker once a day acting as ``created_by``:
+
+    - people matching the conditions (stage, tag) untouched for ``age_days`` (no interaction and
+      no change since): moved to the Trash or erased;
+    - organizations (tag, and ``without_people``: nobody affiliated) untouched for ``age_days``
+      (no change and no timeline entry since): moved to the Trash;
+    - timeline entries that happened more than ``age_days`` ago: moved to the Trash.
+
+    Invariants: ``age_days`` >= 1; an active rule was previewed after its last change (the
+    services refuse to activate it otherwise); only people are erased (the services refuse the
+    erase action for other records; ``retention_erase_people_only``)."""
 
     name = models.CharField(_("name"), max_length=100)
     entity = models.CharField(
-        _("records"), max_length=20, default="contact", choices=[("contact", _("people"))]
+        _("records"),
+        max_length=20,
+        default=RetentionEntity.CONTACT,
+        choices=RetentionEntity.choices,
     )
+    without_people = models.BooleanField(_("only those without people"), default=False)
     stage = models.ForeignKey(
         "taxonomy.LifecycleStage",
         verbose_name=_("lifecycle stage"),
@@ -87,7 +106,11 @@ class RetentionRule(models.Model):
         verbose_name_plural = _("retention rules")
         ordering = ["name", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(age_days__gte=1), name="retention_age_min")
+            models.CheckConstraint(condition=models.Q(age_days__gte=1), name="retention_age_min"),
+            models.CheckConstraint(
+                condition=models.Q(entity="contact") | ~models.Q(action="erase"),
+                name="retention_erase_people_only",
+            ),
         ]
 
     def __str__(self) -> str:

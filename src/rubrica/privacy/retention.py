@@ -1,4 +1,5 @@
-"""Retention rules (ADR 0032): which people a rule would let go (``retention_preview``), the
+"""Retention rules (ADR 0032, 0035): which people, organizations or timeline entries a rule
+would let go (``retention_preview``), the
 administrators' writes on rules, and the worker's daily run (``retention_tick`` queues one
 ``privacy_retention`` job per rule due; the job runs ``retention_run``).
 
@@ -21,13 +22,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
+from rubrica.accounts.selectors import is_administrator
+from rubrica.activities.models import Activity, ActivityOrganization
+from rubrica.activities.services import activity_delete
 from rubrica.audit import services as audit
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import contact_delete
 from rubrica.jobs.models import Job
 from rubrica.jobs.running import Progress
+from rubrica.organizations.models import Affiliation, Organization
+from rubrica.organizations.services import organization_delete
 from rubrica.privacy.erasure import contact_erase, may_erase
-from rubrica.privacy.models import Erasure, RetentionAction, RetentionRule
+from rubrica.privacy.models import Erasure, RetentionAction, RetentionEntity, RetentionRule
 from rubrica.taxonomy.models import LifecycleStage, Tag
 
 #: People one run of one rule handles; the next day's run takes the rest.
@@ -41,14 +47,36 @@ RUN_ACTION = "privacy.retention_run"
 
 
 def ensure_admin(actor: User) -> None:
-    if not may_erase(actor):
+    if not is_administrator(actor) or not actor.is_active:
         raise PermissionDenied(_("Only administrators can manage retention rules."))
 
 
-def matching(rule: RetentionRule, *, now: dt.datetime | None = None) -> QuerySet[Contact]:
-    """The people ``rule`` would let go at ``now``: alive, matching its stage and tag, not
-    changed and not interacted with for ``age_days``, never erased."""
+def matching(rule: RetentionRule, *, now: dt.datetime | None = None) -> QuerySet[Any]:
+    """The records ``rule`` would let go at ``now``, oldest id first:
+
+    - people: alive, matching its stage and tag, not changed and not interacted with for
+      ``age_days``, never erased;
+    - organizations: alive, matching its tag, not changed and on no timeline entry for
+      ``age_days``, and (``without_people``) with nobody affiliated who is not in the Trash;
+    - timeline entries: alive, that happened more than ``age_days`` ago."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=rule.age_days)
+    if rule.entity == RetentionEntity.ORGANIZATION:
+        orgs = Organization.objects.filter(updated_at__lt=cutoff).exclude(
+            pk__in=ActivityOrganization.objects.filter(occurred_at__gte=cutoff).values(
+                "organization_id"
+            )
+        )
+        if rule.tag_id is not None:
+            orgs = orgs.filter(tags__id=rule.tag_id)
+        if rule.without_people:
+            orgs = orgs.exclude(
+                pk__in=Affiliation.objects.filter(contact__deleted_at__isnull=True).values(
+                    "organization_id"
+                )
+            )
+        return orgs.distinct().order_by("id")
+    if rule.entity == RetentionEntity.ACTIVITY:
+        return Activity.objects.filter(occurred_at__lt=cutoff).order_by("id")
     qs = Contact.objects.filter(updated_at__lt=cutoff, last_interaction_at__lt=cutoff)
     if rule.stage_id is not None:
         qs = qs.filter(stage_id=rule.stage_id)
@@ -61,17 +89,23 @@ def matching(rule: RetentionRule, *, now: dt.datetime | None = None) -> QuerySet
 @dataclass(frozen=True)
 class Preview:
     count: int
-    people: list[Contact]
+    #: The first records (people, organizations or timeline entries).
+    records: list[Any]
+
+    @property
+    def people(self) -> list[Any]:
+        """The records, under the name the first version gave them (people only then)."""
+        return self.records
 
 
 def retention_preview(
     *, actor: User, rule: RetentionRule, limit: int = 100, now: dt.datetime | None = None
 ) -> Preview:
-    """What ``rule`` would let go now: the count and the first ``limit`` people. Showing it
+    """What ``rule`` would let go now: the count and the first ``limit`` records. Showing it
     marks the rule as previewed (it may then be switched on)."""
     ensure_admin(actor)
     qs = matching(rule, now=now)
-    preview = Preview(count=qs.count(), people=list(qs[:limit]))
+    preview = Preview(count=qs.count(), records=list(qs[:limit]))
     RetentionRule.objects.filter(pk=rule.pk).update(previewed_at=timezone.now())
     return preview
 
@@ -92,13 +126,25 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
     if not 1 <= age <= MAX_AGE_DAYS:
         errors["age_days"] = _("Enter a number of days from 1 to %(n)d.") % {"n": MAX_AGE_DAYS}
     values["age_days"] = age
+    entity = str(data.get("entity") or RetentionEntity.CONTACT)
+    if entity not in RetentionEntity.values:
+        errors["entity"] = _("There is no such choice.")
+    values["entity"] = entity
     action = str(data.get("action") or RetentionAction.TRASH)
     if action not in RetentionAction.values:
         errors["action"] = _("Choose move to the Trash or erase.")
+    elif action == RetentionAction.ERASE and entity != RetentionEntity.CONTACT:
+        errors["action"] = _("Only people can be erased; choose move to the Trash.")
     values["action"] = action
+    values["without_people"] = entity == RetentionEntity.ORGANIZATION and str(
+        data.get("without_people") or ""
+    ).lower() in ("on", "true", "1", "yes")
     for field, model in (("stage", LifecycleStage), ("tag", Tag)):
         raw = data.get(field)
-        if raw in (None, ""):
+        applies = entity == RetentionEntity.CONTACT or (
+            field == "tag" and entity == RetentionEntity.ORGANIZATION
+        )
+        if raw in (None, "") or not applies:
             values[field] = None
             continue
         found = model.objects.filter(pk=int(str(raw))).first() if str(raw).isdigit() else None
@@ -134,8 +180,10 @@ def retention_rule_save(
 
 def _described(rule: RetentionRule) -> dict[str, Any]:
     return {
+        "entity": rule.entity,
         "age_days": rule.age_days,
         "action": rule.action,
+        "without_people": rule.without_people,
         "stage": rule.stage_id,
         "tag": rule.tag_id,
     }
@@ -161,29 +209,52 @@ def retention_rule_delete(*, actor: User, rule: RetentionRule) -> None:
     RetentionRule.objects.filter(pk=rule.pk).delete()
 
 
+def _let_go(rule: RetentionRule, actor: User, pk: int) -> bool:
+    """Let one record go through its service (inside the caller's transaction); False when it
+    went meanwhile."""
+    if rule.entity == RetentionEntity.ORGANIZATION:
+        organization = Organization.objects.filter(pk=pk).first()
+        if organization is None:
+            return False
+        organization_delete(actor=actor, organization=organization)
+        return True
+    if rule.entity == RetentionEntity.ACTIVITY:
+        activity = Activity.objects.filter(pk=pk).first()
+        if activity is None:
+            return False
+        activity_delete(actor=actor, activity=activity)
+        return True
+    contact = Contact.objects.filter(pk=pk).first()
+    if contact is None or Erasure.objects.filter(contact_id=pk).exists():
+        return False
+    if rule.action == RetentionAction.ERASE:
+        contact_erase(actor=actor, contact=contact)
+    else:
+        contact_delete(actor=actor, contact=contact)
+    return True
+
+
 def retention_run(
     rule: RetentionRule,
     *,
     now: dt.datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[int]:
-    """Apply ``rule`` once (at most ``RUN_BATCH`` people), acting as its author, one person per
+    """Apply ``rule`` once (at most ``RUN_BATCH`` records), acting as its author, one record per
     transaction (a long run never holds the database's write lock for long); returns the ids
-    handled. An author who is no longer an administrator runs nothing."""
+    handled. An author who is no longer an administrator runs nothing, nor does an erasing rule
+    whose author's roles no longer grant erasure."""
     moment = now or timezone.now()
     actor = rule.created_by
-    if not actor.is_active or not may_erase(actor):
+    if not actor.is_active or not is_administrator(actor):
+        return []
+    if rule.action == RetentionAction.ERASE and not may_erase(actor):
         return []
     ids = list(matching(rule, now=moment).values_list("pk", flat=True)[:RUN_BATCH])
     done: list[int] = []
     for index, pk in enumerate(ids):
         with transaction.atomic():
-            contact = Contact.all_objects.filter(pk=pk, deleted_at__isnull=True).first()
-            if contact is not None and not Erasure.objects.filter(contact_id=pk).exists():
-                if rule.action == RetentionAction.ERASE:
-                    contact_erase(actor=actor, contact=contact)
-                else:
-                    contact_delete(actor=actor, contact=contact)
+            if _let_go(rule, actor, pk):
                 done.append(pk)
         if progress is not None:
             progress(index + 1, len(ids))
@@ -193,7 +264,13 @@ def retention_run(
             actor,
             RUN_ACTION,
             rule,
-            {"rule": rule.pk, "action": rule.action, "count": len(done), "ids": done},
+            {
+                "rule": rule.pk,
+                "entity": rule.entity,
+                "action": rule.action,
+                "count": len(done),
+                "ids": done,
+            },
         )
     return done
 

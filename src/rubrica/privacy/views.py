@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -21,9 +21,9 @@ from rubrica.core.models import Action
 from rubrica.core.services import ConflictError
 from rubrica.kits.web.access import AuthedRequest, administrator_required, can
 from rubrica.privacy import retention
-from rubrica.privacy.erasure import contact_erase, erasure_preview, may_erase
+from rubrica.privacy.erasure import contact_erase, count_labels, erasure_preview, may_erase
 from rubrica.privacy.export import export_filename, person_export
-from rubrica.privacy.models import Erasure, RetentionAction, RetentionRule
+from rubrica.privacy.models import Erasure, RetentionAction, RetentionEntity, RetentionRule
 from rubrica.taxonomy.models import LifecycleStage, Tag
 
 
@@ -37,7 +37,7 @@ def person_panel(request: HttpRequest, record: Contact) -> dict[str, Any] | None
         "record": record,
         "erased": erased,
         "may_change": erased is None and can(user, record, Action.CHANGE),
-        "may_erase": erased is None and may_erase(user),
+        "may_erase": erased is None and may_erase(user, record),
         "channels": [
             {
                 "key": "email",
@@ -105,11 +105,14 @@ def person_export_view(request: AuthedRequest, pk: int) -> FileResponse:
     )
 
 
-@administrator_required
+@login_required
 @require_http_methods(["GET", "POST"])
 def erase(request: AuthedRequest, pk: int) -> HttpResponse:
-    """The confirmation page naming what will go, then the erasure itself."""
+    """The confirmation page naming what will go, then the erasure itself (the grant "erase"
+    on people; ADR 0035)."""
     contact = _person(request, pk)
+    if not may_erase(request.user, contact):
+        raise PermissionDenied
     try:
         counts = erasure_preview(actor=request.user, contact=contact)
     except ValidationError as exc:
@@ -132,18 +135,7 @@ def erase(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _count_rows(counts: dict[str, int]) -> list[tuple[str, int]]:
-    labels = {
-        "documents": _("Documents and their files, deleted"),
-        "activities_deleted": _("Timeline entries about only this person, deleted"),
-        "activities_unlinked": _("Timeline entries shared with others, unlinked and redacted"),
-        "mail_deleted": _("E-mail messages with only this person, deleted"),
-        "mail_unlinked": _("E-mail messages shared with others, unlinked and redacted"),
-        "tasks_unlinked": _("Tasks, unlinked and redacted"),
-        "appointments_unlinked": _("Appointments, unlinked and redacted"),
-        "history_entries": _("History entries, deleted"),
-        "duplicate_pairs": _("Duplicate pairs, deleted"),
-        "merges": _("Merges, deleted (they can no longer be undone)"),
-    }
+    labels = count_labels()
     return [(labels[key], value) for key, value in counts.items()]
 
 
@@ -155,6 +147,7 @@ def _rule_form_context(data: Any = None) -> dict[str, Any]:
         "stages": LifecycleStage.objects.order_by("name"),
         "tags": Tag.objects.order_by("name"),
         "actions": RetentionAction.choices,
+        "entities": RetentionEntity.choices,
         "data": data or {},
     }
 

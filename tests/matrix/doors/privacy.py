@@ -2,7 +2,9 @@
 rules and consent rule; ``rubrica privacy``.
 
 Consent and the export follow the person ("change": the export holds everything about them);
-erasure and the rules are administrators' (the page refuses everyone else before reading any id).
+erasure follows the grant "erase" on people (ADR 0035: Administrator only among the shipped
+roles; a person one does not see is 404, one seen but not erasable 403); the rules are
+administrators' (the page refuses everyone else before reading any id).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from tests.matrix import world_trust  # noqa: F401 (adds the retention rule to the world)
-from tests.matrix.doors import web
+from tests.matrix.doors import api, web
 from tests.matrix.doors.cli import argv, cli, pk
 
 
@@ -26,9 +28,9 @@ web(
     data=lambda w, c: {"channel": "email", "state": "granted"},
 )
 web("privacy:export", "POST", kind="contact", rule="change")
-web("privacy:erase", kind="contact", rule="admin")
-# Without the confirmation ticked: the page again (422), nothing erased; refused: nothing read.
-web("privacy:erase", "POST", kind="contact", rule="admin", data=lambda w, c: {})
+web("privacy:erase", kind="contact", rule="erase")
+# Without the confirmation ticked: the page again (422), nothing erased.
+web("privacy:erase", "POST", kind="contact", rule="erase", data=lambda w, c: {})
 web("privacy:home", rule="admin")
 web("privacy:consent_rule", "POST", rule="admin", data=lambda w, c: {"require": "on"})
 web(
@@ -53,13 +55,23 @@ cli(
     rule="change",
     path=argv("privacy", "export", "{as}", pk("contact"), "--output", lambda w, c: w.out),
 )
-# Without --yes: the preview of what would go (administrators only), nothing erased. The command
-# looks the person up first: one the user may not see is not found (1) rather than refused (3).
+# Without --yes: the preview of what would go (the grant "erase"), nothing erased.
 cli(
     "privacy erase",
     kind="contact",
-    rule="admin",
-    refusals=(1,),
+    rule="erase",
     path=argv("privacy", "erase", "{as}", pk("contact")),
 )
 cli("privacy retention", rule="admin", path=argv("privacy", "retention", "{as}", "preview"))
+
+# The API (ADR 0035): the export as the page's; the erasure's counts (GET) and the erasure without
+# the confirmation (POST {}: 422, nothing erased) as the erasure page's.
+api("POST", "/contacts/{contact_id}/privacy/export", kind="contact", rule="change")
+api("GET", "/contacts/{contact_id}/privacy/erasure", kind="contact", rule="erase")
+api(
+    "POST",
+    "/contacts/{contact_id}/privacy/erasure",
+    kind="contact",
+    rule="erase",
+    data=lambda w, c: {},
+)
