@@ -4,6 +4,7 @@ around it (rotation at each step, sign-out, password change)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
@@ -16,10 +17,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from rubrica.accounts import twofactor
+from rubrica.accounts.twofactor_views import TOTP_KEY_KEY
 from rubrica.audit.models import AuditEntry
 from rubrica.audit.services import AuditAction
 from tests.accounts.soft_authenticator import SoftAuthenticator, b64url
 from tests.factories import PASSWORD
+from tests.row_counts import row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +118,7 @@ def test_a_required_role_is_sent_to_set_up_a_second_factor_first(client, member,
     setup = client.get(reverse("settings:totp_setup"))
     assert setup.status_code == 200
     assert "<svg" in setup.content.decode()  # the QR code, inline
-    device = TOTPDevice.objects.get(user=member, confirmed=False)
+    device = twofactor.totp_preview(user=member, key=client.session[TOTP_KEY_KEY])
     done = client.post(reverse("settings:totp_setup"), {"code": code_for(device)})
 
     assert done.status_code == 302
@@ -360,3 +363,22 @@ def test_the_cli_reset_tells_a_non_administrator_nothing_about_which_usernames_e
     assert existing == missing
     assert existing[0] != 0
     assert TOTPDevice.objects.filter(user=member).exists()
+
+
+def test_opening_the_totp_set_up_page_writes_nothing(client, member):
+    client.force_login(member)
+    client.get(reverse("settings:security"))
+    before = row_counts()
+
+    first = client.get(reverse("settings:totp_setup"))
+    again = client.get(reverse("settings:totp_setup"))
+
+    assert first.status_code == again.status_code == 200
+    assert row_counts() == before
+    assert not TOTPDevice.objects.filter(user=member).exists()
+    # The same secret is shown until it is confirmed, and sending its code stores it.
+    key = client.session[TOTP_KEY_KEY]
+    assert base64.b32encode(bytes.fromhex(key)).decode().rstrip("=") in again.content.decode()
+    code = code_for(twofactor.totp_preview(user=member, key=key))
+    assert client.post(reverse("settings:totp_setup"), {"code": code}).status_code == 302
+    assert TOTPDevice.objects.get(user=member).confirmed

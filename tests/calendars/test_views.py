@@ -112,7 +112,7 @@ def test_a_new_appointment_from_a_persons_page_invites_them(member_client, membe
         reverse("calendars:new") + f"?person={ada.pk}",
         {
             "title": "Coffee",
-            "calendar": initial["calendar"],
+            "calendar": initial.get("calendar", ""),  # none yet: made when saved
             "start": "2026-12-07T10:00",
             "end": "2026-12-07T11:00",
             "people": str(ada.pk),
@@ -217,3 +217,29 @@ def test_a_trashed_appointment_is_on_the_trash_page_and_comes_back(member_client
     member_client.post(reverse("trash_restore", args=["appointments", appointment.pk]))
     appointment.refresh_from_db()
     assert appointment.deleted_at is None
+
+
+def test_opening_the_new_appointment_page_and_the_calendar_writes_nothing(
+    member_client, member
+) -> None:
+    from rubrica.calendars.models import Calendar
+    from tests.row_counts import row_counts
+
+    member_client.get(reverse("calendars:page"))  # the session's first write
+    before = row_counts()
+
+    page = member_client.get(reverse("calendars:page"))
+    form = member_client.get(reverse("calendars:new"))
+
+    assert page.status_code == form.status_code == 200
+    assert 'id="new-appointment"' in page.content.decode()
+    assert row_counts() == before
+    assert not Calendar.objects.filter(owner=member).exists()
+    # Saving the first appointment makes "My calendar".
+    saved = member_client.post(
+        reverse("calendars:new"),
+        {"title": "Kick-off", "start": "2026-12-07T10:00", "end": "2026-12-07T11:00"},
+    )
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    (calendar,) = Calendar.objects.filter(owner=member)
+    assert Appointment.objects.get().calendar == calendar

@@ -499,3 +499,44 @@ def test_notes_can_keep_both_texts(member):
     contact_unmerge(actor=member, merge=merge)
     ada.refresh_from_db()
     assert ada.notes == "Met at the Royal Society."
+
+
+def _shares(contact):
+    from rubrica.sharing.models import RecordShare
+
+    content_type = ContentType.objects.get_for_model(Contact)
+    return sorted(
+        (s.pk, s.user_id, s.team_id, s.level)
+        for s in RecordShare.objects.filter(content_type=content_type, object_id=contact.pk)
+    )
+
+
+def test_shares_follow_the_kept_person_the_stronger_wins_and_undo_restores_them(
+    member, other_member, viewer
+):
+    from rubrica.accounts.models import Team
+    from rubrica.sharing.services import share_add
+
+    team = Team.objects.create(name="Sales floor")
+    kept = make_contact(member, given_name="Ada", family_name="Lovelace")
+    absorbed = make_contact(member, given_name="Ada", family_name="Byron")
+    share_add(actor=member, record=kept, data={"user": other_member.pk, "level": "read"})
+    share_add(actor=member, record=absorbed, data={"user": other_member.pk, "level": "write"})
+    share_add(actor=member, record=absorbed, data={"user": viewer.pk, "level": "read"})
+    share_add(actor=member, record=absorbed, data={"team": team.pk, "level": "write"})
+    kept_before, absorbed_before = _shares(kept), _shares(absorbed)
+
+    merge = contact_merge(actor=member, survivor=kept, merged=absorbed)
+
+    after = _shares(kept)
+    grantees = [(user, team_id, level) for _pk, user, team_id, level in after]
+    assert sorted(grantees, key=str) == sorted(
+        [(other_member.pk, None, "write"), (viewer.pk, None, "read"), (None, team.pk, "write")],
+        key=str,
+    )  # one share per grantee; other_member's read became write
+    assert len(after) == 3
+
+    contact_unmerge(actor=member, merge=Merge.objects.get(pk=merge.pk))
+
+    assert _shares(kept) == kept_before
+    assert _shares(absorbed) == absorbed_before

@@ -272,3 +272,31 @@ def test_undoing_a_trim_reports_that_white_space_cannot_be_put_back(member):
 
     assert (undo.result["restored"], undo.result["not_restorable"]) == (0, 1)
     assert Contact.objects.get(pk=ada.pk).given_name == "Ada"
+
+
+def test_a_cleaning_leaves_people_shared_read_only_or_in_the_trash_untouched(member, other_member):
+    from rubrica.contacts.services import contact_delete
+    from rubrica.sharing.services import share_add
+
+    seen_only = make_contact(
+        other_member, given_name="ANNA", family_name="BIANCHI", visibility="private"
+    )
+    share_add(actor=other_member, record=seen_only, data={"user": member.pk, "level": "read"})
+    shared_write = make_contact(
+        other_member, given_name="LUCA", family_name="NERI", visibility="private"
+    )
+    share_add(actor=other_member, record=shared_write, data={"user": member.pk, "level": "write"})
+    trashed = make_contact(member, given_name="PIA", family_name="GIALLI")
+    contact_delete(actor=member, contact=trashed)
+    assert Contact.objects.restrict(member).filter(pk=seen_only.pk).exists()  # it is seen
+    before_seen = _state(seen_only)
+    before_trashed = Contact.all_objects.get(pk=trashed.pk)
+
+    job = _run(member, "capitalize")
+
+    assert _state(seen_only) == before_seen
+    after_trashed = Contact.all_objects.get(pk=trashed.pk)
+    assert (after_trashed.given_name, after_trashed.version) == ("PIA", before_trashed.version)
+    assert Contact.objects.get(pk=shared_write.pk).given_name == "Luca"
+    assert job.result["changed"] == 1
+    assert not CleaningChange.objects.filter(contact_id__in=[seen_only.pk, trashed.pk]).exists()

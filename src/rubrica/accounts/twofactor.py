@@ -183,13 +183,24 @@ def passkey_verified(request: HttpRequest, credential: WebAuthnCredential) -> No
 # Set-up and removal ---------------------------------------------------------------------------
 
 
-def totp_begin(*, user: User) -> TOTPDevice:
+def totp_begin(*, user: User, key: str | None = None) -> TOTPDevice:
     """The unconfirmed TOTP device ``user`` is setting up (a new secret, or the one shown
-    before while it is not confirmed yet)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    before while it is not confirmed yet); with ``key`` (the secret the set-up page showed),
+    the device of that secret. Called when a code is sent (a POST), never to show the page."""
+    pending = TOTPDevice.objects.filter(user=user, confirmed=False)
+    if key is not None:
+        pending = pending.filter(key=key)
+    device = pending.order_by("-id").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="app", confirmed=False)
+        values = {"key": key} if key is not None else {}
+        device = TOTPDevice.objects.create(user=user, name="app", confirmed=False, **values)
     return device
+
+
+def totp_preview(*, user: User, key: str) -> TOTPDevice:
+    """An unsaved device of secret ``key``, to draw the set-up page's QR code: showing the page
+    writes nothing (ADR 0036); the device is stored when its first code is sent."""
+    return TOTPDevice(user=user, name="app", confirmed=False, key=key)
 
 
 def totp_confirm(*, actor: User, device: TOTPDevice, code: str) -> list[str] | None:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import JavaScriptCatalog
+from django_otp.util import random_hex
 from django_otp_webauthn import views as webauthn_views
 from django_otp_webauthn.models import WebAuthnCredential
 
@@ -35,6 +36,8 @@ from rubrica.kits.web.access import administrator_required
 from rubrica.kits.web.forms import error_text
 
 NEW_CODES_KEY = "_rubrica_new_recovery_codes"
+#: The secret the TOTP set-up page shows, kept in the session until its first code is sent.
+TOTP_KEY_KEY = "_rubrica_totp_pending_key"
 
 ROLE_LABELS = {
     "administrator": gettext_lazy("Administrator"),
@@ -166,9 +169,16 @@ def security(request: HttpRequest) -> HttpResponse:
 @login_required
 def totp_setup(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    device = twofactor.totp_begin(user=user)
+    # The secret shown waits in the session; the device is stored only when a code is sent
+    # (a GET writes nothing, ADR 0036).
+    key = request.session.get(TOTP_KEY_KEY)
+    if not isinstance(key, str) or not key:
+        key = random_hex(20)
+        request.session[TOTP_KEY_KEY] = key
+    device = twofactor.totp_preview(user=user, key=key)
     form = TotpConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        device = twofactor.totp_begin(user=user, key=key)
         try:
             codes = twofactor.totp_confirm(
                 actor=user, device=device, code=form.cleaned_data["code"]
@@ -181,6 +191,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your authenticator app is set up."))
             if codes:
                 request.session[NEW_CODES_KEY] = codes
+            request.session.pop(TOTP_KEY_KEY, None)
             return redirect("settings:security")
     context = {
         "form": form,

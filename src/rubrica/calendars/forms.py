@@ -107,6 +107,11 @@ class AppointmentForm(BootstrapMixin, forms.Form):
         calendar = self.fields.get("calendar")
         if isinstance(calendar, forms.ModelChoiceField):
             calendar.queryset = selectors.writable_calendars(user).order_by("name", "id")
+            if not calendar.queryset.exists():
+                # Nobody's calendar to write in yet: the service makes "My calendar" when the
+                # appointment is saved, not when this form is shown (ADR 0036).
+                calendar.required = False
+                calendar.empty_label = _("My calendar (made when you save)")
         users = self.fields["users"]
         assert isinstance(users, forms.ModelMultipleChoiceField)
         users.queryset = User.objects.filter(is_active=True).exclude(pk=user.pk)

@@ -81,11 +81,11 @@ def _ids(raw: str) -> list[int]:
 
 @login_required
 def calendar_page(request: AuthedRequest) -> HttpResponse:
+    # Reading the page writes nothing (ADR 0036): a first appointment makes "My calendar".
     calendars = list(selectors.visible_calendars(request.user).order_by("name", "id"))
-    if not calendars and not request.user.is_read_only:
-        calendars = [services.default_calendar(request.user)]
     context = {
         "calendars": calendars,
+        "first_calendar_on_save": not calendars and not request.user.is_read_only,
         "writable": set(selectors.writable_calendars(request.user).values_list("pk", flat=True)),
         "view": request.GET.get("view", "timeGridWeek"),
         "date": (parse_date(request.GET.get("date", "")[:10]) or timezone.localdate()).isoformat(),
@@ -300,9 +300,8 @@ def _initial(request: AuthedRequest) -> tuple[dict[str, Any], list[Contact]]:
     initial["end"] = (start + dt.timedelta(hours=1)).replace(tzinfo=None)
     initial["time_zone"] = timezone.get_current_timezone_name()
     first = selectors.writable_calendars(request.user).order_by("name", "id").first()
-    if first is None:
-        first = services.default_calendar(request.user)
-    initial["calendar"] = first.pk
+    if first is not None:  # else the form offers "My calendar", made when saved (ADR 0036)
+        initial["calendar"] = first.pk
     return initial, people
 
 

@@ -61,6 +61,7 @@ from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import history_record
 from rubrica.merges.models import Merge
 from rubrica.organizations.models import Affiliation
+from rubrica.sharing.services import shares_carry, shares_carry_back
 
 SNAPSHOT_FORMAT = 1
 SURVIVOR = "survivor"
@@ -551,6 +552,7 @@ def contact_merge(
         text=_label(survivor),
     )
     moved, kept, demoted = move_links(survivor.pk, merged.pk)
+    shares = shares_carry(Contact, merged.pk, survivor.pk)  # the stronger level wins
     for pk in (survivor.pk, merged.pk):
         _refresh_organization(pk)
     pair = _close_duplicate_pair(actor, survivor.pk, merged.pk)
@@ -584,6 +586,7 @@ def contact_merge(
             "kept": kept,
             "demoted": demoted,
             "pair": pair,
+            "shares": shares,
         },
     )
     audit.record(
@@ -779,6 +782,7 @@ def contact_unmerge(*, actor: User, merge: Merge) -> tuple[Contact, Contact]:
     if snap["photo_copied"] and survivor.photo.name == snap["photo_copied"]:
         contact_set_photo(actor=actor, contact=survivor, photo=None)
     lost = _move_back(snap, survivor.pk, merged.pk)
+    shares_carry_back(Contact, snap.get("shares") or {}, merged.pk, survivor.pk)
     _reopen_duplicate_pair(snap.get("pair"))
     for pk in (survivor.pk, merged.pk):
         _refresh_organization(pk)

@@ -165,3 +165,42 @@ def shares_forget(model: type[models.Model], ids: Iterable[int]) -> int:
         content_type=content_type, object_id__in=list(ids)
     ).delete()
     return deleted
+
+
+def shares_carry(model: type[models.Model], from_id: int, to_id: int) -> dict[str, list[int]]:
+    """When record ``from_id`` is folded into ``to_id`` (a merge of two people): its shares
+    follow. A grantee ``to_id`` is not shared with yet gets the share itself (the row moves); one
+    it is shared with already keeps that one share, raised to ``write`` when the share left
+    behind was ``write`` (the stronger wins; no duplicate). Returns what was done, for
+    ``shares_carry_back``: ``moved`` share ids, ``raised`` share ids. A system write of the
+    merge, which checks and audits."""
+    content_type = ContentType.objects.get_for_model(model)
+    on_target = RecordShare.objects.filter(content_type=content_type, object_id=to_id)
+    held = {(s.user_id, s.team_id): s for s in on_target}
+    moved: list[int] = []
+    raised: list[int] = []
+    for share in RecordShare.objects.filter(content_type=content_type, object_id=from_id).order_by(
+        "id"
+    ):
+        existing = held.get((share.user_id, share.team_id))
+        if existing is None:
+            RecordShare.objects.filter(pk=share.pk).update(object_id=to_id)
+            moved.append(share.pk)
+        elif share.level == ShareLevel.WRITE and existing.level != ShareLevel.WRITE:
+            RecordShare.objects.filter(pk=existing.pk).update(level=ShareLevel.WRITE)
+            raised.append(existing.pk)
+    return {"moved": moved, "raised": raised}
+
+
+def shares_carry_back(
+    model: type[models.Model], carried: dict[str, list[int]], from_id: int, to_id: int
+) -> None:
+    """Undo ``shares_carry``: the moved shares go back to ``from_id`` and the raised ones back
+    to ``read``, as long as they are still as the carry left them (a share removed or changed
+    since stays as it is now)."""
+    content_type = ContentType.objects.get_for_model(model)
+    shares = RecordShare.objects.filter(content_type=content_type)
+    for pk in carried.get("moved", []):
+        shares.filter(pk=pk, object_id=to_id).update(object_id=from_id)
+    for pk in carried.get("raised", []):
+        shares.filter(pk=pk, object_id=to_id, level=ShareLevel.WRITE).update(level=ShareLevel.READ)
