@@ -54,12 +54,16 @@ def timed(fn: Callable[[], object], samples: int) -> tuple[float, float]:
 def seed(n: int) -> None:
     from django.db import transaction
 
-    from rubrica.accounts.models import User
+    from rubrica.accounts.models import LEGACY_ROLE_KEYS, Role, User
+    from rubrica.accounts.services import shipped_role
     from rubrica.calendars.models import Appointment, Calendar, CalendarShare
     from rubrica.calendars.services import series_end_of
 
     rng = random.Random(16)
     reader = User.objects.create(username="bench", email="bench@example.org")
+    # The roles decide what a person sees (issue 17): the reader holds the shipped role a member
+    # gets, as ``user_create`` gives it (without it the views answer nothing).
+    reader.roles.set([shipped_role(LEGACY_ROLE_KEYS[Role.MEMBER])])
     users = [User.objects.create(username=f"user{i}") for i in range(20)]
     team = Calendar.objects.create(name="Team", owner=users[0], visibility="everyone")
     year = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
