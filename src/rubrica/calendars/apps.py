@@ -6,11 +6,82 @@ class CalendarsConfig(AppConfig):
     label = "calendars"
 
     def ready(self) -> None:
+        _register_history()
+        _register_search()
         _register_trash()
         _register_panels()
         _register_notifications()
         _register_inbound()
         _register_grant_entity()
+
+
+def _register_history() -> None:
+    """Calendars and appointments have history pages at history/calendars/<pk>/ and
+    history/appointments/<pk>/ (names history:calendar..., history:appointment...)."""
+    from django.utils.translation import gettext_lazy
+
+    from rubrica.calendars.models import Appointment, Calendar
+    from rubrica.calendars.services import (
+        APPOINTMENT_REVERTABLE,
+        CALENDAR_REVERTABLE,
+        appointment_revert,
+        calendar_revert,
+    )
+    from rubrica.history.registry import HistoryKind, register_history
+
+    register_history(
+        HistoryKind(
+            key="calendar",
+            model=Calendar,
+            url_prefix="calendars",
+            list_url_name="calendars:page",
+            list_label=gettext_lazy("Calendar"),
+            custom_field_entity="",
+            revertable=CALENDAR_REVERTABLE,
+            revert=lambda actor, calendar, entry, field: calendar_revert(
+                actor=actor, calendar=calendar, entry=entry, field=field
+            ),
+            name_field="name",
+        )
+    )
+    register_history(
+        HistoryKind(
+            key="appointment",
+            model=Appointment,
+            url_prefix="appointments",
+            list_url_name="calendars:page",
+            list_label=gettext_lazy("Calendar"),
+            custom_field_entity="",
+            revertable=APPOINTMENT_REVERTABLE,
+            revert=lambda actor, appointment, entry, field: appointment_revert(
+                actor=actor, appointment=appointment, entry=entry, field=field
+            ),
+            name_field="title",
+        )
+    )
+
+
+def _register_search() -> None:
+    """Appointments are searchable (title, location, description); a hit opens the appointment."""
+    from django.utils.translation import gettext_lazy
+
+    from rubrica.calendars import search
+    from rubrica.calendars.models import Appointment
+    from rubrica.search import registry
+
+    registry.register(
+        registry.SearchKind(
+            kind=search.KIND,
+            model=Appointment,
+            display_field="title",
+            document=search.appointment_fields,
+            prefetch=search.APPOINTMENT_PREFETCH,
+            filter_keys=search.FILTER_KEYS,
+            parse_filters=search.parse_filters,
+            label=gettext_lazy("Appointments"),
+            detail_url="calendars:appointment",
+        )
+    )
 
 
 def _register_inbound() -> None:

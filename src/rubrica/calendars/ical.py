@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any, cast
 
 import icalendar
 import recurring_ical_events
+from dateutil.rrule import rrulestr
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -232,7 +234,145 @@ def expand(
     series: list[Appointment], start: dt.datetime, end: dt.datetime, *, busy: set[int]
 ) -> list[Occurrence]:
     """The occurrences of ``series`` (masters with their overrides) in ``[start, end)``;
-    ``busy`` names the appointments shown as busy time only."""
+    ``busy`` names the appointments shown as busy time only.
+
+    The same occurrences as :func:`expand_reference` (``recurring-ical-events``), computed from
+    the rows without building VEVENTs: each series' rule is parsed once (``_rule``, cached by
+    rule and first start) and asked only for the window; EXDATEs and overrides are matched by
+    instant; an override counts for the series it belongs to (``master``). It follows the
+    reference's choices: an EXDATE wins over an override, an override whose original start is
+    no occurrence of the rule still shows, an all-day occurrence is in a window by its dates
+    (read as UTC days). A rule ``dateutil`` refuses as written goes to the reference."""
+    out: list[Occurrence] = []
+    masters: dict[int, Appointment] = {}
+    overrides: dict[int, list[Appointment]] = {}
+    for appointment in series:
+        if appointment.master_id is None and not appointment.rrule:
+            # A single appointment needs no expansion (the fast path of every view).
+            if appointment.start < end and (appointment.end > start or appointment.start >= start):
+                out.append(
+                    Occurrence(
+                        appointment=appointment,
+                        start=appointment.start,
+                        end=appointment.end,
+                        busy_only=appointment.pk in busy,
+                    )
+                )
+        elif appointment.master_id is None:
+            masters[appointment.pk] = appointment
+        else:
+            overrides.setdefault(appointment.master_id, []).append(appointment)
+    for pk, master in masters.items():
+        changed = overrides.get(pk, [])
+        try:
+            out.extend(_expand_series(master, changed, start, end, busy))
+        except (ValueError, TypeError, OverflowError):
+            out.extend(expand_reference([master, *changed], start, end, busy=busy))
+    return sorted(out, key=lambda o: (o.start, o.appointment.pk))
+
+
+@functools.lru_cache(maxsize=2048)
+def _rule(text: str, first: dt.datetime) -> Any:
+    """The parsed rule of a series from its first start (aware, in the series' zone). Cached:
+    the views ask for the same series week after week; ``cache=True`` keeps the occurrences
+    already computed."""
+    return rrulestr(text, dtstart=first, cache=True)
+
+
+def _window_day(moment: dt.datetime, window: dt.datetime) -> dt.datetime:
+    """An all-day occurrence's local day as the reference compares it with a window: that
+    date at midnight in the window's zone."""
+    return dt.datetime.combine(moment.date(), dt.time.min, tzinfo=window.tzinfo)
+
+
+def _in_window(
+    first: dt.datetime, last: dt.datetime, all_day: bool, start: dt.datetime, end: dt.datetime
+) -> bool:
+    if all_day:
+        first, last = _window_day(first, start), _window_day(last, start)
+    if first == last:
+        return start <= first < end
+    return first < end and start < last
+
+
+def _series_times(appointment: Appointment) -> tuple[dt.datetime, dt.datetime]:
+    first, last = _local(appointment.start, appointment), _local(appointment.end, appointment)
+    if appointment.all_day:
+        tz = first.tzinfo
+        first = dt.datetime.combine(first.date(), dt.time.min, tzinfo=tz)
+        last = dt.datetime.combine(last.date(), dt.time.min, tzinfo=tz)
+    return first, last
+
+
+def _expand_series(
+    master: Appointment,
+    changed: list[Appointment],
+    start: dt.datetime,
+    end: dt.datetime,
+    busy: set[int],
+) -> list[Occurrence]:
+    first, last = _series_times(master)
+    # Same zone object on both sides: the difference is in wall-clock time, as the reference
+    # adds it (an occurrence across a DST change keeps its clock length).
+    duration = last - first
+    rule = _rule(master.rrule, first)
+    excluded = {_local(dt.datetime.fromisoformat(day), master) for day in master.exdates}
+    by_original = {_local(o.recurrence_id, o): o for o in changed if o.recurrence_id is not None}
+    margin = dt.timedelta(days=1)
+    low, high = start - abs(duration) - margin, end + margin
+    starts = set(rule.between(low, high, inc=True))
+    until = getattr(rule, "_until", None)
+    if low <= first <= high and (until is None or first <= until):
+        starts.add(first)  # DTSTART is an occurrence even when the rule does not match it
+    if master.all_day:
+        # The reference asks the rule for [start - length, end] (inclusive) before it compares
+        # days: in instants when the series has EXDATEs (then it reads its dates as midnights
+        # in the series' zone), else in wall-clock times (dates and the window's wall time).
+        if excluded:
+            starts = {m for m in starts if start - duration <= m <= end}
+        else:
+            wall_low = (start - duration).replace(tzinfo=None)
+            wall_high = end.replace(tzinfo=None)
+            starts = {m for m in starts if wall_low <= m.replace(tzinfo=None) <= wall_high}
+    out: list[Occurrence] = []
+    for moment in starts:
+        if moment in excluded or moment in by_original:
+            continue
+        finish = moment + duration
+        if _in_window(moment, finish, master.all_day, start, end):
+            out.append(
+                Occurrence(
+                    appointment=master,
+                    start=moment,
+                    end=finish,
+                    recurrence_id=moment,
+                    busy_only=master.pk in busy,
+                )
+            )
+    for original, override in by_original.items():
+        if original in excluded:
+            continue  # an EXDATE wins over an override, as in the reference
+        begin, finish = _series_times(override)
+        if _in_window(begin, finish, override.all_day, start, end):
+            out.append(
+                Occurrence(
+                    appointment=override,
+                    start=begin,
+                    end=finish,
+                    recurrence_id=original,
+                    busy_only=override.pk in busy,
+                )
+            )
+    return out
+
+
+def expand_reference(
+    series: list[Appointment], start: dt.datetime, end: dt.datetime, *, busy: set[int]
+) -> list[Occurrence]:
+    """The occurrences of ``series`` in ``[start, end)`` as ``recurring-ical-events`` computes
+    them from VEVENTs built from the rows: the reference :func:`expand` must agree with (tests
+    compare them on random series; the benchmark times both), and its fallback for a series
+    whose rule ``dateutil`` refuses as written."""
     out: list[Occurrence] = []
     series_uids = {a.ical_uid for a in series if a.rrule and a.master_id is None}
     cal = _calendar_component()

@@ -5,6 +5,7 @@ appointments of others as busy time), free/busy of colleagues."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -40,6 +41,36 @@ def _window_q(start: dt.datetime, end: dt.datetime) -> Q:
     return masters | overrides
 
 
+#: The columns an occurrence needs (expansion, the views' events, the API and the CLI): a
+#: window of a month reads hundreds of rows, and the long texts are not shown there.
+OCCURRENCE_FIELDS = (
+    "id",
+    "calendar_id",
+    "owner_id",
+    "ical_uid",
+    "title",
+    "start",
+    "end",
+    "all_day",
+    "time_zone",
+    "rrule",
+    "exdates",
+    "master_id",
+    "recurrence_id",
+    "private",
+    "version",
+)
+
+
+def _attach_calendars(rows: list[Appointment]) -> list[Appointment]:
+    """Give each row its calendar from one query (a handful of calendars, not one per row)."""
+    wanted = {row.calendar_id for row in rows}
+    by_pk = {c.pk: c for c in Calendar.all_objects.filter(pk__in=wanted)} if wanted else {}
+    for row in rows:
+        row.calendar = by_pk[row.calendar_id]
+    return rows
+
+
 def occurrences(
     *,
     user: User | Any,
@@ -54,26 +85,38 @@ def occurrences(
     if calendars:
         cal_ids = cal_ids.filter(pk__in=calendars)
     base = base.filter(calendar_id__in=cal_ids).filter(_window_q(start, end))
-    readable = list(base.restrict(user, Action.VIEW).select_related("calendar", "organizer"))
-    busy = list(
-        AppointmentPolicy("appointments").busy_queryset(user, base).select_related("calendar")
-    )
-    rows = _with_series(readable + busy)
-    return ical.expand(rows, start, end, busy={a.pk for a in busy})
+    policy = AppointmentPolicy("appointments")
+
+    def read(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
+        # What the reader may read and what shows as busy time, in one query each (the policy
+        # decides, also for the masters and overrides read to complete a series).
+        return policy.shown_queryset(user, qs).only(*OCCURRENCE_FIELDS)
+
+    rows = _attach_calendars(_with_series(list(read(base)), read=read))
+    busy = {a.pk for a in rows if getattr(a, "busy_only", False)}
+    return ical.expand(rows, start, end, busy=busy)
 
 
-def _with_series(rows: list[Appointment]) -> list[Appointment]:
-    """Overrides need their master in the expansion (and masters their overrides)."""
+def _all_with_calendar(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    return qs.select_related("calendar")
+
+
+def _with_series(
+    rows: list[Appointment],
+    *,
+    read: Callable[[QuerySet[Appointment]], QuerySet[Appointment]] = _all_with_calendar,
+) -> list[Appointment]:
+    """Overrides need their master in the expansion (and masters their overrides): one query
+    for the masters missing, one for the overrides of the series, each through ``read``."""
     by_pk = {a.pk: a for a in rows}
     masters = {a.master_id for a in rows if a.master_id and a.master_id not in by_pk}
     if masters:
-        for row in Appointment.objects.filter(pk__in=masters).select_related("calendar"):
+        for row in read(Appointment.objects.filter(pk__in=masters)):
             by_pk[row.pk] = row
     series = [a.pk for a in by_pk.values() if a.rrule]
     if series:
-        overrides = Appointment.objects.filter(master_id__in=series).exclude(pk__in=list(by_pk))
-        for row in overrides.select_related("calendar"):
-            by_pk[row.pk] = row
+        for row in read(Appointment.objects.filter(master_id__in=series)):
+            by_pk.setdefault(row.pk, row)
     return list(by_pk.values())
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from rubrica import search
 from rubrica.accounts.models import Team, User
 from rubrica.activities import services as activities
 from rubrica.activities.models import Activity, Kind
@@ -53,7 +54,7 @@ from rubrica.core.services import (
     lookup,
     raise_if,
 )
-from rubrica.history.models import HistoryAction
+from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import diff, history_record, purge_trashed, record_set_deleted
 from rubrica.organizations.models import Organization
 
@@ -614,6 +615,7 @@ def _apply(appointment: Appointment, values: Mapping[str, Any]) -> None:
             setattr(appointment, name, value)
     appointment.series_end = series_end_of(appointment)
     appointment.save()
+    search.index(appointment)
     existing = {_attendee_key(a): a for a in appointment.attendees.all()}
     wanted: dict[str, Attendee] = {}
     if any(name in values for name in ("people", "users", "guests")):
@@ -875,8 +877,10 @@ def appointment_delete(
     if occurrence is not None and appointment.rrule:
         return _cancel_occurrence(actor, appointment, occurrence)
     result: Appointment = record_set_deleted(actor, appointment, deleted=True)
+    search.remove(result)
     for override in result.overrides.filter(deleted_at__isnull=True):
         record_set_deleted(actor, override, deleted=True)
+        search.remove(override)
     if result.activity_id:
         _trash_activity(actor, result, deleted=True)
     return result
@@ -893,6 +897,7 @@ def _cancel_occurrence(actor: User, series: Appointment, occurrence: dt.datetime
     _history(actor, current, HistoryAction.UPDATE, diff(before, snapshot(current)))
     for override in current.overrides.filter(recurrence_id=occurrence, deleted_at__isnull=True):
         record_set_deleted(actor, override, deleted=True)
+        search.remove(override)
     return current
 
 
@@ -912,6 +917,7 @@ def _trash_activity(actor: User, appointment: Appointment, *, deleted: bool) -> 
 @transaction.atomic
 def appointment_restore(*, actor: User, appointment: Appointment) -> Appointment:
     result: Appointment = record_set_deleted(actor, appointment, deleted=False)
+    search.index(result)
     if result.activity_id:
         _trash_activity(actor, result, deleted=False)
     return result
@@ -1002,3 +1008,40 @@ def appointment_reminders_send(now: dt.datetime) -> int:
             )
             sent += notification is not None
     return sent
+
+
+# History: "Restore this value" -----------------------------------------------------------------
+
+#: The fields of a calendar and of an appointment whose earlier value the history page may put
+#: back one at a time (times, recurrence and attendees are changed on the appointment's form).
+CALENDAR_REVERTABLE = frozenset({"name", "description", "color", "time_zone"})
+APPOINTMENT_REVERTABLE = frozenset({"title", "description", "location", "private"})
+
+
+def _revert_value(entry: HistoryEntry, pk: int, field: str, allowed: frozenset[str]) -> Any:
+    if entry.action not in (HistoryAction.UPDATE, HistoryAction.REVERT):
+        raise ValidationError({"field": _("Only values from changes can be restored.")})
+    if entry.object_id != pk or field not in entry.changes or field not in allowed:
+        raise ValidationError({"field": _("This change does not concern that field.")})
+    return entry.changes[field]["before"]
+
+
+def calendar_revert(
+    *, actor: User, calendar: Calendar, entry: HistoryEntry, field: str
+) -> Calendar:
+    """Put back one field's value of a calendar from a history entry (the owner's change)."""
+    before = _revert_value(entry, calendar.pk, field, CALENDAR_REVERTABLE)
+    data = cast(CalendarInput, {field: before if before is not None else ""})
+    return calendar_update(actor=actor, calendar=calendar, data=data)
+
+
+def appointment_revert(
+    *, actor: User, appointment: Appointment, entry: HistoryEntry, field: str
+) -> Appointment:
+    """Put back one field's value of an appointment from a history entry (through the update
+    service: same checks, a new history entry)."""
+    before = _revert_value(entry, appointment.pk, field, APPOINTMENT_REVERTABLE)
+    if before is None:
+        before = False if field == "private" else ""
+    data = cast(AppointmentInput, {field: before})
+    return appointment_update(actor=actor, appointment=appointment, data=data)

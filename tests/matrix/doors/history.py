@@ -31,6 +31,8 @@ for url, kind, change in (
     ("activity", "activity", "owner_change"),
     ("document", "document", "change"),
     ("task", "task", "change"),
+    ("calendar", "calendar", "owner_change"),
+    ("appointment", "appointment", "owner_change"),
 ):
     web(f"history:{url}", kind=kind)
     web(f"history:{url}_revert", "POST", kind=kind, rule=change, data=_revert(url, kind))
