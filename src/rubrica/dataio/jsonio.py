@@ -61,6 +61,7 @@ NOT_DATA = frozenset(
         "activities",
         "tasks",
         "documents",
+        "mail",
     }
 )
 

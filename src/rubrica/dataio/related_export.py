@@ -1,5 +1,6 @@
-"""What the JSON export carries beside each person: their timeline (activities), tasks and the
-metadata of their documents (not the files), each as the exporting user may see it.
+"""What the JSON export carries beside each person: their timeline (activities), tasks, the
+metadata of their documents (not the files) and the e-mail filed on them, each as the exporting
+user may see it (a colleague's message cut to what its owner lets colleagues see: ADR 0024, 0038).
 
 Read per chunk of people (three queries each, whatever the chunk's size), through each model's
 ``restrict(viewer, "view")``: a private activity or document of someone else is left out, as on
@@ -16,14 +17,16 @@ from rubrica.accounts.models import User
 from rubrica.activities.models import Activity, ActivityPerson
 from rubrica.core.models import Action
 from rubrica.documents.models import Document
+from rubrica.mail import selectors
+from rubrica.mail.models import MailMessage, MailParticipant
 from rubrica.tasks.models import Task
 
-KEYS = ("activities", "tasks", "documents")
+KEYS = ("activities", "tasks", "documents", "mail")
 
 
 def related_of(viewer: User, contact_ids: Sequence[int]) -> dict[int, dict[str, list[Any]]]:
-    """``{contact id: {"activities": [...], "tasks": [...], "documents": [...]}}``; every person
-    of ``contact_ids`` has the three lists (empty when nothing is visible)."""
+    """``{contact id: {"activities": [...], "tasks": [...], "documents": [...], "mail": [...]}}``;
+    every person of ``contact_ids`` has the four lists (empty when nothing is visible)."""
     out: dict[int, dict[str, list[Any]]] = {pk: {key: [] for key in KEYS} for pk in contact_ids}
     if not contact_ids:
         return out
@@ -91,4 +94,42 @@ def related_of(viewer: User, contact_ids: Sequence[int]) -> dict[int, dict[str, 
                 "created_at": d.created_at,
             }
         )
+    _mail(viewer, contact_ids, out)
     return out
+
+
+def _mail(viewer: User, contact_ids: Sequence[int], out: dict[int, dict[str, list[Any]]]) -> None:
+    """The messages filed on these people that ``viewer`` may see, oldest first, each cut to the
+    level its owner lets ``viewer`` see (``mail.selectors``: subject and text may be empty)."""
+    filed = (
+        MailParticipant.objects.filter(
+            contact_id__in=contact_ids, message__in=selectors.messages_visible(viewer)
+        )
+        .values_list("message_id", "contact_id")
+        .distinct()
+    )
+    people_of: dict[int, list[int]] = {}
+    for message_id, contact_id in filed:
+        people = people_of.setdefault(message_id, [])
+        if contact_id not in people:
+            people.append(contact_id)
+    if not people_of:
+        return
+    messages = MailMessage.objects.filter(pk__in=list(people_of)).order_by("sent_at", "id")
+    for view in selectors.message_views(viewer, messages, limit=len(people_of)):
+        row = {
+            "message_id": view.message_id,
+            "thread": view.thread_key,
+            "owner": view.owner,
+            "direction": view.direction,
+            "from": view.sender,
+            "to": view.to,
+            "cc": view.cc,
+            "sent_at": view.sent_at,
+            "level": view.level,
+            "subject": view.subject,
+            "body": view.body,
+            "attachments": view.attachments,
+        }
+        for contact_id in people_of[view.pk]:
+            out[contact_id]["mail"].append(row)

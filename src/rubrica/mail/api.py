@@ -95,6 +95,7 @@ class MailboxIn(StrictIn):
     fetch_since: dt.date | None = None
     active: bool | None = None
     poll_minutes: int | None = Field(None, ge=1, le=1440)
+    use_idle: bool | None = None
     team: int | None = None
 
 
@@ -111,6 +112,7 @@ class MailboxOut(Schema):
     fetch_since: dt.date | None
     active: bool
     poll_minutes: int
+    use_idle: bool
     last_fetch_at: dt.datetime | None
     last_error: str
 
@@ -262,6 +264,7 @@ def _mailbox_data(mailbox: Mailbox) -> dict[str, Any]:
         "fetch_since": mailbox.fetch_since,
         "active": mailbox.active,
         "poll_minutes": mailbox.poll_minutes,
+        "use_idle": mailbox.use_idle,
         "last_fetch_at": mailbox.last_fetch_at,
         "last_error": mailbox.last_error,
     }

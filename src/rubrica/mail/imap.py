@@ -198,10 +198,14 @@ def run_fetch(job: Job, progress: Progress) -> dict[str, Any]:
 
 
 def poll(now: dt.datetime) -> int:
-    """The worker's tick: queue a fetch of each active mailbox whose interval has passed and that
-    has no fetch queued or running. Returns 0 (no notification is sent)."""
+    """The worker's tick: keep the IDLE connections (``idle.supervise``), and queue a fetch of
+    each active mailbox whose interval has passed, that has no fetch queued or running and no
+    IDLE connection of this process. Returns 0 (no notification is sent)."""
     from rubrica.jobs.services import job_create
+    from rubrica.mail import idle
     from rubrica.mail.services import FETCH_KIND
+
+    idle.supervise()
 
     busy = set(
         Job.objects.filter(
@@ -209,7 +213,7 @@ def poll(now: dt.datetime) -> int:
         ).values_list("params__mailbox", flat=True)
     )
     for mailbox in Mailbox.objects.filter(active=True).select_related("owner"):
-        if mailbox.pk in busy or not mailbox.owner.is_active:
+        if mailbox.pk in busy or not mailbox.owner.is_active or idle.watching(mailbox.pk):
             continue
         last = mailbox.last_fetch_at
         if last is not None and now - last < dt.timedelta(minutes=mailbox.poll_minutes):

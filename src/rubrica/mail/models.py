@@ -94,6 +94,9 @@ class Mailbox(models.Model):
     fetch_since = models.DateField(_("fetch since"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
     poll_minutes = models.PositiveIntegerField(_("poll every (minutes)"), default=5)
+    #: Wait for new mail with IMAP IDLE (a connection kept open by the worker) rather than
+    #: polling; polled anyway when the server lacks IDLE or no watcher is connected.
+    use_idle = models.BooleanField(_("wait for new mail (IMAP IDLE)"), default=False)
     last_fetch_at = models.DateTimeField(_("last fetched"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

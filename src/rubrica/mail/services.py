@@ -113,6 +113,7 @@ MAILBOX_FIELDS = (
     "fetch_since",
     "active",
     "poll_minutes",
+    "use_idle",
     "team",
 )
 
@@ -168,6 +169,9 @@ def _clean_mailbox(data: Mapping[str, Any], actor: User, creating: bool) -> dict
                 errors["fetch_since"] = _("Enter a date as YYYY-MM-DD.")
     if "active" in data:
         values["active"] = bool(data["active"]) and data["active"] not in ("0", "false", "off")
+    if "use_idle" in data:
+        raw_idle = data["use_idle"]
+        values["use_idle"] = bool(raw_idle) and raw_idle not in ("0", "false", "off")
     if "poll_minutes" in data:
         try:
             minutes = int(str(data["poll_minutes"]))

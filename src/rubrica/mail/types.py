@@ -21,6 +21,7 @@ class MailboxInput(TypedDict, total=False):
     fetch_since: dt.date | str | None
     active: bool | str | None
     poll_minutes: int | str | None
+    use_idle: bool | str
     #: A team id or name (a team's mailbox); none: the owner's own.
     team: int | str | None
 

@@ -118,6 +118,7 @@ def mailboxes(request: AuthedRequest) -> HttpResponse:
         data: dict[str, object] = dict(values)
         if request.POST.get("fetch_since"):
             data["fetch_since"] = request.POST["fetch_since"]
+        data["use_idle"] = bool(request.POST.get("use_idle"))
         try:
             services.mailbox_create(
                 actor=request.user,
