@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import pytest
 from django.db import transaction
 
 from rubrica.accounts.services import token_authenticate
@@ -109,3 +110,51 @@ def test_demo_refuses_a_bad_count(admin_user, rubrica):
     assert code == 2
     assert err == "error: people: Choose a number from 1 to 100000.\n"
     assert Organization.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "script", "org", "tag"),
+    [
+        ("it", "LATIN", "Ferraris Meccanica S.r.l.", "Cliente chiave"),
+        ("zh_Hans", "CJK UNIFIED IDEOGRAPH", "北京华信科技有限公司", "大客户"),
+        ("fa", "ARABIC LETTER", "شرکت پارس داده", "مشتری کلیدی"),
+    ],
+)
+def test_demo_in_a_language_makes_people_of_that_language(
+    admin_user, rubrica, language, script, org, tag
+):
+    code, _out, err = rubrica("demo", "--people", "20", "--language", language, "-v", "0")
+
+    assert code == 0, err
+    names = list(Contact.objects.order_by("pk").values_list("display_name", flat=True))
+    assert len(names) == 20
+    assert all(_script(name, script) for name in names[:3])
+    own = [name for name in names if _script(name, script)]
+    assert len(own) >= 14  # about 85 %, the rest an international mix
+    # every organization is of the team's language, and so are the tags and custom fields
+    assert list(Organization.objects.values_list("name", flat=True)).count(org) == 1
+    assert all(_script(o, script) for o in Organization.objects.values_list("name", flat=True))
+    assert Tag.objects.filter(name=tag).exists()
+    assert not Tag.objects.filter(name="Key account").exists()
+    channel = CustomFieldDefinition.objects.get(key="preferred_channel")
+    assert channel.label != "Preferred channel"
+
+
+def test_demo_language_defaults_to_the_team_country(admin_user, rubrica):
+    from rubrica.accounts.services import team_settings_update
+
+    team_settings_update(actor=admin_user, country="IR")
+
+    code, _, err = rubrica("demo", "--people", "5", "-v", "0")
+
+    assert code == 0, err
+    names = list(Contact.objects.values_list("display_name", flat=True))
+    assert all(_script(name, "ARABIC LETTER") for name in names)
+
+
+def test_demo_refuses_an_unknown_language(admin_user, rubrica):
+    code, _, err = rubrica("demo", "--people", "5", "--language", "tlh")
+
+    assert code == 2
+    assert err == "error: language: Choose one of: en, it, zh_Hans, fa.\n"
+    assert not Contact.objects.exists()

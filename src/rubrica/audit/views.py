@@ -23,7 +23,7 @@ from rubrica.audit import labels as target_labels
 from rubrica.audit.services import AuditAction, Report, Target, head, record, verify
 from rubrica.core.pagination import keyset_page
 from rubrica.kits.web.access import AuthedRequest, administrator_required
-from rubrica.kits.web.forms import BootstrapMixin
+from rubrica.kits.web.forms import BootstrapMixin, LocalDateInput
 
 PAGE_SIZE = 50
 ORDER = ("-seq",)
@@ -42,12 +42,8 @@ class AuditFilterForm(BootstrapMixin, forms.Form):
         max_length=100,
         help_text=gettext_lazy("As shown in the Record column, e.g. contacts.contact."),
     )
-    since = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=LocalDateInput())
+    until = forms.DateField(label=gettext_lazy("To"), required=False, widget=LocalDateInput())
     text = forms.CharField(
         label=gettext_lazy("Text"),
         required=False,

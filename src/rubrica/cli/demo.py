@@ -5,6 +5,10 @@ for a given seed, and cover what a demo must show (Italian, Chinese and Persian 
 addresses, right-to-left text, CJK name order, +39/+86/+98 phones) next to English, German and
 French records. Phone numbers use fictional ranges where a country has them (US 555-01xx, UK
 Ofcom drama numbers); email and web domains end in the reserved ``.example``.
+
+``language`` (``rubrica demo --language it|zh_Hans|fa|en``, ADR 0040) makes a demo for a team of
+that language: most people, and every organization, come from that language's list, and the
+tags and custom fields are named in it; "en" keeps the international mix.
 """
 
 from __future__ import annotations
@@ -64,6 +68,105 @@ ORGANIZATION_FIELDS: list[DefinitionInput] = [
         "position": 1,
     },
 ]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The demo's tags and custom fields in one language: tag names in the order of ``TAGS``,
+    the labels of the three custom fields and the preferred-channel choices (same order as the
+    English ones)."""
+
+    tags: tuple[str, ...]
+    preferred_channel: str
+    customer_since: str
+    account_number: str
+    account_help: str
+    channels: tuple[str, ...]
+
+
+ENGLISH_WORDS = Vocabulary(
+    tags=tuple(name for name, _colour in TAGS),
+    preferred_channel="Preferred channel",
+    customer_since="Customer since",
+    account_number="Account number",
+    account_help="ACC- followed by five digits",
+    channels=("Email", "Phone", "WeChat", "Telegram", "In person"),
+)
+
+#: Django's locale name -> the words of a demo in that language.
+VOCABULARIES: dict[str, Vocabulary] = {
+    "en": ENGLISH_WORDS,
+    "it": Vocabulary(
+        tags=(
+            "VIP",
+            "Newsletter",
+            "Fiera 2025",
+            "Partner",
+            "Fornitore",
+            "Da ricontattare",
+            "Cliente chiave",
+        ),
+        preferred_channel="Canale preferito",
+        customer_since="Cliente dal",
+        account_number="Codice cliente",
+        account_help="ACC- seguito da cinque cifre",
+        channels=("E-mail", "Telefono", "WeChat", "Telegram", "Di persona"),
+    ),
+    "zh_Hans": Vocabulary(
+        tags=("VIP", "订阅简报", "2025年展会", "合作伙伴", "供应商", "待跟进", "大客户"),
+        preferred_channel="首选联系方式",
+        customer_since="成为客户日期",
+        account_number="客户编号",
+        account_help="ACC- 加五位数字",
+        channels=("电子邮件", "电话", "微信", "Telegram", "当面"),
+    ),
+    "fa": Vocabulary(
+        tags=(
+            "ویژه",
+            "خبرنامه",
+            "نمایشگاه ۱۴۰۴",
+            "شریک تجاری",
+            "تأمین‌کننده",
+            "پیگیری",
+            "مشتری کلیدی",
+        ),
+        preferred_channel="راه ارتباطی ترجیحی",
+        customer_since="مشتری از",
+        account_number="شمارهٔ حساب مشتری",
+        account_help="ACC- و پس از آن پنج رقم",
+        channels=("ایمیل", "تلفن", "ویچت", "تلگرام", "حضوری"),
+    ),
+}
+DEMO_LANGUAGES = tuple(VOCABULARIES)
+
+#: The share of people of the demo's own language (the rest: the international mix).
+OWN_LANGUAGE_SHARE = 0.85
+
+
+def demo_language(language: str | None, *, user: User | None = None) -> str:
+    """The demo's language: ``language`` when given ("zh-hans" and "zh" are "zh_Hans"), else the
+    acting user's own language, else the one of the team's country (IT, CN, IR), else "en"."""
+    from rubrica.accounts.selectors import team_country, user_settings
+
+    def known(code: str) -> str:
+        code = code.strip().replace("-", "_")
+        for name in DEMO_LANGUAGES:
+            if code.lower() in (name.lower(), name.split("_")[0]):
+                return name
+        return ""
+
+    if language:
+        found = known(language)
+        if not found:
+            raise ValueError(language)
+        return found
+    if user is not None:
+        own = known(user_settings(user).language or "")
+        if own:
+            return own
+    return {"IT": "it", "SM": "it", "VA": "it", "CN": "zh_Hans", "IR": "fa"}.get(
+        team_country(), "en"
+    )
 
 
 @dataclass(frozen=True)
@@ -524,6 +627,8 @@ FRENCH = Locale(
 
 LOCALES: tuple[Locale, ...] = (ITALIAN, CHINESE, PERSIAN, AMERICAN, BRITISH, GERMAN, FRENCH)
 LOCALES_BY_CODE = {locale.code: locale for locale in LOCALES}
+#: A demo language -> the code of its people's list.
+LOCALE_OF_LANGUAGE = {"it": "it", "zh_Hans": "zh", "fa": "fa"}
 
 #: People created first, so that even a small demo shows each script: (locale, given, family,
 #: city index, female).
@@ -562,9 +667,13 @@ def _ascii(name: str, romanised: str) -> str:
 
 
 class _Generator:
-    def __init__(self, actor: User, seed: int) -> None:
+    def __init__(self, actor: User, seed: int, language: str = "en") -> None:
         self.actor = actor
         self.rng = random.Random(seed)
+        self.words = VOCABULARIES[language]
+        self.own = LOCALES_BY_CODE.get(LOCALE_OF_LANGUAGE.get(language, ""))
+        self.tag_name = dict(zip((name for name, _c in TAGS), self.words.tags, strict=True))
+        self.channel = dict(zip(ENGLISH_WORDS.channels, self.words.channels, strict=True))
         self.used_emails: set[str] = set()
         self.org_by_locale: dict[str, list[Any]] = {}
         self.stages: list[str] = []
@@ -578,11 +687,12 @@ class _Generator:
         from rubrica.taxonomy.models import LifecycleStage, OrganizationKind, Tag
         from rubrica.taxonomy.services import tag_get_or_create
 
-        for name, color in TAGS:
+        for english, color in TAGS:
+            name = self.tag_name[english]
             if not Tag.objects.filter(name__iexact=name).exists():
                 result.tags += 1
             tag_get_or_create(actor=self.actor, name=name, color=color)
-        for data in [*CONTACT_FIELDS, *ORGANIZATION_FIELDS]:
+        for data in self._fields():
             exists = CustomFieldDefinition.objects.filter(
                 entity=data["entity"], key=data["key"]
             ).exists()
@@ -592,13 +702,31 @@ class _Generator:
         self.stages = list(LifecycleStage.objects.values_list("name", flat=True))
         self.kinds = list(OrganizationKind.objects.values_list("name", flat=True))
 
+    def _fields(self) -> list[DefinitionInput]:
+        words = self.words
+        labels = {
+            "preferred_channel": words.preferred_channel,
+            "customer_since": words.customer_since,
+            "account_number": words.account_number,
+        }
+        fields: list[DefinitionInput] = []
+        for data in [*CONTACT_FIELDS, *ORGANIZATION_FIELDS]:
+            own = DefinitionInput(**data)
+            own["label"] = labels[data["key"]]
+            if "choices" in data:
+                own["choices"] = list(words.channels)
+            if "help_text" in data:
+                own["help_text"] = words.account_help
+            fields.append(own)
+        return fields
+
     # Organizations ------------------------------------------------------------------------------
 
     def organizations(self, result: DemoResult) -> None:
         from rubrica.organizations.services import organization_create
 
         rng = self.rng
-        for locale in LOCALES:
+        for locale in (self.own,) if self.own is not None else LOCALES:
             for spec in locale.organizations:
                 city = rng.choice(locale.cities)
                 domain = f"{spec['slug']}.example"
@@ -611,7 +739,12 @@ class _Generator:
                     "email_domains": [domain],
                     "phones": [{"label": "work", "value": city.landline(rng)}],
                     "addresses": [self._address(locale, city, "work")],
-                    "tags": rng.sample(["Partner", "Supplier", "Key account"], k=rng.randint(0, 2)),
+                    "tags": [
+                        self.tag_name[tag]
+                        for tag in rng.sample(
+                            ["Partner", "Supplier", "Key account"], k=rng.randint(0, 2)
+                        )
+                    ],
                     "custom_fields": {"account_number": f"ACC-{rng.randint(10000, 99999)}"},
                 }
                 org = organization_create(actor=self.actor, data=data)
@@ -691,7 +824,7 @@ class _Generator:
             "languages": list(locale.languages[: rng.randint(1, len(locale.languages))]),
             "time_zone": city.time_zone,
             "source": DEMO_SOURCE,
-            "tags": rng.sample([name for name, _ in TAGS], k=rng.choice([0, 0, 1, 1, 2, 3])),
+            "tags": rng.sample(list(self.words.tags), k=rng.choice([0, 0, 1, 1, 2, 3])),
         }
         if given[1] and locale.code == "zh":
             data["phonetic_given_name"] = given[1]
@@ -716,7 +849,9 @@ class _Generator:
         custom: dict[str, Any] = {}
         if rng.random() < 0.6:
             channel = {"zh": "WeChat", "fa": "Telegram"}.get(locale.code, "Email")
-            custom["preferred_channel"] = rng.choice([channel, channel, "Phone", "In person"])
+            custom["preferred_channel"] = self.channel[
+                rng.choice([channel, channel, "Phone", "In person"])
+            ]
         if data.get("stage") in ("Customer", "VIP") and rng.random() < 0.7:
             custom["customer_since"] = dt.date(
                 rng.randint(2012, 2024), rng.randint(1, 12), rng.randint(1, 28)
@@ -743,6 +878,9 @@ class _Generator:
 
     def people(self, count: int, result: DemoResult, advance: Callable[[], None]) -> None:
         rng = self.rng
+        if self.own is not None:
+            self._own_people(self.own, count, result, advance)
+            return
         for code, given_name, family_name, city_index, female in ANCHORS[:count]:
             locale = LOCALES_BY_CODE[code]
             given = _find(locale.female if female else locale.male, given_name)
@@ -759,6 +897,23 @@ class _Generator:
             self.person(locale, given, family, city, female, result)
             advance()
 
+    def _own_people(
+        self, own: Locale, count: int, result: DemoResult, advance: Callable[[], None]
+    ) -> None:
+        """A team of one language: its people first (at least the first three), then mostly
+        its people with a few from elsewhere."""
+        rng = self.rng
+        others = [locale for locale in LOCALES if locale is not own]
+        for index in range(count):
+            locale = own
+            if index >= 3 and rng.random() >= OWN_LANGUAGE_SHARE:
+                locale = rng.choices(others, weights=[other.weight for other in others])[0]
+            female = rng.random() < 0.5
+            given = rng.choice(locale.female if female else locale.male)
+            family = rng.choice(locale.family)
+            self.person(locale, given, family, rng.choice(locale.cities), female, result)
+            advance()
+
 
 def _find(names: tuple[tuple[str, str], ...], wanted: str) -> tuple[str, str]:
     return next((pair for pair in names if pair[0] == wanted), (wanted, ""))
@@ -770,13 +925,14 @@ def generate(
     people: int,
     seed: int,
     advance: Callable[[], None] = lambda: None,
+    language: str = "en",
 ) -> DemoResult:
     """Create tags, custom fields, organizations and ``people`` people owned by ``actor``.
 
     All in one transaction: an interrupted demo leaves nothing behind, so it can simply be run
     again. The same seed gives the same names, addresses and links."""
     result = DemoResult()
-    generator = _Generator(actor, seed)
+    generator = _Generator(actor, seed, language)
     with transaction.atomic():
         generator.taxonomy(result)
         generator.organizations(result)

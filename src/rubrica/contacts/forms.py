@@ -32,6 +32,7 @@ from rubrica.kits.web.forms import (
     PROFILES,
     URLS,
     YES_NO,
+    LocalDateInput,
     join_commas,
     set_choices,
     split_commas,
@@ -89,12 +90,12 @@ class ContactForm(CustomFieldsForm):
     birthday = _text(
         _("Birthday"),
         help_text=_("YYYY-MM-DD, or --MM-DD without the year."),
-        widget=forms.TextInput(attrs={"placeholder": "1815-12-10"}),
+        widget=LocalDateInput(attrs={"placeholder": "1815-12-10"}, picker=False),
     )
     anniversary = _text(
         _("Anniversary"),
         help_text=_("YYYY-MM-DD, or --MM-DD without the year."),
-        widget=forms.TextInput(attrs={"placeholder": "--06-21"}),
+        widget=LocalDateInput(attrs={"placeholder": "--06-21"}, picker=False),
     )
     title = _text(_("Job title"))
     role = _text(_("Role"))
@@ -257,12 +258,8 @@ class AffiliationForm(forms.Form):
     )
     title = forms.CharField(label=_("Title"), required=False)
     department = forms.CharField(label=_("Department"), required=False)
-    start_date = forms.CharField(
-        label=_("Start"), required=False, widget=forms.TextInput(attrs={"type": "date"})
-    )
-    end_date = forms.CharField(
-        label=_("End"), required=False, widget=forms.TextInput(attrs={"type": "date"})
-    )
+    start_date = forms.CharField(label=_("Start"), required=False, widget=LocalDateInput())
+    end_date = forms.CharField(label=_("End"), required=False, widget=LocalDateInput())
     is_primary = forms.BooleanField(label=_("Primary"), required=False)
 
     def __init__(self, *args: Any, user: User, adding: bool = True, **kwargs: Any) -> None:

@@ -19,6 +19,8 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
+from rubrica.core import formats
+
 Params = Mapping[str, Any]
 #: Larger ids cannot exist (64-bit columns) and would overflow the database driver.
 MAX_ID = 2**63 - 1
@@ -76,10 +78,23 @@ def _date(params: Params, name: str, errors: dict[str, str]) -> dt.date | None:
     value = _one(params, name)
     if not value:
         return None
+    if formats.active_style() == formats.JALALI:  # a Persian-calendar user types Jalali days
+        try:
+            day = formats.parse_jalali(value)
+        except ValueError:
+            day = None
+        if day is not None:
+            return day
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        errors[name] = _("Enter a date as YYYY-MM-DD.")
+        if formats.active_style() == formats.JALALI:
+            errors[name] = _(
+                "Enter a date of the Persian calendar as year/month/day (%(example)s), or "
+                "YYYY-MM-DD."
+            ) % {"example": formats.jalali_input(dt.date(2024, 4, 3))}
+        else:
+            errors[name] = _("Enter a date as YYYY-MM-DD.")
         return None
 
 

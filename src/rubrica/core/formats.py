@@ -184,3 +184,43 @@ def phone_national(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return ""
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+# Jalali entry (ADR 0040) ---------------------------------------------------------------------
+
+_JALALI_TYPED = re.compile(r"^\s*(\d{3,4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*$")
+_LATIN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+#: Below this year a typed date is read as a Jalali one (the Persian year 1403 is 2024/25);
+#: from it on, as a Gregorian ISO date, so "2026-12-05" still works for a Jalali user.
+JALALI_YEAR_LIMIT = 1700
+
+
+def latin_digits(text: str) -> str:
+    """Persian (and Arabic-Indic) digits as Latin ones: "۱۴۰۳" -> "1403"."""
+    return text.translate(_LATIN_DIGITS)
+
+
+def parse_jalali(text: str) -> dt.date | None:
+    """The Gregorian day of a typed Jalali date ("۱۴۰۳/۰۱/۱۵", "1403-01-15", "1403.1.15"), or
+    None when the text is not written as one (empty, a Gregorian year, "--04-15", words).
+    Raises ValueError when it is written as a Jalali date that does not exist (1403/12/31)."""
+    match = _JALALI_TYPED.match(latin_digits(text or ""))
+    if not match or int(match.group(1)) >= JALALI_YEAR_LIMIT:
+        return None
+    from persiantools.jdatetime import JalaliDate
+
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        gregorian: dt.date = JalaliDate(year, month, day).to_gregorian()  # type: ignore[no-untyped-call]
+        return gregorian
+    except (ValueError, TypeError) as exc:
+        raise ValueError(text) from exc
+
+
+def jalali_input(value: dt.date, *, language: str | None = None) -> str:
+    """A day as a Jalali user types it: "۱۴۰۳/۰۱/۱۵" in Persian, "1403/01/15" otherwise."""
+    from persiantools.jdatetime import JalaliDate
+
+    jalali = JalaliDate(value)  # type: ignore[no-untyped-call]
+    text = f"{jalali.year:04d}/{jalali.month:02d}/{jalali.day:02d}"
+    return _digits(text, babel_locale(language))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rubrica.customfields.models import CustomFieldDefinition, FieldType, key_validator
 from rubrica.customfields.protection import BUILTIN_FIELDS, role_choices
 from rubrica.customfields.types import DefinitionInput
-from rubrica.kits.web.forms import BootstrapMixin, ServiceForm
+from rubrica.kits.web.forms import BootstrapMixin, LocalDateInput, ServiceForm
 
 
 class DefinitionForm(BootstrapMixin, forms.Form):
@@ -164,7 +164,7 @@ def custom_formfield(definition: CustomFieldDefinition, *, for_filter: bool = Fa
         FieldType.LONG_TEXT: forms.Textarea(attrs={"rows": 3, **html}),
         FieldType.NUMBER: forms.NumberInput(attrs={"step": "1", **html}),
         FieldType.DECIMAL: forms.NumberInput(attrs={"step": "any", **html}),
-        FieldType.DATE: forms.TextInput(attrs={"type": "date", **html}),
+        FieldType.DATE: LocalDateInput(attrs=html),
         FieldType.URL: forms.TextInput(attrs={"inputmode": "url", **html}),
         FieldType.EMAIL: forms.EmailInput(attrs=html),
         FieldType.PHONE: forms.TextInput(attrs={"type": "tel", **html}),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rubrica.accounts.models import User
 from rubrica.core.models import Visibility
-from rubrica.kits.web.forms import BootstrapMixin
+from rubrica.kits.web.forms import BootstrapMixin, LocalDateInput
 from rubrica.tasks.models import Priority, Task
 from rubrica.tasks.types import TaskInput
 
@@ -36,9 +36,7 @@ class TaskForm(BootstrapMixin, forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.none())
-    due_date = forms.DateField(
-        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    due_date = forms.DateField(label=_("Due date"), required=False, widget=LocalDateInput())
     due_time = forms.TimeField(
         label=_("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )

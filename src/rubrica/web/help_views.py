@@ -16,7 +16,7 @@ def help_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     sections = guide.sections(language)
     found = guide.search(query, language) if query else None
-    own_guide = guide.guide_path(language) != guide.guide_path("en")
+    translated = sum(section.language != "en" for section in sections)
     return render(
         request,
         "web/help.html",
@@ -24,7 +24,10 @@ def help_page(request: HttpRequest) -> HttpResponse:
             "sections": sections,
             "found": found,
             "query": query,
-            # an English guide inside a Persian page is still written left to right
-            "guide_language": language if own_guide else "en",
+            # the reader's language has a guide, but some sections are still English ones
+            "partly_english": guide.guide_locale(language) != "en"
+            and 0 < translated < len(sections),
+            # the reader's language has no guide at all: all of it is shown in English
+            "all_english": translated == 0 and not (language or "en").startswith("en"),
         },
     )

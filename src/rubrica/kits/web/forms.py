@@ -11,6 +11,7 @@ Repeated rows (emails, phones, addresses...) use a plain indexed naming scheme,
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from rubrica.core import formats
 
 #: A row number in posted field names ("phones-3-value"): ASCII digits, at most 3.
 ROW_INDEX = re.compile(r"[0-9]{1,3}")
@@ -247,7 +250,109 @@ def set_choices(form: forms.Form, name: str, choices: Sequence[tuple[Any, Any]])
 # Filter panels -----------------------------------------------------------------------------
 
 YES_NO = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
-DATE = forms.TextInput(attrs={"type": "date"})
+
+
+# Dates: the browser's picker, or Jalali typing (ADR 0040) -----------------------------------
+
+
+class LocalDateInput(forms.DateInput):
+    """A day: the browser's date picker (ISO value), or, for a user whose date style is the
+    Persian calendar, a text box showing and taking a Jalali date ("۱۴۰۳/۰۱/۱۵"; Latin digits
+    too). A value that is not a full date (a year-less birthday "--04-15") is shown as stored.
+    Forms built on :class:`BootstrapMixin` or :class:`ServiceForm` turn what is typed into the
+    Gregorian ISO date before their fields clean it (:func:`read_jalali_dates`)."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None, *, picker: bool = True) -> None:
+        """``picker=False``: a text box in every style (a birthday may have no year)."""
+        super().__init__(attrs, format="%Y-%m-%d")
+        self.picker = picker
+
+    def format_value(self, value: Any) -> str | None:
+        if formats.active_style() == formats.JALALI and value:
+            day = value if isinstance(value, dt.date) else _iso_day(str(value))
+            if day is not None:
+                return formats.jalali_input(day)
+        return super().format_value(value)
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        if formats.active_style() == formats.JALALI:
+            widget["type"] = "text"
+            widget["attrs"] = {
+                **widget["attrs"],
+                "placeholder": formats.jalali_input(dt.date(2024, 4, 3)),
+                "dir": "ltr",
+                "data-calendar": "jalali",
+            }
+            widget["attrs"].pop("type", None)
+        else:
+            widget["type"] = "date" if self.picker else "text"
+        return context
+
+
+def _iso_day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text[:10]) if len(text) >= 10 and text[4] == "-" else None
+    except ValueError:
+        return None
+
+
+DATE = LocalDateInput()
+
+
+def read_jalali_dates(form: forms.BaseForm) -> dict[str, str]:
+    """For a Jalali user, replace each typed Jalali date of ``form``'s :class:`LocalDateInput`
+    fields by its Gregorian ISO date in ``form.data``; returns field -> typed text of those that
+    are no date of the Persian calendar (the caller reports them, naming the field)."""
+    if not form.is_bound or formats.active_style() != formats.JALALI:
+        return {}
+    data = form.data.copy()  # type: ignore[attr-defined]  # a QueryDict or a dict
+    wrong: dict[str, str] = {}
+    for name, form_field in form.fields.items():
+        if not isinstance(form_field.widget, LocalDateInput):
+            continue
+        key = form.add_prefix(name)
+        typed = str(data.get(key) or "")
+        try:
+            day = formats.parse_jalali(typed)
+        except ValueError:
+            wrong[name] = typed
+            continue
+        if day is not None:
+            data[key] = day.isoformat()
+    form.data = data
+    return wrong
+
+
+def report_jalali_errors(form: forms.BaseForm, wrong: Mapping[str, str]) -> None:
+    for name, typed in wrong.items():
+        if name not in form.fields:
+            continue
+        form.errors.pop(name, None)
+        if form.cleaned_data is not None:
+            form.cleaned_data.pop(name, None)
+        form.add_error(
+            name,
+            _(
+                "%(field)s: %(value)s is not a date of the Persian calendar; type it as "
+                "year/month/day, for example %(example)s."
+            )
+            % {
+                "field": form.fields[name].label or name,
+                "value": typed,
+                "example": formats.jalali_input(dt.date(2024, 4, 3)),
+            },
+        )
+
+
+class JalaliEntryMixin:
+    """Jalali typing in every :class:`LocalDateInput` of the form (see there)."""
+
+    def full_clean(self) -> None:
+        wrong = read_jalali_dates(self)  # type: ignore[arg-type]
+        super().full_clean()  # type: ignore[misc]
+        report_jalali_errors(self, wrong)  # type: ignore[arg-type]
 
 
 def style_filter_form(form: forms.Form) -> None:
@@ -261,7 +366,7 @@ def style_filter_form(form: forms.Form) -> None:
 # Settings forms --------------------------------------------------------------------------------
 
 
-class BootstrapMixin:
+class BootstrapMixin(JalaliEntryMixin):
     """Give every widget the Bootstrap 5 class it needs, so templates can render fields plainly."""
 
     fields: dict[str, forms.Field]
@@ -312,7 +417,7 @@ def error_text(exc: ValidationError) -> str:
 # The base form -----------------------------------------------------------------------------
 
 
-class ServiceForm(forms.Form):
+class ServiceForm(JalaliEntryMixin, forms.Form):
     """A form whose ``is_valid`` only checks the shape of the input; the service validates the
     content and ``apply_service_errors`` shows its verdict field by field."""
 

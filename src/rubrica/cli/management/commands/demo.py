@@ -25,17 +25,32 @@ class Command(RubricaCommand):
         parser.add_argument(
             "--seed", type=int, default=1, help=gettext_lazy("Random seed. Default: 1.")
         )
+        parser.add_argument(
+            "--language",
+            default="",
+            help=gettext_lazy(
+                "The team's language: it, zh_Hans, fa or en. Most people, the organizations, "
+                "tags and custom fields are then of that language (en: an international mix). "
+                "Default: your own language, else the team country's, else en."
+            ),
+        )
         add_acting_user_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        from rubrica.cli.demo import demo_exists, generate
+        from rubrica.cli.demo import DEMO_LANGUAGES, demo_exists, demo_language, generate
 
         count = options["people"]
         if not 1 <= count <= 100_000:
             raise invalid("people", _("Choose a number from 1 to 100000."))
         actor = acting_user(options.get("as_user"))
+        try:
+            language = demo_language(options.get("language") or None, user=actor)
+        except ValueError:
+            raise invalid(
+                "language", _("Choose one of: %(names)s.") % {"names": ", ".join(DEMO_LANGUAGES)}
+            ) from None
         existing = demo_exists()
         if existing:
             self.out(
@@ -57,6 +72,7 @@ class Command(RubricaCommand):
                 people=count,
                 seed=options["seed"],
                 advance=lambda: progress.advance(task),
+                language=language,
             )
         self.out(
             _(
