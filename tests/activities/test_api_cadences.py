@@ -42,7 +42,13 @@ def test_tag_cadences_set_by_administrators_and_shown_on_people_to_contact(
     admin = bearer(admin_user)
     done = client.put(f"{BASE}/tag-cadences/{tag.pk}", body, content_type=JSON, **admin)
     assert done.status_code == 200
-    assert done.json() == {"tag": tag.pk, "tag_name": "customer", "ideal_days": 30, "max_days": 45}
+    assert done.json() == {
+        "tag": tag.pk,
+        "tag_name": "customer",
+        "ideal_days": 30,
+        "max_days": 45,
+        "applying_job": None,
+    }
     assert client.get(f"{BASE}/tag-cadences", **admin).json() == [done.json()]
     page = client.get(f"{BASE}/to-contact", **bearer(member)).json()
     assert [(r["person"], r["from_tag"], r["max_days"]) for r in page["items"]] == [

@@ -316,14 +316,19 @@ class TagCadenceOut(Schema):
     tag_name: str
     ideal_days: int
     max_days: int
+    #: The job storing the cadence on the tag's people (``/api/v1/jobs/{id}``) while it is
+    #: queued or running, when they were too many to do it at once; else null.
+    applying_job: int | None = None
 
 
 def _tag_cadence(cadence: TagCadence) -> dict[str, Any]:
+    job = cadence.refresh_job
     return {
         "tag": cadence.tag_id,
         "tag_name": cadence.tag.name,
         "ideal_days": cadence.ideal_days,
         "max_days": cadence.max_days,
+        "applying_job": job.pk if job is not None and job.is_active else None,
     }
 
 
@@ -331,12 +336,14 @@ def _tag_cadence(cadence: TagCadence) -> dict[str, Any]:
 def tag_cadences(request: HttpRequest) -> Any:
     """The keep-in-touch cadences of tags (everyone with the tag, unless they have their own)."""
     actor(request)
-    return [_tag_cadence(c) for c in TagCadence.objects.select_related("tag").order_by("tag__name")]
+    cadences = TagCadence.objects.select_related("tag", "refresh_job").order_by("tag__name")
+    return [_tag_cadence(c) for c in cadences]
 
 
 @router.put("/tag-cadences/{int:tag_id}", response={200: TagCadenceOut, **problems(403, 404, 422)})
 def set_tag_cadence(request: HttpRequest, tag_id: int, payload: CadenceIn) -> Any:
-    """Set a tag's cadence (administrators); its people's effective cadences follow at once."""
+    """Set a tag's cadence (administrators); its people's effective cadences follow at once, or
+    by the job named in ``applying_job`` when they are many."""
     tag = get_object_or_404(Tag, pk=tag_id)
     cadence = services.tag_cadence_set(
         actor=actor(request), tag=tag, ideal_days=payload.ideal_days, max_days=payload.max_days

@@ -13,6 +13,7 @@ class ActivitiesConfig(AppConfig):
         _register_trash()
         _register_cadence_hooks()
         _register_grant_entity()
+        _register_jobs()
 
 
 def _register_panels() -> None:
@@ -173,6 +174,14 @@ def _register_cadence_hooks() -> None:
 
     register_tags_hook(TagsHook(key="activities.cadences", run=tags_changed))
     register_tag_delete_hook(TagDeleteHook(key="activities.cadences", run=tag_deleting))
+
+
+def _register_jobs() -> None:
+    """A tag's cadence set on many people is stored on them in the background."""
+    from rubrica.activities.services import CADENCE_JOB, run_cadence_refresh
+    from rubrica.jobs.registry import JobKind, register_job_kind
+
+    register_job_kind(JobKind(key=CADENCE_JOB, run=run_cadence_refresh))
 
 
 def _register_grant_entity() -> None:

@@ -280,6 +280,16 @@ class TagCadence(models.Model):
     )
     ideal_days = models.PositiveIntegerField(_("ideal interval (days)"))
     max_days = models.PositiveIntegerField(_("maximum interval (days)"))
+    #: The background job storing the new cadence on the tag's people, when they were too many
+    #: to do it in the request (``services.CADENCE_INLINE_LIMIT``); None when it was done at once.
+    refresh_job = models.ForeignKey(
+        "jobs.Job",
+        verbose_name=_("job applying it"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("keep-in-touch cadence of a tag")

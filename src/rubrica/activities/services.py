@@ -51,6 +51,9 @@ from rubrica.core.services import (
 )
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import diff, history_record, purge_trashed, record_set_deleted
+from rubrica.jobs.models import Job
+from rubrica.jobs.running import Progress
+from rubrica.jobs.services import job_create
 from rubrica.organizations.models import Organization
 from rubrica.search.engine import index_new_documents
 from rubrica.taxonomy.models import Tag
@@ -838,10 +841,54 @@ def _people_with_tag(tag_id: int) -> list[int]:
     )
 
 
+#: Above this many people, a tag's new cadence is stored on them by a background job (kind
+#: ``CADENCE_JOB``, progress on the jobs page, resumable) instead of in the request.
+CADENCE_INLINE_LIMIT = 5000
+CADENCE_JOB = "cadence_refresh"
+
+
+def _refresh_tag_people(actor: User, tag: Tag) -> Job | None:
+    """Store the effective cadence of everyone with ``tag``: at once for a few people, else by
+    a job queued after commit (returned)."""
+    through = Contact.tags.through
+    if through.objects.filter(tag_id=tag.pk).count() <= CADENCE_INLINE_LIMIT:
+        refresh_cadences(_people_with_tag(tag.pk))
+        return None
+    title = _("Keep-in-touch cadence of tag %(name)s") % {"name": tag.name}
+    return job_create(actor=actor, kind=CADENCE_JOB, title=title, params={"tag": tag.pk})
+
+
+def run_cadence_refresh(job: Job, progress: Progress) -> dict[str, Any]:
+    """The runner of kind ``cadence_refresh``: the tag's people in id order, a batch per
+    transaction with its checkpoint, so a killed run resumes where it stopped. Each batch reads
+    the cadences as they are then: a later change of the same tag converges too."""
+    tag_id = int(job.params["tag"])
+    state = dict(job.checkpoint or {})
+    after, done, written = (int(state.get(k, 0)) for k in ("after", "done", "written"))
+    members = Contact.tags.through.objects.filter(tag_id=tag_id)
+    progress.set_total(done + members.filter(contact_id__gt=after).count())
+    progress.set_done(done)
+    while True:
+        progress.raise_if_cancelled()
+        ids = list(
+            members.filter(contact_id__gt=after)
+            .order_by("contact_id")
+            .values_list("contact_id", flat=True)[: CADENCE_CHUNK * 5]
+        )
+        if not ids:
+            break
+        with transaction.atomic():
+            written += refresh_cadences(ids)
+            after, done = ids[-1], done + len(ids)
+            progress.checkpoint({"after": after, "done": done, "written": written}, done=done)
+    return {"people": done, "written": written}
+
+
 @transaction.atomic
 def tag_cadence_set(*, actor: User, tag: Tag, ideal_days: Any, max_days: Any) -> TagCadence:
     """Set the cadence of everyone with ``tag`` who has no cadence of their own (administrators),
-    and store the new effective cadence of each of them."""
+    and store the new effective cadence of each of them: at once, or for more than
+    ``CADENCE_INLINE_LIMIT`` people by a background job (``cadence.refresh_job``)."""
     if not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can set the cadence of a tag."))
     days = _cadence_days(ideal_days, max_days)
@@ -849,17 +896,20 @@ def tag_cadence_set(*, actor: User, tag: Tag, ideal_days: Any, max_days: Any) ->
     cadence = TagCadence.objects.filter(tag=tag).first() or TagCadence(tag=tag)
     cadence.ideal_days, cadence.max_days = days["ideal_days"], days["max_days"]
     cadence.save()
-    refresh_cadences(_people_with_tag(tag.pk))
+    cadence.refresh_job = _refresh_tag_people(actor, tag)
+    cadence.save(update_fields=["refresh_job"])
     return cadence
 
 
 @transaction.atomic
-def tag_cadence_clear(*, actor: User, tag: Tag) -> None:
-    """Remove a tag's cadence; its people fall back to their other tags' cadences, if any."""
+def tag_cadence_clear(*, actor: User, tag: Tag) -> Job | None:
+    """Remove a tag's cadence; its people fall back to their other tags' cadences, if any (at
+    once, or by the background job returned when they are many)."""
     if not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can set the cadence of a tag."))
     if TagCadence.objects.filter(tag=tag).delete()[0]:
-        refresh_cadences(_people_with_tag(tag.pk))
+        return _refresh_tag_people(actor, tag)
+    return None
 
 
 def tags_changed(contact_ids: Iterable[int]) -> None:

@@ -103,16 +103,25 @@ def tag_cadences(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 if request.POST.get("clear"):
-                    services.tag_cadence_clear(actor=request.user, tag=tag)  # type: ignore[arg-type]
+                    job = services.tag_cadence_clear(actor=request.user, tag=tag)  # type: ignore[arg-type]
                     messages.success(request, _("Tag %(name)s has no cadence now.") % {"name": tag})
                 else:
-                    services.tag_cadence_set(
+                    cadence = services.tag_cadence_set(
                         actor=request.user,  # type: ignore[arg-type]
                         tag=tag,
                         ideal_days=request.POST.get("ideal_days"),
                         max_days=request.POST.get("max_days"),
                     )
+                    job = cadence.refresh_job
                     messages.success(request, _("Cadence of tag %(name)s set.") % {"name": tag})
+                if job is not None:
+                    messages.info(
+                        request,
+                        _(
+                            "Its people are many: their cadences are being updated in the "
+                            "background (see the job's progress)."
+                        ),
+                    )
             except ValidationError as exc:
                 errors = exc.message_dict
             else:
@@ -121,7 +130,9 @@ def tag_cadences(request: HttpRequest) -> HttpResponse:
         request,
         "activities/tag_cadences.html",
         {
-            "cadences": TagCadence.objects.select_related("tag").order_by("tag__name", "pk"),
+            "cadences": TagCadence.objects.select_related("tag", "refresh_job").order_by(
+                "tag__name", "pk"
+            ),
             "tags": Tag.objects.order_by("name", "pk"),
             "errors": errors,
             "values": request.POST if request.method == "POST" else None,
