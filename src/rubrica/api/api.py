@@ -20,6 +20,7 @@ from ninja.operation import Operation
 from ninja.parser import Parser
 
 from rubrica.accounts import api as accounts_api
+from rubrica.accounts import api_roles as roles_api
 from rubrica.activities import api as activities_api
 from rubrica.api.auth import AUTH
 from rubrica.calendars import api as calendars_api
@@ -147,6 +148,7 @@ api.add_router("/appointments", calendars_api.appointments)
 api.add_router("/mail", mail_api.router)
 api.add_router("/me", accounts_api.me_router)
 api.add_router("/team", accounts_api.team_router)
+api.add_router("/", roles_api.router)
 api.add_router("/", sharing_api.router)
 
 fallback = Router()
