@@ -196,6 +196,29 @@ EXPECT["add_on"]["manager"] = _MANAGER_REACHES
 # Sees the private appointment too, and is not invited to it.
 EXPECT["attendee"]["manager"] = {"private": FORBIDDEN, "team": FORBIDDEN, "missing": NOT_FOUND}
 
+# Import and export jobs follow the imports/exports view level (ADR 0033): the owner's jobs are
+# seen by their team (Sales, Read-only and Manager of team A hold team or team_all) but not by
+# another team; their contents (file, rows, report) and acting on them (cancel, resume, revert)
+# need all, "team, private included" (the Manager) or being the owner.
+EXPECT["job_view"] = {
+    "administrator": {"private": OK, "team": OK, "missing": NOT_FOUND},
+    "manager": {"private": OK, "team": OK, "missing": NOT_FOUND},
+    "sales": {"private": OK, "team": OK, "missing": NOT_FOUND},
+    "read_only": {"private": OK, "team": OK, "missing": NOT_FOUND},
+    "other_team": {"private": NOT_FOUND, "team": NOT_FOUND, "missing": NOT_FOUND},
+    "inactive": _GONE,
+    "anonymous": _GONE,
+}
+EXPECT["job_act"] = {
+    "administrator": {"private": OK, "team": OK, "missing": NOT_FOUND},
+    "manager": {"private": OK, "team": OK, "missing": NOT_FOUND},
+    "sales": {"private": FORBIDDEN, "team": FORBIDDEN, "missing": NOT_FOUND},
+    "read_only": {"private": FORBIDDEN, "team": FORBIDDEN, "missing": NOT_FOUND},
+    "other_team": {"private": NOT_FOUND, "team": NOT_FOUND, "missing": NOT_FOUND},
+    "inactive": _GONE,
+    "anonymous": _GONE,
+}
+
 # Everywhere else a Manager acts as Sales does: the same rows, unless a rule above (or in a door
 # module) writes its own.
 for _outcomes in EXPECT.values():

@@ -42,6 +42,7 @@ from rubrica.audit import services as audit
 from rubrica.audit.services import AuditAction, Target
 from rubrica.core import normalize
 from rubrica.core.policies import Action, Level, grant_entities
+from rubrica.core.services import Precondition
 
 
 def user_create(
@@ -283,7 +284,7 @@ def user_update(*, actor: User, user: User, data: UserInput) -> User:
             new_roles = [shipped_role(LEGACY_ROLE_KEYS[Role(data["role"])])]
     if "roles" in data:
         try:
-            new_roles = _roles_by_key(data["roles"])
+            new_roles = roles_by_key(data["roles"])
         except ValidationError as exc:
             errors["roles"] = error_message(exc)
         else:
@@ -686,7 +687,7 @@ def shipped_role(key: str) -> AccessRole:
     raise ValidationError({"key": _("No shipped role has the key %(key)s.") % {"key": key}})
 
 
-def _roles_by_key(keys: Iterable[str]) -> list[AccessRole]:
+def roles_by_key(keys: Iterable[str]) -> list[AccessRole]:
     wanted = sorted({str(key) for key in keys})
     shipped = {role.key for role in SHIPPED_ROLES}
     for key in wanted:
@@ -781,8 +782,23 @@ def role_create(
     return role
 
 
+def _lock_role(role: AccessRole, precondition: Precondition[AccessRole] | None) -> None:
+    """Lock ``role``'s row for the caller's transaction and run ``precondition`` on it as stored
+    (the API's If-Match)."""
+    current = AccessRole.objects.select_for_update().filter(pk=role.pk).first()
+    if current is None:
+        raise ValidationError({"key": _("This role no longer exists.")})
+    if precondition is not None:
+        precondition(current)
+
+
 def role_update(
-    *, actor: User | None, role: AccessRole, name: str | None = None, description: str | None = None
+    *,
+    actor: User | None,
+    role: AccessRole,
+    name: str | None = None,
+    description: str | None = None,
+    precondition: Precondition[AccessRole] | None = None,
 ) -> AccessRole:
     """Rename a role or change its description (its key stays: others name the role by it)."""
     _ensure_manager(actor)
@@ -790,10 +806,11 @@ def role_update(
     values = _clean_role_fields(name, description, errors)
     if errors:
         raise ValidationError(errors)
-    changed = {field: value for field, value in values.items() if getattr(role, field) != value}
-    if not changed:
-        return role
     with transaction.atomic():
+        _lock_role(role, precondition)
+        changed = {field: value for field, value in values.items() if getattr(role, field) != value}
+        if not changed:
+            return role
         for field, value in changed.items():
             setattr(role, field, value)
         role.save(update_fields=list(changed))
@@ -801,12 +818,15 @@ def role_update(
     return role
 
 
-def role_delete(*, actor: User | None, role: AccessRole) -> None:
+def role_delete(
+    *, actor: User | None, role: AccessRole, precondition: Precondition[AccessRole] | None = None
+) -> None:
     """Delete a role that is not shipped; its holders and teams lose it."""
     _ensure_manager(actor)
     if role.shipped:
         raise ValidationError({"key": _("A shipped role cannot be deleted; change its grants.")})
     with transaction.atomic():
+        _lock_role(role, precondition)
         holders = sorted(role.users.values_list("username", flat=True))
         teams = sorted(role.teams.values_list("name", flat=True))
         details = {"key": role.key, "name": role.name, "users": holders, "teams": teams}
@@ -840,7 +860,11 @@ def grant_field(entity: str, action: str) -> str:
 
 
 def role_grants_set(
-    *, actor: User | None, role: AccessRole, levels: Mapping[tuple[str, str], str]
+    *,
+    actor: User | None,
+    role: AccessRole,
+    levels: Mapping[tuple[str, str], str],
+    precondition: Precondition[AccessRole] | None = None,
 ) -> AccessRole:
     """Set the levels of some (entity, action) pairs of ``role``; pairs not given stay as they
     are. Every pair must be registered and every level one of ``Level``; errors are keyed by
@@ -861,7 +885,7 @@ def role_grants_set(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        AccessRole.objects.select_for_update().filter(pk=role.pk).first()
+        _lock_role(role, precondition)
         current = role_levels(role)
         changes: dict[str, list[str]] = {}
         for (entity, action), level in levels.items():

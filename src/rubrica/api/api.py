@@ -20,6 +20,7 @@ from ninja.operation import Operation
 from ninja.parser import Parser
 
 from rubrica.accounts import api as accounts_api
+from rubrica.accounts import api_roles as roles_api
 from rubrica.accounts.scopes import ADMIN, AREAS
 from rubrica.accounts.services import MissingScope
 from rubrica.activities import api as activities_api
@@ -169,6 +170,7 @@ mount("/appointments", calendars_api.appointments, "calendars")
 mount("/mail", mail_api.router, "mail")
 mount("/me", accounts_api.me_router, "account")
 mount("/team", accounts_api.team_router, ADMIN)
+mount("/", roles_api.router, ADMIN)
 mount("/", sharing_api.router, "sharing")
 mount("/", privacy_api.router, "contacts")
 

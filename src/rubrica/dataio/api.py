@@ -25,6 +25,7 @@ from rubrica.dataio.imports.services import import_revert, import_start
 from rubrica.dataio.imports.uploads import store_upload
 from rubrica.jobs.api import JobOut, job_out, output_or_expired
 from rubrica.jobs.models import Job
+from rubrica.jobs.services import job_ensure_can_act
 from rubrica.kits.api.common import actor, problems
 
 imports = Router(tags=["imports"])
@@ -109,11 +110,11 @@ def get_import(request: HttpRequest, job_id: int) -> dict[str, Any]:
 
 
 @imports.get(
-    "/{int:job_id}/report", response={200: None, **problems(404)}, openapi_extra=FILE_RESPONSE
+    "/{int:job_id}/report", response={200: None, **problems(403, 404)}, openapi_extra=FILE_RESPONSE
 )
 def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
     """The report as CSV: line, outcome, record link, message."""
-    job = _job(request, job_id, "import")
+    job = job_ensure_can_act(actor(request), _job(request, job_id, "import"))
     response = HttpResponse(
         report_csv(job, request.build_absolute_uri("/").rstrip("/")),
         content_type="text/csv; charset=utf-8",
@@ -150,7 +151,9 @@ def get_export(request: HttpRequest, job_id: int) -> dict[str, Any]:
 
 
 @exports.get(
-    "/{int:job_id}/download", response={200: None, **problems(404)}, openapi_extra=FILE_RESPONSE
+    "/{int:job_id}/download",
+    response={200: None, **problems(403, 404)},
+    openapi_extra=FILE_RESPONSE,
 )
 def download_export(request: HttpRequest, job_id: int) -> FileResponse:
     job = _job(request, job_id, "export")

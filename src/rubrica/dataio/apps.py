@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 
+#: The grant entity of imports, exports and their jobs.
+IMPORTS_EXPORTS = "imports_exports"
+
 
 class DataioConfig(AppConfig):
     name = "rubrica.dataio"
@@ -25,10 +28,15 @@ def _register_jobs() -> None:
             run=run_import,
             on_success=import_discard_upload,
             discard_private_files=import_discard_upload,
+            grant_entity=IMPORTS_EXPORTS,
         )
     )
-    register_job_kind(JobKind(key="import_revert", run=run_import_revert))
-    register_job_kind(JobKind(key="export", run=run_export, interactive=True))
+    register_job_kind(
+        JobKind(key="import_revert", run=run_import_revert, grant_entity=IMPORTS_EXPORTS)
+    )
+    register_job_kind(
+        JobKind(key="export", run=run_export, interactive=True, grant_entity=IMPORTS_EXPORTS)
+    )
     register_file_sweeper(FileSweeper(key="dataio.import_drafts", sweep=import_drafts_purge))
 
 
@@ -40,7 +48,7 @@ def _register_grant_entity() -> None:
 
     register_entity(
         GrantEntity(
-            "imports_exports",
+            IMPORTS_EXPORTS,
             _("Imports and exports"),
             (Action.VIEW, Action.IMPORT, Action.EXPORT),
             position=80,

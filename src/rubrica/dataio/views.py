@@ -32,7 +32,7 @@ from rubrica.dataio.imports.services import import_revert, import_start
 from rubrica.dataio.imports.uploads import StoredUpload
 from rubrica.dataio.models import ImportRow
 from rubrica.jobs.models import Job
-from rubrica.jobs.services import job_file_expired, job_output_open
+from rubrica.jobs.services import job_ensure_can_act, job_file_expired, job_output_open
 from rubrica.jobs.views import file_expired
 from rubrica.kits.web.access import AuthedRequest
 
@@ -250,7 +250,7 @@ def _import_job(request: AuthedRequest, pk: int) -> Job:
 @login_required
 def import_report(request: AuthedRequest, pk: int) -> HttpResponse:
     """The per-row report as CSV: line, outcome, record link, message."""
-    job = _import_job(request, pk)
+    job = job_ensure_can_act(request.user, _import_job(request, pk))
     base = request.build_absolute_uri("/").rstrip("/")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.csv"'
@@ -261,7 +261,7 @@ def import_report(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def import_rows(request: AuthedRequest, pk: int) -> HttpResponse:
     """All rows of one outcome (the job page shows the first ones)."""
-    job = _import_job(request, pk)
+    job = job_ensure_can_act(request.user, _import_job(request, pk))
     outcome = request.GET.get("outcome", "")
     rows = ImportRow.objects.filter(job=job).order_by("line")
     if outcome:
@@ -279,7 +279,7 @@ def import_revert_view(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _import_job(request, pk)
     try:
         revert = import_revert(actor=request.user, job=job)
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         messages.error(request, " ".join(_messages(exc)))
         return redirect(job)
     messages.success(request, _("Reverting the import."))

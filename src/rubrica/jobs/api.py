@@ -110,7 +110,7 @@ def resume_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
 
 @router.get(
     "/{int:job_id}/download",
-    response={200: None, **problems(404)},
+    response={200: None, **problems(403, 404)},
     openapi_extra={
         "responses": {
             200: {

@@ -45,13 +45,16 @@ class JobKind:
     True when a file was removed. A kind with one may not be resumed once it was purged.
     ``interactive``: short work someone waits for (an export, a report): queued on
     ``tasks.INTERACTIVE_QUEUE``, which a second worker runs, so that it never waits behind
-    an import, a revert or a full scan."""
+    an import, a revert or a full scan. ``grant_entity``: the grant entity (``core.policies``)
+    whose view level decides who sees jobs of this kind (``JobPolicy``); None keeps them their
+    owner's and the administrators'."""
 
     key: str
     run: Runner
     on_success: Callable[[Job], object] | None = None
     discard_private_files: Callable[[Job], bool] | None = None
     interactive: bool = False
+    grant_entity: str | None = None
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,18 @@ def _owned(actor: User, job: Job) -> Job:
     return found
 
 
+def job_ensure_can_act(actor: User, job: Job) -> Job:
+    """``job`` as stored if ``actor`` may act on it and read its contents (cancel, resume, its
+    file, an import's rows: ``JobPolicy``'s change), else PermissionDenied. Seeing a job is not
+    enough: at team level a colleague's job shows in the list, its contents do not."""
+    return _owned(actor, job)
+
+
+def job_can_act(actor: User, job: Job) -> bool:
+    """Whether ``job_ensure_can_act`` would let ``actor`` through (for the pages' buttons)."""
+    return Job.objects.restrict(actor, "change").filter(pk=job.pk).exists()
+
+
 def job_cancel(*, actor: User, job: Job) -> Job:
     """Ask a queued or running job to stop; a queued one stops at once, a running one at its
     next batch. Work already committed stays (revert it where the kind offers that)."""
@@ -219,5 +231,10 @@ def job_output_open(job: Job, *, actor: Any = None) -> FieldFile | None:
     except FileNotFoundError:
         return None
     if actor is not None:
+        try:
+            _owned(actor, job)  # a colleague's job is seen at team level, its file is not
+        except PermissionDenied:
+            opened.close()
+            raise
         audit.record(actor, AuditAction.EXPORT_DOWNLOAD, job, {"kind": job.kind})
     return opened

@@ -9,7 +9,7 @@ import os
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import (
+    job_can_act,
     job_cancel,
     job_file_expired,
     job_output_open,
@@ -46,7 +47,8 @@ def job_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         jobs_recover()
     job = _job(request, pk)
     template = "jobs/_progress.html" if request.headers.get("HX-Request") else "jobs/detail.html"
-    return render(request, template, {"job": job, "section": "jobs"})
+    context = {"job": job, "section": "jobs", "may_act": job_can_act(request.user, job)}
+    return render(request, template, context)
 
 
 @login_required
@@ -56,8 +58,8 @@ def job_cancel_view(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         job_cancel(actor=request.user, job=job)
         messages.success(request, _("The job will stop after its current step."))
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     return redirect(job)
 
 
@@ -68,8 +70,8 @@ def job_resume_view(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         job_resume(actor=request.user, job=job)
         messages.success(request, _("The job continues where it stopped."))
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     return redirect(job)
 
 
@@ -82,7 +84,7 @@ def file_expired(request: AuthedRequest, job: Job) -> HttpResponse:
 
 @login_required
 def job_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
-    """The output file, only to who may view the job, always as an attachment."""
+    """The output file, only to who may act on the job (JobPolicy), always as an attachment."""
     job = _job(request, pk)
     if not job.output and not job_file_expired(job):
         raise Http404(_("This job has no file."))

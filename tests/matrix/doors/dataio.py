@@ -23,9 +23,9 @@ web(
     cases=("missing",),
     path=DRAFT("import_preview"),
 )
-web("dataio:import_report", kind="import", rule="own")
-web("dataio:import_rows", kind="import", rule="own")
-web("dataio:import_revert", "POST", kind="import", rule="own")
+web("dataio:import_report", kind="import", rule="job_act")
+web("dataio:import_rows", kind="import", rule="job_act")
+web("dataio:import_revert", "POST", kind="import", rule="job_act")
 web("dataio:export_create", rule="signed_in")
 web(
     "dataio:export_create",
@@ -33,18 +33,18 @@ web(
     rule="export",
     data=lambda w, c: {"format": "csv", "scope": "all"},
 )
-web("dataio:export_download", kind="export", rule="own")
+web("dataio:export_download", kind="export", rule="job_act")
 web("dataio:contact_vcard", kind="contact")
 
 api("POST", "/imports", rule="add", refusals=(422,), body="multipart", data=lambda w, c: {})
-api("GET", "/imports/{job_id}", kind="import", rule="own")
-api("GET", "/imports/{job_id}/report", kind="import", rule="own")
-api("POST", "/imports/{job_id}/revert", kind="import", rule="own")
+api("GET", "/imports/{job_id}", kind="import", rule="job_view")
+api("GET", "/imports/{job_id}/report", kind="import", rule="job_act")
+api("POST", "/imports/{job_id}/revert", kind="import", rule="job_act")
 api(
     "POST",
     "/exports",
     rule="export",
     data=lambda w, c: {"format": "csv", "selection": {"filters": {}}},
 )
-api("GET", "/exports/{job_id}", kind="export", rule="own")
-api("GET", "/exports/{job_id}/download", kind="export", rule="own")
+api("GET", "/exports/{job_id}", kind="export", rule="job_view")
+api("GET", "/exports/{job_id}/download", kind="export", rule="job_act")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from tests.matrix import world_trust  # noqa: F401 (adds the secrets and the role to the world)
-from tests.matrix.doors import exempt, web
+from tests.matrix.doors import api, exempt, web
 from tests.matrix.doors.cli import argv, cli
 from tests.matrix.world import MISSING_ID
 
@@ -50,6 +50,45 @@ web(
     data=lambda w, c: {"name": "Sales"},
 )
 web("settings:role_delete", "POST", rule="admin", path=_role("settings:role_delete"))
+
+# The same over the API (ADR 0033): administrators only, a request by anyone else changes nothing.
+api("GET", "/roles", rule="admin")
+api("POST", "/roles", rule="admin", data=lambda w, c: {"key": "mx_api", "name": "Matrix API"})
+api("GET", "/roles/{role_id}", rule="admin", path=lambda w, c: f"/api/v1/roles/{w.ref['role'].pk}")
+api(
+    "PATCH",
+    "/roles/{role_id}",
+    rule="admin",
+    path=lambda w, c: f"/api/v1/roles/{w.ref['role'].pk}",
+    data=lambda w, c: {"name": "Renamed role"},
+)
+api(
+    "PATCH",
+    "/roles/{role_id}/grants",
+    rule="admin",
+    path=lambda w, c: f"/api/v1/roles/{w.ref['role'].pk}/grants",
+    data=lambda w, c: {"grants": {"people": {"view": "all"}}},
+)
+api(
+    "DELETE",
+    "/roles/{role_id}",
+    rule="admin",
+    path=lambda w, c: f"/api/v1/roles/{w.ref['role'].pk}",
+)
+api(
+    "PUT",
+    "/users/{user_id}/roles",
+    rule="admin",
+    path=lambda w, c: f"/api/v1/users/{w.users['sales'].pk}/roles",
+    data=lambda w, c: {"roles": ["administrator"]},
+)
+api(
+    "PUT",
+    "/teams/{team_id}/roles",
+    rule="admin",
+    path=lambda w, c: f"/api/v1/teams/{w.teams['a'].pk}/roles",
+    data=lambda w, c: {"roles": ["administrator"]},
+)
 
 
 def _shipped(key):
