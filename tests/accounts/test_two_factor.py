@@ -382,3 +382,42 @@ def test_opening_the_totp_set_up_page_writes_nothing(client, member):
     code = code_for(twofactor.totp_preview(user=member, key=key))
     assert client.post(reverse("settings:totp_setup"), {"code": code}).status_code == 302
     assert TOTPDevice.objects.get(user=member).confirmed
+
+
+def test_a_role_newly_requiring_a_second_factor_applies_at_the_next_request(
+    client, member, admin_user
+):
+    twofactor.policy_update(actor=admin_user, roles=["administrator"])
+    sign_in(client)
+    assert client.get(reverse("contacts:list")).status_code == 200
+    assert client.get("/api/v1/contacts").status_code == 200
+
+    twofactor.policy_update(actor=admin_user, roles=["administrator", "sales"])  # member's
+
+    held = client.get(reverse("contacts:list"))
+    assert held.status_code == 302
+    assert held.url == reverse("settings:security")
+    api = client.get("/api/v1/contacts")
+    assert api.status_code == 403
+    assert api["Content-Type"] == "application/problem+json"
+    assert "second factor" in api.json()["detail"]
+    assert client.get(reverse("settings:security")).status_code == 200
+
+
+def test_a_verified_session_is_not_held_when_the_policy_changes(client, member, admin_user):
+    device, _codes = with_totp(member)
+    sign_in(client)
+    client.post(reverse("signin_verify"), {"code": code_for(device, steps_ahead=1)})
+    assert client.get(reverse("contacts:list")).status_code == 200
+
+    twofactor.policy_update(actor=admin_user, roles=["sales"])
+
+    assert client.get(reverse("contacts:list")).status_code == 200
+    assert client.get("/api/v1/contacts").status_code == 200
+
+
+def test_a_policy_change_that_spares_the_user_changes_nothing_for_them(client, member, admin_user):
+    sign_in(client)
+    twofactor.policy_update(actor=admin_user, roles=["administrator"])
+
+    assert client.get(reverse("contacts:list")).status_code == 200

@@ -265,3 +265,36 @@ def test_the_verify_job_records_its_result_on_the_backup_and_in_the_audit_log(
     response = client.post(reverse("backups:verify", args=[backup.pk]), follow=True)
     assert "This archive is no longer on disk." in response.content.decode()
     assert Job.objects.filter(kind=VERIFY_KIND).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_fresh_install_takes_its_first_backup_at_the_next_backup_time_not_at_once(
+    admin_user, folders, settings
+) -> None:
+    settings.RUBRICA_BACKUP_TIME = "02:30"
+    day = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+
+    # Installed at 10:00, after the day's time: the worker's first ticks queue nothing.
+    scheduled_backup_tick(day + dt.timedelta(hours=10))
+    scheduled_backup_tick(day + dt.timedelta(hours=23, minutes=59))
+    assert not Job.objects.filter(kind=BACKUP_KIND).exists()
+
+    # The next 02:30 is the first one.
+    scheduled_backup_tick(day + dt.timedelta(days=1, hours=2, minutes=29))
+    assert not Job.objects.filter(kind=BACKUP_KIND).exists()
+    scheduled_backup_tick(day + dt.timedelta(days=1, hours=2, minutes=31))
+    assert Job.objects.filter(kind=BACKUP_KIND, params__scheduled=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_schedule_switched_on_later_counts_from_when_it_was_first_seen(
+    admin_user, folders, settings
+) -> None:
+    day = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    settings.RUBRICA_BACKUP_TIME = "off"
+    scheduled_backup_tick(day + dt.timedelta(hours=1))
+    settings.RUBRICA_BACKUP_TIME = "02:30"
+    scheduled_backup_tick(day + dt.timedelta(hours=12))  # switched on at noon: first seen now
+    assert not Job.objects.filter(kind=BACKUP_KIND).exists()
+    scheduled_backup_tick(day + dt.timedelta(days=1, hours=3))
+    assert Job.objects.filter(kind=BACKUP_KIND).count() == 1

@@ -39,6 +39,9 @@ from rubrica.audit.signin import client_address
 
 STATE_KEY = "_rubrica_2fa"
 VERIFY, SETUP, OK = "verify", "setup", "ok"
+#: The required roles a session's state was decided under (ADR 0036): when the team settings
+#: name others, an ``ok`` session is decided again at its next request.
+POLICY_KEY = "_rubrica_2fa_roles"
 RECOVERY_DEVICE = "recovery"
 RECOVERY_CODES = 10
 
@@ -104,6 +107,37 @@ def is_required(user: User) -> bool:
     return bool(selectors.role_keys(user) & required_roles())
 
 
+def policy_stamp() -> str:
+    """The required roles as one comparable value (one small query)."""
+    row = (
+        SiteSettings.objects.filter(pk=SiteSettings.SINGLETON)
+        .values_list("two_factor_roles", flat=True)
+        .first()
+    )
+    return ",".join(sorted(str(role) for role in (row or [])))
+
+
+def recheck(request: HttpRequest, user: User) -> str:
+    """The state of an ``ok`` session after the required roles changed since it was decided:
+    a user a role of whom now requires a second factor, and who has not given one in this
+    session, must set one up (or give theirs) at this very request, not at the next sign-in."""
+    session = request.session
+    stamp = policy_stamp()
+    if session.get(POLICY_KEY) == stamp:
+        return OK
+    session[POLICY_KEY] = stamp
+    if not is_required(user) or user.is_verified():  # type: ignore[attr-defined]
+        return OK
+    state = session[STATE_KEY] = session_state(user)
+    return state
+
+
+def owes_setup(request: HttpRequest) -> bool:
+    """Whether this signed-in session must set up a second factor before anything else."""
+    session = getattr(request, "session", None)
+    return session is not None and session.get(STATE_KEY) == SETUP and pending(request)
+
+
 def session_state(user: User) -> str:
     if has_second_factor(user):
         return VERIFY
@@ -131,6 +165,7 @@ def on_logged_in(sender: object, request: HttpRequest | None, user: User, **kwar
     session = getattr(request, "session", None)
     if session is not None:
         session[STATE_KEY] = session_state(user)
+        session[POLICY_KEY] = policy_stamp()
 
 
 def mark_verified(request: HttpRequest, device: Device) -> None:
@@ -357,6 +392,8 @@ class SecondFactorMiddleware:
         state = session.get(STATE_KEY)
         if state is None:  # a session from before two-factor existed: decide now, once
             state = session[STATE_KEY] = session_state(user)
+        if state == OK:
+            state = recheck(request, user)  # a role newly requiring it applies now
         if state == OK:
             return self.get_response(request)
         if user.is_verified():  # e.g. a passkey ceremony of django-otp-webauthn just now

@@ -51,7 +51,9 @@ DESCRIPTION = """\
 Rubrica's REST API: people, organizations, affiliations, tags and custom fields.
 
 **Authentication**: an API token as `Authorization: Bearer rbk_...`, or the browser session
-(unsafe methods then need the `X-CSRFToken` header).
+(unsafe methods then need the `X-CSRFToken` header). A token needs the scope of the operation's
+area (`contacts:read` for a GET under /contacts, `contacts:write` for a change; `read`/`write`
+alone cover every area); a missing one answers 403 of type `missing-scope` naming it.
 
 **Errors** are RFC 9457 problem documents (`application/problem+json`); a 422 carries
 `errors: {field: message}` with paths such as `emails.0.value`.

@@ -9,7 +9,8 @@ A token's scopes decide what it may call (ADR 0036): the area of the operation's
 where the router is mounted (``api.api.mount``), and the method (GET, HEAD, OPTIONS read; the
 rest write) name the scope it needs; an operation mounted without an area refuses every token.
 A token is never asked for a second factor. A session that still owes its second
-factor (ADR 0029) is no session here: 401.
+factor (ADR 0029) is no session here: 401; one that must first set a second factor up (a role
+requires it, also when it became required during the session: ADR 0036) gets a 403 problem.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from rubrica.accounts.services import token_authenticate
-from rubrica.accounts.twofactor import pending
+from rubrica.accounts.twofactor import owes_setup, pending
 from rubrica.kits.api.errors import CsrfFailed
 
 
@@ -51,6 +54,10 @@ class SessionCsrfAuth(APIKeyCookie):
         if "authorization" in request.headers:
             return None
         user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and owes_setup(request):
+            raise PermissionDenied(
+                _("A role you hold requires a second factor: set one up in your settings first.")
+            )
         if user is None or not user.is_authenticated or pending(request):
             return None
         if check_csrf(request) is not None:

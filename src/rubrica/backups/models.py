@@ -65,3 +65,18 @@ class Backup(models.Model):
     @property
     def exists(self) -> bool:
         return self.deleted_at is None and self.path.is_file()
+
+
+class BackupSchedule(models.Model):
+    """The one row (pk 1) that remembers when the worker first saw the daily backup schedule
+    switched on (``since``): the first scheduled backup is the first backup time after it, not
+    the one that already passed on the day Rubrica was installed (ADR 0036)."""
+
+    since = models.DateTimeField(_("schedule seen since"))
+
+    class Meta:
+        verbose_name = _("backup schedule")
+        verbose_name_plural = _("backup schedule")
+
+    def __str__(self) -> str:
+        return str(self.since)

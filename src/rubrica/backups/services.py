@@ -35,7 +35,7 @@ from rubrica.audit.services import AuditAction
 from rubrica.backups import databases
 from rubrica.backups.archive import ArchiveError, FileRoot, move_tree, read_archive, write_archive
 from rubrica.backups.databases import RestoreError
-from rubrica.backups.models import Backup
+from rubrica.backups.models import Backup, BackupSchedule
 from rubrica.backups.policies import is_backup_administrator
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.running import Progress
@@ -444,12 +444,33 @@ def _due_today(now: dt.datetime) -> dt.datetime | None:
     return local.replace(hour=hour, minute=minute, second=0, microsecond=0)
 
 
+def _schedule_since(now: dt.datetime) -> dt.datetime:
+    """When the schedule was first seen switched on: remembered at the first tick that sees it
+    (an instance upgraded with scheduled backups already taken counts from the oldest one)."""
+    state = BackupSchedule.objects.filter(pk=1).first()
+    if state is None:
+        oldest = (
+            Backup.objects.filter(scheduled=True)
+            .order_by("created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        since = min(now, oldest) if oldest is not None else now
+        state, _created = BackupSchedule.objects.get_or_create(pk=1, defaults={"since": since})
+    return state.since
+
+
 def scheduled_backup_tick(now: dt.datetime) -> int:
     """The worker's tick: once the day's time has come, queue a backup unless one was taken or
     queued since then (a backup is taken once a day, late rather than never after a stop).
-    Owned by the first active administrator. Returns 0 (no notification is sent)."""
+    The first one is due at the first backup time after the schedule was first seen, not at
+    the one already past on the day of installation (ADR 0036). Owned by the first active
+    administrator. Returns 0 (no notification is sent)."""
     due = _due_today(now)
-    if due is None or now < due:
+    if due is None:
+        return 0
+    since = _schedule_since(now)  # at every tick, so a first tick before the time counts
+    if now < due or due <= since:
         return 0
     taken = Backup.objects.filter(scheduled=True, created_at__gte=due).exists()
     scheduled = Job.objects.filter(kind=BACKUP_KIND, params__scheduled=True)
