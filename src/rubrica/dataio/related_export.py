@@ -5,8 +5,9 @@ documents (not the files), each as the exporting user may see it.
 Read per chunk of people (four queries each, whatever the chunk's size), through each model's
 ``restrict(viewer, "view")``: a private activity, appointment or document of someone else is
 left out, as on the person's page (an appointment the viewer sees only as busy time is not
-exported at all: its times alone say nothing of the person). The importer does not read these back (``jsonio.NOT_DATA``): they describe
-what happened at the exporting site, and recreating them needs their own records.
+exported at all: its times alone say nothing of the person). The importer does not read these
+back (``jsonio.NOT_DATA``): they describe what happened at the exporting site, and recreating
+them needs their own records.
 """
 
 from __future__ import annotations
