@@ -163,8 +163,9 @@ def write_docs(engine: str, n: int, rows: list[Row], counts: str, load: str) -> 
         "",
         f"Target: p95 < {TARGET_MS:.0f} ms server time. `bench/calendars_bench.py "
         f"--appointments {n}`, {dt.datetime.now(dt.UTC).date().isoformat()}, load average {load} "
-        "(before, after) on a 2-core machine shared by about eight engineers' sessions: wall "
-        "times include waiting for a core, CPU times are this process's (SQLite runs in it; "
+        "(at the start / at the end of the timings) on a 2-core machine shared by about eight "
+        "engineers' sessions: wall times include waiting for a core, CPU times are this "
+        "process's (SQLite runs in it; "
         f"PostgreSQL's own work is not in them). {counts}",
         "",
         "| measure | wall p50 ms | wall p95 ms | CPU p50 ms | CPU p95 ms |",

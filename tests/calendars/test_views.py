@@ -243,3 +243,53 @@ def test_opening_the_new_appointment_page_and_the_calendar_writes_nothing(
     assert saved.status_code == 302, saved.content.decode()[:2000]
     (calendar,) = Calendar.objects.filter(owner=member)
     assert Appointment.objects.get().calendar == calendar
+
+
+def test_a_private_series_and_its_changed_occurrence_show_to_others_only_as_busy(
+    client, member, other_member
+) -> None:
+    from rubrica.calendars.services import appointment_update
+
+    calendar = calendar_create(actor=member, data={"name": "Mine", "time_zone": "Europe/Rome"})
+    series = _meeting(
+        member,
+        calendar,
+        title="Doctor",
+        private=True,
+        time_zone="Europe/Rome",
+        end="2026-12-07T11:00",
+        rrule="FREQ=WEEKLY;COUNT=3",
+    )
+    moved = appointment_update(
+        actor=member,
+        appointment=series,
+        data={"title": "Doctor (moved)", "start": "2026-12-15T10:00", "end": "2026-12-15T11:00"},
+        scope="this",
+        occurrence=dt.datetime(2026, 12, 14, 10, tzinfo=ROME),
+    )
+    assert moved.master_id == series.pk
+    calendar_share(actor=member, calendar=calendar, user=other_member, access="read")
+    window = {"start": "2026-12-07T00:00:00", "end": "2026-12-28T00:00:00"}
+
+    client.force_login(member)
+    mine = client.get(reverse("calendars:events"), window).json()
+    assert [(e["title"], e["start"]) for e in mine] == [
+        ("Doctor", "2026-12-07T10:00:00"),
+        ("Doctor (moved)", "2026-12-15T10:00:00"),
+        ("Doctor", "2026-12-21T10:00:00"),
+    ]
+    first = mine[0]["extendedProps"]
+    assert first["url"] == reverse("calendars:appointment", args=[series.pk]) + (
+        "?occurrence=2026-12-07T10%3A00%3A00%2B01%3A00"
+    )
+    assert mine[1]["extendedProps"]["url"] == reverse("calendars:appointment", args=[moved.pk])
+
+    client.force_login(other_member)
+    response = client.get(reverse("calendars:events"), window)
+    theirs = response.json()
+    assert [(e["title"], e["start"], e["extendedProps"]["busy"]) for e in theirs] == [
+        ("Busy", "2026-12-07T10:00:00", True),
+        ("Busy", "2026-12-15T10:00:00", True),
+        ("Busy", "2026-12-21T10:00:00", True),
+    ]
+    assert "Doctor" not in response.content.decode()

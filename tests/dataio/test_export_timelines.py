@@ -87,3 +87,57 @@ def test_the_json_export_with_timelines_imports_back_unchanged(member: Any) -> N
     again = run_import(member, content, "export.json", on_duplicate="update", match="uid")
     assert [o for _l, o in outcomes(again)] == ["unchanged"]
     assert Contact.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_json_export_carries_the_appointments_a_person_is_invited_to_as_the_viewer_may_read(
+    member: Any, other_member: Any
+) -> None:
+    from rubrica.calendars import services as calendars
+
+    ada = make_contact(member, given_name="Ada", visibility="everyone")
+    team = calendars.calendar_create(actor=member, data={"name": "Team"})
+    meeting = calendars.appointment_create(
+        actor=member,
+        data={
+            "calendar": team.pk,
+            "title": "Kick-off",
+            "location": "Sala Verdi",
+            "start": "2026-12-07T10:00",
+            "end": "2026-12-07T11:00",
+            "time_zone": "Europe/Rome",
+            "rrule": "FREQ=WEEKLY;COUNT=4",
+            "people": [ada.pk],
+        },
+    )
+    calendars.appointment_create(
+        actor=member,
+        data={
+            "calendar": team.pk,
+            "title": "Doctor",
+            "start": "2026-12-08T10:00",
+            "end": "2026-12-08T11:00",
+            "private": True,
+            "people": [ada.pk],
+        },
+    )
+
+    person = _export(member)["contacts"][0]
+    assert [a["title"] for a in person["appointments"]] == ["Kick-off", "Doctor"]
+    first = person["appointments"][0]
+    assert first["uid"] == meeting.ical_uid
+    assert first["calendar"] == {"uid": str(team.uid), "name": "Team"}
+    assert (first["location"], first["recurrence"], first["rsvp"]) == (
+        "Sala Verdi",
+        "FREQ=WEEKLY;COUNT=4",
+        "NEEDS-ACTION",
+    )
+    assert first["start"].startswith("2026-12-07T09:00:00")  # 10:00 in Rome, in UTC
+
+    # The calendar is not shared with the other member: they see Ada, no appointments.
+    assert _export(other_member)["contacts"][0]["appointments"] == []
+    # Shared: the meeting, never the private appointment (busy time only, not exported).
+    calendars.calendar_share(actor=member, calendar=team, user=other_member, access="read")
+    theirs = _export(other_member)["contacts"][0]
+    assert [a["title"] for a in theirs["appointments"]] == ["Kick-off"]
+    assert "Doctor" not in json.dumps(theirs)

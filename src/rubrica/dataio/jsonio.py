@@ -56,10 +56,11 @@ NOT_DATA = frozenset(
         "version",
         "deleted_at",
         "photo",
-        # The timeline, tasks and document metadata (``related_export``): described, not
-        # imported.
+        # The timeline, tasks, appointments and document metadata (``related_export``):
+        # described, not imported.
         "activities",
         "tasks",
+        "appointments",
         "documents",
         "mail",
     }

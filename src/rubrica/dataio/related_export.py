@@ -1,11 +1,14 @@
 """What the JSON export carries beside each person: their timeline (activities), tasks, the
-metadata of their documents (not the files) and the e-mail filed on them, each as the exporting
-user may see it (a colleague's message cut to what its owner lets colleagues see: ADR 0024, 0038).
+appointments they are invited to (with their calendar and their answer), the metadata of their
+documents (not the files) and the e-mail filed on them, each as the exporting user may see it (a
+colleague's message cut to what its owner lets colleagues see: ADR 0024, 0038).
 
-Read per chunk of people (three queries each, whatever the chunk's size), through each model's
-``restrict(viewer, "view")``: a private activity or document of someone else is left out, as on
-the person's page. The importer does not read these back (``jsonio.NOT_DATA``): they describe
-what happened at the exporting site, and recreating them needs their own records.
+Read per chunk of people (a few queries each, whatever the chunk's size), through each model's
+``restrict(viewer, "view")``: a private activity, appointment or document of someone else is
+left out, as on the person's page (an appointment the viewer sees only as busy time is not
+exported at all: its times alone say nothing of the person). The importer does not read these
+back (``jsonio.NOT_DATA``): they describe what happened at the exporting site, and recreating
+them needs their own records.
 """
 
 from __future__ import annotations
@@ -15,18 +18,20 @@ from typing import Any
 
 from rubrica.accounts.models import User
 from rubrica.activities.models import Activity, ActivityPerson
+from rubrica.calendars.models import Appointment, Attendee
 from rubrica.core.models import Action
 from rubrica.documents.models import Document
 from rubrica.mail import selectors
 from rubrica.mail.models import MailMessage, MailParticipant
 from rubrica.tasks.models import Task
 
-KEYS = ("activities", "tasks", "documents", "mail")
+KEYS = ("activities", "tasks", "appointments", "documents", "mail")
 
 
 def related_of(viewer: User, contact_ids: Sequence[int]) -> dict[int, dict[str, list[Any]]]:
-    """``{contact id: {"activities": [...], "tasks": [...], "documents": [...], "mail": [...]}}``;
-    every person of ``contact_ids`` has the four lists (empty when nothing is visible)."""
+    """``{contact id: {"activities": [...], "tasks": [...], "appointments": [...],
+    "documents": [...], "mail": [...]}}``; every person of ``contact_ids`` has the five lists
+    (empty when nothing is visible)."""
     out: dict[int, dict[str, list[Any]]] = {pk: {key: [] for key in KEYS} for pk in contact_ids}
     if not contact_ids:
         return out
@@ -71,6 +76,36 @@ def related_of(viewer: User, contact_ids: Sequence[int]) -> dict[int, dict[str, 
                 "assignee": t.assignee.get_username(),
                 "recurrence": t.recurrence,
                 "completed_at": t.completed_at,
+            }
+        )
+    invitations = (
+        Attendee.objects.filter(
+            contact_id__in=contact_ids,
+            appointment__in=Appointment.objects.restrict(viewer, Action.VIEW),
+        )
+        .select_related("appointment", "appointment__calendar", "appointment__organizer")
+        .order_by("contact_id", "appointment__start", "appointment_id")
+    )
+    for invited in invitations:
+        m = invited.appointment
+        assert invited.contact_id is not None  # filtered on it
+        out[invited.contact_id]["appointments"].append(
+            {
+                "uid": m.ical_uid,
+                "calendar": {"uid": str(m.calendar.uid), "name": m.calendar.name},
+                "title": m.title,
+                "description": m.description,
+                "location": m.location,
+                "start": m.start,
+                "end": m.end,
+                "all_day": m.all_day,
+                "time_zone": m.time_zone,
+                "recurrence": m.rrule,
+                "exdates": list(m.exdates),
+                "recurrence_id": m.recurrence_id,
+                "private": m.private,
+                "organizer": m.organizer.get_username() if m.organizer else m.organizer_email,
+                "rsvp": invited.rsvp,
             }
         )
     documents = (
