@@ -58,7 +58,7 @@ def smtp_with_auth(settings):
         controller.stop()
 
 
-def _configure(admin_user, port, password="s3cret-pw"):
+def _configure(admin_user, port, password="s3cret-pw"):  # noqa: S107 (a test server)
     return services.smtp_settings_save(
         actor=admin_user,
         data={
@@ -72,9 +72,7 @@ def _configure(admin_user, port, password="s3cret-pw"):
     )
 
 
-def test_every_send_goes_through_the_administrators_server_with_auth(
-    admin_user, smtp_with_auth
-):
+def test_every_send_goes_through_the_administrators_server_with_auth(admin_user, smtp_with_auth):
     port, received = smtp_with_auth
     django_mail.outbox = []
     django_mail.send_mail("Before", "Body", None, ["ada@example.com"])
