@@ -41,6 +41,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--var-dir", type=Path, default=REPO / "var" / "bench-mail")
     parser.add_argument("--pg-database", default="rubrica_bench_mail")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    parser.add_argument(
+        "--one-by-one", action="store_true", help="file each message on its own (before 0038)"
+    )
     args = parser.parse_args(argv)
     args.quick = False
     args.reseed = False
@@ -109,6 +112,13 @@ def read_alone(mailbox: Any) -> tuple[float, int]:
     return time.perf_counter() - began, len(uids)
 
 
+def _one_by_one(counts: dict[str, int], mailbox: Any, raws: list[bytes]) -> None:
+    from rubrica.mail import capture
+
+    for raw in raws:
+        capture.capture_or_count(counts, actor=mailbox.owner, raw=raw, mailbox=mailbox)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     from bench import run as list_bench
@@ -161,10 +171,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             },
         )
         read_alone(mailbox)  # the first SELECT indexes the Maildir: not part of either figure
+        read_cpu_before = time.process_time()
         read_seconds, count = read_alone(mailbox)
+        read_cpu_seconds = time.process_time() - read_cpu_before
         console.print(f"read alone: {count:,} messages in {read_seconds:.2f} s")
         cpu_before = time.process_time()
         began = time.perf_counter()
+        if args.one_by_one:  # the path before ADR 0038, for comparison in the same setting
+            imap.capture_batch = _one_by_one  # type: ignore[assignment]
         counts = imap.fetch_mailbox(mailbox)
         total_seconds = time.perf_counter() - began
         cpu_seconds = time.process_time() - cpu_before
@@ -180,7 +194,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "fetch_and_file_per_second": round(count / total_seconds, 1),
         "file_seconds": round(file_seconds, 2),
         "file_ms_per_message": round(1000 * file_seconds / max(count, 1), 2),
+        "filing": "one by one" if args.one_by_one else "batched",
+        "read_cpu_seconds": round(read_cpu_seconds, 2),
         "process_cpu_seconds": round(cpu_seconds, 1),
+        "cpu_ms_per_message": round(1000 * cpu_seconds / max(count, 1), 2),
+        "cpu_ratio_fetch_and_file_to_read": round(cpu_seconds / max(read_cpu_seconds, 1e-9), 1),
         "filed_activities": Activity.objects.filter(kind="email").count(),
         "target_met": file_seconds < read_seconds,
         "load_average_before": [round(x, 1) for x in load_before],

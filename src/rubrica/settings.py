@@ -266,7 +266,10 @@ TASKS = {
     }
 }
 
-EMAIL_BACKEND = env.EMAIL_BACKEND
+#: Every send goes through the SMTP server an administrator set (mail.backend), else through
+#: the backend named by the environment's EMAIL_BACKEND with the EMAIL_* values below.
+EMAIL_BACKEND = "rubrica.mail.backend.SettingsBackend"
+RUBRICA_EMAIL_BACKEND = env.EMAIL_BACKEND
 EMAIL_HOST = env.EMAIL_HOST
 EMAIL_PORT = env.EMAIL_PORT
 EMAIL_HOST_USER = env.EMAIL_HOST_USER

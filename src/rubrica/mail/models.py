@@ -360,3 +360,29 @@ class OutgoingMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address}: {self.subject}"
+
+
+class SmtpSettings(models.Model):
+    """The SMTP server an administrator chose in the settings screens (one row, pk 1): when its
+    host is set, ``mail.backend.SettingsBackend`` sends every e-mail through it; otherwise the
+    server of the installation's settings (``EMAIL_HOST``...) is used.
+
+    Invariant: ``password_encrypted`` is a Fernet token (``mail.crypto``, the mail key), never
+    the password, and is never shown back."""
+
+    host = models.CharField(_("SMTP server"), max_length=255, blank=True)
+    port = models.PositiveIntegerField(_("port"), default=587)
+    security = models.CharField(
+        _("security"), max_length=10, choices=Security.choices, default=Security.STARTTLS
+    )
+    username = models.CharField(_("user name"), max_length=255, blank=True)
+    password_encrypted = models.TextField(blank=True, editable=False)
+    from_address = models.EmailField(_("from address"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("SMTP settings")
+        verbose_name_plural = _("SMTP settings")
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"

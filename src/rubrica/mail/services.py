@@ -44,6 +44,7 @@ from rubrica.mail.models import (
     MailPreference,
     MailTemplate,
     Security,
+    SmtpSettings,
 )
 from rubrica.mail.types import MailboxInput, MailTemplateInput
 
@@ -380,3 +381,63 @@ def mail_template_update(
 def mail_template_delete(*, actor: User, template: MailTemplate) -> None:
     ensure_can(actor, template, Action.DELETE)
     template.delete()
+
+
+SMTP_FIELDS = ("host", "port", "security", "username", "password", "from_address")
+
+
+@transaction.atomic
+def smtp_settings_save(*, actor: User, data: Mapping[str, Any]) -> SmtpSettings:
+    """Set the SMTP server every send goes through (administrators only; audited, without the
+    password). An empty host returns to the installation's settings; an empty or absent
+    password keeps the one stored; ``clear_password`` removes it."""
+    from django.core.validators import validate_email
+
+    from rubrica.audit.services import AuditAction, record
+
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators may change the SMTP settings."))
+    errors: dict[str, str] = {}
+    row = SmtpSettings.objects.select_for_update().filter(pk=1).first() or SmtpSettings(pk=1)
+    host = str(data.get("host", row.host) or "").strip()
+    if len(host) > 255:
+        errors["host"] = _("At most %(n)d characters.") % {"n": 255}
+    try:
+        port = int(str(data.get("port", row.port)))
+    except (TypeError, ValueError):
+        port = 0
+    if not 1 <= port <= 65535:
+        errors["port"] = _("Enter a port between 1 and 65535.")
+    security = str(data.get("security", row.security))
+    if security not in Security.values:
+        errors["security"] = _("Choose a valid option.")
+    username = str(data.get("username", row.username) or "").strip()[:255]
+    from_address = str(data.get("from_address", row.from_address) or "").strip()
+    if from_address:
+        try:
+            validate_email(from_address)
+        except ValidationError:
+            errors["from_address"] = _("Enter a valid email address.")
+    if errors:
+        raise ValidationError(errors)
+    changed = []
+    for name, value in (
+        ("host", host),
+        ("port", port),
+        ("security", security),
+        ("username", username),
+        ("from_address", from_address),
+    ):
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed.append(name)
+    password = data.get("password")
+    if password:
+        row.password_encrypted = crypto.encrypt(str(password))
+        changed.append("password")
+    elif data.get("clear_password") and row.password_encrypted:
+        row.password_encrypted = ""
+        changed.append("password")
+    row.save()
+    record(actor, AuditAction.SETTINGS_CHANGE, None, {"smtp": sorted(changed)})
+    return row

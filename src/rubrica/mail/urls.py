@@ -14,4 +14,5 @@ urlpatterns = [
     path("mailboxes/<int:pk>/fetch/", views.mailbox_fetch, name="mailbox_fetch"),
     path("mailboxes/<int:pk>/delete/", views.mailbox_delete, name="mailbox_delete"),
     path("send/", views.send, name="send"),
+    path("smtp/", views.smtp_settings, name="smtp_settings"),
 ]

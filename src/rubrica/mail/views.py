@@ -21,7 +21,7 @@ from rubrica.documents.models import Document
 from rubrica.kits.web.access import AuthedRequest
 from rubrica.mail import selectors, sending, services
 from rubrica.mail.capture import level_of
-from rubrica.mail.models import Level, Mailbox, MailTemplate, Security
+from rubrica.mail.models import Level, Mailbox, MailTemplate, Security, SmtpSettings
 from rubrica.mail.types import MailboxInput
 
 
@@ -240,3 +240,48 @@ def person_panel(request: HttpRequest, record: Contact) -> dict[str, object] | N
     if record.primary_email:
         bounced = BouncedAddress.objects.filter(address=record.primary_email.lower()).first()
     return {"record": record, "bounced": bounced}
+
+
+# SMTP settings (administrators) ---------------------------------------------------------------
+
+
+@login_required
+def smtp_settings(request: AuthedRequest) -> HttpResponse:
+    """The SMTP server every send goes through; the password is never shown back."""
+    if not request.user.is_administrator:
+        raise PermissionDenied
+    row = SmtpSettings.objects.filter(pk=1).first() or SmtpSettings()
+    errors: dict[str, list[str]] = {}
+    values = {
+        "host": row.host,
+        "port": str(row.port),
+        "security": row.security,
+        "username": row.username,
+        "from_address": row.from_address,
+    }
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "") for name in values}
+        data: dict[str, object] = {
+            **values,
+            "password": request.POST.get("password", ""),
+            "clear_password": bool(request.POST.get("clear_password")),
+        }
+        try:
+            services.smtp_settings_save(actor=request.user, data=data)
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("mail:smtp_settings")
+    return render(
+        request,
+        "mail/smtp_settings.html",
+        {
+            "section": "mail",
+            "values": values,
+            "errors": errors,
+            "has_password": bool(row.password_encrypted),
+            "securities": Security.choices,
+        },
+        status=400 if errors else 200,
+    )

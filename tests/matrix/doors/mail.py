@@ -63,3 +63,10 @@ api(
 )
 api("GET", "/mail/preference", rule="signed_in")
 api("PUT", "/mail/preference", rule="signed_in", data=lambda w, c: {"level": "all"})
+web("mail:smtp_settings", rule="admin")
+web(
+    "mail:smtp_settings",
+    "POST",
+    rule="admin",
+    data=lambda w, c: {"host": "smtp.example.org", "port": "587", "security": "starttls"},
+)
