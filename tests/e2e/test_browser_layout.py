@@ -147,3 +147,71 @@ def test_on_a_laptop_the_collapsed_filter_panel_gives_its_width_to_the_table(
         assert table_open is not None and table_open["width"] < 0.8 * main["width"]
     finally:
         context.close()
+
+
+@pytest.fixture
+def more_lists(transactional_db):
+    """An administrator with a task, an activity, a person in the Trash, custom fields and a
+    second user: the tables ADR 0040 turns into cards on a phone."""
+    from rubrica.activities.services import activity_create
+    from rubrica.contacts.services import contact_delete
+    from rubrica.customfields.services import definition_save
+    from rubrica.tasks.services import task_create
+
+    admin = UserFactory(username="carla", role="admin")
+    UserFactory(username="giovanni.esposito.amministrazione", role="member")
+    person = make_contact(admin, given_name="Giulia", family_name="Esposito-Lunghissimo")
+    task_create(
+        actor=admin,
+        data={
+            "title": "Richiamare Giulia per il preventivo annuale della fiera",
+            "people": [person.pk],
+            "due_date": "2026-12-01",
+        },
+    )
+    activity_create(
+        actor=admin,
+        data={"kind": "call", "subject": "Preventivo annuale", "people": [person.pk]},
+    )
+    definition_save(
+        actor=admin,
+        data={
+            "entity": "contact",
+            "key": "codice_fiscale_del_cliente",
+            "label": "Codice fiscale del cliente",
+            "field_type": "text",
+        },
+    )
+    gone = make_contact(admin, given_name="Marco", family_name="Cestinato")
+    contact_delete(actor=admin, contact=gone)
+
+
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_on_a_phone_tasks_activities_trash_and_settings_lists_are_cards(
+    chromium_browser, live_server, more_lists, language
+):
+    context = chromium_browser.new_context(viewport=PHONE, locale=language)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        _log_in(page, live_server.url)
+        inside = []
+        for path in ("/tasks/", "/activities/", "/trash/", "/settings/users/", "/settings/fields/"):
+            page.goto(f"{live_server.url}{path}")
+            page.wait_for_load_state("load")
+            assert page.locator("table.table-cards").count() >= 1, path
+            assert page.locator("table.table-cards thead").first.is_hidden(), path
+            # no table scrolls sideways inside its box, and every row is a card on screen
+            excess = page.evaluate(
+                "() => Math.max(0, ...[...document.querySelectorAll('.table-responsive')]"
+                ".map(box => box.scrollWidth - box.clientWidth))"
+            )
+            if excess > 0 or _overflow(page) > 0:
+                inside.append((path, excess, _overflow(page)))
+            for row in page.locator("table.table-cards tbody tr").all()[:5]:
+                box = row.bounding_box()
+                assert box is not None and box["x"] >= 0, path
+                assert box["x"] + box["width"] <= PHONE["width"], path
+        assert inside == []
+    finally:
+        context.close()

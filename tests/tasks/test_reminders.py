@@ -148,3 +148,25 @@ def test_a_reminder_is_written_in_the_assignees_language_time_zone_and_formats(m
     [reminder] = _reminders(member)
     assert reminder.title == "Promemoria: Chiamare Ada"
     assert reminder.body == "Scadenza: 7 dic 2026, 10:00."
+
+
+def test_the_digest_e_mail_is_in_the_recipients_language_zone_and_jalali_dates(member) -> None:
+    """Issue 14 / ADR 0040: e-mails use the recipient's formats, the Persian calendar included."""
+    from rubrica.accounts.services import user_settings_update
+
+    user_settings_update(
+        actor=member,
+        user=member,
+        data={"language": "fa", "time_zone": "Asia/Tehran", "date_style": "jalali"},
+    )
+    preferences_update(actor=member, channels={}, digest_hour=7)
+    task_create(actor=member, data={"title": "تماس با آقای رضایی", "due_date": "2026-12-06"})
+
+    tick(now=dt.datetime(2026, 12, 7, 6, 59, tzinfo=TEHRAN))
+    assert mail.outbox == []
+    tick(now=dt.datetime(2026, 12, 7, 7, 0, tzinfo=TEHRAN))
+
+    [message] = mail.outbox
+    assert "Your tasks" not in message.subject
+    assert "۱۵ آذر ۱۴۰۵" in message.body  # 2026-12-06 in the Persian calendar, Persian digits
+    assert "2026" not in message.body.split("http")[0]
