@@ -14,8 +14,8 @@ administrator and as a member whose visibility rules apply:
   ``not_contacted_days=90&sort=last_interaction`` (keyset, 50 a page), against OFFSET + COUNT(*);
 - people to contact (ADR 0019): 30% of the people get a tag with a cadence (and 1% a cadence of
   their own); setting the tag's cadence (``tag_cadence_set``: the request, and the background
-  job that stores everyone's effective cadence, run here in-process) is timed once; then ``activities.selectors.people_to_contact`` (keyset on the stored
-  ``overdue_at``, 50 a page) against the naive way: every visible tagged person read with their
+  job that stores everyone's effective cadence, run here in-process) is timed once; then
+  ``activities.selectors.people_to_contact`` (keyset on the stored ``overdue_at``, 50 a page) against the naive way: every visible tagged person read with their
   tags' cadences, the strictest computed and sorted in Python, then the page sliced.
 """
 
