@@ -15,8 +15,9 @@ administrator and as a member whose visibility rules apply:
 - people to contact (ADR 0019): 30% of the people get a tag with a cadence (and 1% a cadence of
   their own); setting the tag's cadence (``tag_cadence_set``: the request, and the background
   job that stores everyone's effective cadence, run here in-process) is timed once; then
-  ``activities.selectors.people_to_contact`` (keyset on the stored ``overdue_at``, 50 a page) against the naive way: every visible tagged person read with their
-  tags' cadences, the strictest computed and sorted in Python, then the page sliced.
+  ``activities.selectors.people_to_contact`` (keyset on the stored ``overdue_at``, 50 a page)
+  against the naive way: every visible tagged person read with their tags' cadences, the
+  strictest computed and sorted in Python, then the page sliced.
 """
 
 from __future__ import annotations
