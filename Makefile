@@ -50,7 +50,7 @@ schema: install-dev
 	$(PY) manage.py api_schema
 
 bench: install-dev
-	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/run.py --languages en,it,fa $(BENCH_ARGS)
 
 messages: install-dev
 	$(PY) scripts/messages.py update

@@ -53,6 +53,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=10_000, help="people per seeding transaction")
     parser.add_argument("--no-http", action="store_true", help="skip the web page measurements")
     parser.add_argument(
+        "--languages",
+        default="en",
+        help="web pages measured in each of these languages, in the same run (issue 14: a "
+        "page's server time must not grow with the language; `make bench` passes en,it,fa); "
+        "the first fills the main table",
+    )
+    parser.add_argument(
         "--scenarios", default="", help=f"comma-separated subset of: {', '.join(SCENARIO_KEYS)}"
     )
     parser.add_argument(
@@ -306,13 +313,18 @@ class Bench:
         return [timed(partial(page, offset))[0] for offset in depths]
 
     def http(
-        self, user: Any, params: dict[str, str], visited: list[tuple[int, Any]]
+        self,
+        user: Any,
+        params: dict[str, str],
+        visited: list[tuple[int, Any]],
+        language: str = "en",
     ) -> list[float]:
-        """The full web page (middleware, session, template), server side, in-process."""
+        """The full web page (middleware, session, template), server side, in-process, in
+        ``language`` (the browser's Accept-Language: the bench users chose none)."""
         from django.test import Client
         from django.urls import reverse
 
-        client = Client(SERVER_NAME="localhost")
+        client = Client(SERVER_NAME="localhost", HTTP_ACCEPT_LANGUAGE=language)
         client.force_login(user)
         url = reverse("contacts:list")
 
@@ -604,8 +616,32 @@ def markdown(info: dict[str, Any], results: list[Result]) -> str:
         )
     if not info["http"]:
         lines += ["", "The web list page did not exist yet when this ran; its columns are empty."]
+    lines += language_lines(info)
     lines.append("")
     return "\n".join(lines)
+
+
+def language_lines(info: dict[str, Any]) -> list[str]:
+    """The same web pages in each language of the run, one after the other (issue 14)."""
+    rows = info.get("by_language") or []
+    if not rows:
+        return []
+    languages = info["languages"]
+    lines = [
+        "",
+        "The same web pages in each language, in the same run (p50 / p95 ms): the catalogues, "
+        "the locale's formats and, in Persian, the right-to-left stylesheet and Persian digits.",
+        "",
+        "| scenario | user | " + " | ".join(languages) + " |",
+        "| --- | --- | " + " | ".join("---:" for _code in languages) + " |",
+    ]
+    for row in rows:
+        web = row["web"]
+        cells = " | ".join(
+            f"{_ms(web[code]['p50_ms'])} / {_ms(web[code]['p95_ms'])}" for code in languages
+        )
+        lines.append(f"| {row['scenario']} | {row['user']} | {cells} |")
+    return lines
 
 
 DOCS_HEADER = """# Benchmarks
@@ -699,6 +735,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     users = {BENCH_ADMIN: ref.admin, BENCH_MEMBER: ref.member}
     bench = Bench(args, engine)
     results: list[Result] = []
+    languages = [code.strip() for code in args.languages.split(",") if code.strip()] or ["en"]
+    info["languages"] = languages
+    by_language: list[tuple[str, str, dict[str, Figures]]] = []
     chosen = [s for s in scenarios(ref) if not args.scenarios or s.key in args.scenarios]
     for scenario in chosen:
         for label, user in users.items():
@@ -708,7 +747,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             step = max(1, len(visited) // max(args.baseline_samples, 1))
             depths = [depth for depth, _cursor in visited[::step]][: args.baseline_samples]
             baseline = bench.baseline(user, scenario.params, depths) if depths else []
-            http = bench.http(user, scenario.params, visited) if info["http"] else None
+            http = None
+            if info["http"]:
+                http = bench.http(user, scenario.params, visited, languages[0])
+            if info["http"] and len(languages) > 1:
+                figures = {languages[0]: Figures.of(http or [])}
+                for language in languages[1:]:
+                    figures[language] = Figures.of(
+                        bench.http(user, scenario.params, visited, language)
+                    )
+                by_language.append((scenario.title, role, figures))
             deepest = max(starts, key=lambda start: start[0])
             result = Result(
                 scenario=scenario.key,
@@ -731,6 +779,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for line in result.plan:
                     console.print(f"      {line}", style="dim", markup=False, highlight=False)
     info["machine"]["load_after"] = [round(value, 2) for value in os.getloadavg()]
+    info["by_language"] = [
+        {"scenario": title, "user": role, "web": {code: asdict(f) for code, f in figures.items()}}
+        for title, role, figures in by_language
+    ]
+    for title, role, figures in by_language:
+        console.print(
+            f"  {title} ({role}) web p50/p95 by language: "
+            + ", ".join(f"{code} {_ms(f.p50_ms)}/{_ms(f.p95_ms)} ms" for code, f in figures.items())
+        )
     print_table(console, results, info)
     console.print(
         f"Seeding: {seed['people']:,} people in {seed['seconds']:.1f} s "

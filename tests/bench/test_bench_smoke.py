@@ -26,6 +26,23 @@ def _run(*args: str, var_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
 
 
+def test_bench_measures_the_web_pages_in_each_language_of_the_run(tmp_path):
+    var_dir, docs = tmp_path / "var", tmp_path / "benchmarks.md"
+
+    run = _run("--people", "200", "--samples", "1", "--baseline-samples", "1",
+               "--scenarios", "name", "--languages", "en,it,fa", "--docs", str(docs),
+               var_dir=var_dir)  # fmt: skip
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    report = json.loads((var_dir / "list-pages-sqlite-200.json").read_text())
+    assert report["languages"] == ["en", "it", "fa"]
+    assert {(row["scenario"], row["user"]) for row in report["by_language"]} == {
+        (r["title"], r["user"]) for r in report["results"]
+    }
+    assert all(row["web"]["fa"]["samples"] == 1 for row in report["by_language"])
+    assert "| scenario | user | en | it | fa |" in docs.read_text()
+
+
 def test_bench_seeds_measures_reports_and_reuses_the_database(tmp_path):
     var_dir, docs = tmp_path / "var", tmp_path / "benchmarks.md"
     docs.write_text("# Benchmarks\n\nWritten by hand.\n")
@@ -54,6 +71,8 @@ def test_bench_seeds_measures_reports_and_reuses_the_database(tmp_path):
     text = docs.read_text()
     assert text.startswith("# Benchmarks\n\nWritten by hand.\n")
     assert "### List pages: SQLite, 2,000 people" in text
+    assert report["languages"] == ["en"]  # one language: no table by language
+    assert report["by_language"] == []
 
     second = _run("--people", "2000", "--samples", "1", "--baseline-samples", "0", "--no-http",
                   "--docs", str(docs), var_dir=var_dir)  # fmt: skip
