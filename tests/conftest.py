@@ -63,6 +63,17 @@ def field_keys(settings, monkeypatch, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request in another language leaves that language active in the thread (LocaleMiddleware
+    does not switch back): each test ends in the default language, so no later test in the same
+    worker prints Italian or Persian by accident."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def no_scheduled_backups(settings):
     """The worker's tick takes a daily backup once RUBRICA_BACKUP_TIME has passed (02:30 by
     default): off in tests, so that a tick run at a later hour queues no backup job. The
