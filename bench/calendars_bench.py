@@ -5,8 +5,8 @@ default, one in ten a weekly series) and the month of 20 users' calendars, as th
 ``.venv/bin/python bench/calendars_bench.py [--appointments N] [--samples S]``. It seeds, into a
 database of its own (``var/bench/calendars-N.sqlite3``, or ``rubrica_calendars_bench`` on
 PostgreSQL with ``--engine postgresql``, or ``--database``), the appointments in bulk (the
-services are bypassed on
-purpose), shares every calendar with the user who reads them, then times:
+services are bypassed on purpose), shares every calendar with the user who reads them, then
+times:
 
 - the week view of the team calendar (``/calendar/events.json``, one week),
 - the month view of the 20 users' calendars (six weeks, as the month grid asks),

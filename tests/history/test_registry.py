@@ -54,6 +54,8 @@ def test_the_domains_register_their_kinds_in_app_order():
         "activity",
         "document",
         "task",
+        "calendar",
+        "appointment",
     ]
     contact, organization = history_kind("contact"), history_kind("organization")
     assert (contact.model, contact.url_prefix) == (Contact, "people")
