@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/tags"
 
 
-def test_member_creates_and_renames_a_tag(client, as_member):
+def test_member_creates_a_tag_an_administrator_renames_it(client, as_member, as_admin):
     created = client.post(URL, {"name": "  Key   account ", "color": "#112233"}, **_json(as_member))
     assert created.status_code == 201
     tag = Tag.objects.get()
@@ -26,11 +26,11 @@ def test_member_creates_and_renames_a_tag(client, as_member):
 
     etag = client.get(f"{URL}/{tag.pk}", **as_member)["ETag"]
     renamed = client.patch(
-        f"{URL}/{tag.pk}", {"name": "Key"}, HTTP_IF_MATCH=etag, **_json(as_member)
+        f"{URL}/{tag.pk}", {"name": "Key"}, HTTP_IF_MATCH=etag, **_json(as_admin)
     )
     assert renamed.status_code == 200
     assert renamed.json()["name"] == "Key"
-    stale = client.patch(f"{URL}/{tag.pk}", {"name": "Old"}, HTTP_IF_MATCH=etag, **_json(as_member))
+    stale = client.patch(f"{URL}/{tag.pk}", {"name": "Old"}, HTTP_IF_MATCH=etag, **_json(as_admin))
     assert stale.status_code == 412
     assert Tag.objects.get().name == "Key"
 
@@ -69,6 +69,17 @@ def test_only_administrators_delete_tags(client, admin_user, as_member, as_admin
     assert Tag.objects.filter(pk=tag.pk).exists()
     assert client.delete(f"{URL}/{tag.pk}", **as_admin).status_code == 204
     assert not Tag.objects.filter(pk=tag.pk).exists()
+
+
+def test_a_member_cannot_rename_a_tag_and_nothing_changes(client, admin_user, as_member):
+    """As on Settings → Tags, renaming is the administrators' (ADR 0033)."""
+    tag = tag_get_or_create(actor=admin_user, name="stable", color="#112233")
+    response = client.patch(
+        f"{URL}/{tag.pk}", {"name": "changed", "color": "#445566"}, **_json(as_member)
+    )
+    assert response.status_code == 403
+    fresh = Tag.objects.get(pk=tag.pk)
+    assert (fresh.name, fresh.color) == ("stable", "#112233")
 
 
 def test_viewer_cannot_rename_tags(client, admin_user, as_viewer):

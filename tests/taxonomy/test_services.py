@@ -122,7 +122,7 @@ def test_stage_delete_turns_a_late_protected_error_into_a_message(admin_user, mo
         ("ﬁnance", "FINANCE"),  # and with a ligature
     ],
 )
-def test_tag_names_match_regardless_of_case_in_any_script(member, first, second):
+def test_tag_names_match_regardless_of_case_in_any_script(member, admin_user, first, second):
     tag = services.tag_get_or_create(actor=member, name=first)
 
     assert services.tag_get_or_create(actor=member, name=f"  {second} ") == tag
@@ -130,7 +130,7 @@ def test_tag_names_match_regardless_of_case_in_any_script(member, first, second)
     other = services.tag_get_or_create(actor=member, name="Ecole")  # another word: no accent
     assert other != tag
     with pytest.raises(ValidationError):
-        services.tag_update(actor=member, tag=other, name=second)
+        services.tag_update(actor=admin_user, tag=other, name=second)
     assert Tag.objects.get(pk=other.pk).name == "Ecole"
 
 
@@ -161,15 +161,19 @@ def refuse(seen: list[tuple[str, str]]):
     return check
 
 
-def test_tag_update_refused_by_its_precondition_changes_nothing(member):
-    tag = services.tag_get_or_create(actor=member, name="Client", color="#111111")
+def test_tag_update_refused_by_its_precondition_changes_nothing(admin_user):
+    tag = services.tag_get_or_create(actor=admin_user, name="Client", color="#111111")
     stale_copy = Tag.objects.get(pk=tag.pk)
-    services.tag_update(actor=member, tag=tag, name="Customer")
+    services.tag_update(actor=admin_user, tag=tag, name="Customer")
     seen: list[tuple[str, str]] = []
 
     with pytest.raises(Stale):
         services.tag_update(
-            actor=member, tag=stale_copy, name="Late", color="#222222", precondition=refuse(seen)
+            actor=admin_user,
+            tag=stale_copy,
+            name="Late",
+            color="#222222",
+            precondition=refuse(seen),
         )
 
     assert seen == [("Customer", "#111111")]  # the current row, not the caller's stale copy
@@ -177,14 +181,17 @@ def test_tag_update_refused_by_its_precondition_changes_nothing(member):
     assert (fresh.name, fresh.color) == ("Customer", "#111111")
 
 
-def test_tag_update_saves_the_current_row_when_its_precondition_passes(member):
-    tag = services.tag_get_or_create(actor=member, name="Client", color="#111111")
+def test_tag_update_saves_the_current_row_when_its_precondition_passes(admin_user):
+    tag = services.tag_get_or_create(actor=admin_user, name="Client", color="#111111")
     stale_copy = Tag.objects.get(pk=tag.pk)
-    services.tag_update(actor=member, tag=tag, name="Customer")
+    services.tag_update(actor=admin_user, tag=tag, name="Customer")
     seen: list[str] = []
 
     saved = services.tag_update(
-        actor=member, tag=stale_copy, color="#222222", precondition=lambda t: seen.append(t.name)
+        actor=admin_user,
+        tag=stale_copy,
+        color="#222222",
+        precondition=lambda t: seen.append(t.name),
     )
 
     assert seen == ["Customer"]
@@ -212,6 +219,8 @@ def test_tag_refusals_answer_before_the_precondition(member, viewer):
 
     with pytest.raises(PermissionDenied):
         services.tag_update(actor=viewer, tag=tag, name="Mine", precondition=refuse(seen))
+    with pytest.raises(PermissionDenied):
+        services.tag_update(actor=member, tag=tag, name="Mine", precondition=refuse(seen))
     with pytest.raises(PermissionDenied):
         services.tag_delete(actor=member, tag=tag, precondition=refuse(seen))
 

@@ -96,6 +96,7 @@ def get_tag(request: HttpRequest, tag_id: int, response: HttpResponse) -> Any:
 def update_tag(
     request: HttpRequest, tag_id: int, payload: TagChange, response: HttpResponse
 ) -> Any:
+    """Rename or recolour a tag (administrators only, like Settings → Tags)."""
     tag = tag_update(
         actor=actor(request),
         tag=get_object_or_404(Tag, pk=tag_id),

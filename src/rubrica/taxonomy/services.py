@@ -97,9 +97,10 @@ def tag_update(
     precondition: Precondition[Tag] | None = None,
 ) -> Tag:
     """Rename or recolour the tag as it is now (re-read under a lock); ``precondition`` may
-    refuse first. Returns the saved tag."""
-    if actor.is_read_only:
-        raise PermissionDenied(_("Read-only users cannot change tags."))
+    refuse first. Returns the saved tag. Administrators only, like the tags page (ADR 0033):
+    renaming a tag changes it on every record that carries it."""
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can rename or recolour tags."))
     current = _lock_tag(tag, precondition)
     if name is not None:
         name = " ".join(name.split())

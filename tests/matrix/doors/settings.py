@@ -131,7 +131,7 @@ api("GET", "/tags/{tag_id}", rule="signed_in", path=lambda w, c: f"/api/v1/tags/
 api(
     "PATCH",
     "/tags/{tag_id}",
-    rule="add",
+    rule="admin",
     path=lambda w, c: f"/api/v1/tags/{w.ref['tag'].pk}",
     data=lambda w, c: {"name": "Renamed"},
 )

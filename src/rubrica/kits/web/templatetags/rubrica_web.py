@@ -64,6 +64,15 @@ def undo_url(message: Message) -> str:
         return ""
 
 
+@register.simple_tag
+def can_grant(user: Any, action: str, *entities: str) -> bool:
+    """Whether ``user``'s roles grant ``action`` on one of ``entities`` (``core.policies.can``):
+    for a link to a page guarded by ``kits.web.access.grant_required`` with the same arguments."""
+    from rubrica.core.policies import can
+
+    return any(can(user, entity, action) for entity in entities)
+
+
 @register.filter
 def alert_class(message: Message) -> str:
     level = getattr(message, "level_tag", "") or "info"
