@@ -429,5 +429,8 @@ def run_dedup_scan(job: Job, progress: Progress) -> dict[str, Any]:
         "skipped_members": state["skipped_members"],
         "em_iterations": model.iterations,
         "em_converged": model.converged,
-        "match_share": round(model.lam, 6),
+        # Over every pair since ADR 0039 (about 1e-6 at 100k people): significant digits.
+        "match_share": float(f"{model.lam:.4g}"),
+        "match_share_compared": float(f"{model.lam_compared:.4g}"),
+        "name_bits": round(model.name_bits, 3),
     }
