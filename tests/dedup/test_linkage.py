@@ -5,6 +5,7 @@ model; identifying custom fields; tiers and paging in the CLI and the API."""
 from __future__ import annotations
 
 import json
+import math
 import random
 
 import pytest
@@ -392,3 +393,22 @@ def test_rescale_keeps_the_compared_scale_with_too_few_random_pairs():
     lam, u = model.lam, {key: list(values) for key, values in model.u.items()}
     rescaled = linkage.rescale(model, {"55143320000": 10}, population=5)
     assert (rescaled.scale, rescaled.lam, rescaled.u) == ("compared", lam, u)
+
+
+def test_a_whole_name_weighs_what_random_pairs_say_not_the_product_of_its_parts():
+    # 10,000 random pairs: 100 share the given name, 100 the family name, and 10 both (the
+    # product says 1): whole names agree 10x as often as independent parts would.
+    counts = {"15143320000": 90, "51143320000": 90, "11143320000": 10, "55143320000": 9810}
+    bits = linkage.name_dependence(counts)
+    assert bits == pytest.approx(-math.log2(10))
+    model = Model.prior()
+    before = score_pattern(model, "11120000000").weight
+    model.name_bits = bits
+    assert score_pattern(model, "11120000000").weight == pytest.approx(before + bits, abs=0.002)
+    # Only pairs whose name parts are both the same or nearly so pay the correction.
+    assert (
+        score_pattern(model, "15120000000").weight
+        == score_pattern(Model.prior(), "15120000000").weight
+    )
+    # Too few whole-name agreements to tell: no correction.
+    assert linkage.name_dependence({"11143320000": 3, "55143320000": 9997}) == 0.0

@@ -15,13 +15,16 @@ kind's buckets follow its key order (``models.bucket_of``), so its ranges are re
 A pair that several rules find is compared once, under the first rule that finds it (the kinds'
 order, then the smallest shared key): whether two people share an earlier key is read from their
 own keys, so no set of compared pairs is kept in memory. Blocks larger than :data:`MAX_BLOCK`
-(a switchboard, a birthday shared by many Johns) are skipped and counted; their keys are listed
+(a switchboard, a birthday shared by many Johns; :data:`WEAK_BLOCK` for the weak rules, the sound
+of the name and the family name within one deletion) are skipped and counted; their keys are listed
 when the kind starts, so that a pair they would have held is still compared under a later rule.
 
 **Weighing.** Each compared pair's pattern (``linkage.compare``) is counted; a pair worth
 keeping under the prior weights is written with its pattern and the page's checkpoint in one
-transaction, so a killed scan resumes after the last page. At the end EM estimates ``m``, ``u``
-and the share of matches from the pattern counts; the model is stored
+transaction, so a killed scan resumes after the last page. At the end EM estimates ``m`` and the
+number of matches from the pattern counts; ``u`` comes from :data:`RANDOM_PAIRS` seeded random
+pairs of the population and ``λ`` is those matches over every pair (``linkage.rescale``, ADR
+0039: neither depends on the blocking rules any more); the model is stored
 (:class:`~rubrica.dedup.models.DuplicateScan`) and every pattern is scored once: the pairs of a
 pattern get its probability, reasons and tier in one UPDATE; open pairs below every tier go.
 
@@ -426,5 +429,8 @@ def run_dedup_scan(job: Job, progress: Progress) -> dict[str, Any]:
         "skipped_members": state["skipped_members"],
         "em_iterations": model.iterations,
         "em_converged": model.converged,
-        "match_share": round(model.lam, 6),
+        # Over every pair since ADR 0039 (about 1e-6 at 100k people): significant digits.
+        "match_share": float(f"{model.lam:.4g}"),
+        "match_share_compared": float(f"{model.lam_compared:.4g}"),
+        "name_bits": round(model.name_bits, 3),
     }
