@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from email.utils import make_msgid
 from typing import Any
 
@@ -54,6 +55,45 @@ def _from_header(actor: User) -> str:
     return f'"{name}" <{address}>' if name else address
 
 
+@dataclass
+class Recipients:
+    """Who of a list of people may be written to now, and who is skipped and why."""
+
+    sendable: list[Contact] = field(default_factory=list)
+    skipped: list[tuple[Contact, str]] = field(default_factory=list)
+
+
+def recipients_check(actor: User, contacts: Iterable[Contact]) -> Recipients:
+    """Split ``contacts`` (people ``actor`` may see) into those an e-mail may go to and those
+    skipped, with the reason: no address, an address that bounces, opted out, or not opted in
+    when the team requires it (ADR 0032) — the rules ``mail_send`` refuses by."""
+    people = list(contacts)
+    require_consent = team_settings().require_email_consent
+    bounced = set(
+        BouncedAddress.objects.filter(
+            address__in=[c.primary_email.lower() for c in people if c.primary_email]
+        ).values_list("address", flat=True)
+    )
+    found = Recipients()
+    for contact in people:
+        reason = ""
+        if not contact.primary_email:
+            reason = _("%(name)s has no e-mail address.") % {"name": contact.display_name}
+        elif contact.primary_email.lower() in bounced:
+            reason = _("Mail to %(address)s bounces.") % {"address": contact.primary_email}
+        elif contact.email_consent == ConsentState.WITHDRAWN:
+            reason = _("%(name)s opted out of e-mail.") % {"name": contact.display_name}
+        elif require_consent and contact.email_consent != ConsentState.GRANTED:
+            reason = _("%(name)s has not opted in to e-mail, which the team requires.") % {
+                "name": contact.display_name
+            }
+        if reason:
+            found.skipped.append((contact, reason))
+        else:
+            found.sendable.append(contact)
+    return found
+
+
 def mail_send(
     *,
     actor: User,
@@ -84,32 +124,12 @@ def mail_send(
     if errors:
         raise ValidationError(errors)
     people = {c.pk: c for c in Contact.objects.restrict(actor, Action.VIEW).filter(pk__in=ids)}
-    require_consent = team_settings().require_email_consent
-    bounced = set(
-        BouncedAddress.objects.filter(
-            address__in=[c.primary_email.lower() for c in people.values()]
-        ).values_list("address", flat=True)
-    )
+    refused = {c.pk: reason for c, reason in recipients_check(actor, people.values()).skipped}
     for index, pk in enumerate(ids):
-        contact = people.get(pk)
-        if contact is None:
+        if pk not in people:
             errors[f"people.{index}"] = _("There is no such person.")
-        elif not contact.primary_email:
-            errors[f"people.{index}"] = _("%(name)s has no e-mail address.") % {
-                "name": contact.display_name
-            }
-        elif contact.primary_email.lower() in bounced:
-            errors[f"people.{index}"] = _("Mail to %(address)s bounces.") % {
-                "address": contact.primary_email
-            }
-        elif contact.email_consent == ConsentState.WITHDRAWN:
-            errors[f"people.{index}"] = _("%(name)s opted out of e-mail.") % {
-                "name": contact.display_name
-            }
-        elif require_consent and contact.email_consent != ConsentState.GRANTED:
-            errors[f"people.{index}"] = _(
-                "%(name)s has not opted in to e-mail, which the team requires."
-            ) % {"name": contact.display_name}
+        elif pk in refused:
+            errors[f"people.{index}"] = refused[pk]
     if errors:
         raise ValidationError(errors)
     documents = list(

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/", views.detail_view, name="detail"),
     path("<int:pk>/edit/", views.edit_view, name="edit"),
     path("<int:pk>/delete/", views.delete_view, name="delete"),
+    path("<int:pk>/send/", views.send_view, name="send"),
 ]

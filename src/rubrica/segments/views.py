@@ -41,6 +41,7 @@ from rubrica.segments.forms import (
 from rubrica.segments.models import Segment, SegmentKind
 from rubrica.segments.selectors import (
     changeable_static_segments,
+    segment_contacts,
     segment_count,
     segment_list,
     segment_qs,
@@ -292,3 +293,67 @@ def bulk_members(request: AuthedRequest, ids: list[int], next_url: str) -> HttpR
         )
     messages.success(request, text % {"count": count, "name": segment.name})
     return redirect(next_url)
+
+
+#: People listed by name among those skipped on the send page (the count covers them all).
+SKIPPED_SHOWN = 100
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def send_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """E-mail the people of a segment (ADR 0038): a preview of how many will receive it and of
+    who is skipped and why (no address, bouncing, opted out, no opt-in the team requires); the
+    send queues one message per recipient (``mail.sending.mail_send``), each logged on that
+    person's timeline once sent."""
+    from rubrica.mail.models import MailTemplate
+    from rubrica.mail.sending import MAX_RECIPIENTS, mail_send, recipients_check
+
+    segment = get_object_or_404(segment_qs(request.user), pk=pk)
+    people = segment_contacts(request.user, segment).order_by("pk")
+    check = recipients_check(request.user, people)
+    templates = MailTemplate.objects.restrict(request.user, Action.VIEW).order_by("name")
+    values = {"subject": "", "body": "", "template": ""}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "") for name in values}
+        template = templates.filter(pk=parse_id(values["template"]) or 0).first()
+        ids = [c.pk for c in check.sendable]
+        try:
+            if not ids:
+                raise ValidationError({"people": _("Nobody in this segment can be written to.")})
+            with transaction.atomic():
+                for start in range(0, len(ids), MAX_RECIPIENTS):
+                    mail_send(
+                        actor=request.user,
+                        contact_ids=ids[start : start + MAX_RECIPIENTS],
+                        subject=values["subject"],
+                        body=values["body"],
+                        template=template,
+                    )
+        except ValidationError as exc:
+            errors = exc.message_dict
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                ngettext("%(n)d e-mail queued.", "%(n)d e-mails queued.", len(ids))
+                % {"n": len(ids)},
+            )
+            return redirect(f"{reverse('contacts:list')}?{urlencode({'segment': segment.pk})}")
+    return render(
+        request,
+        "segments/send.html",
+        {
+            "section": "people",
+            "segment": segment,
+            "sendable": len(check.sendable),
+            "skipped": check.skipped[:SKIPPED_SHOWN],
+            "skipped_count": len(check.skipped),
+            "templates": templates,
+            "values": values,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )

@@ -72,3 +72,11 @@ api(
     refusals=(422,),
     data=lambda w, c: {"ids": [w.record("contact", "team").pk]},
 )
+web("segments:send", kind="segment")
+web(
+    "segments:send",
+    "POST",
+    kind="segment",
+    refusals=(200, 302, 400),
+    data=lambda w, c: {"subject": "Hello", "body": "Hi"},
+)
