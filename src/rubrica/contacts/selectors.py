@@ -55,3 +55,29 @@ def email_consent_refusal(state: str | None) -> str:
     if state != ConsentState.GRANTED and team_settings().require_email_consent:
         return _("The person has not opted in to e-mail, which the team requires.")
     return ""
+
+
+def purpose_consent_refusal(
+    general: str | None, answer: str | None, *, purpose_name: str = ""
+) -> str:
+    """Why a person may not be written to for a purpose (ADR 0035), or "" when they may:
+    ``general`` is their e-mail consent, ``answer`` their answer for the purpose (None: not
+    asked). An opt-out of e-mail or of the purpose always refuses; when the team requires
+    consent, they must have opted in to the purpose, or to e-mail in general without answering
+    for the purpose."""
+    from django.utils.translation import gettext as _
+
+    from rubrica.accounts.selectors import team_settings
+    from rubrica.contacts.models import ConsentState
+
+    if general == ConsentState.WITHDRAWN:
+        return _("The person opted out of e-mail.")
+    if answer == ConsentState.WITHDRAWN:
+        return _("The person opted out of %(purpose)s.") % {"purpose": purpose_name}
+    if team_settings().require_email_consent and not (
+        answer == ConsentState.GRANTED or (not answer and general == ConsentState.GRANTED)
+    ):
+        return _("The person has not opted in to %(purpose)s, which the team requires.") % {
+            "purpose": purpose_name
+        }
+    return ""
