@@ -61,12 +61,14 @@ def _trust_reference(world: World, owner: Any) -> None:
 
     from rubrica.accounts.services import role_create
     from rubrica.backups.models import Backup
+    from rubrica.contacts.services import consent_purpose_create
     from rubrica.privacy.retention import retention_rule_save
 
     admin = world.users["administrator"]
     world.ref["rule"] = retention_rule_save(
         actor=admin, data={"name": "Matrix rule", "age_days": "3650", "action": "trash"}
     )
+    world.ref["purpose"] = consent_purpose_create(actor=admin, name="Matrix newsletter")
     world.ref["backup"] = Backup.objects.create(
         file_name="matrix-backup.tar",
         created_at=timezone.now(),

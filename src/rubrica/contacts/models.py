@@ -59,6 +59,8 @@ class ConsentSource(models.TextChoices):
     IMPORT = "import", _("Import")
     API = "api", _("API")
     USER = "user", _("Recorded by a user")
+    #: The person confirmed through the link e-mailed to them (ADR 0035).
+    DOUBLE_OPT_IN = "confirmed", _("Double opt-in")
 
 
 #: The channels a person can opt in to or out of: the key of each field pair.
@@ -244,3 +246,59 @@ class ContactProfile(LabelledValue):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.value}"
+
+
+class ConsentPurpose(models.Model):
+    """What a person may be written to for beyond e-mail in general (ADR 0035): newsletter,
+    marketing, event invitations... A small list administrators keep for the team. The general
+    consent (``Contact.email_consent``, ``sms_consent``) is the consent with no purpose.
+    Invariants: ``key`` is unique, lower-case letters, digits and dashes."""
+
+    key = models.SlugField(_("key"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consent purpose")
+        verbose_name_plural = _("consent purposes")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PurposeConsent(models.Model):
+    """A person's answer for one purpose on one channel: opted in or out, when, from where. No
+    row means not asked. Invariant: one row per (person, purpose, channel)."""
+
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="purpose_consents",
+    )
+    purpose = models.ForeignKey(
+        ConsentPurpose,
+        verbose_name=_("purpose"),
+        on_delete=models.CASCADE,
+        related_name="answers",
+    )
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=[("email", _("E-mail")), ("sms", _("SMS"))]
+    )
+    state = models.CharField(_("consent"), max_length=10, choices=ConsentState.choices)
+    at = models.DateTimeField(_("changed"))
+    source = models.CharField(_("source"), max_length=20, choices=ConsentSource.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("consent for a purpose")
+        verbose_name_plural = _("consents for purposes")
+        ordering = ["purpose__name", "channel", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "purpose", "channel"], name="purpose_consent_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}: {self.purpose_id}/{self.channel}={self.state}"

@@ -66,3 +66,29 @@ def audit_labels(ids: list[str]) -> dict[str, str]:
     pks = [int(pk) for pk in ids if pk.isdigit()]
     rows = Contact.all_objects.filter(pk__in=pks).values_list("pk", "display_name")
     return {str(pk): ERASED if name == ERASED_NAME else name for pk, name in rows}
+
+
+def purpose_consent_refusal(
+    general: str | None, answer: str | None, *, purpose_name: str = ""
+) -> str:
+    """Why a person may not be written to for a purpose (ADR 0035), or "" when they may:
+    ``general`` is their e-mail consent, ``answer`` their answer for the purpose (None: not
+    asked). An opt-out of e-mail or of the purpose always refuses; when the team requires
+    consent, they must have opted in to the purpose, or to e-mail in general without answering
+    for the purpose."""
+    from django.utils.translation import gettext as _
+
+    from rubrica.accounts.selectors import team_settings
+    from rubrica.contacts.models import ConsentState
+
+    if general == ConsentState.WITHDRAWN:
+        return _("The person opted out of e-mail.")
+    if answer == ConsentState.WITHDRAWN:
+        return _("The person opted out of %(purpose)s.") % {"purpose": purpose_name}
+    if team_settings().require_email_consent and not (
+        answer == ConsentState.GRANTED or (not answer and general == ConsentState.GRANTED)
+    ):
+        return _("The person has not opted in to %(purpose)s, which the team requires.") % {
+            "purpose": purpose_name
+        }
+    return ""

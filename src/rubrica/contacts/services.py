@@ -34,6 +34,7 @@ from rubrica.audit.services import AuditAction, Target
 from rubrica.contacts.hooks import tags_changed
 from rubrica.contacts.models import (
     CONSENT_CHANNELS,
+    ConsentPurpose,
     ConsentSource,
     ConsentState,
     Contact,
@@ -43,6 +44,7 @@ from rubrica.contacts.models import (
     ContactProfile,
     ContactUrl,
     Gender,
+    PurposeConsent,
 )
 from rubrica.contacts.types import ContactInput
 from rubrica.core import normalize
@@ -760,3 +762,95 @@ def contact_anonymise(*, contact: Contact) -> Contact:
     if photo:
         transaction.on_commit(functools.partial(_delete_file, photo))
     return current
+
+
+# Consent per purpose (ADR 0035) ----------------------------------------------------------------
+
+PURPOSE_ACTION = "privacy.purpose"
+
+
+def _ensure_administrator(actor: User) -> None:
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators can change the consent purposes."))
+
+
+@transaction.atomic
+def consent_purpose_create(*, actor: User, name: str, key: str = "") -> ConsentPurpose:
+    """Add a purpose to the team's list (administrators; audited). ``key`` defaults to the
+    name's slug; errors are keyed by field."""
+    from django.utils.text import slugify
+
+    _ensure_administrator(actor)
+    name = (name or "").strip()
+    key = slugify(key or name)[:40]
+    errors: Errors = {}
+    if not name:
+        errors["name"] = _("This field is required.")
+    elif len(name) > 100:
+        errors["name"] = _("At most %(n)d characters.") % {"n": 100}
+    if not key:
+        errors["key"] = _("Enter a key of letters, digits and dashes.")
+    elif ConsentPurpose.objects.filter(key=key).exists():
+        errors["key"] = _("This key is taken.")
+    raise_if(errors)
+    purpose = ConsentPurpose.objects.create(key=key, name=name)
+    audit.record(actor, PURPOSE_ACTION, purpose, {"purpose": key, "change": "create"})
+    return purpose
+
+
+@transaction.atomic
+def consent_purpose_delete(*, actor: User, purpose: ConsentPurpose) -> None:
+    """Remove a purpose and every answer given for it (administrators; audited)."""
+    _ensure_administrator(actor)
+    audit.record(actor, PURPOSE_ACTION, purpose, {"purpose": purpose.key, "change": "delete"})
+    ConsentPurpose.objects.filter(pk=purpose.pk).delete()
+
+
+@transaction.atomic
+def contact_purpose_consent_set(
+    *,
+    actor: User,
+    contact: Contact,
+    purpose: ConsentPurpose,
+    channel: str,
+    state: str,
+    source: str = ConsentSource.USER,
+) -> PurposeConsent | None:
+    """Record a person's answer for ``purpose`` on ``channel``: opted in, opted out, or not asked
+    (empty: the answer is removed). Needs the right to change the person; the history entry
+    names the change (``consent:<purpose>:<channel>``). The same state again changes nothing
+    (its first time and source stay)."""
+    if channel not in CONSENT_CHANNELS:
+        raise ValidationError({"channel": _("Unknown channel.")})
+    if state not in ConsentState.values:
+        raise ValidationError({"state": _("There is no such choice.")})
+    if source not in ConsentSource.values:
+        raise ValidationError({"source": _("There is no such choice.")})
+    current = begin_update(actor, contact, None)
+    row = PurposeConsent.objects.filter(contact=current, purpose=purpose, channel=channel).first()
+    before = row.state if row is not None else ""
+    if before == state:
+        return row
+    if not state:
+        PurposeConsent.objects.filter(contact=current, purpose=purpose, channel=channel).delete()
+        row = None
+    elif row is None:
+        row = PurposeConsent.objects.create(
+            contact=current,
+            purpose=purpose,
+            channel=channel,
+            state=state,
+            at=timezone.now(),
+            source=source,
+        )
+    else:
+        row.state, row.at, row.source = state, timezone.now(), source
+        row.save(update_fields=["state", "at", "source"])
+    history_record(
+        actor=actor,
+        instance=current,
+        action=HistoryAction.UPDATE,
+        changes={f"consent:{purpose.key}:{channel}": {"before": before, "after": state}},
+        version=current.version,
+    )
+    return row

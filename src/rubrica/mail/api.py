@@ -136,6 +136,11 @@ class SendIn(StrictIn):
     body: str = Field("", max_length=100_000)
     template: int | None = None
     documents: list[int] = Field(default_factory=list, description="Documents of the people.")
+    purpose: str | None = Field(
+        None,
+        max_length=40,
+        description="Key of the consent purpose written for (ADR 0035); none: e-mail in general.",
+    )
 
 
 class OutgoingOut(Schema):
@@ -420,6 +425,7 @@ def send(request: HttpRequest, payload: SendIn) -> Any:
         body=payload.body,
         template=template,
         document_ids=payload.documents,
+        purpose=sending.purpose_by_key(payload.purpose),
     )
     return Status(202, [_outgoing_data(o) for o in queued])
 

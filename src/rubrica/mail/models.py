@@ -328,6 +328,16 @@ class OutgoingMail(models.Model):
     address = models.CharField(_("address"), max_length=254)
     subject = models.CharField(_("subject"), max_length=500)
     body = models.TextField(_("text"))
+    #: What the sender wrote for (ADR 0035): the person's answer for it is checked again at
+    #: delivery; empty: e-mail in general.
+    purpose = models.ForeignKey(
+        "contacts.ConsentPurpose",
+        verbose_name=_("purpose"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     document_ids = models.JSONField(_("attachments"), default=list, blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
     status = models.CharField(

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from rubrica.accounts.models import User
 from rubrica.accounts.selectors import team_settings
 from rubrica.activities.services import ensure_may_log
-from rubrica.contacts.models import ConsentState, Contact
-from rubrica.contacts.selectors import email_consent_refusal
+from rubrica.contacts.models import ConsentPurpose, ConsentState, Contact, PurposeConsent
+from rubrica.contacts.selectors import email_consent_refusal, purpose_consent_refusal
 from rubrica.core.models import Action
 from rubrica.documents.models import Document
 from rubrica.documents.storage import documents_storage
@@ -63,10 +63,13 @@ class Recipients:
     skipped: list[tuple[Contact, str]] = field(default_factory=list)
 
 
-def recipients_check(actor: User, contacts: Iterable[Contact]) -> Recipients:
+def recipients_check(
+    actor: User, contacts: Iterable[Contact], *, purpose: ConsentPurpose | None = None
+) -> Recipients:
     """Split ``contacts`` (people ``actor`` may see) into those an e-mail may go to and those
     skipped, with the reason: no address, an address that bounces, opted out, or not opted in
-    when the team requires it (ADR 0032) — the rules ``mail_send`` refuses by."""
+    when the team requires it (ADR 0032); with a ``purpose``, their answer for it decides the
+    consent part (``purpose_consent_refusal``, ADR 0035) — the rules ``mail_send`` refuses by."""
     people = list(contacts)
     require_consent = team_settings().require_email_consent
     bounced = set(
@@ -74,6 +77,7 @@ def recipients_check(actor: User, contacts: Iterable[Contact]) -> Recipients:
             address__in=[c.primary_email.lower() for c in people if c.primary_email]
         ).values_list("address", flat=True)
     )
+    answers = _purpose_answers(purpose, [c.pk for c in people]) if purpose is not None else {}
     found = Recipients()
     for contact in people:
         reason = ""
@@ -81,6 +85,15 @@ def recipients_check(actor: User, contacts: Iterable[Contact]) -> Recipients:
             reason = _("%(name)s has no e-mail address.") % {"name": contact.display_name}
         elif contact.primary_email.lower() in bounced:
             reason = _("Mail to %(address)s bounces.") % {"address": contact.primary_email}
+        elif purpose is not None:
+            refusal = purpose_consent_refusal(
+                contact.email_consent, answers.get(contact.pk), purpose_name=purpose.name
+            )
+            if refusal:
+                reason = _("%(name)s: %(reason)s") % {
+                    "name": contact.display_name,
+                    "reason": refusal,
+                }
         elif contact.email_consent == ConsentState.WITHDRAWN:
             reason = _("%(name)s opted out of e-mail.") % {"name": contact.display_name}
         elif require_consent and contact.email_consent != ConsentState.GRANTED:
@@ -103,11 +116,13 @@ def mail_send(
     template: MailTemplate | None = None,
     document_ids: Iterable[int] = (),
     enqueue: bool = True,
+    purpose: ConsentPurpose | None = None,
 ) -> list[OutgoingMail]:
     """Queue one e-mail to each person named (whom ``actor`` may see, with an address that does
     not bounce, who did not opt out of e-mail, and who opted in when the team requires it:
     ADR 0032), from ``template`` or from ``subject`` and ``body``. Nothing is queued when one
-    of them cannot be written to (ValidationError names them)."""
+    of them cannot be written to (ValidationError names them). With a ``purpose`` (ADR 0035),
+    their answer for it is asked too (``purpose_consent_refusal``)."""
     ensure_may_log(actor)
     if template is not None:
         if not MailTemplate.objects.restrict(actor, Action.VIEW).filter(pk=template.pk).exists():
@@ -124,7 +139,10 @@ def mail_send(
     if errors:
         raise ValidationError(errors)
     people = {c.pk: c for c in Contact.objects.restrict(actor, Action.VIEW).filter(pk__in=ids)}
-    refused = {c.pk: reason for c, reason in recipients_check(actor, people.values()).skipped}
+    refused = {
+        c.pk: reason
+        for c, reason in recipients_check(actor, people.values(), purpose=purpose).skipped
+    }
     for index, pk in enumerate(ids):
         if pk not in people:
             errors[f"people.{index}"] = _("There is no such person.")
@@ -156,6 +174,7 @@ def mail_send(
                     document_ids=[d.pk for d in documents if d.contact_id == contact.pk],
                     message_id=make_msgid(domain=_domain(actor)),
                     next_attempt_at=now,
+                    purpose=purpose,
                 )
             )
         if enqueue:
@@ -196,14 +215,40 @@ def _connection() -> Any:
     return get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or SMTP_TIMEOUT)
 
 
+def purpose_by_key(key: str | None) -> ConsentPurpose | None:
+    """The purpose a door names by its key (empty: e-mail in general); ValidationError keyed
+    ``purpose`` when there is none such."""
+    if not key:
+        return None
+    found = ConsentPurpose.objects.filter(key=key).first()
+    if found is None:
+        raise ValidationError({"purpose": _("There is no such purpose.")})
+    return found
+
+
+def _purpose_answers(purpose: ConsentPurpose | None, ids: list[int]) -> dict[int, str]:
+    """The people's answers for ``purpose`` on e-mail, by person id (none: not asked)."""
+    if purpose is None:
+        return {}
+    return dict(
+        PurposeConsent.objects.filter(
+            purpose=purpose, channel="email", contact_id__in=ids
+        ).values_list("contact_id", "state")
+    )
+
+
 def consent_refusal(outgoing: OutgoingMail) -> str:
-    """Why ``outgoing`` may no longer go (its person opted out after it was queued, or the team
-    now requires an opt-in they never gave), or "" when it may."""
+    """Why ``outgoing`` may no longer go (its person opted out after it was queued, of e-mail or
+    of its purpose, or the team now requires an opt-in they never gave), or "" when it may."""
     state = (
         Contact.all_objects.filter(pk=outgoing.contact_id)
         .values_list("email_consent", flat=True)
         .first()
     )
+    purpose = outgoing.purpose
+    if purpose is not None:
+        answer = _purpose_answers(purpose, [outgoing.contact_id]).get(outgoing.contact_id)
+        return purpose_consent_refusal(state, answer, purpose_name=purpose.name)
     return email_consent_refusal(state)
 
 

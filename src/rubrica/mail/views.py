@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from rubrica.contacts.models import Contact
+from rubrica.contacts.models import ConsentPurpose, Contact
 from rubrica.core.models import Action
 from rubrica.documents.models import Document
 from rubrica.kits.web.access import AuthedRequest
@@ -202,6 +202,7 @@ def send(request: AuthedRequest) -> HttpResponse:
                 body=request.POST.get("body", ""),
                 template=template,
                 document_ids=_ids(request.POST.getlist("documents")),
+                purpose=sending.purpose_by_key(request.POST.get("purpose", "")),
             )
         except ValidationError as exc:
             errors = exc.message_dict
@@ -228,6 +229,8 @@ def send(request: AuthedRequest) -> HttpResponse:
         "errors": errors,
         "subject": source.get("subject", ""),
         "body": source.get("body", ""),
+        "purposes": ConsentPurpose.objects.all(),
+        "purpose": source.get("purpose", ""),
     }
     return render(request, "mail/send.html", context, status=422 if errors else 200)
 

@@ -28,7 +28,7 @@ from rubrica.accounts.models import User
 from rubrica.activities.models import Activity, ActivityPerson, KeepInTouch
 from rubrica.audit import services as audit
 from rubrica.calendars.models import Appointment, Attendee
-from rubrica.contacts.models import Contact
+from rubrica.contacts.models import Contact, PurposeConsent
 from rubrica.contacts.services import contact_anonymise
 from rubrica.core.policies import Action, Level, grant_level, level_q, signed_in
 from rubrica.dataio.models import ImportRow
@@ -344,6 +344,7 @@ def contact_erase(*, actor: User, contact: Contact) -> dict[str, int]:
     CleaningChange.objects.filter(contact_id=pk).delete()
     KeepInTouch.objects.filter(contact_id=pk).delete()
     Affiliation.objects.filter(contact_id=pk).delete()
+    PurposeConsent.objects.filter(contact_id=pk).delete()
 
     contact_anonymise(contact=contact)
     counts = plan.counts()

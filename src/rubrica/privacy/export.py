@@ -67,6 +67,16 @@ def person_data(*, actor: User, contact: Contact) -> dict[str, Any]:
         email_consent_source=contact.email_consent_source,
         sms_consent_at=contact.sms_consent_at,
         sms_consent_source=contact.sms_consent_source,
+        consent_by_purpose=[
+            {
+                "purpose": answer.purpose.key,
+                "channel": answer.channel,
+                "state": answer.state,
+                "at": answer.at,
+                "source": answer.source,
+            }
+            for answer in contact.purpose_consents.select_related("purpose")
+        ],
         last_interaction_at=contact.last_interaction_at,
         deleted_at=contact.deleted_at,
     )

@@ -15,12 +15,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rubrica.accounts.selectors import team_settings
 from rubrica.accounts.services import team_consent_update
-from rubrica.contacts.models import ConsentSource, ConsentState, Contact
-from rubrica.contacts.services import contact_consent_set
+from rubrica.contacts.models import ConsentPurpose, ConsentSource, ConsentState, Contact
+from rubrica.contacts.services import (
+    consent_purpose_create,
+    consent_purpose_delete,
+    contact_consent_set,
+    contact_purpose_consent_set,
+)
 from rubrica.core.models import Action
 from rubrica.core.services import ConflictError
 from rubrica.kits.web.access import AuthedRequest, administrator_required, can
-from rubrica.privacy import retention
+from rubrica.privacy import double_optin, retention
 from rubrica.privacy.erasure import contact_erase, count_labels, erasure_preview, may_erase
 from rubrica.privacy.export import export_filename, person_export
 from rubrica.privacy.models import Erasure, RetentionAction, RetentionEntity, RetentionRule
@@ -56,8 +61,33 @@ def person_panel(request: HttpRequest, record: Contact) -> dict[str, Any] | None
                 "source": record.get_sms_consent_source_display(),
             },
         ],
+        "purposes": _purpose_rows(record),
+        "purpose_list": ConsentPurpose.objects.all(),
         "states": ConsentState.choices,
     }
+
+
+def _purpose_rows(record: Contact) -> list[dict[str, Any]]:
+    """One row per purpose and channel: the person's answer (none: not asked)."""
+    answers = {(a.purpose_id, a.channel): a for a in record.purpose_consents.all()}
+    rows: list[dict[str, Any]] = []
+    for purpose in ConsentPurpose.objects.all():
+        for channel, label in (("email", _("E-mail")), ("sms", _("SMS"))):
+            answer = answers.get((purpose.pk, channel))
+            rows.append(
+                {
+                    "purpose": purpose,
+                    "channel": channel,
+                    "label": f"{purpose.name} · {label}",
+                    "state": answer.state if answer else "",
+                    "state_label": answer.get_state_display()
+                    if answer
+                    else ConsentState.UNKNOWN.label,
+                    "at": answer.at if answer else None,
+                    "source": answer.get_source_display() if answer else "",
+                }
+            )
+    return rows
 
 
 def _person(request: AuthedRequest, pk: int) -> Contact:
@@ -69,15 +99,29 @@ def _person(request: AuthedRequest, pk: int) -> Contact:
 @require_POST
 def consent_update(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = _person(request, pk)
+    key = request.POST.get("purpose", "")
     try:
-        contact_consent_set(
-            actor=request.user,
-            contact=contact,
-            channel=request.POST.get("channel", ""),
-            state=request.POST.get("state", ""),
-            source=ConsentSource.USER,
-            expected_version=_version(request),
-        )
+        if key:
+            purpose = ConsentPurpose.objects.filter(key=key).first()
+            if purpose is None:
+                raise ValidationError({"purpose": _("There is no such purpose.")})
+            contact_purpose_consent_set(
+                actor=request.user,
+                contact=contact,
+                purpose=purpose,
+                channel=request.POST.get("channel", ""),
+                state=request.POST.get("state", ""),
+                source=ConsentSource.USER,
+            )
+        else:
+            contact_consent_set(
+                actor=request.user,
+                contact=contact,
+                channel=request.POST.get("channel", ""),
+                state=request.POST.get("state", ""),
+                source=ConsentSource.USER,
+                expected_version=_version(request),
+            )
     except ValidationError as exc:
         messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
     except ConflictError:
@@ -90,6 +134,49 @@ def consent_update(request: AuthedRequest, pk: int) -> HttpResponse:
 def _version(request: HttpRequest) -> int | None:
     raw = request.POST.get("version", "")
     return int(raw) if raw.isdigit() else None
+
+
+@login_required
+@require_POST
+def optin_send(request: AuthedRequest, pk: int) -> HttpResponse:
+    """E-mail the person a link confirming their consent (double opt-in)."""
+    contact = _person(request, pk)
+    key = request.POST.get("purpose", "")
+    purpose = ConsentPurpose.objects.filter(key=key).first() if key else None
+    try:
+        if key and purpose is None:
+            raise ValidationError({"purpose": _("There is no such purpose.")})
+        double_optin.confirmation_send(
+            actor=request.user,
+            contact=contact,
+            purpose=purpose,
+            base_url=request.build_absolute_uri("/"),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+    else:
+        messages.success(request, _("A confirmation link was e-mailed to the person."))
+    return redirect(contact.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+def optin(request: HttpRequest, token: str) -> HttpResponse:
+    """The page the e-mailed link opens (no sign-in): a button, so that a mail scanner opening
+    links confirms nothing; pressing it records the consent."""
+    context: dict[str, Any] = {"section": "", "done": False, "error": "", "what": ""}
+    try:
+        invitation = double_optin.confirmation_read(token)
+        context["what"] = invitation.purpose.name if invitation.purpose else ""
+        if request.method == "POST":
+            double_optin.confirmation_accept(token)
+            context["done"] = True
+    except ValidationError as exc:
+        context["error"] = " ".join(m for ms in exc.message_dict.values() for m in ms)
+    response = render(
+        request, "privacy/optin.html", context, status=400 if context["error"] else 200
+    )
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @login_required
@@ -161,6 +248,7 @@ def privacy_home(request: AuthedRequest) -> HttpResponse:
         {
             "section": "privacy",
             "settings": team_settings(),
+            "purposes": ConsentPurpose.objects.all(),
             "rules": RetentionRule.objects.select_related("stage", "tag", "created_by"),
             "erasures": Erasure.objects.select_related("actor")[:20],
             **_rule_form_context(),
@@ -175,6 +263,27 @@ def consent_rule(request: AuthedRequest) -> HttpResponse:
         actor=request.user, require_email_consent=request.POST.get("require") == "on"
     )
     messages.success(request, _("Saved."))
+    return redirect("privacy:home")
+
+
+@administrator_required
+@require_POST
+def purpose_create(request: AuthedRequest) -> HttpResponse:
+    try:
+        consent_purpose_create(actor=request.user, name=request.POST.get("name", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("privacy:home")
+
+
+@administrator_required
+@require_POST
+def purpose_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    purpose = get_object_or_404(ConsentPurpose, pk=pk)
+    consent_purpose_delete(actor=request.user, purpose=purpose)
+    messages.success(request, _("Purpose deleted."))
     return redirect("privacy:home")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from tests.matrix import world_trust  # noqa: F401 (adds the retention rule to the world)
-from tests.matrix.doors import api, web
+from tests.matrix.doors import api, exempt, web
 from tests.matrix.doors.cli import argv, cli, pk
 
 
@@ -28,6 +28,13 @@ web(
     data=lambda w, c: {"channel": "email", "state": "granted"},
 )
 web("privacy:export", "POST", kind="contact", rule="change")
+web("privacy:optin_send", "POST", kind="contact", rule="change", data=lambda w, c: {"purpose": ""})
+exempt(
+    "web privacy:optin",
+    "the double opt-in page is opened by the person from the link e-mailed to them, with no "
+    "sign-in; its signed token is the permission; tests/privacy/test_double_optin.py covers a "
+    "forged, expired or stale link",
+)
 web("privacy:erase", kind="contact", rule="erase")
 # Without the confirmation ticked: the page again (422), nothing erased.
 web("privacy:erase", "POST", kind="contact", rule="erase", data=lambda w, c: {})
@@ -38,6 +45,13 @@ web(
     "POST",
     rule="admin",
     data=lambda w, c: {"name": "Old leads", "age_days": "365", "action": "trash"},
+)
+web("privacy:purpose_create", "POST", rule="admin", data=lambda w, c: {"name": "Events"})
+web(
+    "privacy:purpose_delete",
+    "POST",
+    rule="admin",
+    path=lambda w, c: reverse("privacy:purpose_delete", args=[w.ref["purpose"].pk]),
 )
 web("privacy:rule_preview", rule="admin", path=_rule("privacy:rule_preview"))
 web(

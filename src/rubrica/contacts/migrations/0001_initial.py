@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,139 +16,304 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ContactAddress',
+            name="ContactAddress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(blank=True, max_length=50, verbose_name='label')),
-                ('is_preferred', models.BooleanField(default=False, verbose_name='preferred')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('po_box', models.CharField(blank=True, max_length=100, verbose_name='PO box')),
-                ('extended', models.CharField(blank=True, max_length=255, verbose_name='extended address')),
-                ('street', models.CharField(blank=True, max_length=255, verbose_name='street')),
-                ('city', models.CharField(blank=True, max_length=150, verbose_name='city')),
-                ('region', models.CharField(blank=True, max_length=150, verbose_name='region')),
-                ('postal_code', models.CharField(blank=True, max_length=32, verbose_name='postal code')),
-                ('country', models.CharField(blank=True, max_length=100, verbose_name='country')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(blank=True, max_length=50, verbose_name="label")),
+                ("is_preferred", models.BooleanField(default=False, verbose_name="preferred")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("po_box", models.CharField(blank=True, max_length=100, verbose_name="PO box")),
+                (
+                    "extended",
+                    models.CharField(blank=True, max_length=255, verbose_name="extended address"),
+                ),
+                ("street", models.CharField(blank=True, max_length=255, verbose_name="street")),
+                ("city", models.CharField(blank=True, max_length=150, verbose_name="city")),
+                ("region", models.CharField(blank=True, max_length=150, verbose_name="region")),
+                (
+                    "postal_code",
+                    models.CharField(blank=True, max_length=32, verbose_name="postal code"),
+                ),
+                ("country", models.CharField(blank=True, max_length=100, verbose_name="country")),
             ],
             options={
-                'verbose_name': 'address',
-                'verbose_name_plural': 'addresses',
-                'ordering': ['position', 'id'],
-                'abstract': False,
+                "verbose_name": "address",
+                "verbose_name_plural": "addresses",
+                "ordering": ["position", "id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='ContactEmail',
+            name="ContactEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(blank=True, max_length=50, verbose_name='label')),
-                ('is_preferred', models.BooleanField(default=False, verbose_name='preferred')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('value', models.CharField(db_index=True, max_length=254, verbose_name='email')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(blank=True, max_length=50, verbose_name="label")),
+                ("is_preferred", models.BooleanField(default=False, verbose_name="preferred")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("value", models.CharField(db_index=True, max_length=254, verbose_name="email")),
             ],
             options={
-                'verbose_name': 'email',
-                'verbose_name_plural': 'emails',
-                'ordering': ['position', 'id'],
-                'abstract': False,
+                "verbose_name": "email",
+                "verbose_name_plural": "emails",
+                "ordering": ["position", "id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='ContactPhone',
+            name="ContactPhone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(blank=True, max_length=50, verbose_name='label')),
-                ('is_preferred', models.BooleanField(default=False, verbose_name='preferred')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('raw', models.CharField(max_length=64, verbose_name='phone as typed')),
-                ('e164', models.CharField(blank=True, db_index=True, max_length=32, verbose_name='phone (E.164)')),
-                ('extension', models.CharField(blank=True, max_length=16, verbose_name='extension')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(blank=True, max_length=50, verbose_name="label")),
+                ("is_preferred", models.BooleanField(default=False, verbose_name="preferred")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("raw", models.CharField(max_length=64, verbose_name="phone as typed")),
+                (
+                    "e164",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=32, verbose_name="phone (E.164)"
+                    ),
+                ),
+                (
+                    "extension",
+                    models.CharField(blank=True, max_length=16, verbose_name="extension"),
+                ),
             ],
             options={
-                'verbose_name': 'phone',
-                'verbose_name_plural': 'phones',
-                'ordering': ['position', 'id'],
-                'abstract': False,
+                "verbose_name": "phone",
+                "verbose_name_plural": "phones",
+                "ordering": ["position", "id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='ContactProfile',
+            name="ContactProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(blank=True, max_length=50, verbose_name='label')),
-                ('is_preferred', models.BooleanField(default=False, verbose_name='preferred')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('value', models.CharField(max_length=300, verbose_name='handle or address')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(blank=True, max_length=50, verbose_name="label")),
+                ("is_preferred", models.BooleanField(default=False, verbose_name="preferred")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("value", models.CharField(max_length=300, verbose_name="handle or address")),
             ],
             options={
-                'verbose_name': 'IM or social profile',
-                'verbose_name_plural': 'IM and social profiles',
-                'ordering': ['position', 'id'],
-                'abstract': False,
+                "verbose_name": "IM or social profile",
+                "verbose_name_plural": "IM and social profiles",
+                "ordering": ["position", "id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='ContactUrl',
+            name="ContactUrl",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(blank=True, max_length=50, verbose_name='label')),
-                ('is_preferred', models.BooleanField(default=False, verbose_name='preferred')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('value', models.URLField(max_length=2000, verbose_name='URL')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(blank=True, max_length=50, verbose_name="label")),
+                ("is_preferred", models.BooleanField(default=False, verbose_name="preferred")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("value", models.URLField(max_length=2000, verbose_name="URL")),
             ],
             options={
-                'verbose_name': 'web address',
-                'verbose_name_plural': 'web addresses',
-                'ordering': ['position', 'id'],
-                'abstract': False,
+                "verbose_name": "web address",
+                "verbose_name_plural": "web addresses",
+                "ordering": ["position", "id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated')),
-                ('uid', models.CharField(default=rubrica.core.models.new_uid, editable=False, max_length=255, unique=True, verbose_name='UID')),
-                ('visibility', models.CharField(choices=[('private', 'Private (owner only)'), ('team', 'Team'), ('everyone', 'Everyone')], default='everyone', max_length=10, verbose_name='visibility')),
-                ('custom_fields', models.JSONField(blank=True, default=dict, verbose_name='custom fields')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='deleted')),
-                ('prefix', models.CharField(blank=True, max_length=50, verbose_name='prefix')),
-                ('given_name', models.CharField(blank=True, max_length=150, verbose_name='given name')),
-                ('additional_name', models.CharField(blank=True, max_length=150, verbose_name='additional names')),
-                ('family_name', models.CharField(blank=True, max_length=150, verbose_name='family name')),
-                ('suffix', models.CharField(blank=True, max_length=50, verbose_name='suffix')),
-                ('display_name', models.CharField(max_length=300, verbose_name='display name')),
-                ('sort_name', models.CharField(editable=False, max_length=300, verbose_name='sort key')),
-                ('nicknames', models.JSONField(blank=True, default=list, verbose_name='nicknames')),
-                ('phonetic_given_name', models.CharField(blank=True, max_length=150, verbose_name='phonetic given name')),
-                ('phonetic_family_name', models.CharField(blank=True, max_length=150, verbose_name='phonetic family name')),
-                ('gender', models.CharField(blank=True, choices=[('', 'Not specified'), ('F', 'Female'), ('M', 'Male'), ('O', 'Other'), ('N', 'None or not applicable'), ('U', 'Unknown')], default='', max_length=1, verbose_name='gender')),
-                ('birthday', models.CharField(blank=True, max_length=10, verbose_name='birthday')),
-                ('anniversary', models.CharField(blank=True, max_length=10, verbose_name='anniversary')),
-                ('photo', models.ImageField(blank=True, upload_to='photos/%Y/%m/', verbose_name='photo')),
-                ('title', models.CharField(blank=True, max_length=150, verbose_name='job title')),
-                ('role', models.CharField(blank=True, max_length=150, verbose_name='role')),
-                ('languages', models.JSONField(blank=True, default=list, verbose_name='languages')),
-                ('time_zone', models.CharField(blank=True, max_length=64, verbose_name='time zone')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('source', models.CharField(blank=True, max_length=100, verbose_name='source')),
-                ('vcard_extra', models.JSONField(blank=True, default=list, verbose_name='other vCard properties')),
-                ('primary_email', models.CharField(blank=True, editable=False, max_length=254, verbose_name='email')),
-                ('primary_phone', models.CharField(blank=True, editable=False, max_length=32, verbose_name='phone')),
-                ('city', models.CharField(blank=True, editable=False, max_length=150, verbose_name='city')),
-                ('country', models.CharField(blank=True, editable=False, max_length=100, verbose_name='country')),
-                ('deleted_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='deleted by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, db_index=True, verbose_name="updated"),
+                ),
+                (
+                    "uid",
+                    models.CharField(
+                        default=rubrica.core.models.new_uid,
+                        editable=False,
+                        max_length=255,
+                        unique=True,
+                        verbose_name="UID",
+                    ),
+                ),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("private", "Private (owner only)"),
+                            ("team", "Team"),
+                            ("everyone", "Everyone"),
+                        ],
+                        default="everyone",
+                        max_length=10,
+                        verbose_name="visibility",
+                    ),
+                ),
+                (
+                    "custom_fields",
+                    models.JSONField(blank=True, default=dict, verbose_name="custom fields"),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+                ),
+                (
+                    "deleted_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="deleted"
+                    ),
+                ),
+                ("prefix", models.CharField(blank=True, max_length=50, verbose_name="prefix")),
+                (
+                    "given_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="given name"),
+                ),
+                (
+                    "additional_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="additional names"),
+                ),
+                (
+                    "family_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="family name"),
+                ),
+                ("suffix", models.CharField(blank=True, max_length=50, verbose_name="suffix")),
+                ("display_name", models.CharField(max_length=300, verbose_name="display name")),
+                (
+                    "sort_name",
+                    models.CharField(editable=False, max_length=300, verbose_name="sort key"),
+                ),
+                ("nicknames", models.JSONField(blank=True, default=list, verbose_name="nicknames")),
+                (
+                    "phonetic_given_name",
+                    models.CharField(
+                        blank=True, max_length=150, verbose_name="phonetic given name"
+                    ),
+                ),
+                (
+                    "phonetic_family_name",
+                    models.CharField(
+                        blank=True, max_length=150, verbose_name="phonetic family name"
+                    ),
+                ),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not specified"),
+                            ("F", "Female"),
+                            ("M", "Male"),
+                            ("O", "Other"),
+                            ("N", "None or not applicable"),
+                            ("U", "Unknown"),
+                        ],
+                        default="",
+                        max_length=1,
+                        verbose_name="gender",
+                    ),
+                ),
+                ("birthday", models.CharField(blank=True, max_length=10, verbose_name="birthday")),
+                (
+                    "anniversary",
+                    models.CharField(blank=True, max_length=10, verbose_name="anniversary"),
+                ),
+                (
+                    "photo",
+                    models.ImageField(blank=True, upload_to="photos/%Y/%m/", verbose_name="photo"),
+                ),
+                ("title", models.CharField(blank=True, max_length=150, verbose_name="job title")),
+                ("role", models.CharField(blank=True, max_length=150, verbose_name="role")),
+                ("languages", models.JSONField(blank=True, default=list, verbose_name="languages")),
+                (
+                    "time_zone",
+                    models.CharField(blank=True, max_length=64, verbose_name="time zone"),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("source", models.CharField(blank=True, max_length=100, verbose_name="source")),
+                (
+                    "vcard_extra",
+                    models.JSONField(
+                        blank=True, default=list, verbose_name="other vCard properties"
+                    ),
+                ),
+                (
+                    "primary_email",
+                    models.CharField(
+                        blank=True, editable=False, max_length=254, verbose_name="email"
+                    ),
+                ),
+                (
+                    "primary_phone",
+                    models.CharField(
+                        blank=True, editable=False, max_length=32, verbose_name="phone"
+                    ),
+                ),
+                (
+                    "city",
+                    models.CharField(
+                        blank=True, editable=False, max_length=150, verbose_name="city"
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        blank=True, editable=False, max_length=100, verbose_name="country"
+                    ),
+                ),
+                (
+                    "deleted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="deleted by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person',
-                'verbose_name_plural': 'people',
-                'ordering': ['sort_name', 'id'],
+                "verbose_name": "person",
+                "verbose_name_plural": "people",
+                "ordering": ["sort_name", "id"],
             },
             managers=[
-                ('objects', django.db.models.manager.Manager()),
-                ('all_objects', django.db.models.manager.Manager()),
+                ("objects", django.db.models.manager.Manager()),
+                ("all_objects", django.db.models.manager.Manager()),
             ],
         ),
     ]

@@ -6,106 +6,190 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('contacts', '0001_initial'),
-        ('organizations', '0001_initial'),
-        ('taxonomy', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("contacts", "0001_initial"),
+        ("organizations", "0001_initial"),
+        ("taxonomy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contact',
-            name='organization',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='organizations.organization', verbose_name='organization'),
+            model_name="contact",
+            name="organization",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="organizations.organization",
+                verbose_name="organization",
+            ),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='owner',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='owner'),
+            model_name="contact",
+            name="owner",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="owner",
+            ),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='stage',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='contacts', to='taxonomy.lifecyclestage', verbose_name='lifecycle stage'),
+            model_name="contact",
+            name="stage",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="contacts",
+                to="taxonomy.lifecyclestage",
+                verbose_name="lifecycle stage",
+            ),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='tags',
-            field=models.ManyToManyField(blank=True, related_name='contacts', to='taxonomy.tag', verbose_name='tags'),
+            model_name="contact",
+            name="tags",
+            field=models.ManyToManyField(
+                blank=True, related_name="contacts", to="taxonomy.tag", verbose_name="tags"
+            ),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.team', verbose_name='team'),
+            model_name="contact",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="accounts.team",
+                verbose_name="team",
+            ),
         ),
         migrations.AddField(
-            model_name='contactaddress',
-            name='contact',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='addresses', to='contacts.contact'),
+            model_name="contactaddress",
+            name="contact",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="addresses",
+                to="contacts.contact",
+            ),
         ),
         migrations.AddField(
-            model_name='contactemail',
-            name='contact',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='emails', to='contacts.contact'),
+            model_name="contactemail",
+            name="contact",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="emails",
+                to="contacts.contact",
+            ),
         ),
         migrations.AddField(
-            model_name='contactphone',
-            name='contact',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='phones', to='contacts.contact'),
+            model_name="contactphone",
+            name="contact",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="phones",
+                to="contacts.contact",
+            ),
         ),
         migrations.AddField(
-            model_name='contactprofile',
-            name='contact',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='profiles', to='contacts.contact'),
+            model_name="contactprofile",
+            name="contact",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="profiles",
+                to="contacts.contact",
+            ),
         ),
         migrations.AddField(
-            model_name='contacturl',
-            name='contact',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='urls', to='contacts.contact'),
+            model_name="contacturl",
+            name="contact",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="urls",
+                to="contacts.contact",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['sort_name', 'id'], name='contact_sort_idx'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["sort_name", "id"],
+                name="contact_sort_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['-updated_at', '-id'], name='contact_updated_idx'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["-updated_at", "-id"],
+                name="contact_updated_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['-created_at', '-id'], name='contact_created_idx'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["-created_at", "-id"],
+                name="contact_created_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['stage', 'sort_name', 'id'], name='contact_stage_idx'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["stage", "sort_name", "id"],
+                name="contact_stage_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'sort_name', 'id'], name='contact_owner_idx'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["owner", "sort_name", "id"],
+                name="contact_owner_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['country', 'city', 'sort_name', 'id'], name='contact_place_idx'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["country", "city", "sort_name", "id"],
+                name="contact_place_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['organization', 'sort_name', 'id'], name='contact_org_idx'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["organization", "sort_name", "id"],
+                name="contact_org_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['primary_email', 'id'], name='contact_email_idx'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["primary_email", "id"],
+                name="contact_email_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['family_name', 'given_name'], name='contact_name_idx'),
+            model_name="contact",
+            index=models.Index(fields=["family_name", "given_name"], name="contact_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True), _negated=True), fields=['deleted_at'], name='contact_trash_idx'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True), _negated=True),
+                fields=["deleted_at"],
+                name="contact_trash_idx",
+            ),
         ),
     ]

@@ -6,23 +6,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('contacts', '0003_city_country_statistics'),
-        ('organizations', '0001_initial'),
-        ('taxonomy', '0002_default_lists'),
+        ("accounts", "0001_initial"),
+        ("contacts", "0003_city_country_statistics"),
+        ("organizations", "0001_initial"),
+        ("taxonomy", "0002_default_lists"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contact',
-            name='last_interaction_at',
-            field=models.DateTimeField(default=datetime.datetime(1970, 1, 1, 0, 0, tzinfo=datetime.timezone.utc), editable=False, verbose_name='last interaction'),
+            model_name="contact",
+            name="last_interaction_at",
+            field=models.DateTimeField(
+                default=datetime.datetime(1970, 1, 1, 0, 0, tzinfo=datetime.timezone.utc),
+                editable=False,
+                verbose_name="last interaction",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['last_interaction_at', 'id'], name='contact_last_interaction_idx'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["last_interaction_at", "id"],
+                name="contact_last_interaction_idx",
+            ),
         ),
     ]

@@ -4,40 +4,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0004_last_interaction_at'),
+        ("contacts", "0004_last_interaction_at"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contact',
-            name='email_consent',
-            field=models.CharField(blank=True, choices=[('', 'Not asked'), ('granted', 'Opted in'), ('withdrawn', 'Opted out')], default='', max_length=10, verbose_name='e-mail consent'),
+            model_name="contact",
+            name="email_consent",
+            field=models.CharField(
+                blank=True,
+                choices=[("", "Not asked"), ("granted", "Opted in"), ("withdrawn", "Opted out")],
+                default="",
+                max_length=10,
+                verbose_name="e-mail consent",
+            ),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='email_consent_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='e-mail consent changed'),
+            model_name="contact",
+            name="email_consent_at",
+            field=models.DateTimeField(
+                blank=True, null=True, verbose_name="e-mail consent changed"
+            ),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='email_consent_source',
-            field=models.CharField(blank=True, choices=[('', 'None'), ('form', 'Form'), ('import', 'Import'), ('api', 'API'), ('user', 'Recorded by a user')], default='', max_length=10, verbose_name='e-mail consent source'),
+            model_name="contact",
+            name="email_consent_source",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "None"),
+                    ("form", "Form"),
+                    ("import", "Import"),
+                    ("api", "API"),
+                    ("user", "Recorded by a user"),
+                ],
+                default="",
+                max_length=10,
+                verbose_name="e-mail consent source",
+            ),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='sms_consent',
-            field=models.CharField(blank=True, choices=[('', 'Not asked'), ('granted', 'Opted in'), ('withdrawn', 'Opted out')], default='', max_length=10, verbose_name='SMS consent'),
+            model_name="contact",
+            name="sms_consent",
+            field=models.CharField(
+                blank=True,
+                choices=[("", "Not asked"), ("granted", "Opted in"), ("withdrawn", "Opted out")],
+                default="",
+                max_length=10,
+                verbose_name="SMS consent",
+            ),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='sms_consent_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='SMS consent changed'),
+            model_name="contact",
+            name="sms_consent_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="SMS consent changed"),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='sms_consent_source',
-            field=models.CharField(blank=True, choices=[('', 'None'), ('form', 'Form'), ('import', 'Import'), ('api', 'API'), ('user', 'Recorded by a user')], default='', max_length=10, verbose_name='SMS consent source'),
+            model_name="contact",
+            name="sms_consent_source",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "None"),
+                    ("form", "Form"),
+                    ("import", "Import"),
+                    ("api", "API"),
+                    ("user", "Recorded by a user"),
+                ],
+                default="",
+                max_length=10,
+                verbose_name="SMS consent source",
+            ),
         ),
     ]

@@ -5,15 +5,16 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0005_consent'),
+        ("contacts", "0005_consent"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='contact',
-            name='notes',
-            field=rubrica.core.models.SealedTextField(blank=True, seal_entity='contact', verbose_name='notes'),
+            model_name="contact",
+            name="notes",
+            field=rubrica.core.models.SealedTextField(
+                blank=True, seal_entity="contact", verbose_name="notes"
+            ),
         ),
     ]

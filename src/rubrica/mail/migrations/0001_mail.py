@@ -6,192 +6,445 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('activities', '0002_outcomes'),
-        ('contacts', '0004_last_interaction_at'),
-        ('documents', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("activities", "0002_outcomes"),
+        ("contacts", "0004_last_interaction_at"),
+        ("documents", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BouncedAddress',
+            name="BouncedAddress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.CharField(max_length=254, unique=True, verbose_name='address')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('bounced_at', models.DateTimeField(verbose_name='bounced')),
-                ('count', models.PositiveIntegerField(default=1, verbose_name='bounces')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("address", models.CharField(max_length=254, unique=True, verbose_name="address")),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                ("bounced_at", models.DateTimeField(verbose_name="bounced")),
+                ("count", models.PositiveIntegerField(default=1, verbose_name="bounces")),
             ],
             options={
-                'verbose_name': 'bouncing address',
-                'verbose_name_plural': 'bouncing addresses',
+                "verbose_name": "bouncing address",
+                "verbose_name_plural": "bouncing addresses",
             },
         ),
         migrations.CreateModel(
-            name='Mailbox',
+            name="Mailbox",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('host', models.CharField(max_length=255, verbose_name='server')),
-                ('port', models.PositiveIntegerField(default=993, verbose_name='port')),
-                ('security', models.CharField(choices=[('ssl', 'SSL/TLS'), ('starttls', 'STARTTLS'), ('none', 'None')], default='ssl', max_length=10, verbose_name='security')),
-                ('username', models.CharField(max_length=255, verbose_name='user name')),
-                ('password_encrypted', models.TextField(blank=True, verbose_name='password (encrypted)')),
-                ('folders', models.JSONField(blank=True, default=list, verbose_name='folders')),
-                ('fetch_since', models.DateField(blank=True, null=True, verbose_name='fetch since')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('poll_minutes', models.PositiveIntegerField(default=5, verbose_name='poll every (minutes)')),
-                ('last_fetch_at', models.DateTimeField(blank=True, null=True, verbose_name='last fetched')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mailboxes', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.team', verbose_name='team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("host", models.CharField(max_length=255, verbose_name="server")),
+                ("port", models.PositiveIntegerField(default=993, verbose_name="port")),
+                (
+                    "security",
+                    models.CharField(
+                        choices=[("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("none", "None")],
+                        default="ssl",
+                        max_length=10,
+                        verbose_name="security",
+                    ),
+                ),
+                ("username", models.CharField(max_length=255, verbose_name="user name")),
+                (
+                    "password_encrypted",
+                    models.TextField(blank=True, verbose_name="password (encrypted)"),
+                ),
+                ("folders", models.JSONField(blank=True, default=list, verbose_name="folders")),
+                (
+                    "fetch_since",
+                    models.DateField(blank=True, null=True, verbose_name="fetch since"),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "poll_minutes",
+                    models.PositiveIntegerField(default=5, verbose_name="poll every (minutes)"),
+                ),
+                (
+                    "last_fetch_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last fetched"),
+                ),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mailboxes",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.team",
+                        verbose_name="team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mailbox',
-                'verbose_name_plural': 'mailboxes',
-                'ordering': ['name', 'id'],
+                "verbose_name": "mailbox",
+                "verbose_name_plural": "mailboxes",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='MailMessage',
+            name="MailMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message_id', models.CharField(max_length=255, unique=True, verbose_name='Message-ID')),
-                ('thread_key', models.CharField(db_index=True, max_length=255, verbose_name='thread')),
-                ('direction', models.CharField(choices=[('in', 'Received'), ('out', 'Sent')], max_length=3, verbose_name='direction')),
-                ('sender', models.CharField(blank=True, max_length=254, verbose_name='from')),
-                ('subject', models.CharField(blank=True, max_length=500, verbose_name='subject')),
-                ('sent_at', models.DateTimeField(verbose_name='date')),
-                ('body', models.TextField(blank=True, verbose_name='text')),
-                ('in_reply_to', models.CharField(blank=True, max_length=255, verbose_name='in reply to')),
-                ('references', models.TextField(blank=True, verbose_name='references')),
-                ('is_bounce', models.BooleanField(default=False, verbose_name='delivery report')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='captured')),
-                ('activity', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='mail_message', to='activities.activity', verbose_name='activity')),
-                ('mailbox', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to='mail.mailbox', verbose_name='mailbox')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='captured for')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "message_id",
+                    models.CharField(max_length=255, unique=True, verbose_name="Message-ID"),
+                ),
+                (
+                    "thread_key",
+                    models.CharField(db_index=True, max_length=255, verbose_name="thread"),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("in", "Received"), ("out", "Sent")],
+                        max_length=3,
+                        verbose_name="direction",
+                    ),
+                ),
+                ("sender", models.CharField(blank=True, max_length=254, verbose_name="from")),
+                ("subject", models.CharField(blank=True, max_length=500, verbose_name="subject")),
+                ("sent_at", models.DateTimeField(verbose_name="date")),
+                ("body", models.TextField(blank=True, verbose_name="text")),
+                (
+                    "in_reply_to",
+                    models.CharField(blank=True, max_length=255, verbose_name="in reply to"),
+                ),
+                ("references", models.TextField(blank=True, verbose_name="references")),
+                ("is_bounce", models.BooleanField(default=False, verbose_name="delivery report")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="captured")),
+                (
+                    "activity",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="mail_message",
+                        to="activities.activity",
+                        verbose_name="activity",
+                    ),
+                ),
+                (
+                    "mailbox",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="messages",
+                        to="mail.mailbox",
+                        verbose_name="mailbox",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="captured for",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'e-mail message',
-                'verbose_name_plural': 'e-mail messages',
-                'ordering': ['-sent_at', '-id'],
+                "verbose_name": "e-mail message",
+                "verbose_name_plural": "e-mail messages",
+                "ordering": ["-sent_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MailAttachment',
+            name="MailAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=255, verbose_name='file name')),
-                ('content_type', models.CharField(max_length=255, verbose_name='type')),
-                ('size', models.PositiveBigIntegerField(verbose_name='size')),
-                ('document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='documents.document', verbose_name='document')),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='mail.mailmessage', verbose_name='message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("filename", models.CharField(max_length=255, verbose_name="file name")),
+                ("content_type", models.CharField(max_length=255, verbose_name="type")),
+                ("size", models.PositiveBigIntegerField(verbose_name="size")),
+                (
+                    "document",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="documents.document",
+                        verbose_name="document",
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="mail.mailmessage",
+                        verbose_name="message",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attachment',
-                'verbose_name_plural': 'attachments',
+                "verbose_name": "attachment",
+                "verbose_name_plural": "attachments",
             },
         ),
         migrations.CreateModel(
-            name='MailParticipant',
+            name="MailParticipant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('from', 'From'), ('to', 'To'), ('cc', 'Cc')], max_length=4, verbose_name='role')),
-                ('address', models.CharField(db_index=True, max_length=254, verbose_name='address')),
-                ('name', models.CharField(blank=True, max_length=255, verbose_name='name')),
-                ('internal', models.BooleanField(default=False, verbose_name='colleague')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='contacts.contact', verbose_name='person')),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='mail.mailmessage', verbose_name='message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("from", "From"), ("to", "To"), ("cc", "Cc")],
+                        max_length=4,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "address",
+                    models.CharField(db_index=True, max_length=254, verbose_name="address"),
+                ),
+                ("name", models.CharField(blank=True, max_length=255, verbose_name="name")),
+                ("internal", models.BooleanField(default=False, verbose_name="colleague")),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="contacts.contact",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participants",
+                        to="mail.mailmessage",
+                        verbose_name="message",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'participant',
-                'verbose_name_plural': 'participants',
+                "verbose_name": "participant",
+                "verbose_name_plural": "participants",
             },
         ),
         migrations.CreateModel(
-            name='MailPreference',
+            name="MailPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('metadata', 'Sender, recipients and date only'), ('subject', 'Also the subject'), ('full', 'The full message')], default='subject', max_length=10, verbose_name='colleagues see')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='mail_preference', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("metadata", "Sender, recipients and date only"),
+                            ("subject", "Also the subject"),
+                            ("full", "The full message"),
+                        ],
+                        default="subject",
+                        max_length=10,
+                        verbose_name="colleagues see",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mail_preference",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mail preference',
-                'verbose_name_plural': 'mail preferences',
+                "verbose_name": "mail preference",
+                "verbose_name_plural": "mail preferences",
             },
         ),
         migrations.CreateModel(
-            name='MailTemplate',
+            name="MailTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('subject', models.CharField(max_length=500, verbose_name='subject')),
-                ('body', models.TextField(verbose_name='text')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("subject", models.CharField(max_length=500, verbose_name="subject")),
+                ("body", models.TextField(verbose_name="text")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'e-mail template',
-                'verbose_name_plural': 'e-mail templates',
-                'ordering': ['name', 'id'],
+                "verbose_name": "e-mail template",
+                "verbose_name_plural": "e-mail templates",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='OutgoingMail',
+            name="OutgoingMail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.CharField(max_length=254, verbose_name='address')),
-                ('subject', models.CharField(max_length=500, verbose_name='subject')),
-                ('body', models.TextField(verbose_name='text')),
-                ('document_ids', models.JSONField(blank=True, default=list, verbose_name='attachments')),
-                ('message_id', models.CharField(max_length=255, unique=True, verbose_name='Message-ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('failed', 'Failed')], default='queued', max_length=8, verbose_name='status')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),
-                ('next_attempt_at', models.DateTimeField(verbose_name='next attempt')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('captured', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='mail.mailmessage', verbose_name='captured message')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contacts.contact', verbose_name='person')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='sender')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("address", models.CharField(max_length=254, verbose_name="address")),
+                ("subject", models.CharField(max_length=500, verbose_name="subject")),
+                ("body", models.TextField(verbose_name="text")),
+                (
+                    "document_ids",
+                    models.JSONField(blank=True, default=list, verbose_name="attachments"),
+                ),
+                (
+                    "message_id",
+                    models.CharField(max_length=255, unique=True, verbose_name="Message-ID"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("queued", "Queued"), ("sent", "Sent"), ("failed", "Failed")],
+                        default="queued",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="attempts")),
+                ("next_attempt_at", models.DateTimeField(verbose_name="next attempt")),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "captured",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="mail.mailmessage",
+                        verbose_name="captured message",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="contacts.contact",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="sender",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'outgoing e-mail',
-                'verbose_name_plural': 'outgoing e-mails',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "outgoing e-mail",
+                "verbose_name_plural": "outgoing e-mails",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MailboxFolder',
+            name="MailboxFolder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255, verbose_name='folder')),
-                ('uidvalidity', models.BigIntegerField(blank=True, null=True, verbose_name='UIDVALIDITY')),
-                ('last_uid', models.BigIntegerField(default=0, verbose_name='last UID read')),
-                ('mailbox', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='states', to='mail.mailbox', verbose_name='mailbox')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="folder")),
+                (
+                    "uidvalidity",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="UIDVALIDITY"),
+                ),
+                ("last_uid", models.BigIntegerField(default=0, verbose_name="last UID read")),
+                (
+                    "mailbox",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="states",
+                        to="mail.mailbox",
+                        verbose_name="mailbox",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mailbox folder',
-                'verbose_name_plural': 'mailbox folders',
-                'constraints': [models.UniqueConstraint(fields=('mailbox', 'name'), name='mail_folder_unique')],
+                "verbose_name": "mailbox folder",
+                "verbose_name_plural": "mailbox folders",
+                "constraints": [
+                    models.UniqueConstraint(fields=("mailbox", "name"), name="mail_folder_unique")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='mailmessage',
-            index=models.Index(fields=['owner', '-sent_at', '-id'], name='mail_owner_time_idx'),
+            model_name="mailmessage",
+            index=models.Index(fields=["owner", "-sent_at", "-id"], name="mail_owner_time_idx"),
         ),
         migrations.AddIndex(
-            model_name='mailmessage',
-            index=models.Index(fields=['thread_key', 'sent_at'], name='mail_thread_time_idx'),
+            model_name="mailmessage",
+            index=models.Index(fields=["thread_key", "sent_at"], name="mail_thread_time_idx"),
         ),
         migrations.AddIndex(
-            model_name='outgoingmail',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='mail_out_due_idx'),
+            model_name="outgoingmail",
+            index=models.Index(fields=["status", "next_attempt_at"], name="mail_out_due_idx"),
         ),
     ]

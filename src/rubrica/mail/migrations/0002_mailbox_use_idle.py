@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mail', '0001_mail'),
+        ("mail", "0001_mail"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='mailbox',
-            name='use_idle',
-            field=models.BooleanField(default=False, verbose_name='wait for new mail (IMAP IDLE)'),
+            model_name="mailbox",
+            name="use_idle",
+            field=models.BooleanField(default=False, verbose_name="wait for new mail (IMAP IDLE)"),
         ),
     ]

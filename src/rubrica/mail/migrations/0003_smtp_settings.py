@@ -4,27 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mail', '0002_mailbox_use_idle'),
+        ("mail", "0002_mailbox_use_idle"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SmtpSettings',
+            name="SmtpSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('host', models.CharField(blank=True, max_length=255, verbose_name='SMTP server')),
-                ('port', models.PositiveIntegerField(default=587, verbose_name='port')),
-                ('security', models.CharField(choices=[('ssl', 'SSL/TLS'), ('starttls', 'STARTTLS'), ('none', 'None')], default='starttls', max_length=10, verbose_name='security')),
-                ('username', models.CharField(blank=True, max_length=255, verbose_name='user name')),
-                ('password_encrypted', models.TextField(blank=True, editable=False)),
-                ('from_address', models.EmailField(blank=True, max_length=254, verbose_name='from address')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("host", models.CharField(blank=True, max_length=255, verbose_name="SMTP server")),
+                ("port", models.PositiveIntegerField(default=587, verbose_name="port")),
+                (
+                    "security",
+                    models.CharField(
+                        choices=[("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("none", "None")],
+                        default="starttls",
+                        max_length=10,
+                        verbose_name="security",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(blank=True, max_length=255, verbose_name="user name"),
+                ),
+                ("password_encrypted", models.TextField(blank=True, editable=False)),
+                (
+                    "from_address",
+                    models.EmailField(blank=True, max_length=254, verbose_name="from address"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
             ],
             options={
-                'verbose_name': 'SMTP settings',
-                'verbose_name_plural': 'SMTP settings',
+                "verbose_name": "SMTP settings",
+                "verbose_name_plural": "SMTP settings",
             },
         ),
     ]

@@ -84,6 +84,11 @@ class Command(RubricaCommand):
         send.add_argument("--body", default="")
         send.add_argument("--body-file", metavar="FILE")
         send.add_argument("--template", type=int, metavar="TEMPLATE")
+        send.add_argument(
+            "--purpose",
+            metavar="KEY",
+            help=gettext_lazy("The consent purpose written for (default: e-mail in general)."),
+        )
         send.add_argument("--document", dest="documents", type=int, action="append", default=[])
         send.add_argument(
             "--background",
@@ -204,6 +209,7 @@ class Command(RubricaCommand):
             template=template,
             document_ids=options["documents"],
             enqueue=options["background"],
+            purpose=sending.purpose_by_key(options.get("purpose")),
         )
         result = {"queued": len(queued)}
         if not options["background"]:
