@@ -48,6 +48,7 @@ def test_the_apps_register_their_kinds_and_sweepers() -> None:
         "backup",
         "backup_verify",
         "privacy_retention",
+        "cadence_refresh",
     }
     assert kinds["import"].on_success is not None
     assert kinds["import"].discard_private_files is not None

@@ -165,6 +165,8 @@ EXPECT["export"] = EXPECT["add"]
 # the shipped roles. A person one sees but may not erase is refused (403); one not seen is 404.
 EXPECT["erase"] = {
     "administrator": {"private": OK, "team": OK, "missing": NOT_FOUND},
+    # a Manager sees the team's private records (team_all, ADR 0033) but may not erase them
+    "manager": {"private": FORBIDDEN, "team": FORBIDDEN, "missing": NOT_FOUND},
     "sales": {"private": NOT_FOUND, "team": FORBIDDEN, "missing": NOT_FOUND},
     "read_only": {"private": NOT_FOUND, "team": FORBIDDEN, "missing": NOT_FOUND},
     "other_team": {"private": NOT_FOUND, "team": NOT_FOUND, "missing": NOT_FOUND},

@@ -55,9 +55,9 @@ class Access:
 def _shares(person: Any, *, write: bool) -> QuerySet[Any, Any]:
     from rubrica.calendars.models import CalendarShare
 
-    team_ids = person.teams.values("pk")
+    teams = team_ids(person)  # read once per question (remembered_teams), not a subquery
     shares = CalendarShare.objects.filter(calendar_id=OuterRef("pk")).filter(
-        Q(user=person) | Q(team_id__in=team_ids)
+        Q(user=person) | Q(team_id__in=teams)
     )
     return shares.filter(access=Access.WRITE) if write else shares
 

@@ -106,18 +106,18 @@ cli("tasks list", rule="signed_in", lists=True, path=argv("tasks", "{as}", "list
 cli("tasks add", rule="add", path=argv("tasks", "{as}", "add", "New task"))
 cli("tasks done", kind="task", rule="change", path=argv("tasks", "{as}", "done", pk("task")))
 cli("jobs list", rule="signed_in", path=argv("jobs", "{as}", "list"))
-cli("jobs show", kind="import", rule="own", path=argv("jobs", "{as}", "show", pk("import")))
+cli("jobs show", kind="import", rule="job_view", path=argv("jobs", "{as}", "show", pk("import")))
 cli(
     "jobs cancel",
     kind="import",
-    rule="own",
+    rule="job_act",
     extra={"ok_codes": (0, 2)},
     path=argv("jobs", "{as}", "cancel", pk("import")),
 )
 cli(
     "jobs resume",
     kind="import",
-    rule="own",
+    rule="job_act",
     extra={"ok_codes": (0, 2)},
     path=argv("jobs", "{as}", "resume", pk("import")),
 )
