@@ -850,9 +850,10 @@ CADENCE_JOB = "cadence_refresh"
 def _refresh_tag_people(actor: User, tag: Tag) -> Job | None:
     """Store the effective cadence of everyone with ``tag``: at once for a few people, else by
     a job queued after commit (returned)."""
-    through = Contact.tags.through
-    if through.objects.filter(tag_id=tag.pk).count() <= CADENCE_INLINE_LIMIT:
-        refresh_cadences(_people_with_tag(tag.pk))
+    members = Contact.tags.through.objects.filter(tag_id=tag.pk)
+    ids = list(members.values_list("contact_id", flat=True)[: CADENCE_INLINE_LIMIT + 1])
+    if len(ids) <= CADENCE_INLINE_LIMIT:  # read once: the ids are the people to refresh
+        refresh_cadences(ids)
         return None
     title = _("Keep-in-touch cadence of tag %(name)s") % {"name": tag.name}
     return job_create(actor=actor, kind=CADENCE_JOB, title=title, params={"tag": tag.pk})
