@@ -24,7 +24,8 @@ records come from one person.
 Rows go straight into the tables (``bench.seed.Table``, as the other benchmarks seed), then the
 key index is built with the real ``rubrica.dedup.reindex`` and the scan runs as a job. Each tier's
 figures count the pairs of that tier and of surer ones. Results: a table on the terminal and
-``var/bench/linkage-<contact points>-<size>.json``.
+``var/bench/linkage-<contact points>[-faker]-<size>.json`` (``--names faker``: Faker's larger
+name pools).
 """
 
 from __future__ import annotations
@@ -149,12 +150,35 @@ def _romanised(name: str) -> str:
     return " ".join(LATIN.get(part, part) for part in [name]).capitalize()
 
 
+#: Faker's person providers for the Latin-script locales (``--names faker``): hundreds of given
+#: and family names each instead of 20-50, so that a million people are not ~120 to a full name.
+FAKER_LOCALES = {"it": "it_IT", "en": "en_US", "de": "de_DE", "fr": "fr_FR", "es": "es_ES"}
+
+
+def faker_names() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """NAMES with the Latin-script locales' pools taken from Faker's data (a PyPI package, here
+    through factory_boy); Chinese and Persian keep the lists the transliterations know."""
+    import importlib
+
+    names = dict(NAMES)
+    for locale, faker_locale in FAKER_LOCALES.items():
+        provider = importlib.import_module(f"faker.providers.person.{faker_locale}").Provider
+        given = sorted({str(n) for n in provider.first_names if str(n).isalpha()})
+        family = sorted({str(n) for n in provider.last_names if str(n).isalpha()})
+        names[locale] = (tuple(given), tuple(family))
+    return names
+
+
 class Generator:
-    def __init__(self, size: int, seed: int, contact_points: bool) -> None:
+    def __init__(self, size: int, seed: int, contact_points: bool, names: str = "bench") -> None:
         self.rng = random.Random(seed)
+        self.names = faker_names() if names == "faker" else NAMES
         self.size = size
         self.contact_points = contact_points
         self.cluster = 0
+        #: E-mail addresses handed out: a provider never gives one address to two people (the
+        #: same name and number at another provider is possible, and stays so).
+        self.addresses: set[str] = set()
         from rubrica.dedup.nicknames import NICKNAMES
 
         self.nicknames: dict[str, list[str]] = defaultdict(list)
@@ -184,8 +208,8 @@ class Generator:
         if locale is None:
             locales, weights = zip(*LOCALE_WEIGHTS.items(), strict=True)
             locale = rng.choices(locales, weights)[0]
-        given = given or rng.choice(NAMES[locale][0])
-        family = family or rng.choice(NAMES[locale][1])
+        given = given or rng.choice(self.names[locale][0])
+        family = family or rng.choice(self.names[locale][1])
         if locale in ("zh", "fa") and rng.random() < 0.5:
             given, family = _romanised(given), _romanised(family)
         record = Record(given=given, family=family, locale=locale)
@@ -197,8 +221,7 @@ class Generator:
             record.member_no = f"{rng.randint(10_000_000, 99_999_999)}"
         if self.contact_points:
             if rng.random() < 0.75:
-                local = f"{LATIN.get(given, given)}.{LATIN.get(family, family)}{rng.randint(1, 99)}"
-                record.email = f"{local.casefold().replace(' ', '')}@{rng.choice(PROVIDERS)}"
+                record.email = self._new_address(given, family)
             if rng.random() < 0.65:
                 record.phone = self._phone(locale)
         return record
@@ -297,10 +320,24 @@ class Generator:
     def _moved(self, record: Record) -> None:
         record.street, record.postcode, record.city = self._address(record.locale)
 
+    def _new_address(self, given: str, family: str) -> str:
+        """A free address made of the name and a number at one of the providers."""
+        name = f"{LATIN.get(given, given)}.{LATIN.get(family, family)}".casefold().replace(" ", "")
+        while True:
+            address = f"{name}{self.rng.randint(1, 99)}@{self.rng.choice(PROVIDERS)}"
+            if address not in self.addresses:
+                self.addresses.add(address)
+                return address
+
     def _email_provider(self, record: Record) -> None:
         if record.email:
             local = record.email.split("@")[0]
-            record.email = f"{local}@{self.rng.choice(PROVIDERS)}"
+            for _ in range(len(PROVIDERS)):
+                address = f"{local}@{self.rng.choice(PROVIDERS)}"
+                if address not in self.addresses:
+                    self.addresses.add(address)
+                    record.email = address
+                    return
 
     def rows(self) -> list[Record]:
         rng = self.rng
@@ -458,6 +495,13 @@ def main() -> int:
     parser.add_argument("--contact-points", choices=("none", "some"), default="none")
     parser.add_argument("--seed", type=int, default=20261205)
     parser.add_argument(
+        "--names",
+        choices=("bench", "faker"),
+        default="bench",
+        help="name pools: the benchmark's own (20-50 names a part and locale) or Faker's data "
+        "for the Latin-script locales (hundreds; a million people are then not ~120 to a name)",
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="scan again the database a previous run of the same size and seed left (no seeding, "
@@ -466,7 +510,8 @@ def main() -> int:
     args = parser.parse_args()
     var_dir = REPO / "var" / "bench"
     var_dir.mkdir(parents=True, exist_ok=True)
-    db = var_dir / f"linkage-{args.contact_points}-{args.size}.sqlite3"
+    variant = "" if args.names == "bench" else f"-{args.names}"
+    db = var_dir / f"linkage-{args.contact_points}{variant}-{args.size}.sqlite3"
     reuse = args.reuse and db.exists()
     for suffix in ("", "-wal", "-shm"):
         if not reuse:
@@ -488,10 +533,14 @@ def main() -> int:
     from rubrica.jobs.services import job_run
 
     call_command("migrate", verbosity=0, interactive=False)
-    report: dict[str, Any] = {"size": args.size, "contact_points": args.contact_points}
+    report: dict[str, Any] = {
+        "size": args.size,
+        "contact_points": args.contact_points,
+        "names": args.names,
+    }
     report["machine"] = machine("sqlite")
     started = time.perf_counter()
-    rows = Generator(args.size, args.seed, args.contact_points == "some").rows()
+    rows = Generator(args.size, args.seed, args.contact_points == "some", args.names).rows()
     if reuse:
         from rubrica.dedup.models import DuplicatePair
 
@@ -520,7 +569,7 @@ def main() -> int:
     assert scan is not None
     report["em"] = {k: scan.model[k] for k in ("lambda", "iterations", "converged", "pairs")}
     report["quality"] = evaluate(truth, rows)
-    path = var_dir / f"linkage-{args.contact_points}-{args.size}.json"
+    path = var_dir / f"linkage-{args.contact_points}{variant}-{args.size}.json"
     path.write_text(json.dumps(report, indent=2, default=str))
     quality = report["quality"]
     print(

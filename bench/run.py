@@ -674,8 +674,36 @@ def write_docs(path: Path, engine: str, text: str) -> None:
 # --- main -------------------------------------------------------------------------------------
 
 
+def _only_first(argv: list[str]) -> list[str]:
+    """``make bench BENCH_ARGS="--only NAME"`` puts ``--only`` after ``--languages en,it,fa``:
+    move it first, and keep ``--languages`` only for the benchmarks that take it (the list pages
+    and search)."""
+    for index, arg in enumerate(argv):
+        if arg == "--only" and index + 1 < len(argv):
+            name, rest = argv[index + 1], argv[:index] + argv[index + 2 :]
+            break
+        if arg.startswith("--only="):
+            name, rest = arg.split("=", 1)[1], argv[:index] + argv[index + 1 :]
+            break
+    else:
+        return argv
+    if name != "search":
+        kept: list[str] = []
+        skip = False
+        for arg in rest:
+            if skip:
+                skip = False
+            elif arg == "--languages":
+                skip = True
+            elif not arg.startswith("--languages="):
+                kept.append(arg)
+        rest = kept
+    return ["--only", name, *rest]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _only_first(argv)
     if argv[:2] == ["--only", "search"] or argv[:1] == ["--only=search"]:
         # The search benchmark (bench/search_bench.py), on the same databases.
         sys.path.insert(0, str(REPO))

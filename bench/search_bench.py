@@ -86,6 +86,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--reindex", action="store_true", help="rebuild the index even if full")
     parser.add_argument("--no-http", action="store_true", help="skip the suggestion view timings")
     parser.add_argument(
+        "--languages",
+        default="en",
+        help="the suggestions are timed in each of these languages (Accept-Language), in the "
+        "same run (issue 14: server time must not grow with the language); the first fills the "
+        "main table",
+    )
+    parser.add_argument(
         "--kinds", default="", help=f"comma-separated subset of: {', '.join(KINDS)}"
     )
     parser.add_argument("--batch", type=int, default=10_000, help="people per seeding transaction")
@@ -405,11 +412,11 @@ def time_baseline(user: Any, texts: list[str]) -> tuple[list[float], float]:
     return seconds, found / max(len(texts), 1)
 
 
-def time_suggest(user: Any, texts: list[str]) -> list[float]:
+def time_suggest(user: Any, texts: list[str], language: str = "en") -> list[float]:
     from django.test import Client
     from django.urls import reverse
 
-    client = Client(SERVER_NAME="localhost")
+    client = Client(SERVER_NAME="localhost", HTTP_ACCEPT_LANGUAGE=language)
     client.force_login(user)
     url = reverse("search:suggest")
 
@@ -502,6 +509,26 @@ def markdown(info: dict[str, Any], rows: list[Row]) -> str:
             f"| {'yes' if r.passed else '**no**'} |"
         )
     lines.append("")
+    by_language = info.get("by_language") or {}
+    if by_language:
+        languages = info["languages"]
+        lines += [
+            "Suggestions by language (member, the same queries with each `Accept-Language`, in "
+            "the same run), p50 / p95 ms:",
+            "",
+            "| kind | " + " | ".join(languages) + " |",
+            "| --- | " + " | ".join("---:" for _code in languages) + " |",
+        ]
+        for kind, figures in by_language.items():
+            lines.append(
+                f"| {KIND_TITLES[kind]} | "
+                + " | ".join(
+                    f"{_ms(figures[code]['p50_ms'])} / {_ms(figures[code]['p95_ms'])}"
+                    for code in languages
+                )
+                + " |"
+            )
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -555,13 +582,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     users = {"admin": ref.admin, "member": ref.member}
     assert {BENCH_ADMIN, BENCH_MEMBER} == {ref.admin.username, ref.member.username}
     queries = make_queries(args.queries, args.people, args.kinds)
+    languages = [code.strip() for code in args.languages.split(",") if code.strip()] or ["en"]
+    info["languages"] = languages
+    by_language: dict[str, dict[str, Figures]] = {}
     rows: list[Row] = []
     for kind in args.kinds:
         texts = queries[kind]
         for role, user in users.items():
             seconds, found = time_search(user, texts)
             base, base_found = time_baseline(user, texts[: args.baseline_queries])
-            suggest = time_suggest(user, texts) if info["http"] and role == "member" else None
+            suggest = (
+                time_suggest(user, texts, languages[0])
+                if info["http"] and role == "member"
+                else None
+            )
+            if suggest is not None and len(languages) > 1:
+                by_language[kind] = {languages[0]: Figures.of(suggest)}
+                for language in languages[1:]:
+                    by_language[kind][language] = Figures.of(time_suggest(user, texts, language))
             row = Row(
                 kind=kind,
                 user=role,
@@ -581,6 +619,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     info["machine"]["load_after"] = [round(value, 2) for value in os.getloadavg()]
     print_table(console, rows, info)
+    info["by_language"] = {
+        kind: {code: asdict(fig) for code, fig in figures.items()}
+        for kind, figures in by_language.items()
+    }
+    for kind, figures in by_language.items():
+        console.print(
+            f"  suggest by language, {KIND_TITLES[kind]}: "
+            + ", ".join(
+                f"{code} p50 {_ms(fig.p50_ms)} / p95 {_ms(fig.p95_ms)} ms"
+                for code, fig in figures.items()
+            )
+        )
     report = {
         **info,
         "query_texts": queries,

@@ -28,7 +28,7 @@ def test_search_bench_builds_the_index_times_every_kind_and_reuses_it(tmp_path):
     docs.write_text("# Benchmarks\n\nWritten by hand.\n")
 
     first = _run("--people", "1500", "--queries", "4", "--baseline-queries", "2",
-                 "--docs", str(docs), var_dir=var_dir)  # fmt: skip
+                 "--languages", "en,fa", "--docs", str(docs), var_dir=var_dir)  # fmt: skip
 
     assert first.returncode == 0, first.stdout + first.stderr
     report = json.loads((var_dir / "search-sqlite-1500.json").read_text())
@@ -50,6 +50,14 @@ def test_search_bench_builds_the_index_times_every_kind_and_reuses_it(tmp_path):
     text = docs.read_text()
     assert text.startswith("# Benchmarks\n\nWritten by hand.\n")
     assert "### Search: SQLite, 1,500 people" in text
+    # Issue 14: the suggestions are timed in each language of the run, side by side.
+    assert report["languages"] == ["en", "fa"]
+    assert set(report["by_language"]) == set(KINDS)
+    assert {code: fig["samples"] for code, fig in report["by_language"]["prefix"].items()} == {
+        "en": 4,
+        "fa": 4,
+    }
+    assert "Suggestions by language" in text and "| kind | en | fa |" in text
 
     second = _run("--people", "1500", "--queries", "2", "--baseline-queries", "0", "--no-http",
                   "--kinds", "typo", "--docs", str(docs), var_dir=var_dir)  # fmt: skip

@@ -89,7 +89,9 @@ def test_get_returns_every_documented_field_and_a_quoted_version_etag(client, me
         "email_consent_source",
         "sms_consent_at",
         "sms_consent_source",
+        "consent_by_purpose",
     }
+    assert body["consent_by_purpose"] == []
     assert body["uid"] == contact.uid
     assert body["nicknames"] == ["Countess"]
     assert body["birthday"] == "1815-12-10"

@@ -190,3 +190,36 @@ def test_a_bare_name_has_only_name_keys_and_an_organization_adds_none():
 
 def test_role_mailboxes_are_not_email_keys():
     assert blocking_keys(identity(emails=["info@acme.it"])) == set()
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("maryam", "mariam"),
+        ("maryam", "مریم"),
+        ("mohammad", "muhammad"),
+        ("mohammad", "محمد"),
+        ("zhang", "chang"),
+        ("rossi", "rosi"),
+    ],
+)
+def test_letter_classes_agree_across_spellings_and_scripts(a, b):
+    assert keys.letter_classes(a) == keys.letter_classes(b)
+    assert len(keys.letter_classes(a)) >= 2
+
+
+def test_letter_classes_tell_unrelated_names_apart():
+    assert keys.letter_classes("rossi") != keys.letter_classes("bianchi")
+    assert keys.letter_classes("maryam") != keys.letter_classes("ahmadi")
+
+
+def test_name_codes_hold_sounds_letter_classes_and_the_initials_in_either_order():
+    person = identity(given_name="Maryam", family_name="Rossi")
+    swapped = identity(given_name="Rossi", family_name="Maryam")
+    codes = keys.name_codes(person)
+    assert {"sMRYM", "sRS", "c565", "c62", "i56"} <= codes
+    assert "i56" in keys.name_codes(swapped)
+    # Persian script meets its romanisation through the letter classes only.
+    persian = keys.name_codes(identity(given_name="مریم", family_name="احمدی"))
+    assert "c565" in persian and not any(code.startswith("sM") for code in persian)
+    assert keys.name_codes(identity(given_name="Luca", family_name="Bianchi")).isdisjoint(codes)

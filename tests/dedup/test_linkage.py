@@ -412,3 +412,90 @@ def test_a_whole_name_weighs_what_random_pairs_say_not_the_product_of_its_parts(
     )
     # Too few whole-name agreements to tell: no correction.
     assert linkage.name_dependence({"11143320000": 3, "55143320000": 9997}) == 0.0
+
+
+def test_an_email_name_shared_by_namesakes_weighs_what_compared_pairs_say():
+    """ADR 0045: an email name is made of the person's name, so two namesakes share one far more
+    often than random people do; when the names agree, "same email name at another provider"
+    weighs by EM's ``u`` among the compared pairs, not the random pairs' (which is ~0)."""
+    model = estimate(synthetic_counts(0.1, 20000))
+    u_compared = model.u["email"][linkage.EMAIL_LOCAL - 1]
+    # Random pairs never share an email name: their u is the smoothed prior, far below EM's.
+    random_counts = {"55143323000": 9990, "55113323000": 10}
+    rescaled = linkage.rescale(model, random_counts, population=10_000)
+    assert rescaled.u_local_named == pytest.approx(u_compared)
+    assert rescaled.u["email"][linkage.EMAIL_LOCAL - 1] < rescaled.u_local_named
+    m_local = rescaled.m["email"][linkage.EMAIL_LOCAL - 1]
+
+    def local_bits(pattern: str) -> float:
+        (weight,) = [w for c, level, w in rescaled.weights(pattern) if c.key == "email"]
+        return weight
+
+    # Whole name the same: the compared pairs' u.
+    assert local_bits("11140002000") == pytest.approx(math.log2(m_local / u_compared))
+    # Different given names: the random pairs' u, as before.
+    assert local_bits("51140002000") == pytest.approx(
+        math.log2(m_local / rescaled.u["email"][linkage.EMAIL_LOCAL - 1])
+    )
+    # Same email address: never discounted.
+    (exact,) = [w for c, level, w in rescaled.weights("11140001000") if c.key == "email"]
+    assert exact == pytest.approx(math.log2(rescaled.m["email"][0] / rescaled.u["email"][0]))
+    again = Model.from_json(rescaled.as_json())
+    assert again.u_local_named == rescaled.u_local_named
+    # A model stored before ADR 0045 has none: no discount.
+    assert Model.from_json({**rescaled.as_json(), "u_local_named": 0}).weights(
+        "11140002000"
+    ) == Model.from_json(
+        {k: v for k, v in rescaled.as_json().items() if k != "u_local_named"}
+    ).weights("11140002000")
+
+
+def test_a_full_birthday_block_compares_only_names_that_share_a_code():
+    """ADR 0046: a shared birthday with unrelated names is not worth a comparison; a typo, a
+    transliteration or a swap still is."""
+
+    def worth(first: dict, second: dict) -> bool:
+        a = identity(birthday="1980-04-15", **first)
+        b = identity(birthday="1980-04-15", **second)
+        return linkage.worth_comparing(keys.BIRTHDAY, a, b, keys.name_codes(a), keys.name_codes(b))
+
+    maryam = {"given_name": "Maryam", "family_name": "Ahmadi"}
+    assert worth(maryam, {"given_name": "Mariam", "family_name": "Ahmady"})
+    assert worth(maryam, {"given_name": "مریم", "family_name": "احمدی"})
+    assert worth(maryam, {"given_name": "Ahmadi", "family_name": "Maryam"})
+    assert not worth(maryam, {"given_name": "Luca", "family_name": "Bianchi"})
+
+
+@pytest.mark.parametrize(
+    ("other", "expected"),
+    [
+        ("1980-04-15", True),
+        ("1981-04-15", True),  # one digit of the year
+        ("--04-15", True),  # no year
+        ("1980-15-04", True),  # swapped: not in a month-day block, but worth comparing
+        ("1957-04-15", False),  # another year: another person, the name rules still reach
+    ],
+)
+def test_a_month_day_block_compares_only_birthdays_a_typo_apart(other, expected):
+    a = identity(given_name="Ada", family_name="Rossi", birthday="1980-04-15")
+    b = identity(given_name="Ada", family_name="Rossi", birthday=other)
+    codes_a, codes_b = keys.name_codes(a), keys.name_codes(b)
+    assert linkage.worth_comparing(keys.NAME_BIRTHDAY, a, b, codes_a, codes_b) is expected
+
+
+def test_other_rules_compare_every_pair_of_a_block():
+    a = identity(given_name="Ada", family_name="Rossi", birthday="1980-04-15")
+    b = identity(given_name="Bea", family_name="Verdi", birthday="1957-01-02")
+    assert linkage.worth_comparing(keys.NAME_SOUND, a, b, frozenset(), frozenset())
+
+
+def test_a_full_birthday_block_also_compares_people_at_one_address():
+    """FEBRL's duplicates include records whose names were replaced: one birthday at one
+    postcode or street is worth a comparison whatever the names."""
+    born = {"birthday": "1980-04-15"}
+    a = identity(given_name="Charlie", family_name="Mantovano", postcode="2119", **born)
+    b = identity(given_name="Jenna", family_name="Goode", postcode="2119", **born)
+    c = identity(given_name="Jenna", family_name="Goode", postcode="3165", **born)
+    assert keys.name_codes(a).isdisjoint(keys.name_codes(b))
+    assert linkage.worth_comparing(keys.BIRTHDAY, a, b, keys.name_codes(a), keys.name_codes(b))
+    assert not linkage.worth_comparing(keys.BIRTHDAY, a, c, keys.name_codes(a), keys.name_codes(c))

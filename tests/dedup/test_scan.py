@@ -8,7 +8,7 @@ import pytest
 from rubrica import dedup
 from rubrica.contacts.services import contact_delete, contact_update
 from rubrica.dedup import keys, scan
-from rubrica.dedup.models import DuplicateKey, DuplicatePair, PairStatus
+from rubrica.dedup.models import DuplicateKey, DuplicatePair, PairStatus, ScanCandidate
 from rubrica.dedup.services import pair_dismiss, scan_start
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import job_run
@@ -198,3 +198,90 @@ def test_small_windows_cover_every_bucket(member, monkeypatch):
     # pairs is compared once, whatever other rules share it.
     assert job.result["pairs_scored"] == 15
     assert job.done == job.total == len(keys.KINDS) * 1024
+
+
+def test_a_pair_the_birthday_rule_declines_is_compared_under_a_later_rule(member):
+    """ADR 0046: two people with one birthday and names that share no code are not compared in
+    the birthday block; when they also share an e-mail's local part (at two providers), that
+    later rule compares them: a declined pair is left to the later rules, not lost."""
+    make_contact(member, given_name="Ada", family_name="Rossi", birthday="1980-04-15")
+    make_contact(member, given_name="Zeno", family_name="Bianchi", birthday="1980-04-15")
+    make_contact(
+        member,
+        given_name="Luca",
+        family_name="Verdi",
+        birthday="1971-02-03",
+        emails=[{"value": "studio.lv@gmail.com"}],
+    )
+    make_contact(
+        member,
+        given_name="Piero",
+        family_name="Neri",
+        birthday="1971-02-03",
+        emails=[{"value": "studio.lv@outlook.com"}],
+    )
+
+    job = run_scan(member)
+
+    by_rule = job.result["pairs_scored_by_rule"]
+    assert by_rule.get(keys.BIRTHDAY, 0) == 0
+    assert by_rule.get(keys.EMAIL_LOCAL, 0) == 1
+    assert job.result["pairs_scored"] == 1 + by_rule.get(keys.SORTED_NAME, 0)
+
+
+def test_declined_pairs_are_sampled_for_the_estimate_and_never_kept_for_it(member, monkeypatch):
+    """ADR 0046: a pair a filter declines and no blocking rule takes is compared for the EM
+    only (counted DECLINED_SAMPLE times), and it is not kept by that comparison."""
+    monkeypatch.setattr(scan, "DECLINED_SAMPLE", 1)
+    monkeypatch.setattr(scan, "WINDOW_SIZE", 1)  # no neighbourhood: nothing else compares them
+    make_contact(member, given_name="Ada", family_name="Rossi", birthday="1980-04-15")
+    make_contact(member, given_name="Ada", family_name="Verdi", birthday="1957-04-15")
+
+    job = run_scan(member)
+
+    assert job.result["pairs_sampled"] == 1
+    assert job.result["pairs_scored"] == 1
+    assert sum(job.result["pairs_scored_by_rule"].values()) == 0
+    assert not DuplicatePair.objects.exists()
+
+
+def test_staged_pairs_become_pairs_and_a_dead_scans_are_forgotten(member):
+    """ADR 0046: pairs wait in ScanCandidate until the model is estimated; a scan leaves none
+    of its own behind, and removes those of a scan that died (nothing else reads them). A staged
+    pair of a person purged meanwhile is not turned into a pair."""
+    dead = Job.objects.create(
+        kind="dedup_scan", title="Duplicate scan", status="failed", owner=member
+    )
+    ScanCandidate.objects.create(job_id=dead.pk, contact_a_id=1, contact_b_id=2, pattern="1" * 12)
+    ada = make_contact(member, given_name="Ada", family_name="Lovelace", birthday="1815-12-10")
+    twin = make_contact(member, given_name="Ada", family_name="Lovelace", birthday="1815-12-10")
+
+    run_scan(member)
+
+    assert not ScanCandidate.objects.exists()
+    assert pairs() == {(ada.pk, twin.pk)}
+    assert DuplicatePair.objects.get().tier == "sure"
+
+
+def test_a_staged_pair_of_a_purged_person_is_dropped(member):
+    from django.utils import timezone
+
+    from rubrica.dedup import linkage
+    from rubrica.dedup.keys import identity
+
+    ada = make_contact(member, given_name="Ada", family_name="Lovelace")
+    twin = make_contact(member, given_name="Ada", family_name="Lovelace")
+    same = identity(given_name="Ada", family_name="Lovelace", birthday="1815-12-10")
+    pattern = linkage.compare(same, same)
+    scored = linkage.score_pattern(linkage.Model.prior(), pattern, linkage.tier_thresholds())
+    assert scored.tier == "sure"
+    job = Job.objects.create(
+        kind="dedup_scan", title="Duplicate scan", status="running", owner=member
+    )
+    for a, b in ((ada.pk, twin.pk), (ada.pk, twin.pk + 1000)):
+        ScanCandidate.objects.create(job_id=job.pk, contact_a_id=a, contact_b_id=b, pattern=pattern)
+
+    scan._apply_scores({pattern: scored}, job, timezone.now())
+
+    assert pairs() == {(ada.pk, twin.pk)}
+    assert not ScanCandidate.objects.filter(job_id=job.pk).exists()

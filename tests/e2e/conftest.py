@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
 
 import pytest
+from django.core.signals import request_finished, request_started
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -22,6 +25,52 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+class _InFlight:
+    """How many requests the live server is still answering (its threads share this process)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def started(self, **kwargs) -> None:
+        with self.lock:
+            self.count += 1
+
+    def finished(self, **kwargs) -> None:
+        with self.lock:
+            self.count = max(0, self.count - 1)
+
+    def wait_idle(self, timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.count == 0:
+                    return 0
+            time.sleep(0.02)
+        return self.count
+
+
+@pytest.fixture(autouse=True)
+def _live_server_quiet(request):
+    """Let the live server finish what the browser last asked (a calendar refetching its events
+    after a drag) before the database is flushed: a flush racing a request fails on SQLite's
+    shared in-memory database and leaves the test's rows behind for the next test. Set up after
+    ``transactional_db`` so that it is torn down (and waits) before it."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    in_flight = _InFlight()
+    request_started.connect(in_flight.started, weak=False)
+    request_finished.connect(in_flight.finished, weak=False)
+    try:
+        yield
+        in_flight.wait_idle(timeout=15)
+    finally:
+        request_started.disconnect(in_flight.started)
+        request_finished.disconnect(in_flight.finished)
 
 
 @pytest.fixture(scope="session")

@@ -147,3 +147,48 @@ def test_the_poll_leaves_a_watched_mailbox_to_its_idle_connection(member, doveco
     finally:
         idle.stop_all()
     assert not idle._WATCHERS
+
+
+def test_every_chosen_folder_is_watched_not_only_the_first(member, dovecot, monkeypatch):
+    dovecot.append(make_message(message_id="<archived-before@x>"), folder="Archive")
+    mailbox = _mailbox(member, dovecot, folders=["INBOX", "Archive"])
+    monkeypatch.setattr(imap, "poll", lambda now: pytest.fail("no poll in this test"))
+    watcher = idle.IdleWatcher(mailbox.pk)
+    assert watcher.folders == ["INBOX", "Archive"]
+    watcher.start()
+    try:
+        assert _wait(watcher.connected.is_set)
+        assert _wait(lambda: MailMessage.objects.filter(message_id="<archived-before@x>").exists())
+        fetched = watcher.fetches
+        time.sleep(0.5)  # both connections are in IDLE now
+
+        dovecot.append(make_message(message_id="<archived@x>"), folder="Archive")
+
+        assert _wait(lambda: MailMessage.objects.filter(message_id="<archived@x>").exists(), 20)
+        assert watcher.fetches > fetched
+    finally:
+        watcher.stop()
+    assert not watcher.is_alive() and not watcher.connected.is_set()
+
+
+def test_a_change_of_folders_starts_the_watcher_again_with_the_new_ones(member, dovecot):
+    mailbox = _mailbox(member, dovecot)
+    try:
+        idle.supervise()
+        first = idle._WATCHERS[mailbox.pk]
+        assert first.folders == ["INBOX"]
+        assert _wait(lambda: idle.watching(mailbox.pk))
+        idle.supervise()
+        assert idle._WATCHERS[mailbox.pk] is first  # unchanged: kept
+
+        dovecot.append(make_message(message_id="<sent-folder@x>"), folder="Sent")
+        services.mailbox_update(actor=member, mailbox=mailbox, data={"folders": ["INBOX", "Sent"]})
+        idle.supervise()
+
+        second = idle._WATCHERS[mailbox.pk]
+        assert second is not first and second.folders == ["INBOX", "Sent"]
+        assert not first.is_alive()
+        assert _wait(lambda: idle.watching(mailbox.pk))
+        assert _wait(lambda: MailMessage.objects.filter(message_id="<sent-folder@x>").exists())
+    finally:
+        idle.stop_all()

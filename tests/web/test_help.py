@@ -62,13 +62,31 @@ def test_each_screen_links_its_help_section(member_client):
     assert 'href="/help/#duplicates" id="help-link"' in duplicates
 
 
-def test_an_english_section_inside_a_persian_page_stays_left_to_right(member_client):
+def test_an_english_section_inside_a_persian_page_stays_left_to_right(
+    member_client, tmp_path, monkeypatch
+):
+    # A Persian guide that lags the English one: "API" is missing from it.
+    english = (guide.GUIDE_DIR / "user-guide.md").read_text()
+    persian = (guide.GUIDE_DIR / "user-guide.fa.md").read_text()
+    head, rest = persian.split("## API {#api}", 1)
+    (tmp_path / "user-guide.md").write_text(english)
+    (tmp_path / "user-guide.fa.md").write_text(head + rest[rest.index("\n## ") + 1 :])
+    monkeypatch.setattr(guide, "GUIDE_DIR", tmp_path)
+
     html = member_client.get(reverse("help"), HTTP_ACCEPT_LANGUAGE="fa").content.decode()
 
     assert '<html lang="fa" dir="rtl">' in html
     # "API" has no Persian translation: it is shown in English, left to right, with a note
     assert 'aria-labelledby="h-api" lang="en" dir="ltr">' in html
     assert 'id="help-language-note"' in html
+
+
+def test_a_fully_translated_guide_needs_no_note(member_client):
+    html = member_client.get(reverse("help"), HTTP_ACCEPT_LANGUAGE="fa").content.decode()
+
+    assert 'aria-labelledby="h-api" lang="fa" dir="rtl">' in html
+    assert 'lang="en" dir="ltr">' not in html
+    assert 'id="help-language-note"' not in html
 
 
 @pytest.mark.parametrize("language", ["it", "zh_Hans", "fa"])

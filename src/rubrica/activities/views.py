@@ -31,6 +31,7 @@ from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
 from rubrica.core.services import ConflictError
 from rubrica.kits.web.access import AuthedRequest, can, require
+from rubrica.kits.web.forms import typed_datetime
 from rubrica.kits.web.lists import safe_next
 from rubrica.kits.web.trash import delete_record, restore_record
 from rubrica.organizations.models import Organization
@@ -174,7 +175,7 @@ def _form_data(request: AuthedRequest) -> ActivityInput:
     if "duration_minutes" in post:
         data["duration_minutes"] = post["duration_minutes"]
     if post.get("occurred_at"):
-        data["occurred_at"] = post["occurred_at"]
+        data["occurred_at"] = typed_datetime(post["occurred_at"])
     if "people" in post:
         data["people"] = _ids(post.getlist("people"))
     if "organizations" in post:

@@ -14,7 +14,7 @@ from rubrica.calendars import selectors
 from rubrica.calendars.models import Appointment, Calendar, CalendarShare
 from rubrica.calendars.services import zone
 from rubrica.calendars.types import AppointmentInput
-from rubrica.kits.web.forms import BootstrapMixin
+from rubrica.kits.web.forms import BootstrapMixin, LocalDateTimeInput
 
 REPEAT_CHOICES = [
     ("", _("Does not repeat")),
@@ -32,13 +32,13 @@ class AppointmentForm(BootstrapMixin, forms.Form):
     start = forms.DateTimeField(
         label=_("Start"),
         input_formats=[LOCAL, "%Y-%m-%d"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL),
+        widget=LocalDateTimeInput(),
     )
     end = forms.DateTimeField(
         label=_("End"),
         required=False,
         input_formats=[LOCAL, "%Y-%m-%d"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL),
+        widget=LocalDateTimeInput(),
     )
     all_day = forms.BooleanField(label=_("All day"), required=False)
     time_zone = forms.CharField(label=_("Time zone"), max_length=64, required=False)

@@ -34,7 +34,7 @@ from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
 from rubrica.core.services import ConflictError
 from rubrica.kits.web.access import AuthedRequest, can, require, require_can_create
-from rubrica.kits.web.forms import add_service_errors, error_text
+from rubrica.kits.web.forms import add_service_errors, error_text, typed_datetime
 from rubrica.kits.web.lists import safe_next
 
 CONFLICT = gettext_lazy(
@@ -437,7 +437,7 @@ def appointment_ics(request: AuthedRequest, pk: int) -> HttpResponse:
 def freebusy(request: AuthedRequest) -> HttpResponse:
     """The busy times of the colleagues chosen, on the day chosen (an htmx fragment of the
     form)."""
-    raw = request.GET.get("day") or request.GET.get("start") or ""
+    raw = typed_datetime(request.GET.get("day") or request.GET.get("start") or "")
     day = parse_date(raw[:10]) or timezone.localdate()
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)

@@ -37,7 +37,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("segments", gettext_noop("list | show | create | delete | add | remove saved segments.")),
     ("documents", gettext_noop("list | add | get files attached to people and organizations.")),
     ("import", gettext_noop("Import people from vCard, CSV, XLSX or JSON; revert | report JOB.")),
-    ("export", gettext_noop("Export people to CSV, XLSX, vCard or JSON (filters, segment, ids).")),
+    ("export", gettext_noop("Export people or organizations to CSV, XLSX, vCard or JSON.")),
     ("jobs", gettext_noop("list | show | wait | cancel | resume background jobs.")),
     ("mail", gettext_noop("import | fetch | send e-mail; mailboxes; unknown senders.")),
     ("tasks", gettext_noop("list | add | done: your tasks (overdue, today, upcoming).")),

@@ -12,20 +12,28 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Status
 
 from rubrica.accounts.models import User
 from rubrica.contacts.filters import ContactFilter
-from rubrica.contacts.models import NEVER, ConsentSource, Contact
-from rubrica.contacts.schemas import ContactIn, ContactOut, ContactPage
+from rubrica.contacts.models import NEVER, ConsentPurpose, ConsentSource, Contact, PurposeConsent
+from rubrica.contacts.schemas import (
+    ContactIn,
+    ContactOut,
+    ContactPage,
+    PurposeAnswerIn,
+    PurposeAnswerOut,
+)
 from rubrica.contacts.selectors import contact_detail_qs, contact_list
 from rubrica.contacts.services import (
     DuplicatesFound,
     contact_create,
     contact_delete,
+    contact_purpose_consent_set,
     contact_restore,
     contact_update,
 )
@@ -57,6 +65,7 @@ CONTACT_LOOKUPS: tuple[Any, ...] = (
     "addresses",
     "urls",
     "profiles",
+    "purpose_consents__purpose",
 )
 IDS = "ids; repeat the parameter or separate with commas."
 
@@ -124,6 +133,7 @@ def contacts_data(
             email_consent_source=contact.email_consent_source,
             sms_consent_at=contact.sms_consent_at,
             sms_consent_source=contact.sms_consent_source,
+            consent_by_purpose=[purpose_answer_data(row) for row in contact.purpose_consents.all()],
             last_interaction_at=(
                 contact.last_interaction_at if contact.last_interaction_at > NEVER else None
             ),
@@ -135,6 +145,16 @@ def contacts_data(
         )
         out.append(data)
     return out
+
+
+def purpose_answer_data(row: PurposeConsent) -> dict[str, Any]:
+    return {
+        "purpose": row.purpose.key,
+        "channel": row.channel,
+        "state": row.state,
+        "at": row.at,
+        "source": row.source,
+    }
 
 
 def contact_data(request: HttpRequest, contact: Contact, user: User) -> dict[str, Any]:
@@ -286,3 +306,31 @@ def restore_contact(request: HttpRequest, contact_id: int, response: HttpRespons
     )
     response["ETag"] = version_etag(contact.version)
     return contact_data(request, contact, user)
+
+
+@router.put(
+    "/{int:contact_id}/consent/{purpose}/{channel}",
+    response={200: PurposeAnswerOut, **problems(403, 404, 422)},
+)
+def set_purpose_consent(
+    request: HttpRequest, contact_id: int, purpose: str, channel: str, payload: PurposeAnswerIn
+) -> dict[str, Any]:
+    """The person's answer for one purpose (its key, see Tools → Privacy) on one channel (email
+    or sms): opted in, opted out, or not asked (empty: the answer is removed). Needs the right
+    to change the person; recorded with the source "api" and a history entry. Sending for the
+    purpose asks it (ADR 0035)."""
+    contact = _visible(request, contact_id)
+    found = ConsentPurpose.objects.filter(key=purpose).first()
+    if found is None:
+        raise Http404(_("There is no such purpose."))
+    row = contact_purpose_consent_set(
+        actor=actor(request),
+        contact=contact,
+        purpose=found,
+        channel=channel,
+        state=payload.state,
+        source=ConsentSource.API,
+    )
+    if row is None:
+        return {"purpose": found.key, "channel": channel, "state": "", "at": None, "source": ""}
+    return purpose_answer_data(row)

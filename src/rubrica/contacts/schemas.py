@@ -74,6 +74,18 @@ class ContactIn(StrictIn):
     )
 
 
+class PurposeAnswerOut(Schema):
+    purpose: str = Field(description="The purpose's key.")
+    channel: str = Field(description="email or sms.")
+    state: str = Field(description="granted, withdrawn, or empty (not asked).")
+    at: dt.datetime | None
+    source: str = Field(description="form, import, api, user, confirmed, or empty.")
+
+
+class PurposeAnswerIn(Schema):
+    state: Consent = Field(description="granted, withdrawn, or empty (removes the answer).")
+
+
 class ContactAffiliationOut(Schema):
     id: int
     organization: RefOut
@@ -129,6 +141,9 @@ class ContactOut(Schema):
     sms_consent: str = Field(description="granted, withdrawn, or empty (not asked).")
     sms_consent_at: dt.datetime | None
     sms_consent_source: str = Field(description="form, import, api, user, or empty.")
+    consent_by_purpose: list[PurposeAnswerOut] = Field(
+        [], description="The person's answers per purpose and channel (no entry: not asked)."
+    )
     photo: str | None = Field(description="Absolute URL of the photo, or null.")
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from rubrica import dedup, search
 from rubrica.accounts.models import Team, User
 from rubrica.audit import services as audit
-from rubrica.audit.services import AuditAction, Target
+from rubrica.audit.services import Target
 from rubrica.contacts.hooks import tags_changed
 from rubrica.contacts.models import (
     CONSENT_CHANNELS,
@@ -49,7 +49,6 @@ from rubrica.contacts.models import (
 from rubrica.contacts.types import ContactInput
 from rubrica.core import normalize
 from rubrica.core.models import Action
-from rubrica.core.policies import can
 from rubrica.core.services import (
     SHARING_FIELDS,
     Errors,
@@ -81,7 +80,13 @@ from rubrica.customfields.protection import (
 )
 from rubrica.customfields.services import clean_custom_fields
 from rubrica.history.models import HistoryAction, HistoryEntry
-from rubrica.history.services import diff, history_record, purge_trashed, record_set_deleted
+from rubrica.history.services import (
+    bulk_apply,
+    diff,
+    history_record,
+    purge_trashed,
+    record_set_deleted,
+)
 from rubrica.sharing.services import shares_forget
 from rubrica.taxonomy.models import LifecycleStage, Tag
 
@@ -655,42 +660,22 @@ def contacts_bulk(
 ) -> int:
     """Apply one action to many people, each through the single-record services so that history
     and permissions are the same as one by one. All or nothing: one refusal rolls back all."""
-    if not can(actor, "people", Action.BULK_EDIT):
-        raise PermissionDenied(_("Your roles do not allow editing people in bulk."))
-    if action not in BULK_ACTIONS:
-        raise ValidationError({"action": _("Unknown bulk action.")})
-    if action in ("tag", "untag", "owner") and not value:
-        raise ValidationError({"value": _("Choose a value for this action.")})
-    count = 0
-    with transaction.atomic():
-        for contact in contacts:
-            if action == "delete":
-                contact_delete(actor=actor, contact=contact)
-            elif action == "stage":
-                contact_update(actor=actor, contact=contact, data={"stage": value or None})
-            elif action == "owner":
-                contact_update(actor=actor, contact=contact, data={"owner": value})
-            else:
-                names = {tag.name for tag in contact.tags.all()}
-                if action == "tag":
-                    names.add(str(value))
-                else:
-                    names = {n for n in names if n.lower() != str(value).lower()}
-                contact_update(actor=actor, contact=contact, data={"tags": sorted(names)})
-            count += 1
-        if count:
-            audit.record(
-                actor,
-                AuditAction.BULK_EDIT,
-                Target("contacts.contact", "", _("%(count)d people") % {"count": count}),
-                {
-                    "action": action,
-                    "value": getattr(value, "pk", value),
-                    "ids": [contact.pk for contact in contacts],
-                    "count": count,
-                },
-            )
-    return count
+    return bulk_apply(
+        actor=actor,
+        entity="people",
+        records=contacts,
+        action=action,
+        value=(value or None) if action == "stage" else value,
+        actions=BULK_ACTIONS,
+        update=lambda contact, data: contact_update(
+            actor=actor, contact=contact, data=cast(ContactInput, data)
+        ),
+        delete=lambda contact: contact_delete(actor=actor, contact=contact),
+        refused=_("Your roles do not allow editing people in bulk."),
+        target=lambda count: Target(
+            "contacts.contact", "", _("%(count)d people") % {"count": count}
+        ),
+    )
 
 
 def contact_trash_purge(*, cutoff: dt.datetime) -> int:
@@ -815,11 +800,13 @@ def contact_purpose_consent_set(
     channel: str,
     state: str,
     source: str = ConsentSource.USER,
+    at: dt.datetime | None = None,
 ) -> PurposeConsent | None:
     """Record a person's answer for ``purpose`` on ``channel``: opted in, opted out, or not asked
     (empty: the answer is removed). Needs the right to change the person; the history entry
     names the change (``consent:<purpose>:<channel>``). The same state again changes nothing
-    (its first time and source stay)."""
+    (its first time and source stay). ``at``: when the answer was given, if not now (a merge
+    carries the other person's opt-out with its own time)."""
     if channel not in CONSENT_CHANNELS:
         raise ValidationError({"channel": _("Unknown channel.")})
     if state not in ConsentState.values:
@@ -840,11 +827,11 @@ def contact_purpose_consent_set(
             purpose=purpose,
             channel=channel,
             state=state,
-            at=timezone.now(),
+            at=at or timezone.now(),
             source=source,
         )
     else:
-        row.state, row.at, row.source = state, timezone.now(), source
+        row.state, row.at, row.source = state, at or timezone.now(), source
         row.save(update_fields=["state", "at", "source"])
     history_record(
         actor=actor,

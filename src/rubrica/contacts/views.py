@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import Form
@@ -31,7 +31,6 @@ from rubrica.contacts.filters import ContactFilter
 from rubrica.contacts.forms import AffiliationForm, ContactFilterForm, ContactForm
 from rubrica.contacts.models import Contact, Gender
 from rubrica.contacts.selectors import contact_detail_qs, contact_list
-from rubrica.core.ids import parse_id
 from rubrica.core.models import Action
 from rubrica.core.pagination import Page
 from rubrica.customfields.models import CustomFieldDefinition, Entity
@@ -46,6 +45,7 @@ from rubrica.customfields.protection import (
     visible_phones,
 )
 from rubrica.customfields.services import definitions_for
+from rubrica.kits.web import bulk
 from rubrica.kits.web.access import AuthedRequest, require, require_can_create
 from rubrica.kits.web.generic import (
     ObjectColumnsView,
@@ -86,7 +86,6 @@ COLUMNS = (
 NAME_COLUMN = Column("name", gettext_lazy("Name"), "name")
 DEFAULT_COLUMNS = ("email", "phone", "organization", "city", "stage", "tags")
 COLUMNS_SESSION_KEY = "contacts.columns"
-MAX_BULK = 500
 CONFLICT_MESSAGE = gettext_lazy(
     "Someone else changed this person while you were editing — reload to see their changes. "
     "Nothing was saved."
@@ -212,7 +211,7 @@ def bulk_view(request: AuthedRequest) -> HttpResponse:
     """One action on the selected people, all or nothing, through contacts_bulk."""
     next_url = safe_next(request, reverse("contacts:list"))
     require_can_create(request.user)
-    ids = [i for i in map(parse_id, request.POST.getlist("selected")) if i][:MAX_BULK]
+    ids = bulk.selected_ids(request)
     action = request.POST.get("action", "")
     if not ids:
         messages.warning(request, _("Select at least one person first."))
@@ -232,29 +231,24 @@ def bulk_view(request: AuthedRequest) -> HttpResponse:
         messages.warning(request, _("Select at least one person first."))
         return redirect(next_url)
     if action == "delete" and request.POST.get("confirmed") != "yes":
-        return render(
+        count = len(contacts)
+        return bulk.confirm_delete(
             request,
-            "contacts/bulk_delete_confirm.html",
-            {"contacts": contacts, "next": next_url},
+            records=contacts,
+            names=[contact.display_name for contact in contacts],
+            action_url=reverse("contacts:bulk"),
+            next_url=next_url,
+            title=_("Delete people"),
+            heading=ngettext(
+                "Move %(counter)s person to the Trash?",
+                "Move %(counter)s people to the Trash?",
+                count,
+            )
+            % {"counter": count},
         )
-    value: Any = {
-        "tag": request.POST.get("tag", "").strip(),
-        "untag": request.POST.get("tag", "").strip(),
-        "stage": request.POST.get("stage", "").strip() or None,
-        "owner": request.POST.get("owner", "").strip(),
-    }.get(action)
-    try:
-        count = services.contacts_bulk(
-            actor=request.user, contacts=contacts, action=action, value=value
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    except PermissionDenied:
-        messages.error(
-            request,
-            _("You may not do this to every selected person, so nothing was changed."),
-        )
-    else:
+    value = bulk.posted_value(request, action)
+
+    def done(count: int) -> str:
         if action == "delete":
             text = ngettext(
                 "%(count)d person was moved to the Trash.",
@@ -265,8 +259,17 @@ def bulk_view(request: AuthedRequest) -> HttpResponse:
             text = ngettext(
                 "%(count)d person was changed.", "%(count)d people were changed.", count
             )
-        messages.success(request, text % {"count": count})
-    return redirect(next_url)
+        return text % {"count": count}
+
+    return bulk.finish(
+        request,
+        next_url,
+        lambda: services.contacts_bulk(
+            actor=request.user, contacts=contacts, action=action, value=value
+        ),
+        done=done,
+        refused=_("You may not do this to every selected person, so nothing was changed."),
+    )
 
 
 # Detail --------------------------------------------------------------------------------------

@@ -217,6 +217,37 @@ def parse_jalali(text: str) -> dt.date | None:
         raise ValueError(text) from exc
 
 
+_TIME_TYPED = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+
+
+def parse_jalali_datetime(text: str) -> dt.datetime | None:
+    """The naive Gregorian date and time of a typed Jalali one ("۱۴۰۳/۰۱/۱۵ ۱۴:۳۰",
+    "1403-01-15T09:05"; no time is midnight), or None when the day is not written as a Jalali
+    date (a Gregorian ISO value, empty). Raises ValueError when it is written as one but the day
+    does not exist in the Persian calendar or the time is not HH:MM."""
+    latin = latin_digits(text or "").strip()
+    day_text, _sep, time_text = latin.replace("T", " ", 1).partition(" ")
+    day = parse_jalali(day_text)
+    if day is None:
+        return None
+    if not time_text.strip():
+        return dt.datetime.combine(day, dt.time())
+    match = _TIME_TYPED.match(time_text)
+    if match is None:
+        raise ValueError(text)
+    hour, minute, second = (int(part or 0) for part in match.groups())
+    try:
+        return dt.datetime.combine(day, dt.time(hour, minute, second))
+    except ValueError as exc:
+        raise ValueError(text) from exc
+
+
+def jalali_datetime_input(value: dt.datetime, *, language: str | None = None) -> str:
+    """A date and time as a Jalali user types it: "۱۴۰۳/۰۱/۱۵ ۱۴:۳۰" in Persian."""
+    text = f"{jalali_input(value.date(), language=language)} {value:%H:%M}"
+    return _digits(text, babel_locale(language))
+
+
 def jalali_input(value: dt.date, *, language: str | None = None) -> str:
     """A day as a Jalali user types it: "۱۴۰۳/۰۱/۱۵" in Persian, "1403/01/15" otherwise."""
     from persiantools.jdatetime import JalaliDate

@@ -131,17 +131,27 @@ def revert_import(request: HttpRequest, job_id: int) -> tuple[int, dict[str, Any
 
 
 class ExportIn(Schema):
+    entity: Literal["people", "organizations"] = Field(
+        "people", description="What to export; organizations are exported as csv, xlsx or json."
+    )
     format: Literal["csv", "csv-google", "xlsx", "vcard3", "vcard4", "json"]
     selection: dict[str, Any] = Field(
         ...,
-        description='One of {"filters": {people-list filters}}, {"segment": id}, {"ids": [...]}.',
+        description=(
+            'One of {"filters": {list filters}}, {"segment": id} (people only), {"ids": [...]}.'
+        ),
     )
 
 
 @exports.post("", response={201: JobOut, **problems(403, 422)})
 def create_export(request: HttpRequest, payload: ExportIn) -> tuple[int, dict[str, Any]]:
-    """Start an export of the people the caller may see (a job)."""
-    job = export_start(actor=actor(request), format=payload.format, selection=payload.selection)
+    """Start an export of the people (or organizations) the caller may see (a job)."""
+    job = export_start(
+        actor=actor(request),
+        format=payload.format,
+        selection=payload.selection,
+        entity=payload.entity,
+    )
     return 201, job_out(job)
 
 

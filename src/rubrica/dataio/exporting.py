@@ -1,6 +1,8 @@
 """Export jobs: the people a person may see (a filter, a segment or chosen ids) written to one
 file in CSV (Rubrica's columns or Google's), XLSX, vCard 3.0/4.0 or JSON (which also carries
-each person's timeline, tasks and document metadata: ``related_export``).
+each person's timeline, tasks and document metadata: ``related_export``); or the organizations
+they may see (``entity="organizations"``: filters or ids, CSV, XLSX or JSON,
+``organization_export``).
 
 Reads start from ``Contact.objects.restrict(owner, "view")`` when the job runs (not when it was
 asked for), so a person who lost access meanwhile is not exported. People are read in chunks of
@@ -38,6 +40,7 @@ from rubrica.core.models import Action
 from rubrica.core.policies import can
 from rubrica.customfields.models import Entity
 from rubrica.customfields.protection import FieldAccess, field_access, present
+from rubrica.dataio import organization_export
 from rubrica.dataio.related_export import related_of
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import Progress, job_create
@@ -55,6 +58,8 @@ EXTENSIONS = {
 }
 CHUNK = 2000
 MAX_IDS = 100_000
+#: What an export job may hold; "people" is the default and is not written in the job's params.
+ENTITIES = ("people", "organizations")
 
 
 def export_data(
@@ -96,8 +101,9 @@ def export_data(
     return data
 
 
-def clean_selection(selection: Any) -> dict[str, Any]:
-    """One of ``{"filters": {...}}``, ``{"segment": id}``, ``{"ids": [...]}``."""
+def clean_selection(selection: Any, entity: str = "people") -> dict[str, Any]:
+    """One of ``{"filters": {...}}``, ``{"segment": id}`` (people only), ``{"ids": [...]}``;
+    the filters are those of ``entity``'s list."""
     if not isinstance(selection, dict) or len(selection) != 1:
         raise ValidationError({"selection": _("Give exactly one of: filters, segment, ids.")})
     ((key, value),) = selection.items()
@@ -111,10 +117,17 @@ def clean_selection(selection: Any) -> dict[str, Any]:
         }
         if shapes:
             raise ValidationError(shapes)
+        if entity == "organizations":
+            organization_export.parse_filters(value)
+            return {"filters": value}
         _flt, errors = ContactFilter.parse(value)
         if errors:
             raise ValidationError({f"selection.filters.{k}": v for k, v in errors.items()})
         return {"filters": value}
+    if key == "segment" and entity == "organizations":
+        raise ValidationError(
+            {"selection.segment": _("A segment holds people; choose organizations by filters.")}
+        )
     if key == "segment":
         segment = _record_id(value)
         if segment is None:
@@ -175,26 +188,38 @@ def selected_contacts(user: User, selection: dict[str, Any]) -> QuerySet[Contact
 
 
 def export_start(
-    *, actor: User, format: str, selection: dict[str, Any], enqueue: bool = True
+    *,
+    actor: User,
+    format: str,
+    selection: dict[str, Any],
+    enqueue: bool = True,
+    entity: str = "people",
 ) -> Job:
-    """Create an export job (kind ``export``); the person's roles must grant export on people."""
-    if not can(actor, "people", Action.EXPORT):
-        raise PermissionDenied(_("Your roles do not allow exporting people."))
-    if format not in FORMATS:
+    """Create an export job (kind ``export``) of ``entity`` ("people" or "organizations"); the
+    person's roles must grant export on it."""
+    if entity not in ENTITIES:
         raise ValidationError(
-            {"format": _("Choose one of: %(choices)s.") % {"choices": ", ".join(FORMATS)}}
+            {"entity": _("Choose one of: %(choices)s.") % {"choices": ", ".join(ENTITIES)}}
         )
-    cleaned = clean_selection(selection)
-    title = _("Export of people (%(format)s)") % {"format": format}
+    if not can(actor, entity, Action.EXPORT):
+        if entity == "organizations":
+            raise PermissionDenied(_("Your roles do not allow exporting organizations."))
+        raise PermissionDenied(_("Your roles do not allow exporting people."))
+    formats = organization_export.FORMATS if entity == "organizations" else FORMATS
+    if format not in formats:
+        raise ValidationError(
+            {"format": _("Choose one of: %(choices)s.") % {"choices": ", ".join(formats)}}
+        )
+    cleaned = clean_selection(selection, entity)
+    params: dict[str, Any] = {"format": format, "selection": cleaned}
+    if entity == "organizations":
+        title = _("Export of organizations (%(format)s)") % {"format": format}
+        params["entity"] = entity
+    else:
+        title = _("Export of people (%(format)s)") % {"format": format}
     with transaction.atomic():
-        job = job_create(
-            actor=actor,
-            kind="export",
-            title=title,
-            params={"format": format, "selection": cleaned},
-            enqueue=enqueue,
-        )
-        audit.record(actor, AuditAction.EXPORT_START, job, {"format": format, "selection": cleaned})
+        job = job_create(actor=actor, kind="export", title=title, params=params, enqueue=enqueue)
+        audit.record(actor, AuditAction.EXPORT_START, job, params)
     return job
 
 
@@ -264,7 +289,9 @@ def _photo(contact: Contact) -> Any:
     return Photo(data=data, mime=mime)
 
 
-def open_writer(fmt: str, stream: IO[bytes]) -> Writer:
+def open_writer(fmt: str, stream: IO[bytes], entity: str = "people") -> Writer:
+    if entity == "organizations":
+        return _organization_writer(fmt, stream)
     if fmt in ("vcard3", "vcard4"):
         return VCardWriter(stream, "3.0" if fmt == "vcard3" else "4.0")
     if fmt == "json":
@@ -281,6 +308,37 @@ def open_writer(fmt: str, stream: IO[bytes]) -> Writer:
     from rubrica.dataio.tabular.writers import CsvWriter
 
     return CsvWriter(stream, flavour=flavour, layout=default_layout())
+
+
+class _OrganizationsJson:
+    """The JSON document with its organizations array filled (its people one empty)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        from rubrica.dataio.jsonio import JsonWriter
+
+        self.json = JsonWriter(stream)
+
+    def write(self, data: dict[str, Any]) -> None:
+        self.json.write_organization(data)
+
+    def close(self) -> None:
+        self.json.close()
+
+
+def _organization_writer(fmt: str, stream: IO[bytes]) -> Writer:
+    from rubrica.dataio.tabular.writers import organization_layout
+
+    if fmt == "json":
+        return _OrganizationsJson(stream)
+    if fmt == "xlsx":
+        from rubrica.dataio.tabular.xlsx import XlsxWriter
+
+        return XlsxWriter(
+            stream, flavour="organizations", layout=organization_layout(), title="Organizations"
+        )
+    from rubrica.dataio.tabular.writers import CsvWriter
+
+    return CsvWriter(stream, flavour="organizations", layout=organization_layout())
 
 
 def _visible_organizations(viewer: User, contacts: list[Contact]) -> set[int]:
@@ -327,22 +385,30 @@ def _chunk_rows(
         yield data
 
 
-def export_filename(fmt: str, now: dt.datetime | None = None) -> str:
+def export_filename(fmt: str, now: dt.datetime | None = None, entity: str = "people") -> str:
     stamp = (now or timezone.now()).strftime("%Y%m%d-%H%M%S")
-    return f"rubrica-people-{stamp}.{EXTENSIONS[fmt]}"
+    return f"rubrica-{entity}-{stamp}.{EXTENSIONS[fmt]}"
 
 
 def run_export(job: Job, progress: Progress) -> dict[str, Any]:
     """The runner of kind ``export``."""
     fmt = str(job.params.get("format"))
-    if fmt not in FORMATS:
+    entity = str(job.params.get("entity") or "people")
+    selection = job.params.get("selection") or {}
+    rows: Iterator[dict[str, Any]]
+    if entity == "organizations" and fmt in organization_export.FORMATS:
+        organizations = organization_export.selected_organizations(job.owner, selection)
+        progress.set_total(organizations.count())
+        rows = organization_export.organization_rows(job.owner, organizations)
+    elif entity == "people" and fmt in FORMATS:
+        qs = selected_contacts(job.owner, selection)
+        progress.set_total(qs.count())
+        rows = _rows(job.owner, qs, with_photos=fmt.startswith("vcard"), with_related=fmt == "json")
+    else:
         raise ValidationError(_("Unknown export format."))
-    qs = selected_contacts(job.owner, job.params.get("selection") or {})
-    progress.set_total(qs.count())
     count = 0
     with tempfile.TemporaryFile() as handle:
-        writer = open_writer(fmt, handle)
-        rows = _rows(job.owner, qs, with_photos=fmt.startswith("vcard"), with_related=fmt == "json")
+        writer = open_writer(fmt, handle, entity)
         for data in rows:
             writer.write(data)
             count += 1
@@ -353,7 +419,7 @@ def run_export(job: Job, progress: Progress) -> dict[str, Any]:
         handle.seek(0)
         if job.output:
             job.output.delete(save=False)
-        job.output.save(export_filename(fmt), File(handle), save=False)
+        job.output.save(export_filename(fmt, entity=entity), File(handle), save=False)
     Job.objects.filter(pk=job.pk).update(output=job.output.name)
     progress.set_done(count)
     return {"count": count, "format": fmt, "filename": job.output.name.rsplit("/", 1)[-1]}

@@ -289,21 +289,27 @@ def import_revert_view(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def export_create(request: AuthedRequest) -> HttpResponse:
-    """From the people list: the selected rows when any, else the segment or the filters of
-    the page the person was on (its query string)."""
+    """From the people list (or, with ``entity=organizations``, the organizations list): the
+    selected rows when any, else the segment or the filters of the page the person was on (its
+    query string)."""
     form = ExportForm(request.POST)
+    entity = "organizations" if request.POST.get("entity") == "organizations" else "people"
+    back = "organizations:list" if entity == "organizations" else "contacts:list"
     if not form.is_valid():
         messages.error(request, _("Choose an export format."))
-        return redirect("contacts:list")
+        return redirect(back)
     selected = [v for v in request.POST.getlist("selected") if v.isdigit()]
     query = QueryDict(request.POST.get("query", ""))
     selection: dict[str, Any]
     if request.POST.get("only_selected") and not selected:
-        messages.error(request, _("Select the people to export first."))
-        return redirect("contacts:list")
+        if entity == "organizations":
+            messages.error(request, _("Select the organizations to export first."))
+        else:
+            messages.error(request, _("Select the people to export first."))
+        return redirect(back)
     if selected:
         selection = {"ids": [int(v) for v in selected]}
-    elif query.get("segment", "").isdigit():
+    elif query.get("segment", "").isdigit() and entity == "people":
         selection = {"segment": int(query["segment"])}
     else:
         filters = {
@@ -314,11 +320,14 @@ def export_create(request: AuthedRequest) -> HttpResponse:
         selection = {"filters": filters}
     try:
         job = export_start(
-            actor=request.user, format=form.cleaned_data["format"], selection=selection
+            actor=request.user,
+            format=form.cleaned_data["format"],
+            selection=selection,
+            entity=entity,
         )
     except ValidationError as exc:
         messages.error(request, " ".join(_messages(exc)))
-        return redirect("contacts:list")
+        return redirect(back)
     return redirect(job)
 
 

@@ -356,6 +356,55 @@ def phonetic(token: str) -> str:
     return token
 
 
+#: Persian and Arabic letters as Latin ones, for ``name_codes`` only (a skeleton good enough
+#: for "مریم" and "Maryam" to share a code; not a transliteration to show anyone).
+_ARABIC_LATIN = str.maketrans(
+    {
+        "ا": "a", "آ": "a", "أ": "a", "إ": "e", "ب": "b", "پ": "p", "ت": "t", "ث": "s",
+        "ج": "j", "چ": "ch", "ح": "h", "خ": "kh", "د": "d", "ذ": "z", "ر": "r", "ز": "z",
+        "ژ": "zh", "س": "s", "ش": "sh", "ص": "s", "ض": "z", "ط": "t", "ظ": "z", "ع": "",
+        "غ": "gh", "ف": "f", "ق": "gh", "ک": "k", "ك": "k", "گ": "g", "ل": "l", "م": "m",
+        "ن": "n", "و": "v", "ه": "h", "ة": "h", "ی": "y", "ي": "y", "ى": "y", "ئ": "y",
+        "ؤ": "o", "ء": "",
+    }
+)  # fmt: skip
+#: Letter classes of the codes (Soundex's, the first letter included, so that Wade-Giles "chang"
+#: and pinyin "zhang" share one); vowels and h, w, y separate nothing.
+_LETTER_CLASS = str.maketrans(
+    {
+        **dict.fromkeys("bfpv", "1"), **dict.fromkeys("cgjkqsxz", "2"), **dict.fromkeys("dt", "3"),
+        "l": "4", **dict.fromkeys("mn", "5"), "r": "6",
+    }
+)  # fmt: skip
+_NOT_CLASS = re.compile(r"[^1-6]")
+
+
+@functools.lru_cache(maxsize=131072)
+def letter_classes(token: str) -> str:
+    """A token's consonants as Soundex classes, runs collapsed, in any script this knows (Latin;
+    Persian/Arabic through a letter skeleton; Chinese is already pinyin in the tokens): "maryam",
+    "mariam" and "مریم" give "56"; "zhang" and "chang" give "252"."""
+    latin = token.translate(_ARABIC_LATIN)
+    classes = _NOT_CLASS.sub("", latin.translate(_LETTER_CLASS))
+    return re.sub(r"(.)\1+", r"\1", classes)
+
+
+def name_codes(person: Identity) -> frozenset[str]:
+    """Codes of a person's name for ``linkage.worth_comparing``: the sound of each token, the
+    letter classes of each token, its first two letters, and the first letter classes of given
+    and family name as a pair (either order). Two records of one person share one of them
+    through a typo, a transliteration or a swap; two people picked at random rarely do."""
+    codes = {f"s{phonetic(t)}" for t in person.tokens if t}
+    classes = {letter_classes(t) for t in person.tokens if t}
+    codes.update(f"c{c}" for c in classes if len(c) >= 2)
+    codes.update(f"p{t[:2]}" for t in person.tokens if len(t) >= 2)
+    given, family = _first(person.given), _first(person.family)
+    first_given, first_family = letter_classes(given)[:1], letter_classes(family)[:1]
+    if first_given and first_family:
+        codes.add("i" + "".join(sorted((first_given, first_family))))
+    return frozenset(codes)
+
+
 def phonetic_key(tokens: Iterable[str]) -> str:
     return " ".join(sorted(phonetic(t) for t in tokens if t))
 

@@ -32,7 +32,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from rubrica.dedup.keys import Identity, is_role_mailbox, month_day, phonetic
+from rubrica.dedup import keys as _keys
+from rubrica.dedup.keys import (
+    Identity,
+    is_role_mailbox,
+    month_day,
+    phonetic,
+)
 
 
 @dataclass(frozen=True)
@@ -167,6 +173,9 @@ ORGANIZATION = Comparison(
     ),
     household=True,
 )
+
+#: The level of EMAIL that is the same email name at another provider.
+EMAIL_LOCAL = 2
 
 #: The comparisons, in pattern order (a pattern has one digit per comparison).
 COMPARISONS: tuple[Comparison, ...] = (
@@ -343,6 +352,31 @@ def _identifier(a: frozenset[str], b: frozenset[str]) -> int:
     return level
 
 
+#: The blocking rules whose pairs ``worth_comparing`` filters (every other rule compares all).
+FILTERED_KINDS = frozenset({_keys.BIRTHDAY, _keys.NAME_BIRTHDAY})
+
+
+def worth_comparing(
+    kind: str, a: Identity, b: Identity, codes_a: frozenset[str], codes_b: frozenset[str]
+) -> bool:
+    """Whether a pair a birthday rule brings together is worth a comparison (ADR 0046). The
+    birthday blocks grow with the square of the population (a date is shared by ~40 people in
+    a million): in a full-birthday block only names that share a code (``keys.name_codes``: a
+    sound, letter classes, two first letters, the initials) or one postcode or street are
+    compared; in a block of month-day and a name's
+    sound, only birthdays that are the same, one digit apart or swapped (a different year
+    says "another person", and the name rules still reach the pair). Other rules compare all."""
+    if kind == _keys.BIRTHDAY:
+        return (
+            not codes_a.isdisjoint(codes_b)
+            or bool(a.postcode and a.postcode == b.postcode)
+            or bool(a.street and a.street == b.street)
+        )
+    if kind == _keys.NAME_BIRTHDAY:
+        return _birthday(a.birthday, b.birthday) in (1, 2, 3)
+    return True
+
+
 def compare(a: Identity, b: Identity) -> str:
     """The pattern of two identities: one digit per comparison (see the module docstring)."""
     given, family, order = _names(a, b)
@@ -399,6 +433,10 @@ class Model:
     #: name), so the product of their ``u`` understates how often random people share a whole
     #: name. Measured on the random pairs (:func:`name_dependence`); 0 on the "compared" scale.
     name_bits: float = 0.0
+    #: ``u`` of "same email name at another provider" among the compared pairs (EM's, kept by
+    #: :func:`rescale`), used when the names agree: an email name is made of the person's name,
+    #: so namesakes share one far more often than random people do (ADR 0045); 0: not set.
+    u_local_named: float = 0.0
 
     @classmethod
     def prior(cls) -> Model:
@@ -421,6 +459,7 @@ class Model:
             "population": self.population,
             "random_pairs": self.random_pairs,
             "name_bits": self.name_bits,
+            "u_local_named": self.u_local_named,
         }
 
     @classmethod
@@ -446,17 +485,21 @@ class Model:
             population=int(data.get("population", 0)),
             random_pairs=int(data.get("random_pairs", 0)),
             name_bits=float(data.get("name_bits", 0.0)),
+            u_local_named=float(data.get("u_local_named", 0.0)),
         )
 
     def weights(self, pattern: str) -> list[tuple[Comparison, int, float]]:
         """(comparison, level, log2 m/u) of each compared field of ``pattern``."""
         found = []
+        named = bool(self.u_local_named) and _names_alike(pattern)
         for comparison, digit in zip(COMPARISONS, pattern, strict=False):
             level = int(digit)
             if level == 0:
                 continue
             m = self.m[comparison.key][level - 1]
             u = self.u[comparison.key][level - 1]
+            if named and comparison is EMAIL and level == EMAIL_LOCAL:
+                u = max(u, self.u_local_named)
             found.append((comparison, level, math.log2(m / u)))
         return found
 
@@ -489,6 +532,13 @@ def _names_agree(pattern: str) -> bool:
     """Given and family name both the same or nearly (levels 1 and 3): the pairs whose name
     weighs as much as ``name_bits`` overstates."""
     return pattern[_INDEX["given"]] in "13" and pattern[_INDEX["family"]] in "13"
+
+
+def _names_alike(pattern: str) -> bool:
+    """Given and family name alike at any level short of "different" (the same, an initial,
+    nearly or similar, in either order): the pairs whose email names, made of their names,
+    say little beyond them (``Model.u_local_named``)."""
+    return pattern[_INDEX["given"]] in "1234" and pattern[_INDEX["family"]] in "1234"
 
 
 #: Levels that are evidence beyond the name: a birthday, an address, a contact point or an
@@ -750,6 +800,7 @@ def rescale(model: Model, random_counts: Mapping[str, int], population: int) -> 
         return model
     matches = model.lam * model.pairs
     model.name_bits = name_dependence(random_counts)
+    model.u_local_named = model.u[EMAIL.key][EMAIL_LOCAL - 1]
     model.lam_compared = model.lam
     model.lam = min(0.5, max(1e-12, matches / all_pairs))
     model.u = u

@@ -163,3 +163,24 @@ class DuplicateScan(models.Model):
 
     def __str__(self) -> str:
         return f"scan {self.pk} ({self.finished_at:%Y-%m-%d %H:%M})"
+
+
+class ScanCandidate(models.Model):
+    """A pair a running scan compared and kept under the prior weights, until the scan has
+    estimated its model (ADR 0046): then the pairs of patterns that reach a tier become
+    :class:`DuplicatePair` rows in one statement and the rest are dropped. No index and no
+    foreign key, so that writing millions of them costs little; written with each page's
+    checkpoint, so a resumed scan keeps them; a scan removes its own when it ends and those of
+    scans no longer running when it starts."""
+
+    job_id = models.BigIntegerField(_("job"))
+    contact_a_id = models.BigIntegerField(_("first person"))
+    contact_b_id = models.BigIntegerField(_("second person"))
+    pattern = models.CharField(_("pattern"), max_length=24)
+
+    class Meta:
+        verbose_name = _("scan candidate")
+        verbose_name_plural = _("scan candidates")
+
+    def __str__(self) -> str:
+        return f"{self.contact_a_id}~{self.contact_b_id} {self.pattern}"

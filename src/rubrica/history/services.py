@@ -8,17 +8,20 @@ its history entries, which ``core`` (below every app) cannot do.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
 from rubrica.audit import services as audit
 from rubrica.audit.services import AuditAction
 from rubrica.core.models import Action, OwnedRecord
+from rubrica.core.policies import can
 from rubrica.core.services import ensure_can, lock_and_check_version
 from rubrica.history.models import HistoryAction, HistoryEntry
 
@@ -133,3 +136,64 @@ def purge_trashed(
             )
             total += len(batch)
     return total
+
+
+def bulk_data(record: Any, action: str, value: Any) -> dict[str, Any]:
+    """What one bulk ``action`` asks the record's update service to write: for ``tag`` and
+    ``untag`` its tag names with ``value`` added or removed (by name, whatever the case), for any
+    other action the field of that name set to ``value``."""
+    if action not in ("tag", "untag"):
+        return {action: value}
+    names = {tag.name for tag in record.tags.all()}
+    if action == "tag":
+        names.add(str(value))
+    else:
+        names = {name for name in names if name.lower() != str(value).lower()}
+    return {"tags": sorted(names)}
+
+
+def bulk_apply(
+    *,
+    actor: User,
+    entity: str,
+    records: Sequence[Any],
+    action: str,
+    value: Any,
+    actions: Sequence[str],
+    update: Callable[[Any, dict[str, Any]], object],
+    delete: Callable[[Any], object],
+    refused: str,
+    target: Callable[[int], audit.Target],
+) -> int:
+    """One bulk ``action`` (one of ``actions``) on many records of ``entity``: refused with
+    ``refused`` unless the actor's roles grant "bulk edit" on it, then ``delete(record)`` or
+    ``update(record, bulk_data(...))`` (calls of the record's own services: history, permissions
+    and rules stay the single record's) on every record in one transaction, all or nothing, and
+    one audit entry naming the action, its value and the ids. Returns how many were changed."""
+    if not can(actor, entity, Action.BULK_EDIT):
+        raise PermissionDenied(refused)
+    if action not in actions:
+        raise ValidationError({"action": _("Unknown bulk action.")})
+    if action in ("tag", "untag", "owner") and not value:
+        raise ValidationError({"value": _("Choose a value for this action.")})
+    count = 0
+    with transaction.atomic():
+        for record in records:
+            if action == "delete":
+                delete(record)
+            else:
+                update(record, bulk_data(record, action, value))
+            count += 1
+        if count:
+            audit.record(
+                actor,
+                AuditAction.BULK_EDIT,
+                target(count),
+                {
+                    "action": action,
+                    "value": getattr(value, "pk", value),
+                    "ids": [record.pk for record in records],
+                    "count": count,
+                },
+            )
+    return count

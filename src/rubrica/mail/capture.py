@@ -33,6 +33,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from rubrica.accounts.models import User
 from rubrica.activities.models import Activity
@@ -206,8 +207,8 @@ def activity_text(record: MailMessage, level: str) -> tuple[str, str]:
     """The subject and body of the timeline entry of ``record``: as much as ``level`` shows
     colleagues, and a link to the message (whose page shows its owner all of it)."""
     participants = list(record.participants.all())
-    lines = [f"**{_('From')}:** {record.sender}"]
-    for role, label in ((Role.TO, _("To")), (Role.CC, _("Cc"))):
+    lines = [f"**{pgettext('e-mail', 'From')}:** {record.sender}"]
+    for role, label in ((Role.TO, pgettext("e-mail", "To")), (Role.CC, _("Cc"))):
         named = [p.address for p in participants if p.role == role]
         if named:
             lines.append(f"**{label}:** {', '.join(named)}")

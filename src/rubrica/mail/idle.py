@@ -1,19 +1,21 @@
-"""IMAP IDLE (RFC 2177): the worker keeps one connection per mailbox that asks for it, waiting in
-IDLE on its first folder, and fetches the mailbox (``imap.fetch_mailbox``) as soon as the server
-announces a new message, without waiting for a poll.
+"""IMAP IDLE (RFC 2177): the worker keeps one connection per chosen folder of each mailbox that
+asks for it (IDLE watches the selected folder only), waiting in IDLE, and fetches the mailbox
+(``imap.fetch_mailbox``) as soon as the server announces a new message in any of them, without
+waiting for a poll.
 
-- ``IdleWatcher``: one thread per mailbox. It connects, refuses to go on (``lacks_idle``) when the
+- ``IdleWatcher``: one per mailbox, with one thread and connection per chosen folder (fetches
+  are taken one at a time). Each connects, refuses to go on (``lacks_idle``) when the
   server does not announce the IDLE capability (the mailbox is then polled as before), fetches
   once, then loops: IDLE, wait for ``* n EXISTS`` (checking every second whether it was asked to
   stop), DONE, fetch. The server may end an IDLE after 30 minutes (the RFC's limit, "29 minutes"
   in practice): IDLE is ended and issued again every ``RENEW_SECONDS`` (25 minutes). A lost
   connection is retried after ``RETRY_SECONDS``.
 - ``supervise()``: called by the worker's tick (``imap.poll``), starts a watcher for each active
-  mailbox with ``use_idle`` that has none in this process and stops those of mailboxes that no
-  longer want one. ``stop_all()`` (also at the process's exit) ends every IDLE with DONE and
-  logs out.
-- ``watching(mailbox_id)``: whether a connected watcher serves the mailbox; the poll leaves such
-  a mailbox alone and polls every other one.
+  mailbox with ``use_idle`` that has none in this process, stops those of mailboxes that no
+  longer want one, and starts again the watcher of a mailbox whose folders changed.
+  ``stop_all()`` (also at the process's exit) ends every IDLE with DONE and logs out.
+- ``watching(mailbox_id)``: whether a watcher serves the mailbox with every folder connected;
+  the poll leaves such a mailbox alone and polls every other one.
 
 Python 3.11's ``imaplib`` has no IDLE (3.14 adds one): the command is written on the connection
 and its lines read with ``imaplib``'s own ``send``/``readline``, the socket checked with
@@ -25,6 +27,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import imaplib
+import itertools
 import logging
 import select
 import threading
@@ -48,50 +51,71 @@ _TAG = b"RIDLE"
 
 
 class IdleWatcher:
-    """One mailbox's IDLE connection, in a daemon thread."""
+    """One mailbox's IDLE connections, one daemon thread per chosen folder (``folders``: the
+    mailbox's own when not given)."""
 
     def __init__(
-        self, mailbox_id: int, fetch: Callable[[Mailbox], object] = imap.fetch_mailbox
+        self,
+        mailbox_id: int,
+        fetch: Callable[[Mailbox], object] = imap.fetch_mailbox,
+        folders: list[str] | None = None,
     ) -> None:
         self.mailbox_id = mailbox_id
         self.fetch = fetch
-        self.connected = threading.Event()
+        if folders is None:
+            folders = list(
+                Mailbox.objects.filter(pk=mailbox_id).values_list("folders", flat=True).first()
+                or []
+            )
+        self.folders = list(dict.fromkeys(folders or ["INBOX"]))
+        self._connected = {folder: threading.Event() for folder in self.folders}
+        self.connected = _AllSet(list(self._connected.values()))
         self.lacks_idle = False
         self.fetches = 0
         self.renewals = 0
         self._stop = threading.Event()
-        self._count = 0
-        self._thread = threading.Thread(
-            target=self._run, name=f"rubrica-mail-idle-{mailbox_id}", daemon=True
-        )
+        self._fetching = threading.Lock()
+        self._tags = itertools.count(1)  # IDLE tags, unique across the folders' threads
+        self._threads = [
+            threading.Thread(
+                target=self._run,
+                args=(folder,),
+                name=f"rubrica-mail-idle-{mailbox_id}-{index}",
+                daemon=True,
+            )
+            for index, folder in enumerate(self.folders)
+        ]
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
-        self._thread.join(timeout=timeout)
+        for thread in self._threads:
+            thread.join(timeout=timeout)
 
     def is_alive(self) -> bool:
-        return self._thread.is_alive()
+        return any(thread.is_alive() for thread in self._threads)
 
-    def _run(self) -> None:
+    def _run(self, folder: str) -> None:
+        connected = self._connected[folder]
         try:
             while not self._stop.is_set():
                 try:
-                    self._session()
+                    self._session(folder, connected)
                 except (OSError, imaplib.IMAP4.error, imap.FetchError) as exc:
                     logger.warning("IMAP IDLE of mailbox %s: %s", self.mailbox_id, exc)
                 except Mailbox.DoesNotExist:
                     return
                 except Exception:
                     logger.exception("IMAP IDLE of mailbox %s failed", self.mailbox_id)
-                self.connected.clear()
+                connected.clear()
                 if self.lacks_idle:
                     return
                 self._stop.wait(RETRY_SECONDS)
         finally:
-            self.connected.clear()
+            connected.clear()
             connection.close()
 
     def _mailbox(self) -> Mailbox:
@@ -99,14 +123,17 @@ class IdleWatcher:
         return Mailbox.objects.select_related("owner").get(pk=self.mailbox_id)
 
     def _fetch(self) -> None:
-        mailbox = self._mailbox()
-        try:
-            self.fetch(mailbox)
-        finally:
-            self.fetches += 1
-            connection.close()
+        # One fetch at a time per mailbox: two folders' news at once make one fetch wait for
+        # the other, which then finds nothing new (UIDs are remembered per folder).
+        with self._fetching:
+            mailbox = self._mailbox()
+            try:
+                self.fetch(mailbox)
+            finally:
+                self.fetches += 1
+                connection.close()
 
-    def _session(self) -> None:
+    def _session(self, folder: str, connected: threading.Event) -> None:
         mailbox = self._mailbox()
         connection.close()
         client = imap.connect(mailbox)
@@ -117,11 +144,10 @@ class IdleWatcher:
                 self.lacks_idle = True
                 logger.info("mailbox %s: the server has no IDLE; it is polled", self.mailbox_id)
                 return
-            folder = (mailbox.folders or ["INBOX"])[0]
             typ, data = client.select(imap._quote(folder), readonly=True)
             if typ != "OK":
                 raise imap.FetchError(f"{folder}: {data}")
-            self.connected.set()
+            connected.set()
             self._fetch()  # what arrived while nobody was waiting
             while not self._stop.is_set():
                 if self._idle(client):
@@ -129,15 +155,14 @@ class IdleWatcher:
                 else:
                     self.renewals += 1
         finally:
-            self.connected.clear()
+            connected.clear()
             with contextlib.suppress(OSError, imaplib.IMAP4.error):
                 client.logout()
 
     def _idle(self, client: imaplib.IMAP4) -> bool:
         """One IDLE command: True when the server announced a new message, False when it was
         renewed or the watcher was asked to stop."""
-        self._count += 1
-        tag = _TAG + str(self._count).encode()
+        tag = _TAG + str(next(self._tags)).encode()
         client.send(tag + b" IDLE\r\n")
         line = client.readline()
         if not line.startswith(b"+"):
@@ -172,6 +197,16 @@ class IdleWatcher:
                 news = True
 
 
+class _AllSet:
+    """Set when every one of ``events`` is set (every folder's connection is in IDLE)."""
+
+    def __init__(self, events: list[threading.Event]) -> None:
+        self._events = events
+
+    def is_set(self) -> bool:
+        return all(event.is_set() for event in self._events)
+
+
 def _pending(client: imaplib.IMAP4) -> bool:
     """Bytes already read from the socket by TLS but not yet by imaplib (``select`` does not
     see them)."""
@@ -186,21 +221,23 @@ _LOCK = threading.Lock()
 def supervise() -> int:
     """Start a watcher for each active IDLE mailbox (of an active owner) without one, stop the
     others; returns how many watchers run. Called by the worker's tick."""
-    wanted = set(
-        Mailbox.objects.filter(active=True, use_idle=True, owner__is_active=True).values_list(
-            "pk", flat=True
-        )
-    )
+    wanted = {
+        pk: list(dict.fromkeys(folders or ["INBOX"]))
+        for pk, folders in Mailbox.objects.filter(
+            active=True, use_idle=True, owner__is_active=True
+        ).values_list("pk", "folders")
+    }
     with _LOCK:
         for pk in list(_WATCHERS):
             watcher = _WATCHERS[pk]
-            if pk not in wanted or not watcher.is_alive():
-                if pk not in wanted:
+            changed = pk in wanted and wanted[pk] != watcher.folders
+            if pk not in wanted or changed or not watcher.is_alive():
+                if pk not in wanted or changed:
                     watcher.stop()
-                if not watcher.lacks_idle or pk not in wanted:
+                if not watcher.lacks_idle or pk not in wanted or changed:
                     del _WATCHERS[pk]
-        for pk in wanted - set(_WATCHERS):
-            watcher = IdleWatcher(pk)
+        for pk in set(wanted) - set(_WATCHERS):
+            watcher = IdleWatcher(pk, folders=wanted[pk])
             _WATCHERS[pk] = watcher
             watcher.start()
         return sum(1 for w in _WATCHERS.values() if w.is_alive())

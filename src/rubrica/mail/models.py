@@ -15,6 +15,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rubrica.core.models import RestrictManager
 from rubrica.core.policies import Policy
@@ -193,8 +194,8 @@ class MailMessage(models.Model):
 
 
 class Role(models.TextChoices):
-    FROM = "from", _("From")
-    TO = "to", _("To")
+    FROM = "from", pgettext_lazy("e-mail", "From")
+    TO = "to", pgettext_lazy("e-mail", "To")
     CC = "cc", _("Cc")
 
 

@@ -551,6 +551,7 @@ def contact_merge(
         key=NOTE_MERGED_INTO,
         text=_label(survivor),
     )
+    purpose_answers = _combine_purpose_answers(actor, survivor, merged)
     moved, kept, demoted = move_links(survivor.pk, merged.pk)
     shares = shares_carry(Contact, merged.pk, survivor.pk)  # the stronger level wins
     for pk in (survivor.pk, merged.pk):
@@ -587,6 +588,7 @@ def contact_merge(
             "demoted": demoted,
             "pair": pair,
             "shares": shares,
+            "purpose_answers": purpose_answers,
         },
     )
     audit.record(
@@ -596,6 +598,67 @@ def contact_merge(
         {"survivor": survivor.pk, "merged": merged.pk, "changed": sorted(data)},
     )
     return merge
+
+
+def _combine_purpose_answers(
+    actor: User, survivor: Contact, merged: Contact
+) -> list[dict[str, Any]]:
+    """Answers for a purpose (ADR 0035) follow the general consent's rule: an opt-out on either
+    side is kept. Where both people answered for the same purpose and channel, the merged
+    person's row cannot move (one answer per person, purpose and channel) and stays with them;
+    if theirs is an opt-out and the survivor's is not, the survivor's answer becomes that opt-out
+    (its time and source). Answers only the merged person gave move with the links. Returns what
+    the survivor's rows were, for the undo."""
+    from rubrica.contacts.models import PurposeConsent
+    from rubrica.contacts.services import contact_purpose_consent_set
+
+    theirs = {
+        (row.purpose_id, row.channel): row
+        for row in PurposeConsent.objects.filter(contact_id=merged.pk)
+    }
+    changed: list[dict[str, Any]] = []
+    for row in PurposeConsent.objects.filter(contact_id=survivor.pk).select_related("purpose"):
+        other = theirs.get((row.purpose_id, row.channel))
+        if other is None or other.state != ConsentState.WITHDRAWN:
+            continue
+        if row.state == ConsentState.WITHDRAWN:
+            continue
+        changed.append({"pk": row.pk, "state": row.state, "at": _iso(row.at), "source": row.source})
+        contact_purpose_consent_set(
+            actor=actor,
+            contact=survivor,
+            purpose=row.purpose,
+            channel=row.channel,
+            state=ConsentState.WITHDRAWN,
+            source=other.source,
+            at=other.at,
+        )
+    return changed
+
+
+def _restore_purpose_answers(actor: User, survivor: Contact, changed: list[dict[str, Any]]) -> None:
+    """Undo :func:`_combine_purpose_answers`: each answer the merge turned into an opt-out is
+    given back, unless it was changed again since (a later answer is kept)."""
+    from rubrica.contacts.models import PurposeConsent
+    from rubrica.contacts.services import contact_purpose_consent_set
+
+    for item in changed:
+        row = (
+            PurposeConsent.objects.filter(pk=item["pk"], contact_id=survivor.pk)
+            .select_related("purpose")
+            .first()
+        )
+        if row is None or row.state != ConsentState.WITHDRAWN:
+            continue
+        contact_purpose_consent_set(
+            actor=actor,
+            contact=survivor,
+            purpose=row.purpose,
+            channel=row.channel,
+            state=item["state"],
+            source=item["source"],
+            at=dt.datetime.fromisoformat(item["at"]) if item["at"] else None,
+        )
 
 
 def _sealed_side(side: dict[str, Any]) -> dict[str, Any]:
@@ -782,6 +845,7 @@ def contact_unmerge(*, actor: User, merge: Merge) -> tuple[Contact, Contact]:
     if snap["photo_copied"] and survivor.photo.name == snap["photo_copied"]:
         contact_set_photo(actor=actor, contact=survivor, photo=None)
     lost = _move_back(snap, survivor.pk, merged.pk)
+    _restore_purpose_answers(actor, survivor, snap.get("purpose_answers") or [])
     shares_carry_back(Contact, snap.get("shares") or {}, merged.pk, survivor.pk)
     _reopen_duplicate_pair(snap.get("pair"))
     for pk in (survivor.pk, merged.pk):

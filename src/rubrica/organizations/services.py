@@ -9,7 +9,7 @@ of their own) a ``precondition`` the service runs on the row it has locked.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,11 +17,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rubrica import dedup, search
 from rubrica.accounts.models import Team, User
 from rubrica.audit import services as audit
-from rubrica.audit.services import AuditAction
+from rubrica.audit.services import AuditAction, Target
 from rubrica.contacts.models import Contact
 from rubrica.core import normalize
 from rubrica.core.models import Action
@@ -48,7 +49,13 @@ from rubrica.customfields.models import Entity
 from rubrica.customfields.protection import field_access, open_builtin, refuse_locked
 from rubrica.customfields.services import clean_custom_fields
 from rubrica.history.models import HistoryAction, HistoryEntry
-from rubrica.history.services import diff, history_record, purge_trashed, record_set_deleted
+from rubrica.history.services import (
+    bulk_apply,
+    diff,
+    history_record,
+    purge_trashed,
+    record_set_deleted,
+)
 from rubrica.organizations.models import (
     Affiliation,
     Organization,
@@ -276,6 +283,38 @@ def organization_restore(
     result: Organization = record_set_deleted(actor, organization, deleted=False)
     search.index(result)
     return result
+
+
+#: What "With the selected organizations" offers (the people's list offers the stage instead of
+#: the kind).
+BULK_ACTIONS = ("tag", "untag", "kind", "owner", "delete")
+
+
+def organizations_bulk(
+    *, actor: User, organizations: Sequence[Organization], action: str, value: Any = None
+) -> int:
+    """Apply one action to many organizations, each through ``organization_update`` or
+    ``organization_delete`` so that history, permissions and protected fields are those of one
+    by one. All or nothing: one refusal rolls back all. ``kind`` takes a kind's name or id (empty
+    clears it), ``owner`` a user's id or username."""
+    return bulk_apply(
+        actor=actor,
+        entity="organizations",
+        records=organizations,
+        action=action,
+        value=(value or None) if action == "kind" else value,
+        actions=BULK_ACTIONS,
+        update=lambda organization, data: organization_update(
+            actor=actor, organization=organization, data=cast(OrganizationInput, data)
+        ),
+        delete=lambda organization: organization_delete(actor=actor, organization=organization),
+        refused=_("Your roles do not allow editing organizations in bulk."),
+        target=lambda count: Target(
+            "organizations.organization",
+            "",
+            ngettext("%(count)d organization", "%(count)d organizations", count) % {"count": count},
+        ),
+    )
 
 
 def organization_trash_purge(*, cutoff: dt.datetime) -> int:

@@ -7,6 +7,7 @@ app_name = "organizations"
 urlpatterns = [
     path("", views.list_view, name="list"),
     path("new/", views.create_view, name="create"),
+    path("bulk/", views.bulk_view, name="bulk"),
     path("columns/", views.columns_view, name="columns"),
     path("suggest/", views.suggest_view, name="suggest"),
     path("<int:pk>/", views.detail_view, name="detail"),

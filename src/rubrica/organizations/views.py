@@ -5,15 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import F, QuerySet
 from django.http import HttpResponse
-from django.shortcuts import render
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_POST
 
+from rubrica.accounts.models import User
 from rubrica.contacts.models import Contact
 from rubrica.core.models import Action
+from rubrica.core.pagination import Page
 from rubrica.customfields.models import CustomFieldDefinition, Entity
 from rubrica.customfields.protection import (
     audit_read,
@@ -24,7 +29,8 @@ from rubrica.customfields.protection import (
     shown_protected,
 )
 from rubrica.customfields.services import definitions_for
-from rubrica.kits.web.access import AuthedRequest
+from rubrica.kits.web import bulk
+from rubrica.kits.web.access import AuthedRequest, require_can_create
 from rubrica.kits.web.generic import (
     ObjectColumnsView,
     ObjectDeleteView,
@@ -36,6 +42,7 @@ from rubrica.kits.web.generic import (
 )
 from rubrica.kits.web.lists import (
     Column,
+    safe_next,
 )
 from rubrica.kits.web.templatetags.rubrica_web import custom_values
 from rubrica.organizations import services
@@ -47,7 +54,7 @@ from rubrica.organizations.forms import (
 )
 from rubrica.organizations.models import Affiliation, Organization
 from rubrica.organizations.selectors import organization_list
-from rubrica.taxonomy.models import Tag
+from rubrica.taxonomy.models import OrganizationKind, Tag
 
 COLUMNS = (
     Column("kind", gettext_lazy("Kind")),
@@ -95,6 +102,79 @@ class OrganizationListView(ObjectListView):
     custom_fields = _list_custom_fields
     template_name = "organizations/list.html"
     partial_template_name = "organizations/_results.html"
+
+    def extra_context(self, request: AuthedRequest, flt: Any, page: Page[Any]) -> dict[str, Any]:
+        """The choices of the bulk actions."""
+        if request.user.is_read_only:
+            return {}
+        return {
+            "tags": list(Tag.objects.all()),
+            "bulk_kinds": list(OrganizationKind.objects.all()),
+            "bulk_users": list(User.objects.filter(is_active=True).order_by("username")),
+        }
+
+
+@login_required
+@require_POST
+def bulk_view(request: AuthedRequest) -> HttpResponse:
+    """One action on the selected organizations, all or nothing, through organizations_bulk."""
+    next_url = safe_next(request, reverse("organizations:list"))
+    require_can_create(request.user)
+    ids = bulk.selected_ids(request)
+    action = request.POST.get("action", "")
+    organizations = list(
+        Organization.objects.restrict(request.user, Action.VIEW)
+        .filter(pk__in=ids)
+        .prefetch_related("tags")
+    )
+    if not organizations:
+        messages.warning(request, _("Select at least one organization first."))
+        return redirect(next_url)
+    if action not in services.BULK_ACTIONS:
+        messages.error(request, _("Choose what to do with the selected organizations."))
+        return redirect(next_url)
+    if action == "delete" and request.POST.get("confirmed") != "yes":
+        count = len(organizations)
+        return bulk.confirm_delete(
+            request,
+            records=organizations,
+            names=[organization.name for organization in organizations],
+            action_url=reverse("organizations:bulk"),
+            next_url=next_url,
+            title=_("Delete organizations"),
+            heading=ngettext(
+                "Move %(counter)s organization to the Trash?",
+                "Move %(counter)s organizations to the Trash?",
+                count,
+            )
+            % {"counter": count},
+        )
+    value = bulk.posted_value(request, action)
+
+    def done(count: int) -> str:
+        if action == "delete":
+            text = ngettext(
+                "%(count)d organization was moved to the Trash.",
+                "%(count)d organizations were moved to the Trash.",
+                count,
+            )
+        else:
+            text = ngettext(
+                "%(count)d organization was changed.",
+                "%(count)d organizations were changed.",
+                count,
+            )
+        return text % {"count": count}
+
+    return bulk.finish(
+        request,
+        next_url,
+        lambda: services.organizations_bulk(
+            actor=request.user, organizations=organizations, action=action, value=value
+        ),
+        done=done,
+        refused=_("You may not do this to every selected organization, so nothing was changed."),
+    )
 
 
 @login_required

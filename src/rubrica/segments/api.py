@@ -25,6 +25,7 @@ from rubrica.core.filters import raise_filter_errors
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
 from rubrica.kits.api.conditional import expected_version, not_modified, version_etag
 from rubrica.kits.api.schemas import Id, Ref, StrictIn, Visibility
+from rubrica.segments import services
 from rubrica.segments.models import Segment
 from rubrica.segments.selectors import segment_contact_list, segment_count, segment_list, segment_qs
 from rubrica.segments.services import (
@@ -112,6 +113,34 @@ class MembersQuery(Schema):
 
 class MembersOut(Schema):
     changed: int = Field(description="How many people were added (or removed).")
+
+
+#: Skipped people listed by a recipients check or a send (``skipped_count`` counts them all).
+SKIPPED_LISTED = 1000
+
+
+class SkippedOut(Schema):
+    contact: int
+    name: str
+    reason: str = Field(description="Why no e-mail goes to them, in the caller's language.")
+
+
+class RecipientsOut(Schema):
+    sendable: int = Field(description="People of the segment an e-mail may go to now.")
+    skipped_count: int
+    skipped: list[SkippedOut] = Field(description="The first 1,000 skipped, by id.")
+
+
+class SegmentSendIn(StrictIn):
+    subject: str = Field("", max_length=500, description="Merge fields: {{ contact.given_name }}.")
+    body: str = Field("", max_length=100_000)
+    template: int | None = Field(None, description="A mail template's id (its subject and body).")
+
+
+class SegmentSendOut(Schema):
+    queued: int = Field(description="E-mails queued, one per person; the worker sends them.")
+    skipped_count: int
+    skipped: list[SkippedOut] = Field(description="The first 1,000 skipped, by id.")
 
 
 def _input(payload: SegmentIn | SegmentChange) -> SegmentInput:
@@ -234,3 +263,40 @@ def remove_segment_members(
     segment = _visible(request, segment_id)
     removed = segment_remove_members(actor=actor(request), segment=segment, contacts=params.contact)
     return {"changed": removed}
+
+
+def _recipients_data(check: Any) -> dict[str, Any]:
+    return {
+        "sendable": len(check.sendable),
+        "skipped_count": len(check.skipped),
+        "skipped": [
+            {"contact": contact.pk, "name": contact.display_name, "reason": reason}
+            for contact, reason in check.skipped[:SKIPPED_LISTED]
+        ],
+    }
+
+
+@router.get("/{int:segment_id}/recipients", response={200: RecipientsOut, **problems(404)})
+def segment_recipients(request: HttpRequest, segment_id: int) -> Any:
+    """Before e-mailing a segment: how many of its people can be written to, and who is skipped
+    and why (no address, an address that bounces, opted out, no opt-in the team requires)."""
+    segment = _visible(request, segment_id)
+    return _recipients_data(services.segment_recipients(actor(request), segment))
+
+
+@router.post("/{int:segment_id}/send", response={202: SegmentSendOut, **problems(403, 404, 422)})
+def send_to_segment(request: HttpRequest, segment_id: int, payload: SegmentSendIn) -> Any:
+    """Queue one e-mail to each person of the segment who can be written to (the others are
+    skipped and listed); each is logged on that person's timeline once sent."""
+    segment = _visible(request, segment_id)
+    queued, check = services.segment_send(
+        actor=actor(request),
+        segment=segment,
+        subject=payload.subject,
+        body=payload.body,
+        template_id=payload.template,
+    )
+    data = _recipients_data(check)
+    return Status(
+        202, {"queued": queued, "skipped_count": data["skipped_count"], "skipped": data["skipped"]}
+    )

@@ -426,3 +426,53 @@ def segment_remove_members(
             version=current.version,
         )
     return len(removed)
+
+
+# E-mail a segment (ADR 0038 §5; API and CLI: ADR 0041's session) -------------------------------
+
+
+def segment_recipients(actor: User, segment: Segment) -> Any:
+    """Who of the segment's people (those ``actor`` may see) an e-mail may go to now, and who is
+    skipped and why (``mail.sending.recipients_check``), in id order."""
+    from rubrica.mail.sending import recipients_check
+    from rubrica.segments.selectors import segment_contacts
+
+    return recipients_check(actor, segment_contacts(actor, segment).order_by("pk"))
+
+
+def segment_send(
+    *,
+    actor: User,
+    segment: Segment,
+    subject: str = "",
+    body: str = "",
+    template: Any = None,
+    template_id: int | None = None,
+) -> tuple[int, Any]:
+    """Queue one e-mail (``subject``/``body``, or a template ``actor`` may see, by object or id)
+    to each person of ``segment`` who may be written to; the others are skipped, not refused.
+    All or nothing: one batch refused (ValidationError, PermissionDenied) queues none. Returns
+    the number queued and the ``Recipients`` check (its ``skipped`` with their reasons)."""
+    from rubrica.activities.services import ensure_may_log
+    from rubrica.mail.models import MailTemplate
+    from rubrica.mail.sending import MAX_RECIPIENTS, mail_send
+
+    ensure_may_log(actor)  # refused before anything is counted (read-only: 403, not a 422)
+    if template is None and template_id is not None:
+        template = MailTemplate.objects.restrict(actor, Action.VIEW).filter(pk=template_id).first()
+        if template is None:
+            raise ValidationError({"template": _("There is no such template.")})
+    check = segment_recipients(actor, segment)
+    ids = [contact.pk for contact in check.sendable]
+    if not ids:
+        raise ValidationError({"people": _("Nobody in this segment can be written to.")})
+    with transaction.atomic():
+        for start in range(0, len(ids), MAX_RECIPIENTS):
+            mail_send(
+                actor=actor,
+                contact_ids=ids[start : start + MAX_RECIPIENTS],
+                subject=subject,
+                body=body,
+                template=template,
+            )
+    return len(ids), check

@@ -41,7 +41,6 @@ from rubrica.segments.forms import (
 from rubrica.segments.models import Segment, SegmentKind
 from rubrica.segments.selectors import (
     changeable_static_segments,
-    segment_contacts,
     segment_count,
     segment_list,
     segment_qs,
@@ -307,30 +306,23 @@ def send_view(request: AuthedRequest, pk: int) -> HttpResponse:
     send queues one message per recipient (``mail.sending.mail_send``), each logged on that
     person's timeline once sent."""
     from rubrica.mail.models import MailTemplate
-    from rubrica.mail.sending import MAX_RECIPIENTS, mail_send, recipients_check
 
     segment = get_object_or_404(segment_qs(request.user), pk=pk)
-    people = segment_contacts(request.user, segment).order_by("pk")
-    check = recipients_check(request.user, people)
+    check = services.segment_recipients(request.user, segment)
     templates = MailTemplate.objects.restrict(request.user, Action.VIEW).order_by("name")
     values = {"subject": "", "body": "", "template": ""}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = {name: request.POST.get(name, "") for name in values}
         template = templates.filter(pk=parse_id(values["template"]) or 0).first()
-        ids = [c.pk for c in check.sendable]
         try:
-            if not ids:
-                raise ValidationError({"people": _("Nobody in this segment can be written to.")})
-            with transaction.atomic():
-                for start in range(0, len(ids), MAX_RECIPIENTS):
-                    mail_send(
-                        actor=request.user,
-                        contact_ids=ids[start : start + MAX_RECIPIENTS],
-                        subject=values["subject"],
-                        body=values["body"],
-                        template=template,
-                    )
+            queued, check = services.segment_send(
+                actor=request.user,
+                segment=segment,
+                subject=values["subject"],
+                body=values["body"],
+                template=template,
+            )
         except ValidationError as exc:
             errors = exc.message_dict
         except PermissionDenied as exc:
@@ -338,8 +330,7 @@ def send_view(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                ngettext("%(n)d e-mail queued.", "%(n)d e-mails queued.", len(ids))
-                % {"n": len(ids)},
+                ngettext("%(n)d e-mail queued.", "%(n)d e-mails queued.", queued) % {"n": queued},
             )
             return redirect(f"{reverse('contacts:list')}?{urlencode({'segment': segment.pk})}")
     return render(

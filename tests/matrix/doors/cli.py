@@ -164,6 +164,14 @@ cli(
     rule="export",
     path=argv("export", "{as}", "--format", "csv", "-o", lambda w, c: w.out),
 )
+cli(
+    "export",
+    rule="export",
+    label="cli export --entity organizations",
+    path=argv(
+        "export", "{as}", "--entity", "organizations", "--format", "json", "-o", lambda w, c: w.out
+    ),
+)
 cli("search", rule="signed_in", lists=True, path=argv("search", "{as}", "Matrix"))
 cli(
     "log",
@@ -197,6 +205,11 @@ exempt("cli mail import", "an upload like the mail:upload door (rule add), cover
 exempt(
     "cli mail mailbox-add",
     "creates a mailbox of the acting user (rule add), as POST /mail/mailboxes in the matrix",
+)
+exempt(
+    "cli segments send",
+    "the service of POST /segments/{segment_id}/send, a segment the acting user may see, "
+    "covered there",
 )
 exempt(
     "cli mail send",

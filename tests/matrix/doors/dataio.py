@@ -33,6 +33,13 @@ web(
     rule="export",
     data=lambda w, c: {"format": "csv", "scope": "all"},
 )
+web(
+    "dataio:export_create",
+    "POST",
+    rule="export",
+    label="web POST dataio:export_create (organizations)",
+    data=lambda w, c: {"entity": "organizations", "format": "csv"},
+)
 web("dataio:export_download", kind="export", rule="job_act")
 web("dataio:contact_vcard", kind="contact")
 
@@ -45,6 +52,17 @@ api(
     "/exports",
     rule="export",
     data=lambda w, c: {"format": "csv", "selection": {"filters": {}}},
+)
+api(
+    "POST",
+    "/exports",
+    rule="export",
+    label="api POST /exports (organizations)",
+    data=lambda w, c: {
+        "entity": "organizations",
+        "format": "xlsx",
+        "selection": {"ids": [w.record("organization", "team").pk]},
+    },
 )
 api("GET", "/exports/{job_id}", kind="export", rule="job_view")
 api("GET", "/exports/{job_id}/download", kind="export", rule="job_act")

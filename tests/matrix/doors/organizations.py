@@ -1,4 +1,4 @@
-"""Organizations and affiliations."""
+"""Organizations and affiliations: pages, bulk actions, the API."""
 
 from __future__ import annotations
 
@@ -8,7 +8,21 @@ from tests.matrix.doors import api, web
 
 TRASHED = ("private_trashed", "team_trashed", "missing")
 
+
+def _bulk(w, c):
+    """A bulk move to the Trash of the record's id (ids one may not touch are skipped)."""
+    return {"selected": [w.pk("organization", c)], "action": "delete", "confirmed": "yes"}
+
+
 web("organizations:list", rule="signed_in", lists=True)
+web(
+    "organizations:bulk",
+    "POST",
+    kind="organization",
+    rule="add_on",
+    refusals=(200, 302, 422),
+    data=_bulk,
+)
 web("organizations:create", rule="add")
 web("organizations:create", "POST", rule="add", data=lambda w, c: {"name": "New Ltd"})
 web("organizations:columns", "POST", rule="signed_in", data=lambda w, c: {"columns": ["phone"]})

@@ -89,3 +89,12 @@ api(
     rule="erase",
     data=lambda w, c: {},
 )
+# A person's answer for a purpose (ADR 0044): whoever may change the person.
+api(
+    "PUT",
+    "/contacts/{contact_id}/consent/{purpose}/{channel}",
+    kind="contact",
+    rule="change",
+    path=lambda w, c: f"/api/v1/contacts/{w.pk('contact', c)}/consent/{w.ref['purpose'].key}/email",
+    data=lambda w, c: {"state": "withdrawn"},
+)

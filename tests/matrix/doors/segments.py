@@ -80,3 +80,14 @@ web(
     refusals=(200, 302, 400),
     data=lambda w, c: {"subject": "Hello", "body": "Hi"},
 )
+api("GET", "/segments/{segment_id}/recipients", kind="segment")
+# Sending needs to see the segment (404 otherwise) and to write to the timeline (read-only: 403
+# once the segment is seen), which is the "change" row of the matrix.
+api(
+    "POST",
+    "/segments/{segment_id}/send",
+    kind="segment",
+    rule="change",
+    refusals=(422,),
+    data=lambda w, c: {"subject": "Hello", "body": "Hi"},
+)

@@ -126,9 +126,15 @@ Column = tuple[str, Callable[[Mapping[str, Any]], str], bool]  # header, getter,
 
 
 def rubrica_columns(layout: Layout) -> list[Column]:
+    columns: list[Column] = [
+        (header, _scalar_getter(target), False) for header, target in RUBRICA_FIELDS
+    ]
+    return columns + _group_and_custom_columns(layout)
+
+
+def _group_and_custom_columns(layout: Layout) -> list[Column]:
+    """Our header's collection groups (as many as ``layout`` counts) and custom-field columns."""
     columns: list[Column] = []
-    for header, target in RUBRICA_FIELDS:
-        columns.append((header, _scalar_getter(target), False))
     for word, kind, parts in RUBRICA_GROUPS:
         for n in range(layout.counts.get(kind, 0)):
             for part_header, part in parts:
@@ -290,7 +296,55 @@ def _custom_label_getter(
     return lambda contact: key if getter(contact) else ""
 
 
+# -- Organizations ----------------------------------------------------------------------------
+
+ORGANIZATION_FIELDS: tuple[tuple[str, str], ...] = (
+    ("UID", "uid"),
+    ("Name", "name"),
+    ("Kind", "kind"),
+    ("Industry", "industry"),
+    ("Size", "size"),
+    ("Website", "website"),
+    ("Email Domains", "email_domains"),
+    ("Parent Organization", "parent_name"),
+    ("Tags", "tags"),
+    ("Visibility", "visibility"),
+    ("Owner", "owner"),
+    ("Team", "team"),
+    ("Notes", "notes"),
+    ("Created", "created_at"),
+    ("Updated", "updated_at"),
+)
+ORGANIZATION_KINDS = ("phones", "addresses")
+
+
+def organization_layout() -> Layout:
+    """Phones and addresses as many as people get, and a column per organization custom field."""
+    from rubrica.customfields.models import Entity
+    from rubrica.customfields.services import definitions_for
+
+    counts = {kind: count for kind, count in Layout().counts.items() if kind in ORGANIZATION_KINDS}
+    return Layout(counts=counts, custom_keys=[d.key for d in definitions_for(Entity.ORGANIZATION)])
+
+
+def organization_columns(layout: Layout) -> list[Column]:
+    """Our own header for organizations: the same group and custom-field columns as people's."""
+    columns: list[Column] = []
+    for header, target in ORGANIZATION_FIELDS:
+        if target in ("tags", "email_domains"):
+            columns.append((header, _list_getter(target), False))
+        else:
+            columns.append((header, _scalar_getter(target), False))
+    return columns + _group_and_custom_columns(layout)
+
+
+def _list_getter(target: str) -> Callable[[Mapping[str, Any]], str]:
+    return lambda record: _join_list(record.get(target) or [])
+
+
 def columns_for(flavour: str, layout: Layout) -> list[Column]:
+    if flavour == "organizations":
+        return organization_columns(layout)
     if flavour == "google":
         return google_columns(layout)
     if flavour == "rubrica":

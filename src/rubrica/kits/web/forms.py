@@ -299,6 +299,65 @@ def _iso_day(text: str) -> dt.date | None:
 
 
 DATE = LocalDateInput()
+#: How a ``datetime-local`` input writes its value.
+LOCAL_DATETIME = "%Y-%m-%dT%H:%M"
+#: The wall-clock moment the Jalali examples show (naive: a time as typed, in no zone).
+EXAMPLE_MOMENT = dt.datetime.combine(dt.date(2024, 4, 3), dt.time(14, 30))
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    """A day and a time: the browser's ``datetime-local`` picker (``2026-12-05T14:30``), or, for a
+    user whose date style is the Persian calendar, a text box showing and taking a Jalali date
+    and a time ("۱۴۰۳/۰۱/۱۵ ۱۴:۳۰"). As for :class:`LocalDateInput`, the forms turn what is typed
+    into the ISO value before their fields clean it."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format=LOCAL_DATETIME)
+
+    def format_value(self, value: Any) -> str | None:
+        return jalali_datetime_value(value) or super().format_value(value)
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        widget["type"] = datetime_input_type()
+        if widget["type"] == "text":
+            widget["attrs"] = {**widget["attrs"], **jalali_datetime_attrs()}
+        return context
+
+
+def datetime_input_type() -> str:
+    """``datetime-local``, or ``text`` for a Jalali user (who types the day in Jalali)."""
+    return "text" if formats.active_style() == formats.JALALI else "datetime-local"
+
+
+def jalali_datetime_attrs() -> dict[str, str]:
+    """The attributes of a Jalali date-and-time text box: an example, left to right."""
+    example = formats.jalali_datetime_input(EXAMPLE_MOMENT)
+    return {"placeholder": example, "dir": "ltr", "data-calendar": "jalali"}
+
+
+def jalali_datetime_value(value: Any) -> str | None:
+    """For a Jalali user, ``value`` (a datetime or its ISO text) as they type it; else None."""
+    if formats.active_style() != formats.JALALI or not value:
+        return None
+    if not isinstance(value, dt.datetime):
+        try:
+            value = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    return formats.jalali_datetime_input(value)
+
+
+def typed_datetime(text: str) -> str:
+    """What a date-and-time input sent, as the ISO text the services read: a Jalali user's
+    "۱۴۰۳/۰۱/۱۵ ۱۴:۳۰" becomes "2024-04-03T14:30"; anything else, a Jalali day that does not
+    exist included, is given back as typed for the field's own check to refuse."""
+    try:
+        moment = formats.parse_jalali_datetime(text)
+    except ValueError:
+        return text
+    return moment.strftime(LOCAL_DATETIME) if moment is not None else text
 
 
 def read_jalali_dates(form: forms.BaseForm) -> dict[str, str]:
@@ -310,11 +369,16 @@ def read_jalali_dates(form: forms.BaseForm) -> dict[str, str]:
     data = form.data.copy()  # type: ignore[attr-defined]  # a QueryDict or a dict
     wrong: dict[str, str] = {}
     for name, form_field in form.fields.items():
-        if not isinstance(form_field.widget, LocalDateInput):
+        if not isinstance(form_field.widget, LocalDateInput | LocalDateTimeInput):
             continue
         key = form.add_prefix(name)
         typed = str(data.get(key) or "")
         try:
+            if isinstance(form_field.widget, LocalDateTimeInput):
+                moment = formats.parse_jalali_datetime(typed)
+                if moment is not None:
+                    data[key] = moment.strftime(LOCAL_DATETIME)
+                continue
             day = formats.parse_jalali(typed)
         except ValueError:
             wrong[name] = typed
@@ -332,18 +396,26 @@ def report_jalali_errors(form: forms.BaseForm, wrong: Mapping[str, str]) -> None
         form.errors.pop(name, None)
         if form.cleaned_data is not None:
             form.cleaned_data.pop(name, None)
-        form.add_error(
-            name,
-            _(
+        label = form.fields[name].label or name
+        if isinstance(form.fields[name].widget, LocalDateTimeInput):
+            message = _(
+                "%(field)s: %(value)s is not a date and time of the Persian calendar; type it "
+                "as year/month/day hour:minute, for example %(example)s."
+            ) % {
+                "field": label,
+                "value": typed,
+                "example": formats.jalali_datetime_input(EXAMPLE_MOMENT),
+            }
+        else:
+            message = _(
                 "%(field)s: %(value)s is not a date of the Persian calendar; type it as "
                 "year/month/day, for example %(example)s."
-            )
-            % {
-                "field": form.fields[name].label or name,
+            ) % {
+                "field": label,
                 "value": typed,
                 "example": formats.jalali_input(dt.date(2024, 4, 3)),
-            },
-        )
+            }
+        form.add_error(name, message)
 
 
 class JalaliEntryMixin:

@@ -1,5 +1,6 @@
-"""`rubrica export --format F [--filter key=value ...] [--segment ID] [--ids 1,2] -o FILE`:
-the people the acting user may see, written by an export job run here."""
+"""`rubrica export [--entity organizations] --format F [--filter key=value ...] [--segment ID]
+[--ids 1,2] -o FILE`: the people (or organizations) the acting user may see, written by an
+export job run here."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rubrica.accounts.cli import acting_user
-from rubrica.dataio.exporting import FORMATS, export_start
+from rubrica.dataio.exporting import ENTITIES, FORMATS, export_start
 from rubrica.jobs.cli import run_with_progress, summary
 from rubrica.jobs.models import JobStatus
 from rubrica.kits.cli.base import (
@@ -24,17 +25,25 @@ from rubrica.kits.cli.base import (
 
 
 class Command(RubricaCommand):
-    help = gettext_lazy("Export people to CSV, XLSX, vCard or JSON.")
+    help = gettext_lazy("Export people (or organizations) to CSV, XLSX, vCard or JSON.")
 
     def add_arguments(self, parser: Any) -> None:
         add_acting_user_argument(parser)
+        parser.add_argument(
+            "--entity",
+            choices=ENTITIES,
+            default="people",
+            help=gettext_lazy("What to export (organizations: csv, xlsx or json)."),
+        )
         parser.add_argument("--format", choices=FORMATS, required=True)
         parser.add_argument(
             "--filter",
             action="append",
             default=[],
             metavar="KEY=VALUE",
-            help=gettext_lazy("A people-list filter (q, tag, stage, owner, city...); repeatable."),
+            help=gettext_lazy(
+                "A filter of the list (q, tag, stage, owner, city, kind...); repeatable."
+            ),
         )
         parser.add_argument("--segment", type=int, help=gettext_lazy("Export a segment."))
         parser.add_argument("--ids", help=gettext_lazy("Export these people: 1,2,3."))
@@ -77,7 +86,13 @@ class Command(RubricaCommand):
                 else:
                     filters[key] = value
             selection = {"filters": filters}
-        job = export_start(actor=user, format=options["format"], selection=selection, enqueue=False)
+        job = export_start(
+            actor=user,
+            format=options["format"],
+            selection=selection,
+            enqueue=False,
+            entity=options["entity"],
+        )
         job = run_with_progress(job, self)
         if job.status != JobStatus.SUCCEEDED:
             raise CliError(job.error or _("The export failed."), EXIT_JOB_FAILED)

@@ -191,6 +191,31 @@ def bdi(value: Any) -> str:
     return format_html("<bdi>{}</bdi>", value)
 
 
+@register.simple_tag
+def datetime_input_attrs(value: Any) -> str:
+    """``type`` and ``value`` of a hand-written date-and-time ``<input>``: the browser's
+    ``datetime-local`` picker with the ISO value, or for a Jalali user a text box showing and
+    taking a Jalali date and a time (``kits.web.forms.LocalDateTimeInput``, whose rules the view
+    reads back with ``typed_datetime``)."""
+    from rubrica.kits.web.forms import (
+        datetime_input_type,
+        jalali_datetime_attrs,
+        jalali_datetime_value,
+    )
+
+    kind = datetime_input_type()
+    if kind != "text":
+        return format_html('type="{}" value="{}"', kind, value or "")
+    extra = jalali_datetime_attrs()
+    return format_html(
+        'type="text" value="{}" placeholder="{}" dir="{}" data-calendar="{}"',
+        jalali_datetime_value(value) or value or "",
+        extra["placeholder"],
+        extra["dir"],
+        extra["data-calendar"],
+    )
+
+
 @register.inclusion_tag("web/partials/match_count.html")
 def match_count(page: Any) -> dict[str, Any]:
     """How many records the list matches (see ``core.pagination.bounded_count``): one bounded

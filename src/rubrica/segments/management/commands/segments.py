@@ -46,7 +46,7 @@ def _segment_not_found(pk: int) -> str:
 
 
 class Command(RubricaCommand):
-    help = gettext_lazy("Work with segments: list, show, create, delete, add, remove.")
+    help = gettext_lazy("Work with segments: list, show, create, delete, add, remove, send.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -107,6 +107,28 @@ class Command(RubricaCommand):
             members = sub(name, help_text)
             members.add_argument("id", type=int)
             members.add_argument("contacts", type=int, nargs="+", metavar="PERSON_ID")
+
+        send = sub(
+            "send",
+            gettext_lazy(
+                "E-mail the people of a segment: one message each, queued for the worker; "
+                "people who cannot be written to are skipped and listed with the reason."
+            ),
+        )
+        send.add_argument("id", type=int)
+        send.add_argument("--subject", default="", help=gettext_lazy("Merge fields allowed."))
+        send.add_argument("--body", default="", help=gettext_lazy("Merge fields allowed."))
+        send.add_argument(
+            "--template",
+            type=int,
+            help=gettext_lazy("A mail template's id (its subject and body)."),
+        )
+        send.add_argument(
+            "--dry-run",
+            action="store_true",
+            help=gettext_lazy("Only say how many would receive it and who is skipped."),
+        )
+        send.add_argument("--json", action="store_true", help=gettext_lazy("Print JSON."))
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = acting_user(options.get("as_user"))
@@ -272,6 +294,40 @@ class Command(RubricaCommand):
         segment = self._segment(user, options["id"])
         count = segment_remove_members(actor=user, segment=segment, contacts=options["contacts"])
         self.out(_("Removed %(count)d from %(name)s.") % {"count": count, "name": segment.name})
+
+    def do_send(self, user: User, options: dict[str, Any]) -> None:
+        from rubrica.segments.services import segment_recipients, segment_send
+
+        segment = self._segment(user, options["id"])
+        if options["dry_run"]:
+            queued, check = 0, segment_recipients(user, segment)
+        else:
+            queued, check = segment_send(
+                actor=user,
+                segment=segment,
+                subject=options["subject"],
+                body=options["body"],
+                template_id=options["template"],
+            )
+        skipped = [
+            {"contact": contact.pk, "name": contact.display_name, "reason": reason}
+            for contact, reason in check.skipped
+        ]
+        if options["json"]:
+            self.out_json({"sendable": len(check.sendable), "queued": queued, "skipped": skipped})
+            return
+        if options["dry_run"]:
+            self.out(
+                _("%(name)s: can be written to: %(count)d; skipped: %(skipped)d.")
+                % {"count": len(check.sendable), "name": segment.name, "skipped": len(skipped)}
+            )
+        else:
+            self.out(
+                _("%(name)s: e-mails queued: %(count)d; skipped: %(skipped)d.")
+                % {"count": queued, "name": segment.name, "skipped": len(skipped)}
+            )
+        for row in skipped:
+            self.out(f"  {row['contact']}\t{row['reason']}")
 
 
 def segment_row(segment: Segment) -> dict[str, Any]:

@@ -1,6 +1,6 @@
-// The export form of the people list: "Export the selected people" copies the boxes ticked in
-// the list's bulk form into the export form (a static file: the Content-Security-Policy runs no
-// inline script).
+// The export form of a list (people, organizations): "Export the selected ..." copies the
+// boxes ticked in the list's bulk form into the export form (a static file: the
+// Content-Security-Policy runs no inline script).
 (function () {
   var form = document.getElementById("export-form");
   if (!form) { return; }
