@@ -63,6 +63,9 @@ def test_a_backup_taken_while_another_process_writes_restores_every_row_of_its_m
     before = instance.scalar(people)
     taken = instance.run("backup", "--json")
     at_end = instance.scalar(people)
+    # The backup never held the writer back: it goes on after the backup (waited for, since
+    # the writer may be between two transactions when the backup returns).
+    wait_for(lambda: instance.scalar(people) > at_end, what="the writer's people after the backup")
     stop.touch()
     assert writer.wait(timeout=60) == 0, writer.stderr.read() if writer.stderr else ""
     result = json.loads(taken.stdout)
