@@ -36,3 +36,33 @@ def test_errors_are_documented_as_problem_documents():
     assert set(responses["412"]["content"]) == {"application/problem+json"}
     assert set(responses["409"]["content"]) == {"application/problem+json"}
     assert set(responses["200"]["content"]) == {"application/json"}
+
+
+def test_no_two_schemas_share_a_name():
+    """The document names each schema by its class name, so two classes of one name describe
+    one of them wrongly (the people import was documented as the calendar import's counts)."""
+    from collections import defaultdict
+
+    from ninja import Schema
+
+    from rubrica.api.api import api  # noqa: F401 - every router's schemas defined
+
+    def subclasses(cls: type) -> list[type]:
+        found = []
+        for sub in cls.__subclasses__():
+            found += [sub, *subclasses(sub)]
+        return found
+
+    modules: dict[str, set[str]] = defaultdict(set)
+    for cls in subclasses(Schema):
+        if cls.__module__.startswith("rubrica."):
+            modules[cls.__name__].add(cls.__module__)
+    assert {name: where for name, where in modules.items() if len(where) > 1} == {}
+
+
+def test_the_people_import_is_documented_with_its_counts():
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    created = schema["paths"]["/api/v1/imports"]["post"]["responses"]["201"]
+    ref = created["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    properties = schema["components"]["schemas"][ref]["properties"]
+    assert {"counts", "organizations", "report_url", "status"} <= set(properties)

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rubrica.contacts.models import Contact
 from rubrica.dataio.models import ImportRow
 from rubrica.jobs.models import Job, JobStatus
+from rubrica.organizations.models import Organization
 from tests.dataio.import_helpers import bearer, outcomes, run_import
 
 
@@ -489,3 +490,14 @@ def test_a_header_that_is_not_the_chosen_encoding_fails_the_job_naming_line_1(
         "(Outlook writes Windows-1252)."
     )
     assert Contact.objects.count() == 0
+
+
+def test_json_nested_deep_among_the_organizations_names_its_record(member: Any) -> None:
+    content = (
+        b'{"format":"rubrica","version":1,"contacts":[],"organizations":["Acme",{"name":"B"},'
+        b'{"name":"Deep","notes":' + b"[" * 100 + b"]" * 100 + b"}]}"
+    )
+    job = run_import(member, content, "people.json")
+    assert job.status == JobStatus.FAILED
+    assert job.error == "Record 3 nests values more than 32 levels deep."
+    assert Organization.objects.count() == 0

@@ -80,7 +80,9 @@ def test_reader_yields_records_with_affiliations_and_the_primary_as_organization
     }
     assert record.organization == {"name": "Engines", "title": "Analyst", "department": "R&D"}
     assert [a["organization"] for a in record.affiliations] == ["Old Co", "Engines"]
-    assert organizations == [(0, {"uid": "o-1", "name": "Engines"})]
+    assert [(o.line, o.uid, o.data, o.errors) for o in organizations] == [
+        (1, "o-1", {"name": "Engines"}, [])
+    ]
 
 
 def test_validation_errors_name_the_record_and_the_field():

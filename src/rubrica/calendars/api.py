@@ -80,7 +80,7 @@ class FeedIn(StrictIn):
     enabled: bool = Field(..., description="true makes a new secret URL; false revokes it.")
 
 
-class ImportOut(Schema):
+class CalendarImportOut(Schema):
     created: int
     updated: int
     skipped: int
@@ -332,7 +332,7 @@ def export_calendar(request: HttpRequest, calendar_id: int) -> HttpResponse:
 
 @router.post(
     "/{int:calendar_id}/import",
-    response={200: ImportOut, **problems(403, 404, 422)},
+    response={200: CalendarImportOut, **problems(403, 404, 422)},
     openapi_extra={"requestBody": {"content": {"text/calendar": {"schema": {"type": "string"}}}}},
 )
 def import_calendar(request: HttpRequest, calendar_id: int) -> Any:

@@ -270,7 +270,11 @@ def prepare_item(actor: User, item: NewContact) -> Prepared | Refusal:
     affiliation_error = ""
     if organization:
         affiliation, errors = affiliation_clean(
-            {k: org_data[k] for k in ("title", "department") if org_data.get(k)}
+            {
+                k: org_data[k]
+                for k in ("title", "department", "start_date", "end_date")
+                if org_data.get(k)
+            }
         )
         affiliation_error = "; ".join(f"organization.{k}: {v}" for k, v in errors.items())
     children = {

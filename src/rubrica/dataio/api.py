@@ -20,7 +20,7 @@ from ninja.files import UploadedFile
 from ninja.params.functions import File, Form
 
 from rubrica.dataio.exporting import export_start
-from rubrica.dataio.imports.report import counts, report_csv
+from rubrica.dataio.imports.report import counts, organization_counts, report_csv
 from rubrica.dataio.imports.services import import_revert, import_start
 from rubrica.dataio.imports.uploads import store_upload
 from rubrica.jobs.api import JobOut, job_out, output_or_expired
@@ -46,6 +46,13 @@ class ImportOut(JobOut):
         default_factory=dict,
         description="Rows per outcome: created, updated, unchanged, skipped, failed.",
     )
+    organizations: dict[str, int] = Field(
+        default_factory=dict,
+        description=(
+            "For a Rubrica JSON document, its organizations per outcome (created, updated, "
+            "unchanged, skipped, failed); empty for other formats."
+        ),
+    )
     report_url: str
 
 
@@ -53,6 +60,7 @@ def _import_out(job: Job) -> dict[str, Any]:
     return {
         **job_out(job),
         "counts": counts(job),
+        "organizations": organization_counts(job) if job.params.get("format") == "json" else {},
         "report_url": f"/api/v1/imports/{job.pk}/report",
     }
 

@@ -94,6 +94,20 @@ def export_data(
             if primary is not None
             else None
         ),
+        # Every affiliation, as the JSON reader takes them back (the other writers read
+        # ``organization`` only): the organization by name and UID, the role and its dates.
+        affiliations=[
+            {
+                "organization": a.organization.name,
+                "organization_uid": a.organization.uid,
+                "title": a.title,
+                "department": a.department,
+                "start": a.start_date.isoformat() if a.start_date else None,
+                "end": a.end_date.isoformat() if a.end_date else None,
+                "is_primary": a.is_primary,
+            }
+            for a in sorted(affiliations, key=lambda a: (not a.is_primary, a.pk))
+        ],
         created_at=contact.created_at.isoformat(),
         updated_at=contact.updated_at.isoformat(),
         version=contact.version,
@@ -407,14 +421,28 @@ def run_export(job: Job, progress: Progress) -> dict[str, Any]:
     else:
         raise ValidationError(_("Unknown export format."))
     count = 0
+    # The people's JSON document also carries the organizations they work at (those the
+    # reader may see, as the organizations' own export writes them), so that an import of it
+    # brings back each organization whole, not only its name.
+    from rubrica.dataio.jsonio import JsonWriter
+
+    with_organizations = entity == "people" and fmt == "json"
+    organization_uids: set[str] = set()
     with tempfile.TemporaryFile() as handle:
         writer = open_writer(fmt, handle, entity)
         for data in rows:
             writer.write(data)
+            if with_organizations:
+                organization_uids.update(a["organization_uid"] for a in data["affiliations"])
             count += 1
             if count % 500 == 0:
                 progress.raise_if_cancelled()
                 progress.set_done(count)
+        if isinstance(writer, JsonWriter) and with_organizations:
+            for organization in organization_export.organizations_by_uid(
+                job.owner, organization_uids
+            ):
+                writer.write_organization(organization)
         writer.close()
         handle.seek(0)
         if job.output:

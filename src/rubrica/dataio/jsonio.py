@@ -20,6 +20,7 @@ import decimal
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 import ijson
@@ -171,6 +172,10 @@ class JsonReader:
         depth = 0
         key = None  # the current key of the top-level object
         in_array = False
+        # Elements begun in another top-level array (the pass for organizations walks the
+        # people too): a value nested too deep there is named by its own record number.
+        other = 0
+        other_array = False
         seen_format = False
         try:
             for event, value in events:
@@ -186,15 +191,24 @@ class JsonReader:
                     yield index, value
                     index += 1
                 elif event in ("start_map", "start_array"):
+                    if depth == 2 and other_array:
+                        other += 1
                     depth += 1
-                    _check_depth(depth, index)
-                    if depth == 2 and key == array and event == "start_array":
-                        if not seen_format:
-                            raise JsonFormatError(_("This is not a Rubrica export."))
-                        in_array = True
+                    _check_depth(depth, index if in_array else max(other - 1, 0))
+                    if depth == 2 and event == "start_array":
+                        if key == array:
+                            if not seen_format:
+                                raise JsonFormatError(_("This is not a Rubrica export."))
+                            in_array = True
+                        else:
+                            other_array, other = True, 0
                 elif event in ("end_map", "end_array"):
                     depth -= 1
                     in_array = False
+                    if depth < 2:
+                        other_array = False
+                elif depth == 2 and other_array:
+                    other += 1  # a scalar element
                 elif depth == 1 and key == "format":
                     if value != FORMAT:
                         raise JsonFormatError(_("This is not a Rubrica export."))
@@ -218,9 +232,10 @@ class JsonReader:
         for index, item in self._items("contacts"):
             yield contact_record(index, item)
 
-    def organizations(self) -> Iterator[tuple[int, Any]]:
-        """(index, organization dict as exported); validation is the organization services'."""
-        yield from self._items("organizations")
+    def organizations(self) -> Iterator[OrganizationRecord]:
+        """The organizations of the document, read (the services validate the values)."""
+        for index, item in self._items("organizations"):
+            yield organization_record(index, item)
 
 
 #: Levels of arrays and objects a document may nest (an exported one uses eight).
@@ -334,6 +349,11 @@ def contact_record(index: int, item: Any) -> SourceRecord:
             )
             continue
         affiliations.append(affiliation)
+    if not affiliations and "affiliations" not in item:
+        # A document written before exports carried every affiliation: its one organization.
+        only = item.get("organization")
+        if isinstance(only, dict) and isinstance(only.get("name"), str) and only["name"]:
+            affiliations.append({**only, "organization": only["name"], "is_primary": True})
     if affiliations:
         chosen = next((a for a in affiliations if a.get("is_primary")), affiliations[0])
         organization = {
@@ -341,6 +361,9 @@ def contact_record(index: int, item: Any) -> SourceRecord:
             "title": str(chosen.get("title") or ""),
             "department": str(chosen.get("department") or ""),
         }
+        for part, name in (("start", "start_date"), ("end", "end_date")):
+            if chosen.get(part):
+                organization[name] = str(chosen[part])
     uid = item.get("uid")
     return SourceRecord(
         line=index + 1,
@@ -351,6 +374,68 @@ def contact_record(index: int, item: Any) -> SourceRecord:
         raw=raw,
         affiliations=affiliations,
     )
+
+
+#: What an exported organization carries that an import writes (the organization services'
+#: input); owner and team are the importer's to decide, and the parent is found by
+#: ``parent_name`` once every organization of the document is in.
+ORGANIZATION_TEXT = ("name", "industry", "notes", "website", "visibility")
+ORGANIZATION_CHOICES = ("kind", "size")
+
+
+@dataclass
+class OrganizationRecord:
+    """One exported organization, read: ``data`` in the services' shape, its ``uid`` and
+    parent's name, and the problems found (by record and field); ``line`` is its 1-based
+    index in the ``organizations`` array."""
+
+    line: int
+    data: dict[str, Any]
+    uid: str = ""
+    parent_name: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+def organization_record(index: int, item: Any) -> OrganizationRecord:
+    """One element of the ``organizations`` array -> an :class:`OrganizationRecord`."""
+    record = OrganizationRecord(line=index + 1, data={})
+    if not isinstance(item, dict):
+        record.errors.append(_("record %(n)d: not an object") % {"n": index + 1})
+        return record
+    errors = record.errors
+    data = record.data
+    for name in (*ORGANIZATION_TEXT, *ORGANIZATION_CHOICES):
+        value = item.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            errors.append(_problem(index, name, _("Enter text.")))
+        elif value or name in ORGANIZATION_TEXT:
+            data[name] = value
+    for name in ("tags", "email_domains"):
+        value = item.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            errors.append(_problem(index, name, _("Enter a list of texts.")))
+        else:
+            data[name] = value
+    for name in ("phones", "addresses"):
+        if item.get(name) is not None:
+            data[name] = _collection(index, name, item[name], errors, check_values=False)
+    custom = item.get("custom_fields")
+    if custom is not None:
+        if not isinstance(custom, dict):
+            errors.append(_problem(index, "custom_fields", _("Enter an object.")))
+        else:
+            data["custom_fields"] = custom
+    if not str(data.get("name") or "").strip():
+        errors.append(_problem(index, "name", _("An organization needs a name.")))
+    uid = item.get("uid")
+    record.uid = uid if isinstance(uid, str) else ""
+    parent = item.get("parent_name")
+    record.parent_name = parent if isinstance(parent, str) else ""
+    return record
 
 
 # As the vCard codec reads names and groups (``vcard.lines``): a group may hold dots.
@@ -424,7 +509,11 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _collection(index: int, kind: str, value: Any, errors: list[str]) -> list[dict[str, Any]]:
+def _collection(
+    index: int, kind: str, value: Any, errors: list[str], *, check_values: bool = True
+) -> list[dict[str, Any]]:
+    """The rows of a collection, their shape checked; with ``check_values`` their values too
+    (without, the services judge them, and an import sets a refused one aside)."""
     if not isinstance(value, list):
         errors.append(_problem(index, kind, _("Enter a list.")))
         return []
@@ -448,7 +537,9 @@ def _collection(index: int, kind: str, value: Any, errors: list[str]) -> list[di
             errors.append(_problem(index, f"{name}.value", _("Enter a value.")))
             continue
         problem = None
-        if kind == "emails":
+        if not check_values:
+            pass
+        elif kind == "emails":
             problem = checks.check_email(text)
         elif kind == "phones":
             problem = checks.check_phone(text)

@@ -74,3 +74,49 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}:{self.line} {self.outcome}"
+
+
+class ImportOrganization(models.Model):
+    """One organization of an imported Rubrica JSON document (its ``organizations`` array)
+    and what the import did with it, as ``ImportRow`` is for a person.
+
+    Invariants: at most one row per (job, line), ``line`` the 1-based index in the array (a
+    resumed import skips the ones it wrote); ``organization`` is the one created, updated,
+    left unchanged or matched; ``before`` holds the fields an ``updated`` row changed as they
+    were, and ``version`` the organization's version right after, so a revert puts them back
+    only while it is still at that version.
+    """
+
+    job = models.ForeignKey(
+        "jobs.Job",
+        verbose_name=_("job"),
+        on_delete=models.CASCADE,
+        related_name="import_organizations",
+    )
+    line = models.PositiveIntegerField(_("line"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    message = models.TextField(_("message"), blank=True)
+    before = models.JSONField(_("before the import"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version after the import"), null=True, blank=True)
+    reverted = models.BooleanField(_("reverted"), default=False)
+
+    class Meta:
+        verbose_name = _("imported organization")
+        verbose_name_plural = _("imported organizations")
+        ordering = ["job", "line"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "line"], name="import_organization_job_line_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:organization {self.line} {self.outcome}"

@@ -82,6 +82,19 @@ def organization_rows(viewer: User, qs: QuerySet[Organization]) -> Iterator[dict
     yield from _chunk_rows(viewer, chunk, access)
 
 
+def organizations_by_uid(viewer: User, uids: set[str]) -> Iterator[dict[str, Any]]:
+    """The organizations with one of ``uids`` that ``viewer`` may view, by name, each as
+    :func:`organization_rows` gives it (asked for ``CHUNK`` UIDs at a time)."""
+    ordered = sorted(uids)
+    for start in range(0, len(ordered), CHUNK):
+        qs = (
+            Organization.objects.restrict(viewer, Action.VIEW)
+            .filter(uid__in=ordered[start : start + CHUNK])
+            .order_by("sort_name", "id")
+        )
+        yield from organization_rows(viewer, qs)
+
+
 def _chunk_rows(
     viewer: User, chunk: list[Organization], access: FieldAccess
 ) -> Iterator[dict[str, Any]]:

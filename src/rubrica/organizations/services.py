@@ -201,7 +201,11 @@ def _apply(org: Organization, values: Mapping[str, Any], actor: User) -> None:
 
 
 @transaction.atomic
-def organization_create(*, actor: User, data: OrganizationInput) -> Organization:
+def organization_create(
+    *, actor: User, data: OrganizationInput, uid: str | None = None
+) -> Organization:
+    """A new organization; ``uid`` (an import's) becomes its UID when no organization has it
+    yet and it fits, else it gets a new one."""
     ensure_can_create(actor)
     refuse_locked(field_access(actor, Entity.ORGANIZATION), data)
     values, errors = _clean(data, current=None, actor=actor)
@@ -211,6 +215,8 @@ def organization_create(*, actor: User, data: OrganizationInput) -> Organization
     if values["owner"].pk != actor.pk and not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can create records for someone else."))
     org = Organization()
+    if uid and len(uid) <= 255 and not Organization.all_objects.filter(uid=uid).exists():
+        org.uid = uid
     _apply(org, values, actor)
     org.refresh_from_db()
     after = {k: v for k, v in snapshot(org).items() if v not in ("", None, [], {})}

@@ -14,7 +14,7 @@ from typing import IO
 from django.db.models import Count
 from django.urls import reverse
 
-from rubrica.dataio.models import ImportRow, Outcome
+from rubrica.dataio.models import ImportOrganization, ImportRow, Outcome
 from rubrica.jobs.models import Job
 
 
@@ -22,6 +22,17 @@ def counts(job: Job) -> dict[str, int]:
     """Rows per outcome (every outcome present, zero when none)."""
     found = dict(
         ImportRow.objects.filter(job=job)
+        .values_list("outcome")
+        .annotate(n=Count("id"))
+        .values_list("outcome", "n")
+    )
+    return {outcome: int(found.get(outcome, 0)) for outcome in Outcome.values}
+
+
+def organization_counts(job: Job) -> dict[str, int]:
+    """The organizations of an imported JSON document per outcome (every outcome present)."""
+    found = dict(
+        ImportOrganization.objects.filter(job=job)
         .values_list("outcome")
         .annotate(n=Count("id"))
         .values_list("outcome", "n")
@@ -39,6 +50,18 @@ def report_rows(job: Job, base_url: str = "") -> Iterator[tuple[str, str, str, s
     ).iterator(chunk_size=2000):
         link = f"{base_url}{reverse('contacts:detail', args=[contact_id])}" if contact_id else ""
         yield str(line), str(outcome), link, _neutral(message)
+    # A JSON document's organizations after its people, their line "organizations.N" (N the
+    # organization's place in the document's ``organizations`` array).
+    organizations = ImportOrganization.objects.filter(job=job).order_by("line")
+    for line, outcome, organization_id, message in organizations.values_list(
+        "line", "outcome", "organization_id", "message"
+    ).iterator(chunk_size=2000):
+        link = (
+            f"{base_url}{reverse('organizations:detail', args=[organization_id])}"
+            if organization_id
+            else ""
+        )
+        yield f"organizations.{line}", str(outcome), link, _neutral(message)
 
 
 def _neutral(text: str) -> str:

@@ -6,7 +6,8 @@ good: the Trash keeps them restorable and their history says who moved them); pe
 get their earlier snapshot back through ``contact_update`` (one REVERT history entry), but only
 while they are still at the version the import left them at: a person changed since is left
 alone and reported; affiliations it created are deleted through ``affiliation_delete`` and
-organizations it created go to the Trash when nobody else is linked to them.
+organizations it created go to the Trash when nobody else is linked to them. Organizations of a
+JSON document it updated get the fields it changed back, under the same version rule.
 """
 
 from __future__ import annotations
@@ -24,12 +25,17 @@ from rubrica.contacts.services import contact_delete, contact_update
 from rubrica.contacts.types import ContactInput
 from rubrica.customfields.models import Entity
 from rubrica.customfields.protection import open_builtins
-from rubrica.dataio.models import ImportRow, Outcome
+from rubrica.dataio.models import ImportOrganization, ImportRow, Outcome
 from rubrica.history.models import HistoryAction
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import Progress
 from rubrica.organizations.models import Affiliation, Organization
-from rubrica.organizations.services import affiliation_delete, organization_delete
+from rubrica.organizations.services import (
+    affiliation_delete,
+    organization_delete,
+    organization_update,
+)
+from rubrica.organizations.types import OrganizationInput
 
 #: Report rows undone per transaction (and checkpoint).
 BATCH = 1000
@@ -86,8 +92,14 @@ def run_import_revert(job: Job, progress: Progress) -> dict[str, Any]:
             done += len(rows)
             progress.checkpoint({"done": done, "tally": tally, "kept": kept}, done=done)
     with transaction.atomic():
+        tally["organizations_restored"], organizations_kept = _restore_organizations(actor, source)
         tally["organizations_trashed"] = _revert_organizations(actor, source)
-    return {"import_job": source.pk, **tally, "kept_rows": kept}
+    return {
+        "import_job": source.pk,
+        **tally,
+        "kept_rows": kept,
+        "kept_organizations": organizations_kept,
+    }
 
 
 def _revert_row(actor: User, row: ImportRow) -> str:
@@ -133,16 +145,68 @@ def _revert_row(actor: User, row: ImportRow) -> str:
     return ""
 
 
+def _restore_organizations(actor: User, source: Job) -> tuple[int, list[dict[str, Any]]]:
+    """Organizations of a JSON document the import updated get the fields it changed back,
+    while they are still at the version the import left them at. Returns how many, and the
+    ones left alone with why (by their line in the document)."""
+    restored = 0
+    kept: list[dict[str, Any]] = []
+    rows = ImportOrganization.objects.filter(
+        job=source, reverted=False, outcome=Outcome.UPDATED, organization__isnull=False
+    ).select_related("organization")
+    for row in rows.order_by("-line"):
+        org = row.organization
+        if org is None:
+            continue
+        reason = ""
+        if org.version != row.version:
+            reason = _("Changed since the import (version %(now)d, the import left %(then)s).") % {
+                "now": org.version,
+                "then": row.version,
+            }
+        else:
+            try:
+                with transaction.atomic():
+                    organization_update(
+                        actor=actor,
+                        organization=org,
+                        data=cast(
+                            OrganizationInput, open_builtins(Entity.ORGANIZATION, row.before or {})
+                        ),
+                        action=HistoryAction.REVERT,
+                    )
+            except (ValidationError, PermissionDenied) as exc:
+                reason = error_text(exc)
+        if reason:
+            kept.append(
+                {"line": f"organizations.{row.line}", "organization": org.pk, "reason": reason}
+            )
+        else:
+            restored += 1
+        ImportOrganization.objects.filter(pk=row.pk).update(reverted=True)
+    return restored, kept
+
+
 def _revert_organizations(actor: User, source: Job) -> int:
     """Organizations the import created go to the Trash when no person outside the Trash is
-    linked to them any more."""
+    linked to them any more (and, for those of a JSON document, while no one changed them
+    since)."""
     count = 0
-    ids = (
-        ImportRow.objects.filter(job=source, organization__isnull=False)
-        .values_list("organization_id", flat=True)
-        .distinct()
+    ids = set(
+        ImportRow.objects.filter(job=source, organization__isnull=False).values_list(
+            "organization_id", flat=True
+        )
     )
-    for org in Organization.objects.filter(pk__in=list(ids)):
+    created = ImportOrganization.objects.filter(
+        job=source, outcome=Outcome.CREATED, organization__isnull=False
+    )
+    for pk, version, org_version in created.values_list(
+        "organization_id", "version", "organization__version"
+    ):
+        if version is None or version == org_version:
+            ids.add(pk)
+    created.update(reverted=True)
+    for org in Organization.objects.filter(pk__in=sorted(ids)):
         linked = Affiliation.objects.filter(
             organization=org, contact__deleted_at__isnull=True
         ).exists()

@@ -44,13 +44,15 @@ from rubrica.core.services import ADDRESS_PARTS
 from rubrica.customfields.models import Entity
 from rubrica.customfields.protection import seal_builtins
 from rubrica.dataio import pipeline
-from rubrica.dataio.imports.report import counts
+from rubrica.dataio.imports.organizations import import_organizations
+from rubrica.dataio.imports.report import counts, organization_counts
 from rubrica.dataio.imports.uploads import open_reader, stored_path
 from rubrica.dataio.models import ImportRow, Outcome
 from rubrica.dataio.records import SourceRecord
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import Progress
 from rubrica.organizations.models import Affiliation, Organization
+from rubrica.organizations.selectors import organizations_named
 from rubrica.organizations.services import affiliation_create
 from rubrica.organizations.types import AffiliationInput
 
@@ -403,6 +405,7 @@ class _Batch:
             contact = result.contact
             notes = [set_aside[index]] if index in set_aside else []
             notes += list(result.notes)
+            notes += self._other_affiliations(contact, record)
             if photo is not None:
                 contact, note = self._photo(contact, photo)
                 notes.extend(note)
@@ -418,6 +421,44 @@ class _Batch:
                 )
             )
         return rows
+
+    def _other_affiliations(self, contact: Contact, record: SourceRecord) -> list[str]:
+        """A new person's affiliations besides the primary one (a JSON document carries them
+        all), each linked to the organization of its name the importer may see: those of the
+        document came in first. One that cannot be is named in the report."""
+        others = record.affiliations[1:] if record.affiliations else []
+        if record.affiliations:
+            first = next((i for i, a in enumerate(record.affiliations) if a.get("is_primary")), 0)
+            others = [a for i, a in enumerate(record.affiliations) if i != first]
+        notes = []
+        visible = Organization.objects.restrict(self.actor, Action.VIEW)
+        for affiliation in others:
+            name = " ".join(str(affiliation["organization"]).split())
+            org = organizations_named(visible, name).first()
+            data: AffiliationInput = {
+                "title": str(affiliation.get("title") or ""),
+                "department": str(affiliation.get("department") or ""),
+                "start_date": affiliation.get("start") or None,
+                "end_date": affiliation.get("end") or None,
+                "is_primary": False,
+            }
+            try:
+                if org is None:
+                    raise ValidationError(
+                        _("There is no organization called %(name)s.") % {"name": name}
+                    )
+                if Affiliation.objects.filter(contact=contact, organization=org).exists():
+                    continue
+                with transaction.atomic():
+                    affiliation_create(
+                        actor=self.actor, contact=contact, organization=org, data=data
+                    )
+            except (ValidationError, PermissionDenied) as exc:
+                notes.append(
+                    _("Affiliation with %(name)s not kept: %(reason)s")
+                    % {"name": name, "reason": error_text(exc)}
+                )
+        return notes
 
     def _photo(self, contact: Contact, photo: Any) -> tuple[Contact, list[str]]:
         from django.core.files.base import ContentFile
@@ -504,6 +545,9 @@ class _Batch:
             data["title"] = org_data["title"]
         if org_data.get("department"):
             data["department"] = org_data["department"]
+        for part in ("start_date", "end_date"):
+            if org_data.get(part):
+                data[part] = org_data[part]
         aff = affiliation_create(actor=self.actor, contact=contact, organization=org, data=data)
         return (org if created else None), aff
 
@@ -549,6 +593,8 @@ def run_import(job: Job, progress: Progress) -> dict[str, Any]:
     done = ImportRow.objects.filter(job=job).count()
     progress.set_done(done)
     caches = BatchCaches()
+    # A Rubrica JSON document's organizations first, so that the people link to them whole.
+    import_organizations(job, actor, caches, progress)
     size = max(1, int(job.params.get("batch_size") or BATCH))
     path = stored_path(job.params)
     reader = pipeline.wanted(total, path.stat().st_size if path.is_file() else 0)
@@ -581,7 +627,10 @@ def run_import(job: Job, progress: Progress) -> dict[str, Any]:
             del batch, ready, rows  # before the collector's pass, which would traverse them
             pipeline.collect()
     progress.set_total(done)  # a CSV's total was its line count, an upper bound
-    return {"counts": tally, "lines": done}
+    result: dict[str, Any] = {"counts": tally, "lines": done}
+    if job.params.get("format") == "json":
+        result["organizations"] = organization_counts(job)
+    return result
 
 
 #: SQLite page cache of the connection while an import writes (see below). The app's 64 MB

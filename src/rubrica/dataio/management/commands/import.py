@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from rubrica.accounts.cli import acting_user
 from rubrica.accounts.models import User
-from rubrica.dataio.imports.report import counts, report_csv, report_rows
+from rubrica.dataio.imports.report import counts, organization_counts, report_csv, report_rows
 from rubrica.dataio.imports.runner import preview_check
 from rubrica.dataio.imports.services import (
     FORMATS,
@@ -24,7 +24,7 @@ from rubrica.dataio.imports.services import (
     import_start,
 )
 from rubrica.dataio.imports.uploads import import_preview, store_upload
-from rubrica.dataio.models import ImportRow
+from rubrica.dataio.models import ImportOrganization, ImportRow
 from rubrica.jobs.cli import as_json, run_with_progress, summary
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.kits.cli.base import (
@@ -167,6 +167,7 @@ class Command(RubricaCommand):
             for key, value in (job.result.get("counts") or job.result).items():
                 if isinstance(value, int):
                     self.out(f"  {key}: {value}")
+            self._organizations(job.result.get("organizations"))
         if job.status == JobStatus.FAILED:
             raise CliError(job.error or _("The job failed."), EXIT_JOB_FAILED)
         tally = job.result.get("counts") or {}
@@ -222,6 +223,12 @@ class Command(RubricaCommand):
             self.out(f"{record.line}\t{name}\t{emails}\t{status}")
         self.out(_("Dry run: nothing was imported."))
 
+    def _organizations(self, tally: Any) -> None:
+        """The outcomes of a JSON document's organizations, on one line, when it had some."""
+        if isinstance(tally, dict) and any(tally.values()):
+            outcomes = ", ".join(f"{key} {value}" for key, value in tally.items() if value)
+            self.out(_("  organizations: %(outcomes)s") % {"outcomes": outcomes})
+
     def _report(self, job: Job, options: dict[str, Any]) -> None:
         if options["csv"]:
             self.stdout.write(report_csv(job), ending="")
@@ -233,12 +240,18 @@ class Command(RubricaCommand):
                     "job": as_json(job),
                     "counts": counts(job),
                     "rows": list(rows.values("line", "outcome", "contact_id", "message")),
+                    "organizations": list(
+                        ImportOrganization.objects.filter(job=job)
+                        .order_by("line")
+                        .values("line", "outcome", "organization_id", "message")
+                    ),
                 }
             )
             return
         self.out(summary(job))
         for key, value in counts(job).items():
             self.out(f"  {key}: {value}")
+        self._organizations(organization_counts(job))
         for line, outcome, _link, message in report_rows(job):
             if outcome in ("failed", "skipped"):
                 self.out(f"  {line}\t{outcome}\t{message}")
