@@ -501,3 +501,23 @@ def test_json_nested_deep_among_the_organizations_names_its_record(member: Any) 
     assert job.status == JobStatus.FAILED
     assert job.error == "Record 3 nests values more than 32 levels deep."
     assert Organization.objects.count() == 0
+
+
+def test_json_bad_values_cost_the_value_not_the_person(member: Any) -> None:
+    record = {
+        "given_name": "Ada",
+        "birthday": "1990-02-30",
+        "emails": [{"value": "ada@example.com"}, {"value": "not an address"}],
+        "phones": [{"value": "call me"}, {"value": "+39 06 1234 5678"}],
+    }
+    job = run_import(member, _document(record), "people.json")
+    assert outcomes(job) == [(1, "created")]
+    ada = Contact.objects.get()
+    assert ada.birthday == ""
+    assert [e.value for e in ada.emails.all()] == ["ada@example.com"]
+    assert [p.raw for p in ada.phones.all()] == ["+39 06 1234 5678"]
+    for kept in ("1990-02-30", "not an address", "call me"):
+        assert kept in ada.notes
+    [message] = _messages(job)
+    for named in ('field "birthday"', 'field "emails.1.value"', 'field "phones.0.value"'):
+        assert named in message

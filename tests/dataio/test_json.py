@@ -107,13 +107,17 @@ def test_validation_errors_name_the_record_and_the_field():
     assert records[1].line == 2
     assert records[1].errors == [
         'record 2, field "given_name": Enter text.',
-        'record 2, field "birthday": This date does not exist.',
         'record 2, field "tags": Enter a list of texts.',
-        'record 2, field "emails.0.value": Enter a valid email address.',
         'record 2, field "emails.1": Enter an object.',
-        'record 2, field "phones.0.value": This is not a phone number.',
         'record 2, field "affiliations.0.organization": Enter an organization.',
     ]
+    # A bad value is named, and kept for the import to set aside: it does not cost the record.
+    assert records[1].set_aside == [
+        'record 2, field "birthday": This date does not exist.',
+        'record 2, field "emails.0.value": Enter a valid email address.',
+        'record 2, field "phones.0.value": This is not a phone number.',
+    ]
+    assert records[1].data["birthday"] == "1990-02-30"
     assert records[2].errors == ["record 3: not an object"]
 
 

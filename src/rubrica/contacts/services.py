@@ -792,6 +792,56 @@ def consent_purpose_delete(*, actor: User, purpose: ConsentPurpose) -> None:
 
 
 @transaction.atomic
+def purpose_answers_of(contact: Contact) -> list[dict[str, Any]]:
+    """A person's answers per purpose as a snapshot keeps them (an import's report row), to be
+    given back by :func:`purpose_answers_restore`."""
+    return [
+        {
+            "purpose": key,
+            "channel": channel,
+            "state": state,
+            "at": at.isoformat(),
+            "source": source,
+        }
+        for key, channel, state, at, source in PurposeConsent.objects.filter(
+            contact=contact
+        ).values_list("purpose__key", "channel", "state", "at", "source")
+    ]
+
+
+def purpose_answers_restore(
+    *, actor: User, contact: Contact, answers: list[dict[str, Any]]
+) -> None:
+    """Give ``contact`` back exactly the answers of a :func:`purpose_answers_of` snapshot: each
+    answer kept there is set again with its time and source, any other is removed (each
+    through :func:`contact_purpose_consent_set`, so each change is in the history)."""
+    kept = {(a["purpose"], a["channel"]): a for a in answers}
+    purposes = {p.key: p for p in ConsentPurpose.objects.all()}
+    current = {
+        (row.purpose.key, row.channel): row
+        for row in PurposeConsent.objects.filter(contact=contact).select_related("purpose")
+    }
+    for (key, channel), row in current.items():
+        if (key, channel) not in kept:
+            contact_purpose_consent_set(
+                actor=actor, contact=contact, purpose=row.purpose, channel=channel, state=""
+            )
+    for (key, channel), answer in kept.items():
+        purpose = purposes.get(key)
+        found = current.get((key, channel))
+        if purpose is None or (found is not None and found.state == answer["state"]):
+            continue
+        contact_purpose_consent_set(
+            actor=actor,
+            contact=contact,
+            purpose=purpose,
+            channel=channel,
+            state=answer["state"],
+            source=answer["source"],
+            at=dt.datetime.fromisoformat(answer["at"]),
+        )
+
+
 def contact_purpose_consent_set(
     *,
     actor: User,

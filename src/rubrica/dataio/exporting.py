@@ -108,11 +108,31 @@ def export_data(
             }
             for a in sorted(affiliations, key=lambda a: (not a.is_primary, a.pk))
         ],
+        # When and where each consent answer came from (the JSON reader takes the states
+        # back, as answers given through an import).
+        email_consent_at=_iso(contact.email_consent_at),
+        email_consent_source=contact.email_consent_source,
+        sms_consent_at=_iso(contact.sms_consent_at),
+        sms_consent_source=contact.sms_consent_source,
+        consent_by_purpose=[
+            {
+                "purpose": row.purpose.key,
+                "channel": row.channel,
+                "state": row.state,
+                "at": row.at.isoformat(),
+                "source": row.source,
+            }
+            for row in contact.purpose_consents.all()
+        ],
         created_at=contact.created_at.isoformat(),
         updated_at=contact.updated_at.isoformat(),
         version=contact.version,
     )
     return data
+
+
+def _iso(when: dt.datetime | None) -> str | None:
+    return when.isoformat() if when is not None else None
 
 
 def clean_selection(selection: Any, entity: str = "people") -> dict[str, Any]:
@@ -374,6 +394,7 @@ def _rows(
         "urls",
         "profiles",
         "tags",
+        "purpose_consents__purpose",
         Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization")),
     )
     chunk: list[Contact] = []

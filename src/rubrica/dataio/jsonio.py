@@ -64,8 +64,16 @@ NOT_DATA = frozenset(
         "appointments",
         "documents",
         "mail",
+        # When and where the general consent came from on the exporting site: an import
+        # records the state it brings as its own (now, from an import), as the CSV import does.
+        "email_consent_at",
+        "email_consent_source",
+        "sms_consent_at",
+        "sms_consent_source",
     }
 )
+#: The general consent states (a state word the services read; empty or null says nothing).
+CONTACT_CONSENT = ("email_consent", "sms_consent")
 
 
 class JsonFormatError(ValueError):
@@ -288,6 +296,7 @@ def contact_record(index: int, item: Any) -> SourceRecord:
             raw=raw,
         )
     errors: list[str] = []
+    set_aside: list[str] = []
     data: dict[str, Any] = {}
     for name, value in item.items():
         if name in NOT_DATA:
@@ -299,21 +308,30 @@ def contact_record(index: int, item: Any) -> SourceRecord:
                 errors.append(_problem(index, name, _("Enter text.")))
             else:
                 data[name] = value
+        elif name in CONTACT_CONSENT:
+            if isinstance(value, str) and value.strip():
+                data[name] = value
+            elif value not in (None, ""):
+                errors.append(_problem(index, name, _("Enter text.")))
         elif name in CONTACT_DATES:
             if value in (None, ""):
                 data[name] = ""
+            elif not isinstance(value, str):
+                errors.append(_problem(index, name, _("Enter text.")))
             else:
                 try:
-                    data[name] = normalize.partial_date(str(value))
+                    data[name] = normalize.partial_date(value)
                 except ValueError as exc:
-                    errors.append(_problem(index, name, str(exc)))
+                    # kept as written: the services refuse it and the import sets it aside
+                    set_aside.append(_problem(index, name, str(exc)))
+                    data[name] = value
         elif name in CONTACT_LISTS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 errors.append(_problem(index, name, _("Enter a list of texts.")))
             else:
                 data[name] = value
         elif name in COLLECTIONS:
-            data[name] = _collection(index, name, value, errors)
+            data[name] = _collection(index, name, value, errors, set_aside=set_aside)
         elif name == "custom_fields":
             if not isinstance(value, dict):
                 errors.append(_problem(index, name, _("Enter an object.")))
@@ -364,6 +382,7 @@ def contact_record(index: int, item: Any) -> SourceRecord:
         for part, name in (("start", "start_date"), ("end", "end_date")):
             if chosen.get(part):
                 organization[name] = str(chosen[part])
+    answers = _purpose_answers(index, item.get("consent_by_purpose"), errors)
     uid = item.get("uid")
     return SourceRecord(
         line=index + 1,
@@ -373,7 +392,26 @@ def contact_record(index: int, item: Any) -> SourceRecord:
         errors=errors,
         raw=raw,
         affiliations=affiliations,
+        set_aside=set_aside,
+        purpose_answers=answers,
     )
+
+
+def _purpose_answers(index: int, value: Any, errors: list[str]) -> list[dict[str, str]]:
+    """A person's ``consent_by_purpose`` as answers of three texts (purpose key, channel,
+    state); the import judges each (an unknown purpose or a bad state costs that answer)."""
+    if value in (None, []):
+        return []
+    if not isinstance(value, list):
+        errors.append(_problem(index, "consent_by_purpose", _("Enter a list.")))
+        return []
+    out = []
+    for position, answer in enumerate(value):
+        if not isinstance(answer, dict):
+            errors.append(_problem(index, f"consent_by_purpose.{position}", _("Enter an object.")))
+            continue
+        out.append({k: str(answer.get(k) or "") for k in ("purpose", "channel", "state")})
+    return out
 
 
 #: What an exported organization carries that an import writes (the organization services'
@@ -510,10 +548,18 @@ def _text(value: Any) -> str | None:
 
 
 def _collection(
-    index: int, kind: str, value: Any, errors: list[str], *, check_values: bool = True
+    index: int,
+    kind: str,
+    value: Any,
+    errors: list[str],
+    *,
+    check_values: bool = True,
+    set_aside: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The rows of a collection, their shape checked; with ``check_values`` their values too
-    (without, the services judge them, and an import sets a refused one aside)."""
+    """The rows of a collection, their shape checked (a problem in ``errors``); with
+    ``check_values`` their values too, a bad one named in ``set_aside`` and kept in the row (the
+    services refuse it and the import sets it aside: one bad value never costs the record), or
+    in ``errors`` without ``set_aside``."""
     if not isinstance(value, list):
         errors.append(_problem(index, kind, _("Enter a list.")))
         return []
@@ -546,7 +592,9 @@ def _collection(
         elif kind == "urls":
             problem = checks.check_url(text)
         if problem:
-            errors.append(_problem(index, f"{name}.value", problem))
+            (set_aside if set_aside is not None else errors).append(
+                _problem(index, f"{name}.value", problem)
+            )
         clean["value"] = text
         rows.append(clean)
     return rows

@@ -44,6 +44,9 @@ class SourceRecord:
     # line and column. They do not fail the record: the services refuse the value, which the
     # import sets aside (kept in the notes) and reports with these words.
     set_aside: list[str] = field(default_factory=list)
+    # Only from the JSON format: the person's answers per consent purpose, [{"purpose" (key),
+    # "channel" (email or sms), "state" (granted or withdrawn)}], checked for shape.
+    purpose_answers: list[dict[str, str]] = field(default_factory=list)
 
 
 class Reader(Protocol):

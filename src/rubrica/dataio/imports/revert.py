@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from rubrica.accounts.models import User
 from rubrica.contacts.bulk import contacts_trash_many, error_text
 from rubrica.contacts.models import Contact
-from rubrica.contacts.services import contact_delete, contact_update
+from rubrica.contacts.services import contact_delete, contact_update, purpose_answers_restore
 from rubrica.contacts.types import ContactInput
 from rubrica.customfields.models import Entity
 from rubrica.customfields.protection import open_builtins
@@ -127,6 +127,7 @@ def _revert_row(actor: User, row: ImportRow) -> str:
                     contact = Contact.objects.get(pk=contact.pk)
             # notes kept sealed in the report row while marked sensitive (ADR 0034)
             before = open_builtins(Entity.CONTACT, dict(row.before or {}))
+            answers = before.pop("purpose_answers", None)
             current_keys = set(contact.custom_fields)
             before["custom_fields"] = {
                 **dict.fromkeys(current_keys),
@@ -140,6 +141,8 @@ def _revert_row(actor: User, row: ImportRow) -> str:
                 # puts back exactly what was stored, protected fields too (ADR 0027)
                 enforce_field_protection=False,
             )
+            if answers is not None:  # the answers per purpose it changed (JSON imports)
+                purpose_answers_restore(actor=actor, contact=contact, answers=answers)
     except (ValidationError, PermissionDenied) as exc:
         return error_text(exc)
     return ""

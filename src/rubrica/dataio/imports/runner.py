@@ -34,8 +34,22 @@ from rubrica.contacts.bulk import (
     error_text,
     organization_for,
 )
-from rubrica.contacts.models import ConsentSource, Contact, ContactEmail, ContactPhone
-from rubrica.contacts.services import contact_set_photo, contact_update, snapshot
+from rubrica.contacts.models import (
+    CONSENT_CHANNELS,
+    ConsentPurpose,
+    ConsentSource,
+    ConsentState,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+)
+from rubrica.contacts.services import (
+    contact_purpose_consent_set,
+    contact_set_photo,
+    contact_update,
+    purpose_answers_of,
+    snapshot,
+)
 from rubrica.contacts.types import ContactInput
 from rubrica.core import normalize
 from rubrica.core.bulk import fast_insert, stand_in
@@ -406,6 +420,7 @@ class _Batch:
             notes = [set_aside[index]] if index in set_aside else []
             notes += list(result.notes)
             notes += self._other_affiliations(contact, record)
+            notes += self._purpose_answers(contact, record)
             if photo is not None:
                 contact, note = self._photo(contact, photo)
                 notes.extend(note)
@@ -421,6 +436,42 @@ class _Batch:
                 )
             )
         return rows
+
+    def _purpose_answers(self, contact: Contact, record: SourceRecord) -> list[str]:
+        """Record the person's answers per consent purpose (JSON documents carry them), each
+        through ``contact_purpose_consent_set`` with the source "import". One whose purpose
+        this site does not have, or whose channel or state is none, is named, not kept.
+        Returns the words for the report."""
+        if not record.purpose_answers:
+            return []
+        purposes = {p.key: p for p in ConsentPurpose.objects.all()}
+        notes = []
+        for answer in record.purpose_answers:
+            purpose = purposes.get(answer["purpose"])
+            words = _("Answer for %(purpose)s (%(channel)s: %(state)s) not kept: %(reason)s")
+            if purpose is None:
+                reason = _("there is no such purpose here.")
+            elif answer["channel"] not in CONSENT_CHANNELS or answer["state"] not in (
+                ConsentState.GRANTED,
+                ConsentState.WITHDRAWN,
+            ):
+                reason = _("use the channel email or sms and the state granted or withdrawn.")
+            else:
+                try:
+                    with transaction.atomic():
+                        contact_purpose_consent_set(
+                            actor=self.actor,
+                            contact=contact,
+                            purpose=purpose,
+                            channel=answer["channel"],
+                            state=answer["state"],
+                            source=ConsentSource.IMPORT,
+                        )
+                    continue
+                except (ValidationError, PermissionDenied) as exc:
+                    reason = error_text(exc)
+            notes.append(words % {**answer, "reason": reason})
+        return notes
 
     def _other_affiliations(self, contact: Contact, record: SourceRecord) -> list[str]:
         """A new person's affiliations besides the primary one (a JSON document carries them
@@ -495,6 +546,7 @@ class _Batch:
             if saved is not None:
                 data = saved.data
                 label = f"{label} {saved.message}"
+        answers_changed = False
         try:
             with transaction.atomic():
                 if not Contact.objects.restrict(self.actor, Action.CHANGE).filter(pk=pk).exists():
@@ -512,9 +564,18 @@ class _Batch:
                 organization, affiliation = self._link(contact, record)
                 if affiliation is not None:
                     contact = Contact.objects.get(pk=pk)
+                if record.purpose_answers:
+                    answers = purpose_answers_of(contact)
+                    words = self._purpose_answers(contact, record)
+                    if words:
+                        label = f"{label} {' '.join(words)}"
+                    if purpose_answers_of(contact) != answers:
+                        # kept with the snapshot, so that a revert gives them back too
+                        before["purpose_answers"] = answers
+                        answers_changed = True
         except (ValidationError, PermissionDenied) as exc:
             return self._row(record, Outcome.FAILED, error_text(exc), contact=contact)
-        if contact.version == version:
+        if contact.version == version and not answers_changed:
             return self._row(record, Outcome.UNCHANGED, label, contact=contact)
         return self._row(
             record,
