@@ -159,3 +159,48 @@ def test_a_malformed_answer_list_fails_the_record_naming_the_field(member: Any) 
     assert row.outcome == Outcome.FAILED
     assert 'record 1, field "consent_by_purpose.0": Enter an object.' in row.message
     assert not Contact.objects.exists()
+
+
+def test_the_revert_leaves_an_opt_out_given_after_the_import(admin_user: Any, member: Any) -> None:
+    news = consent_purpose_create(actor=admin_user, name="News", key="news")
+    events = consent_purpose_create(actor=admin_user, name="Events", key="events")
+    ada = make_contact(member, given_name="Ada", emails=[{"value": "ada@example.com"}])
+    record = {
+        "given_name": "Ada",
+        "emails": [{"value": "ada@example.com"}],
+        "consent_by_purpose": [
+            {"purpose": "news", "channel": "email", "state": "granted"},
+            {"purpose": "events", "channel": "email", "state": "granted"},
+        ],
+    }
+    job = run_import(member, _document(record), "rubrica.json", on_duplicate="update")
+    contact_purpose_consent_set(
+        actor=member, contact=ada, purpose=news, channel="email", state="withdrawn"
+    )
+
+    revert = job_run(import_revert(actor=member, job=job, enqueue=False).pk)
+
+    assert _answers(ada) == {("news", "email", "withdrawn")}  # events taken back, news kept
+    [kept] = revert.result["kept_rows"]
+    assert "news:email" in kept["reason"]
+    assert events.answers.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_is_never_stored_without_its_history_entry(admin_user: Any, member: Any) -> None:
+    from unittest import mock
+
+    news = consent_purpose_create(actor=admin_user, name="News", key="news")
+    ada = make_contact(member, given_name="Ada")
+
+    with (
+        mock.patch(
+            "rubrica.contacts.services.history_record", side_effect=RuntimeError("disk full")
+        ),
+        pytest.raises(RuntimeError),
+    ):
+        contact_purpose_consent_set(
+            actor=member, contact=ada, purpose=news, channel="email", state="granted"
+        )
+
+    assert not PurposeConsent.objects.filter(contact=ada).exists()

@@ -15,7 +15,7 @@ from rubrica.contacts.models import Contact
 from rubrica.dataio.exporting import export_start
 from rubrica.dataio.imports.report import report_csv
 from rubrica.dataio.imports.services import import_revert
-from rubrica.dataio.models import ImportOrganization, Outcome
+from rubrica.dataio.models import ImportOrganization, ImportRow, Outcome
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.services import job_run
 from rubrica.organizations.models import Affiliation, Organization
@@ -336,3 +336,124 @@ def test_the_api_and_the_cli_report_the_organizations(
     assert code == 0
     assert "organizations: created 1" in out
     assert isinstance(Job.objects.get(pk=job.pk).result["organizations"], dict)
+
+
+def _revert(actor: Any, job: Job) -> Job:
+    revert = job_run(import_revert(actor=actor, job=job, enqueue=False).pk)
+    assert revert.status == JobStatus.SUCCEEDED, revert.error
+    return revert
+
+
+def test_the_revert_trashes_a_new_person_with_several_affiliations_and_their_organizations(
+    member: Any,
+) -> None:
+    document = {
+        "format": "rubrica",
+        "contacts": [{"given_name": "Bo", "affiliations": [
+            {"organization": "Umbrella", "is_primary": True}, {"organization": "Globex"}]}],
+        "organizations": [{"name": "Umbrella"}, {"name": "Globex"}],
+    }  # fmt: skip
+    job = run_import(member, json.dumps(document), "rubrica.json")
+    assert Contact.objects.get(given_name="Bo").affiliations.count() == 2
+
+    revert = _revert(member, job)
+
+    assert revert.result["trashed"] == 1
+    assert not Contact.objects.exists()
+    assert not Organization.objects.exists()
+
+
+def test_too_many_phones_fail_that_organization_alone(member: Any) -> None:
+    phones = [{"value": f"+39 06 1234 {i:04d}"} for i in range(51)]
+    document = {
+        "format": "rubrica",
+        "contacts": [],
+        "organizations": [{"name": "Umbrella", "phones": phones}, {"name": "Globex"}],
+    }
+
+    job = run_import(member, json.dumps(document), "rubrica.json")
+
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    rows = dict(ImportOrganization.objects.filter(job=job).values_list("line", "outcome"))
+    assert rows == {1: Outcome.FAILED, 2: Outcome.CREATED}
+    assert "phones" in ImportOrganization.objects.get(job=job, line=1).message
+    assert list(Organization.objects.values_list("name", flat=True)) == ["Globex"]
+
+
+def test_an_organization_named_twice_in_a_document_is_still_reverted(member: Any) -> None:
+    document = {"format": "rubrica", "contacts": [], "organizations": [
+        {"uid": "u-1", "name": "Umbrella", "industry": "A"},
+        {"uid": "u-1", "name": "Umbrella", "industry": "B"}]}  # fmt: skip
+    job = run_import(member, json.dumps(document), "rubrica.json", on_duplicate="update")
+    assert Organization.objects.get().industry == "B"
+
+    revert = _revert(member, job)
+
+    assert revert.result["organizations_trashed"] == 1
+    assert not Organization.objects.exists()
+
+
+def test_the_revert_takes_back_added_custom_fields_and_set_aside_notes(member: Any) -> None:
+    from rubrica.customfields.models import CustomFieldDefinition
+
+    CustomFieldDefinition.objects.create(
+        entity="organization", key="ref", label="Ref", field_type="text"
+    )
+    acme = make_organization(member, name="Acme", notes="Pays late.")
+    original = _kept(acme)
+    changes = {"name": "Acme", "custom_fields": {"ref": "X-1"}, "website": "not a web address"}
+    document = {"format": "rubrica", "contacts": [], "organizations": [changes]}
+    job = run_import(member, json.dumps(document), "rubrica.json", on_duplicate="update")
+    acme.refresh_from_db()
+    assert acme.custom_fields == {"ref": "X-1"}
+    assert "not a web address" in acme.notes
+
+    _revert(member, job)
+
+    acme.refresh_from_db()
+    assert acme.custom_fields in ({}, {"ref": None})
+    assert _kept(acme) == original
+
+
+def test_the_report_row_keeps_sensitive_notes_sealed(admin_user: Any) -> None:
+    from rubrica.core import sealing
+    from rubrica.customfields.protection import protected_field_save
+
+    acme = make_organization(admin_user, name="Acme", notes="Secret terms")
+    protected_field_save(
+        actor=admin_user,
+        entity="organization",
+        field_name="notes",
+        sensitive=True,
+        read_roles=["administrator"],
+        edit_roles=["administrator"],
+    )
+    document = {
+        "format": "rubrica",
+        "contacts": [],
+        "organizations": [{"name": "Acme", "notes": "New"}],
+    }
+    job = run_import(admin_user, json.dumps(document), "rubrica.json", on_duplicate="update")
+
+    row = ImportOrganization.objects.get(job=job)
+    assert sealing.is_sealed(row.before["notes"])
+    assert "Secret terms" not in json.dumps(row.before)
+    _revert(admin_user, job)
+    acme.refresh_from_db()
+    assert acme.notes == "Secret terms"
+
+
+def test_wrong_types_in_an_affiliation_fail_the_person_naming_each(member: Any) -> None:
+    document = {
+        "format": "rubrica",
+        "contacts": [{"given_name": "Bo", "affiliations": [
+            {"organization": "Umbrella", "title": {"x": 1}, "is_primary": "false"}]}],
+        "organizations": [],
+    }  # fmt: skip
+
+    job = run_import(member, json.dumps(document), "rubrica.json")
+
+    [message] = ImportRow.objects.filter(job=job).values_list("message", flat=True)
+    assert 'field "affiliations.0.title": Enter text.' in message
+    assert 'field "affiliations.0.is_primary": Enter true or false.' in message
+    assert not Contact.objects.exists()

@@ -791,7 +791,6 @@ def consent_purpose_delete(*, actor: User, purpose: ConsentPurpose) -> None:
     ConsentPurpose.objects.filter(pk=purpose.pk).delete()
 
 
-@transaction.atomic
 def purpose_answers_of(contact: Contact) -> list[dict[str, Any]]:
     """A person's answers per purpose as a snapshot keeps them (an import's report row), to be
     given back by :func:`purpose_answers_restore`."""
@@ -809,27 +808,53 @@ def purpose_answers_of(contact: Contact) -> list[dict[str, Any]]:
     ]
 
 
+@transaction.atomic
 def purpose_answers_restore(
-    *, actor: User, contact: Contact, answers: list[dict[str, Any]]
-) -> None:
-    """Give ``contact`` back exactly the answers of a :func:`purpose_answers_of` snapshot: each
-    answer kept there is set again with its time and source, any other is removed (each
-    through :func:`contact_purpose_consent_set`, so each change is in the history)."""
-    kept = {(a["purpose"], a["channel"]): a for a in answers}
+    *,
+    actor: User,
+    contact: Contact,
+    answers: list[dict[str, Any]],
+    left: list[dict[str, Any]] | None = None,
+) -> list[str]:
+    """Give ``contact`` back the answers of a :func:`purpose_answers_of` snapshot: each answer
+    kept there is set again with its time and source, any other is removed (each through
+    :func:`contact_purpose_consent_set`, so each change is in the history). With ``left`` (the
+    answers as the change being undone left them), only the purposes and channels it changed
+    and that are still as it left them are given back: a later answer (an opt-out given since)
+    stays. Returns those left alone, as ``purpose:channel``."""
+    wanted = {(a["purpose"], a["channel"]): a for a in answers}
     purposes = {p.key: p for p in ConsentPurpose.objects.all()}
     current = {
         (row.purpose.key, row.channel): row
         for row in PurposeConsent.objects.filter(contact=contact).select_related("purpose")
     }
-    for (key, channel), row in current.items():
-        if (key, channel) not in kept:
-            contact_purpose_consent_set(
-                actor=actor, contact=contact, purpose=row.purpose, channel=channel, state=""
-            )
-    for (key, channel), answer in kept.items():
+    pairs = set(wanted) | set(current)
+    later: list[str] = []
+    if left is not None:
+        was = {(a["purpose"], a["channel"]): a["state"] for a in left}
+        changed = {
+            pair
+            for pair in set(wanted) | set(was)
+            if (wanted[pair]["state"] if pair in wanted else "") != was.get(pair, "")
+        }
+        pairs = set()
+        for pair in sorted(changed):
+            now = current[pair].state if pair in current else ""
+            if now == was.get(pair, ""):
+                pairs.add(pair)
+            else:
+                later.append(f"{pair[0]}:{pair[1]}")
+    for key, channel in sorted(pairs):
+        answer = wanted.get((key, channel))
+        row = current.get((key, channel))
+        if answer is None:
+            if row is not None:
+                contact_purpose_consent_set(
+                    actor=actor, contact=contact, purpose=row.purpose, channel=channel, state=""
+                )
+            continue
         purpose = purposes.get(key)
-        found = current.get((key, channel))
-        if purpose is None or (found is not None and found.state == answer["state"]):
+        if purpose is None or (row is not None and row.state == answer["state"]):
             continue
         contact_purpose_consent_set(
             actor=actor,
@@ -840,8 +865,10 @@ def purpose_answers_restore(
             source=answer["source"],
             at=dt.datetime.fromisoformat(answer["at"]),
         )
+    return later
 
 
+@transaction.atomic
 def contact_purpose_consent_set(
     *,
     actor: User,

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from rubrica.contacts.services import TEXT_FIELDS
 from rubrica.core import normalize
+from rubrica.core.services import MAX_ITEMS
 from rubrica.dataio.records import SourceRecord
 from rubrica.dataio.tabular import checks
 from rubrica.dataio.vcard.mapping import KEPT_FORM
@@ -356,17 +357,30 @@ def contact_record(index: int, item: Any) -> SourceRecord:
     if not isinstance(raw_affiliations, list):
         errors.append(_problem(index, "affiliations", _("Enter a list.")))
         raw_affiliations = []
+    elif len(raw_affiliations) > MAX_ITEMS:
+        errors.append(
+            _problem(index, "affiliations", _("At most %(n)d entries.") % {"n": MAX_ITEMS})
+        )
+        raw_affiliations = []
     for position, affiliation in enumerate(raw_affiliations):
+        name = f"affiliations.{position}"
         if not isinstance(affiliation, dict) or not isinstance(
             affiliation.get("organization"), str
         ):
-            errors.append(
-                _problem(
-                    index, f"affiliations.{position}.organization", _("Enter an organization.")
-                )
-            )
+            errors.append(_problem(index, f"{name}.organization", _("Enter an organization.")))
             continue
-        affiliations.append(affiliation)
+        wrong = [
+            part
+            for part in ("title", "department", "start", "end", "organization_uid")
+            if affiliation.get(part) is not None and not isinstance(affiliation[part], str)
+        ]
+        if not isinstance(affiliation.get("is_primary", False), bool):
+            wrong.append("is_primary")
+        for part in wrong:
+            words = _("Enter true or false.") if part == "is_primary" else _("Enter text.")
+            errors.append(_problem(index, f"{name}.{part}", words))
+        if not wrong:
+            affiliations.append(affiliation)
     if not affiliations and "affiliations" not in item:
         # A document written before exports carried every affiliation: its one organization.
         only = item.get("organization")
@@ -404,6 +418,11 @@ def _purpose_answers(index: int, value: Any, errors: list[str]) -> list[dict[str
         return []
     if not isinstance(value, list):
         errors.append(_problem(index, "consent_by_purpose", _("Enter a list.")))
+        return []
+    if len(value) > MAX_ITEMS:
+        errors.append(
+            _problem(index, "consent_by_purpose", _("At most %(n)d entries.") % {"n": MAX_ITEMS})
+        )
         return []
     out = []
     for position, answer in enumerate(value):

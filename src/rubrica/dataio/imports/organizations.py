@@ -28,6 +28,8 @@ from rubrica.accounts.models import User
 from rubrica.contacts.bulk import BatchCaches, error_text
 from rubrica.core.models import Action
 from rubrica.core.services import ADDRESS_PARTS
+from rubrica.customfields.models import Entity
+from rubrica.customfields.protection import seal_builtins
 from rubrica.dataio.imports.uploads import stored_path
 from rubrica.dataio.jsonio import JsonReader, OrganizationRecord
 from rubrica.dataio.models import ImportOrganization, Outcome
@@ -115,7 +117,7 @@ def _one(actor: User, policy: str, record: OrganizationRecord) -> ImportOrganiza
         found = organizations_named(visible, name).first()
     try:
         if found is None:
-            org, note = _saved(
+            org, note, _written = _saved(
                 record.data,
                 lambda data: organization_create(actor=actor, data=data, uid=record.uid or None),
             )
@@ -135,7 +137,7 @@ def _one(actor: User, policy: str, record: OrganizationRecord) -> ImportOrganiza
             raise PermissionDenied(_("You may not change this organization."))
         current = snapshot(found)
         version = found.version
-        org, note = _saved(
+        org, note, written = _saved(
             record.data,
             lambda data: organization_update(actor=actor, organization=found, data=data),
             current_notes=found.notes,
@@ -154,19 +156,24 @@ def _one(actor: User, policy: str, record: OrganizationRecord) -> ImportOrganiza
         outcome=Outcome.UPDATED,
         organization=org,
         message=message,
-        before={name: current[name] for name in record.data if name in current},
+        # the fields it wrote as they were (the notes too when a value was set aside), sealed
+        # like the organization's own column while notes are sensitive (ADR 0034)
+        before=seal_builtins(
+            Entity.ORGANIZATION, {name: current[name] for name in written if name in current}
+        ),
         version=org.version,
     )
 
 
 def _saved(
     data: dict[str, Any], write: Any, *, current_notes: str = ""
-) -> tuple[Organization, str]:
+) -> tuple[Organization, str, list[str]]:
     """``write(data)``; when the services refuse some values, once more without them (kept in
-    the notes), the note saying what was set aside."""
+    the notes). Returns the organization, the note saying what was set aside and the names of
+    the fields written."""
     try:
         with transaction.atomic():
-            return write(cast(OrganizationInput, data)), ""
+            return write(cast(OrganizationInput, data)), "", list(data)
     except ValidationError as exc:
         if not hasattr(exc, "error_dict"):
             raise
@@ -177,10 +184,11 @@ def _saved(
     with transaction.atomic():
         org = write(cast(OrganizationInput, kept_data))
     reasons = "; ".join(f"{name}: {message}" for name, message in fields.items())
-    return org, _("Set aside (%(where)s): %(reasons)s") % {
+    note = _("Set aside (%(where)s): %(reasons)s") % {
         "where": _("kept in the notes"),
         "reasons": reasons,
     }
+    return org, note, list(kept_data)
 
 
 def _set_aside(
@@ -195,7 +203,9 @@ def _set_aside(
         head, _dot, rest = name.partition(".")
         if head in _ESSENTIAL:
             return None
-        if head in ("phones", "addresses") and rest.split(".")[0].isdigit():
+        if head in ("phones", "addresses"):
+            if not rest.split(".")[0].isdigit():
+                return None  # the whole list refused (too many entries): not one value
             rows.setdefault(head, set()).add(int(rest.split(".")[0]))
         elif head == "custom_fields" and rest in (data.get("custom_fields") or {}):
             custom = dict(data["custom_fields"])
@@ -203,7 +213,8 @@ def _set_aside(
             data["custom_fields"] = custom
         elif head in data and head != "custom_fields":
             value = data.pop(head)
-            kept.append(f"{head}: {', '.join(value) if isinstance(value, list) else value}")
+            text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            kept.append(f"{head}: {text}")
         else:
             return None
     for kind, indices in rows.items():

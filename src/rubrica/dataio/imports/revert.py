@@ -93,7 +93,7 @@ def run_import_revert(job: Job, progress: Progress) -> dict[str, Any]:
             progress.checkpoint({"done": done, "tally": tally, "kept": kept}, done=done)
     with transaction.atomic():
         tally["organizations_restored"], organizations_kept = _restore_organizations(actor, source)
-        tally["organizations_trashed"] = _revert_organizations(actor, source)
+        tally["organizations_trashed"] = _revert_organizations(actor, source, organizations_kept)
     return {
         "import_job": source.pk,
         **tally,
@@ -128,6 +128,7 @@ def _revert_row(actor: User, row: ImportRow) -> str:
             # notes kept sealed in the report row while marked sensitive (ADR 0034)
             before = open_builtins(Entity.CONTACT, dict(row.before or {}))
             answers = before.pop("purpose_answers", None)
+            left = before.pop("purpose_answers_left", None)
             current_keys = set(contact.custom_fields)
             before["custom_fields"] = {
                 **dict.fromkeys(current_keys),
@@ -142,42 +143,62 @@ def _revert_row(actor: User, row: ImportRow) -> str:
                 enforce_field_protection=False,
             )
             if answers is not None:  # the answers per purpose it changed (JSON imports)
-                purpose_answers_restore(actor=actor, contact=contact, answers=answers)
+                later = purpose_answers_restore(
+                    actor=actor, contact=contact, answers=answers, left=left
+                )
+                if later:
+                    return _("Restored, but for the answers given since the import: %(pairs)s.") % {
+                        "pairs": ", ".join(later)
+                    }
     except (ValidationError, PermissionDenied) as exc:
         return error_text(exc)
     return ""
 
 
 def _restore_organizations(actor: User, source: Job) -> tuple[int, list[dict[str, Any]]]:
-    """Organizations of a JSON document the import updated get the fields it changed back,
-    while they are still at the version the import left them at. Returns how many, and the
-    ones left alone with why (by their line in the document)."""
+    """Organizations of a JSON document the import updated get the fields it changed back, last
+    line first, while they are still at the version the import left them at (an organization
+    named on several lines is undone line by line). Those the same import created are left to
+    :func:`_revert_organizations`. Returns how many were restored, and the ones left alone
+    with why (by their line in the document)."""
     restored = 0
     kept: list[dict[str, Any]] = []
+    created = set(
+        ImportOrganization.objects.filter(job=source, outcome=Outcome.CREATED).values_list(
+            "organization_id", flat=True
+        )
+    )
     rows = ImportOrganization.objects.filter(
         job=source, reverted=False, outcome=Outcome.UPDATED, organization__isnull=False
-    ).select_related("organization")
+    ).exclude(organization_id__in=created)
+    undone: set[int] = set()  # organizations already taken back to an earlier line's result
     for row in rows.order_by("-line"):
-        org = row.organization
+        # read afresh: an earlier (later-line) row of the same organization changed it
+        org = Organization.objects.filter(pk=row.organization_id or 0).first()
         if org is None:
             continue
         reason = ""
-        if org.version != row.version:
+        if org.pk not in undone and org.version != row.version:
             reason = _("Changed since the import (version %(now)d, the import left %(then)s).") % {
                 "now": org.version,
                 "then": row.version,
             }
         else:
+            before = open_builtins(Entity.ORGANIZATION, dict(row.before or {}))
+            if "custom_fields" in before:  # a custom field the import added goes too
+                before["custom_fields"] = {
+                    **dict.fromkeys(org.custom_fields),
+                    **(before["custom_fields"] or {}),
+                }
             try:
                 with transaction.atomic():
                     organization_update(
                         actor=actor,
                         organization=org,
-                        data=cast(
-                            OrganizationInput, open_builtins(Entity.ORGANIZATION, row.before or {})
-                        ),
+                        data=cast(OrganizationInput, before),
                         action=HistoryAction.REVERT,
                     )
+                undone.add(org.pk)
             except (ValidationError, PermissionDenied) as exc:
                 reason = error_text(exc)
         if reason:
@@ -190,25 +211,42 @@ def _restore_organizations(actor: User, source: Job) -> tuple[int, list[dict[str
     return restored, kept
 
 
-def _revert_organizations(actor: User, source: Job) -> int:
+def _revert_organizations(
+    actor: User, source: Job, kept: list[dict[str, Any]] | None = None
+) -> int:
     """Organizations the import created go to the Trash when no person outside the Trash is
     linked to them any more (and, for those of a JSON document, while no one changed them
-    since)."""
+    since the import's last line naming them; one changed is added to ``kept``)."""
     count = 0
     ids = set(
         ImportRow.objects.filter(job=source, organization__isnull=False).values_list(
             "organization_id", flat=True
         )
     )
-    created = ImportOrganization.objects.filter(
-        job=source, outcome=Outcome.CREATED, organization__isnull=False
-    )
-    for pk, version, org_version in created.values_list(
-        "organization_id", "version", "organization__version"
+    rows = ImportOrganization.objects.filter(job=source, organization__isnull=False)
+    last: dict[int, tuple[int, int | None]] = {}  # organization -> (line, version) of its last row
+    created: dict[int, int] = {}
+    for pk, line, outcome, version in rows.values_list(
+        "organization_id", "line", "outcome", "version"
     ):
-        if version is None or version == org_version:
+        if outcome == Outcome.CREATED:
+            created[pk] = line
+        if version is not None and (pk not in last or line > last[pk][0]):
+            last[pk] = (line, version)
+    versions = dict(Organization.objects.filter(pk__in=list(created)).values_list("pk", "version"))
+    for pk, line in created.items():
+        left = last.get(pk, (line, None))[1]
+        if pk not in versions:
+            continue
+        if left is None or versions[pk] == left:
             ids.add(pk)
-    created.update(reverted=True)
+        elif kept is not None:
+            reason = _("Changed since the import (version %(now)d, the import left %(then)s).") % {
+                "now": versions[pk],
+                "then": left,
+            }
+            kept.append({"line": f"organizations.{line}", "organization": pk, "reason": reason})
+    rows.filter(outcome=Outcome.CREATED).update(reverted=True)
     for org in Organization.objects.filter(pk__in=sorted(ids)):
         linked = Affiliation.objects.filter(
             organization=org, contact__deleted_at__isnull=True

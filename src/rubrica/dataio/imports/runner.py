@@ -311,6 +311,8 @@ class _Batch:
         self.caches = caches
         self.policy = job.params.get("on_duplicate", "update")
         self.key = job.params.get("match", "email")
+        #: The consent purposes by key, read once a batch when a record brings answers.
+        self.purposes: dict[str, ConsentPurpose] | None = None
 
     def run(self, records: list[SourceRecord], ready: pipeline.Ready | None = None) -> list[Any]:
         """The report rows of ``records``, written; ``ready`` holds items prepared ahead
@@ -419,8 +421,11 @@ class _Batch:
             contact = result.contact
             notes = [set_aside[index]] if index in set_aside else []
             notes += list(result.notes)
-            notes += self._other_affiliations(contact, record)
+            linked, words = self._other_affiliations(contact, record)
+            notes += words
             notes += self._purpose_answers(contact, record)
+            if linked:  # each link raised the person's version: the row keeps the last one
+                contact.refresh_from_db(fields=["version"])
             if photo is not None:
                 contact, note = self._photo(contact, photo)
                 notes.extend(note)
@@ -444,9 +449,13 @@ class _Batch:
         Returns the words for the report."""
         if not record.purpose_answers:
             return []
-        purposes = {p.key: p for p in ConsentPurpose.objects.all()}
+        if self.purposes is None:
+            self.purposes = {p.key: p for p in ConsentPurpose.objects.all()}
+        purposes = self.purposes
+        # one answer per purpose and channel: the last the document gives
+        answers = {(a["purpose"], a["channel"]): a for a in record.purpose_answers}
         notes = []
-        for answer in record.purpose_answers:
+        for answer in answers.values():
             purpose = purposes.get(answer["purpose"])
             words = _("Answer for %(purpose)s (%(channel)s: %(state)s) not kept: %(reason)s")
             if purpose is None:
@@ -473,10 +482,12 @@ class _Batch:
             notes.append(words % {**answer, "reason": reason})
         return notes
 
-    def _other_affiliations(self, contact: Contact, record: SourceRecord) -> list[str]:
+    def _other_affiliations(self, contact: Contact, record: SourceRecord) -> tuple[int, list[str]]:
         """A new person's affiliations besides the primary one (a JSON document carries them
         all), each linked to the organization of its name the importer may see: those of the
-        document came in first. One that cannot be is named in the report."""
+        document came in first. One that cannot be is named in the report. Returns how many
+        were linked, and the words."""
+        linked = 0
         others = record.affiliations[1:] if record.affiliations else []
         if record.affiliations:
             first = next((i for i, a in enumerate(record.affiliations) if a.get("is_primary")), 0)
@@ -504,12 +515,13 @@ class _Batch:
                     affiliation_create(
                         actor=self.actor, contact=contact, organization=org, data=data
                     )
+                linked += 1
             except (ValidationError, PermissionDenied) as exc:
                 notes.append(
                     _("Affiliation with %(name)s not kept: %(reason)s")
                     % {"name": name, "reason": error_text(exc)}
                 )
-        return notes
+        return linked, notes
 
     def _photo(self, contact: Contact, photo: Any) -> tuple[Contact, list[str]]:
         from django.core.files.base import ContentFile
@@ -569,9 +581,12 @@ class _Batch:
                     words = self._purpose_answers(contact, record)
                     if words:
                         label = f"{label} {' '.join(words)}"
-                    if purpose_answers_of(contact) != answers:
-                        # kept with the snapshot, so that a revert gives them back too
+                    left = purpose_answers_of(contact)
+                    if left != answers:
+                        # kept with the snapshot, so that a revert gives them back too, and
+                        # what the import left, so that it leaves a later answer alone
                         before["purpose_answers"] = answers
+                        before["purpose_answers_left"] = left
                         answers_changed = True
         except (ValidationError, PermissionDenied) as exc:
             return self._row(record, Outcome.FAILED, error_text(exc), contact=contact)
