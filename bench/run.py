@@ -746,7 +746,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     console = Console(width=max(shutil.get_terminal_size().columns, 160))
     seed = prepare(args, engine, console)
+    from rubrica.wsgi import tune_gc
+
+    # Measured as a server process runs the pages: start-up frozen, the server's collector
+    # thresholds (ADR 0041), after the seeding's garbage is gone.
+    gc_threshold = tune_gc()
     info: dict[str, Any] = {
+        "gc_threshold": list(gc_threshold),
         "engine": engine,
         "engine_title": "SQLite" if engine == "sqlite" else "PostgreSQL",
         "people": args.people,
