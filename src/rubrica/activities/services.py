@@ -353,12 +353,21 @@ def _contact_ids(activity: Activity) -> set[int]:
 
 
 @transaction.atomic
-def activity_create(*, actor: User, data: ActivityInput) -> Activity:
+def activity_create(
+    *, actor: User, data: ActivityInput, uid: str | None = None, notify: bool = True
+) -> Activity:
+    """A new activity. ``uid`` (an import's) becomes its UID when no activity has it yet and
+    it fits; ``notify=False`` (an import of a past timeline) records mentions without
+    notifying anyone."""
     ensure_can_create(actor, Activity)
     values, errors = _clean(data, current=None, actor=actor)
     raise_if(errors)
     activity = Activity(owner=actor)
+    if uid and len(uid) <= 255 and not Activity.all_objects.filter(uid=uid).exists():
+        activity.uid = uid
     mentions = _apply(activity, values)
+    if not notify:
+        mentions = []
     after = {k: v for k, v in snapshot(activity).items() if v not in ("", None, [], {}, False)}
     history_record(
         actor=actor,

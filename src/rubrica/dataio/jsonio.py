@@ -58,9 +58,8 @@ NOT_DATA = frozenset(
         "version",
         "deleted_at",
         "photo",
-        # The timeline, tasks, appointments and document metadata (``related_export``):
-        # described, not imported.
-        "activities",
+        # Tasks, appointments, document metadata and mail (``related_export``): described,
+        # not imported (the timeline, ``activities``, is).
         "tasks",
         "appointments",
         "documents",
@@ -73,6 +72,8 @@ NOT_DATA = frozenset(
         "sms_consent_source",
     }
 )
+#: Activities one person's timeline may bring (a long one: years of calls and notes).
+MAX_ACTIVITIES = 10_000
 #: The general consent states (a state word the services read; empty or null says nothing).
 CONTACT_CONSENT = ("email_consent", "sms_consent")
 
@@ -397,6 +398,15 @@ def contact_record(index: int, item: Any) -> SourceRecord:
             if chosen.get(part):
                 organization[name] = str(chosen[part])
     answers = _purpose_answers(index, item.get("consent_by_purpose"), errors)
+    activities = item.get("activities") or []
+    if not isinstance(activities, list) or not all(isinstance(a, dict) for a in activities):
+        errors.append(_problem(index, "activities", _("Enter a list of objects.")))
+        activities = []
+    elif len(activities) > MAX_ACTIVITIES:
+        errors.append(
+            _problem(index, "activities", _("At most %(n)d entries.") % {"n": MAX_ACTIVITIES})
+        )
+        activities = []
     uid = item.get("uid")
     return SourceRecord(
         line=index + 1,
@@ -408,6 +418,7 @@ def contact_record(index: int, item: Any) -> SourceRecord:
         affiliations=affiliations,
         set_aside=set_aside,
         purpose_answers=answers,
+        activities=activities,
     )
 
 

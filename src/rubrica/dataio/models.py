@@ -62,6 +62,9 @@ class ImportRow(models.Model):
         blank=True,
         related_name="+",
     )
+    #: The activities this row created on the person's timeline (a JSON document's), by id:
+    #: a revert moves them to the Trash.
+    activities = models.JSONField(_("activities created"), default=list, blank=True)
     reverted = models.BooleanField(_("reverted"), default=False)
 
     class Meta:

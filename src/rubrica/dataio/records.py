@@ -47,6 +47,9 @@ class SourceRecord:
     # Only from the JSON format: the person's answers per consent purpose, [{"purpose" (key),
     # "channel" (email or sms), "state" (granted or withdrawn)}], checked for shape.
     purpose_answers: list[dict[str, str]] = field(default_factory=list)
+    # Only from the JSON format: the person's timeline as exported (``related_export``), each
+    # activity an object; the import judges each value.
+    activities: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Reader(Protocol):

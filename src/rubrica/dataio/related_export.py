@@ -6,9 +6,10 @@ colleague's message cut to what its owner lets colleagues see: ADR 0024, 0038).
 Read per chunk of people (a few queries each, whatever the chunk's size), through each model's
 ``restrict(viewer, "view")``: a private activity, appointment or document of someone else is
 left out, as on the person's page (an appointment the viewer sees only as busy time is not
-exported at all: its times alone say nothing of the person). The importer does not read these
-back (``jsonio.NOT_DATA``): they describe what happened at the exporting site, and recreating
-them needs their own records.
+exported at all: its times alone say nothing of the person). The importer reads the timeline
+back (``activities``: created again with their UID, ADR 0047); tasks, appointments, documents
+and mail it does not (``jsonio.NOT_DATA``): they describe what happened at the exporting site,
+and recreating them needs records of their own (calendars, files, mailboxes).
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from rubrica.accounts.models import User
+from rubrica.activities.models import Activity
+from rubrica.activities.services import activity_delete
 from rubrica.contacts.bulk import contacts_trash_many, error_text
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import contact_delete, contact_update, purpose_answers_restore
@@ -57,7 +59,13 @@ def run_import_revert(job: Job, progress: Progress) -> dict[str, Any]:
     ).order_by("-line")
     progress.set_total(pending.count() + int(job.checkpoint.get("done", 0)))
     done = int(job.checkpoint.get("done", 0))
-    tally = {"trashed": 0, "restored": 0, "kept": 0, **job.checkpoint.get("tally", {})}
+    tally = {
+        "trashed": 0,
+        "restored": 0,
+        "kept": 0,
+        "activities_trashed": 0,
+        **job.checkpoint.get("tally", {}),
+    }
     kept: list[dict[str, Any]] = list(job.checkpoint.get("kept", []))
 
     def keep(row: ImportRow, reason: str) -> None:
@@ -71,6 +79,7 @@ def run_import_revert(job: Job, progress: Progress) -> dict[str, Any]:
         if not rows:
             break
         with transaction.atomic():
+            tally["activities_trashed"] += _revert_activities(actor, rows)
             created = [row for row in rows if row.outcome == Outcome.CREATED]
             for row in rows:
                 if row.outcome == Outcome.UPDATED:
@@ -100,6 +109,22 @@ def run_import_revert(job: Job, progress: Progress) -> dict[str, Any]:
         "kept_rows": kept,
         "kept_organizations": organizations_kept,
     }
+
+
+def _revert_activities(actor: User, rows: list[ImportRow]) -> int:
+    """The activities the rows created on their people's timelines go to the Trash (through
+    ``activity_delete``; the Trash keeps them restorable, edited since or not: the import made
+    them, as it made the people)."""
+    ids = [pk for row in rows for pk in (row.activities or [])]
+    count = 0
+    for activity in Activity.objects.filter(pk__in=ids, deleted_at__isnull=True):
+        try:
+            with transaction.atomic():
+                activity_delete(actor=actor, activity=activity)
+            count += 1
+        except (ValidationError, PermissionDenied):
+            continue
+    return count
 
 
 def _revert_row(actor: User, row: ImportRow) -> str:

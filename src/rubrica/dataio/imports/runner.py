@@ -25,6 +25,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rubrica.accounts.models import User
+from rubrica.activities.models import Activity
+from rubrica.activities.services import activity_create, activity_update
+from rubrica.activities.types import ActivityInput
 from rubrica.contacts.bulk import (
     BatchCaches,
     NewContact,
@@ -424,7 +427,9 @@ class _Batch:
             linked, words = self._other_affiliations(contact, record)
             notes += words
             notes += self._purpose_answers(contact, record)
-            if linked:  # each link raised the person's version: the row keeps the last one
+            activities, words = self._timeline(contact, record)
+            notes += words
+            if linked or activities:  # the row keeps the person's version after them all
                 contact.refresh_from_db(fields=["version"])
             if photo is not None:
                 contact, note = self._photo(contact, photo)
@@ -438,9 +443,76 @@ class _Batch:
                     version=contact.version,
                     organization=result.organization_created,
                     affiliation=result.affiliation,
+                    activities=activities,
                 )
             )
         return rows
+
+    def _timeline(self, contact: Contact, record: SourceRecord) -> tuple[list[int], list[str]]:
+        """The person's timeline from a JSON document: each activity (by its UID) already here
+        and visible gets the person linked when not yet; any other is created through
+        ``activity_create`` (the importer its owner, its UID kept, mentions not notified: it
+        happened in the past). A value the services refuse is left out and named; an activity
+        that cannot be created at all is named. Returns the ids created and the words."""
+        if not record.activities:
+            return [], []
+        uids = {str(a.get("uid")) for a in record.activities if a.get("uid")}
+        known = {
+            a.uid: a
+            for a in Activity.objects.restrict(self.actor, Action.VIEW).filter(uid__in=uids)
+        }
+        created: list[int] = []
+        notes: list[str] = []
+        for position, item in enumerate(record.activities):
+            where = f"activities.{position}"
+            uid = str(item.get("uid") or "")
+            try:
+                if uid in known:
+                    activity = known[uid]
+                    people = list(activity.person_links.values_list("contact_id", flat=True))
+                    if contact.pk not in people:
+                        with transaction.atomic():
+                            activity_update(
+                                actor=self.actor,
+                                activity=activity,
+                                data={"people": [*people, contact.pk]},
+                            )
+                    continue
+                data, refused = _activity_data(item, contact.pk)
+                try:
+                    with transaction.atomic():
+                        activity = activity_create(
+                            actor=self.actor, data=data, uid=uid or None, notify=False
+                        )
+                except ValidationError as exc:
+                    if not hasattr(exc, "error_dict"):
+                        raise
+                    fields = {k: str(v[0]) for k, v in exc.message_dict.items()}
+                    if not set(fields) <= OPTIONAL_ACTIVITY_FIELDS:
+                        raise
+                    for name in fields:
+                        data.pop(name, None)  # type: ignore[misc]
+                    refused.update(fields)
+                    with transaction.atomic():
+                        activity = activity_create(
+                            actor=self.actor, data=data, uid=uid or None, notify=False
+                        )
+                known[activity.uid] = activity
+                created.append(activity.pk)
+                if refused:
+                    notes.append(
+                        _("Set aside (%(where)s): %(reasons)s")
+                        % {
+                            "where": where,
+                            "reasons": "; ".join(f"{k}: {v}" for k, v in refused.items()),
+                        }
+                    )
+            except (ValidationError, PermissionDenied) as exc:
+                notes.append(
+                    _("Activity %(where)s not kept: %(reason)s")
+                    % {"where": where, "reason": error_text(exc)}
+                )
+        return created, notes
 
     def _purpose_answers(self, contact: Contact, record: SourceRecord) -> list[str]:
         """Record the person's answers per consent purpose (JSON documents carry them), each
@@ -559,6 +631,7 @@ class _Batch:
                 data = saved.data
                 label = f"{label} {saved.message}"
         answers_changed = False
+        activities: list[int] = []
         try:
             with transaction.atomic():
                 if not Contact.objects.restrict(self.actor, Action.CHANGE).filter(pk=pk).exists():
@@ -588,9 +661,14 @@ class _Batch:
                         before["purpose_answers"] = answers
                         before["purpose_answers_left"] = left
                         answers_changed = True
+                activities, words = self._timeline(contact, record)
+                if words:
+                    label = f"{label} {' '.join(words)}"
+                if activities:
+                    contact.refresh_from_db(fields=["version"])
         except (ValidationError, PermissionDenied) as exc:
             return self._row(record, Outcome.FAILED, error_text(exc), contact=contact)
-        if contact.version == version and not answers_changed:
+        if contact.version == version and not answers_changed and not activities:
             return self._row(record, Outcome.UNCHANGED, label, contact=contact)
         return self._row(
             record,
@@ -602,6 +680,7 @@ class _Batch:
             version=contact.version,
             organization=organization,
             affiliation=affiliation,
+            activities=activities,
         )
 
     def _link(
@@ -626,6 +705,43 @@ class _Batch:
                 data[part] = org_data[part]
         aff = affiliation_create(actor=self.actor, contact=contact, organization=org, data=data)
         return (org if created else None), aff
+
+
+#: What an exported activity may bring that the importer can do without (the rest is the
+#: activity: its kind, time and person).
+OPTIONAL_ACTIVITY_FIELDS = frozenset(
+    {"direction", "duration_minutes", "outcome", "subject", "body", "private"}
+)
+
+
+def _activity_data(item: dict[str, Any], contact_id: int) -> tuple[ActivityInput, dict[str, str]]:
+    """An exported activity in the activity services' shape, linked to the person; values of
+    a wrong type are left out and returned by name (the services judge the rest)."""
+    data: dict[str, Any] = {"people": [contact_id]}
+    refused: dict[str, str] = {}
+    for name in ("kind", "direction", "occurred_at", "subject", "body", "outcome"):
+        value = item.get(name)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            data[name] = value
+        else:
+            refused[name] = _("Enter text.")
+    duration = item.get("duration_minutes")
+    if isinstance(duration, int) and not isinstance(duration, bool):
+        data["duration_minutes"] = duration
+    elif duration is not None:
+        refused["duration_minutes"] = _("Enter a whole number of minutes.")
+    private = item.get("private")
+    if isinstance(private, bool):
+        data["private"] = private
+    elif private is not None:
+        refused["private"] = _("Enter true or false.")
+    if "kind" in refused or "occurred_at" in refused:
+        raise ValidationError(
+            {name: refused[name] for name in ("kind", "occurred_at") if name in refused}
+        )
+    return cast(ActivityInput, data), refused
 
 
 def _count_records(params: dict[str, Any]) -> int | None:
