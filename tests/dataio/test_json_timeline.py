@@ -165,3 +165,106 @@ def test_a_timeline_that_is_not_a_list_of_objects_fails_the_person_naming_it(
     [row] = ImportRow.objects.filter(job=job)
     assert row.outcome == Outcome.FAILED
     assert 'field "activities": Enter a list of objects.' in row.message
+
+
+def _one(activity: dict[str, Any], **person: Any) -> str:
+    return json.dumps(
+        {
+            "format": "rubrica",
+            "contacts": [{"given_name": "Ada", **person, "activities": [activity]}],
+        }
+    )
+
+
+def test_a_uid_naming_another_activity_gets_a_new_one_and_leaves_that_one_alone(
+    member: Any, other_member: Any
+) -> None:
+    private = make_contact(member, given_name="Private", visibility="private")
+    salary = activity_create(
+        actor=member,
+        data={
+            "kind": "note",
+            "occurred_at": WHEN,
+            "subject": "Salary talk",
+            "people": [private.pk],
+        },
+    )
+    later = (WHEN + dt.timedelta(days=400)).isoformat()
+
+    run_import(member, _one({"uid": salary.uid, "kind": "call", "occurred_at": later}), "r.json")
+
+    salary.refresh_from_db()
+    assert list(salary.person_links.values_list("contact_id", flat=True)) == [private.pk]
+    assert not Activity.objects.restrict(other_member, "view").filter(pk=salary.pk).exists()
+    ada = Contact.objects.get(given_name="Ada")
+    [call] = Activity.objects.filter(person_links__contact=ada)
+    assert (call.kind, call.uid != salary.uid) == ("call", True)
+
+
+def test_an_activity_without_its_time_or_with_an_unreadable_privacy_is_not_kept(
+    member: Any,
+) -> None:
+    for activity, field in (
+        (
+            {"uid": "p-1", "kind": "note", "occurred_at": WHEN.isoformat(), "private": "yes"},
+            "private",
+        ),
+        ({"uid": "t-1", "kind": "note"}, "occurred_at"),
+    ):
+        job = run_import(member, _one(activity), "r.json", on_duplicate="create")
+        [row] = ImportRow.objects.filter(job=job)
+        assert "Activity activities.0 not kept" in row.message and field in row.message
+    assert not Activity.objects.exists()
+
+
+def test_importing_again_after_a_revert_makes_one_live_copy(member: Any) -> None:
+    document = _one(
+        {"uid": "r-1", "kind": "call", "occurred_at": WHEN.isoformat()},
+        emails=[{"value": "ada@example.com"}],
+    )
+    job = run_import(member, document, "r.json")
+    job_run(import_revert(actor=member, job=job, enqueue=False).pk)
+
+    run_import(member, document, "r.json")
+    run_import(member, document, "r.json", on_duplicate="update")
+
+    assert Activity.objects.count() == 1
+    assert Activity.objects.get().person_links.count() == 1
+
+
+def test_the_revert_leaves_the_timeline_of_a_person_it_keeps(member: Any) -> None:
+    from rubrica.contacts.services import contact_update
+
+    job = run_import(
+        member, _one({"uid": "k-1", "kind": "call", "occurred_at": WHEN.isoformat()}), "r.json"
+    )
+    ada = Contact.objects.get()
+    contact_update(actor=member, contact=ada, data={"notes": "edited since"})
+
+    revert = job_run(import_revert(actor=member, job=job, enqueue=False).pk)
+
+    assert revert.result["kept"] == 1 and revert.result["activities_trashed"] == 0
+    assert Activity.objects.filter(person_links__contact=ada).count() == 1
+
+
+def test_a_colleagues_activity_the_importer_may_not_change_gives_the_person_a_copy(
+    member: Any, other_member: Any
+) -> None:
+    shared = make_contact(other_member, given_name="Shared", visibility="everyone")
+    theirs = activity_create(
+        actor=other_member,
+        data={"kind": "meeting", "occurred_at": WHEN, "people": [shared.pk]},
+        uid="c-1",
+    )
+    version = theirs.version
+
+    job = run_import(
+        member, _one({"uid": "c-1", "kind": "meeting", "occurred_at": WHEN.isoformat()}), "r.json"
+    )
+
+    theirs.refresh_from_db()
+    assert theirs.version == version
+    ada = Contact.objects.get(given_name="Ada")
+    [copy] = Activity.objects.filter(person_links__contact=ada)
+    assert (copy.owner, copy.kind, copy.occurred_at) == (member, "meeting", WHEN)
+    assert "not kept" not in ImportRow.objects.get(job=job).message

@@ -79,8 +79,8 @@ def run_import_revert(job: Job, progress: Progress) -> dict[str, Any]:
         if not rows:
             break
         with transaction.atomic():
-            tally["activities_trashed"] += _revert_activities(actor, rows)
             created = [row for row in rows if row.outcome == Outcome.CREATED]
+            undone: list[ImportRow] = []  # their timelines' imported activities go too
             for row in rows:
                 if row.outcome == Outcome.UPDATED:
                     reason = _revert_row(actor, row)
@@ -88,6 +88,7 @@ def run_import_revert(job: Job, progress: Progress) -> dict[str, Any]:
                         keep(row, reason)
                     else:
                         tally["restored"] += 1
+                        undone.append(row)
             versions = {row.contact_id: int(row.version or 0) for row in created if row.contact_id}
             left = contacts_trash_many(actor=actor, versions=versions)
             for row in created:
@@ -97,6 +98,8 @@ def run_import_revert(job: Job, progress: Progress) -> dict[str, Any]:
                     keep(row, left[row.contact_id])
                 else:
                     tally["trashed"] += 1
+                    undone.append(row)
+            tally["activities_trashed"] += _revert_activities(actor, undone)
             ImportRow.objects.filter(pk__in=[row.pk for row in rows]).update(reverted=True)
             done += len(rows)
             progress.checkpoint({"done": done, "tally": tally, "kept": kept}, done=done)
@@ -114,16 +117,19 @@ def run_import_revert(job: Job, progress: Progress) -> dict[str, Any]:
 def _revert_activities(actor: User, rows: list[ImportRow]) -> int:
     """The activities the rows created on their people's timelines go to the Trash (through
     ``activity_delete``; the Trash keeps them restorable, edited since or not: the import made
-    them, as it made the people)."""
+    them, as it made the people), for the rows actually undone (a person kept because changed
+    since keeps their timeline)."""
     ids = [pk for row in rows for pk in (row.activities or [])]
     count = 0
-    for activity in Activity.objects.filter(pk__in=ids, deleted_at__isnull=True):
-        try:
-            with transaction.atomic():
-                activity_delete(actor=actor, activity=activity)
-            count += 1
-        except (ValidationError, PermissionDenied):
-            continue
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for activity in Activity.objects.filter(pk__in=chunk, deleted_at__isnull=True):
+            try:
+                with transaction.atomic():
+                    activity_delete(actor=actor, activity=activity)
+                count += 1
+            except (ValidationError, PermissionDenied):
+                continue
     return count
 
 

@@ -13,14 +13,16 @@ files (``dataio.pipeline``, handed ``uploads.open_reader`` and ``record_item``).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -449,54 +451,49 @@ class _Batch:
         return rows
 
     def _timeline(self, contact: Contact, record: SourceRecord) -> tuple[list[int], list[str]]:
-        """The person's timeline from a JSON document: each activity (by its UID) already here
-        and visible gets the person linked when not yet; any other is created through
-        ``activity_create`` (the importer its owner, its UID kept, mentions not notified: it
-        happened in the past). A value the services refuse is left out and named; an activity
-        that cannot be created at all is named. Returns the ids created and the words."""
+        """The person's timeline from a JSON document (ADR 0047). Each activity is looked for by
+        its UID — or, when that UID is taken here by an activity the importer may not change
+        or that is in the Trash, by a UID derived from it and the importer (so that importing
+        the document again finds what the first import made) — among the activities the
+        importer may change. Found and the same activity (kind, time and subject as the
+        document says) → the person is linked to it when not yet; else a new one is created
+        through ``activity_create`` (the importer its owner, mentions not notified: it happened
+        in the past). A value the services refuse is left out and named, unless it is the kind,
+        the time or the privacy: then the activity is not kept, and named. Returns the ids
+        created or linked, and the words."""
         if not record.activities:
             return [], []
-        uids = {str(a.get("uid")) for a in record.activities if a.get("uid")}
+        own = {_activity_uid(item): None for item in record.activities}
+        own.pop("", None)
+        wanted = {*own, *(self._derived_uid(uid) for uid in own)}
         known = {
             a.uid: a
-            for a in Activity.objects.restrict(self.actor, Action.VIEW).filter(uid__in=uids)
+            for a in Activity.objects.restrict(self.actor, Action.CHANGE).filter(uid__in=wanted)
         }
+        taken = set(Activity.all_objects.filter(uid__in=list(own)).values_list("uid", flat=True))
         created: list[int] = []
         notes: list[str] = []
         for position, item in enumerate(record.activities):
             where = f"activities.{position}"
-            uid = str(item.get("uid") or "")
+            uid = _activity_uid(item)
+            if uid and uid in taken and uid not in known:
+                uid = self._derived_uid(uid)
             try:
-                if uid in known:
-                    activity = known[uid]
-                    people = list(activity.person_links.values_list("contact_id", flat=True))
+                data, refused = _activity_data(item, contact.pk)
+                found = known.get(uid) if uid else None
+                if found is not None and _same_activity(found, data):
+                    people = list(found.person_links.values_list("contact_id", flat=True))
                     if contact.pk not in people:
                         with transaction.atomic():
                             activity_update(
                                 actor=self.actor,
-                                activity=activity,
+                                activity=found,
                                 data={"people": [*people, contact.pk]},
                             )
                     continue
-                data, refused = _activity_data(item, contact.pk)
-                try:
-                    with transaction.atomic():
-                        activity = activity_create(
-                            actor=self.actor, data=data, uid=uid or None, notify=False
-                        )
-                except ValidationError as exc:
-                    if not hasattr(exc, "error_dict"):
-                        raise
-                    fields = {k: str(v[0]) for k, v in exc.message_dict.items()}
-                    if not set(fields) <= OPTIONAL_ACTIVITY_FIELDS:
-                        raise
-                    for name in fields:
-                        data.pop(name, None)  # type: ignore[misc]
-                    refused.update(fields)
-                    with transaction.atomic():
-                        activity = activity_create(
-                            actor=self.actor, data=data, uid=uid or None, notify=False
-                        )
+                if found is not None:  # a UID of something else: this one gets its own
+                    uid = ""
+                activity = self._create_activity(data, uid, refused)
                 known[activity.uid] = activity
                 created.append(activity.pk)
                 if refused:
@@ -513,6 +510,35 @@ class _Batch:
                     % {"where": where, "reason": error_text(exc)}
                 )
         return created, notes
+
+    def _derived_uid(self, uid: str) -> str:
+        """The UID an activity of the document gets when its own is taken here: the same for
+        the same importer and document UID."""
+        name = f"rubrica-import:{self.actor.pk}:{uid}"
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+
+    def _create_activity(self, data: ActivityInput, uid: str, refused: dict[str, str]) -> Activity:
+        """``activity_create`` with ``data``; once more without the optional values the
+        services refuse (added to ``refused``). A UID another write took meanwhile gives way."""
+        for attempt in range(2):
+            try:
+                with transaction.atomic():
+                    return activity_create(
+                        actor=self.actor, data=data, uid=uid or None, notify=False
+                    )
+            except ValidationError as exc:
+                if attempt or not hasattr(exc, "error_dict"):
+                    raise
+                fields = {k: str(v[0]) for k, v in exc.message_dict.items()}
+                if not set(fields) <= OPTIONAL_ACTIVITY_FIELDS:
+                    raise
+                for name in fields:
+                    data.pop(name, None)  # type: ignore[misc]
+                refused.update(fields)
+            except IntegrityError:
+                uid = ""
+        with transaction.atomic():
+            return activity_create(actor=self.actor, data=data, uid=uid or None, notify=False)
 
     def _purpose_answers(self, contact: Contact, record: SourceRecord) -> list[str]:
         """Record the person's answers per consent purpose (JSON documents carry them), each
@@ -708,10 +734,32 @@ class _Batch:
 
 
 #: What an exported activity may bring that the importer can do without (the rest is the
-#: activity: its kind, time and person).
+#: activity: its kind, its time, its privacy and its person).
 OPTIONAL_ACTIVITY_FIELDS = frozenset(
-    {"direction", "duration_minutes", "outcome", "subject", "body", "private"}
+    {"direction", "duration_minutes", "outcome", "subject", "body"}
 )
+
+
+def _activity_uid(item: dict[str, Any]) -> str:
+    """An exported activity's UID when it is one (text without NUL, at most 255 characters)."""
+    uid = item.get("uid")
+    if isinstance(uid, str) and uid and "\x00" not in uid and len(uid) <= 255:
+        return uid
+    return ""
+
+
+def _same_activity(activity: Activity, data: dict[str, Any] | ActivityInput) -> bool:
+    """Is ``activity`` the one ``data`` describes (same kind, time and subject)?"""
+    try:
+        when = dt.datetime.fromisoformat(str(data.get("occurred_at")))
+    except ValueError:
+        return False
+    return (
+        activity.kind == data.get("kind", "note")
+        and when.tzinfo is not None
+        and activity.occurred_at == when
+        and activity.subject == str(data.get("subject") or "")
+    )
 
 
 def _activity_data(item: dict[str, Any], contact_id: int) -> tuple[ActivityInput, dict[str, str]]:
@@ -732,15 +780,18 @@ def _activity_data(item: dict[str, Any], contact_id: int) -> tuple[ActivityInput
         data["duration_minutes"] = duration
     elif duration is not None:
         refused["duration_minutes"] = _("Enter a whole number of minutes.")
-    private = item.get("private")
+    private = item.get("private", False)
     if isinstance(private, bool):
         data["private"] = private
-    elif private is not None:
+    else:  # never guessed: a private activity read as public would show to everyone
         refused["private"] = _("Enter true or false.")
-    if "kind" in refused or "occurred_at" in refused:
-        raise ValidationError(
-            {name: refused[name] for name in ("kind", "occurred_at") if name in refused}
-        )
+    if "occurred_at" not in data and "occurred_at" not in refused:
+        refused["occurred_at"] = _("Enter a date and time.")  # never "now": it happened then
+    fatal = {
+        name: refused.pop(name) for name in ("kind", "occurred_at", "private") if name in refused
+    }
+    if fatal:
+        raise ValidationError(fatal)
     return cast(ActivityInput, data), refused
 
 
