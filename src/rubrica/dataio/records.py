@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.utils.translation import gettext as _
+
 
 @dataclass
 class SourceRecord:
@@ -50,6 +52,18 @@ class SourceRecord:
     # Only from the JSON format: the person's timeline as exported (``related_export``), each
     # activity an object; the import judges each value.
     activities: list[dict[str, Any]] = field(default_factory=list)
+
+
+def keep_in_notes(data: dict[str, Any], kept: list[str], current_notes: str = "") -> None:
+    """Append the values an import set aside (``kept``, words) to ``data``'s notes, once: a
+    re-import of the same file changes nothing. ``current_notes``: the record's notes when
+    ``data`` does not carry them."""
+    if not kept:
+        return
+    note = _("Not imported (refused by validation): %(values)s") % {"values": "; ".join(kept)}
+    notes = str(data.get("notes", current_notes) or "").rstrip()
+    if note not in notes:
+        data["notes"] = f"{notes}\n\n{note}" if notes else note
 
 
 class Reader(Protocol):

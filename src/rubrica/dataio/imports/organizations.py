@@ -33,6 +33,7 @@ from rubrica.customfields.protection import seal_builtins
 from rubrica.dataio.imports.uploads import stored_path
 from rubrica.dataio.jsonio import JsonReader, OrganizationRecord
 from rubrica.dataio.models import ImportOrganization, Outcome
+from rubrica.dataio.records import keep_in_notes
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import Progress
 from rubrica.organizations.models import Organization
@@ -229,10 +230,7 @@ def _set_aside(
                 )
                 kept.append(f"{kind}: {text}")
         data[kind] = [row for i, row in enumerate(entries) if i not in indices]
-    note = _("Not imported (refused by validation): %(values)s") % {"values": "; ".join(kept)}
-    notes = str(data.get("notes", current_notes) or "").rstrip()
-    if kept and note not in notes:
-        data["notes"] = f"{notes}\n\n{note}" if notes else note
+    keep_in_notes(data, kept, current_notes)
     return data
 
 

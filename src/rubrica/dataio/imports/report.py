@@ -9,9 +9,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 
 from rubrica.dataio.models import ImportOrganization, ImportRow, Outcome
@@ -20,23 +20,16 @@ from rubrica.jobs.models import Job
 
 def counts(job: Job) -> dict[str, int]:
     """Rows per outcome (every outcome present, zero when none)."""
-    found = dict(
-        ImportRow.objects.filter(job=job)
-        .values_list("outcome")
-        .annotate(n=Count("id"))
-        .values_list("outcome", "n")
-    )
-    return {outcome: int(found.get(outcome, 0)) for outcome in Outcome.values}
+    return _per_outcome(ImportRow.objects.filter(job=job))
 
 
 def organization_counts(job: Job) -> dict[str, int]:
     """The organizations of an imported JSON document per outcome (every outcome present)."""
-    found = dict(
-        ImportOrganization.objects.filter(job=job)
-        .values_list("outcome")
-        .annotate(n=Count("id"))
-        .values_list("outcome", "n")
-    )
+    return _per_outcome(ImportOrganization.objects.filter(job=job))
+
+
+def _per_outcome(rows: QuerySet[Any]) -> dict[str, int]:
+    found = dict(rows.values_list("outcome").annotate(n=Count("id")).values_list("outcome", "n"))
     return {outcome: int(found.get(outcome, 0)) for outcome in Outcome.values}
 
 

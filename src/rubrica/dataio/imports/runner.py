@@ -67,7 +67,7 @@ from rubrica.dataio.imports.organizations import import_organizations
 from rubrica.dataio.imports.report import counts, organization_counts
 from rubrica.dataio.imports.uploads import open_reader, stored_path
 from rubrica.dataio.models import ImportRow, Outcome
-from rubrica.dataio.records import SourceRecord
+from rubrica.dataio.records import SourceRecord, keep_in_notes
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import Progress
 from rubrica.organizations.models import Affiliation, Organization
@@ -250,11 +250,7 @@ def salvage(
             # kept as extra data with the person, under its own name.
             kept.append(f"{key}: {custom.pop(key)}")
         data["custom_fields"] = custom
-    if kept:
-        note = _("Not imported (refused by validation): %(values)s") % {"values": "; ".join(kept)}
-        notes = str(data.get("notes", current_notes) or "").rstrip()
-        if note not in notes:  # a re-import of the same file changes nothing
-            data["notes"] = f"{notes}\n\n{note}" if notes else note
+    keep_in_notes(data, kept, current_notes)
     where = _("kept in the notes") if kept else _("kept in the vCard extras")
     reasons = "; ".join(
         [
