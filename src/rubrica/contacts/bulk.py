@@ -320,7 +320,12 @@ def _derive(
     children, tags (in the database's order) and affiliation: the very ``snapshot``/``diff``,
     ``contact_fields`` and ``dedup`` functions contact_create goes through, over rows held in
     memory (``_Held``)."""
-    from rubrica.contacts.matching import address_parts, identifying_keys, identifying_values
+    from rubrica.contacts.matching import (
+        address_parts,
+        identifying_keys,
+        identifying_values,
+        postcode_key,
+    )
     from rubrica.dedup.index import key_rows
     from rubrica.dedup.keys import identity, phone_e164
 
@@ -341,6 +346,7 @@ def _derive(
         street=street,
         postcode=postcode,
         identifiers=identifying_values(contact.custom_fields, identifying_keys()),
+        postcode_key=postcode_key(),
     )
     return Derived(
         organization=organization,

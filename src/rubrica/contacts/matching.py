@@ -76,6 +76,21 @@ def address_parts(addresses: Sequence[Any]) -> tuple[str, str]:
     return street, first.postal_code
 
 
+#: What a sealed postcode's blind index is bound to (the duplicate keys' postcode, ADR 0048).
+POSTCODE_INDEX_CONTEXT = "contact.addresses.postal_code"
+
+
+def _blind_postcode(postcode: str) -> str:
+    return f"bi{sealing.blind_index(postcode, POSTCODE_INDEX_CONTEXT)}"
+
+
+def postcode_key() -> Any:
+    """What ``identity(postcode_key=)`` needs now: the blind index of the postcode while
+    people's addresses are sealed (ADR 0048), so that the duplicate keys stored never hold a
+    sealed postcode in clear; None (the postcode itself) otherwise."""
+    return _blind_postcode if sealing.must_seal(Entity.CONTACT, "addresses") else None
+
+
 _CONTACT_VALUES = (
     "id",
     "given_name",
@@ -122,6 +137,7 @@ def identities(ids: list[int] | QuerySet[Any, Any]) -> dict[int, Identity]:
     ):
         addresses[address.contact_id].append(address)
     keys = identifying_keys()
+    blind = postcode_key()
     result: dict[int, Identity] = {}
     rows = Contact.objects.filter(pk__in=ids).values_list(*_CONTACT_VALUES)
     for pk, given, family, additional, display, nicknames, birthday, city, org, custom in rows:
@@ -140,6 +156,7 @@ def identities(ids: list[int] | QuerySet[Any, Any]) -> dict[int, Identity]:
             street=street,
             postcode=postcode,
             identifiers=identifying_values(custom, keys),
+            postcode_key=blind,
         )
     return result
 
@@ -201,6 +218,7 @@ def input_identity(data: Mapping[str, Any], organization: str = "") -> Identity:
         street=street,
         postcode=postcode,
         identifiers=identifying_values(data.get("custom_fields"), identifying_keys()),
+        postcode_key=postcode_key(),
     )
 
 

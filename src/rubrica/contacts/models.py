@@ -219,7 +219,27 @@ class ContactPhone(PhoneBase):
 
 
 class ContactAddress(AddressBase):
+    """A person's postal address. While ``addresses`` is marked sensitive the parts that place
+    a home (PO box, extended address, street, postal code) are stored sealed (ADR 0048); city,
+    region and country stay clear (the people list sorts and filters on the place)."""
+
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="addresses")
+    po_box = SealedTextField(
+        _("PO box"), max_length=100, blank=True, seal_entity="contact", seal_name="addresses"
+    )
+    extended = SealedTextField(
+        _("extended address"),
+        max_length=255,
+        blank=True,
+        seal_entity="contact",
+        seal_name="addresses",
+    )
+    street = SealedTextField(
+        _("street"), max_length=255, blank=True, seal_entity="contact", seal_name="addresses"
+    )
+    postal_code = SealedTextField(
+        _("postal code"), max_length=32, blank=True, seal_entity="contact", seal_name="addresses"
+    )
 
     class Meta(AddressBase.Meta):
         verbose_name = _("address")

@@ -202,16 +202,31 @@ class SealedTextField(models.TextField):  # type: ignore[type-arg]
     #: Tells ``core.bulk.fast_insert`` to prepare each value through this field.
     seals = True
 
-    def __init__(self, *args: Any, seal_entity: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, seal_entity: str = "", seal_name: str = "", **kwargs: Any
+    ) -> None:
         self.seal_entity = seal_entity
+        self.seal_name = seal_name
         super().__init__(*args, **kwargs)
 
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
         kwargs["seal_entity"] = self.seal_entity
+        if self.seal_name:
+            kwargs["seal_name"] = self.seal_name
         return name, path, args, kwargs
 
+    @property
+    def protected_name(self) -> str:
+        """The protected name whose marking seals this column: its own name (``notes``), or
+        the collection it is a part of (``seal_name``: a postal address's street is sealed
+        while ``addresses`` is, ADR 0048)."""
+        return self.seal_name or self.name
+
     def seal_context(self) -> str:
+        """What a sealed value is bound to: ``contact.notes``, ``contact.addresses.street``."""
+        if self.seal_name:
+            return f"{self.seal_entity}.{self.seal_name}.{self.name}"
         return f"{self.seal_entity}.{self.name}"
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
@@ -230,7 +245,7 @@ class SealedTextField(models.TextField):  # type: ignore[type-arg]
             isinstance(value, str)
             and value
             and not sealing.is_sealed_text(value)
-            and sealing.must_seal(self.seal_entity, self.name)
+            and sealing.must_seal(self.seal_entity, self.protected_name)
         ):
             value = sealing.seal_text(value, self.seal_context())
         return super().get_db_prep_save(value, connection)

@@ -47,13 +47,25 @@ BUILTIN_FIELDS: dict[str, tuple[tuple[str, Any], ...]] = {
     Entity.ORGANIZATION: (("notes", gettext_lazy("Notes")),),
 }
 
-#: The built-in fields stored sealed at rest while they are marked sensitive (ADR 0034): text
-#: columns that no list, filter, sort or SQL search reads (``core.models.SealedTextField``).
-#: Birthday, anniversary, gender and addresses stay clear: ADR 0034 says why.
+#: The built-in fields stored sealed at rest while they are marked sensitive, in the record
+#: and in every copy Rubrica keeps (history, merge snapshots, import and cleaning rows): notes
+#: (ADR 0034) and a person's postal addresses (ADR 0048: the PO box, extended address, street
+#: and postal code of each, ``core.models.SealedTextField`` columns of ``ContactAddress``; a
+#: copy seals the whole list). Birthday, anniversary and gender stay clear: ADR 0034 says why.
 SEALED_BUILTINS: dict[str, frozenset[str]] = {
+    Entity.CONTACT: frozenset({"notes", "addresses"}),
+    Entity.ORGANIZATION: frozenset({"notes"}),
+}
+
+#: Of those, the ones that are a text column of the record's own row (the others live in child
+#: rows: the re-sealing job walks ``ContactAddress`` in a phase of its own).
+SEALED_COLUMNS: dict[str, frozenset[str]] = {
     Entity.CONTACT: frozenset({"notes"}),
     Entity.ORGANIZATION: frozenset({"notes"}),
 }
+
+#: The sealable columns of a person's address rows (ADR 0048).
+SEALED_ADDRESS_PARTS = ("po_box", "extended", "street", "postal_code")
 
 
 def builtin_sealed(entity: str, name: str) -> bool:
@@ -90,9 +102,33 @@ def _seal_part(entity: str, name: str, value: Any) -> Any:
         and not sealing.is_sealed(value)
     ):
         return {side: _seal_part(entity, name, part) for side, part in value.items()}
-    if isinstance(value, str) and value:
+    if isinstance(value, (str, list)) and value:
         return sealing.seal(value, builtin_context(entity, name))
     return value
+
+
+def ids_only_when_sealed(children: Any, data: Any) -> Any:
+    """A merge snapshot's ``children`` (rows by collection, each with its ``id``) with the rows
+    of a collection whose values ``data`` holds sealed reduced to their ids (ADR 0048): no
+    clear copy beside the sealed one. The same object when nothing is sealed."""
+    if not isinstance(children, dict) or not isinstance(data, dict):
+        return children
+    sealed = [
+        name
+        for name in ("addresses",)
+        if sealing.is_sealed(data.get(name))
+        and isinstance(children.get(name), list)
+        and any(isinstance(row, dict) and set(row) - {"id"} for row in children[name])
+    ]
+    if not sealed:
+        return children
+    return {
+        **children,
+        **{
+            name: [{"id": row.get("id")} for row in children[name] if isinstance(row, dict)]
+            for name in sealed
+        },
+    }
 
 
 def open_builtin(entity: str, name: str, value: Any, *, strict: bool = False) -> Any:
@@ -666,7 +702,7 @@ def reseal_builtin(entity: str, name: str, value: Any, seal_now: bool, counts: R
                 return new
             counts.opened += 1
             return sealing.open_sealed(value, context)
-        if seal_now and isinstance(value, str) and value:
+        if seal_now and isinstance(value, (str, list)) and value:
             counts.sealed += 1
             return sealing.seal(value, context)
     except sealing.SealError:
@@ -694,13 +730,20 @@ def reseal_builtin_values(
 
 
 def reseal_column(
-    entity: str, name: str, stored: Any, seal_now: bool, counts: Resealed
+    entity: str,
+    name: str,
+    stored: Any,
+    seal_now: bool,
+    counts: Resealed,
+    *,
+    context: str | None = None,
 ) -> str | None:
     """A sealable text column's stored text as it must be now, or None when it stays:
-    sealed under the current key while the field is sensitive, plain otherwise."""
+    sealed under the current key while the field is sensitive, plain otherwise. ``context``:
+    the column's own (``SealedTextField.seal_context``) when it is not ``<entity>.<name>``."""
     if not isinstance(stored, str) or not stored:
         return None
-    context = builtin_context(entity, name)
+    context = context or builtin_context(entity, name)
     try:
         if sealing.is_sealed_text(stored):
             if seal_now:

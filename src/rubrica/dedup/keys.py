@@ -37,7 +37,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -571,6 +571,9 @@ class Identity:
     #: (letters and digits, upper case).
     street: str = ""
     postcode: str = ""
+    #: What the postcode blocks under: the postcode, or its blind index while the domain keeps
+    #: it sealed (``identity(postcode_key=)``), so the stored keys never hold it in clear.
+    postcode_block: str = ""
     #: Values of fields marked identifying, as "key=value" (folded, spaces and dashes removed).
     identifiers: frozenset[str] = field(default_factory=frozenset)
 
@@ -590,9 +593,12 @@ def identity(
     street: str = "",
     postcode: str = "",
     identifiers: Mapping[str, Any] | None = None,
+    postcode_key: Callable[[str], str] | None = None,
 ) -> Identity:
     """Build an Identity from raw values (``phones`` as E.164; ``identifiers`` the values of the
-    fields marked identifying, by field key)."""
+    fields marked identifying, by field key; ``postcode_key`` turns the normalized postcode
+    into what it blocks under, e.g. a blind index)."""
+    normalized_postcode = normalize_postcode(postcode)
     normalized_emails = frozenset(e for e in map(normalize_email, emails) if e)
     e164s = frozenset(p for p in phones if p)
     tokens = name_tokens(
@@ -613,7 +619,10 @@ def identity(
         given=given,
         family=family,
         street=normalize_street(street),
-        postcode=normalize_postcode(postcode),
+        postcode=normalized_postcode,
+        postcode_block=postcode_key(normalized_postcode)
+        if postcode_key and normalized_postcode
+        else normalized_postcode,
         identifiers=normalize_identifiers(identifiers or {}),
         emails=normalized_emails,
         phones=e164s,
@@ -654,9 +663,11 @@ def blocking_keys(person: Identity) -> set[tuple[str, str]]:
     if len(person.birthday) == 10 and person.birthday[:4].isdigit():
         keys.add((BIRTHDAY, person.birthday))
     given, family = _first(person.given), _first(person.family)
-    if person.postcode:
+    if person.postcode_block:
         keys.update(
-            (POSTCODE_NAME, f"{person.postcode}|{phonetic(t)}") for t in (given, family) if t
+            (POSTCODE_NAME, f"{person.postcode_block}|{phonetic(t)}")
+            for t in (given, family)
+            if t
         )
     if given and family:
         keys.add((NAME_SOUND, " ".join(sorted((phonetic(given), phonetic(family))))))

@@ -5,7 +5,8 @@ The job (kind ``keys_reseal``) walks, in batches of ``BATCH`` rows by id, each c
 its batch's transaction (a killed run resumes where it stopped): people, organizations (their
 ``custom_fields`` and sealable columns: notes, ADR 0034), then the history entries and merge
 snapshots of both (the copies of those values history keeps), the import report rows' and
-cleaning changes' copies of people as they were. Each value ends as
+cleaning changes' copies of people as they were, and last people's address rows (their street,
+postcode, PO box and extended address, ADR 0048). Each value ends as
 ``customfields.protection.reseal_values`` says: sensitive ones sealed with the current key,
 others plain. People and organizations whose stored form changed are indexed again (search, and
 the duplicate keys of people, which hold blind indexes of sensitive identifiers); when
@@ -16,7 +17,7 @@ no version or history entry is written.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -29,15 +30,18 @@ from rubrica.accounts.models import User
 from rubrica.accounts.selectors import role_keys
 from rubrica.audit import services as audit
 from rubrica.audit.services import AuditAction
-from rubrica.contacts.models import Contact
+from rubrica.contacts.models import Contact, ContactAddress
 from rubrica.contacts.services import list_phone
 from rubrica.core import sealing
+from rubrica.core.models import SealedTextField
 from rubrica.core.services import snapshot_collection
 from rubrica.customfields.models import CustomFieldDefinition, Entity
 from rubrica.customfields.protection import (
     ADMINISTRATOR,
-    SEALED_BUILTINS,
+    SEALED_ADDRESS_PARTS,
+    SEALED_COLUMNS,
     Resealed,
+    ids_only_when_sealed,
     reseal_builtin_values,
     reseal_column,
     reseal_tree,
@@ -63,6 +67,8 @@ PHASES = (
     ("merges", Entity.CONTACT),
     ("import_rows", Entity.CONTACT),
     ("cleanings", Entity.CONTACT),
+    # Appended (ADR 0048), so that a checkpoint of an older run still names the same phases.
+    ("addresses", Entity.CONTACT),
 )
 
 
@@ -119,6 +125,8 @@ def _phase_queryset(name: str) -> models.QuerySet[Any]:
         return ImportRow.objects.exclude(before=None)
     if name == "cleanings":
         return CleaningChange.objects.all()
+    if name == "addresses":
+        return _address_rows()
     types = ContentType.objects.get_for_models(Contact, Organization)
     return HistoryEntry.objects.filter(content_type__in=list(types.values()))
 
@@ -129,7 +137,18 @@ def _with_raw_columns(queryset: models.QuerySet[Any], entity: str) -> models.Que
     annotated: models.QuerySet[Any] = queryset.annotate(
         **{
             f"raw_{name}": Cast(name, output_field=models.TextField())
-            for name in sorted(SEALED_BUILTINS.get(entity, frozenset()))
+            for name in sorted(SEALED_COLUMNS.get(entity, frozenset()))
+        }
+    )
+    return annotated
+
+
+def _address_rows() -> models.QuerySet[Any]:
+    """People's address rows with their sealable parts also read as stored (``raw_<part>``)."""
+    annotated: models.QuerySet[Any] = ContactAddress.objects.only("pk", "contact_id").annotate(
+        **{
+            f"raw_{part}": Cast(part, output_field=models.TextField())
+            for part in SEALED_ADDRESS_PARTS
         }
     )
     return annotated
@@ -168,7 +187,9 @@ def run_reseal(job: Job, progress: Progress) -> dict[str, Any]:
             phase, after = phase + 1, 0
             continue
         with transaction.atomic():
-            for row in rows:
+            if name == "addresses":
+                changed += _reseal_addresses(rows, "addresses" in seal_now[entity], counts)
+            for row in rows if name != "addresses" else ():
                 changed += _reseal_row(
                     name, entity, row, definitions, entity_of_type, seal_now, counts
                 )
@@ -189,6 +210,38 @@ def run_reseal(job: Job, progress: Progress) -> dict[str, Any]:
     return {"rows": done, "changed": changed, "key": sealing.key_ring().current, **counts.as_dict()}
 
 
+def _reseal_addresses(rows: list[Any], seal_now: bool, counts: Resealed) -> int:
+    """Seal, re-seal or open the sealable parts of a batch of address rows (ADR 0048); the
+    people whose rows changed get their duplicate keys again (a sealed postcode blocks by its
+    blind index). The number of rows changed."""
+    contexts = {
+        part: cast(SealedTextField, ContactAddress._meta.get_field(part)).seal_context()
+        for part in SEALED_ADDRESS_PARTS
+    }
+    people: set[int] = set()
+    changed = 0
+    for row in rows:
+        update: dict[str, Any] = {}
+        for part, context in contexts.items():
+            stored = reseal_column(
+                Entity.CONTACT,
+                "addresses",
+                getattr(row, f"raw_{part}"),
+                seal_now,
+                counts,
+                context=context,
+            )
+            if stored is not None:  # a Value is written as given, not sealed again
+                update[part] = models.Value(stored, output_field=models.TextField())
+        if update:
+            ContactAddress.objects.filter(pk=row.pk).update(**update)
+            people.add(row.contact_id)
+            changed += 1
+    for person in Contact.objects.filter(pk__in=people, deleted_at=None):
+        dedup.index_contact(person)
+    return changed
+
+
 def _reseal_row(
     name: str,
     entity: str,
@@ -202,7 +255,7 @@ def _reseal_row(
     if name in ("contacts", "organizations"):
         values = reseal_values(entity, row.custom_fields, definitions[entity], counts)
         update: dict[str, Any] = {} if values is None else {"custom_fields": values}
-        for column in sorted(SEALED_BUILTINS.get(entity, frozenset())):
+        for column in sorted(SEALED_COLUMNS.get(entity, frozenset())):
             stored = reseal_column(
                 entity, column, getattr(row, f"raw_{column}"), column in seal_now[entity], counts
             )
@@ -262,8 +315,11 @@ def _reseal_snapshot_builtins(
     for side, part in snapshot.items():
         if isinstance(part, dict) and isinstance(part.get("data"), dict):
             data = reseal_builtin_values(entity, part["data"], seal_now, counts)
-            if data is not part["data"]:
+            children = ids_only_when_sealed(part.get("children"), data)
+            if data is not part["data"] or children is not part.get("children"):
                 out[side] = {**part, "data": data}
+                if children is not None:
+                    out[side]["children"] = children
                 changed = True
     return out if changed else snapshot
 
@@ -283,14 +339,26 @@ def key_usage() -> dict[str, int]:
                 if sealing.is_sealed(value):
                     usage[value["sealed"]] = usage.get(value["sealed"], 0) + 1
     for model, entity in ((Contact, Entity.CONTACT), (Organization, Entity.ORGANIZATION)):
-        for column in sorted(SEALED_BUILTINS.get(entity, frozenset())):
+        for column in sorted(SEALED_COLUMNS.get(entity, frozenset())):
             raw = f"raw_{column}"
-            stored = (
+            _count_sealed_texts(
                 _with_raw_columns(model.all_objects.all(), entity)
                 .filter(**{f"{raw}__startswith": sealing.TEXT_PREFIX})
-                .values_list(raw, flat=True)
+                .values_list(raw, flat=True),
+                usage,
             )
-            for text in stored.iterator(chunk_size=2000):
-                key_id = sealing.text_as_sealed(text)["sealed"]
-                usage[key_id] = usage.get(key_id, 0) + 1
+    for part in SEALED_ADDRESS_PARTS:
+        raw = f"raw_{part}"
+        _count_sealed_texts(
+            _address_rows()
+            .filter(**{f"{raw}__startswith": sealing.TEXT_PREFIX})
+            .values_list(raw, flat=True),
+            usage,
+        )
     return usage
+
+
+def _count_sealed_texts(stored: models.QuerySet[Any], usage: dict[str, int]) -> None:
+    for text in stored.iterator(chunk_size=2000):
+        key_id = sealing.text_as_sealed(text)["sealed"]
+        usage[key_id] = usage.get(key_id, 0) + 1

@@ -55,7 +55,12 @@ from rubrica.core.models import Action
 from rubrica.core.policies import can
 from rubrica.core.services import SHARING_FIELDS, ensure_can, lock_and_check_version
 from rubrica.customfields.models import Entity
-from rubrica.customfields.protection import field_access, open_builtins, seal_builtins
+from rubrica.customfields.protection import (
+    field_access,
+    ids_only_when_sealed,
+    open_builtins,
+    seal_builtins,
+)
 from rubrica.customfields.services import definitions_for
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.history.services import history_record
@@ -663,8 +668,11 @@ def _restore_purpose_answers(actor: User, survivor: Contact, changed: list[dict[
 
 def _sealed_side(side: dict[str, Any]) -> dict[str, Any]:
     """One person's part of a merge snapshot with the sealed-at-rest built-ins marked sensitive
-    sealed (ADR 0034): the snapshot keeps no clear copy of what the person's row keeps sealed."""
-    return {**side, "data": seal_builtins(Entity.CONTACT, side["data"])}
+    sealed (ADR 0034): the snapshot keeps no clear copy of what the person's row keeps sealed.
+    Sealed addresses (ADR 0048) keep only the ids of their rows in ``children`` (all the undo
+    reads there); their values are in the sealed ``data``."""
+    out = {**side, "data": seal_builtins(Entity.CONTACT, side["data"])}
+    return {**out, "children": ids_only_when_sealed(out["children"], out["data"])}
 
 
 def _close_duplicate_pair(actor: User, survivor_id: int, merged_id: int) -> dict[str, Any] | None:
@@ -823,9 +831,10 @@ def contact_unmerge(*, actor: User, merge: Merge) -> tuple[Contact, Contact]:
         )
     snap = merge.snapshot
     before = snap[SURVIVOR]
+    before_data = open_builtins(Entity.CONTACT, before["data"])
     since = _last_entry_id()
     data, kept_edits = restore_data(
-        open_builtins(Entity.CONTACT, before["data"]),
+        before_data,
         open_builtins(Entity.CONTACT, snap["survivor_after"]["data"]),
         snapshot(survivor),
     )
@@ -837,7 +846,7 @@ def contact_unmerge(*, actor: User, merge: Merge) -> tuple[Contact, Contact]:
             action=HistoryAction.REVERT,
             enforce_field_protection=False,
         )
-    exact = [kind for kind in COLLECTIONS if kind in data and data[kind] == before["data"][kind]]
+    exact = [kind for kind in COLLECTIONS if kind in data and data[kind] == before_data[kind]]
     _restore_child_ids(survivor, exact, before)
     survivor = Contact.all_objects.get(pk=survivor.pk)
     if survivor.vcard_extra == snap["survivor_after"]["vcard_extra"]:
