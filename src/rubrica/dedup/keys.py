@@ -665,9 +665,7 @@ def blocking_keys(person: Identity) -> set[tuple[str, str]]:
     given, family = _first(person.given), _first(person.family)
     if person.postcode_block:
         keys.update(
-            (POSTCODE_NAME, f"{person.postcode_block}|{phonetic(t)}")
-            for t in (given, family)
-            if t
+            (POSTCODE_NAME, f"{person.postcode_block}|{phonetic(t)}") for t in (given, family) if t
         )
     if given and family:
         keys.add((NAME_SOUND, " ".join(sorted((phonetic(given), phonetic(family))))))
