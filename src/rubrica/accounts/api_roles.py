@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -80,6 +80,19 @@ class RolesIn(StrictIn):
 class HolderRoles(Schema):
     id: int
     roles: list[str]
+
+
+class ManagersIn(StrictIn):
+    managers: list[int] = Field(
+        max_length=1000,
+        description="The ids of the members who manage the team: exactly these (ADR 0049). "
+        "Empty: every member whose roles reach “Team (private included)” manages it.",
+    )
+
+
+class TeamManagers(Schema):
+    id: int
+    managers: list[int]
 
 
 def _ensure_admin(request: HttpRequest) -> User:
@@ -221,3 +234,25 @@ def set_team_roles(request: HttpRequest, team_id: int, payload: RolesIn) -> dict
     team = get_object_or_404(Team, pk=team_id)
     services.team_update(actor=user, team=team, roles=_roles(payload.roles))
     return {"id": team.pk, "roles": sorted(team.roles.values_list("key", flat=True))}
+
+
+@router.put(
+    "/teams/{int:team_id}/managers", response={200: TeamManagers, **problems(403, 404, 422)}
+)
+def set_team_managers(request: HttpRequest, team_id: int, payload: ManagersIn) -> dict[str, Any]:
+    """Make exactly these members the team's managers (ADR 0049); a user who is not a member,
+    or an unknown id, answers 422 and changes nothing."""
+    user = _ensure_admin(request)
+    team = get_object_or_404(Team, pk=team_id)
+    wanted = set(payload.managers)
+    found = {holder.pk: holder for holder in User.objects.filter(pk__in=wanted)}
+    unknown = sorted(wanted - set(found))
+    if unknown:
+        raise ValidationError(
+            {
+                "managers": _("No user with the id %(ids)s.")
+                % {"ids": ", ".join(str(pk) for pk in unknown)}
+            }
+        )
+    services.team_update(actor=user, team=team, managers=list(found.values()))
+    return {"id": team.pk, "managers": sorted(team.managers.values_list("pk", flat=True))}

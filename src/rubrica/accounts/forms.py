@@ -135,13 +135,26 @@ class TeamForm(RolesFieldMixin, BootstrapMixin, forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    managers = forms.ModelMultipleChoiceField(
+        label=_("Managers"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Members who manage the team: with a role at “Team (private included)” they reach "
+            "its members' private records. When none is ticked, every member with such a role "
+            "does."
+        ),
+    )
     roles = _role_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        members = self.fields["members"]
-        assert isinstance(members, forms.ModelMultipleChoiceField)
-        members.queryset = User.objects.filter(is_active=True).order_by("username")
+        active = User.objects.filter(is_active=True).order_by("username")
+        for name in ("members", "managers"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelMultipleChoiceField)
+            field.queryset = active
         self._fill_roles()
         self.fields["roles"].help_text = _("Every member of the team holds these roles.")
 

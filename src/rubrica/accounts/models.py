@@ -91,11 +91,19 @@ class Grant(models.Model):
 
 class Team(models.Model):
     """A group of users; records with visibility "team" are shared with its members, and the
-    roles the team carries (``roles``) are held by every member."""
+    roles the team carries (``roles``) are held by every member.
+
+    ``managers`` (ADR 0049): the members who manage it. A level of "Team (private included)"
+    reaches the private work of a team's members only for its managers; a team that names none
+    is managed by each member whose roles reach that level. Invariant: managers are members
+    (``team_update`` keeps it)."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     members = models.ManyToManyField(
         "accounts.User", verbose_name=_("members"), related_name="teams", blank=True
+    )
+    managers = models.ManyToManyField(
+        "accounts.User", verbose_name=_("managers"), related_name="managed_teams", blank=True
     )
     roles = models.ManyToManyField(
         AccessRole, verbose_name=_("roles"), related_name="teams", blank=True

@@ -380,22 +380,30 @@ def team_create(
     name: str,
     members: Iterable[User] = (),
     roles: Iterable[AccessRole] = (),
+    managers: Iterable[User] = (),
 ) -> Team:
     """Create a team; only administrators. Records shared with "team" reach its members, and
-    its ``roles`` are held by every member."""
+    its ``roles`` are held by every member; ``managers`` (members) manage it (ADR 0049)."""
     if not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can manage teams."))
     cleaned = _clean_team_name(name, None)
     assert cleaned is not None  # a name was given
+    members = list(members)
+    managers = _clean_managers(managers, members)
     with transaction.atomic():
         team = Team.objects.create(name=cleaned)
-        team.members.set(list(members))
+        team.members.set(members)
+        team.managers.set(managers)
         team.roles.set(list(roles))
         audit.record(
             actor,
             AuditAction.TEAM_CREATE,
             team,
-            {"members": _member_names(team), "roles": _role_keys(team)},
+            {
+                "members": _member_names(team),
+                "managers": _manager_names(team),
+                "roles": _role_keys(team),
+            },
         )
     forget_grants(actor)
     return team
@@ -408,25 +416,38 @@ def team_update(
     name: str | None = None,
     members: Iterable[User] | None = None,
     roles: Iterable[AccessRole] | None = None,
+    managers: Iterable[User] | None = None,
 ) -> Team:
-    """Rename a team and/or replace its members and the roles it carries (``None`` leaves a part
-    unchanged). Refused if no active administrator would remain."""
+    """Rename a team and/or replace its members, its managers and the roles it carries
+    (``None`` leaves a part unchanged; members who leave stop managing it). Refused if no
+    active administrator would remain, or if a manager is not a member."""
     if not actor.is_administrator:
         raise PermissionDenied(_("Only administrators can manage teams."))
     cleaned = _clean_team_name(name, team)
+    new_members = list(members) if members is not None else list(team.members.all())
+    if managers is not None:
+        new_managers = _clean_managers(managers, new_members)
+    else:  # those who leave stop managing it
+        new_managers = [user for user in team.managers.all() if user in new_members]
     with transaction.atomic():
         if cleaned is not None and cleaned != team.name:
             team.name = cleaned
             team.save(update_fields=["name"])
         if members is not None:
-            team.members.set(list(members))
+            team.members.set(new_members)
+        team.managers.set(new_managers)
         if roles is not None:
             team.roles.set(list(roles))
         audit.record(
             actor,
             AuditAction.TEAM_UPDATE,
             team,
-            {"name": team.name, "members": _member_names(team), "roles": _role_keys(team)},
+            {
+                "name": team.name,
+                "members": _member_names(team),
+                "managers": _manager_names(team),
+                "roles": _role_keys(team),
+            },
         )
         _ensure_an_administrator("roles" if roles is not None else "members")
     forget_grants(actor)
@@ -645,6 +666,24 @@ def user_settings_update(*, actor: User, user: User, data: dict[str, Any]) -> Us
 
 def _member_names(team: Team) -> list[str]:
     return sorted(team.members.values_list("username", flat=True))
+
+
+def _manager_names(team: Team) -> list[str]:
+    return sorted(team.managers.values_list("username", flat=True))
+
+
+def _clean_managers(managers: Iterable[User], members: list[User]) -> list[User]:
+    """``managers`` as a list, refused (naming the field) when one is not among ``members``."""
+    chosen = list(managers)
+    outside = sorted(user.get_username() for user in chosen if user not in members)
+    if outside:
+        raise ValidationError(
+            {
+                "managers": _("A manager must be a member of the team: %(names)s.")
+                % {"names": ", ".join(outside)}
+            }
+        )
+    return chosen
 
 
 def _role_keys(team: Team) -> list[str]:

@@ -159,7 +159,7 @@ def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
 
 @administrator_required
 def team_list(request: HttpRequest) -> HttpResponse:
-    teams = Team.objects.prefetch_related("members", "roles").order_by("name")
+    teams = Team.objects.prefetch_related("members", "managers", "roles").order_by("name")
     return render(request, "accounts/team_list.html", {"teams": teams})
 
 
@@ -170,16 +170,21 @@ def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         form = TeamForm(request.POST)
         if form.is_valid():
             name, members = form.cleaned_data["name"], form.cleaned_data["members"]
-            roles = form.cleaned_data["roles"]
+            roles, managers = form.cleaned_data["roles"], form.cleaned_data["managers"]
             actor: User = request.user  # type: ignore[assignment]
             try:
                 if team is None:
                     team = services.team_create(
-                        actor=actor, name=name, members=members, roles=roles
+                        actor=actor, name=name, members=members, roles=roles, managers=managers
                     )
                 else:
                     services.team_update(
-                        actor=actor, team=team, name=name, members=members, roles=roles
+                        actor=actor,
+                        team=team,
+                        name=name,
+                        members=members,
+                        roles=roles,
+                        managers=managers,
                     )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -191,6 +196,7 @@ def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             initial={
                 "name": team.name,
                 "members": list(team.members.all()),
+                "managers": list(team.managers.all()),
                 "roles": list(team.roles.all()),
             }
         )

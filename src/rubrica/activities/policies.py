@@ -27,8 +27,8 @@ from rubrica.core.policies import (
     Policy,
     check_action,
     level_q,
+    managed_team_ids,
     signed_in,
-    team_ids,
     team_members_q,
 )
 
@@ -64,7 +64,7 @@ class ActivityPolicy(Policy):
             Q(private=False) & (Exists(through_people) | Exists(through_organizations))
         )
         if level == Level.TEAM_ALL:  # a manager: their teams' members' activities, private too
-            q |= team_members_q(person, team_ids(person))
+            q |= team_members_q(person, managed_team_ids(person))
         return q
 
     def queryset_for(self, user: AnyUser, action: str, queryset: _QS) -> _QS:
@@ -81,7 +81,9 @@ class ActivityPolicy(Policy):
         if level == Level.NONE:
             return queryset.none()
         if level == Level.TEAM_ALL:
-            return queryset.filter(Q(owner=person) | team_members_q(person, team_ids(person)))
+            return queryset.filter(
+                Q(owner=person) | team_members_q(person, managed_team_ids(person))
+            )
         return queryset.filter(owner=person)
 
     def user_has_permission(self, user: AnyUser, action: str) -> bool:

@@ -39,6 +39,7 @@ from rubrica.core.policies import (
     Policy,
     check_action,
     level_q,
+    managed_team_ids,
     signed_in,
     team_ids,
     team_members_q,
@@ -73,7 +74,7 @@ class CalendarPolicy(OwnedRecordPolicy):
             return level_q(person, level)
         if action != Action.VIEW:
             if level == Level.TEAM_ALL:  # a manager: their teams' members' calendars too
-                return Q(owner=person) | team_members_q(person, team_ids(person))
+                return Q(owner=person) | team_members_q(person, managed_team_ids(person))
             return Q(owner=person)
         q: Q = Q(owner=person) | Q(Exists(_shares(person, write=False)))
         if level == Level.OWN:
@@ -93,7 +94,7 @@ class CalendarPolicy(OwnedRecordPolicy):
             return Q()
         q = Q(owner=person) | Q(Exists(_shares(person, write=True)))
         if level == Level.TEAM_ALL:
-            q |= team_members_q(person, team_ids(person))
+            q |= team_members_q(person, managed_team_ids(person))
         return q
 
 
@@ -123,7 +124,7 @@ class AppointmentPolicy(Policy):
             return queryset.none()
         mine = Q(owner=person) | Q(organizer=person)
         if level == Level.TEAM_ALL:  # a manager: their teams' members' private ones too
-            mine |= team_members_q(person, team_ids(person))
+            mine |= team_members_q(person, managed_team_ids(person))
         if action == Action.VIEW:
             calendars = self._calendars(person, write=False).values("pk")
             return queryset.filter(

@@ -189,6 +189,24 @@ def team_ids(person: User) -> list[int]:
     return ids
 
 
+def managed_team_ids(person: User) -> list[int]:
+    """The ids of the teams ``person`` manages (ADR 0049): those they belong to that name them
+    among their managers or name no manager at all. What "Team (private included)" reaches
+    beyond the plain team rule; read once per ``remembered_teams()`` block."""
+    memo = _TEAMS.get()
+    key = -person.pk  # the memo's second entry per person (team ids are under +pk)
+    if memo is not None and key in memo:
+        return memo[key]
+    ids = list(
+        person.teams.filter(Q(managers__isnull=True) | Q(managers=person))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    if memo is not None:
+        memo[key] = ids
+    return ids
+
+
 # Grants (issue 17) ---------------------------------------------------------------------------
 
 
@@ -274,8 +292,9 @@ def level_q(person: User, level: str, *, owner_field: str = "owner") -> Q | None
     ``team`` and ``visibility``; None means every record.
 
     - all: every record;
-    - team_all: what team reaches, plus every record of one of one's teams and every record a
-      member of one of one's teams owns, whatever its visibility (private included, ADR 0033);
+    - team_all: what team reaches, plus every record of a team one manages and every record a
+      member of a team one manages owns, whatever its visibility (private included, ADR 0033;
+      the teams one manages: ``managed_team_ids``, ADR 0049);
     - team: today's owner/team/visibility rule (ADR 0003): one's own records, the records shared
       with everyone, and those shared with a team one belongs to;
     - own: one's own records;
@@ -290,12 +309,13 @@ def level_q(person: User, level: str, *, owner_field: str = "owner") -> Q | None
         return own
     teams = team_ids(person)
     q = own | Q(visibility=Visibility.EVERYONE)
-    if level == Level.TEAM_ALL:
-        if teams:
-            q |= Q(team_id__in=teams)
-        return q | team_members_q(person, teams, owner_field=owner_field)
     if teams:
         q |= Q(visibility=Visibility.TEAM, team_id__in=teams)
+    if level == Level.TEAM_ALL:
+        managed = managed_team_ids(person)
+        if managed:
+            q |= Q(team_id__in=managed)
+        return q | team_members_q(person, managed, owner_field=owner_field)
     return q
 
 

@@ -21,11 +21,13 @@ from typing import Any, TypeVar
 from django.db.models import Q, QuerySet
 
 from rubrica.core.policies import (
+    TEAM_LEVELS,
     Action,
     AnyUser,
     Level,
     Policy,
     grant_level,
+    managed_team_ids,
     signed_in,
     team_ids,
     team_members_q,
@@ -44,6 +46,7 @@ class JobPolicy(Policy):
         graded: set[str] = set()
         everyone: list[str] = []
         team: list[str] = []
+        managed: list[str] = []
         for kind in JOB_KINDS:
             if kind.grant_entity is None:
                 continue
@@ -51,8 +54,10 @@ class JobPolicy(Policy):
             level = grant_level(person, kind.grant_entity, Action.VIEW)
             if level == Level.ALL:
                 everyone.append(kind.key)
-            elif level == Level.TEAM_ALL or (level == Level.TEAM and action == Action.VIEW):
-                team.append(kind.key)
+            elif level in TEAM_LEVELS and action == Action.VIEW:
+                team.append(kind.key)  # seen in the list: the jobs of one's teams' members
+            elif level == Level.TEAM_ALL:
+                managed.append(kind.key)  # acted on: those of the teams one manages (ADR 0049)
         q = Q(owner=person)
         if person.is_administrator:
             q |= ~Q(kind__in=graded)
@@ -60,6 +65,8 @@ class JobPolicy(Policy):
             q |= Q(kind__in=everyone)
         if team:
             q |= Q(kind__in=team) & team_members_q(person, team_ids(person))
+        if managed:
+            q |= Q(kind__in=managed) & team_members_q(person, managed_team_ids(person))
         return queryset.filter(q)
 
     def user_has_permission(self, user: AnyUser | None, action: str) -> bool:

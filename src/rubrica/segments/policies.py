@@ -19,8 +19,8 @@ from rubrica.core.policies import (
     AnyUser,
     Level,
     OwnedRecordPolicy,
+    managed_team_ids,
     signed_in,
-    team_ids,
     team_members_q,
 )
 
@@ -37,7 +37,7 @@ class SegmentPolicy(OwnedRecordPolicy):
             and self.level(person, action) != Level.ALL
         ):
             if self.level(person, action) == Level.TEAM_ALL:
-                qs = qs.filter(Q(owner=person) | team_members_q(person, team_ids(person)))
+                qs = qs.filter(Q(owner=person) | team_members_q(person, managed_team_ids(person)))
             else:
                 qs = qs.filter(owner=person)
         return qs

@@ -89,6 +89,13 @@ api(
     path=lambda w, c: f"/api/v1/teams/{w.teams['a'].pk}/roles",
     data=lambda w, c: {"roles": ["administrator"]},
 )
+api(
+    "PUT",
+    "/teams/{team_id}/managers",
+    rule="admin",
+    path=lambda w, c: f"/api/v1/teams/{w.teams['a'].pk}/managers",
+    data=lambda w, c: {"managers": []},
+)
 
 
 def _shipped(key):
