@@ -123,4 +123,4 @@ def test_a_team_carries_roles_chosen_on_its_page(admin_client):
     fresh = type(newcomer).objects.get(pk=newcomer.pk)
     assert Contact.permission_policy.user_has_permission(fresh, "add")
     created = AuditEntry.objects.get(action=AuditAction.TEAM_CREATE)
-    assert created.details == {"members": ["newcomer"], "roles": ["support"]}
+    assert created.details == {"members": ["newcomer"], "managers": [], "roles": ["support"]}

@@ -79,10 +79,12 @@ class ExportForm(forms.Form):
     )
 
 
-def target_choices(custom_keys: list[str], current: list[str]) -> list[tuple[str, str]]:
+def target_choices(
+    custom_keys: list[str], current: list[str], purpose_keys: list[str] | None = None
+) -> list[tuple[str, str]]:
     """What a column can become, for the mapping selects: every field, list and organization
-    part, the first entries of each collection, each custom field, and whatever the proposed
-    mapping already uses."""
+    part, the first entries of each collection, each custom field, the answer per consent
+    purpose and channel, and whatever the proposed mapping already uses."""
     choices: list[tuple[str, Any]] = [("ignore", _("— ignore —"))]
     choices += [("full_name", _("full name")), ("external_id", _("external id"))]
     choices += [(name, name.replace("_", " ")) for name in (*FIELDS, *LISTS)]
@@ -95,6 +97,11 @@ def target_choices(custom_keys: list[str], current: list[str]) -> list[tuple[str
         for part in (*ADDRESS_PARTS, "formatted", "label"):
             choices.append((f"addresses[{n}].{part}", f"address {n} {part.replace('_', ' ')}"))
     choices += [(f"custom_fields.{key}", f"custom field: {key}") for key in custom_keys]
+    choices += [
+        (f"purpose.{key}.{channel}", f"consent: {key} ({channel})")
+        for key in purpose_keys or ()
+        for channel in ("email", "sms")
+    ]
     known = {value for value, _label in choices}
     choices += [(target, target) for target in current if target not in known]
     return choices

@@ -20,6 +20,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from rubrica.contacts.models import ConsentPurpose
 from rubrica.contacts.selectors import contact_detail_qs
 from rubrica.customfields.models import Entity
 from rubrica.customfields.services import definitions_for
@@ -142,7 +143,8 @@ def import_mapping(request: AuthedRequest, token: str) -> HttpResponse:
             if column in samples and len(samples[column]) < 3:
                 samples[column].append(str(cell["value"]))
     keys = [d.key for d in definitions_for(Entity.CONTACT)]
-    choices = target_choices(keys, [str(value) for value in mapping.values()])
+    purposes = list(ConsentPurpose.objects.order_by("key").values_list("key", flat=True))
+    choices = target_choices(keys, [str(value) for value in mapping.values()], purposes)
     columns = [
         {
             "index": index,

@@ -49,6 +49,7 @@ from rubrica.contacts.models import (
     ContactPhone,
 )
 from rubrica.contacts.services import (
+    CONSENT_WORDS,
     contact_purpose_consent_set,
     contact_set_photo,
     contact_update,
@@ -537,10 +538,11 @@ class _Batch:
             return activity_create(actor=self.actor, data=data, uid=uid or None, notify=False)
 
     def _purpose_answers(self, contact: Contact, record: SourceRecord) -> list[str]:
-        """Record the person's answers per consent purpose (JSON documents carry them), each
-        through ``contact_purpose_consent_set`` with the source "import". One whose purpose
-        this site does not have, or whose channel or state is none, is named, not kept.
-        Returns the words for the report."""
+        """Record the person's answers per consent purpose (JSON documents carry them, and
+        ``purpose.<key>.<channel>`` columns), each through ``contact_purpose_consent_set`` with
+        the source "import". States are read as consent cells are (granted, withdrawn, yes,
+        no...); "unknown" says nothing. One whose purpose this site does not have, or whose
+        channel or state is none, is named, not kept. Returns the words for the report."""
         if not record.purpose_answers:
             return []
         if self.purposes is None:
@@ -552,9 +554,12 @@ class _Batch:
         for answer in answers.values():
             purpose = purposes.get(answer["purpose"])
             words = _("Answer for %(purpose)s (%(channel)s: %(state)s) not kept: %(reason)s")
+            state = CONSENT_WORDS.get(str(answer["state"]).strip().casefold())
+            if state == ConsentState.UNKNOWN:
+                continue  # an empty or "unknown" answer says nothing, as an empty consent cell
             if purpose is None:
                 reason = _("there is no such purpose here.")
-            elif answer["channel"] not in CONSENT_CHANNELS or answer["state"] not in (
+            elif answer["channel"] not in CONSENT_CHANNELS or state not in (
                 ConsentState.GRANTED,
                 ConsentState.WITHDRAWN,
             ):
@@ -567,7 +572,7 @@ class _Batch:
                             contact=contact,
                             purpose=purpose,
                             channel=answer["channel"],
-                            state=answer["state"],
+                            state=state,
                             source=ConsentSource.IMPORT,
                         )
                     continue

@@ -144,6 +144,7 @@ class _State:
     lists: dict[str, list[_Cell]] = field(default_factory=dict)
     organization: dict[str, str] = field(default_factory=dict)
     custom: dict[str, _Cell] = field(default_factory=dict)
+    purposes: dict[tuple[str, str], str] = field(default_factory=dict)
     groups: dict[tuple[str, str, str | None], dict[str, list[_Cell]]] = field(default_factory=dict)
     external_id: str | None = None
     full_name: str = ""
@@ -179,6 +180,13 @@ def _custom_setter(key: str) -> Setter:
         state.custom[key] = (text, column)
 
     return set_custom
+
+
+def _purpose_setter(key: str, channel: str) -> Setter:
+    def set_purpose(state: _State, text: str, column: int) -> None:
+        state.purposes[(key, channel)] = text
+
+    return set_purpose
 
 
 def _item_setter(target: Target) -> Setter:
@@ -218,6 +226,8 @@ def _setter(target: Target) -> Setter | None:
         return _custom_setter(target.name)
     if target.kind == "item":
         return _item_setter(target)
+    if target.kind == "purpose":
+        return _purpose_setter(target.name, target.part)
     if target.kind == "external_id":
         return _external_id
     if target.kind == "full_name":
@@ -333,6 +343,11 @@ class RowMapper:
             external_id=state.external_id,
             raw=raw_row,
             set_aside=set_aside,
+            # the import judges each answer (a purpose this site lacks, a state it cannot read)
+            purpose_answers=[
+                {"purpose": key, "channel": channel, "state": text}
+                for (key, channel), text in state.purposes.items()
+            ],
         )
         return record, problems
 

@@ -79,6 +79,8 @@ RUBRICA_FIELDS: tuple[tuple[str, str], ...] = (
     ("Owner", "owner"),
     ("Team", "team"),
     ("Notes", "notes"),
+    ("Email Consent", "email_consent"),
+    ("SMS Consent", "sms_consent"),
 )
 # Owner and team name people and teams of the exporting site: the importer decides them.
 RUBRICA_NOT_PROPOSED = frozenset({"owner", "team"})
@@ -103,6 +105,10 @@ RUBRICA_GROUPS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
     ("Profile", "profiles", (("Label", "label"), ("Value", "value"))),
 )
 RUBRICA_CUSTOM_PREFIX = "Custom: "
+#: Our header's column of one answer per consent purpose and channel: "Consent: newsletter
+#: (email)" (ADR 0050).
+RUBRICA_PURPOSE_PREFIX = "Consent: "
+_RUBRICA_PURPOSE = re.compile(r"^(?P<key>[a-z0-9_-]{1,40}) \((?P<channel>email|sms)\)$")
 
 # -- Google -----------------------------------------------------------------------------------
 
@@ -794,6 +800,11 @@ def _rubrica_target(header: str) -> str | None:
         except ValueError:
             return None
         return target
+    if clean.startswith(RUBRICA_PURPOSE_PREFIX):
+        match = _RUBRICA_PURPOSE.match(clean[len(RUBRICA_PURPOSE_PREFIX) :].strip())
+        if match:
+            return f"purpose.{match.group('key')}.{match.group('channel')}"
+        return None
     key = header_key(clean)
     if key in _RUBRICA_SCALARS:
         return _RUBRICA_SCALARS[key]

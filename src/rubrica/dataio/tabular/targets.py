@@ -24,6 +24,9 @@ them, people may edit them, :func:`parse_target` validates them):
     The affiliation to create or link; the title also becomes the contact's ``title``.
 ``custom_fields.<key>``
     The custom field ``<key>``; a cell with ``" ::: "`` gives a list (multiple choice).
+``purpose.<key>.email``, ``purpose.<key>.sms``
+    The person's answer for the consent purpose ``<key>`` on that channel (ADR 0050): granted,
+    withdrawn or the yes/no spellings of ``email_consent``; an empty cell says nothing.
 ``<kind>[<group>].<part>`` and ``<kind>[<group>:<label>].<part>``
     One entry of a collection. ``kind`` is ``emails``, ``phones``, ``urls``, ``profiles``,
     ``addresses``, ``events`` (a date whose label says birthday or anniversary) or
@@ -87,12 +90,15 @@ _ITEM = re.compile(
     r"^(?P<kind>[a-z_]+)\[(?P<group>[^\]:]*)(?::(?P<label>[^\]]*))?\]\.(?P<part>[a-z_]+)$"
 )
 _CUSTOM = re.compile(r"^custom_fields\.(?P<key>[A-Za-z0-9_.-]{1,100})$")
+_PURPOSE = re.compile(r"^purpose\.(?P<key>[a-z0-9_-]{1,40})\.(?P<channel>email|sms)$")
+PURPOSE_CHANNELS = ("email", "sms")
 
 
 @dataclass(frozen=True)
 class Target:
     """A parsed target. ``kind`` is ``ignore``, ``field``, ``list``, ``full_name``,
-    ``external_id``, ``organization``, ``custom`` or ``item``."""
+    ``external_id``, ``organization``, ``custom``, ``purpose`` (``name`` the purpose's key,
+    ``part`` the channel) or ``item``."""
 
     kind: str
     name: str = ""  # field / list name, organization part, custom key, or collection kind
@@ -108,6 +114,8 @@ class Target:
             return f"organization.{self.name}"
         if self.kind == "custom":
             return f"custom_fields.{self.name}"
+        if self.kind == "purpose":
+            return f"purpose.{self.name}.{self.part}"
         if self.kind in ("field", "list"):
             return self.name
         return self.kind
@@ -135,6 +143,9 @@ def parse_target(text: str) -> Target:
     match = _CUSTOM.match(text)
     if match:
         return Target("custom", match.group("key"))
+    match = _PURPOSE.match(text)
+    if match:
+        return Target("purpose", match.group("key"), part=match.group("channel"))
     match = _ITEM.match(text)
     if match and match.group("part") in KIND_PARTS.get(match.group("kind"), ()):
         return Target(

@@ -35,6 +35,7 @@ from rubrica.dataio.tabular.profiles import (
     RUBRICA_CUSTOM_PREFIX,
     RUBRICA_FIELDS,
     RUBRICA_GROUPS,
+    RUBRICA_PURPOSE_PREFIX,
 )
 
 MULTI = " ::: "
@@ -66,14 +67,21 @@ class Layout:
         }
     )
     custom_keys: Sequence[str] = ()
+    #: The consent purposes that get a column per channel (our header only, ADR 0050).
+    purpose_keys: Sequence[str] = ()
 
 
 def default_layout() -> Layout:
-    """The default counts and a column for each defined custom field of contacts."""
+    """The default counts, a column for each defined custom field of contacts and two (e-mail,
+    SMS) for each consent purpose."""
+    from rubrica.contacts.models import ConsentPurpose
     from rubrica.customfields.models import Entity
     from rubrica.customfields.services import definitions_for
 
-    return Layout(custom_keys=[d.key for d in definitions_for(Entity.CONTACT)])
+    return Layout(
+        custom_keys=[d.key for d in definitions_for(Entity.CONTACT)],
+        purpose_keys=list(ConsentPurpose.objects.order_by("key").values_list("key", flat=True)),
+    )
 
 
 def _groups(items: list[dict[str, Any]], count: int) -> list[list[dict[str, Any]]]:
@@ -129,7 +137,24 @@ def rubrica_columns(layout: Layout) -> list[Column]:
     columns: list[Column] = [
         (header, _scalar_getter(target), False) for header, target in RUBRICA_FIELDS
     ]
+    for key in layout.purpose_keys:
+        for channel in ("email", "sms"):
+            columns.append(
+                (f"{RUBRICA_PURPOSE_PREFIX}{key} ({channel})", _purpose_getter(key, channel), False)
+            )
     return columns + _group_and_custom_columns(layout)
+
+
+def _purpose_getter(key: str, channel: str) -> Callable[[Mapping[str, Any]], str]:
+    """The person's answer for one purpose and channel (``consent_by_purpose``), else empty."""
+
+    def get(contact: Mapping[str, Any]) -> str:
+        for answer in contact.get("consent_by_purpose") or ():
+            if answer.get("purpose") == key and answer.get("channel") == channel:
+                return _text(answer.get("state"))
+        return ""
+
+    return get
 
 
 def _group_and_custom_columns(layout: Layout) -> list[Column]:
