@@ -21,6 +21,7 @@ from rubrica.core.models import (
     LabelledValue,
     OwnedRecord,
     PhoneBase,
+    ScrubbedJSONField,
     SealedTextField,
     UrlBase,
 )
@@ -104,7 +105,9 @@ class Contact(OwnedRecord):
         related_name="contacts",
     )
     source = models.CharField(_("source"), max_length=100, blank=True)
-    vcard_extra = models.JSONField(_("other vCard properties"), default=list, blank=True)
+    vcard_extra = ScrubbedJSONField(
+        _("other vCard properties"), default=list, blank=True, scrub_entity="contact"
+    )
 
     # Consent to be written to, per channel (ADR 0032): the state, when it was given or
     # withdrawn, and where the answer came from. Only the contacts services write them.

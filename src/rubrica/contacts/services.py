@@ -47,7 +47,7 @@ from rubrica.contacts.models import (
     PurposeConsent,
 )
 from rubrica.contacts.types import ContactInput
-from rubrica.core import normalize
+from rubrica.core import normalize, sealing
 from rubrica.core.models import Action
 from rubrica.core.services import (
     SHARING_FIELDS,
@@ -483,6 +483,7 @@ def contact_update(
         access = field_access(actor, Entity.CONTACT)
         refuse_locked(access, data)
         data = keep_locked_phones(access, data, snapshot_collection("phones", current.phones.all()))
+    data = _keep_unreadable_addresses(data, current)
     values, errors = _clean(data, current=current, consent_source=consent_source)
     raise_if(errors)
     before = snapshot(current)
@@ -630,6 +631,26 @@ def contact_restore(
     search.index(result)
     dedup.index_contact(result)
     return result
+
+
+def _keep_unreadable_addresses(data: Any, current: Contact) -> Any:
+    """``data`` with each address part that comes back as the stored one that does not open
+    (its key missing: ``UnreadableText``, ADR 0048) replaced by it, so that the save writes the
+    sealed value back unchanged instead of the words shown in its place."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("addresses"), list):
+        return data
+    stored = list(current.addresses.all())
+    if not any(isinstance(v, sealing.UnreadableText) for a in stored for v in vars(a).values()):
+        return data
+    rows = []
+    for position, row in enumerate(data["addresses"]):
+        if isinstance(row, Mapping) and position < len(stored):
+            row = dict(row)
+            for part, value in vars(stored[position]).items():
+                if isinstance(value, sealing.UnreadableText) and str(row.get(part)) == str(value):
+                    row[part] = value
+        rows.append(row)
+    return {**data, "addresses": rows}
 
 
 def contact_revert(*, actor: User, contact: Contact, entry: HistoryEntry, field: str) -> Contact:

@@ -249,3 +249,27 @@ class SealedTextField(models.TextField):  # type: ignore[type-arg]
         ):
             value = sealing.seal_text(value, self.seal_context())
         return super().get_db_prep_save(value, connection)
+
+
+class ScrubbedJSONField(models.JSONField):
+    """A JSON column whose value is passed through ``core.sealing.scrub`` on every write (save,
+    ``update()``, ``core.bulk.fast_insert``), so that what an app says must not be kept in clear
+    never reaches the database: a person's vCard extras lose the kept forms of addresses while
+    addresses are sealed (ADR 0048)."""
+
+    #: Tells ``core.bulk.fast_insert`` to prepare each value through this field.
+    seals = True
+
+    def __init__(self, *args: Any, scrub_entity: str = "", **kwargs: Any) -> None:
+        self.scrub_entity = scrub_entity
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["scrub_entity"] = self.scrub_entity
+        return name, path, args, kwargs
+
+    def get_db_prep_save(self, value: Any, connection: Any) -> Any:
+        if isinstance(value, list) and value:
+            value = sealing.scrub(self.scrub_entity, self.name, value)
+        return super().get_db_prep_save(value, connection)

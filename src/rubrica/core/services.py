@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
-from rubrica.core import normalize
+from rubrica.core import normalize, sealing
 from rubrica.core.models import OwnedRecord, Visibility
 from rubrica.core.policies import Action, policy_for
 
@@ -173,6 +173,9 @@ def _clean_one(kind: str, item: Mapping[str, Any], prefix: str, errors: Errors) 
             row["value"] = text
         elif kind == "addresses":
             for part, max_length in ADDRESS_PARTS.items():
+                if isinstance(item.get(part), sealing.UnreadableText):
+                    row[part] = item[part]  # a sealed part that does not open: written back as is
+                    continue
                 try:
                     row[part] = normalize.single_line(item.get(part) or "", max_length=max_length)
                 except ValueError as exc:

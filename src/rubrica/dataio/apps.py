@@ -11,6 +11,16 @@ class DataioConfig(AppConfig):
     def ready(self) -> None:
         _register_jobs()
         _register_grant_entity()
+        _register_scrubber()
+
+
+def _register_scrubber() -> None:
+    """A person's vCard extras keep no address in clear while addresses are sealed."""
+    from rubrica.core import sealing
+    from rubrica.dataio.vcard.mapping import scrub_sealed_forms
+
+    if scrub_sealed_forms not in sealing.SCRUB_POLICY:
+        sealing.SCRUB_POLICY.append(scrub_sealed_forms)
 
 
 def _register_jobs() -> None:

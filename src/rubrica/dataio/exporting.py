@@ -19,6 +19,7 @@ CSV and XLSX cells that a spreadsheet would run as a formula are neutralised by 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from collections.abc import Iterator
 from typing import IO, Any, Protocol
@@ -84,7 +85,7 @@ def export_data(
     data.update(
         id=contact.pk,
         uid=contact.uid,
-        vcard_extra=list(contact.vcard_extra or []),
+        vcard_extra=_visible_extra(access, contact),
         organization=(
             {
                 "name": primary.organization.name,
@@ -129,6 +130,26 @@ def export_data(
         version=contact.version,
     )
     return data
+
+
+def _visible_extra(access: FieldAccess, contact: Contact) -> list[Any]:
+    """The person's vCard extras as ``access``'s reader may see them: no address forms when
+    they may not read addresses, no kept form of a personal phone they may not read."""
+    from rubrica.customfields.protection import PERSONAL_PHONES, split_phones
+    from rubrica.dataio.vcard.mapping import without_address_forms, without_phone_forms
+
+    extra: Any = list(contact.vcard_extra or [])
+    if not access.can_read("addresses"):
+        extra = without_address_forms(extra)
+    if not access.can_read(PERSONAL_PHONES):
+        numbers = {
+            re.sub(r"\D", "", str(text)).lstrip("0")
+            for phone in split_phones(contact.phones.all())[1]
+            for text in (phone.e164, phone.raw)
+            if text
+        }
+        extra = without_phone_forms(extra, numbers - {""})
+    return list(extra)
 
 
 def _iso(when: dt.datetime | None) -> str | None:

@@ -41,6 +41,7 @@ from rubrica.customfields.protection import (
     SEALED_ADDRESS_PARTS,
     SEALED_COLUMNS,
     Resealed,
+    forget_protected,
     ids_only_when_sealed,
     reseal_builtin_values,
     reseal_column,
@@ -49,6 +50,7 @@ from rubrica.customfields.protection import (
     sealed_builtins_now,
 )
 from rubrica.dataio.models import ImportRow
+from rubrica.dataio.vcard.mapping import without_address_forms
 from rubrica.history.models import HistoryEntry
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import Progress, job_create
@@ -178,6 +180,7 @@ def run_reseal(job: Job, progress: Progress) -> dict[str, Any]:
         types[Organization]: Entity.ORGANIZATION,
     }
     definitions = {entity: _definitions(entity) for entity in Entity.values}
+    forget_protected()  # what this process's saves and re-indexing ask is read afresh too
     seal_now = {entity: sealed_builtins_now(entity) for entity in Entity.values}
     while phase < len(PHASES):
         name, entity = PHASES[phase]
@@ -265,6 +268,10 @@ def _reseal_row(
             phone = list_phone(snapshot_collection("phones", row.phones.all()))
             if phone != row.primary_phone:  # personal phones' protection changed (ADR 0034)
                 update["primary_phone"] = phone
+            if "addresses" in seal_now[entity]:  # no address kept in clear (ADR 0048)
+                extra = without_address_forms(row.vcard_extra)
+                if extra is not row.vcard_extra:
+                    update["vcard_extra"] = extra
         if not update:
             return 0
         type(row).all_objects.filter(pk=row.pk).update(**update)
@@ -316,10 +323,19 @@ def _reseal_snapshot_builtins(
         if isinstance(part, dict) and isinstance(part.get("data"), dict):
             data = reseal_builtin_values(entity, part["data"], seal_now, counts)
             children = ids_only_when_sealed(part.get("children"), data)
-            if data is not part["data"] or children is not part.get("children"):
+            extra = part.get("vcard_extra")
+            if "addresses" in seal_now:  # its vCard extras keep no address (ADR 0048)
+                extra = without_address_forms(extra)
+            if (
+                data is not part["data"]
+                or children is not part.get("children")
+                or extra is not part.get("vcard_extra")
+            ):
                 out[side] = {**part, "data": data}
                 if children is not None:
                     out[side]["children"] = children
+                if extra is not None:
+                    out[side]["vcard_extra"] = extra
                 changed = True
     return out if changed else snapshot
 

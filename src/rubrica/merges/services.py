@@ -51,6 +51,7 @@ from rubrica.contacts.services import (
     snapshot,
 )
 from rubrica.contacts.types import ContactInput
+from rubrica.core import sealing
 from rubrica.core.models import Action
 from rubrica.core.policies import can
 from rubrica.core.services import SHARING_FIELDS, ensure_can, lock_and_check_version
@@ -672,7 +673,12 @@ def _sealed_side(side: dict[str, Any]) -> dict[str, Any]:
     Sealed addresses (ADR 0048) keep only the ids of their rows in ``children`` (all the undo
     reads there); their values are in the sealed ``data``."""
     out = {**side, "data": seal_builtins(Entity.CONTACT, side["data"])}
-    return {**out, "children": ids_only_when_sealed(out["children"], out["data"])}
+    return {
+        **out,
+        "children": ids_only_when_sealed(out["children"], out["data"]),
+        # no address kept in clear in the vCard extras either (as the person's own row)
+        "vcard_extra": sealing.scrub(Entity.CONTACT, "vcard_extra", out["vcard_extra"]),
+    }
 
 
 def _close_duplicate_pair(actor: User, survivor_id: int, merged_id: int) -> dict[str, Any] | None:

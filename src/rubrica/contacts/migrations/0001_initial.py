@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.db.models.manager
-import rubrica.core.models
 from django.conf import settings
 from django.db import migrations, models
+
+import rubrica.core.models
 
 
 class Migration(migrations.Migration):

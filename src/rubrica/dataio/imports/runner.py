@@ -57,7 +57,7 @@ from rubrica.contacts.services import (
     snapshot,
 )
 from rubrica.contacts.types import ContactInput
-from rubrica.core import normalize
+from rubrica.core import normalize, sealing
 from rubrica.core.bulk import fast_insert, stand_in
 from rubrica.core.models import Action
 from rubrica.core.services import ADDRESS_PARTS
@@ -220,6 +220,9 @@ def salvage(
     sources = record.data.get("_vcard_sources") or {}
     extra: list[Any] = []
     kept: list[str] = []
+    # While addresses are sealed (ADR 0048) a refused address is kept only where it is sealed
+    # too: in the notes when they are; never in the vCard extras (kept in clear).
+    sealed_addresses = sealing.must_seal(Entity.CONTACT, "addresses")
     for kind, indices in bad.items():
         rows = list(data.get(kind) or [])
         for index in sorted(indices):
@@ -229,18 +232,23 @@ def salvage(
             )
             if source is not None and source in (current_extra or []):
                 continue  # kept verbatim by an earlier import of this card
-            if into_extra and source is not None:
-                extra.append(source)
-            else:
-                text = (
-                    row.get("value")
-                    if kind != "addresses"
-                    else ", ".join(
-                        str(row.get(part) or "") for part in ADDRESS_PARTS if row.get(part)
+            label = f" ({row['label']})" if row.get("label") else ""
+            if kind == "addresses" and sealed_addresses:
+                if not sealing.must_seal(Entity.CONTACT, "notes"):
+                    kept.append(
+                        f"{KIND_LABELS[kind]}{label}: "
+                        + _("not kept, as postal addresses are stored encrypted and notes are not")
                     )
-                )
-                label = f" ({row['label']})" if row.get("label") else ""
-                kept.append(f"{KIND_LABELS[kind]}{label}: {text}")
+                    continue
+            elif into_extra and source is not None:
+                extra.append(source)
+                continue
+            text = (
+                row.get("value")
+                if kind != "addresses"
+                else ", ".join(str(row.get(part) or "") for part in ADDRESS_PARTS if row.get(part))
+            )
+            kept.append(f"{KIND_LABELS[kind]}{label}: {text}")
         data[kind] = [row for i, row in enumerate(rows) if i not in indices]
     for name in scalars:
         kept.append(f"{_SALVAGEABLE_SCALARS[name]}: {data.pop(name)}")

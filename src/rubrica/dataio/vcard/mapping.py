@@ -78,6 +78,74 @@ KNOWN_TYPES: dict[str, frozenset[str]] = {
 }
 #: The key of a ``vcard_extra`` item that keeps the written form of a modelled property.
 KEPT_FORM = "of"
+#: The properties of a ``vcard_extra`` item that hold a postal address or its parts.
+ADDRESS_PROPERTIES = frozenset({"ADR", "LABEL", "X-ABADR"})
+
+
+def _holds_address(item: Any) -> bool:
+    if not isinstance(item, dict):
+        return False
+    name = str(item.get("name") or "").upper()
+    return name in ADDRESS_PROPERTIES or str(item.get(KEPT_FORM) or "").upper() == "ADR"
+
+
+def without_address_forms(extra: Any) -> Any:
+    """A person's ``vcard_extra`` without the items that hold a postal address — kept forms of
+    ADR, ADR and LABEL properties kept verbatim, Apple's X-ABADR — nor the other members of
+    their groups (an ``X-ABLabel``); the same list when none is there. Sealed addresses (ADR
+    0048) and readers who may not read addresses get this."""
+    if not isinstance(extra, list):
+        return extra
+    groups = {
+        str(item["group"]).upper() for item in extra if _holds_address(item) and item.get("group")
+    }
+    kept = [
+        item
+        for item in extra
+        if not _holds_address(item)
+        and not (
+            isinstance(item, dict) and item.get("group") and str(item["group"]).upper() in groups
+        )
+    ]
+    return kept if len(kept) != len(extra) else extra
+
+
+def without_phone_forms(extra: Any, numbers: set[str]) -> Any:
+    """A person's ``vcard_extra`` without the kept TEL forms (and their groups' companions)
+    whose number is one of ``numbers`` (digits only): the personal phones a reader may not
+    read (ADR 0034)."""
+    if not isinstance(extra, list) or not numbers:
+        return extra
+
+    def hidden(item: Any) -> bool:
+        return (
+            isinstance(item, dict)
+            and str(item.get("name") or "").upper() == "TEL"
+            and re.sub(r"\D", "", str(item.get("value") or "")).lstrip("0") in numbers
+        )
+
+    groups = {str(item["group"]).upper() for item in extra if hidden(item) and item.get("group")}
+    kept = [
+        item
+        for item in extra
+        if not hidden(item)
+        and not (
+            isinstance(item, dict) and item.get("group") and str(item["group"]).upper() in groups
+        )
+    ]
+    return kept if len(kept) != len(extra) else extra
+
+
+def scrub_sealed_forms(entity: str, name: str, value: Any) -> Any:
+    """``core.sealing.SCRUB_POLICY``: while people's addresses are sealed (ADR 0048), their
+    vCard extras keep no address in clear (the address itself is in its sealed row)."""
+    from rubrica.core import sealing
+
+    if entity == "contact" and name == "vcard_extra" and sealing.must_seal("contact", "addresses"):
+        return without_address_forms(value)
+    return value
+
+
 #: Rubrica's label for each of Apple's built-in labels (``_$!<HomeFAX>!$_``), and back.
 APPLE_LABELS = {
     "home": "home",
