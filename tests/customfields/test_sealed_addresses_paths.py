@@ -269,3 +269,46 @@ def test_a_json_export_gives_no_kept_address_to_a_reader_who_may_not_read_addres
         exported = handle.read().decode()
     assert '"addresses"' not in exported  # the addresses are left out for the member...
     assert _clear_anywhere(exported) == []  # ...and so are the vCard extras' forms of them
+
+
+def test_a_json_export_gives_no_kept_form_of_a_personal_phone_to_a_reader_who_may_not_read_it(
+    admin_user: Any, member: Any, settings: Any, tmp_path: Any
+) -> None:
+    from rubrica.customfields.protection import protected_field_save
+    from rubrica.dataio.exporting import export_start
+    from rubrica.jobs.services import job_run
+    from tests.dataio.import_helpers import run_import
+
+    settings.RUBRICA_PRIVATE_ROOT = tmp_path / "private"
+    protected_field_save(
+        actor=admin_user,
+        entity="contact",
+        field_name="personal_phones",
+        sensitive=True,
+        read_roles=[],
+        edit_roles=[],
+    )
+    card = "\r\n".join(
+        [
+            "BEGIN:VCARD",
+            "VERSION:4.0",
+            "UID:urn:uuid:kept-tel",
+            "N:Phone;Pat;;;",
+            "FN:Pat Phone",
+            "TEL;VALUE=uri;TYPE=home;PREF=1:tel:+39-06-7777-1234",
+            "TEL;VALUE=uri;TYPE=work:tel:+39-02-5555-9876",
+            "END:VCARD",
+            "",
+        ]
+    )
+    run_import(admin_user, card)
+    person = Contact.objects.get(uid="urn:uuid:kept-tel")
+    assert "7777" in _raw_contact(person.pk, "vcard_extra")  # kept: not sealed, only hidden
+    Contact.objects.update(visibility="everyone")
+    job = job_run(
+        export_start(actor=member, format="json", selection={"filters": {}}, enqueue=False).pk
+    )
+    with job.output.open("rb") as handle:
+        exported = handle.read().decode()
+    assert "7777" not in exported  # the home phone: neither its row nor its kept form
+    assert "5555" in exported  # the work phone is the member's to read
