@@ -185,3 +185,50 @@ def test_the_api_sets_managers_for_administrators_only(world, admin_user, client
     )
     assert missing.status_code == 404
     assert Contact.objects.filter(given_name="Near").exists()
+
+
+def test_a_deactivated_named_manager_leaves_the_team_to_its_manager_members(world, admin_user):
+    from rubrica.core.policies import managed_team_ids
+
+    accounts.user_deactivate(actor=admin_user, user=world["lead"])
+    assert world["south"].pk in managed_team_ids(world["boss"])
+    assert _sees(world["boss"], world["south_private"])
+
+
+def test_the_cli_import_report_needs_managing_the_owners_team(world):
+    import io
+
+    from django.core.management import call_command
+
+    from tests.dataio.import_helpers import run_import
+
+    worker = world["worker"]
+    make_contact(
+        worker,
+        given_name="Zelda",
+        family_name="Secret",
+        visibility="private",
+        emails=[{"value": "zelda@example.com"}],
+    )
+    job = run_import(
+        worker, "First,Last,Email\nZelda,Secret,zelda@example.com\n", "p.csv", on_duplicate="update"
+    )
+    out = io.StringIO()
+    with pytest.raises(BaseException):  # noqa: B017 (the CLI's refusal, whatever its form)
+        call_command("import", "report", str(job.pk), "--csv", "--as", "boss", stdout=out)
+    assert "Zelda" not in out.getvalue()
+    shown = io.StringIO()
+    call_command("import", "report", str(job.pk), "--csv", "--as", "lead", stdout=shown)
+    assert "Zelda" in shown.getvalue()
+
+
+@pytest.mark.parametrize("ids", [[10**30], [2**63], [0]])
+def test_the_api_refuses_ids_out_of_range_with_422(world, admin_user, client, ids):
+    answer = client.put(
+        f"/api/v1/teams/{world['north'].pk}/managers",
+        json.dumps({"managers": ids}),
+        content_type="application/json",
+        **bearer(admin_user),
+    )
+    assert answer.status_code == 422
+    assert list(world["north"].managers.all()) == []

@@ -287,7 +287,7 @@ def test_the_migration_seals_a_site_that_protected_addresses_before(admin_user: 
     _raw_update_street(person.pk, STREET, POSTCODE)
     assert _raw_address(person.pk)["street"] == STREET
 
-    migration = import_module("rubrica.keys.migrations.0001_sealed_addresses")
+    migration = import_module("rubrica.keys.migrations.0001_sealed_addresses_and_dates")
     migration.seal_if_protected(django_apps, None)
     stored = _raw_address(person.pk)
     assert _clear_anywhere(json.dumps(stored)) == [] and stored["street"].startswith("sealed:")
@@ -303,7 +303,7 @@ def test_the_migration_leaves_a_site_without_protected_addresses_alone(admin_use
 
     person = make_contact(admin_user, given_name="Wes", family_name="Open", addresses=[HOME])
     keys = sorted(_postcode_keys(person.pk))
-    migration = import_module("rubrica.keys.migrations.0001_sealed_addresses")
+    migration = import_module("rubrica.keys.migrations.0001_sealed_addresses_and_dates")
     migration.seal_if_protected(django_apps, None)
     assert _raw_address(person.pk)["street"] == STREET
     assert sorted(_postcode_keys(person.pk)) == keys

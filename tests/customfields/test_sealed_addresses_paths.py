@@ -136,7 +136,7 @@ def test_the_migration_seals_the_copies_of_a_site_that_protected_addresses(
     ProtectedField.objects.create(entity="contact", field="addresses")
     protection.forget_protected()
     Job.objects.all().delete()
-    migration = import_module("rubrica.keys.migrations.0001_sealed_addresses")
+    migration = import_module("rubrica.keys.migrations.0001_sealed_addresses_and_dates")
     migration.seal_if_protected(django_apps, None)
     assert _raw_address(person.pk)["street"].startswith("sealed:")
     history = _raw("history_historyentry", "changes", "object_id", person.pk)

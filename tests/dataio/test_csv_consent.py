@@ -163,3 +163,77 @@ def test_the_mapping_page_offers_each_purpose_and_channel(
     content = page.content.decode()
     assert 'value="purpose.newsletter.email"' in content
     assert 'value="purpose.newsletter.sms"' in content
+
+
+def test_columns_answering_one_purpose_differently_record_nothing_and_say_so(
+    admin_user: Any, member: Any
+) -> None:
+    consent_purpose_create(actor=admin_user, name="Newsletter", key="newsletter")
+    text = "First,Last,Old list,New list\nAnn,Lee,no,yes\nBo,Kim,yes,Y\n"
+    mapping = {
+        "0": "given_name",
+        "1": "family_name",
+        "2": "purpose.newsletter.email",
+        "3": "purpose.newsletter.email",
+    }
+    job = run_import(member, text, "p.csv", mapping=mapping)
+    rows = {row.line: row for row in ImportRow.objects.filter(job=job)}
+    assert _answers(Contact.objects.get(given_name="Ann")) == set()  # an opt-out never lost
+    assert "differ: nothing is recorded" in rows[2].message and "newsletter" in rows[2].message
+    assert _answers(Contact.objects.get(given_name="Bo")) == {("newsletter", "email", "granted")}
+
+
+def test_the_preview_names_the_answers_the_import_will_not_keep(
+    admin_user: Any, member: Any
+) -> None:
+    from rubrica.dataio.imports.runner import preview_check
+    from rubrica.dataio.imports.services import clean_options
+    from rubrica.dataio.imports.uploads import import_preview, store_upload
+
+    consent_purpose_create(actor=admin_user, name="Newsletter", key="newsletter")
+    upload = store_upload(
+        actor=member,
+        stream=io.BytesIO(b"First,Last,News,Web\nAnn,Lee,maybe,yes\n"),
+        filename="p.csv",
+    )
+    mapping = {
+        "0": "given_name",
+        "1": "family_name",
+        "2": "purpose.newsletter.email",
+        "3": "purpose.webinars.email",
+    }
+    params = clean_options({"format": "csv", "file": upload.path, "mapping": mapping})
+    records = import_preview(params)
+    preview_check(member, records, policy="create", key="email")
+    said = " ".join(records[0].set_aside)
+    assert not records[0].errors
+    assert "Answer for newsletter (email: maybe) not kept" in said
+    assert "Answer for webinars (email: yes) not kept: there is no such purpose here." in said
+
+
+def test_an_unreadable_consent_cell_costs_that_answer_not_the_person(member: Any) -> None:
+    text = "First,Last,Email consent,SMS consent\nAnn,Lee,maybe,yes\n"
+    job = run_import(member, text, "p.csv")
+    [row] = ImportRow.objects.filter(job=job)
+    assert row.outcome == Outcome.CREATED, row.message
+    ann = Contact.objects.get(given_name="Ann")
+    assert (ann.email_consent, ann.sms_consent) == ("", "granted")
+    assert "email_consent" in row.message and "maybe" in ann.notes
+
+
+def test_the_consent_columns_come_last_so_older_files_keep_their_column_places(
+    admin_user: Any, member: Any
+) -> None:
+    from rubrica.dataio.tabular.writers import default_layout, rubrica_columns
+
+    consent_purpose_create(actor=admin_user, name="Newsletter", key="newsletter")
+    headers = [header for header, _get, _phone in rubrica_columns(default_layout())]
+    assert headers[-4:] == [
+        "Email Consent",
+        "SMS Consent",
+        "Consent: newsletter (email)",
+        "Consent: newsletter (sms)",
+    ]
+    assert (
+        headers.index("Notes") < headers.index("Email 1 - Value") < headers.index("Email Consent")
+    )

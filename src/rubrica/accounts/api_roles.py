@@ -24,7 +24,7 @@ from rubrica.accounts.models import AccessRole, Team, User
 from rubrica.core.pagination import keyset_page
 from rubrica.kits.api.common import ListParams, actor, page_data, problems
 from rubrica.kits.api.conditional import content_etag, if_match
-from rubrica.kits.api.schemas import StrictIn
+from rubrica.kits.api.schemas import Id, StrictIn
 
 router = Router(tags=["roles"])
 
@@ -83,7 +83,7 @@ class HolderRoles(Schema):
 
 
 class ManagersIn(StrictIn):
-    managers: list[int] = Field(
+    managers: list[Id] = Field(
         max_length=1000,
         description="The ids of the members who manage the team: exactly these (ADR 0049). "
         "Empty: every member whose roles reach “Team (private included)” manages it.",

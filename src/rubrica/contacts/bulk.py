@@ -322,6 +322,7 @@ def _derive(
     memory (``_Held``)."""
     from rubrica.contacts.matching import (
         address_parts,
+        date_key,
         identifying_keys,
         identifying_values,
         postcode_key,
@@ -347,6 +348,7 @@ def _derive(
         postcode=postcode,
         identifiers=identifying_values(contact.custom_fields, identifying_keys()),
         postcode_key=postcode_key(),
+        date_key=date_key(),
     )
     return Derived(
         organization=organization,

@@ -91,6 +91,17 @@ def postcode_key() -> Any:
     return _blind_postcode if sealing.must_seal(Entity.CONTACT, "addresses") else None
 
 
+def _blind_date(part: str, text: str) -> str:
+    return f"bi{sealing.blind_index(text, f'contact.birthday.{part}')}"
+
+
+def date_key() -> Any:
+    """What ``identity(date_key=)`` needs now: blind indexes of the full birthday and of its
+    month-day while birthdays are sealed (ADR 0051), so that the duplicate keys stored never
+    hold them in clear; None (the dates themselves) otherwise."""
+    return _blind_date if sealing.must_seal(Entity.CONTACT, "birthday") else None
+
+
 _CONTACT_VALUES = (
     "id",
     "given_name",
@@ -138,6 +149,7 @@ def identities(ids: list[int] | QuerySet[Any, Any]) -> dict[int, Identity]:
         addresses[address.contact_id].append(address)
     keys = identifying_keys()
     blind = postcode_key()
+    dates = date_key()
     result: dict[int, Identity] = {}
     rows = Contact.objects.filter(pk__in=ids).values_list(*_CONTACT_VALUES)
     for pk, given, family, additional, display, nicknames, birthday, city, org, custom in rows:
@@ -157,6 +169,7 @@ def identities(ids: list[int] | QuerySet[Any, Any]) -> dict[int, Identity]:
             postcode=postcode,
             identifiers=identifying_values(custom, keys),
             postcode_key=blind,
+            date_key=dates,
         )
     return result
 
@@ -219,6 +232,7 @@ def input_identity(data: Mapping[str, Any], organization: str = "") -> Identity:
         postcode=postcode,
         identifiers=identifying_values(data.get("custom_fields"), identifying_keys()),
         postcode_key=postcode_key(),
+        date_key=date_key(),
     )
 
 

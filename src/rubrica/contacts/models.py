@@ -82,11 +82,20 @@ class Contact(OwnedRecord):
     nicknames = models.JSONField(_("nicknames"), default=list, blank=True)
     phonetic_given_name = models.CharField(_("phonetic given name"), max_length=150, blank=True)
     phonetic_family_name = models.CharField(_("phonetic family name"), max_length=150, blank=True)
-    gender = models.CharField(
-        _("gender"), max_length=1, choices=Gender.choices, default=Gender.UNSPECIFIED, blank=True
+    #: Sealed at rest while marked sensitive (ADR 0051); every code is one letter.
+    gender = SealedTextField(
+        _("gender"),
+        max_length=1,
+        choices=Gender.choices,
+        default=Gender.UNSPECIFIED,
+        blank=True,
+        seal_entity="contact",
     )
-    birthday = models.CharField(_("birthday"), max_length=10, blank=True)
-    anniversary = models.CharField(_("anniversary"), max_length=10, blank=True)
+    #: ``YYYY-MM-DD`` or ``--MM-DD``; sealed at rest while marked sensitive (ADR 0051).
+    birthday = SealedTextField(_("birthday"), max_length=10, blank=True, seal_entity="contact")
+    anniversary = SealedTextField(
+        _("anniversary"), max_length=10, blank=True, seal_entity="contact"
+    )
     photo = models.ImageField(_("photo"), upload_to="photos/%Y/%m/", blank=True)
     title = models.CharField(_("job title"), max_length=150, blank=True)
     role = models.CharField(_("role"), max_length=150, blank=True)

@@ -239,13 +239,18 @@ def _clean(
         cleaned_list = clean_string_list(data, name, errors)
         if cleaned_list is not None:
             values[name] = cleaned_list
-    gender = clean_choice(data, "gender", Gender.values, errors)
-    if gender is not None:
-        values["gender"] = gender
+    if isinstance(data.get("gender"), sealing.UnreadableText):
+        values["gender"] = data["gender"]  # sealed and does not open: written back as is
+    else:
+        gender = clean_choice(data, "gender", Gender.values, errors)
+        if gender is not None:
+            values["gender"] = gender
     for name in ("birthday", "anniversary"):
         if name in data:
             raw = data[name]
-            if raw in (None, ""):
+            if isinstance(raw, sealing.UnreadableText):
+                values[name] = raw  # a sealed date that does not open: written back as is
+            elif raw in (None, ""):
                 values[name] = ""
             else:
                 try:
@@ -483,7 +488,7 @@ def contact_update(
         access = field_access(actor, Entity.CONTACT)
         refuse_locked(access, data)
         data = keep_locked_phones(access, data, snapshot_collection("phones", current.phones.all()))
-    data = _keep_unreadable_addresses(data, current)
+    data = _keep_unreadable(data, current)
     values, errors = _clean(data, current=current, consent_source=consent_source)
     raise_if(errors)
     before = snapshot(current)
@@ -633,11 +638,21 @@ def contact_restore(
     return result
 
 
-def _keep_unreadable_addresses(data: Any, current: Contact) -> Any:
-    """``data`` with each address part that comes back as the stored one that does not open
-    (its key missing: ``UnreadableText``, ADR 0048) replaced by it, so that the save writes the
-    sealed value back unchanged instead of the words shown in its place."""
-    if not isinstance(data, Mapping) or not isinstance(data.get("addresses"), list):
+def _keep_unreadable(data: Any, current: Contact) -> Any:
+    """``data`` with each sealed value that comes back as the stored one that does not open
+    (its key missing: ``UnreadableText``; dates, ADR 0051, and address parts, ADR 0048)
+    replaced by it, so that the save writes the sealed value back unchanged instead of the
+    words shown in its place (which a date would also refuse)."""
+    if not isinstance(data, Mapping):
+        return data
+    for name in ("birthday", "anniversary", "gender"):
+        stored = getattr(current, name)
+        if not isinstance(stored, sealing.UnreadableText) or name not in data:
+            continue
+        # a select cannot show the words, so an empty gender is the form's "unchanged" too
+        if str(data[name]) == str(stored) or (name == "gender" and not data[name]):
+            data = {**data, name: stored}
+    if not isinstance(data.get("addresses"), list):
         return data
     stored = list(current.addresses.all())
     if not any(isinstance(v, sealing.UnreadableText) for a in stored for v in vars(a).values()):

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias, TypeVar
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from rubrica.core.registry import Registry
@@ -191,16 +191,20 @@ def team_ids(person: User) -> list[int]:
 
 def managed_team_ids(person: User) -> list[int]:
     """The ids of the teams ``person`` manages (ADR 0049): those they belong to that name them
-    among their managers or name no manager at all. What "Team (private included)" reaches
+    among their managers or name no active manager at all (a manager deactivated leaves the
+    team to its members, as if unnamed). What "Team (private included)" reaches
     beyond the plain team rule; read once per ``remembered_teams()`` block."""
     memo = _TEAMS.get()
     key = -person.pk  # the memo's second entry per person (team ids are under +pk)
     if memo is not None and key in memo:
         return memo[key]
+    named = person.managed_teams.through.objects.filter(
+        team_id=OuterRef("pk"), user__is_active=True
+    )
     ids = list(
-        person.teams.filter(Q(managers__isnull=True) | Q(managers=person))
+        person.teams.filter(Q(pk__in=person.managed_teams.values("pk")) | ~Exists(named))
         .values_list("pk", flat=True)
-        .distinct()
+        .order_by("pk")
     )
     if memo is not None:
         memo[key] = ids

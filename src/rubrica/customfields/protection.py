@@ -49,18 +49,19 @@ BUILTIN_FIELDS: dict[str, tuple[tuple[str, Any], ...]] = {
 
 #: The built-in fields stored sealed at rest while they are marked sensitive, in the record
 #: and in every copy Rubrica keeps (history, merge snapshots, import and cleaning rows): notes
-#: (ADR 0034) and a person's postal addresses (ADR 0048: the PO box, extended address, street
+#: (ADR 0034), a person's postal addresses (ADR 0048: the PO box, extended address, street
 #: and postal code of each, ``core.models.SealedTextField`` columns of ``ContactAddress``; a
-#: copy seals the whole list). Birthday, anniversary and gender stay clear: ADR 0034 says why.
+#: copy seals the whole list), birthday, anniversary and gender (ADR 0051). Personal phones
+#: stay clear (hidden): ADR 0051 says why.
 SEALED_BUILTINS: dict[str, frozenset[str]] = {
-    Entity.CONTACT: frozenset({"notes", "addresses"}),
+    Entity.CONTACT: frozenset({"notes", "addresses", "birthday", "anniversary", "gender"}),
     Entity.ORGANIZATION: frozenset({"notes"}),
 }
 
 #: Of those, the ones that are a text column of the record's own row (the others live in child
 #: rows: the re-sealing job walks ``ContactAddress`` in a phase of its own).
 SEALED_COLUMNS: dict[str, frozenset[str]] = {
-    Entity.CONTACT: frozenset({"notes"}),
+    Entity.CONTACT: frozenset({"notes", "birthday", "anniversary", "gender"}),
     Entity.ORGANIZATION: frozenset({"notes"}),
 }
 

@@ -574,6 +574,10 @@ class Identity:
     #: What the postcode blocks under: the postcode, or its blind index while the domain keeps
     #: it sealed (``identity(postcode_key=)``), so the stored keys never hold it in clear.
     postcode_block: str = ""
+    #: What the full birthday and its month-day block under: themselves, or their blind
+    #: indexes while the domain keeps birthdays sealed (``identity(date_key=)``).
+    birthday_block: str = ""
+    month_day_block: str = ""
     #: Values of fields marked identifying, as "key=value" (folded, spaces and dashes removed).
     identifiers: frozenset[str] = field(default_factory=frozenset)
 
@@ -594,11 +598,16 @@ def identity(
     postcode: str = "",
     identifiers: Mapping[str, Any] | None = None,
     postcode_key: Callable[[str], str] | None = None,
+    date_key: Callable[[str, str], str] | None = None,
 ) -> Identity:
     """Build an Identity from raw values (``phones`` as E.164; ``identifiers`` the values of the
     fields marked identifying, by field key; ``postcode_key`` turns the normalized postcode
-    into what it blocks under, e.g. a blind index)."""
+    into what it blocks under, e.g. a blind index; ``date_key(part, text)`` likewise the full
+    birthday (``part`` "birthday") and its month-day (``part`` "month_day"))."""
     normalized_postcode = normalize_postcode(postcode)
+    born = str(birthday or "")
+    day = month_day(born)
+    full = born if len(born) == 10 and born[:4].isdigit() else ""
     normalized_emails = frozenset(e for e in map(normalize_email, emails) if e)
     e164s = frozenset(p for p in phones if p)
     tokens = name_tokens(
@@ -627,7 +636,9 @@ def identity(
         emails=normalized_emails,
         phones=e164s,
         organization=organization_key(organization) if organization else "",
-        birthday=str(birthday or ""),
+        birthday=born,
+        birthday_block=date_key("birthday", full) if date_key and full else full,
+        month_day_block=date_key("month_day", day) if date_key and day else day,
         city=_fold_cached(city),
         email_locals=frozenset(k for k in map(email_local_key, normalized_emails) if k),
         national_numbers=frozenset(n for n in map(national_number, e164s) if n),
@@ -657,11 +668,10 @@ def blocking_keys(person: Identity) -> set[tuple[str, str]]:
     keys.update((PHONE_NSN, n) for n in person.national_numbers)
     keys.update((IDENTIFIER, i) for i in person.identifiers)
     sounds = {phonetic(t) for t in person.tokens if len(t) >= 2}
-    birthday = month_day(person.birthday)
-    if birthday:
-        keys.update((NAME_BIRTHDAY, f"{birthday}|{s}") for s in sounds)
-    if len(person.birthday) == 10 and person.birthday[:4].isdigit():
-        keys.add((BIRTHDAY, person.birthday))
+    if person.month_day_block:
+        keys.update((NAME_BIRTHDAY, f"{person.month_day_block}|{s}") for s in sounds)
+    if person.birthday_block:
+        keys.add((BIRTHDAY, person.birthday_block))
     given, family = _first(person.given), _first(person.family)
     if person.postcode_block:
         keys.update(

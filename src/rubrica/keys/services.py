@@ -279,8 +279,9 @@ def _reseal_row(
             row.custom_fields = values
         if values is not None and row.deleted_at is None:
             search.index(row)
-            if name == "contacts":
-                dedup.index_contact(row)
+        dates = {"birthday", "anniversary"} & set(update)  # blocked by (blind) date, ADR 0051
+        if name == "contacts" and row.deleted_at is None and (values is not None or dates):
+            dedup.index_contact(row)
         return 1
     if name == "history":
         kind = entity_of_type.get(row.content_type_id, "")

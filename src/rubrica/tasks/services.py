@@ -28,6 +28,7 @@ from rubrica.audit import services as audit
 from rubrica.audit.services import AuditAction
 from rubrica.contacts.models import Contact
 from rubrica.core import formats as local_formats
+from rubrica.core import sealing
 from rubrica.core.models import Action
 from rubrica.core.services import (
     SHARING_FIELDS,
@@ -662,8 +663,12 @@ def birthdays_send(now: dt.datetime) -> int:
         suffix = f"-{day:%m-%d}"
         access = field_access(user, Entity.CONTACT)  # a protected birthday is not told (ADR 0027)
         people = Contact.objects.restrict(user).filter(owner=user)
+        # A sealed date (ADR 0051) is ciphertext to SQL: those are read and opened here.
+        sealed = Q(birthday__startswith=sealing.TEXT_PREFIX) | Q(
+            anniversary__startswith=sealing.TEXT_PREFIX
+        )
         for contact in people.filter(
-            Q(birthday__endswith=suffix) | Q(anniversary__endswith=suffix)
+            Q(birthday__endswith=suffix) | Q(anniversary__endswith=suffix) | sealed
         ):
             for name, label in (
                 ("birthday", _("Birthday: %(name)s")),

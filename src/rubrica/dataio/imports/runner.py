@@ -170,6 +170,9 @@ _SALVAGEABLE = re.compile(r"^(emails|phones|urls|profiles|addresses)\.(\d+)(?:\.
 _SALVAGEABLE_SCALARS = {
     "birthday": gettext_lazy("birthday"),
     "anniversary": gettext_lazy("anniversary"),
+    # a consent cell that cannot be read costs that answer, not the person (ADR 0050)
+    "email_consent": gettext_lazy("e-mail consent"),
+    "sms_consent": gettext_lazy("SMS consent"),
 }
 KIND_LABELS = {
     "emails": gettext_lazy("email"),
@@ -280,18 +283,27 @@ def preview_check(
     nothing: what the services would refuse outright goes to ``record.errors``, what the import
     would set aside to ``record.set_aside``. Returns, by line, whom a record matches (with the
     policy ``update`` or ``skip``) as the report would say it."""
+    purposes: dict[str, ConsentPurpose] | None = None
     for record in records:
         if record.errors:
             continue
         data, _uid, _extra, _photo = _split(record)
         errors = contact_data_errors(data, current=None)
-        if not errors:
-            continue
-        saved = salvage(record, data, errors, into_extra=isinstance(record.raw, str))
-        if saved is None:
-            record.errors.append("; ".join(f"{name}: {text}" for name, text in errors.items()))
-        else:
+        if errors:
+            saved = salvage(record, data, errors, into_extra=isinstance(record.raw, str))
+            if saved is None:
+                record.errors.append("; ".join(f"{n}: {text}" for n, text in errors.items()))
+                continue
             record.set_aside = [saved.message]
+        if record.purpose_answers:  # the answers the import will name, not keep (ADR 0050)
+            if purposes is None:
+                purposes = {p.key: p for p in ConsentPurpose.objects.all()}
+            notes: list[str] = []
+            for answer in _one_answer_each(record.purpose_answers, notes):
+                reason = judge_answer(answer, purposes)[2]
+                if reason:
+                    notes.append(_answer_words(answer, reason))
+            record.set_aside.extend(notes)
     if policy == "create":
         return {}
     wanted = {value for record in records for value in _match_value(record, key)}
@@ -310,6 +322,63 @@ def preview_check(
             )
             out[record.line] = words % {"name": names.get(pk, ""), "key": key}
     return out
+
+
+def judge_answer(
+    answer: dict[str, str], purposes: dict[str, ConsentPurpose]
+) -> tuple[ConsentPurpose | None, str | None, str]:
+    """One answer per purpose as an import reads it: (purpose, state, "") when it is kept,
+    (None, None, "") when it says nothing (empty, "unknown"), else (None, None, why not)."""
+    state = CONSENT_WORDS.get(str(answer["state"]).strip().casefold())
+    if state == ConsentState.UNKNOWN:
+        return None, None, ""  # an empty or "unknown" answer says nothing, as a consent cell
+    purpose = purposes.get(answer["purpose"])
+    if purpose is None:
+        return None, None, _("there is no such purpose here.")
+    if answer["channel"] not in CONSENT_CHANNELS or state not in (
+        ConsentState.GRANTED,
+        ConsentState.WITHDRAWN,
+    ):
+        return None, None, _("use the channel email or sms and the state granted or withdrawn.")
+    return purpose, state, ""
+
+
+def _one_answer_each(answers: list[dict[str, str]], notes: list[str]) -> list[dict[str, str]]:
+    """One answer per purpose and channel: those a document gives twice alike count once;
+    different ones (two columns, "no" and "yes") record nothing, named in ``notes`` — an
+    opt-out is never lost to a later column."""
+    by_key: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for answer in answers:
+        by_key.setdefault((answer["purpose"], answer["channel"]), []).append(answer)
+    out = []
+    for (purpose, channel), given in by_key.items():
+        states = {
+            CONSENT_WORDS.get(str(a["state"]).strip().casefold(), str(a["state"])) for a in given
+        } - {ConsentState.UNKNOWN}
+        if len(states) > 1:
+            notes.append(
+                _("Answers for %(purpose)s (%(channel)s) differ: nothing is recorded for it.")
+                % {"purpose": purpose, "channel": channel}
+            )
+            continue
+        out.append(
+            next(
+                (
+                    a
+                    for a in given
+                    if CONSENT_WORDS.get(str(a["state"]).strip().casefold()) != ConsentState.UNKNOWN
+                ),
+                given[0],
+            )
+        )
+    return out
+
+
+def _answer_words(answer: dict[str, str], reason: str) -> str:
+    return _("Answer for %(purpose)s (%(channel)s: %(state)s) not kept: %(reason)s") % {
+        **answer,
+        "reason": reason,
+    }
 
 
 class _Batch:
@@ -556,23 +625,10 @@ class _Batch:
         if self.purposes is None:
             self.purposes = {p.key: p for p in ConsentPurpose.objects.all()}
         purposes = self.purposes
-        # one answer per purpose and channel: the last the document gives
-        answers = {(a["purpose"], a["channel"]): a for a in record.purpose_answers}
-        notes = []
-        for answer in answers.values():
-            purpose = purposes.get(answer["purpose"])
-            words = _("Answer for %(purpose)s (%(channel)s: %(state)s) not kept: %(reason)s")
-            state = CONSENT_WORDS.get(str(answer["state"]).strip().casefold())
-            if state == ConsentState.UNKNOWN:
-                continue  # an empty or "unknown" answer says nothing, as an empty consent cell
-            if purpose is None:
-                reason = _("there is no such purpose here.")
-            elif answer["channel"] not in CONSENT_CHANNELS or state not in (
-                ConsentState.GRANTED,
-                ConsentState.WITHDRAWN,
-            ):
-                reason = _("use the channel email or sms and the state granted or withdrawn.")
-            else:
+        notes: list[str] = []
+        for answer in _one_answer_each(record.purpose_answers, notes):
+            purpose, state, reason = judge_answer(answer, purposes)
+            if purpose is not None and state is not None:
                 try:
                     with transaction.atomic():
                         contact_purpose_consent_set(
@@ -586,7 +642,8 @@ class _Batch:
                     continue
                 except (ValidationError, PermissionDenied) as exc:
                     reason = error_text(exc)
-            notes.append(words % {**answer, "reason": reason})
+            if reason:
+                notes.append(_answer_words(answer, reason))
         return notes
 
     def _other_affiliations(self, contact: Contact, record: SourceRecord) -> tuple[int, list[str]]:

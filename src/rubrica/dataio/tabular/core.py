@@ -144,7 +144,7 @@ class _State:
     lists: dict[str, list[_Cell]] = field(default_factory=dict)
     organization: dict[str, str] = field(default_factory=dict)
     custom: dict[str, _Cell] = field(default_factory=dict)
-    purposes: dict[tuple[str, str], str] = field(default_factory=dict)
+    purposes: dict[tuple[str, str], list[_Cell]] = field(default_factory=dict)
     groups: dict[tuple[str, str, str | None], dict[str, list[_Cell]]] = field(default_factory=dict)
     external_id: str | None = None
     full_name: str = ""
@@ -184,7 +184,7 @@ def _custom_setter(key: str) -> Setter:
 
 def _purpose_setter(key: str, channel: str) -> Setter:
     def set_purpose(state: _State, text: str, column: int) -> None:
-        state.purposes[(key, channel)] = text
+        state.purposes.setdefault((key, channel), []).append((text, column))
 
     return set_purpose
 
@@ -321,6 +321,7 @@ class RowMapper:
         state = self.fill(cells)
         problems: list[tuple[int, str]] = []
         data = self._data(state, problems)
+        answers = self._purpose_answers(state, problems)
         # A bad cell costs its value, not the person (issue 13): reported, not an error.
         set_aside = [self.problem(line, column, message) for column, message in problems]
         organization = None
@@ -343,13 +344,20 @@ class RowMapper:
             external_id=state.external_id,
             raw=raw_row,
             set_aside=set_aside,
-            # the import judges each answer (a purpose this site lacks, a state it cannot read)
-            purpose_answers=[
-                {"purpose": key, "channel": channel, "state": text}
-                for (key, channel), text in state.purposes.items()
-            ],
+            purpose_answers=answers,
         )
         return record, problems
+
+    def _purpose_answers(
+        self, state: _State, problems: list[tuple[int, str]]
+    ) -> list[dict[str, str]]:
+        """The answers per purpose the row's cells give, every cell one (the import judges
+        each, and records nothing for a purpose whose columns answer differently)."""
+        return [
+            {"purpose": key, "channel": channel, "state": text}
+            for (key, channel), cells in state.purposes.items()
+            for text, _column in cells
+        ]
 
     # -- assembly ---------------------------------------------------------------------------
 

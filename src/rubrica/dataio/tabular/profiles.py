@@ -79,6 +79,10 @@ RUBRICA_FIELDS: tuple[tuple[str, str], ...] = (
     ("Owner", "owner"),
     ("Team", "team"),
     ("Notes", "notes"),
+)
+#: Written last (after the groups and custom fields, then one column per consent purpose and
+#: channel), so that the columns of files exported before them keep their places (ADR 0050).
+RUBRICA_CONSENT_FIELDS: tuple[tuple[str, str], ...] = (
     ("Email Consent", "email_consent"),
     ("SMS Consent", "sms_consent"),
 )
@@ -783,7 +787,9 @@ def _profile_target(profile: str, key: str, header: str, occurrence: int) -> str
     return None
 
 
-_RUBRICA_SCALARS = {header_key(name): target for name, target in RUBRICA_FIELDS}
+_RUBRICA_SCALARS = {
+    header_key(name): target for name, target in (*RUBRICA_FIELDS, *RUBRICA_CONSENT_FIELDS)
+}
 _RUBRICA_GROUPED = {
     header_key(word): (kind, {header_key(p): part for p, part in parts})
     for word, kind, parts in RUBRICA_GROUPS

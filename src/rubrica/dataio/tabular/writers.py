@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from rubrica.dataio.tabular.profiles import (
+    RUBRICA_CONSENT_FIELDS,
     RUBRICA_CUSTOM_PREFIX,
     RUBRICA_FIELDS,
     RUBRICA_GROUPS,
@@ -137,12 +138,17 @@ def rubrica_columns(layout: Layout) -> list[Column]:
     columns: list[Column] = [
         (header, _scalar_getter(target), False) for header, target in RUBRICA_FIELDS
     ]
+    columns += _group_and_custom_columns(layout)
+    # last, so that the columns of files exported before them keep their places (ADR 0050)
+    columns += [
+        (header, _scalar_getter(target), False) for header, target in RUBRICA_CONSENT_FIELDS
+    ]
     for key in layout.purpose_keys:
         for channel in ("email", "sms"):
             columns.append(
                 (f"{RUBRICA_PURPOSE_PREFIX}{key} ({channel})", _purpose_getter(key, channel), False)
             )
-    return columns + _group_and_custom_columns(layout)
+    return columns
 
 
 def _purpose_getter(key: str, channel: str) -> Callable[[Mapping[str, Any]], str]:

@@ -27,6 +27,7 @@ from rubrica.dataio.imports.uploads import import_preview, store_upload
 from rubrica.dataio.models import ImportOrganization, ImportRow
 from rubrica.jobs.cli import as_json, run_with_progress, summary
 from rubrica.jobs.models import Job, JobStatus
+from rubrica.jobs.services import job_ensure_can_act
 from rubrica.kits.cli.base import (
     EXIT_ALL_FAILED,
     EXIT_INVALID,
@@ -105,6 +106,8 @@ class Command(RubricaCommand):
             visible = Job.objects.restrict(user, "view").filter(kind="import")
             job = get_or_not_found(visible, int(words[1]), _("no import %(id)s") % {"id": words[1]})
             if words[0] == "report":
+                # its rows name people: the pages' and the API's rule (ADR 0033, 0049)
+                job = job_ensure_can_act(user, job)
                 self._report(job, options)
             else:
                 revert = import_revert(actor=user, job=job, enqueue=options["background"])
