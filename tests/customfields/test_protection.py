@@ -31,6 +31,7 @@ from rubrica.keys.services import reseal_start
 from tests.api.conftest import bearer
 from tests.conftest import TEST_FIELD_KEYS
 from tests.factories import make_contact
+from tests.moments import without_moments
 
 pytestmark = pytest.mark.django_db
 
@@ -270,7 +271,7 @@ def test_exports_leave_out_what_the_reader_may_not_read(
         assert job.status == JobStatus.SUCCEEDED, job.error
         with job.output.open("rb") as handle:
             data: bytes = handle.read()
-        return data.decode("utf-8-sig", errors="replace")
+        return without_moments(data.decode("utf-8-sig", errors="replace"))
 
     for fmt in ("csv", "json", "vcard4"):
         hidden = export(member, fmt)
@@ -422,7 +423,7 @@ def test_the_merge_page_shows_hidden_fields_to_nobody_without_access_and_the_mer
     assert SECRET in shown and "zebracorn" in shown
     client.force_login(member)
     page = client.get(reverse("merges:new"), {"a": twin.pk, "b": person.pk})
-    text = page.content.decode()
+    text = without_moments(page.content.decode())
     assert page.status_code == 200
     assert SECRET not in text and "zebracorn" not in text and "1980" not in text
     with pytest.raises(ValidationError) as refused:
@@ -627,7 +628,7 @@ def test_the_cli_shows_what_the_acting_user_may_read_and_audits_it(
         code, out, err = rubrica("contacts", "show", str(person.pk), "--as", "member", *flags)
         assert code == 0, err
         assert "Greta" in out and SECRET not in out and "zebracorn" not in out
-        assert "1980" not in out
+        assert "1980" not in without_moments(out)
     assert not AuditEntry.objects.filter(action=AuditAction.SENSITIVE_READ).exists()
     code, out, _ = rubrica("contacts", "show", str(person.pk), "--as", "admin", "--json")
     assert code == 0

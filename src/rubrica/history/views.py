@@ -180,7 +180,8 @@ def _entries(
                     "after": render_value(after, labels),
                     "can_restore": can_change
                     and entry.action in REVERTABLE_ACTIONS
-                    and name in revertable,
+                    and name in revertable
+                    and (access is None or access.can_edit(name)),
                 }
             )
         out.append({"entry": entry, "changes": changes})
