@@ -304,7 +304,14 @@ def test_a_json_export_gives_no_kept_form_of_a_personal_phone_to_a_reader_who_ma
     )
     run_import(admin_user, card)
     person = Contact.objects.get(uid="urn:uuid:kept-tel")
-    assert "7777" in _raw_contact(person.pk, "vcard_extra")  # kept: not sealed, only hidden
+    # sealed (ADR 0052): no kept TEL form stored, the home number's row holds ciphertext
+    assert "7777" not in _raw_contact(person.pk, "vcard_extra")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT raw, e164 FROM contacts_contactphone WHERE contact_id = %s", [person.pk]
+        )
+        stored = " ".join(" ".join(row) for row in cursor.fetchall())
+    assert "7777" not in stored and "5555" in stored
     Contact.objects.update(visibility="everyone")
     job = job_run(
         export_start(actor=member, format="json", selection={"filters": {}}, enqueue=False).pk

@@ -325,6 +325,7 @@ def _derive(
         date_key,
         identifying_keys,
         identifying_values,
+        phone_key,
         postcode_key,
     )
     from rubrica.dedup.index import key_rows
@@ -349,6 +350,7 @@ def _derive(
         identifiers=identifying_values(contact.custom_fields, identifying_keys()),
         postcode_key=postcode_key(),
         date_key=date_key(),
+        phone_key=phone_key(),
     )
     return Derived(
         organization=organization,

@@ -9,18 +9,19 @@ duplicates page. See ``rubrica.dedup.registry.Records``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from rubrica.accounts.models import User
 from rubrica.contacts.models import Contact, ContactAddress, ContactEmail, ContactPhone
 from rubrica.core import normalize, sealing
-from rubrica.core.models import Action
+from rubrica.core.models import Action, SealedTextField, blind_value
 from rubrica.customfields.models import Entity
 from rubrica.customfields.protection import (
+    PERSONAL_PHONES,
     custom_name,
     field_access,
     mask_record,
@@ -102,6 +103,29 @@ def date_key() -> Any:
     return _blind_date if sealing.must_seal(Entity.CONTACT, "birthday") else None
 
 
+def _blind_phone(kind: str, number: str) -> str:
+    return f"bi{sealing.blind_index(number, f'contact.phones.{kind}')}"
+
+
+def phone_key() -> Any:
+    """What ``identity(phone_key=)`` needs now: blind indexes of every phone number and
+    national number while personal phones are sealed (ADR 0052; every phone, so that a
+    person's home number still meets the same number filed as another's work phone), so that
+    the duplicate keys stored never hold a sealed number in clear; None otherwise."""
+    return _blind_phone if sealing.must_seal(Entity.CONTACT, PERSONAL_PHONES) else None
+
+
+def phone_lookup(numbers: Iterable[str]) -> Q:
+    """The phone rows whose E.164 form is one of ``numbers``: by the column, and while personal
+    phones are sealed also by the blind index of the sealed ones (ADR 0052)."""
+    wanted = {n for n in numbers if n}
+    lookup = Q(e164__in=wanted)
+    if wanted and sealing.must_seal(Entity.CONTACT, PERSONAL_PHONES):
+        context = cast(SealedTextField, ContactPhone._meta.get_field("e164")).seal_context()
+        lookup |= Q(e164_key__in={blind_value(n, context) for n in wanted})
+    return lookup
+
+
 _CONTACT_VALUES = (
     "id",
     "given_name",
@@ -150,6 +174,7 @@ def identities(ids: list[int] | QuerySet[Any, Any]) -> dict[int, Identity]:
     keys = identifying_keys()
     blind = postcode_key()
     dates = date_key()
+    numbers = phone_key()
     result: dict[int, Identity] = {}
     rows = Contact.objects.filter(pk__in=ids).values_list(*_CONTACT_VALUES)
     for pk, given, family, additional, display, nicknames, birthday, city, org, custom in rows:
@@ -170,6 +195,7 @@ def identities(ids: list[int] | QuerySet[Any, Any]) -> dict[int, Identity]:
             identifiers=identifying_values(custom, keys),
             postcode_key=blind,
             date_key=dates,
+            phone_key=numbers,
         )
     return result
 
@@ -233,6 +259,7 @@ def input_identity(data: Mapping[str, Any], organization: str = "") -> Identity:
         identifiers=identifying_values(data.get("custom_fields"), identifying_keys()),
         postcode_key=postcode_key(),
         date_key=date_key(),
+        phone_key=phone_key(),
     )
 
 

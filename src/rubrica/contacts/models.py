@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rubrica.core.models import (
     AddressBase,
+    BlindIndexField,
     EmailBase,
     LabelledValue,
     OwnedRecord,
@@ -223,7 +224,29 @@ class ContactEmail(EmailBase):
 
 
 class ContactPhone(PhoneBase):
+    """A person's phone. While personal phones are marked sensitive the number of a personal
+    one (its label says home, personal or private) is stored sealed, as typed and as E.164,
+    and ``e164_key`` holds the blind index of its E.164 form for exact lookups (ADR 0052);
+    the other phones stay clear."""
+
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+    raw = SealedTextField(
+        _("phone as typed"),
+        max_length=64,
+        seal_entity="contact",
+        seal_name="personal_phones",
+        per_row=True,
+    )
+    e164 = SealedTextField(
+        _("phone (E.164)"),
+        max_length=32,
+        blank=True,
+        db_index=True,
+        seal_entity="contact",
+        seal_name="personal_phones",
+        per_row=True,
+    )
+    e164_key = BlindIndexField(_("blind index of the E.164 form"), source="e164", db_index=True)
 
     class Meta(PhoneBase.Meta):
         verbose_name = _("phone")

@@ -70,6 +70,10 @@ def fast_insert(model: type[models.Model], objs: Sequence[Any], *, returning: bo
     # a sealable column (core.models.SealedTextField) always takes its own path: it may seal
     plain = [isinstance(f, _PLAIN_FIELDS) and not getattr(f, "seals", False) for f in fields]
     convert = [(i, f, plain[i]) for i, f in enumerate(fields) if i not in auto]
+    # a column sealed row by row (ADR 0052) asks the row first, as ``pre_save`` would
+    row_sealed: list[tuple[int, Any]] = [
+        (i, f) for i, f in enumerate(fields) if getattr(f, "per_row", False)
+    ]
     defaults: list[Any] = []
     for f in fields:
         fixed = not f.has_default() or not callable(f.default) or f.default in (dict, list)
@@ -94,6 +98,8 @@ def fast_insert(model: type[models.Model], objs: Sequence[Any], *, returning: bo
         else:
             got = read_model(obj)
             values = list(got) if len(attnames) > 1 else [got]
+        for i, f in row_sealed:
+            values[i] = f.value_for_row(obj, values[i])
         for i, f, is_plain in convert:
             value = values[i]
             if value is _MISSING:

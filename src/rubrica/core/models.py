@@ -203,10 +203,18 @@ class SealedTextField(models.TextField):  # type: ignore[type-arg]
     seals = True
 
     def __init__(
-        self, *args: Any, seal_entity: str = "", seal_name: str = "", **kwargs: Any
+        self,
+        *args: Any,
+        seal_entity: str = "",
+        seal_name: str = "",
+        per_row: bool = False,
+        **kwargs: Any,
     ) -> None:
         self.seal_entity = seal_entity
         self.seal_name = seal_name
+        #: Each row decides (``sealing.must_seal_row``, asked with the row being saved): a
+        #: person's phone is sealed only while it is a personal one (ADR 0052).
+        self.per_row = per_row
         super().__init__(*args, **kwargs)
 
     def deconstruct(self) -> Any:
@@ -214,6 +222,8 @@ class SealedTextField(models.TextField):  # type: ignore[type-arg]
         kwargs["seal_entity"] = self.seal_entity
         if self.seal_name:
             kwargs["seal_name"] = self.seal_name
+        if self.per_row:
+            kwargs["per_row"] = True
         return name, path, args, kwargs
 
     @property
@@ -238,17 +248,88 @@ class SealedTextField(models.TextField):  # type: ignore[type-arg]
             logger.error("sealed %s does not open (tampered or key missing)", self.seal_context())
             return sealing.UnreadableText(gettext("(unreadable: changed or key missing)"), value)
 
+    def pre_save(self, model_instance: Any, add: bool) -> Any:
+        value = super().pre_save(model_instance, add)
+        return self.value_for_row(model_instance, value) if self.per_row else value
+
+    def value_for_row(self, row: Any, value: Any) -> Any:
+        """``value`` as ``row`` (a model instance, or ``core.bulk.fast_insert``'s stand-in)
+        stores it: sealed when the row must be (``per_row`` columns; the others decide in
+        ``get_db_prep_save``)."""
+        if (
+            isinstance(value, str)
+            and value
+            and not isinstance(value, sealing.UnreadableText)
+            and not sealing.is_sealed_text(value)
+            and sealing.must_seal_row(self.seal_entity, self.protected_name, row)
+        ):
+            return sealing.seal_text(value, self.seal_context())
+        return value
+
     def get_db_prep_save(self, value: Any, connection: Any) -> Any:
         if isinstance(value, sealing.UnreadableText):
             return value.raw
         if (
-            isinstance(value, str)
+            not self.per_row
+            and isinstance(value, str)
             and value
             and not sealing.is_sealed_text(value)
             and sealing.must_seal(self.seal_entity, self.protected_name)
         ):
             value = sealing.seal_text(value, self.seal_context())
         return super().get_db_prep_save(value, connection)
+
+
+class BlindIndexField(models.CharField):  # type: ignore[type-arg]
+    """A column that holds the keyed blind index of another column's value while that row is
+    sealed (``SealedTextField`` with ``per_row``), and is empty otherwise: exact lookups of a
+    sealed value (``<name>__in`` the blind indexes of the values sought) without storing it in
+    clear (ADR 0052). Set on save from the row; whatever the row object holds is ignored."""
+
+    #: Tells ``core.bulk.fast_insert`` to prepare each value through this field.
+    seals = True
+    per_row = True
+
+    def __init__(self, *args: Any, source: str = "", **kwargs: Any) -> None:
+        self.source = source
+        kwargs.setdefault("max_length", 96)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        for key, value in (("max_length", 96), ("blank", True), ("default", "")):
+            if kwargs.get(key) == value:
+                del kwargs[key]
+        return name, path, args, kwargs
+
+    def source_field(self, model: type[models.Model]) -> SealedTextField:
+        field = model._meta.get_field(self.source)
+        assert isinstance(field, SealedTextField)
+        return field
+
+    def pre_save(self, model_instance: Any, add: bool) -> Any:
+        value = self.value_for_row(model_instance, "")
+        setattr(model_instance, self.attname, value)
+        return value
+
+    def value_for_row(self, row: Any, value: Any) -> Any:
+        source = self.source_field(self.model)
+        text = getattr(row, source.attname, "")
+        if isinstance(text, sealing.UnreadableText) or sealing.is_sealed_text(text):
+            return str(getattr(row, self.attname, "") or "")  # unchanged: it cannot be read
+        if not isinstance(text, str) or not text:
+            return ""
+        if not sealing.must_seal_row(source.seal_entity, source.protected_name, row):
+            return ""
+        return blind_value(text, source.seal_context())
+
+
+def blind_value(text: str, context: str) -> str:
+    """What a ``BlindIndexField`` holds for ``text`` of a column sealed in ``context``."""
+    return f"bi{sealing.blind_index(text, context)}"
 
 
 class ScrubbedJSONField(models.JSONField):

@@ -261,6 +261,22 @@ def must_seal(entity: str, name: str) -> bool:
     return any(policy(entity, name) for policy in SEAL_POLICY)
 
 
+#: Asked on each save of a column sealed row by row (``core.models.SealedTextField`` with
+#: ``per_row``): ``(entity, field, row) -> bool | None``, must this row's value be stored
+#: sealed (None: no opinion)? ``customfields`` answers for a person's personal phones (sealed
+#: while marked sensitive, and only the rows whose label says "home", ADR 0052). Without an
+#: answer the column's ``must_seal`` decides.
+ROW_POLICY: list[Any] = []
+
+
+def must_seal_row(entity: str, name: str, row: Any) -> bool:
+    for policy in ROW_POLICY:
+        answer = policy(entity, name, row)
+        if answer is not None:
+            return bool(answer)
+    return must_seal(entity, name)
+
+
 #: Asked on each save of a scrubbed column (``core.models.ScrubbedJSONField``): ``(entity,
 #: field, value) -> value``, the value with what must not be kept in clear left out (the apps
 #: that know what the column holds register them: the vCard kept forms of sealed addresses,

@@ -51,12 +51,25 @@ BUILTIN_FIELDS: dict[str, tuple[tuple[str, Any], ...]] = {
 #: and in every copy Rubrica keeps (history, merge snapshots, import and cleaning rows): notes
 #: (ADR 0034), a person's postal addresses (ADR 0048: the PO box, extended address, street
 #: and postal code of each, ``core.models.SealedTextField`` columns of ``ContactAddress``; a
-#: copy seals the whole list), birthday, anniversary and gender (ADR 0051). Personal phones
-#: stay clear (hidden): ADR 0051 says why.
+#: copy seals the whole list), birthday, anniversary and gender (ADR 0051), and a person's
+#: ``phones`` while ``personal_phones`` is marked (ADR 0052: the number of each personal
+#: phone row, sealed row by row; a copy seals the whole list).
 SEALED_BUILTINS: dict[str, frozenset[str]] = {
-    Entity.CONTACT: frozenset({"notes", "addresses", "birthday", "anniversary", "gender"}),
+    Entity.CONTACT: frozenset(
+        {"notes", "addresses", "birthday", "anniversary", "gender", "phones"}
+    ),
     Entity.ORGANIZATION: frozenset({"notes"}),
 }
+
+#: The protected name of a person's personal phone numbers (ADR 0034): the phone entries whose
+#: label names one of ``PERSONAL_PHONE_WORDS`` (as a word: "home", "Home fax", "private
+#: mobile"), the others (work, mobile, main...) stay as they are.
+PERSONAL_PHONES = "personal_phones"
+PERSONAL_PHONE_WORDS = frozenset({"home", "personal", "private"})
+
+#: A sealed-at-rest name whose marking is another protected name's: the copies of a person's
+#: ``phones`` are sealed while ``personal_phones`` is marked (ADR 0052).
+SEALED_BY: dict[str, str] = {"phones": PERSONAL_PHONES}
 
 #: Of those, the ones that are a text column of the record's own row (the others live in child
 #: rows: the re-sealing job walks ``ContactAddress`` in a phase of its own).
@@ -73,8 +86,21 @@ def builtin_sealed(entity: str, name: str) -> bool:
     """Must the built-in ``name`` of ``entity`` be stored sealed now (it can be, and it is
     marked sensitive)? ``core.sealing.SEAL_POLICY`` asks it on each save of such a column; it
     reads the protected names cached for up to ``PROTECTED_TTL`` (a change made here clears
-    them at once; the re-sealing job that follows a change seals what was written meanwhile)."""
-    return name in SEALED_BUILTINS.get(entity, frozenset()) and name in protected_names(entity)
+    them at once; the re-sealing job that follows a change seals what was written meanwhile).
+    ``personal_phones`` names the phone rows' numbers (the row's label decides, ADR 0052)."""
+    if entity == Entity.CONTACT and name == PERSONAL_PHONES:
+        return PERSONAL_PHONES in protected_names(entity)
+    return name in SEALED_BUILTINS.get(entity, frozenset()) and SEALED_BY.get(
+        name, name
+    ) in protected_names(entity)
+
+
+def phone_row_sealed(entity: str, name: str, row: Any) -> bool | None:
+    """``core.sealing.ROW_POLICY``: a person's phone row is stored sealed while personal phones
+    are marked sensitive and its label makes it a personal one (ADR 0052)."""
+    if entity != Entity.CONTACT or name != PERSONAL_PHONES:
+        return None
+    return builtin_sealed(entity, name) and is_personal_phone(getattr(row, "label", ""))
 
 
 def builtin_context(entity: str, name: str) -> str:
@@ -116,7 +142,7 @@ def ids_only_when_sealed(children: Any, data: Any) -> Any:
         return children
     sealed = [
         name
-        for name in ("addresses",)
+        for name in ("addresses", "phones")
         if sealing.is_sealed(data.get(name))
         and isinstance(children.get(name), list)
         and any(isinstance(row, dict) and set(row) - {"id"} for row in children[name])
@@ -158,13 +184,6 @@ def open_builtins(entity: str, data: Any) -> Any:
         if name in out:
             out[name] = open_builtin(entity, name, out[name], strict=True)
     return out
-
-
-#: The protected name of a person's personal phone numbers (ADR 0034): the phone entries whose
-#: label names one of ``PERSONAL_PHONE_WORDS`` (as a word: "home", "Home fax", "private
-#: mobile"), the others (work, mobile, main...) stay as they are.
-PERSONAL_PHONES = "personal_phones"
-PERSONAL_PHONE_WORDS = frozenset({"home", "personal", "private"})
 
 
 def is_personal_phone(label: Any) -> bool:
@@ -677,7 +696,12 @@ def reseal_tree(
 def sealed_builtins_now(entity: str) -> frozenset[str]:
     """The sealed-at-rest built-ins of ``entity`` marked sensitive now (read afresh: the
     re-sealing job must not act on another process's cached copy)."""
-    return frozenset(SEALED_BUILTINS.get(entity, frozenset()) & set(protected_builtins(entity)))
+    protected = set(protected_builtins(entity))
+    return frozenset(
+        name
+        for name in SEALED_BUILTINS.get(entity, frozenset())
+        if SEALED_BY.get(name, name) in protected
+    )
 
 
 def reseal_builtin(entity: str, name: str, value: Any, seal_now: bool, counts: Resealed) -> Any:
@@ -795,9 +819,10 @@ def present_changes(access: FieldAccess, changes: Any) -> Any:
             }
         if not access.can_read(name):
             return MASK
+        value = open_builtin(access.entity, name, value)
         if name == "phones" and isinstance(value, list):
             return visible_phones(access, value)
-        return open_builtin(access.entity, name, value)
+        return value
 
     out: dict[str, Any] = {}
     for name, change in changes.items():

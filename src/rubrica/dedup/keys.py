@@ -578,6 +578,10 @@ class Identity:
     #: indexes while the domain keeps birthdays sealed (``identity(date_key=)``).
     birthday_block: str = ""
     month_day_block: str = ""
+    #: What the phones and national numbers block under: themselves, or their blind indexes
+    #: while the domain keeps phone numbers sealed (``identity(phone_key=)``).
+    phone_blocks: frozenset[str] = field(default_factory=frozenset)
+    national_blocks: frozenset[str] = field(default_factory=frozenset)
     #: Values of fields marked identifying, as "key=value" (folded, spaces and dashes removed).
     identifiers: frozenset[str] = field(default_factory=frozenset)
 
@@ -599,17 +603,20 @@ def identity(
     identifiers: Mapping[str, Any] | None = None,
     postcode_key: Callable[[str], str] | None = None,
     date_key: Callable[[str, str], str] | None = None,
+    phone_key: Callable[[str, str], str] | None = None,
 ) -> Identity:
     """Build an Identity from raw values (``phones`` as E.164; ``identifiers`` the values of the
     fields marked identifying, by field key; ``postcode_key`` turns the normalized postcode
     into what it blocks under, e.g. a blind index; ``date_key(part, text)`` likewise the full
-    birthday (``part`` "birthday") and its month-day (``part`` "month_day"))."""
+    birthday (``part`` "birthday") and its month-day (``part`` "month_day"), and
+    ``phone_key(kind, number)`` each phone (``kind`` "e164") and national number ("nsn"))."""
     normalized_postcode = normalize_postcode(postcode)
     born = str(birthday or "")
     day = month_day(born)
     full = born if len(born) == 10 and born[:4].isdigit() else ""
     normalized_emails = frozenset(e for e in map(normalize_email, emails) if e)
     e164s = frozenset(p for p in phones if p)
+    nsns = frozenset(n for n in map(national_number, e164s) if n)
     tokens = name_tokens(
         given_name=given_name,
         family_name=family_name,
@@ -641,7 +648,9 @@ def identity(
         month_day_block=date_key("month_day", day) if date_key and day else day,
         city=_fold_cached(city),
         email_locals=frozenset(k for k in map(email_local_key, normalized_emails) if k),
-        national_numbers=frozenset(n for n in map(national_number, e164s) if n),
+        national_numbers=nsns,
+        phone_blocks=frozenset(phone_key("e164", p) for p in e164s) if phone_key else e164s,
+        national_blocks=frozenset(phone_key("nsn", n) for n in nsns) if phone_key else nsns,
     )
 
 
@@ -664,8 +673,8 @@ def blocking_keys(person: Identity) -> set[tuple[str, str]]:
     keys: set[tuple[str, str]] = set()
     keys.update((EMAIL, e) for e in person.emails if not is_role_mailbox(e))
     keys.update((EMAIL_LOCAL, k) for k in person.email_locals)
-    keys.update((PHONE, p) for p in person.phones)
-    keys.update((PHONE_NSN, n) for n in person.national_numbers)
+    keys.update((PHONE, p) for p in person.phone_blocks)
+    keys.update((PHONE_NSN, n) for n in person.national_blocks)
     keys.update((IDENTIFIER, i) for i in person.identifiers)
     sounds = {phonetic(t) for t in person.tokens if len(t) >= 2}
     if person.month_day_block:

@@ -201,10 +201,10 @@ def _masked(access: FieldAccess, name: str, value: Any) -> Any:
         }
     if not access.can_read(name):
         return MASK
-    if name == "phones" and isinstance(value, list):  # personal phones (ADR 0034)
-        return visible_phones(access, value)
     if sealing.is_sealed(value):  # a sealed-at-rest built-in (ADR 0034), open to this reader
-        return open_builtin(access.entity, name, value)
+        value = open_builtin(access.entity, name, value)
+    if name == "phones" and isinstance(value, list):  # personal phones (ADR 0034, 0052)
+        return visible_phones(access, value)
     return value
 
 

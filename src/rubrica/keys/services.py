@@ -30,19 +30,22 @@ from rubrica.accounts.models import User
 from rubrica.accounts.selectors import role_keys
 from rubrica.audit import services as audit
 from rubrica.audit.services import AuditAction
-from rubrica.contacts.models import Contact, ContactAddress
+from rubrica.contacts.matching import phone_key
+from rubrica.contacts.models import Contact, ContactAddress, ContactPhone
 from rubrica.contacts.services import list_phone
 from rubrica.core import sealing
-from rubrica.core.models import SealedTextField
+from rubrica.core.models import SealedTextField, blind_value
 from rubrica.core.services import snapshot_collection
 from rubrica.customfields.models import CustomFieldDefinition, Entity
 from rubrica.customfields.protection import (
     ADMINISTRATOR,
+    PERSONAL_PHONES,
     SEALED_ADDRESS_PARTS,
     SEALED_COLUMNS,
     Resealed,
     forget_protected,
     ids_only_when_sealed,
+    is_personal_phone,
     reseal_builtin_values,
     reseal_column,
     reseal_tree,
@@ -50,7 +53,9 @@ from rubrica.customfields.protection import (
     sealed_builtins_now,
 )
 from rubrica.dataio.models import ImportRow
-from rubrica.dataio.vcard.mapping import without_address_forms
+from rubrica.dataio.vcard.mapping import without_address_forms, without_phone_forms
+from rubrica.dedup.keys import PHONE, PHONE_NSN
+from rubrica.dedup.models import DuplicateKey
 from rubrica.history.models import HistoryEntry
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import Progress, job_create
@@ -71,7 +76,11 @@ PHASES = (
     ("cleanings", Entity.CONTACT),
     # Appended (ADR 0048), so that a checkpoint of an older run still names the same phases.
     ("addresses", Entity.CONTACT),
+    ("phones", Entity.CONTACT),  # ADR 0052
 )
+
+#: The sealable columns of a person's phone rows (personal ones, ADR 0052).
+SEALED_PHONE_PARTS = ("raw", "e164")
 
 
 def ensure_key_administrator(actor: User) -> None:
@@ -129,6 +138,8 @@ def _phase_queryset(name: str) -> models.QuerySet[Any]:
         return CleaningChange.objects.all()
     if name == "addresses":
         return _address_rows()
+    if name == "phones":
+        return _phone_rows()
     types = ContentType.objects.get_for_models(Contact, Organization)
     return HistoryEntry.objects.filter(content_type__in=list(types.values()))
 
@@ -151,6 +162,19 @@ def _address_rows() -> models.QuerySet[Any]:
         **{
             f"raw_{part}": Cast(part, output_field=models.TextField())
             for part in SEALED_ADDRESS_PARTS
+        }
+    )
+    return annotated
+
+
+def _phone_rows() -> models.QuerySet[Any]:
+    """People's phone rows with their sealable parts also read as stored (``raw_<part>``)."""
+    annotated: models.QuerySet[Any] = ContactPhone.objects.only(
+        "pk", "contact_id", "label", "e164_key"
+    ).annotate(
+        **{
+            f"raw_{part}": Cast(part, output_field=models.TextField())
+            for part in SEALED_PHONE_PARTS
         }
     )
     return annotated
@@ -192,7 +216,9 @@ def run_reseal(job: Job, progress: Progress) -> dict[str, Any]:
         with transaction.atomic():
             if name == "addresses":
                 changed += _reseal_addresses(rows, "addresses" in seal_now[entity], counts)
-            for row in rows if name != "addresses" else ():
+            if name == "phones":
+                changed += _reseal_phones(rows, "phones" in seal_now[entity], counts)
+            for row in rows if name not in ("addresses", "phones") else ():
                 changed += _reseal_row(
                     name, entity, row, definitions, entity_of_type, seal_now, counts
                 )
@@ -245,6 +271,68 @@ def _reseal_addresses(rows: list[Any], seal_now: bool, counts: Resealed) -> int:
     return changed
 
 
+def _reseal_phones(rows: list[Any], personal_sealed: bool, counts: Resealed) -> int:
+    """Seal, re-seal or open the numbers of a batch of phone rows (ADR 0052): sealed when
+    personal phones are marked and the row's label makes it a personal one, with the blind
+    index of its E.164 form beside it; plain otherwise. The people whose phones' duplicate
+    keys are not what they must be now (blind while personal phones are sealed, under the
+    current key) get them again. The number of rows changed."""
+    contexts = {
+        part: cast(SealedTextField, ContactPhone._meta.get_field(part)).seal_context()
+        for part in SEALED_PHONE_PARTS
+    }
+    changed = 0
+    for row in rows:
+        seal_now = personal_sealed and is_personal_phone(row.label)
+        update: dict[str, Any] = {}
+        for part, context in contexts.items():
+            stored = reseal_column(
+                Entity.CONTACT,
+                PERSONAL_PHONES,
+                getattr(row, f"raw_{part}"),
+                seal_now,
+                counts,
+                context=context,
+            )
+            if stored is not None:  # a Value is written as given, not sealed again
+                update[part] = models.Value(stored, output_field=models.TextField())
+        e164 = row.raw_e164 or ""
+        try:
+            clear = (
+                sealing.open_text(e164, contexts["e164"]) if sealing.is_sealed_text(e164) else e164
+            )
+        except sealing.SealError:
+            clear = None  # does not open: its blind index stays as it was
+        if clear is not None:
+            key = blind_value(clear, contexts["e164"]) if seal_now and clear else ""
+            if key != row.e164_key:
+                update["e164_key"] = key
+        if update:
+            ContactPhone.objects.filter(pk=row.pk).update(**update)
+            changed += 1
+    people = {row.contact_id for row in rows}
+    blind = phone_key()
+    stale = _stale_phone_keys(people, blind is not None)
+    for person in Contact.objects.filter(pk__in=stale, deleted_at=None):
+        dedup.index_contact(person)
+    return changed
+
+
+def _stale_phone_keys(people: set[int], blind: bool) -> set[int]:
+    """Of ``people``, those whose stored phone keys are clear while they must be blind (under
+    the current key), or blind while they must be clear."""
+    if not people:
+        return set()
+    prefix = f"bi{sealing.key_ring().current}:" if blind else ""
+    stale: set[int] = set()
+    for contact_id, key in DuplicateKey.objects.filter(
+        contact_id__in=people, kind__in=(PHONE, PHONE_NSN)
+    ).values_list("contact_id", "key"):
+        if (blind and not key.startswith(prefix)) or (not blind and key.startswith("bi")):
+            stale.add(contact_id)
+    return stale
+
+
 def _reseal_row(
     name: str,
     entity: str,
@@ -268,10 +356,9 @@ def _reseal_row(
             phone = list_phone(snapshot_collection("phones", row.phones.all()))
             if phone != row.primary_phone:  # personal phones' protection changed (ADR 0034)
                 update["primary_phone"] = phone
-            if "addresses" in seal_now[entity]:  # no address kept in clear (ADR 0048)
-                extra = without_address_forms(row.vcard_extra)
-                if extra is not row.vcard_extra:
-                    update["vcard_extra"] = extra
+            extra = _scrubbed_extra(row.vcard_extra, seal_now[entity])
+            if extra is not row.vcard_extra:
+                update["vcard_extra"] = extra
         if not update:
             return 0
         type(row).all_objects.filter(pk=row.pk).update(**update)
@@ -311,6 +398,16 @@ def _reseal_row(
     return 1
 
 
+def _scrubbed_extra(extra: Any, seal_now: frozenset[str]) -> Any:
+    """A person's vCard extras without what must not be kept in clear now: no address while
+    addresses are sealed (ADR 0048), no phone number while personal phones are (ADR 0052)."""
+    if "addresses" in seal_now:
+        extra = without_address_forms(extra)
+    if "phones" in seal_now:
+        extra = without_phone_forms(extra, None)
+    return extra
+
+
 def _reseal_snapshot_builtins(
     entity: str, snapshot: Any, seal_now: frozenset[str], counts: Resealed
 ) -> Any:
@@ -325,8 +422,7 @@ def _reseal_snapshot_builtins(
             data = reseal_builtin_values(entity, part["data"], seal_now, counts)
             children = ids_only_when_sealed(part.get("children"), data)
             extra = part.get("vcard_extra")
-            if "addresses" in seal_now:  # its vCard extras keep no address (ADR 0048)
-                extra = without_address_forms(extra)
+            extra = _scrubbed_extra(extra, seal_now)
             if (
                 data is not part["data"]
                 or children is not part.get("children")

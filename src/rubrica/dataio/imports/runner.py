@@ -39,6 +39,7 @@ from rubrica.contacts.bulk import (
     error_text,
     organization_for,
 )
+from rubrica.contacts.matching import phone_lookup
 from rubrica.contacts.models import (
     CONSENT_CHANNELS,
     ConsentPurpose,
@@ -127,7 +128,7 @@ def _find_matches(actor: User, key: str, values: set[str]) -> dict[str, int]:
             ).values_list("value", "contact_id")
         )
     else:
-        rows = ContactPhone.objects.filter(e164__in=values, contact__in=visible).values_list(
+        rows = ContactPhone.objects.filter(phone_lookup(values), contact__in=visible).values_list(
             "e164", "contact_id"
         )
     for value, pk in sorted(rows, key=lambda pair: pair[1]):

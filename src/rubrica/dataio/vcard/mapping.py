@@ -110,18 +110,22 @@ def without_address_forms(extra: Any) -> Any:
     return kept if len(kept) != len(extra) else extra
 
 
-def without_phone_forms(extra: Any, numbers: set[str]) -> Any:
+def without_phone_forms(extra: Any, numbers: set[str] | None) -> Any:
     """A person's ``vcard_extra`` without the kept TEL forms (and their groups' companions)
     whose number is one of ``numbers`` (digits only): the personal phones a reader may not
-    read (ADR 0034)."""
-    if not isinstance(extra, list) or not numbers:
+    read (ADR 0034); with ``numbers`` None, without any (while personal phones are sealed,
+    ADR 0052: a kept form does not say reliably whether its row is a personal one)."""
+    if not isinstance(extra, list) or numbers == set():
         return extra
 
     def hidden(item: Any) -> bool:
         return (
             isinstance(item, dict)
             and str(item.get("name") or "").upper() == "TEL"
-            and re.sub(r"\D", "", str(item.get("value") or "")).lstrip("0") in numbers
+            and (
+                numbers is None
+                or re.sub(r"\D", "", str(item.get("value") or "")).lstrip("0") in numbers
+            )
         )
 
     groups = {str(item["group"]).upper() for item in extra if hidden(item) and item.get("group")}
@@ -138,11 +142,16 @@ def without_phone_forms(extra: Any, numbers: set[str]) -> Any:
 
 def scrub_sealed_forms(entity: str, name: str, value: Any) -> Any:
     """``core.sealing.SCRUB_POLICY``: while people's addresses are sealed (ADR 0048), their
-    vCard extras keep no address in clear (the address itself is in its sealed row)."""
+    vCard extras keep no address in clear (the address itself is in its sealed row); while
+    personal phones are (ADR 0052), no phone number."""
     from rubrica.core import sealing
 
-    if entity == "contact" and name == "vcard_extra" and sealing.must_seal("contact", "addresses"):
-        return without_address_forms(value)
+    if entity != "contact" or name != "vcard_extra":
+        return value
+    if sealing.must_seal("contact", "addresses"):
+        value = without_address_forms(value)
+    if sealing.must_seal("contact", "personal_phones"):  # ADR 0052
+        value = without_phone_forms(value, None)
     return value
 
 
