@@ -652,6 +652,8 @@ def _keep_unreadable(data: Any, current: Contact) -> Any:
         # a select cannot show the words, so an empty gender is the form's "unchanged" too
         if str(data[name]) == str(stored) or (name == "gender" and not data[name]):
             data = {**data, name: stored}
+    if isinstance(data.get("phones"), list):
+        data = {**data, "phones": _keep_unreadable_phones(data["phones"], current)}
     if not isinstance(data.get("addresses"), list):
         return data
     stored = list(current.addresses.all())
@@ -666,6 +668,25 @@ def _keep_unreadable(data: Any, current: Contact) -> Any:
                     row[part] = value
         rows.append(row)
     return {**data, "addresses": rows}
+
+
+def _keep_unreadable_phones(rows: list[Any], current: Contact) -> list[Any]:
+    """Phone rows of ``data`` with a sealed number that does not open (ADR 0052) given back as
+    stored (its number, E.164 form and blind index), when the row comes back showing it."""
+    unreadable = {
+        str(phone.raw): phone
+        for phone in current.phones.all()
+        if isinstance(phone.raw, sealing.UnreadableText)
+    }
+    if not unreadable:
+        return rows
+    out = []
+    for row in rows:
+        phone = unreadable.get(str(row.get("value"))) if isinstance(row, Mapping) else None
+        if phone is not None:
+            row = {**row, "value": phone.raw, "e164": phone.e164, "e164_key": phone.e164_key}
+        out.append(row)
+    return out
 
 
 def contact_revert(*, actor: User, contact: Contact, entry: HistoryEntry, field: str) -> Contact:

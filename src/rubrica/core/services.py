@@ -161,6 +161,12 @@ def _clean_one(kind: str, item: Mapping[str, Any], prefix: str, errors: Errors) 
     try:
         if kind == "emails":
             row["value"] = normalize.email(value or "")
+        elif kind == "phones" and isinstance(value, sealing.UnreadableText):
+            # a sealed number that does not open: written back as stored (ADR 0052)
+            row.update(
+                value=value, e164=item.get("e164") or "", extension=item.get("extension") or ""
+            )
+            row["e164_key"] = str(item.get("e164_key") or "")
         elif kind == "phones":
             phone = normalize.phone(value or "")
             row.update(value=phone.raw, e164=phone.e164, extension=phone.extension)
@@ -224,6 +230,8 @@ def row_fields(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
         fields.update(
             raw=row["value"], e164=row.get("e164", ""), extension=row.get("extension", "")
         )
+        if row.get("e164_key"):  # a sealed number that does not open keeps its index
+            fields["e164_key"] = row["e164_key"]
     elif kind == "addresses":
         fields.update({part: row.get(part, "") for part in ADDRESS_PARTS})
     else:

@@ -5,8 +5,9 @@ The job (kind ``keys_reseal``) walks, in batches of ``BATCH`` rows by id, each c
 its batch's transaction (a killed run resumes where it stopped): people, organizations (their
 ``custom_fields`` and sealable columns: notes, ADR 0034), then the history entries and merge
 snapshots of both (the copies of those values history keeps), the import report rows' and
-cleaning changes' copies of people as they were, and last people's address rows (their street,
-postcode, PO box and extended address, ADR 0048). Each value ends as
+cleaning changes' copies of people as they were, people's address rows (their street,
+postcode, PO box and extended address, ADR 0048) and last people's phone rows (the numbers of the
+personal ones and their blind indexes, ADR 0052). Each value ends as
 ``customfields.protection.reseal_values`` says: sensitive ones sealed with the current key,
 others plain. People and organizations whose stored form changed are indexed again (search, and
 the duplicate keys of people, which hold blind indexes of sensitive identifiers); when
@@ -439,7 +440,8 @@ def _reseal_snapshot_builtins(
 
 def key_usage() -> dict[str, int]:
     """How many sealed values each key id holds in people's and organizations'
-    ``custom_fields`` and sealed columns (notes) (``rubrica keys status``): an old key may be
+    ``custom_fields`` and sealed columns (notes, dates, address parts, personal phone numbers)
+    (``rubrica keys status``): an old key may be
     removed once it holds none (and history and merges were re-sealed by a rotation since)."""
     usage: dict[str, int] = {}
     for model in (Contact, Organization):
@@ -460,14 +462,15 @@ def key_usage() -> dict[str, int]:
                 .values_list(raw, flat=True),
                 usage,
             )
-    for part in SEALED_ADDRESS_PARTS:
-        raw = f"raw_{part}"
-        _count_sealed_texts(
-            _address_rows()
-            .filter(**{f"{raw}__startswith": sealing.TEXT_PREFIX})
-            .values_list(raw, flat=True),
-            usage,
-        )
+    for rows, parts in ((_address_rows, SEALED_ADDRESS_PARTS), (_phone_rows, SEALED_PHONE_PARTS)):
+        for part in parts:
+            raw = f"raw_{part}"
+            _count_sealed_texts(
+                rows()
+                .filter(**{f"{raw}__startswith": sealing.TEXT_PREFIX})
+                .values_list(raw, flat=True),
+                usage,
+            )
     return usage
 
 
