@@ -16,6 +16,7 @@ from rubrica.activities.models import Activity, KeepInTouch
 from rubrica.contacts.models import Contact
 from rubrica.contacts.services import contact_update
 from tests.factories import make_contact, make_organization
+from tests.moments import without_moments
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +148,46 @@ def test_timeline_folds_in_the_record_changes_collapsed(member, member_client):
     html = member_client.get(reverse("contacts:detail", args=[ada.pk])).content.decode()
     assert "<details>" in html and "title: — → Engineer" in html
     assert html.index("title: — → Engineer") < html.index("Before")
+
+
+def test_timeline_changes_show_protected_fields_as_the_history_page_does(
+    admin_user, member, client
+):
+    """A change of a sensitive field folded into the timeline: masked for a reader who may not
+    read it, opened for one who may (never its ciphertext), personal phones left out."""
+    from rubrica.customfields.protection import protected_field_save
+
+    for name in ("birthday", "personal_phones"):
+        protected_field_save(
+            actor=admin_user,
+            entity="contact",
+            field_name=name,
+            sensitive=True,
+            read_roles=[],
+            edit_roles=[],
+        )
+    ada = make_contact(admin_user, given_name="Ada", visibility="everyone")
+    log(admin_user, [ada], subject="Before", occurred_at=ago(1))
+    contact_update(
+        actor=admin_user,
+        contact=ada,
+        data={
+            "birthday": "1815-12-10",
+            "phones": [
+                {"label": "home", "value": "+39 06 8877 6655"},
+                {"label": "work", "value": "+39 02 1234 5678"},
+            ],
+        },
+    )
+    client.force_login(member)
+    html = without_moments(client.get(reverse("contacts:detail", args=[ada.pk])).content.decode())
+    assert "birthday: — → •••" in html
+    assert "+39 02 1234 5678" in html  # the work phone is the member's to read
+    assert "8877" not in html and "1815" not in html and "sealed" not in html
+    client.force_login(admin_user)
+    html = client.get(reverse("contacts:detail", args=[ada.pk])).content.decode()
+    assert "birthday: — → 1815-12-10" in html
+    assert "+39 06 8877 6655" in html and "sealed" not in html
 
 
 def test_private_activity_is_hidden_from_others_timeline(member, other_member, client):

@@ -24,6 +24,7 @@ from rubrica.contacts.models import Contact
 from rubrica.core.filters import Params, param_ids, param_values
 from rubrica.core.models import Action
 from rubrica.core.pagination import Page, keyset_page
+from rubrica.customfields.protection import FieldAccess, present_changes
 from rubrica.history.models import HistoryAction, HistoryEntry
 from rubrica.organizations.models import Affiliation, Organization
 
@@ -184,10 +185,14 @@ def interleave(activities: list[Activity], entries: list[HistoryEntry]) -> list[
     return out
 
 
-def change_lines(entry: HistoryEntry) -> list[str]:
-    """ "stage: Lead → Customer" for each field of a history entry."""
+def change_lines(entry: HistoryEntry, access: FieldAccess) -> list[str]:
+    """ "stage: Lead → Customer" for each field of a history entry, as ``access``'s user may
+    see it (fields they may not read masked, sealed values opened for those who may, personal
+    phones left out: what the history page shows)."""
     lines = []
-    for name, change in sorted(entry.changes.items()):
+    for name, change in sorted(present_changes(access, entry.changes).items()):
+        if not isinstance(change, dict):
+            continue
         before, after = change.get("before"), change.get("after")
         lines.append(f"{name}: {_short(before)} → {_short(after)}")
     return lines

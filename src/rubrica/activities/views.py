@@ -30,6 +30,8 @@ from rubrica.contacts.models import NEVER, Contact
 from rubrica.core.models import Action
 from rubrica.core.pagination import keyset_page
 from rubrica.core.services import ConflictError
+from rubrica.customfields.models import Entity
+from rubrica.customfields.protection import field_access
 from rubrica.kits.web.access import AuthedRequest, can, require
 from rubrica.kits.web.forms import typed_datetime
 from rubrica.kits.web.lists import safe_next
@@ -81,6 +83,9 @@ def _timeline_context(request: HttpRequest, record: Contact | Organization) -> d
         if flt.active
         else selectors.folded_history(record, newer_than=newer_than, older_than=older_than)
     )
+    access = field_access(
+        cast(User, user), Entity.CONTACT if isinstance(record, Contact) else Entity.ORGANIZATION
+    )
     items = []
     for item in selectors.interleave(page.items, entries):
         if isinstance(item, Activity):
@@ -89,7 +94,7 @@ def _timeline_context(request: HttpRequest, record: Contact | Organization) -> d
             items.append(
                 {
                     "changes": item,
-                    "lines": [(e, selectors.change_lines(e)) for e in item.entries],
+                    "lines": [(e, selectors.change_lines(e, access)) for e in item.entries],
                 }
             )
     key = _record_key(record)
