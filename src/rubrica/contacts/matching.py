@@ -126,6 +126,22 @@ def phone_lookup(numbers: Iterable[str]) -> Q:
     return lookup
 
 
+def phone_numbers(ids: Any) -> list[tuple[int, str]]:
+    """(person id, E.164 number) of the phones of the people ``ids`` that have one; a sealed
+    number that does not open (its key missing, ADR 0052) is left out, never its placeholder
+    words."""
+    out = []
+    for contact_id, e164, raw in ContactPhone.objects.filter(contact_id__in=ids).values_list(
+        "contact_id", "e164", "raw"
+    ):
+        if isinstance(e164, sealing.UnreadableText) or isinstance(raw, sealing.UnreadableText):
+            continue
+        number = phone_e164(raw, e164)
+        if number:
+            out.append((contact_id, number))
+    return out
+
+
 _CONTACT_VALUES = (
     "id",
     "given_name",
@@ -162,10 +178,8 @@ def identities(ids: list[int] | QuerySet[Any, Any]) -> dict[int, Identity]:
         "contact_id", "value"
     ):
         emails[contact_id].append(value)
-    for contact_id, e164, raw in ContactPhone.objects.filter(contact_id__in=ids).values_list(
-        "contact_id", "e164", "raw"
-    ):
-        phones[contact_id].append(phone_e164(raw, e164))
+    for contact_id, number in phone_numbers(ids):
+        phones[contact_id].append(number)
     addresses: dict[int, list[ContactAddress]] = defaultdict(list)
     for address in ContactAddress.objects.filter(contact_id__in=ids).only(
         "contact_id", "street", "extended", "postal_code", "is_preferred", "position"

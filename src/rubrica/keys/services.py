@@ -31,7 +31,7 @@ from rubrica.accounts.models import User
 from rubrica.accounts.selectors import role_keys
 from rubrica.audit import services as audit
 from rubrica.audit.services import AuditAction
-from rubrica.contacts.matching import phone_key
+from rubrica.contacts.matching import phone_key, phone_numbers
 from rubrica.contacts.models import Contact, ContactAddress, ContactPhone
 from rubrica.contacts.services import list_phone
 from rubrica.core import sealing
@@ -55,7 +55,7 @@ from rubrica.customfields.protection import (
 )
 from rubrica.dataio.models import ImportRow
 from rubrica.dataio.vcard.mapping import without_address_forms, without_phone_forms
-from rubrica.dedup.keys import PHONE, PHONE_NSN
+from rubrica.dedup.keys import PHONE, PHONE_NSN, blocking_keys, identity
 from rubrica.dedup.models import DuplicateKey
 from rubrica.history.models import HistoryEntry
 from rubrica.jobs.models import Job
@@ -311,27 +311,36 @@ def _reseal_phones(rows: list[Any], personal_sealed: bool, counts: Resealed) -> 
         if update:
             ContactPhone.objects.filter(pk=row.pk).update(**update)
             changed += 1
-    people = {row.contact_id for row in rows}
-    blind = phone_key()
-    stale = _stale_phone_keys(people, blind is not None)
+    stale = _stale_phone_keys({row.contact_id for row in rows})
     for person in Contact.objects.filter(pk__in=stale, deleted_at=None):
         dedup.index_contact(person)
     return changed
 
 
-def _stale_phone_keys(people: set[int], blind: bool) -> set[int]:
-    """Of ``people``, those whose stored phone keys are clear while they must be blind (under
-    the current key), or blind while they must be clear."""
+def _stale_phone_keys(people: set[int]) -> set[int]:
+    """Of ``people``, those whose stored phone keys are not the ones their numbers give now
+    (blind under the current key while personal phones are sealed, clear otherwise; none made
+    of a number that did not open)."""
     if not people:
         return set()
-    prefix = f"bi{sealing.key_ring().current}:" if blind else ""
-    stale: set[int] = set()
-    for contact_id, key in DuplicateKey.objects.filter(
+    numbers: dict[int, list[str]] = {pk: [] for pk in people}
+    for contact_id, number in phone_numbers(list(people)):
+        numbers[contact_id].append(number)
+    blind = phone_key()
+    wanted = {
+        pk: {
+            pair
+            for pair in blocking_keys(identity(phones=found, phone_key=blind))
+            if pair[0] in (PHONE, PHONE_NSN)
+        }
+        for pk, found in numbers.items()
+    }
+    stored: dict[int, set[tuple[str, str]]] = {pk: set() for pk in people}
+    for contact_id, kind, key in DuplicateKey.objects.filter(
         contact_id__in=people, kind__in=(PHONE, PHONE_NSN)
-    ).values_list("contact_id", "key"):
-        if (blind and not key.startswith(prefix)) or (not blind and key.startswith("bi")):
-            stale.add(contact_id)
-    return stale
+    ).values_list("contact_id", "kind", "key"):
+        stored[contact_id].add((kind, key))
+    return {pk for pk in people if stored[pk] != wanted[pk]}
 
 
 def _reseal_row(

@@ -63,7 +63,7 @@ from rubrica.core.bulk import fast_insert, stand_in
 from rubrica.core.models import Action
 from rubrica.core.services import ADDRESS_PARTS
 from rubrica.customfields.models import Entity
-from rubrica.customfields.protection import seal_builtins
+from rubrica.customfields.protection import PERSONAL_PHONES, is_personal_phone, seal_builtins
 from rubrica.dataio import pipeline
 from rubrica.dataio.imports.organizations import import_organizations
 from rubrica.dataio.imports.report import counts, organization_counts
@@ -224,9 +224,13 @@ def salvage(
     sources = record.data.get("_vcard_sources") or {}
     extra: list[Any] = []
     kept: list[str] = []
+    dropped = 0  # of ``kept``, the remarks that a value was not kept
     # While addresses are sealed (ADR 0048) a refused address is kept only where it is sealed
     # too: in the notes when they are; never in the vCard extras (kept in clear).
     sealed_addresses = sealing.must_seal(Entity.CONTACT, "addresses")
+    # Likewise a refused personal phone while they are sealed (ADR 0052); and no phone at all
+    # goes to the vCard extras then, which keep no phone number (it would be dropped there).
+    sealed_phones = sealing.must_seal(Entity.CONTACT, PERSONAL_PHONES)
     for kind, indices in bad.items():
         rows = list(data.get(kind) or [])
         for index in sorted(indices):
@@ -237,14 +241,13 @@ def salvage(
             if source is not None and source in (current_extra or []):
                 continue  # kept verbatim by an earlier import of this card
             label = f" ({row['label']})" if row.get("label") else ""
-            if kind == "addresses" and sealed_addresses:
+            personal = kind == "phones" and sealed_phones and is_personal_phone(row.get("label"))
+            if (kind == "addresses" and sealed_addresses) or personal:
                 if not sealing.must_seal(Entity.CONTACT, "notes"):
-                    kept.append(
-                        f"{KIND_LABELS[kind]}{label}: "
-                        + _("not kept, as postal addresses are stored encrypted and notes are not")
-                    )
+                    kept.append(f"{KIND_LABELS[kind]}{label}: {_not_kept(kind)}")
+                    dropped += 1
                     continue
-            elif into_extra and source is not None:
+            elif into_extra and source is not None and not (kind == "phones" and sealed_phones):
                 extra.append(source)
                 continue
             text = (
@@ -264,7 +267,12 @@ def salvage(
             kept.append(f"{key}: {custom.pop(key)}")
         data["custom_fields"] = custom
     keep_in_notes(data, kept, current_notes)
-    where = _("kept in the notes") if kept else _("kept in the vCard extras")
+    if len(kept) > dropped:
+        where = _("kept in the notes")
+    elif extra or not kept:
+        where = _("kept in the vCard extras")
+    else:
+        where = _("not kept")
     reasons = "; ".join(
         [
             *record.set_aside,  # the reader's words: line and column
@@ -275,6 +283,13 @@ def salvage(
     )
     message = _("Set aside (%(where)s): %(reasons)s") % {"where": where, "reasons": reasons}
     return Salvage(data=data, extra=extra, message=message)
+
+
+def _not_kept(kind: str) -> str:
+    """Why a refused address or personal phone was not set aside in the notes."""
+    if kind == "addresses":
+        return _("not kept, as postal addresses are stored encrypted and notes are not")
+    return _("not kept, as personal phone numbers are stored encrypted and notes are not")
 
 
 def preview_check(
