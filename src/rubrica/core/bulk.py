@@ -70,9 +70,12 @@ def fast_insert(model: type[models.Model], objs: Sequence[Any], *, returning: bo
     # a sealable column (core.models.SealedTextField) always takes its own path: it may seal
     plain = [isinstance(f, _PLAIN_FIELDS) and not getattr(f, "seals", False) for f in fields]
     convert = [(i, f, plain[i]) for i, f in enumerate(fields) if i not in auto]
-    # a column sealed row by row (ADR 0052) asks the row first, as ``pre_save`` would
+    # a column sealed row by row (ADR 0052) asks the row first, as ``pre_save`` would, when
+    # any row may be sealed now (else each row would be asked for nothing: ~10 µs a phone)
     row_sealed: list[tuple[int, Any]] = [
-        (i, f) for i, f in enumerate(fields) if getattr(f, "per_row", False)
+        (i, f)
+        for i, f in enumerate(fields)
+        if getattr(f, "per_row", False) and f.sealing_now()  # type: ignore[attr-defined]
     ]
     defaults: list[Any] = []
     for f in fields:

@@ -252,6 +252,11 @@ class SealedTextField(models.TextField):  # type: ignore[type-arg]
         value = super().pre_save(model_instance, add)
         return self.value_for_row(model_instance, value) if self.per_row else value
 
+    def sealing_now(self) -> bool:
+        """May any row of this column be sealed now (its field is marked)? A per-row column
+        seals a row only then, and only when the row policy says so too."""
+        return sealing.must_seal(self.seal_entity, self.protected_name)
+
     def value_for_row(self, row: Any, value: Any) -> Any:
         """``value`` as ``row`` (a model instance, or ``core.bulk.fast_insert``'s stand-in)
         stores it: sealed when the row must be (``per_row`` columns; the others decide in
@@ -304,6 +309,9 @@ class BlindIndexField(models.CharField):  # type: ignore[type-arg]
             if kwargs.get(key) == value:
                 del kwargs[key]
         return name, path, args, kwargs
+
+    def sealing_now(self) -> bool:
+        return self.source_field(self.model).sealing_now()
 
     def source_field(self, model: type[models.Model]) -> SealedTextField:
         field = model._meta.get_field(self.source)
