@@ -12,13 +12,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from rubrica.accounts.models import User
 from rubrica.contacts.models import Contact, ContactAddress, ContactEmail, ContactPhone
 from rubrica.core import normalize, sealing
-from rubrica.core.models import Action, SealedTextField, blind_value
+from rubrica.core.models import Action, SealedTextField
 from rubrica.customfields.models import Entity
 from rubrica.customfields.protection import (
     PERSONAL_PHONES,
@@ -116,14 +117,25 @@ def phone_key() -> Any:
 
 
 def phone_lookup(numbers: Iterable[str]) -> Q:
-    """The phone rows whose E.164 form is one of ``numbers``: by the column, and while personal
-    phones are sealed also by the blind index of the sealed ones (ADR 0052)."""
+    """The phone rows whose E.164 form is one of ``numbers``: by the column, and sealed ones
+    (ADR 0052) by their blind index under any key of the ring."""
     wanted = {n for n in numbers if n}
     lookup = Q(e164__in=wanted)
-    if wanted and sealing.must_seal(Entity.CONTACT, PERSONAL_PHONES):
-        context = cast(SealedTextField, ContactPhone._meta.get_field("e164")).seal_context()
-        lookup |= Q(e164_key__in={blind_value(n, context) for n in wanted})
-    return lookup
+    if not wanted:
+        return lookup
+    try:
+        ring = sealing.key_ring()
+    except ImproperlyConfigured:
+        return lookup  # no key: nothing was ever sealed with one
+    # Under every key: a rotation re-seals the rows last, and unmarking opens them in the
+    # background; until then a sealed row still answers to its blind index.
+    context = cast(SealedTextField, ContactPhone._meta.get_field("e164")).seal_context()
+    blinds = {
+        f"bi{sealing.blind_index(number, context, key_id=key_id)}"
+        for number in wanted
+        for key_id in ring.keys
+    }
+    return lookup | Q(e164_key__in=blinds)
 
 
 def phone_numbers(ids: Any) -> list[tuple[int, str]]:

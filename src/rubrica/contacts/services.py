@@ -379,6 +379,13 @@ def list_phone(phones: list[dict[str, Any]]) -> str:
     ADR 0034)."""
     if PERSONAL_PHONES in protected_names(Entity.CONTACT):
         phones = split_phones(phones)[0]
+    # a sealed number that does not open (ADR 0052) is no number to show or filter on
+    phones = [
+        row
+        for row in phones
+        if not isinstance(row.get("e164"), sealing.UnreadableText)
+        and not isinstance(row.get("value"), sealing.UnreadableText)
+    ]
     return preferred(phones, "e164")
 
 
@@ -672,17 +679,28 @@ def _keep_unreadable(data: Any, current: Contact) -> Any:
 
 def _keep_unreadable_phones(rows: list[Any], current: Contact) -> list[Any]:
     """Phone rows of ``data`` with a sealed number that does not open (ADR 0052) given back as
-    stored (its number, E.164 form and blind index), when the row comes back showing it."""
-    unreadable = {
-        str(phone.raw): phone
-        for phone in current.phones.all()
-        if isinstance(phone.raw, sealing.UnreadableText)
-    }
-    if not unreadable:
+    stored (its number, E.164 form and blind index): a row that carries the stored value
+    itself (the personal phones a service keeps for a writer who may not change them) gets its
+    own; a row showing only the words gets, in order, the next stored one not yet given back
+    (every such number reads as the same words; a form lists them in their order)."""
+    stored = [p for p in current.phones.all() if isinstance(p.raw, sealing.UnreadableText)]
+    if not stored:
         return rows
+    by_cipher = {p.raw.raw: p for p in stored}
+    given: set[int] = set()
+    for row in rows:  # first the rows that say which stored number they are
+        value = row.get("value") if isinstance(row, Mapping) else None
+        if isinstance(value, sealing.UnreadableText) and value.raw in by_cipher:
+            given.add(by_cipher[value.raw].pk)
+    waiting = [p for p in stored if p.pk not in given]
     out = []
     for row in rows:
-        phone = unreadable.get(str(row.get("value"))) if isinstance(row, Mapping) else None
+        value = row.get("value") if isinstance(row, Mapping) else None
+        phone = None
+        if isinstance(value, sealing.UnreadableText):
+            phone = by_cipher.get(value.raw)
+        elif value is not None and waiting and str(value) == str(waiting[0].raw):
+            phone = waiting.pop(0)
         if phone is not None:
             row = {**row, "value": phone.raw, "e164": phone.e164, "e164_key": phone.e164_key}
         out.append(row)

@@ -23,7 +23,14 @@ from rubrica.contacts.types import ContactInput
 from rubrica.core.models import Action
 from rubrica.core.services import ConflictError
 from rubrica.customfields.models import Entity
-from rubrica.customfields.protection import FieldAccess, field_access, open_builtins, seal_builtins
+from rubrica.customfields.protection import (
+    PERSONAL_PHONES,
+    FieldAccess,
+    field_access,
+    open_builtins,
+    seal_builtins,
+    split_phones,
+)
 from rubrica.jobs.models import Job, JobStatus
 from rubrica.jobs.services import Progress, job_create
 from rubrica.quality import selectors
@@ -55,8 +62,13 @@ class Preview:
 
 def _changeable_snapshot(access: FieldAccess, contact: Contact) -> dict[str, Any]:
     """The person's snapshot without the protected fields ``access``'s user may not change: a
-    cleaning neither shows nor plans them (ADR 0027)."""
-    return {key: value for key, value in snapshot(contact).items() if access.can_edit(key)}
+    cleaning neither shows nor plans them (ADR 0027), personal phones included (ADR 0034)."""
+    data = {key: value for key, value in snapshot(contact).items() if access.can_edit(key)}
+    if "phones" in data and not (
+        access.can_read(PERSONAL_PHONES) and access.can_edit(PERSONAL_PHONES)
+    ):
+        data["phones"] = split_phones(data["phones"])[0]
+    return data
 
 
 def _check_action(action: str) -> None:

@@ -1,0 +1,147 @@
+"""Sealed personal phones (ADR 0052), the cases a review found: several numbers that do not open
+survive a save each as itself; a number that does not open never becomes the list phone; a sealed
+number is found by phone while a rotation or an unmarking is still under way; a cleaning preview
+shows no personal number to a user who may not read it. Runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from rubrica.contacts.matching import phone_lookup
+from rubrica.contacts.models import Contact, ContactPhone
+from rubrica.contacts.services import contact_update, snapshot
+from rubrica.core import sealing
+from rubrica.customfields.models import ProtectedField
+from rubrica.customfields.protection import forget_protected
+from rubrica.jobs.models import JobStatus
+from rubrica.jobs.services import job_run
+from rubrica.keys.services import reseal_start
+from tests.conftest import TEST_FIELD_KEYS
+from tests.customfields.test_sealed_phones import NEW_KEY, _protect, _rows, _sealed_now
+from tests.factories import make_contact
+
+pytestmark = pytest.mark.django_db
+
+E164 = "+390688776655"
+
+
+@pytest.fixture(autouse=True)
+def _private_root(settings: Any, tmp_path: Any) -> None:
+    settings.RUBRICA_PRIVATE_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def _numbers(pk: int) -> list[tuple[str, str]]:
+    return [
+        (p.label, p.raw) for p in ContactPhone.objects.filter(contact_id=pk).order_by("position")
+    ]
+
+
+def test_several_numbers_that_do_not_open_survive_a_save_each_as_itself(
+    admin_user: Any, settings: Any
+) -> None:
+    _sealed_now(admin_user)
+    person = make_contact(
+        admin_user,
+        given_name="Due",
+        family_name="Case",
+        phones=[
+            {"label": "home", "value": "+39 06 8877 6655"},
+            {"label": "private", "value": "+39 02 4455 6677"},
+        ],
+    )
+    stored = _rows(person.pk)
+    settings.RUBRICA_FIELD_KEYS_SOURCE = lambda: NEW_KEY  # the key went missing
+    person = Contact.objects.get(pk=person.pk)
+    shown = snapshot(person)["phones"]
+    assert [str(r["value"]) for r in shown] == [str(shown[0]["value"])] * 2  # the same words
+    contact_update(
+        actor=admin_user,
+        contact=person,
+        data={
+            "given_name": "Tre",
+            "phones": [{"label": r["label"], "value": str(r["value"])} for r in shown],
+        },
+    )
+    assert _rows(person.pk) == stored  # each row as it was stored
+    settings.RUBRICA_FIELD_KEYS_SOURCE = lambda: f"{NEW_KEY}\n{TEST_FIELD_KEYS}"
+    assert _numbers(person.pk) == [("home", "+39 06 8877 6655"), ("private", "+39 02 4455 6677")]
+
+
+def test_a_number_that_does_not_open_never_becomes_the_list_phone(
+    admin_user: Any, settings: Any
+) -> None:
+    _sealed_now(admin_user)
+    person = make_contact(
+        admin_user,
+        given_name="Lista",
+        phones=[{"label": "home", "value": "+39 06 8877 6655", "is_preferred": True}],
+    )
+    settings.RUBRICA_FIELD_KEYS_SOURCE = lambda: NEW_KEY  # the key went missing
+    person = Contact.objects.get(pk=person.pk)
+    shown = snapshot(person)["phones"]
+    contact_update(  # relabelled "work": no longer left out of the list as a personal phone
+        actor=admin_user,
+        contact=person,
+        data={"phones": [{"label": "work", "value": str(shown[0]["value"]), "is_preferred": True}]},
+    )
+    assert Contact.objects.get(pk=person.pk).primary_phone == ""
+    # unmarking while the key is missing: the job cannot open the row, and shows no words
+    _protect(admin_user, sensitive=False)
+    job = job_run(reseal_start(actor=admin_user, enqueue=False, reindex=True).pk)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert Contact.objects.get(pk=person.pk).primary_phone == ""
+
+
+def test_a_sealed_number_is_found_while_a_rotation_is_under_way(
+    admin_user: Any, settings: Any
+) -> None:
+    _sealed_now(admin_user)
+    make_contact(admin_user, given_name="Ruota", phones=[{"label": "home", "value": E164}])
+    assert ContactPhone.objects.filter(phone_lookup([E164])).count() == 1
+    settings.RUBRICA_FIELD_KEYS_SOURCE = lambda: f"{NEW_KEY}\n{TEST_FIELD_KEYS}"  # new key
+    assert ContactPhone.objects.filter(phone_lookup([E164])).count() == 1  # job not run yet
+    assert not ContactPhone.objects.filter(phone_lookup(["+390699999999"])).exists()
+
+
+def test_a_sealed_number_is_found_after_unmarking_until_the_job_opens_it(
+    admin_user: Any,
+) -> None:
+    _sealed_now(admin_user)
+    make_contact(admin_user, given_name="Apre", phones=[{"label": "home", "value": E164}])
+    ProtectedField.objects.filter(field="personal_phones").delete()  # the job not run yet
+    forget_protected()
+    assert _rows_sealed()
+    assert ContactPhone.objects.filter(phone_lookup([E164])).count() == 1
+
+
+def _rows_sealed() -> bool:
+    return all(
+        sealing.is_sealed_text(row["raw"])
+        for pk in ContactPhone.objects.values_list("contact_id", flat=True)
+        for row in _rows(pk)
+    )
+
+
+def test_a_cleaning_preview_shows_no_personal_number_to_whom_may_not_read_it(
+    admin_user: Any, member: Any, settings: Any
+) -> None:
+    from rubrica.quality.services import preview_cleaning
+
+    settings.RUBRICA_DEFAULT_PHONE_REGION = "IT"
+    _sealed_now(admin_user)
+    make_contact(
+        admin_user,
+        given_name="Tidy",
+        owner=member.pk,
+        visibility="everyone",
+        phones=[
+            {"label": "home", "value": "06 8877 6655"},
+            {"label": "work", "value": "02 1234 5678"},
+        ],
+    )
+    text = repr(preview_cleaning(member, "phones").changes)
+    assert "8877" not in text and "1234 5678" in text  # the work phone is theirs to tidy
+    assert "8877" in repr(preview_cleaning(admin_user, "phones").changes)
