@@ -50,6 +50,39 @@ def test_invalid_value_lists_show_the_people(member_client, member):
     assert "Eve" in emails and "eve@@example" in emails and "Fine" not in emails
 
 
+def test_unreadable_phone_list_masks_personal_numbers_for_whom_may_not_read_them(
+    admin_user, member_client, member, client
+):
+    from rubrica.customfields.protection import protected_field_save
+
+    protected_field_save(
+        actor=admin_user,
+        entity="contact",
+        field_name="personal_phones",
+        sensitive=True,
+        read_roles=[],
+        edit_roles=[],
+    )
+    bob = make_contact(
+        admin_user,
+        given_name="Bob",
+        owner=member.pk,
+        visibility="everyone",
+        phones=[
+            {"label": "home", "value": "+39 02 1234 5678"},
+            {"label": "work", "value": "+39 06 5555 4444"},
+        ],
+    )
+    ContactPhone.objects.filter(contact=bob, label="home").update(raw="call me at nine", e164="")
+    ContactPhone.objects.filter(contact=bob, label="work").update(raw="ask reception", e164="")
+
+    phones = member_client.get(reverse("quality:invalid_phones")).content.decode()
+    assert "Bob" in phones and "ask reception" in phones
+    assert "call me at nine" not in phones and "•••" in phones
+    client.force_login(admin_user)
+    assert "call me at nine" in client.get(reverse("quality:invalid_phones")).content.decode()
+
+
 def test_preview_shows_before_and_after_escaped(member_client, member):
     make_contact(member, given_name="<b>mario", family_name="rossi")
 

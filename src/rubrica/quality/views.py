@@ -27,6 +27,8 @@ from django.views.decorators.http import require_GET, require_POST
 from rubrica.contacts.models import Contact, ContactPhone
 from rubrica.core.models import Action
 from rubrica.core.pagination import Page, keyset_page
+from rubrica.customfields.models import Entity
+from rubrica.customfields.protection import MASK, PERSONAL_PHONES, field_access, is_personal_phone
 from rubrica.jobs.models import Job
 from rubrica.jobs.services import jobs_recover
 from rubrica.kits.web.access import AuthedRequest
@@ -142,7 +144,15 @@ def invalid_phones(request: AuthedRequest) -> HttpResponse:
     visible = Contact.objects.restrict(request.user, Action.VIEW).values("pk")
     qs = ContactPhone.objects.filter(e164="", contact_id__in=visible).select_related("contact")
     page = _page(request, qs)
-    rows = [{"contact": row.contact, "value": row.raw} for row in page.items]
+    # a personal number is masked for a reader who may not read them (ADR 0034)
+    hidden = not field_access(request.user, Entity.CONTACT).can_read(PERSONAL_PHONES)
+    rows = [
+        {
+            "contact": row.contact,
+            "value": MASK if hidden and is_personal_phone(row.label) else row.raw,
+        }
+        for row in page.items
+    ]
     return _render_list(request, _("People with unreadable phone numbers"), rows, page)
 
 
