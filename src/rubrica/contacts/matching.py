@@ -19,7 +19,7 @@ from django.urls import reverse
 from rubrica.accounts.models import User
 from rubrica.contacts.models import Contact, ContactAddress, ContactEmail, ContactPhone
 from rubrica.core import normalize, sealing
-from rubrica.core.models import Action, SealedTextField
+from rubrica.core.models import Action, SealedTextField, blind_value
 from rubrica.customfields.models import Entity
 from rubrica.customfields.protection import (
     PERSONAL_PHONES,
@@ -105,7 +105,7 @@ def date_key() -> Any:
 
 
 def _blind_phone(kind: str, number: str) -> str:
-    return f"bi{sealing.blind_index(number, f'contact.phones.{kind}')}"
+    return blind_value(number, f"contact.phones.{kind}")
 
 
 def phone_key() -> Any:
@@ -131,9 +131,7 @@ def phone_lookup(numbers: Iterable[str]) -> Q:
     # background; until then a sealed row still answers to its blind index.
     context = cast(SealedTextField, ContactPhone._meta.get_field("e164")).seal_context()
     blinds = {
-        f"bi{sealing.blind_index(number, context, key_id=key_id)}"
-        for number in wanted
-        for key_id in ring.keys
+        blind_value(number, context, key_id=key_id) for number in wanted for key_id in ring.keys
     }
     return lookup | Q(e164_key__in=blinds)
 

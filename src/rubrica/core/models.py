@@ -335,9 +335,10 @@ class BlindIndexField(models.CharField):  # type: ignore[type-arg]
         return blind_value(text, source.seal_context())
 
 
-def blind_value(text: str, context: str) -> str:
-    """What a ``BlindIndexField`` holds for ``text`` of a column sealed in ``context``."""
-    return f"bi{sealing.blind_index(text, context)}"
+def blind_value(text: str, context: str, *, key_id: str | None = None) -> str:
+    """What a ``BlindIndexField`` holds for ``text`` of a column sealed in ``context`` (under
+    ``key_id``, default the current key)."""
+    return f"bi{sealing.blind_index(text, context, key_id=key_id)}"
 
 
 class ScrubbedJSONField(models.JSONField):

@@ -157,28 +157,44 @@ def _with_raw_columns(queryset: models.QuerySet[Any], entity: str) -> models.Que
     return annotated
 
 
-def _address_rows() -> models.QuerySet[Any]:
-    """People's address rows with their sealable parts also read as stored (``raw_<part>``)."""
-    annotated: models.QuerySet[Any] = ContactAddress.objects.only("pk", "contact_id").annotate(
-        **{
-            f"raw_{part}": Cast(part, output_field=models.TextField())
-            for part in SEALED_ADDRESS_PARTS
-        }
-    )
+def _child_rows(
+    model: type[models.Model], parts: tuple[str, ...], *fields: str
+) -> models.QuerySet[Any]:
+    """People's child rows (``fields`` besides their ids) with their sealable ``parts`` also
+    read as stored (``raw_<part>``)."""
+    annotated: models.QuerySet[Any] = model._default_manager.only(
+        "pk", "contact_id", *fields
+    ).annotate(**{f"raw_{part}": Cast(part, output_field=models.TextField()) for part in parts})
     return annotated
+
+
+def _address_rows() -> models.QuerySet[Any]:
+    return _child_rows(ContactAddress, SEALED_ADDRESS_PARTS)
 
 
 def _phone_rows() -> models.QuerySet[Any]:
-    """People's phone rows with their sealable parts also read as stored (``raw_<part>``)."""
-    annotated: models.QuerySet[Any] = ContactPhone.objects.only(
-        "pk", "contact_id", "label", "e164_key"
-    ).annotate(
-        **{
-            f"raw_{part}": Cast(part, output_field=models.TextField())
-            for part in SEALED_PHONE_PARTS
-        }
-    )
-    return annotated
+    return _child_rows(ContactPhone, SEALED_PHONE_PARTS, "label", "e164_key")
+
+
+def _resealed_parts(
+    model: type[models.Model],
+    parts: tuple[str, ...],
+    name: str,
+    row: Any,
+    seal_now: bool,
+    counts: Resealed,
+) -> dict[str, Any]:
+    """The sealable ``parts`` of one child row (read by ``_child_rows``) that must be written
+    now, each as the ``Value`` to write (written as given, not sealed again by the field)."""
+    update: dict[str, Any] = {}
+    for part in parts:
+        context = cast(SealedTextField, model._meta.get_field(part)).seal_context()
+        stored = reseal_column(
+            Entity.CONTACT, name, getattr(row, f"raw_{part}"), seal_now, counts, context=context
+        )
+        if stored is not None:
+            update[part] = models.Value(stored, output_field=models.TextField())
+    return update
 
 
 def _total() -> int:
@@ -244,25 +260,12 @@ def _reseal_addresses(rows: list[Any], seal_now: bool, counts: Resealed) -> int:
     """Seal, re-seal or open the sealable parts of a batch of address rows (ADR 0048); the
     people whose rows changed get their duplicate keys again (a sealed postcode blocks by its
     blind index). The number of rows changed."""
-    contexts = {
-        part: cast(SealedTextField, ContactAddress._meta.get_field(part)).seal_context()
-        for part in SEALED_ADDRESS_PARTS
-    }
     people: set[int] = set()
     changed = 0
     for row in rows:
-        update: dict[str, Any] = {}
-        for part, context in contexts.items():
-            stored = reseal_column(
-                Entity.CONTACT,
-                "addresses",
-                getattr(row, f"raw_{part}"),
-                seal_now,
-                counts,
-                context=context,
-            )
-            if stored is not None:  # a Value is written as given, not sealed again
-                update[part] = models.Value(stored, output_field=models.TextField())
+        update = _resealed_parts(
+            ContactAddress, SEALED_ADDRESS_PARTS, "addresses", row, seal_now, counts
+        )
         if update:
             ContactAddress.objects.filter(pk=row.pk).update(**update)
             people.add(row.contact_id)
@@ -278,34 +281,20 @@ def _reseal_phones(rows: list[Any], personal_sealed: bool, counts: Resealed) -> 
     index of its E.164 form beside it; plain otherwise. The people whose phones' duplicate
     keys are not what they must be now (blind while personal phones are sealed, under the
     current key) get them again. The number of rows changed."""
-    contexts = {
-        part: cast(SealedTextField, ContactPhone._meta.get_field(part)).seal_context()
-        for part in SEALED_PHONE_PARTS
-    }
+    context = cast(SealedTextField, ContactPhone._meta.get_field("e164")).seal_context()
     changed = 0
     for row in rows:
         seal_now = personal_sealed and is_personal_phone(row.label)
-        update: dict[str, Any] = {}
-        for part, context in contexts.items():
-            stored = reseal_column(
-                Entity.CONTACT,
-                PERSONAL_PHONES,
-                getattr(row, f"raw_{part}"),
-                seal_now,
-                counts,
-                context=context,
-            )
-            if stored is not None:  # a Value is written as given, not sealed again
-                update[part] = models.Value(stored, output_field=models.TextField())
+        update = _resealed_parts(
+            ContactPhone, SEALED_PHONE_PARTS, PERSONAL_PHONES, row, seal_now, counts
+        )
         e164 = row.raw_e164 or ""
         try:
-            clear = (
-                sealing.open_text(e164, contexts["e164"]) if sealing.is_sealed_text(e164) else e164
-            )
+            clear = sealing.open_text(e164, context) if sealing.is_sealed_text(e164) else e164
         except sealing.SealError:
             clear = None  # does not open: its blind index stays as it was
         if clear is not None:
-            key = blind_value(clear, contexts["e164"]) if seal_now and clear else ""
+            key = blind_value(clear, context) if seal_now and clear else ""
             if key != row.e164_key:
                 update["e164_key"] = key
         if update:
