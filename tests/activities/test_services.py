@@ -228,3 +228,38 @@ def test_a_mentioned_user_who_cannot_see_the_activity_is_not_notified(
     with django_capture_on_commit_callbacks(execute=True):
         log(member, [ada], body="note to self about @other", private=True)
     assert seen == []
+
+
+def test_last_interactions_are_recomputed_together_each_as_latest_interaction_says(
+    member, monkeypatch
+):
+    """``refresh_last_interaction`` is set-based (in rounds, a CASE of a few people a
+    statement): each person gets the date ``latest_interaction`` gives them alone: the newest
+    counting activity not in the future and not in the Trash, NEVER when there is none."""
+    monkeypatch.setattr(services, "CADENCE_CHUNK", 4)
+    monkeypatch.setattr(services, "_CASES", 3)
+    people = [make_contact(member, given_name=f"P{i}") for i in range(10)]
+    for i, person in enumerate(people[:8]):
+        log(member, [person], occurred_at=ago(10 + i).isoformat())
+        log(member, [person, people[(i + 1) % 8]], occurred_at=ago(30 + i).isoformat())
+    log(member, [people[0]], occurred_at=(timezone.now() + dt.timedelta(days=3)).isoformat())
+    trashed = log(member, [people[1]], occurred_at=ago(1).isoformat())
+    services.activity_delete(actor=member, activity=trashed)
+    log(member, [people[2]], kind="note", occurred_at=ago(2).isoformat())  # does not count
+    stale = ago(5)
+    Contact.all_objects.filter(pk__in=[p.pk for p in people]).update(last_interaction_at=stale)
+
+    services.refresh_last_interaction([p.pk for p in people])
+
+    stored = dict(Contact.all_objects.values_list("pk", "last_interaction_at"))
+    assert {p.pk: stored[p.pk] for p in people} == {
+        p.pk: services.latest_interaction(p.pk) for p in people
+    }
+    assert (
+        stored[people[3].pk]
+        == Activity.objects.filter(person_links__contact=people[3])
+        .order_by("-occurred_at")[0]
+        .occurred_at
+    )
+    assert stored[people[9].pk] == NEVER  # nothing at all: the stale date is gone
+    assert len({stored[p.pk] for p in people[:8]}) == 8  # each their own

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from rubrica.activities.models import Activity
-from rubrica.contacts.models import NEVER, Contact
+from rubrica.contacts.models import NEVER, Contact, ContactEmail
 from rubrica.history.models import HistoryEntry
 from rubrica.mail import capture, imap, services
 from rubrica.mail.models import MailboxFolder, MailMessage, MailPreference
@@ -151,7 +153,7 @@ def test_a_batch_whose_filing_fails_is_filed_one_by_one(member, dovecot, monkeyp
         },
     )
 
-    def broken(pending):
+    def broken(batch):
         raise RuntimeError("bulk insert failed")
 
     monkeypatch.setattr(capture, "file_pending", broken)
@@ -159,3 +161,49 @@ def test_a_batch_whose_filing_fails_is_filed_one_by_one(member, dovecot, monkeyp
     assert imap.fetch_mailbox(mailbox) == {"captured": 3, "duplicates": 0, "failed": 0}
     assert Activity.objects.filter(kind="email").count() == 3
     assert MailMessage.objects.filter(activity__isnull=True).count() == 0
+
+
+def test_a_batch_looks_its_people_up_at_once_with_each_message_answered_as_alone(
+    member, other_member, dovecot, monkeypatch
+):
+    """``Batch.expect`` asks once for every address of the batch; each message still gets what
+    its own look-up would give: a spelling with capitals finds a person stored that way only in
+    the message that writes it so, and a person the owner may not see is found by nobody."""
+    carol = make_contact(member, given_name="Carol", emails=[{"value": "Carol@example.com"}])
+    make_contact(
+        other_member, given_name="Hidden", visibility="private", emails=[{"value": "h@example.com"}]
+    )
+    ada = make_contact(member, emails=[{"value": "ada@example.com"}])
+    messages = [
+        ("carol@example.com", "<c-lower@x>"),
+        ("Carol@example.com", "<c-upper@x>"),
+        ("h@example.com", "<hidden@x>"),
+        ("ada@example.com", "<ada@x>"),
+    ]
+    for sender, message_id in messages:
+        dovecot.append(make_message(sender=sender, message_id=message_id))
+    mailbox = services.mailbox_create(
+        actor=member,
+        data={
+            "name": "Work",
+            "host": dovecot.host,
+            "port": dovecot.port,
+            "security": "none",
+            "username": dovecot.user,
+            "password": dovecot.password,
+        },
+    )
+    table = ContactEmail._meta.db_table
+
+    with CaptureQueriesContext(connection) as queries:
+        assert imap.fetch_mailbox(mailbox) == {"captured": 4, "duplicates": 0, "failed": 0}
+
+    lookups = [q["sql"] for q in queries.captured_queries if f'FROM "{table}"' in q["sql"]]
+    assert len(lookups) == 1  # one batch, one look-up
+    filed = {
+        m.message_id: sorted(m.activity.person_links.values_list("contact_id", flat=True))
+        for m in MailMessage.objects.select_related("activity").exclude(activity=None)
+    }
+    assert filed == {"<c-upper@x>": [carol.pk], "<ada@x>": [ada.pk]}
+    hidden = MailMessage.objects.get(message_id="<hidden@x>")
+    assert set(hidden.participants.values_list("contact_id", flat=True)) == {None}

@@ -29,6 +29,7 @@ import nh3
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -76,8 +77,34 @@ class Captured:
     forwarded: list[int] = field(default_factory=list)
 
 
-def parse(raw: bytes) -> EmailMessage:
-    message = BytesParser(policy=policy.default).parsebytes(raw)
+class _Policy(policy.EmailPolicy):
+    """``policy.default`` that parses each short header value once: a message reads its parts'
+    ``Content-Type`` a dozen times while it is filed (body, attachments, forwarded messages,
+    inbound handlers), each read parsed anew by the header registry, and most values repeat
+    from message to message (``text/plain; charset=utf-8``). Parsed headers are immutable
+    strings, so one object serves every message that has the same header."""
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        if hasattr(value, "name") or len(value) > _PARSED_LENGTH:
+            return super().header_fetch_parse(name, value)
+        key = (name, value)
+        found = _PARSED.get(key)
+        if found is None:
+            found = super().header_fetch_parse(name, value)
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.clear()
+            _PARSED[key] = found
+        return found
+
+
+_PARSED: dict[tuple[str, str], Any] = {}
+_PARSED_LENGTH = 256
+_PARSED_MAX = 4096
+_POLICY = _Policy()
+
+
+def parse(raw: bytes, *, headers_only: bool = False) -> EmailMessage:
+    message = BytesParser(policy=_POLICY).parsebytes(raw, headersonly=headers_only)
     assert isinstance(message, EmailMessage)
     return message
 
@@ -159,9 +186,11 @@ def body_text(message: EmailMessage) -> str:
     return text.replace("\x00", "").strip()[:MAX_BODY]
 
 
-def _internal_addresses(addresses: set[str]) -> set[str]:
+def _internal_addresses(addresses: set[str], batch: Batch | None = None) -> set[str]:
     if not addresses:
         return set()
+    if batch is not None:
+        return addresses & batch.colleagues().keys()
     return set(
         User.objects.filter(is_active=True)
         .annotate(address=Lower("email"))
@@ -170,26 +199,48 @@ def _internal_addresses(addresses: set[str]) -> set[str]:
     )
 
 
+def _variants(addresses: set[str], spellings: Iterable[str]) -> set[str]:
+    """The stored forms to ask for: each lower-cased address, and each spelling of one of them
+    met in the message with its domain lower-cased."""
+    variants = set(addresses)
+    for written in spellings:
+        local, _at, domain = written.rpartition("@")
+        if written.lower() in addresses:
+            variants.add(f"{local}@{domain.lower()}")
+    return variants
+
+
+def _stored(actor: User, variants: set[str]) -> list[tuple[str, int]]:
+    """(stored address, person) of the people ``actor`` may see having one of ``variants``."""
+    return list(
+        ContactEmail.objects.filter(
+            value__in=list(variants),
+            contact__in=Contact.objects.restrict(actor, Action.VIEW),
+        )
+        .order_by("contact_id", "pk")
+        .values_list("value", "contact_id")
+    )
+
+
 def people_by_address(
-    actor: User, addresses: set[str], spellings: Iterable[str] = ()
+    actor: User,
+    addresses: set[str],
+    spellings: Iterable[str] = (),
+    batch: Batch | None = None,
 ) -> dict[str, list[int]]:
     """The people ``actor`` may see, by the (lower-cased) addresses they have.
 
     Addresses are stored as typed with the domain lower-cased (``core.normalize``): the look-up
     asks for the lower-cased address and for each spelling met in the message with its domain
     lower-cased (index look-ups, never a scan), then compares without case. A stored address
-    with capitals in its local part is found when a message writes it the same way."""
+    with capitals in its local part is found when a message writes it the same way. In a
+    ``batch`` that looked its messages' addresses up at once (``Batch.expect``), the answer is
+    taken from there."""
     if not addresses:
         return {}
-    variants = set(addresses)
-    for written in spellings:
-        local, _at, domain = written.rpartition("@")
-        if written.lower() in addresses:
-            variants.add(f"{local}@{domain.lower()}")
-    rows = ContactEmail.objects.filter(
-        value__in=list(variants),
-        contact__in=Contact.objects.restrict(actor, Action.VIEW),
-    ).values_list("value", "contact_id")
+    variants = _variants(addresses, spellings)
+    known = batch.stored(actor, variants) if batch is not None else None
+    rows = known if known is not None else _stored(actor, variants)
     found: dict[str, list[int]] = {}
     for value, contact_id in rows:
         ids = found.setdefault(value.lower(), [])
@@ -356,7 +407,7 @@ def mail_capture(
     mailbox: Mailbox | None = None,
     received_at: dt.datetime | None = None,
     sent: bool = False,
-    pending: list[Pending] | None = None,
+    batch: Batch | None = None,
 ) -> Captured:
     """File the message ``raw`` for ``actor`` (the user whose mail it is). A Message-ID already
     captured is refused (``duplicate``) and nothing is written. A message is outgoing when a
@@ -374,7 +425,7 @@ def mail_capture(
     for header in ("to", "cc"):
         by_role += [(header, n, a) for n, a in _addresses(message, header, spellings)]
     addresses = {a for _r, _n, a in by_role}
-    internal = _internal_addresses(addresses)
+    internal = _internal_addresses(addresses, batch)
     if mailbox is not None and mailbox.username.lower() in addresses:
         internal.add(mailbox.username.lower())  # the mailbox's own address (a drop-box's)
     sender = senders[0][1] if senders else ""
@@ -412,7 +463,7 @@ def mail_capture(
             )
     except IntegrityError:  # captured meanwhile by another worker
         return Captured(duplicate=True)
-    people = {} if bounces else people_by_address(actor, addresses - internal, spellings)
+    people = {} if bounces else people_by_address(actor, addresses - internal, spellings, batch)
     seen: set[tuple[str, str]] = set()
     rows = []
     contact_ids: list[int] = []
@@ -446,15 +497,15 @@ def mail_capture(
             actor=colleague,
             raw=inner.as_bytes(policy=policy.SMTP),
             mailbox=mailbox,
-            pending=pending,
+            batch=batch,
         )
         if done.message is not None:
             forwarded_ids.append(done.message.pk)
     files = _attachments(message, skip)
-    first = Contact.objects.filter(pk=contact_ids[0]).first() if contact_ids else None
+    first = Contact.objects.filter(pk=contact_ids[0]).first() if contact_ids and files else None
     skipped = _store_attachments(actor, record, files, first)
-    if contact_ids and pending is not None:
-        pending.append(Pending(actor, record, contact_ids, internal))
+    if contact_ids and batch is not None:
+        batch.pending.append(Pending(actor, record, contact_ids, internal))
     elif contact_ids:
         _file(actor, record, contact_ids, internal)
     if bounces:
@@ -489,13 +540,13 @@ def capture_or_count(
     actor: User,
     raw: bytes,
     mailbox: Mailbox | None = None,
-    pending: list[Pending] | None = None,
+    batch: Batch | None = None,
 ) -> Captured | None:
     """Capture one message of a batch (an import, a fetch) in its own savepoint: a message that
     cannot be captured is logged and counted as ``failed`` instead of stopping the mailbox for
     ever on it. A permission refusal (the owner became read-only) still stops the batch."""
     try:
-        result = mail_capture(actor=actor, raw=raw, mailbox=mailbox, pending=pending)
+        result = mail_capture(actor=actor, raw=raw, mailbox=mailbox, batch=batch)
     except PermissionDenied:
         raise
     except Exception:
@@ -526,19 +577,88 @@ class Pending:
     internal: set[str]
 
 
+#: Addresses asked for a statement by ``Batch.expect``.
+_ASK = 500
+
+
+@dataclass
+class Batch:
+    """Messages captured together in one transaction (a fetched batch): the activities written
+    at the end (``file_pending``), and the colleagues' addresses read once for all of them
+    rather than once a message."""
+
+    pending: list[Pending] = field(default_factory=list)
+    _colleagues: dict[str, list[int]] | None = None
+    #: ``expect``'s look-up: for whom, the forms asked for, the people by stored form.
+    _actor: int | None = None
+    _asked: set[str] = field(default_factory=set)
+    _people: dict[str, list[int]] = field(default_factory=dict)
+
+    def expect(self, actor: User, raws: Iterable[bytes]) -> None:
+        """Look up at once the people ``actor`` may see in From, To and Cc of these messages
+        (their headers only are read here), for ``people_by_address`` to answer each from."""
+        variants: set[str] = set()
+        for raw in raws:
+            message = parse(raw, headers_only=True)
+            spellings: set[str] = set()
+            addresses = {
+                a
+                for header in ("from", "to", "cc")
+                for _n, a in _addresses(message, header, spellings)
+            }
+            variants |= _variants(addresses, spellings)
+        asked = sorted(variants)
+        self._actor, self._asked, self._people = actor.pk, set(asked), {}
+        for start in range(0, len(asked), _ASK):
+            for value, contact_id in _stored(actor, set(asked[start : start + _ASK])):
+                self._people.setdefault(value, []).append(contact_id)
+
+    def stored(self, actor: User, variants: set[str]) -> list[tuple[str, int]] | None:
+        """What ``_stored(actor, variants)`` would answer, when ``expect`` asked for all of
+        them on behalf of ``actor``; None otherwise."""
+        if actor.pk != self._actor or not variants <= self._asked:
+            return None
+        rows = [(value, pk) for value in variants for pk in self._people.get(value, [])]
+        return sorted(rows, key=lambda row: row[1])
+
+    def colleagues(self) -> dict[str, list[int]]:
+        """The active users' ids by lower-cased address."""
+        if self._colleagues is None:
+            found: dict[str, list[int]] = {}
+            rows = (
+                User.objects.filter(is_active=True)
+                .annotate(address=Lower("email"))
+                .exclude(address="")
+                .order_by("pk")
+                .values_list("address", "pk")
+            )
+            for address, pk in rows:
+                found.setdefault(address, []).append(pk)
+            self._colleagues = found
+        return self._colleagues
+
+
+def _colleague_ids(internal: set[str], batch: Batch | None) -> list[int]:
+    if batch is not None:
+        colleagues = batch.colleagues()
+        return [pk for address in internal for pk in colleagues.get(address, [])]
+    return list(
+        User.objects.filter(is_active=True)
+        .annotate(address=Lower("email"))
+        .filter(address__in=internal)
+        .values_list("pk", flat=True)
+    )
+
+
 def _activity_data(
-    record: MailMessage, contact_ids: list[int], internal: set[str], level: str
+    record: MailMessage,
+    contact_ids: list[int],
+    internal: set[str],
+    level: str,
+    batch: Batch | None = None,
 ) -> ActivityInput:
     subject, body = activity_text(record, level)
-    users = sorted(
-        {
-            str(pk)
-            for pk in User.objects.filter(is_active=True)
-            .annotate(address=Lower("email"))
-            .filter(address__in=internal)
-            .values_list("pk", flat=True)
-        }
-    )
+    users = sorted({str(pk) for pk in _colleague_ids(internal, batch)})
     return {
         "kind": "email",
         "direction": record.direction,
@@ -550,28 +670,32 @@ def _activity_data(
     }
 
 
-def file_pending(pending: list[Pending]) -> None:
-    """Write the activities of a batch's messages (``mail_capture(pending=...)``): one
+def file_pending(batch: Batch) -> None:
+    """Write the activities of a batch's messages (``mail_capture(batch=...)``): one
     ``activity_create_many`` per user whose mail they are, in the order they were captured.
     Call inside the batch's transaction."""
     levels: dict[int, str] = {}
     by_actor: dict[int, list[Pending]] = {}
-    for item in pending:
+    for item in batch.pending:
         by_actor.setdefault(item.actor.pk, []).append(item)
+    # The timeline text names the participants and attachments: read for the batch at once.
+    prefetch_related_objects([item.record for item in batch.pending], "participants", "attachments")
     for items in by_actor.values():
         data = []
         for item in items:
             owner = item.record.owner_id
             if owner not in levels:
                 levels[owner] = level_of(item.record.owner)
-            data.append(_activity_data(item.record, item.contact_ids, item.internal, levels[owner]))
+            data.append(
+                _activity_data(item.record, item.contact_ids, item.internal, levels[owner], batch)
+            )
         activities = activity_create_many(actor=items[0].actor, items=data)
         records = []
         for item, activity in zip(items, activities, strict=True):
             item.record.activity = activity
             records.append(item.record)
         MailMessage.objects.bulk_update(records, ["activity"])
-    pending.clear()
+    batch.pending.clear()
 
 
 def _file(actor: User, record: MailMessage, contact_ids: list[int], internal: set[str]) -> None:

@@ -167,12 +167,13 @@ def capture_batch(counts: dict[str, int], mailbox: Mailbox, raws: list[bytes]) -
     batch_counts = dict.fromkeys(counts, 0)
     try:
         with transaction.atomic():
-            pending: list[capture.Pending] = []
+            batch = capture.Batch()
+            batch.expect(mailbox.owner, raws)
             for raw in raws:
                 capture.capture_or_count(
-                    batch_counts, actor=mailbox.owner, raw=raw, mailbox=mailbox, pending=pending
+                    batch_counts, actor=mailbox.owner, raw=raw, mailbox=mailbox, batch=batch
                 )
-            capture.file_pending(pending)
+            capture.file_pending(batch)
     except PermissionDenied:
         raise
     except Exception:
