@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from rubrica.contacts.matching import phone_lookup
 from rubrica.contacts.models import Contact, ContactPhone
@@ -18,6 +19,7 @@ from rubrica.customfields.protection import forget_protected
 from rubrica.jobs.models import JobStatus
 from rubrica.jobs.services import job_run
 from rubrica.keys.services import reseal_start
+from rubrica.merges.services import contact_merge
 from tests.conftest import TEST_FIELD_KEYS
 from tests.customfields.test_sealed_phones import NEW_KEY, _protect, _rows, _sealed_now
 from tests.factories import make_contact
@@ -145,3 +147,75 @@ def test_a_cleaning_preview_shows_no_personal_number_to_whom_may_not_read_it(
     text = repr(preview_cleaning(member, "phones").changes)
     assert "8877" not in text and "1234 5678" in text  # the work phone is theirs to tidy
     assert "8877" in repr(preview_cleaning(admin_user, "phones").changes)
+
+
+def test_a_number_written_without_its_row_is_refused_while_phones_may_be_sealed(admin_user):
+    """``QuerySet.update`` and ``bulk_update`` never ask a row's policy: while personal phones
+    are sealed they are refused, and nothing is stored in clear; a save seals the personal row
+    and keeps the work row in clear, as its label says; unmarked, a bare update is a write."""
+    person = make_contact(
+        admin_user,
+        phones=[{"label": "home", "value": "+39 06 8877 6655"}, {"label": "work", "value": E164}],
+    )
+    _sealed_now(admin_user)
+    before = _rows(person.pk)
+    home = ContactPhone.objects.get(contact=person, label="home")
+
+    with pytest.raises(ValueError, match="sealed row by row"), transaction.atomic():
+        ContactPhone.objects.filter(pk=home.pk).update(raw="+39 06 1111 2222")
+    home.raw = "+39 06 1111 2222"
+    with pytest.raises(ValueError, match="sealed row by row"), transaction.atomic():
+        ContactPhone.objects.bulk_update([home], ["raw"])
+    assert _rows(person.pk) == before
+    assert "1111" not in str(_rows(person.pk))
+
+    home.save()
+    work = ContactPhone.objects.get(contact=person, label="work")
+    work.raw = "+39 06 3333 4444"
+    work.save()
+    stored = {row["label"]: row["raw"] for row in _rows(person.pk)}
+    assert sealing.is_sealed_text(stored["home"]) and "1111" not in stored["home"]
+    assert stored["work"] == "+39 06 3333 4444"
+    assert ContactPhone.objects.get(pk=home.pk).raw == "+39 06 1111 2222"
+
+    ProtectedField.objects.all().delete()
+    forget_protected()
+    ContactPhone.objects.filter(pk=work.pk).update(raw="+39 06 5555 6666")
+    assert {row["label"]: row["raw"] for row in _rows(person.pk)}["work"] == "+39 06 5555 6666"
+
+
+def test_a_merge_while_the_key_is_missing_keeps_both_peoples_numbers_as_stored(
+    admin_user: Any, settings: Any
+) -> None:
+    """Every number that does not open reads as the same words: a merge once took two people's
+    sealed home numbers for one and kept the survivor's only. Each is now only itself, and the
+    merged person's moves over as stored (number, E.164 form, blind index)."""
+    _sealed_now(admin_user)
+    survivor = make_contact(
+        admin_user, given_name="Ada", phones=[{"label": "home", "value": "+39 06 8877 6655"}]
+    )
+    merged = make_contact(
+        admin_user,
+        given_name="Ada",
+        phones=[
+            {"label": "home", "value": "+39 02 4455 6677"},
+            {"label": "work", "value": "+39 02 1111 2222"},
+        ],
+    )
+    stored = sorted(map(str, _rows(survivor.pk) + _rows(merged.pk)))
+    settings.RUBRICA_FIELD_KEYS_SOURCE = lambda: NEW_KEY  # the key went missing
+
+    contact_merge(
+        actor=admin_user,
+        survivor=Contact.objects.get(pk=survivor.pk),
+        merged=Contact.objects.get(pk=merged.pk),
+    )
+
+    assert sorted(map(str, _rows(survivor.pk))) == stored
+    settings.RUBRICA_FIELD_KEYS_SOURCE = lambda: f"{NEW_KEY}\n{TEST_FIELD_KEYS}"  # back
+    assert sorted(_numbers(survivor.pk)) == [
+        ("home", "+39 02 4455 6677"),
+        ("home", "+39 06 8877 6655"),
+        ("work", "+39 02 1111 2222"),
+    ]
+    assert [r["label"] for r in _rows(survivor.pk) if r["e164_key"]] == ["home", "home"]

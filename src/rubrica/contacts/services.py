@@ -682,8 +682,22 @@ def _keep_unreadable_phones(rows: list[Any], current: Contact) -> list[Any]:
     stored (its number, E.164 form and blind index): a row that carries the stored value
     itself (the personal phones a service keeps for a writer who may not change them) gets its
     own; a row showing only the words gets, in order, the next stored one not yet given back
-    (every such number reads as the same words; a form lists them in their order)."""
+    (every such number reads as the same words; a form lists them in their order). A row
+    carrying another person's stored number (a merge moving it over) gets that row's E.164
+    form and blind index with it."""
     stored = [p for p in current.phones.all() if isinstance(p.raw, sealing.UnreadableText)]
+    carried = {
+        row["value"].raw
+        for row in rows
+        if isinstance(row, Mapping) and isinstance(row.get("value"), sealing.UnreadableText)
+    }
+    foreign = carried - {p.raw.raw for p in stored}
+    if foreign:
+        stored += [
+            p
+            for p in ContactPhone.objects.filter(raw__in=sorted(foreign))
+            if isinstance(p.raw, sealing.UnreadableText)
+        ]
     if not stored:
         return rows
     by_cipher = {p.raw.raw: p for p in stored}

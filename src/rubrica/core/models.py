@@ -190,6 +190,11 @@ class UrlBase(LabelledValue):
         return self.value
 
 
+class _KeptClear(str):
+    """A value of a column sealed row by row that its row's policy keeps in clear
+    (``SealedTextField.value_for_row``): written as it is."""
+
+
 class SealedTextField(models.TextField):  # type: ignore[type-arg]
     """A text column whose value is sealed at rest while its field is marked sensitive
     (ADR 0034): written sealed (``core.sealing.seal_text``, bound to ``<entity>.<name>``) when
@@ -260,20 +265,36 @@ class SealedTextField(models.TextField):  # type: ignore[type-arg]
     def value_for_row(self, row: Any, value: Any) -> Any:
         """``value`` as ``row`` (a model instance, or ``core.bulk.fast_insert``'s stand-in)
         stores it: sealed when the row must be (``per_row`` columns; the others decide in
-        ``get_db_prep_save``)."""
+        ``get_db_prep_save``), else marked as decided in clear."""
         if (
             isinstance(value, str)
             and value
             and not isinstance(value, sealing.UnreadableText)
             and not sealing.is_sealed_text(value)
-            and sealing.must_seal_row(self.seal_entity, self.protected_name, row)
         ):
-            return sealing.seal_text(value, self.seal_context())
+            if sealing.must_seal_row(self.seal_entity, self.protected_name, row):
+                return sealing.seal_text(value, self.seal_context())
+            return _KeptClear(value)
         return value
 
     def get_db_prep_save(self, value: Any, connection: Any) -> Any:
         if isinstance(value, sealing.UnreadableText):
             return value.raw
+        if isinstance(value, _KeptClear):
+            value = str(value)
+        elif (
+            self.per_row
+            and isinstance(value, str)
+            and value
+            and not sealing.is_sealed_text(value)
+            and self.sealing_now()
+        ):
+            # Without its row (``QuerySet.update``, ``bulk_update``) nobody asked whether this
+            # row must be sealed: refused rather than stored in clear (ADR 0052).
+            raise ValueError(
+                f"{self.seal_context()} is sealed row by row: write it with save(), "
+                "bulk_create() or core.bulk.fast_insert, which ask the row's policy."
+            )
         if (
             not self.per_row
             and isinstance(value, str)

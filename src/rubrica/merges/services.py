@@ -164,7 +164,16 @@ def _digits(text: str) -> str:
 
 def row_key(kind: str, row: Mapping[str, Any]) -> Any:
     """When two rows of a collection are the same thing: emails case-insensitively, phones by
-    E.164 (digits when unparsed) and extension, addresses by their parts."""
+    E.164 (digits when unparsed) and extension, addresses by their parts. A sealed value that
+    does not open (its key missing) is only the same as itself: every one reads as the same
+    words, and two people's numbers must not become one (ADR 0052)."""
+    unreadable = sorted(
+        (name, value.raw)
+        for name, value in row.items()
+        if isinstance(value, sealing.UnreadableText)
+    )
+    if unreadable:
+        return ("unreadable", tuple(unreadable))
     if kind == "emails":
         return str(row.get("value", "")).casefold()
     if kind == "phones":
