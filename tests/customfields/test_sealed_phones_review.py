@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from rubrica.contacts.matching import phone_lookup
@@ -219,3 +220,85 @@ def test_a_merge_while_the_key_is_missing_keeps_both_peoples_numbers_as_stored(
         ("work", "+39 02 1111 2222"),
     ]
     assert [r["label"] for r in _rows(survivor.pk) if r["e164_key"]] == ["home", "home"]
+
+
+def test_erasing_someone_whose_sealed_number_does_not_open_is_refused_until_the_key_is_back(
+    admin_user: Any, settings: Any
+) -> None:
+    """An erasure removes the person's numbers from shared notes too; with the key missing it
+    cannot know them, so it refuses (preview and erasure alike) and changes nothing, rather
+    than say it is done; with the key back it erases and the number leaves the shared note."""
+    from rubrica.activities.services import activity_create
+    from rubrica.privacy.erasure import REDACTED, contact_erase, erasure_preview
+    from rubrica.privacy.models import Erasure
+
+    _sealed_now(admin_user)
+    ada = make_contact(
+        admin_user, given_name="Ada", phones=[{"label": "home", "value": "+39 06 8877 6655"}]
+    )
+    grace = make_contact(admin_user, given_name="Grace", family_name="Hopper")
+    shared = activity_create(
+        actor=admin_user,
+        data={
+            "kind": "call",
+            "subject": "Call",
+            "body": "Grace will ring +39 06 8877 6655 tonight.",
+            "people": [ada.pk, grace.pk],
+        },
+    )
+    settings.RUBRICA_FIELD_KEYS_SOURCE = lambda: NEW_KEY  # the key went missing
+    before = _rows(ada.pk)
+
+    for attempt in (erasure_preview, contact_erase):
+        with pytest.raises(ValidationError) as refused:
+            attempt(actor=admin_user, contact=Contact.objects.get(pk=ada.pk))
+        assert "key" in str(refused.value.message_dict["person"])
+    assert not Erasure.objects.exists()
+    assert _rows(ada.pk) == before
+    shared.refresh_from_db()
+    assert "+39 06 8877 6655" in shared.body
+
+    settings.RUBRICA_FIELD_KEYS_SOURCE = lambda: f"{NEW_KEY}\n{TEST_FIELD_KEYS}"  # back
+    contact_erase(actor=admin_user, contact=Contact.objects.get(pk=ada.pk))
+    shared.refresh_from_db()
+    assert "8877" not in shared.body and REDACTED in shared.body
+
+
+def test_an_erasing_rule_passes_over_someone_it_cannot_erase_and_erases_the_others(
+    admin_user: Any, settings: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from rubrica.privacy.models import Erasure
+    from rubrica.privacy.retention import (
+        retention_preview,
+        retention_rule_activate,
+        retention_rule_save,
+        retention_run,
+    )
+    from rubrica.taxonomy.models import LifecycleStage
+
+    _sealed_now(admin_user)
+    lead = LifecycleStage.objects.get_or_create(name="Lead")[0]
+    sealed = make_contact(
+        admin_user,
+        given_name="Sealed",
+        stage=lead.pk,
+        phones=[{"label": "home", "value": "+39 06 8877 6655"}],
+    )
+    plain = make_contact(admin_user, given_name="Plain", stage=lead.pk)
+    rule = retention_rule_save(
+        actor=admin_user,
+        data={"name": "Old leads", "stage": str(lead.pk), "age_days": "30", "action": "erase"},
+    )
+    retention_preview(actor=admin_user, rule=rule)
+    retention_rule_activate(actor=admin_user, rule=rule, active=True)
+    settings.RUBRICA_FIELD_KEYS_SOURCE = lambda: NEW_KEY  # the key went missing
+
+    done = retention_run(rule, now=timezone.now() + dt.timedelta(days=365))
+
+    assert done == [plain.pk]
+    assert list(Erasure.objects.values_list("contact_id", flat=True)) == [plain.pk]
+    assert Contact.objects.get(pk=sealed.pk).given_name == "Sealed"

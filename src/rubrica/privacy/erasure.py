@@ -28,8 +28,9 @@ from rubrica.accounts.models import User
 from rubrica.activities.models import Activity, ActivityPerson, KeepInTouch
 from rubrica.audit import services as audit
 from rubrica.calendars.models import Appointment, Attendee
-from rubrica.contacts.models import Contact, PurposeConsent
+from rubrica.contacts.models import Contact, ContactPhone, PurposeConsent
 from rubrica.contacts.services import contact_anonymise
+from rubrica.core import sealing
 from rubrica.core.policies import Action, Level, grant_level, level_q, signed_in
 from rubrica.dataio.models import ImportRow
 from rubrica.dedup.models import DuplicatePair
@@ -76,6 +77,26 @@ def _ensure_may_erase(actor: User, contact: Contact) -> None:
         raise PermissionDenied(_("Your roles do not allow erasing this person."))
     if Erasure.objects.filter(contact_id=contact.pk).exists():
         raise ValidationError({"person": _("This person was already erased.")})
+    if _unreadable_numbers(contact):
+        # Their numbers are looked for in shared notes and mail to be removed there: with the
+        # key missing they cannot be, and an erasure that leaves them would say it is done.
+        raise ValidationError(
+            {
+                "person": _(
+                    "Some of this person's sealed phone numbers cannot be read (their key is "
+                    "missing): give the key back before erasing, so that the numbers can be "
+                    "removed from shared notes and e-mails too."
+                )
+            }
+        )
+
+
+def _unreadable_numbers(contact: Contact) -> bool:
+    return any(
+        isinstance(value, sealing.UnreadableText)
+        for row in ContactPhone.objects.filter(contact_id=contact.pk).values_list("raw", "e164")
+        for value in row
+    )
 
 
 def needles(contact: Contact) -> list[str]:
