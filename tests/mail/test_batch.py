@@ -4,6 +4,7 @@ search documents, threads and last interactions, on the same mailbox of a real D
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -207,3 +208,74 @@ def test_a_batch_looks_its_people_up_at_once_with_each_message_answered_as_alone
     assert filed == {"<c-upper@x>": [carol.pk], "<ada@x>": [ada.pk]}
     hidden = MailMessage.objects.get(message_id="<hidden@x>")
     assert set(hidden.participants.values_list("contact_id", flat=True)) == {None}
+
+
+def _offline_mailbox(member):
+    return services.mailbox_create(
+        actor=member,
+        data={
+            "name": "W",
+            "host": "imap.example.org",
+            "username": "w@example.org",
+            "password": "x",
+        },
+    )
+
+
+def _counting_file_pending(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    real = capture.file_pending
+
+    def counted(batch):
+        calls.append(len(batch.pending))
+        return real(batch)
+
+    monkeypatch.setattr(capture, "file_pending", counted)
+    return calls
+
+
+def test_a_message_whose_headers_cannot_be_read_fails_alone_and_the_batch_stays_one(
+    member, caplog, monkeypatch
+):
+    make_contact(member, emails=[{"value": "ada@example.com"}])
+    mailbox = _offline_mailbox(member)
+    good = [make_message(message_id=f"<g{i}@x>") for i in range(3)]
+    bad = make_message(message_id="<bad@x>").replace(b"To: member@example.org", b'To: "')
+    calls = _counting_file_pending(monkeypatch)
+    counts = {"captured": 0, "duplicates": 0, "failed": 0}
+
+    with caplog.at_level(logging.ERROR, logger="rubrica.mail.imap"):
+        imap.capture_batch(counts, mailbox, [*good, bad])
+
+    assert counts == {"captured": 3, "duplicates": 0, "failed": 1}
+    assert not [r for r in caplog.records if r.name == "rubrica.mail.imap"]
+    assert calls == [3]  # filed as one batch
+    assert Activity.objects.filter(kind="email").count() == 3
+
+
+def test_a_message_whose_capture_fails_late_leaves_no_activity_behind(member, monkeypatch):
+    """A part handler that raises undoes its message (its savepoint): no timeline entry is
+    written for a message that is not there."""
+    from rubrica.kits.inbound import register_part_handler, unregister_part_handler
+
+    ada = make_contact(member, emails=[{"value": "ada@example.com"}])
+    mailbox = _offline_mailbox(member)
+
+    def boom(part, context):
+        if context.message_id == "<boom@x>":
+            raise RuntimeError("handler failed")
+
+    register_part_handler("text/plain", boom)
+    try:
+        calls = _counting_file_pending(monkeypatch)
+        counts = {"captured": 0, "duplicates": 0, "failed": 0}
+        raws = [make_message(message_id=m) for m in ("<a@x>", "<boom@x>", "<b@x>")]
+        imap.capture_batch(counts, mailbox, raws)
+    finally:
+        unregister_part_handler("text/plain", boom)
+
+    assert counts == {"captured": 2, "duplicates": 0, "failed": 1}
+    assert calls == [2]
+    assert not MailMessage.objects.filter(message_id="<boom@x>").exists()
+    assert ada.activity_links.count() == 2
+    assert Activity.objects.filter(kind="email").count() == 2

@@ -686,21 +686,20 @@ def _keep_unreadable_phones(rows: list[Any], current: Contact) -> list[Any]:
     carrying another person's stored number (a merge moving it over) gets that row's E.164
     form and blind index with it."""
     stored = [p for p in current.phones.all() if isinstance(p.raw, sealing.UnreadableText)]
+    by_cipher = {p.raw.raw: p for p in stored}
     carried = {
         row["value"].raw
         for row in rows
         if isinstance(row, Mapping) and isinstance(row.get("value"), sealing.UnreadableText)
     }
-    foreign = carried - {p.raw.raw for p in stored}
-    if foreign:
-        stored += [
-            p
-            for p in ContactPhone.objects.filter(raw__in=sorted(foreign))
-            if isinstance(p.raw, sealing.UnreadableText)
-        ]
-    if not stored:
+    foreign: dict[str, ContactPhone] = {}
+    if carried - set(by_cipher):  # only given to the rows that carry them, never "waiting"
+        found = ContactPhone.objects.filter(raw__in=sorted(carried - set(by_cipher)))
+        for p in found.exclude(contact_id=current.pk).order_by("pk"):
+            if isinstance(p.raw, sealing.UnreadableText):
+                foreign.setdefault(p.raw.raw, p)
+    if not stored and not foreign:
         return rows
-    by_cipher = {p.raw.raw: p for p in stored}
     given: set[int] = set()
     for row in rows:  # first the rows that say which stored number they are
         value = row.get("value") if isinstance(row, Mapping) else None
@@ -712,7 +711,7 @@ def _keep_unreadable_phones(rows: list[Any], current: Contact) -> list[Any]:
         value = row.get("value") if isinstance(row, Mapping) else None
         phone = None
         if isinstance(value, sealing.UnreadableText):
-            phone = by_cipher.get(value.raw)
+            phone = by_cipher.get(value.raw) or foreign.get(value.raw)
         elif value is not None and waiting and str(value) == str(waiting[0].raw):
             phone = waiting.pop(0)
         if phone is not None:

@@ -504,9 +504,7 @@ def mail_capture(
     files = _attachments(message, skip)
     first = Contact.objects.filter(pk=contact_ids[0]).first() if contact_ids and files else None
     skipped = _store_attachments(actor, record, files, first)
-    if contact_ids and batch is not None:
-        batch.pending.append(Pending(actor, record, contact_ids, internal))
-    elif contact_ids:
+    if contact_ids and batch is None:
         _file(actor, record, contact_ids, internal)
     if bounces:
         _mark_bounced(bounces, sent_at)
@@ -521,6 +519,10 @@ def mail_capture(
     for part in _walk(message, skip):
         for handler in part_handlers(part.get_content_type()):
             handler(part, context)
+    if contact_ids and batch is not None:
+        # Last, once nothing of this message can fail any more: a message whose capture fails
+        # (its savepoint undone) leaves no activity to write for it.
+        batch.pending.append(Pending(actor, record, contact_ids, internal))
     unknown = sorted(
         {r.address for r in rows if not r.internal and r.contact_id is None and not bounces}
     )
@@ -577,6 +579,22 @@ class Pending:
     internal: set[str]
 
 
+def _header_variants(raw: bytes) -> set[str]:
+    """The stored forms ``people_by_address`` may ask for a message (From, To and Cc read from
+    its headers alone); none for a message whose headers cannot be read: its capture fails on
+    its own, as it would have in a batch without ``Batch.expect``, not the whole batch's."""
+    try:
+        message = parse(raw, headers_only=True)
+        spellings: set[str] = set()
+        addresses = {
+            a for header in ("from", "to", "cc") for _n, a in _addresses(message, header, spellings)
+        }
+    except Exception:  # junk the header parser raises on (``To: "``)
+        logger.info("a message's addresses could not be read ahead; it is looked up alone")
+        return set()
+    return _variants(addresses, spellings)
+
+
 #: Addresses asked for a statement by ``Batch.expect``.
 _ASK = 500
 
@@ -599,14 +617,7 @@ class Batch:
         (their headers only are read here), for ``people_by_address`` to answer each from."""
         variants: set[str] = set()
         for raw in raws:
-            message = parse(raw, headers_only=True)
-            spellings: set[str] = set()
-            addresses = {
-                a
-                for header in ("from", "to", "cc")
-                for _n, a in _addresses(message, header, spellings)
-            }
-            variants |= _variants(addresses, spellings)
+            variants |= _header_variants(raw)
         asked = sorted(variants)
         self._actor, self._asked, self._people = actor.pk, set(asked), {}
         for start in range(0, len(asked), _ASK):
