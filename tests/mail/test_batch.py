@@ -84,6 +84,20 @@ def _forget_everything(mailbox) -> None:
     MailboxFolder.objects.filter(mailbox=mailbox).delete()
 
 
+def _work_mailbox(member, dovecot):
+    return services.mailbox_create(
+        actor=member,
+        data={
+            "name": "Work",
+            "host": dovecot.host,
+            "port": dovecot.port,
+            "security": "none",
+            "username": dovecot.user,
+            "password": dovecot.password,
+        },
+    )
+
+
 def test_batch_filing_writes_what_one_by_one_filing_writes(member, dovecot, monkeypatch):
     UserFactory(username="grace", email="grace@rubrica.example")
     MailPreference.objects.create(user=member, level="full")  # the text, with its @mention
@@ -104,17 +118,7 @@ def test_batch_filing_writes_what_one_by_one_filing_writes(member, dovecot, monk
                 date=f"2026-11-{10 + i}T10:00:00+00:00",
             )
         )
-    mailbox = services.mailbox_create(
-        actor=member,
-        data={
-            "name": "Work",
-            "host": dovecot.host,
-            "port": dovecot.port,
-            "security": "none",
-            "username": dovecot.user,
-            "password": dovecot.password,
-        },
-    )
+    mailbox = _work_mailbox(member, dovecot)
     monkeypatch.setattr(imap, "BATCH", 5)  # batches of 5, 5 and 2; replies across batches
 
     assert imap.fetch_mailbox(mailbox) == {"captured": 12, "duplicates": 0, "failed": 0}
@@ -142,17 +146,7 @@ def test_a_batch_whose_filing_fails_is_filed_one_by_one(member, dovecot, monkeyp
     make_contact(member, emails=[{"value": "ada@example.com"}])
     for i in range(3):
         dovecot.append(make_message(message_id=f"<f{i}@x>"))
-    mailbox = services.mailbox_create(
-        actor=member,
-        data={
-            "name": "Work",
-            "host": dovecot.host,
-            "port": dovecot.port,
-            "security": "none",
-            "username": dovecot.user,
-            "password": dovecot.password,
-        },
-    )
+    mailbox = _work_mailbox(member, dovecot)
 
     def broken(batch):
         raise RuntimeError("bulk insert failed")
@@ -183,17 +177,7 @@ def test_a_batch_looks_its_people_up_at_once_with_each_message_answered_as_alone
     ]
     for sender, message_id in messages:
         dovecot.append(make_message(sender=sender, message_id=message_id))
-    mailbox = services.mailbox_create(
-        actor=member,
-        data={
-            "name": "Work",
-            "host": dovecot.host,
-            "port": dovecot.port,
-            "security": "none",
-            "username": dovecot.user,
-            "password": dovecot.password,
-        },
-    )
+    mailbox = _work_mailbox(member, dovecot)
     table = ContactEmail._meta.db_table
 
     with CaptureQueriesContext(connection) as queries:

@@ -598,14 +598,19 @@ def activity_revert(
 # Last interaction and keep in touch ---------------------------------------------------------
 
 
+def _counting_links(now: dt.datetime) -> Any:
+    """People's links to the activities that count as an interaction by ``now``: not in the
+    future, not in the Trash, not of a kind that does not count."""
+    return ActivityPerson.objects.filter(
+        occurred_at__lte=now, activity__deleted_at__isnull=True
+    ).exclude(activity__kind__in=not_counting_kinds())
+
+
 def latest_interaction(contact_id: int, *, now: dt.datetime | None = None) -> dt.datetime:
     """The time of the person's latest counting activity not in the future (NEVER if none)."""
-    now = now or timezone.now()
     latest = (
-        ActivityPerson.objects.filter(
-            contact_id=contact_id, occurred_at__lte=now, activity__deleted_at__isnull=True
-        )
-        .exclude(activity__kind__in=not_counting_kinds())
+        _counting_links(now or timezone.now())
+        .filter(contact_id=contact_id)
         .order_by("-occurred_at", "-activity_id")
         .values_list("occurred_at", flat=True)
         .first()
@@ -627,21 +632,16 @@ def refresh_last_interaction(contact_ids: Iterable[int]) -> None:
     for start in range(0, len(ids), CADENCE_CHUNK):
         chunk = ids[start : start + CADENCE_CHUNK]
         latest = dict(
-            ActivityPerson.objects.filter(
-                contact_id__in=chunk, occurred_at__lte=now, activity__deleted_at__isnull=True
-            )
-            .exclude(activity__kind__in=not_counting_kinds())
+            _counting_links(now)
+            .filter(contact_id__in=chunk)
             .values("contact_id")
             .annotate(latest=Max("occurred_at"))
             .values_list("contact_id", "latest")
         )
         stored = Contact.all_objects.filter(pk__in=chunk).values_list("pk", "last_interaction_at")
-        changed = {
-            pk: latest.get(pk) or NEVER
-            for pk, current in stored
-            if current != (latest.get(pk) or NEVER)
-        }
-        pairs = list(changed.items())
+        pairs = [
+            (pk, when) for pk, current in stored if current != (when := latest.get(pk) or NEVER)
+        ]
         for at in range(0, len(pairs), _CASES):  # a CASE of a few hundred WHENs a statement
             part = pairs[at : at + _CASES]
             Contact.all_objects.filter(pk__in=[pk for pk, _when in part]).update(

@@ -693,8 +693,8 @@ def _keep_unreadable_phones(rows: list[Any], current: Contact) -> list[Any]:
         if isinstance(row, Mapping) and isinstance(row.get("value"), sealing.UnreadableText)
     }
     foreign: dict[str, ContactPhone] = {}
-    if carried - set(by_cipher):  # only given to the rows that carry them, never "waiting"
-        found = ContactPhone.objects.filter(raw__in=sorted(carried - set(by_cipher)))
+    if missing := carried - set(by_cipher):  # given only to the rows carrying them
+        found = ContactPhone.objects.filter(raw__in=sorted(missing))
         for p in found.exclude(contact_id=current.pk).order_by("pk"):
             if isinstance(p.raw, sealing.UnreadableText):
                 foreign.setdefault(p.raw.raw, p)

@@ -191,12 +191,7 @@ def _internal_addresses(addresses: set[str], batch: Batch | None = None) -> set[
         return set()
     if batch is not None:
         return addresses & batch.colleagues().keys()
-    return set(
-        User.objects.filter(is_active=True)
-        .annotate(address=Lower("email"))
-        .filter(address__in=addresses)
-        .values_list("address", flat=True)
-    )
+    return set(_active_users().filter(address__in=addresses).values_list("address", flat=True))
 
 
 def _variants(addresses: set[str], spellings: Iterable[str]) -> set[str]:
@@ -560,13 +555,13 @@ def capture_or_count(
 
 
 def _colleague(address: str) -> User | None:
-    return (
-        User.objects.filter(is_active=True)
-        .annotate(address=Lower("email"))
-        .filter(address=address)
-        .order_by("pk")
-        .first()
-    )
+    found: User | None = _active_users().filter(address=address).order_by("pk").first()
+    return found
+
+
+def _active_users() -> Any:
+    """The active users, each with their lower-cased address (``address``): the colleagues."""
+    return User.objects.filter(is_active=True).annotate(address=Lower("email"))
 
 
 @dataclass
@@ -636,13 +631,7 @@ class Batch:
         """The active users' ids by lower-cased address."""
         if self._colleagues is None:
             found: dict[str, list[int]] = {}
-            rows = (
-                User.objects.filter(is_active=True)
-                .annotate(address=Lower("email"))
-                .exclude(address="")
-                .order_by("pk")
-                .values_list("address", "pk")
-            )
+            rows = _active_users().exclude(address="").order_by("pk").values_list("address", "pk")
             for address, pk in rows:
                 found.setdefault(address, []).append(pk)
             self._colleagues = found
@@ -653,12 +642,7 @@ def _colleague_ids(internal: set[str], batch: Batch | None) -> list[int]:
     if batch is not None:
         colleagues = batch.colleagues()
         return [pk for address in internal for pk in colleagues.get(address, [])]
-    return list(
-        User.objects.filter(is_active=True)
-        .annotate(address=Lower("email"))
-        .filter(address__in=internal)
-        .values_list("pk", flat=True)
-    )
+    return list(_active_users().filter(address__in=internal).values_list("pk", flat=True))
 
 
 def _activity_data(
